@@ -1,0 +1,151 @@
+"""The ``clickpred`` command line: a thin shell over the library.
+
+Every command calls one library function; a :class:`ClickpredError` becomes
+``Error: <message>`` on stderr with exit code 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from .errors import ClickpredError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Predict ad clicks and conversions from impression logs where the events that matter are rare.",
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> None:
+    err.print(f"Error: {message}", markup=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _guard(fn, *args, **kwargs):
+    """Run a library call, turning errors into one line and exit code 1."""
+    try:
+        return fn(*args, **kwargs)
+    except ClickpredError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        _fail("interrupted")
+    except MemoryError:
+        _fail("out of memory: use a smaller file, 'undersample', or a strategy ratio below 1")
+    except Exception as exc:  # noqa: BLE001 - never show a user a traceback
+        if os.environ.get("CLICKPRED_DEBUG"):
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        _fail(f"unexpected {type(exc).__name__}: {first} (set CLICKPRED_DEBUG=1 for a traceback)")
+
+
+def _split_list(values: Optional[list[str]]) -> list[str]:
+    items = []
+    for v in values or []:
+        items += [x.strip() for x in v.split(",") if x.strip()]
+    return items
+
+
+@app.command()
+def simulate(
+    rows: int = typer.Option(200_000, "--rows", help="Number of impressions."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: the same seed gives the same file."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file: .csv, .csv.gz or .parquet."),
+    truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the true per-row class probabilities here."),
+    click_rate: float = typer.Option(0.002, "--click-rate", help="Mean click probability."),
+    conversion_rate: float = typer.Option(0.10, "--conversion-rate", help="Mean conversion probability given a click."),
+):
+    """Write a synthetic impression log drawn from a known model.
+
+    Example: clickpred simulate --rows 200000 --seed 7 --output data/impressions_sample.csv.gz
+    """
+    from .simulate import simulate as run
+
+    stats = _guard(run, output, rows=rows, seed=seed, truth=truth, click_rate=click_rate, conversion_rate=conversion_rate)
+    counts = ", ".join(f"{c} {n:,} ({stats['rates'][c]:.3%})" for c, n in stats["counts"].items())
+    out.print(f"wrote {rows:,} rows to {output}: {counts}" + (f"; true probabilities in {truth}" if truth else ""))
+
+
+@app.command()
+def train(
+    data: Path = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected from common names)."),
+    pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
+    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic, svm, svm-rbf, svm-nystroem or mlp."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="none, class_weight, oversample, smote or undersample."),
+    folds: Optional[int] = typer.Option(None, "--folds", help="Stratified CV folds (default 5, or the spec's)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default 42, or the spec's)."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file to evaluate the final model on."),
+    split_by: Optional[str] = typer.Option(None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."),
+    drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores)."),
+):
+    """Cross-validate a classifier under a rebalancing strategy, then fit and save it with a report.
+
+    Example: clickpred train data/impressions_sample.csv.gz --classifier logistic --strategy class_weight
+    """
+    from .config import load_spec, spec_from_options
+    from .report import summary_table
+    from .train import run_train
+
+    base = _guard(load_spec, pipeline) if pipeline else None
+    spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
+    with err.status(f"training {spec.name} on {data} …"):
+        res = _guard(
+            run_train, data, spec, model_path=model, report_dir=report, target=target, sep=sep,
+            drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs,
+        )
+    for note in res.result.notes:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    for w in res.document["leakage_warnings"]:
+        err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
+    out.print(summary_table(res.document))
+    out.print(f"model:  {res.model_path}")
+    out.print(f"report: {res.report_paths['html']}")
+
+
+@app.command()
+def info(model: Path = typer.Argument(..., help="A model file written by clickpred train.")):
+    """Print what a model file records: classes, schema, spec, data, metrics and versions.
+
+    Example: clickpred info models/logistic-class_weight.skops
+    """
+    from .artifact import load_model
+
+    m = _guard(load_model, model)
+    md = m.metadata
+    out.print(f"[bold]{md['name']}[/]  (created {md['created']}, {md['evaluated_on']})")
+    out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}")
+    spec = md["spec"]
+    out.print(f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
+              f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}")
+    d = md["data"]
+    out.print(f"trained on: {d['path']} ({d['n_rows']:,} rows, sha256 {d['sha256'][:16]}…)", markup=False)
+    feats = md["schema"]["features"]
+    out.print("features: " + ", ".join(f"{c['name']} ({c['kind']})" for c in feats), markup=False)
+    for c, mm in md["metrics"].items():
+        pr = "–" if mm["pr_auc"] is None else f"{mm['pr_auc']:.4f}"
+        out.print(f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}")
+    for w in md.get("leakage_warnings", []):
+        out.print(f"[bold red]WARNING[/]: {w}")
+    out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,206 @@
+"""Pipeline specs: ``pipelines/*.toml`` loaded into dataclasses and validated.
+
+A spec names a classifier and a rebalancing strategy from their registries,
+with parameters, plus the evaluation settings. Errors name the file and key.
+
+Example
+-------
+>>> spec = spec_from_options(classifier="logistic", strategy="class_weight")
+>>> spec.name
+'logistic-class_weight'
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_CLASSIFIER = "logistic"
+DEFAULT_STRATEGY = "class_weight"
+DEFAULT_FOLDS = 5
+DEFAULT_SEED = 42
+
+_TOP_KEYS = {"name", "description", "classifier", "strategy", "evaluation", "features"}
+_EVAL_KEYS = {"folds", "seed"}
+_FEATURE_KEYS = {"max_onehot_levels", "id_encoding"}
+ID_ENCODINGS = ("target", "frequency")
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    """A registry key plus its parameters (a classifier or a strategy)."""
+
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How columns become features."""
+
+    max_onehot_levels: int = 50
+    id_encoding: str = "target"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One pipeline to train and evaluate."""
+
+    name: str
+    classifier: ComponentSpec
+    strategy: ComponentSpec
+    folds: int = DEFAULT_FOLDS
+    seed: int = DEFAULT_SEED
+    features: FeatureSpec = field(default_factory=FeatureSpec)
+    description: str = ""
+    source: str = "<options>"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready form of the spec, recorded in every report and model file."""
+        return asdict(self)
+
+
+def _check_component(kind: str, table: Any, where: str) -> ComponentSpec:
+    from .models import CLASSIFIERS
+    from .rebalance import STRATEGIES
+
+    registry = CLASSIFIERS if kind == "classifier" else STRATEGIES
+    if isinstance(table, str):
+        table = {"name": table}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [{kind}] must be a table with a 'name' key")
+    params = dict(table)
+    name = params.pop("name", None)
+    if name is None:
+        raise ConfigError(f"{where}: [{kind}] needs a 'name'; valid: {', '.join(registry)}")
+    if name not in registry:
+        raise ConfigError(
+            f"{where}: unknown {kind} '{name}' (key {kind}.name); valid: {', '.join(registry)}"
+        )
+    entry = registry[name]
+    allowed = set(entry.defaults)
+    unknown = sorted(set(params) - allowed)
+    if unknown:
+        valid = ", ".join(sorted(allowed)) or "(none)"
+        raise ConfigError(
+            f"{where}: unknown parameter {kind}.{unknown[0]} for {kind} '{name}'; valid: {valid}"
+        )
+    entry.validate(params, f"{where}: {kind}")
+    return ComponentSpec(name=name, params=params)
+
+
+def _check_int(value: Any, key: str, where: str, low: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ConfigError(f"{where}: {key} must be an integer >= {low}, got {value!r}")
+    return value
+
+
+def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -> Spec:
+    """Validate a parsed TOML document and build a :class:`Spec`."""
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"{source}: unknown key '{unknown[0]}'; valid top-level keys: {', '.join(sorted(_TOP_KEYS))}"
+        )
+    classifier = _check_component("classifier", data.get("classifier", DEFAULT_CLASSIFIER), source)
+    strategy = _check_component("strategy", data.get("strategy", DEFAULT_STRATEGY), source)
+    evaluation = data.get("evaluation", {})
+    if not isinstance(evaluation, dict):
+        raise ConfigError(f"{source}: [evaluation] must be a table")
+    bad = sorted(set(evaluation) - _EVAL_KEYS)
+    if bad:
+        raise ConfigError(f"{source}: unknown key evaluation.{bad[0]}; valid: {', '.join(sorted(_EVAL_KEYS))}")
+    folds = _check_int(evaluation.get("folds", DEFAULT_FOLDS), "evaluation.folds", source, 2)
+    seed = _check_int(evaluation.get("seed", DEFAULT_SEED), "evaluation.seed", source, 0)
+    feats = data.get("features", {})
+    if not isinstance(feats, dict):
+        raise ConfigError(f"{source}: [features] must be a table")
+    bad = sorted(set(feats) - _FEATURE_KEYS)
+    if bad:
+        raise ConfigError(f"{source}: unknown key features.{bad[0]}; valid: {', '.join(sorted(_FEATURE_KEYS))}")
+    max_levels = _check_int(feats.get("max_onehot_levels", 50), "features.max_onehot_levels", source, 2)
+    id_encoding = feats.get("id_encoding", "target")
+    if id_encoding not in ID_ENCODINGS:
+        raise ConfigError(
+            f"{source}: features.id_encoding must be one of {', '.join(ID_ENCODINGS)}, got {id_encoding!r}"
+        )
+    name = data.get("name") or default_name or f"{classifier.name}-{strategy.name}"
+    if not isinstance(name, str):
+        raise ConfigError(f"{source}: name must be a string")
+    return Spec(
+        name=name,
+        classifier=classifier,
+        strategy=strategy,
+        folds=folds,
+        seed=seed,
+        features=FeatureSpec(max_onehot_levels=max_levels, id_encoding=id_encoding),
+        description=str(data.get("description", "")),
+        source=source,
+    )
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read and validate a pipeline spec from a TOML file.
+
+    Example
+    -------
+    >>> spec = load_spec("pipelines/logistic-class_weight.toml")  # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: pipeline spec not found")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    return spec_from_dict(data, source=str(path), default_name=path.stem)
+
+
+def spec_from_options(
+    classifier: str | None = None,
+    strategy: str | None = None,
+    folds: int | None = None,
+    seed: int | None = None,
+    base: Spec | None = None,
+) -> Spec:
+    """Build a spec from command-line flags, optionally overriding a loaded spec."""
+    if base is None:
+        data: dict[str, Any] = {}
+        if classifier:
+            data["classifier"] = classifier
+        if strategy:
+            data["strategy"] = strategy
+        spec = spec_from_dict(data, source="options")
+    else:
+        data = {
+            "name": base.name if not (classifier or strategy) else None,
+            "classifier": {"name": base.classifier.name, **base.classifier.params},
+            "strategy": {"name": base.strategy.name, **base.strategy.params},
+            "features": asdict(base.features),
+            "description": base.description,
+        }
+        if classifier and classifier != base.classifier.name:
+            data["classifier"] = classifier
+        if strategy and strategy != base.strategy.name:
+            data["strategy"] = strategy
+        data = {k: v for k, v in data.items() if v is not None}
+        data["evaluation"] = {"folds": base.folds, "seed": base.seed}
+        spec = spec_from_dict(data, source=base.source)
+    changes = {}
+    if folds is not None:
+        _check_int(folds, "--folds", "options", 2)
+        changes["folds"] = folds
+    if seed is not None:
+        _check_int(seed, "--seed", "options", 0)
+        changes["seed"] = seed
+    if changes:
+        from dataclasses import replace
+
+        spec = replace(spec, **changes)
+    return spec

@@ -1,0 +1,405 @@
+"""Reading impression logs (CSV, .csv.gz, Parquet), schema inference and validation.
+
+Errors are raised here, where the file is first read, and name the file, the
+column and the line at fault.
+
+Example
+-------
+>>> ds = load_dataset("data/impressions_sample.csv.gz")  # doctest: +SKIP
+>>> ds.schema.classes  # doctest: +SKIP
+['view', 'click', 'conversion']
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from .errors import DataError
+
+TARGET_NAMES = ("event", "label", "click", "clicked", "is_attributed", "converted", "y", "target")
+_ID_NAME = re.compile(r"(^|_)(id|ids|hash|key|uuid)$|_id_|^id_", re.IGNORECASE)
+MAX_SHOWN = 5
+
+
+@dataclass
+class Column:
+    """One feature column and what clickpred makes of it."""
+
+    name: str
+    kind: str  # numeric | categorical | id | timestamp
+    n_unique: int
+    n_missing: int
+    source: str = ""  # the header as written in the file, if it was renamed
+
+
+@dataclass
+class Schema:
+    """Feature columns, target and classes (majority first), plus what was dropped and why."""
+
+    target: str
+    classes: list[str]
+    features: list[Column]
+    dropped: dict[str, str] = field(default_factory=dict)
+    renamed: dict[str, str] = field(default_factory=dict)
+
+    def names(self, kind: str) -> list[str]:
+        return [c.name for c in self.features if c.kind == kind]
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [c.name for c in self.features]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Schema":
+        return cls(
+            target=d["target"],
+            classes=list(d["classes"]),
+            features=[Column(**c) for c in d["features"]],
+            dropped=dict(d.get("dropped", {})),
+            renamed=dict(d.get("renamed", {})),
+        )
+
+
+@dataclass
+class Dataset:
+    """A validated table: features, labels and the schema, with provenance."""
+
+    path: str
+    frame: pd.DataFrame
+    y: np.ndarray
+    schema: Schema
+    sha256: str
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def class_counts(self) -> dict[str, int]:
+        values, counts = np.unique(self.y, return_counts=True)
+        found = dict(zip(values.tolist(), counts.tolist()))
+        return {c: int(found.get(c, 0)) for c in self.schema.classes}
+
+
+# ---------------------------------------------------------------- reading
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() in (".parquet", ".pq")
+
+
+def _head_text(path: Path, n: int = 65536) -> bytes:
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(n)
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from None
+
+
+def sniff_separator(path: Path) -> str:
+    """Guess the delimiter from the start of a CSV file (',' when unsure)."""
+    head = _head_text(path).decode("utf-8", errors="replace")
+    lines = head.splitlines()[:20]
+    if not lines:
+        return ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def clean_names(names: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Make column names identifiers, unique; return them and {new: original} for changed ones."""
+    out, renamed, seen = [], {}, set()
+    for i, raw in enumerate(names):
+        name = re.sub(r"[^0-9A-Za-z_]+", "_", str(raw).strip()).strip("_") or f"column_{i + 1}"
+        if name[0].isdigit():
+            name = f"c_{name}"
+        base, k = name, 2
+        while name.lower() in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name.lower())
+        out.append(name)
+        if name != raw:
+            renamed[name] = str(raw)
+    return out, renamed
+
+
+def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Read a CSV / .csv.gz / Parquet file into a DataFrame with cleaned column names.
+
+    Returns the frame and the renamed columns ({new: original}). Rows with the
+    wrong number of fields and bytes that are not UTF-8 are errors naming the line.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found")
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, expected a CSV or Parquet file")
+    if path.stat().st_size == 0:
+        raise DataError(f"{path}: file is empty")
+    if _is_parquet(path):
+        try:
+            table = pq.read_table(path)
+        except (pa.ArrowException, OSError) as exc:
+            raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+    else:
+        table = _read_csv(path, sep)
+    names, renamed = clean_names(table.column_names)
+    table = table.rename_columns(names)
+    if table.num_rows == 0:
+        raise DataError(f"{path}: has a header but no data rows")
+    for name, col in zip(names, table.columns):
+        if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
+            _raise_not_utf8(path, name, col)
+    frame = table.to_pandas(types_mapper=None)
+    return frame, renamed
+
+
+def _read_csv(path: Path, sep: str | None) -> pa.Table:
+    if sep is None:
+        sep = sniff_separator(path)
+    elif len(sep) != 1:
+        sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+        if len(sep) != 1:
+            raise DataError(f"--sep must be one character, got {sep!r}")
+    bad_rows: list[tuple[int | None, int, int, str]] = []
+
+    def on_invalid(row):
+        bad_rows.append((row.number, row.expected_columns, row.actual_columns, row.text))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
+    except pa.ArrowInvalid as exc:
+        msg = str(exc)
+        if "Empty CSV file" in msg:
+            raise DataError(f"{path}: file is empty") from None
+        raise DataError(f"{path}: cannot parse as CSV with separator {sep!r}: {msg.splitlines()[0]}") from None
+    except (OSError, EOFError) as exc:
+        raise DataError(f"{path}: cannot read ({exc})") from None
+    if bad_rows:
+        first = bad_rows[0]
+        where = f"line {first[0]}" if first[0] is not None else f"row {first[3][:60]!r}"
+        lines = [str(r[0]) for r in bad_rows[:MAX_SHOWN] if r[0] is not None]
+        more = f" (lines {', '.join(lines)}{'…' if len(bad_rows) > MAX_SHOWN else ''})" if lines else ""
+        raise DataError(
+            f"{path}: {len(bad_rows)} row(s) with the wrong number of fields{more}; first at {where}: "
+            f"expected {first[1]}, got {first[2]}"
+        )
+    return table
+
+
+def _raise_not_utf8(path: Path, name: str, col: pa.ChunkedArray) -> None:
+    for i, value in enumerate(col.to_pylist()):
+        if value is None:
+            continue
+        try:
+            value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataError(
+                f"{path}: column '{name}' has bytes that are not UTF-8 at line {i + 2}: re-encode the file as UTF-8"
+            ) from None
+    raise DataError(f"{path}: column '{name}' holds binary data, expected text")
+
+
+# ---------------------------------------------------------------- target
+
+def pick_target(columns: list[str], target: str | None, renamed: dict[str, str], path) -> tuple[str, str | None]:
+    """Return the target column and a note saying how it was chosen."""
+    if target is not None:
+        if target in columns:
+            return target, None
+        for new, old in renamed.items():
+            if old == target:
+                return new, None
+        raise DataError(f"{path}: target column '{target}' not found; columns: {', '.join(columns)}")
+    lower = {c.lower(): c for c in columns}
+    for cand in TARGET_NAMES:
+        if cand in lower:
+            return lower[cand], f"target column: '{lower[cand]}' (detected; use --target to choose another)"
+    raise DataError(
+        f"{path}: no target column found (looked for {', '.join(TARGET_NAMES)}); pass --target; columns: {', '.join(columns)}"
+    )
+
+
+def _label_strings(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s):
+        return s.map({True: "1", False: "0"})
+    if pd.api.types.is_float_dtype(s):
+        v = s.dropna()
+        if len(v) and np.all(np.mod(v, 1) == 0):
+            return s.map(lambda x: str(int(x)) if pd.notna(x) else None)
+    return s.map(lambda x: str(x).strip() if pd.notna(x) else None)
+
+
+def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Labels as strings and the class order (majority first, then by decreasing count)."""
+    labels = _label_strings(frame[target])
+    missing = np.flatnonzero(labels.isna().to_numpy())
+    if len(missing):
+        lines = ", ".join(str(i + 2) for i in missing[:MAX_SHOWN])
+        raise DataError(f"{path}: target column '{target}' is empty at {len(missing)} row(s) (lines {lines})")
+    y = labels.to_numpy(dtype=object).astype(str)
+    values, counts = np.unique(y, return_counts=True)
+    if classes is None:
+        if len(values) < 2:
+            raise DataError(
+                f"{path}: target column '{target}' has a single class ('{values[0]}'): nothing to learn"
+            )
+        order = sorted(zip(values.tolist(), counts.tolist()), key=lambda vc: (-vc[1], vc[0]))
+        classes = [v for v, _ in order]
+    else:
+        unknown = sorted(set(values) - set(classes))
+        if unknown:
+            raise DataError(
+                f"{path}: target column '{target}' has class '{unknown[0]}' the model was not trained on; classes: {', '.join(classes)}"
+            )
+    return y, classes
+
+
+# ---------------------------------------------------------------- schema
+
+def _coerce_numeric_strings(frame: pd.DataFrame, path) -> None:
+    """Columns of numbers with a few junk strings are errors naming the rows."""
+    for col in frame.columns:
+        s = frame[col]
+        if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
+            continue
+        nonnull = s.dropna()
+        if nonnull.empty:
+            continue
+        num = pd.to_numeric(nonnull, errors="coerce")
+        ok = num.notna()
+        if ok.mean() >= 0.95 and not ok.all():
+            bad = nonnull[~ok]
+            shown = ", ".join(f"line {i + 2} ({v!r})" for i, v in zip(bad.index[:MAX_SHOWN], bad.iloc[:MAX_SHOWN]))
+            raise DataError(
+                f"{path}: column '{col}' is numeric but has {len(bad)} non-numeric value(s): {shown}"
+            )
+
+
+def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max_levels: int = 50,
+                 renamed: dict[str, str] | None = None) -> Schema:
+    """Decide what each column is: numeric, categorical, ID (high cardinality) or timestamp.
+
+    Constant and unique-per-row columns are dropped with a reason; a column that
+    is missing in every row is an error.
+    """
+    renamed = renamed or {}
+    n = len(frame)
+    features, dropped = [], {}
+    for col in frame.columns:
+        if col == target:
+            continue
+        s = frame[col]
+        n_missing = int(s.isna().sum())
+        if n_missing == n:
+            raise DataError(f"{path}: column '{col}' is empty in every row: remove it with --drop {col}")
+        n_unique = int(s.nunique(dropna=True))
+        if n_unique <= 1 and n_missing == 0:
+            dropped[col] = "constant"
+            continue
+        is_float = pd.api.types.is_float_dtype(s)
+        is_time = pd.api.types.is_datetime64_any_dtype(s)
+        if n_unique == n and not is_float and not is_time and n > 50:
+            dropped[col] = "unique in every row (an identifier)"
+            continue
+        if is_time:
+            kind = "timestamp"
+        elif pd.api.types.is_bool_dtype(s):
+            kind = "categorical"
+        elif pd.api.types.is_numeric_dtype(s):
+            if pd.api.types.is_integer_dtype(s) and _ID_NAME.search(col):
+                kind = "id" if n_unique > max_levels else "categorical"
+            else:
+                kind = "numeric"
+        else:
+            kind = "categorical" if n_unique <= max_levels else "id"
+        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, "")))
+    if not features:
+        raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
+    return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
+
+
+def prepare_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """Cast columns to what the feature pipeline expects (strings for categoricals and IDs)."""
+    out = {}
+    for c in schema.features:
+        s = frame[c.name]
+        if c.kind in ("categorical", "id"):
+            s = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
+            s = s.astype(object)
+        elif c.kind == "numeric":
+            s = pd.to_numeric(s, errors="coerce").astype(float)
+        out[c.name] = s
+    return pd.DataFrame(out, index=frame.index)
+
+
+def load_dataset(
+    path: str | Path,
+    target: str | None = None,
+    sep: str | None = None,
+    drop: list[str] | None = None,
+    max_levels: int = 50,
+    schema: Schema | None = None,
+) -> Dataset:
+    """Read, validate and type a labelled table.
+
+    With ``schema`` (from a trained model), the file must hold the same feature
+    columns and target; otherwise the schema is inferred.
+    """
+    path = Path(path)
+    frame, renamed = read_table(path, sep)
+    notes = []
+    if renamed:
+        shown = ", ".join(f"'{old}' → '{new}'" for new, old in list(renamed.items())[:MAX_SHOWN])
+        notes.append(f"renamed {len(renamed)} column(s) to identifiers: {shown}")
+    if schema is not None:
+        target = schema.target if target is None else target
+    tcol, note = pick_target(list(frame.columns), target, renamed, path)
+    if note:
+        notes.append(note)
+    for d in drop or []:
+        cols = list(frame.columns)
+        name = d if d in cols else next((n for n, o in renamed.items() if o == d), None)
+        if name is None or name == tcol:
+            raise DataError(f"--drop {d}: no such feature column in {path}; columns: {', '.join(cols)}")
+        frame = frame.drop(columns=[name])
+    y, classes = encode_target(frame, tcol, path, classes=schema.classes if schema else None)
+    _coerce_numeric_strings(frame.drop(columns=[tcol]), path)
+    if schema is None:
+        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed)
+        if schema.dropped:
+            notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
+    else:
+        missing = [c for c in schema.feature_names if c not in frame.columns]
+        if missing:
+            raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
+    X = prepare_frame(frame, schema)
+    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=file_sha256(path), notes=notes)

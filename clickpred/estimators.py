@@ -1,0 +1,198 @@
+"""Small custom estimators that keep the scikit-learn contract.
+
+- :class:`BoundedSVC`: a kernel SVC that refuses to fit past a row limit, since its
+  fit time grows as ~n^2.
+- :class:`WeightedMLPClassifier`: an MLP that accepts ``class_weight`` (turned into
+  ``sample_weight`` inside ``fit``), which scikit-learn's MLPClassifier lacks.
+- :class:`TimestampFeatures`: hour of day and day of week from datetime columns.
+- :class:`FrequencyEncoder`: log training frequency of each category.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.neural_network import MLPClassifier
+from sklearn.svm import SVC
+from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .errors import RowLimitError
+
+
+class BoundedSVC(SVC):
+    """Kernel SVC with a row limit: ``fit`` on more than ``max_rows`` rows raises.
+
+    Kernel SVM training grows roughly as n^2.2 (7.5 s at 40k rows here), so
+    silently fitting 1M rows would run for days. Use ``svm-nystroem`` there.
+
+    Example
+    -------
+    >>> BoundedSVC(max_rows=100).fit(np.zeros((101, 2)), [0, 1] * 50 + [0])
+    Traceback (most recent call last):
+    ...
+    clickpred.errors.RowLimitError: ...
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rows=20_000,
+        C=1.0,
+        kernel="rbf",
+        gamma="scale",
+        tol=1e-3,
+        cache_size=500,
+        class_weight=None,
+        max_iter=-1,
+        random_state=None,
+    ):
+        super().__init__(
+            C=C,
+            kernel=kernel,
+            gamma=gamma,
+            tol=tol,
+            cache_size=cache_size,
+            class_weight=class_weight,
+            max_iter=max_iter,
+            random_state=random_state,
+        )
+        self.max_rows = max_rows
+
+    def fit(self, X, y, sample_weight=None):
+        n = X.shape[0]
+        if self.max_rows is not None and n > self.max_rows:
+            raise RowLimitError(
+                f"svm-rbf refuses to fit {n:,} rows (limit {self.max_rows:,}; kernel SVM time grows "
+                "as ~n^2): use classifier 'svm-nystroem', undersample, or raise classifier.max_rows"
+            )
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class WeightedMLPClassifier(MLPClassifier):
+    """MLPClassifier with a ``class_weight`` parameter.
+
+    scikit-learn 1.9's MLPClassifier has no ``class_weight``; this passes the
+    weights as ``sample_weight`` to its ``fit``, so it works inside any pipeline
+    (including after a sampler, where row-aligned fit parameters would not).
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64,),
+        activation="relu",
+        *,
+        alpha=1e-4,
+        batch_size="auto",
+        learning_rate_init=1e-3,
+        max_iter=200,
+        tol=1e-4,
+        early_stopping=True,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        class_weight=None,
+        random_state=None,
+    ):
+        super().__init__(
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate_init=learning_rate_init,
+            max_iter=max_iter,
+            tol=tol,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            random_state=random_state,
+        )
+        self.class_weight = class_weight
+
+    def fit(self, X, y, sample_weight=None):
+        if self.class_weight is not None:
+            cw = compute_sample_weight(self.class_weight, y)
+            sample_weight = cw if sample_weight is None else sample_weight * cw
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+class TimestampFeatures(TransformerMixin, BaseEstimator):
+    """Hour of day (0-23) and day of week (0-6) codes for each datetime column.
+
+    Missing timestamps become -1. Output is two integer columns per input column.
+    """
+
+    def fit(self, X, y=None):
+        X = pd.DataFrame(X)
+        self.n_features_in_ = X.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = pd.DataFrame(X)
+        out = []
+        for col in X.columns:
+            ts = pd.to_datetime(X[col], errors="coerce")
+            out.append(ts.dt.hour.fillna(-1).to_numpy(dtype=float))
+            out.append(ts.dt.dayofweek.fillna(-1).to_numpy(dtype=float))
+        return np.column_stack(out) if out else np.empty((len(X), 0))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        names = []
+        for c in self.feature_names_in_:
+            names += [f"{c}_hour", f"{c}_dow"]
+        return np.asarray(names, dtype=object)
+
+
+class FrequencyEncoder(TransformerMixin, BaseEstimator):
+    """Replace each category by log(1 + its count in the training data); unseen → 0."""
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=True)
+        self.counts_ = []
+        for j in range(X.shape[1]):
+            values, counts = np.unique(X[:, j].astype(str), return_counts=True)
+            self.counts_.append(dict(zip(values.tolist(), np.log1p(counts).tolist())))
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        out = np.zeros(X.shape, dtype=float)
+        for j, table in enumerate(self.counts_):
+            col = pd.Series(X[:, j].astype(str))
+            out[:, j] = col.map(table).fillna(0.0).to_numpy(dtype=float)
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
+        return np.asarray([f"{n}_freq" for n in names], dtype=object)
+
+
+class ClippedLogit(TransformerMixin, BaseEstimator):
+    """log(p / (1 - p)) of probabilities clipped to [eps, 1 - eps].
+
+    Target encodings of rare events are rates near zero; a linear model of
+    clicks is additive in log-odds, so the encodings are most useful there.
+    """
+
+    def __init__(self, eps=1e-6):
+        self.eps = eps
+
+    def fit(self, X, y=None):
+        validate_data(self, X, reset=True)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False)
+        p = np.clip(X, self.eps, 1 - self.eps)
+        return np.log(p) - np.log1p(-p)
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", [f"x{i}" for i in range(self.n_features_in_)])
+        return np.asarray([f"logit_{n}" for n in names], dtype=object)

@@ -1,0 +1,207 @@
+"""Cross-validation with out-of-fold scores, and the metrics registry.
+
+Nothing here writes files. Metrics come from scikit-learn; PR-AUC is average
+precision, one-vs-rest per class, shown beside its no-skill baseline (the
+class prevalence). Accuracy is computed but never the headline.
+
+Example
+-------
+>>> import numpy as np
+>>> y = np.array(["a"] * 8 + ["b"] * 2)
+>>> s = np.column_stack([np.linspace(1, 0, 10), np.linspace(0, 1, 10)])
+>>> m = compute_metrics(y, s, ["a", "b"], has_proba=True)
+>>> m["per_class"]["b"]["pr_auc"]
+1.0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    log_loss,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+from sklearn.model_selection import StratifiedKFold
+
+from .errors import DataError
+
+
+@dataclass
+class Evaluation:
+    """Out-of-fold (or held-out) scores for every row and the metrics computed from them."""
+
+    kind: str  # "cv" or "holdout"
+    classes: list[str]
+    y_true: np.ndarray
+    scores: np.ndarray  # n × K, columns in `classes` order
+    y_pred: np.ndarray
+    has_proba: bool
+    metrics: dict
+    fold_metrics: list[dict] = field(default_factory=list)
+    fit_seconds: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
+    """Scores of a fitted pipeline as an n × K array in ``classes`` order."""
+    model_classes = [str(c) for c in fitted.classes_]
+    raw = getattr(fitted, method)(X)
+    raw = np.asarray(raw, dtype=float)
+    if raw.ndim == 1:  # binary decision_function: score of model_classes[1]
+        raw = np.column_stack([-raw, raw])
+    cols = []
+    for c in classes:
+        if c in model_classes:
+            cols.append(raw[:, model_classes.index(c)])
+        else:  # a class absent from this training set: never predicted
+            cols.append(np.full(raw.shape[0], -np.inf if method == "decision_function" else 0.0))
+    return np.column_stack(cols)
+
+
+def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):
+    est = clone(pipeline)
+    t0 = time.perf_counter()
+    est.fit(X.iloc[train_idx], y[train_idx])
+    seconds = time.perf_counter() - t0
+    Xt = X.iloc[test_idx]
+    return scores_for(est, Xt, classes, method), np.asarray(est.predict(Xt)).astype(str), seconds
+
+
+def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> None:
+    """Every class needs at least as many rows as there are folds."""
+    values, counts = np.unique(y, return_counts=True)
+    small = [(v, int(c)) for v, c in zip(values, counts) if c < folds]
+    if small:
+        v, c = small[0]
+        raise DataError(
+            f"{path}: class '{v}' has {c} row(s), fewer than --folds {folds}: "
+            f"use --folds {max(2, c)} or more data" if c >= 2 else
+            f"{path}: class '{v}' has {c} row(s): stratified cross-validation needs at least 2 per class"
+        )
+
+
+def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, folds: int = 5,
+                   seed: int = 0, jobs: int = 1) -> Evaluation:
+    """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds."""
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = list(cv.split(np.zeros(len(y)), y))
+    results = Parallel(n_jobs=jobs)(
+        delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits
+    )
+    scores = np.zeros((len(y), len(classes)))
+    y_pred = np.empty(len(y), dtype=object)
+    fold_metrics, seconds = [], []
+    has_proba = method == "predict_proba"
+    for (tr, te), (s, p, sec) in zip(splits, results):
+        scores[te] = s
+        y_pred[te] = p
+        seconds.append(sec)
+        fold_metrics.append(_ranking_metrics(y[te], s, classes))
+    y_pred = y_pred.astype(str)
+    metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
+    metrics["fold_pr_auc"] = {
+        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in fold_metrics])),
+            "std": float(np.nanstd([f[c]["pr_auc"] for f in fold_metrics]))}
+        for c in classes
+    }
+    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds)
+
+
+def holdout(fitted, X, y: np.ndarray, classes: list[str], method: str) -> Evaluation:
+    """Score a fitted pipeline on held-out rows."""
+    scores = scores_for(fitted, X, classes, method)
+    y_pred = np.asarray(fitted.predict(X)).astype(str)
+    has_proba = method == "predict_proba"
+    return Evaluation("holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred))
+
+
+def _ranking_metrics(y, scores, classes):
+    out = {}
+    for k, c in enumerate(classes):
+        t = y == c
+        ok = 0 < t.sum() < len(t)
+        out[c] = {
+            "pr_auc": float(average_precision_score(t, scores[:, k])) if ok else float("nan"),
+            "roc_auc": float(roc_auc_score(t, scores[:, k])) if ok else float("nan"),
+        }
+    return out
+
+
+TOP_FRACTIONS = (0.01, 0.05, 0.10, 0.20)
+
+
+def _hits_at(t: np.ndarray, s: np.ndarray) -> dict[str, int]:
+    """How many positives are among the top 1/5/10/20% of rows by score (ties broken by row order)."""
+    order = np.argsort(-s, kind="stable")
+    hits = np.cumsum(t[order])
+    return {f"{f:.0%}": int(hits[max(1, int(round(f * len(t)))) - 1]) for f in TOP_FRACTIONS}
+
+
+def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
+    """Per-class and summary metrics from true labels and an n × K score matrix.
+
+    ``y_pred`` defaults to the argmax of the scores.
+    """
+    y_true = np.asarray(y_true).astype(str)
+    if y_pred is None:
+        y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
+    n = len(y_true)
+    prec, rec, f1, sup = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    ranking = _ranking_metrics(y_true, scores, classes)
+    per_class = {}
+    for k, c in enumerate(classes):
+        per_class[c] = {
+            "precision": float(prec[k]),
+            "recall": float(rec[k]),
+            "f1": float(f1[k]),
+            "pr_auc": ranking[c]["pr_auc"],
+            "pr_auc_baseline": float(sup[k] / n),
+            "roc_auc": ranking[c]["roc_auc"],
+            "support": int(sup[k]),
+            "hits_at": _hits_at(y_true == c, scores[:, k]),
+        }
+    minority = classes[1:]
+    cm = confusion_matrix(y_true, y_pred, labels=classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        norm = cm / cm.sum(axis=1, keepdims=True)
+    metrics = {
+        "n_rows": int(n),
+        "classes": list(classes),
+        "per_class": per_class,
+        "macro": {
+            "precision": float(np.mean(prec)),
+            "recall": float(np.mean(rec)),
+            "f1": float(np.mean(f1)),
+            "pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in classes])),
+            "minority_pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in minority])),
+        },
+        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
+        "mcc": float(matthews_corrcoef(y_true, y_pred)),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "confusion_matrix": {
+            "labels": list(classes),
+            "counts": cm.tolist(),
+            "normalized": np.nan_to_num(norm).round(6).tolist(),
+        },
+    }
+    if has_proba:
+        p = np.clip(scores, 1e-15, 1.0)
+        p = p / p.sum(axis=1, keepdims=True)
+        # scikit-learn reads probability columns in sorted label order.
+        order = np.argsort(classes)
+        labels = [classes[i] for i in order]
+        metrics["log_loss"] = float(log_loss(y_true, p[:, order], labels=labels))
+        metrics["brier"] = float(brier_score_loss(y_true, p[:, order], labels=labels))
+    return metrics

@@ -1,0 +1,153 @@
+"""Registry of classifiers: a key, its default parameters and a factory.
+
+Example
+-------
+>>> clf = CLASSIFIERS["logistic"].build({}, class_weight="balanced", random_state=0)
+>>> type(clf).__name__
+'LogisticRegression'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.kernel_approximation import Nystroem
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.svm import LinearSVC
+
+from .errors import ConfigError
+from .estimators import BoundedSVC, WeightedMLPClassifier
+
+CALIBRATIONS = ("none", "sigmoid", "isotonic")
+
+
+def _check_number(params: dict, key: str, where: str, low: float = 0.0, integer: bool = False):
+    if key not in params:
+        return
+    v = params[key]
+    ok = isinstance(v, int) if integer else isinstance(v, (int, float))
+    if not ok or isinstance(v, bool) or v <= low:
+        kind = "an integer" if integer else "a number"
+        raise ConfigError(f"{where}.{key} must be {kind} > {low}, got {v!r}")
+
+
+@dataclass(frozen=True)
+class ClassifierEntry:
+    """One classifier: defaults document every accepted parameter."""
+
+    name: str
+    description: str
+    defaults: dict[str, Any]
+    factory: Callable[[dict, Any, int], Any]
+    score_method: str  # "predict_proba" or "decision_function" (before calibration)
+
+    def params(self, params: dict) -> dict:
+        return {**self.defaults, **params}
+
+    def validate(self, params: dict, where: str) -> None:
+        for key in ("C", "alpha", "tol", "learning_rate_init"):
+            _check_number(params, key, where)
+        for key in ("max_iter", "n_components", "max_rows"):
+            _check_number(params, key, where, integer=True)
+        if "calibration" in params and params["calibration"] not in CALIBRATIONS:
+            raise ConfigError(
+                f"{where}.calibration must be one of {', '.join(CALIBRATIONS)}, got {params['calibration']!r}"
+            )
+        if "hidden_layer_sizes" in params:
+            h = params["hidden_layer_sizes"]
+            if not (isinstance(h, list) and h and all(isinstance(x, int) and x > 0 for x in h)):
+                raise ConfigError(f"{where}.hidden_layer_sizes must be a list of positive integers, got {h!r}")
+
+    def build(self, params: dict, class_weight: Any, random_state: int):
+        """Return an unfitted estimator for these parameters."""
+        p = self.params(params)
+        calibration = p.pop("calibration", "none")
+        est = self.factory(p, class_weight, random_state)
+        if calibration != "none":
+            est = CalibratedClassifierCV(est, method=calibration, cv=3, ensemble=False)
+        return est
+
+    def has_proba(self, params: dict) -> bool:
+        return self.score_method == "predict_proba" or self.params(params).get("calibration", "none") != "none"
+
+
+def _logistic(p, class_weight, rs):
+    return LogisticRegression(
+        C=p["C"], tol=p["tol"], max_iter=p["max_iter"], solver=p["solver"], class_weight=class_weight, random_state=rs
+    )
+
+
+def _linear_svm(p, class_weight, rs):
+    return LinearSVC(C=p["C"], tol=p["tol"], max_iter=p["max_iter"], dual="auto", class_weight=class_weight, random_state=rs)
+
+
+def _rbf_svm(p, class_weight, rs):
+    return BoundedSVC(
+        C=p["C"], gamma=p["gamma"], tol=p["tol"], max_rows=p["max_rows"], class_weight=class_weight, random_state=rs
+    )
+
+
+def _nystroem_svm(p, class_weight, rs):
+    return Pipeline(
+        [
+            ("kernel", Nystroem(kernel="rbf", gamma=p["gamma"], n_components=p["n_components"], random_state=rs)),
+            ("svm", LinearSVC(C=p["C"], tol=p["tol"], max_iter=p["max_iter"], dual="auto", class_weight=class_weight, random_state=rs)),
+        ]
+    )
+
+
+def _mlp(p, class_weight, rs):
+    return WeightedMLPClassifier(
+        hidden_layer_sizes=tuple(p["hidden_layer_sizes"]),
+        alpha=p["alpha"],
+        learning_rate_init=p["learning_rate_init"],
+        max_iter=p["max_iter"],
+        early_stopping=p["early_stopping"],
+        class_weight=class_weight,
+        random_state=rs,
+    )
+
+
+CLASSIFIERS: dict[str, ClassifierEntry] = {
+    e.name: e
+    for e in [
+        ClassifierEntry(
+            "logistic",
+            "LogisticRegression (lbfgs, multinomial) on scaled dense features",
+            {"C": 1.0, "tol": 1e-4, "max_iter": 1000, "solver": "newton-cholesky"},
+            _logistic,
+            "predict_proba",
+        ),
+        ClassifierEntry(
+            "svm",
+            "LinearSVC (squared hinge), scores from decision_function",
+            {"C": 0.1, "tol": 1e-4, "max_iter": 2000, "calibration": "none"},
+            _linear_svm,
+            "decision_function",
+        ),
+        ClassifierEntry(
+            "svm-rbf",
+            "kernel SVC (RBF); refuses more than max_rows training rows",
+            {"C": 1.0, "gamma": "scale", "tol": 1e-3, "max_rows": 20_000, "calibration": "none"},
+            _rbf_svm,
+            "decision_function",
+        ),
+        ClassifierEntry(
+            "svm-nystroem",
+            "Nystroem RBF kernel map + LinearSVC: the kernel SVM that scales",
+            {"C": 0.1, "gamma": 0.05, "n_components": 300, "tol": 1e-4, "max_iter": 2000, "calibration": "none"},
+            _nystroem_svm,
+            "decision_function",
+        ),
+        ClassifierEntry(
+            "mlp",
+            "MLPClassifier (adam, early stopping); class weights passed as sample_weight",
+            {"hidden_layer_sizes": [64], "alpha": 1e-4, "learning_rate_init": 1e-3, "max_iter": 200, "early_stopping": True},
+            _mlp,
+            "predict_proba",
+        ),
+    ]
+}

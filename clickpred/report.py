@@ -1,0 +1,211 @@
+"""Reports from evaluation results: ``metrics.json``, ``report.html``, PNG figures, a rich table.
+
+No modelling happens here: everything is computed from the scores an
+evaluation already holds. matplotlib is imported only when figures are drawn.
+
+Example
+-------
+>>> paths = write_report(result, "reports/demo")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ClickpredError
+from .evaluate import Evaluation
+
+
+def _clean(obj):
+    """JSON-safe: NaN/inf → None, numpy scalars → Python."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        return v if math.isfinite(v) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
+def primary(result) -> tuple[str, Evaluation]:
+    """The headline evaluation: the held-out test if there is one, else out-of-fold CV."""
+    if result.test is not None:
+        return "test", result.test
+    return "cv", result.cv
+
+
+def metrics_document(result) -> dict:
+    """The content of ``metrics.json``."""
+    which, ev = primary(result)
+    ds = result.data
+    doc = {
+        "name": result.name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "primary": which,
+        "evaluated_on": (
+            f"held-out {result.test_source}" if which == "test" else f"{result.spec.folds}-fold stratified CV, out-of-fold scores"
+        ),
+        "classes": list(ds.schema.classes),
+        "per_class": ev.metrics["per_class"],
+        "macro": ev.metrics["macro"],
+        "balanced_accuracy": ev.metrics["balanced_accuracy"],
+        "mcc": ev.metrics["mcc"],
+        "accuracy": ev.metrics["accuracy"],
+        "confusion_matrix": ev.metrics["confusion_matrix"],
+        "log_loss": ev.metrics.get("log_loss"),
+        "brier": ev.metrics.get("brier"),
+        "score_kind": "probability" if ev.has_proba else "decision_function",
+        "cv": result.cv.metrics,
+        "cv_fit_seconds": result.cv.fit_seconds,
+        "test": result.test.metrics if result.test is not None else None,
+        "test_source": result.test_source,
+        "spec": result.spec.to_dict(),
+        "seed": result.spec.seed,
+        "data": {
+            "path": ds.path,
+            "sha256": ds.sha256,
+            "n_rows": int(len(ds.y)),
+            "n_features": len(ds.schema.features),
+            "class_counts": ds.class_counts,
+        },
+        "schema": ds.schema.to_dict(),
+        "leakage_warnings": [w.message() for w in result.leaks],
+        "notes": result.notes,
+        "timings": result.timings,
+        "versions": result.versions,
+    }
+    return _clean(doc)
+
+
+# ---------------------------------------------------------------- figures
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
+    """Confusion matrix: counts and row-normalised side by side."""
+    plt = _plt()
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    for ax, normalize, sub in ((axes[0], None, "counts"), (axes[1], "true", "row-normalised (recall on the diagonal)")):
+        ConfusionMatrixDisplay.from_predictions(
+            ev.y_true, ev.y_pred, labels=ev.classes, normalize=normalize, ax=ax, colorbar=False,
+            values_format="d" if normalize is None else ".3f", cmap="Blues",
+        )
+        ax.set_title(sub)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
+    """Precision-recall curve per minority class, with the no-skill (prevalence) line."""
+    plt = _plt()
+    from sklearn.metrics import PrecisionRecallDisplay
+
+    minority = ev.classes[1:]
+    fig, axes = plt.subplots(1, len(minority), figsize=(5.5 * len(minority), 4.5), squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        k = ev.classes.index(c)
+        t = ev.y_true == c
+        if t.sum() == 0:
+            ax.set_title(f"{c}: no rows")
+            continue
+        PrecisionRecallDisplay.from_predictions(
+            t, ev.scores[:, k], ax=ax, name=f"{c}", plot_chance_level=True, drawstyle="steps-post"
+        )
+        ax.set_title(f"{c} (prevalence {t.mean():.4%})")
+        ax.set_ylim(0, 1.02)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------- html
+
+def _b64(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def render_html(doc: dict, figures: dict[str, Path]) -> str:
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["f4"] = lambda v: "–" if v is None else f"{v:.4f}"
+    env.filters["pct"] = lambda v: "–" if v is None else f"{v:.3%}"
+    return env.get_template("report.html").render(
+        doc=doc, figures={k: _b64(p) for k, p in figures.items()}, json=json.dumps(doc["spec"], indent=2)
+    )
+
+
+def write_report(result, directory: str | Path) -> dict[str, Path]:
+    """Write metrics.json, PNG figures and a self-contained report.html into ``directory``."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ClickpredError(f"--report {directory}: cannot write there ({exc.strerror})") from None
+    doc = metrics_document(result)
+    which, ev = primary(result)
+    label = "held-out test" if which == "test" else "out-of-fold CV"
+    figures = {
+        "confusion_matrix": plot_confusion(ev, directory / "confusion_matrix.png", f"{result.name}: confusion matrix ({label})"),
+        "pr_curves": plot_pr_curves(ev, directory / "pr_curves.png", f"{result.name}: precision-recall ({label})"),
+    }
+    if which == "test":
+        figures["cv_pr_curves"] = plot_pr_curves(result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)")
+    paths = {"metrics": directory / "metrics.json", "html": directory / "report.html", **figures}
+    paths["metrics"].write_text(json.dumps(doc, indent=2, allow_nan=False))
+    paths["html"].write_text(render_html(doc, figures), encoding="utf-8")
+    return paths
+
+
+# ---------------------------------------------------------------- terminal
+
+def summary_table(doc: dict):
+    """A rich Table of the headline per-class metrics (the CLI prints it)."""
+    from rich.table import Table
+
+    table = Table(title=f"{doc['name']} — {doc['evaluated_on']}", title_justify="left")
+    for col in ("class", "support", "prevalence", "PR-AUC", "× baseline", "ROC-AUC", "precision", "recall", "F1"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    fold = (doc.get("cv") or {}).get("fold_pr_auc", {}) if doc["primary"] == "cv" else {}
+    for c in doc["classes"]:
+        m = doc["per_class"][c]
+        pr = "–" if m["pr_auc"] is None else f"{m['pr_auc']:.4f}"
+        if c in fold and fold[c]["std"] is not None:
+            pr += f" ±{fold[c]['std']:.4f}"
+        lift = "–" if not m["pr_auc"] or not m["pr_auc_baseline"] else f"{m['pr_auc'] / m['pr_auc_baseline']:.1f}×"
+        table.add_row(
+            c, f"{m['support']:,}", f"{m['pr_auc_baseline']:.4%}", pr, lift,
+            "–" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}",
+            f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['f1']:.4f}",
+        )
+    extra = f"balanced accuracy {doc['balanced_accuracy']:.3f} · MCC {doc['mcc']:.3f}"
+    if doc.get("log_loss") is not None:
+        extra += f" · log loss {doc['log_loss']:.4f} · Brier {doc['brier']:.5f}"
+    table.caption = extra + " · PR-AUC ± is the std over folds; precision/recall/F1 at the argmax decision"
+    return table

@@ -1,0 +1,241 @@
+"""The ``train`` job as a library call: read → build → cross-validate → fit → (save, report).
+
+Example
+-------
+>>> from clickpred.config import spec_from_options
+>>> result = train("data/impressions_sample.csv.gz", spec_from_options())  # doctest: +SKIP
+>>> result.cv.metrics["per_class"]["click"]["pr_auc"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .config import Spec
+from .data import Dataset, load_dataset
+from .errors import DataError
+from .evaluate import Evaluation, check_folds, cross_validate, holdout
+from .leakage import LeakWarning, find_leaks
+from .pipeline import BuiltPipeline, build_pipeline
+
+SPLIT_FRACTION = 0.2
+
+
+@dataclass
+class TrainResult:
+    """Everything a train run produced, before anything is written."""
+
+    spec: Spec
+    data: Dataset
+    built: BuiltPipeline
+    cv: Evaluation
+    test: Evaluation | None
+    pipeline: object  # the final fitted pipeline (all training rows)
+    leaks: list[LeakWarning]
+    notes: list[str]
+    timings: dict[str, float]
+    test_source: str | None = None
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def _git_commit() -> str:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
+            capture_output=True, text=True, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    if out.returncode != 0:
+        return ""
+    return out.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+
+
+def library_versions() -> dict[str, str]:
+    import imblearn
+    import pandas
+    import pyarrow
+    import sklearn
+    import skops
+
+    return {
+        "clickpred": __version__,
+        "git_commit": _git_commit(),
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "imbalanced-learn": imblearn.__version__,
+        "numpy": np.__version__,
+        "pandas": pandas.__version__,
+        "pyarrow": pyarrow.__version__,
+        "skops": skops.__version__,
+    }
+
+
+def train(
+    data: str | Path,
+    spec: Spec,
+    target: str | None = None,
+    sep: str | None = None,
+    drop: list[str] | None = None,
+    test: str | Path | None = None,
+    split_by: str | None = None,
+    jobs: int = 1,
+) -> TrainResult:
+    """Cross-validate a spec on a labelled file and fit the final model on all of it.
+
+    With ``test``, the final model is also scored on that file; with
+    ``split_by``, the latest 20% of rows (ordered by that column) are held out,
+    scored by a model fitted on the earlier 80%.
+    """
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ds = load_dataset(data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels)
+    timings["read_seconds"] = time.perf_counter() - t0
+    notes = list(ds.notes)
+    classes = ds.schema.classes
+    notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
+
+    X, y = ds.frame, ds.y
+    train_X, train_y, split_eval = X, y, None
+    if split_by is not None:
+        if split_by not in X.columns:
+            raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
+        order = np.argsort(X[split_by].to_numpy(), kind="stable")
+        cut = int(len(order) * (1 - SPLIT_FRACTION))
+        train_idx, test_idx = order[:cut], order[cut:]
+        train_X, train_y = X.iloc[train_idx], y[train_idx]
+        split_eval = (X.iloc[test_idx], y[test_idx])
+        notes.append(f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out")
+    check_folds(train_y, classes, spec.folds, ds.path)
+
+    counts = {c: int((train_y == c).sum()) for c in classes}
+    built = build_pipeline(spec, ds.schema, counts)
+    notes += built.notes
+
+    t0 = time.perf_counter()
+    leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
+    timings["leakage_seconds"] = time.perf_counter() - t0
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message=".*least populated class.*")
+        t0 = time.perf_counter()
+        cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs)
+        timings["cv_seconds"] = time.perf_counter() - t0
+        test_eval, test_source = None, None
+        if split_eval is not None:
+            from sklearn.base import clone
+
+            early = clone(built.pipeline).fit(train_X, train_y)
+            test_eval = holdout(early, split_eval[0], split_eval[1], classes, built.score_method)
+            test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
+        t0 = time.perf_counter()
+        final = built.pipeline.fit(X, y)
+        timings["final_fit_seconds"] = time.perf_counter() - t0
+        if test is not None:
+            tds = load_dataset(test, sep=sep, schema=ds.schema)
+            test_eval = holdout(final, tds.frame, tds.y, classes, built.score_method)
+            test_source = str(test)
+    seen = set()
+    for w in caught:
+        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            continue
+        msg = f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
+        if msg not in seen:
+            seen.add(msg)
+            notes.append(msg)
+    return TrainResult(
+        spec=spec,
+        data=ds,
+        built=built,
+        cv=cv,
+        test=test_eval,
+        pipeline=final,
+        leaks=leaks,
+        notes=notes,
+        timings=timings,
+        test_source=test_source,
+        versions=library_versions(),
+    )
+
+
+@dataclass
+class TrainOutputs:
+    result: TrainResult
+    model_path: Path
+    report_paths: dict
+    document: dict
+
+
+def model_metadata(result: TrainResult, document: dict) -> dict:
+    """What the model file records beside the pipeline."""
+    return {
+        "name": result.name,
+        "created": document["created"],
+        "classes": list(result.data.schema.classes),
+        "schema": result.data.schema.to_dict(),
+        "score_method": result.built.score_method,
+        "spec": result.spec.to_dict(),
+        "versions": result.versions,
+        "data": document["data"],
+        "evaluated_on": document["evaluated_on"],
+        "metrics": {
+            c: {k: m[k] for k in ("pr_auc", "pr_auc_baseline", "recall", "precision", "support")}
+            for c, m in document["per_class"].items()
+        },
+        "leakage_warnings": document["leakage_warnings"],
+    }
+
+
+def run_train(
+    data: str | Path,
+    spec: Spec,
+    model_path: str | Path | None = None,
+    report_dir: str | Path | None = None,
+    **kwargs,
+) -> TrainOutputs:
+    """Train (see :func:`train`), then write the model file and the report.
+
+    Defaults: ``models/<name>.skops`` and ``reports/<name>/``.
+    """
+    from .artifact import save_model
+    from .report import metrics_document, write_report
+
+    model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
+    report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
+    _check_writable(model_path, "--model")
+    _check_writable(report_dir / "metrics.json", "--report")
+    result = train(data, spec, **kwargs)
+    paths = write_report(result, report_dir)
+    document = json.loads(paths["metrics"].read_text())
+    save_model(model_path, result.pipeline, model_metadata(result, document))
+    return TrainOutputs(result, model_path, paths, document)
+
+
+def _check_writable(path: Path, option: str) -> None:
+    """Fail before training, not after, when an output can't be written."""
+    from .errors import ClickpredError
+
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if path.is_dir() or not os.access(parent, os.W_OK):
+        raise ClickpredError(f"{option} {path}: cannot write there")
