@@ -33,6 +33,7 @@ ALLOWED_TYPES = frozenset(
         "clickpred.estimators.BoundedSVC",
         "clickpred.estimators.ClippedLogit",
         "clickpred.estimators.FrequencyEncoder",
+        "clickpred.estimators.ScaledTolLogisticRegression",
         "clickpred.estimators.TimestampFeatures",
         "clickpred.estimators.WeightedMLPClassifier",
         "clickpred.rebalance.RatioStrategy",

@@ -22,8 +22,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Predict ad clicks and conversions from impression logs where the events that matter are rare.",
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Wide enough for the summary table when output is piped (rich assumes 80 columns then).
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
 def _fail(message: str) -> None:

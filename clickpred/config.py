@@ -26,8 +26,8 @@ DEFAULT_SEED = 42
 
 _TOP_KEYS = {"name", "description", "classifier", "strategy", "evaluation", "features"}
 _EVAL_KEYS = {"folds", "seed"}
-_FEATURE_KEYS = {"max_onehot_levels", "id_encoding"}
-ID_ENCODINGS = ("target", "frequency")
+_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels"}
+ID_ENCODINGS = ("onehot", "target", "frequency")
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class ComponentSpec:
 class FeatureSpec:
     """How columns become features."""
 
-    max_onehot_levels: int = 50
-    id_encoding: str = "target"
+    max_onehot_levels: int = 50  # more distinct values than this: an ID column
+    id_encoding: str = "onehot"
+    id_min_frequency: int = 5
+    id_max_levels: int = 2000
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     if bad:
         raise ConfigError(f"{source}: unknown key features.{bad[0]}; valid: {', '.join(sorted(_FEATURE_KEYS))}")
     max_levels = _check_int(feats.get("max_onehot_levels", 50), "features.max_onehot_levels", source, 2)
-    id_encoding = feats.get("id_encoding", "target")
+    id_min_frequency = _check_int(feats.get("id_min_frequency", 5), "features.id_min_frequency", source, 1)
+    id_max_levels = _check_int(feats.get("id_max_levels", 2000), "features.id_max_levels", source, 2)
+    id_encoding = feats.get("id_encoding", "onehot")
     if id_encoding not in ID_ENCODINGS:
         raise ConfigError(
             f"{source}: features.id_encoding must be one of {', '.join(ID_ENCODINGS)}, got {id_encoding!r}"
@@ -137,7 +141,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
         strategy=strategy,
         folds=folds,
         seed=seed,
-        features=FeatureSpec(max_onehot_levels=max_levels, id_encoding=id_encoding),
+        features=FeatureSpec(max_levels, id_encoding, id_min_frequency, id_max_levels),
         description=str(data.get("description", "")),
         source=source,
     )

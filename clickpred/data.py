@@ -183,19 +183,10 @@ def _read_csv(path: Path, sep: str | None) -> pa.Table:
         sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
         if len(sep) != 1:
             raise DataError(f"--sep must be one character, got {sep!r}")
-    bad_rows: list[tuple[int | None, int, int, str]] = []
-
-    def on_invalid(row):
-        bad_rows.append((row.number, row.expected_columns, row.actual_columns, row.text))
-        return "skip"
-
     try:
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
-        )
+        table, bad_rows = _csv_attempt(path, sep, use_threads=True)
+        if bad_rows and bad_rows[0][0] is None:  # line numbers are only known single-threaded
+            table, bad_rows = _csv_attempt(path, sep, use_threads=False)
     except pa.ArrowInvalid as exc:
         msg = str(exc)
         if "Empty CSV file" in msg:
@@ -213,6 +204,22 @@ def _read_csv(path: Path, sep: str | None) -> pa.Table:
             f"expected {first[1]}, got {first[2]}"
         )
     return table
+
+
+def _csv_attempt(path: Path, sep: str, use_threads: bool):
+    bad_rows: list[tuple[int | None, int, int, str]] = []
+
+    def on_invalid(row):
+        bad_rows.append((row.number, row.expected_columns, row.actual_columns, row.text))
+        return "skip"
+
+    table = pacsv.read_csv(
+        path,
+        read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=use_threads),
+        parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
+        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+    )
+    return table, bad_rows
 
 
 def _raise_not_utf8(path: Path, name: str, col: pa.ChunkedArray) -> None:
@@ -326,6 +333,8 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
             dropped[col] = "constant"
             continue
         is_float = pd.api.types.is_float_dtype(s)
+        if is_float and _ID_NAME.search(col) and np.all(np.mod(s.dropna(), 1) == 0):
+            is_float = False  # e.g. 64-bit hashed IDs that overflow int64 and parse as floats
         is_time = pd.api.types.is_datetime64_any_dtype(s)
         if n_unique == n and not is_float and not is_time and n > 50:
             dropped[col] = "unique in every row (an identifier)"
@@ -335,7 +344,7 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
         elif pd.api.types.is_bool_dtype(s):
             kind = "categorical"
         elif pd.api.types.is_numeric_dtype(s):
-            if pd.api.types.is_integer_dtype(s) and _ID_NAME.search(col):
+            if not is_float and _ID_NAME.search(col):
                 kind = "id" if n_unique > max_levels else "categorical"
             else:
                 kind = "numeric"

@@ -13,12 +13,54 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .errors import RowLimitError
+
+
+def null_loss(y, class_weight=None, sample_weight=None) -> float:
+    """Mean (weighted) log loss of the intercept-only model: the entropy of the weighted class shares."""
+    w = compute_sample_weight(class_weight, y) if class_weight is not None else np.ones(len(y))
+    if sample_weight is not None:
+        w = w * np.asarray(sample_weight, dtype=float)
+    _, inverse = np.unique(y, return_inverse=True)
+    q = np.bincount(inverse, weights=w) / w.sum()
+    q = q[q > 0]
+    return float(-(q * np.log(q)).sum())
+
+
+class ScaledTolLogisticRegression(LogisticRegression):
+    """LogisticRegression whose ``tol`` is relative to the loss of the intercept-only model.
+
+    scikit-learn stops when the gradient of the *mean* loss falls below ``tol``.
+    With 0.2% clicks that mean loss is ~0.015, with balanced class weights it is
+    ~1.1: the same absolute ``tol`` stops the unweighted fit far too early and
+    drives the weighted one through hundreds of needless iterations (measured
+    on 667k simulated rows: 386 L-BFGS iterations, 155 s, for a worse PR-AUC
+    than stopping at 89). Scaling ``tol`` by the null-model loss makes one
+    setting mean the same precision for both.
+    """
+
+    def __init__(self, *, C=1.0, tol=1e-3, max_iter=1000, solver="lbfgs", class_weight=None, random_state=None):
+        super().__init__(C=C, tol=tol, max_iter=max_iter, solver=solver, class_weight=class_weight, random_state=random_state)
+
+    def fit(self, X, y, sample_weight=None):
+        if y is None:  # let scikit-learn raise its own error
+            return super().fit(X, y, sample_weight=sample_weight)
+        relative = self.tol
+        y_arr = np.asarray(y)
+        y_arr = y_arr.ravel() if y_arr.ndim == 2 and y_arr.shape[1] == 1 else y_arr
+        self.tol_ = relative * max(null_loss(y_arr, self.class_weight, sample_weight), 1e-12)
+        self.tol = self.tol_
+        try:
+            super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            self.tol = relative
+        return self
 
 
 class BoundedSVC(SVC):
@@ -61,7 +103,9 @@ class BoundedSVC(SVC):
         self.max_rows = max_rows
 
     def fit(self, X, y, sample_weight=None):
-        n = X.shape[0]
+        from sklearn.utils.validation import _num_samples
+
+        n = _num_samples(X)
         if self.max_rows is not None and n > self.max_rows:
             raise RowLimitError(
                 f"svm-rbf refuses to fit {n:,} rows (limit {self.max_rows:,}; kernel SVM time grows "
@@ -135,7 +179,7 @@ class TimestampFeatures(TransformerMixin, BaseEstimator):
         for col in X.columns:
             ts = pd.to_datetime(X[col], errors="coerce")
             out.append(ts.dt.hour.fillna(-1).to_numpy(dtype=float))
-            out.append(ts.dt.dayofweek.fillna(-1).to_numpy(dtype=float))
+            out.append(ts.dt.day_of_week.fillna(-1).to_numpy(dtype=float))
         return np.column_stack(out) if out else np.empty((len(X), 0))
 
     def get_feature_names_out(self, input_features=None):
@@ -148,6 +192,12 @@ class TimestampFeatures(TransformerMixin, BaseEstimator):
 
 class FrequencyEncoder(TransformerMixin, BaseEstimator):
     """Replace each category by log(1 + its count in the training data); unseen → 0."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True
+        return tags
 
     def fit(self, X, y=None):
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=True)

@@ -14,14 +14,15 @@ from typing import Any, Callable
 
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.kernel_approximation import Nystroem
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
 from .errors import ConfigError
-from .estimators import BoundedSVC, WeightedMLPClassifier
+from .estimators import BoundedSVC, ScaledTolLogisticRegression, WeightedMLPClassifier
 
 CALIBRATIONS = ("none", "sigmoid", "isotonic")
+SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "sag", "saga")
+NEWTON_MAX_WIDTH = 300  # columns up to which a full Newton step (p·K)² is cheap
 
 
 def _check_number(params: dict, key: str, where: str, low: float = 0.0, integer: bool = False):
@@ -41,7 +42,7 @@ class ClassifierEntry:
     name: str
     description: str
     defaults: dict[str, Any]
-    factory: Callable[[dict, Any, int], Any]
+    factory: Callable[[dict, Any, int, int], Any]
     score_method: str  # "predict_proba" or "decision_function" (before calibration)
 
     def params(self, params: dict) -> dict:
@@ -56,16 +57,21 @@ class ClassifierEntry:
             raise ConfigError(
                 f"{where}.calibration must be one of {', '.join(CALIBRATIONS)}, got {params['calibration']!r}"
             )
+        if "solver" in params and params["solver"] not in SOLVERS:
+            raise ConfigError(f"{where}.solver must be one of {', '.join(SOLVERS)}, got {params['solver']!r}")
         if "hidden_layer_sizes" in params:
             h = params["hidden_layer_sizes"]
             if not (isinstance(h, list) and h and all(isinstance(x, int) and x > 0 for x in h)):
                 raise ConfigError(f"{where}.hidden_layer_sizes must be a list of positive integers, got {h!r}")
 
-    def build(self, params: dict, class_weight: Any, random_state: int):
-        """Return an unfitted estimator for these parameters."""
+    def build(self, params: dict, class_weight: Any, random_state: int, width: int = 100):
+        """Return an unfitted estimator for these parameters.
+
+        ``width`` is (an upper bound on) the number of encoded feature columns.
+        """
         p = self.params(params)
         calibration = p.pop("calibration", "none")
-        est = self.factory(p, class_weight, random_state)
+        est = self.factory(p, class_weight, random_state, width)
         if calibration != "none":
             est = CalibratedClassifierCV(est, method=calibration, cv=3, ensemble=False)
         return est
@@ -74,23 +80,28 @@ class ClassifierEntry:
         return self.score_method == "predict_proba" or self.params(params).get("calibration", "none") != "none"
 
 
-def _logistic(p, class_weight, rs):
-    return LogisticRegression(
-        C=p["C"], tol=p["tol"], max_iter=p["max_iter"], solver=p["solver"], class_weight=class_weight, random_state=rs
+def _logistic(p, class_weight, rs, width):
+    solver = p["solver"]
+    if solver == "auto":
+        # Newton converges in ~10 steps even with extreme class weights, but each step costs
+        # n·(p·K)²: right for a few hundred dense columns, wrong for thousands of one-hot IDs.
+        solver = "newton-cholesky" if width <= NEWTON_MAX_WIDTH else "lbfgs"
+    return ScaledTolLogisticRegression(
+        C=p["C"], tol=p["tol"], max_iter=p["max_iter"], solver=solver, class_weight=class_weight, random_state=rs
     )
 
 
-def _linear_svm(p, class_weight, rs):
+def _linear_svm(p, class_weight, rs, width):
     return LinearSVC(C=p["C"], tol=p["tol"], max_iter=p["max_iter"], dual="auto", class_weight=class_weight, random_state=rs)
 
 
-def _rbf_svm(p, class_weight, rs):
+def _rbf_svm(p, class_weight, rs, width):
     return BoundedSVC(
         C=p["C"], gamma=p["gamma"], tol=p["tol"], max_rows=p["max_rows"], class_weight=class_weight, random_state=rs
     )
 
 
-def _nystroem_svm(p, class_weight, rs):
+def _nystroem_svm(p, class_weight, rs, width):
     return Pipeline(
         [
             ("kernel", Nystroem(kernel="rbf", gamma=p["gamma"], n_components=p["n_components"], random_state=rs)),
@@ -99,7 +110,7 @@ def _nystroem_svm(p, class_weight, rs):
     )
 
 
-def _mlp(p, class_weight, rs):
+def _mlp(p, class_weight, rs, width):
     return WeightedMLPClassifier(
         hidden_layer_sizes=tuple(p["hidden_layer_sizes"]),
         alpha=p["alpha"],
@@ -116,8 +127,8 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
     for e in [
         ClassifierEntry(
             "logistic",
-            "LogisticRegression (lbfgs, multinomial) on scaled dense features",
-            {"C": 1.0, "tol": 1e-4, "max_iter": 1000, "solver": "newton-cholesky"},
+            "LogisticRegression (multinomial; Newton on few columns, L-BFGS on many; tol relative to the null-model loss)",
+            {"C": 1.0, "tol": 1e-3, "max_iter": 1000, "solver": "auto"},
             _logistic,
             "predict_proba",
         ),

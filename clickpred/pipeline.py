@@ -41,18 +41,28 @@ def build_pipeline(
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
 ) -> BuiltPipeline:
     """Build the unfitted pipeline for a spec on data with this schema and class counts."""
-    layout = build_features(schema, id_encoding=spec.features.id_encoding, n_classes=len(class_counts), seed=spec.seed)
+    notes = []
+    id_encoding = spec.features.id_encoding
+    if spec.strategy.name == "smote" and id_encoding == "onehot" and schema.names("id"):
+        # SMOTENC expands every categorical neighbour to a dense (rows × k × levels) array:
+        # thousands of ID levels would ask for hundreds of GiB. Give it dense ID encodings.
+        id_encoding = "target"
+        notes.append("smote: ID columns target-encoded (not one-hot) so that SMOTENC's memory stays bounded")
+    f = spec.features
+    layout = build_features(schema, id_encoding, f.id_min_frequency, f.id_max_levels, seed=spec.seed)
     plan = STRATEGIES[spec.strategy.name].plan(
         spec.strategy.params,
         class_counts=class_counts,
         n_categorical=layout.n_categorical,
         folds=spec.folds,
         seed=spec.seed,
-        n_features=layout.n_categorical + layout.n_numeric_estimate,
+        n_numeric=layout.n_numeric,
+        n_levels=layout.n_levels,
         memory_budget=memory_budget,
     )
     entry = CLASSIFIERS[spec.classifier.name]
-    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed)
+    width = layout.n_levels + layout.n_numeric
+    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width)
     steps = [
         ("prepare", layout.prepare),
         ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),
@@ -60,4 +70,4 @@ def build_pipeline(
         ("classifier", clf),
     ]
     method = "predict_proba" if entry.has_proba(spec.classifier.params) else "decision_function"
-    return BuiltPipeline(Pipeline(steps), method, list(plan.notes))
+    return BuiltPipeline(Pipeline(steps), method, notes + list(plan.notes))

@@ -5,7 +5,7 @@ training folds; validation folds keep their natural class balance.
 
 Example
 -------
->>> plan = STRATEGIES["undersample"].plan({}, class_counts={"view": 990, "click": 10}, n_categorical=0, folds=5, seed=0)
+>>> plan = STRATEGIES["undersample"].plan({}, {"view": 990, "click": 10}, n_categorical=0, folds=5, seed=0)
 >>> type(plan.sampler).__name__
 'RandomUnderSampler'
 """
@@ -109,7 +109,8 @@ class StrategyEntry:
         n_categorical: int,
         folds: int,
         seed: int,
-        n_features: int = 100,
+        n_numeric: int = 10,
+        n_levels: int = 0,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
     ) -> RebalancePlan:
         """Build the sampler / class weights for data with these class counts.
@@ -138,7 +139,12 @@ class StrategyEntry:
         frac = (folds - 1) / folds
         fold_counts = {c: max(1, int(n * frac)) for c, n in class_counts.items()}
         rows = resampled_rows(fold_counts, strategy)
-        need = rows * max(n_features, 1) * 8 * 3  # data, resampled copy, encoded copy
+        new = rows - sum(fold_counts.values())
+        width = n_categorical + n_numeric
+        need = rows * width * 8 * 3  # data, resampled copy, encoded copy
+        if self.name == "smote" and n_categorical:
+            # SMOTENC gathers each new row's k neighbours one-hot encoded, densely.
+            need += new * (p["k_neighbors"] + 1) * (n_levels + n_numeric) * 8
         if kind == "over" and need > memory_budget:
             raise DataError(
                 f"{self.name} would grow each training fold to {rows:,} rows (~{need / 1024**3:.1f} GiB, budget "
@@ -164,7 +170,7 @@ class StrategyEntry:
             k = smallest - 1
         if n_categorical == 0:
             sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
-        elif n_categorical >= n_features:
+        elif n_numeric == 0:
             sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
             notes.append("smote: all features categorical, using SMOTEN")
         else:

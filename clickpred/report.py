@@ -130,7 +130,7 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
             ax.set_title(f"{c}: no rows")
             continue
         PrecisionRecallDisplay.from_predictions(
-            t, ev.scores[:, k], ax=ax, name=f"{c}", plot_chance_level=True, drawstyle="steps-post"
+            t, ev.scores[:, k], ax=ax, name=f"{c}", plot_chance_level=True
         )
         ax.set_title(f"{c} (prevalence {t.mean():.4%})")
         ax.set_ylim(0, 1.02)
@@ -190,22 +190,23 @@ def summary_table(doc: dict):
     from rich.table import Table
 
     table = Table(title=f"{doc['name']} — {doc['evaluated_on']}", title_justify="left")
-    for col in ("class", "support", "prevalence", "PR-AUC", "× baseline", "ROC-AUC", "precision", "recall", "F1"):
+    for col in ("class", "n", "prevalence", "PR-AUC", "lift", "ROC-AUC", "precision", "recall", "F1"):
         table.add_column(col, justify="left" if col == "class" else "right")
     fold = (doc.get("cv") or {}).get("fold_pr_auc", {}) if doc["primary"] == "cv" else {}
     for c in doc["classes"]:
         m = doc["per_class"][c]
         pr = "–" if m["pr_auc"] is None else f"{m['pr_auc']:.4f}"
         if c in fold and fold[c]["std"] is not None:
-            pr += f" ±{fold[c]['std']:.4f}"
+            pr += f"±{fold[c]['std']:.4f}"
         lift = "–" if not m["pr_auc"] or not m["pr_auc_baseline"] else f"{m['pr_auc'] / m['pr_auc_baseline']:.1f}×"
         table.add_row(
-            c, f"{m['support']:,}", f"{m['pr_auc_baseline']:.4%}", pr, lift,
+            c, f"{m['support']:,}", f"{m['pr_auc_baseline']:.3%}", pr, lift,
             "–" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}",
-            f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['f1']:.4f}",
+            f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
         )
     extra = f"balanced accuracy {doc['balanced_accuracy']:.3f} · MCC {doc['mcc']:.3f}"
     if doc.get("log_loss") is not None:
         extra += f" · log loss {doc['log_loss']:.4f} · Brier {doc['brier']:.5f}"
-    table.caption = extra + " · PR-AUC ± is the std over folds; precision/recall/F1 at the argmax decision"
+    table.caption = extra + "\nPR-AUC ± std over folds · lift = PR-AUC / prevalence · precision/recall/F1 at argmax"
+    table.caption_justify = "left"
     return table

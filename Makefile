@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine (Python 3.11 + pip):
+#   make demo   — create .venv, install, train on the shipped sample, print the summary and report path
+#   make test   — create .venv, install, run the test suite (slow benchmarks excluded)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-slow sample bench-train bench-coil clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/clickpred train data/impressions_sample.csv.gz --pipeline pipelines/logistic-none.toml --report reports/demo --model models/demo.skops
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+# How data/impressions_sample.csv.gz was made.
+sample: $(STAMP)
+	$(BIN)/clickpred simulate --rows 200000 --seed 7 --output data/impressions_sample.csv.gz
+
+bench-train: $(STAMP)
+	$(BIN)/python benchmarks/bench_train.py
+
+bench-coil: $(STAMP)
+	$(BIN)/python benchmarks/bench_real.py
+
+clean:
+	rm -rf $(VENV) models reports/demo

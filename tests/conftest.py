@@ -1,0 +1,38 @@
+"""Shared fixtures: small simulated impression logs written once per session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clickpred.simulate import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def sim_csv(tmp_path_factory) -> Path:
+    """20k simulated impressions with a raised click rate so tests have enough minority rows."""
+    d = tmp_path_factory.mktemp("sim")
+    path = d / "sim.csv"
+    simulate(path, rows=20_000, seed=3, truth=d / "truth.csv", click_rate=0.02, conversion_rate=0.2)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_csv(tmp_path_factory) -> Path:
+    """4k rows: fast enough for every classifier × strategy."""
+    d = tmp_path_factory.mktemp("small")
+    path = d / "small.csv"
+    simulate(path, rows=4_000, seed=5, click_rate=0.05, conversion_rate=0.25)
+    return path
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
