@@ -42,10 +42,11 @@ class ScaledTolLogisticRegression(LogisticRegression):
     drives the weighted one through hundreds of needless iterations (measured
     on 667k simulated rows: 386 L-BFGS iterations, 155 s, for a worse PR-AUC
     than stopping at 89). Scaling ``tol`` by the null-model loss makes one
-    setting mean the same precision for both.
+    setting mean the same precision for both. The default 3e-3 is, on 0.2%
+    clicks without weights, about half scikit-learn's default absolute 1e-4.
     """
 
-    def __init__(self, *, C=1.0, tol=1e-3, max_iter=1000, solver="lbfgs", class_weight=None, random_state=None):
+    def __init__(self, *, C=1.0, tol=3e-3, max_iter=1000, solver="lbfgs", class_weight=None, random_state=None):
         super().__init__(C=C, tol=tol, max_iter=max_iter, solver=solver, class_weight=class_weight, random_state=random_state)
 
     def fit(self, X, y, sample_weight=None):

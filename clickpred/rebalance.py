@@ -41,12 +41,16 @@ class RatioStrategy:
         import numpy as np
 
         values, counts = np.unique(y, return_counts=True)
-        order = np.argsort(-counts, kind="stable")
-        majority, n_major = values[order[0]], int(counts[order[0]])
+        return self.targets(dict(zip(values.tolist(), counts.tolist())))
+
+    def targets(self, counts: dict) -> dict:
+        """Class sizes to resample to, from the class sizes before."""
+        ordered = sorted(counts.items(), key=lambda kv: -kv[1])
+        majority, n_major = ordered[0]
         if self.kind == "over":
             target = int(math.ceil(self.ratio * n_major))
-            return {v: max(int(c), target) for v, c in zip(values, counts) if v != majority}
-        largest_minor = int(counts[order[1]]) if len(order) > 1 else n_major
+            return {v: max(int(c), target) for v, c in counts.items() if v != majority}
+        largest_minor = ordered[1][1] if len(ordered) > 1 else n_major
         return {majority: min(n_major, max(1, int(math.ceil(largest_minor / self.ratio))))}
 
     def __repr__(self):
@@ -72,10 +76,7 @@ def _ratio(params: dict, where: str) -> float:
 def resampled_rows(class_counts: dict, strategy: RatioStrategy) -> int:
     """Rows in a training set of these class counts after resampling."""
     counts = dict(class_counts)
-    import numpy as np
-
-    y = np.repeat(list(counts), list(counts.values()))
-    counts.update(strategy(y))
+    counts.update(strategy.targets(counts))
     return int(sum(counts.values()))
 
 

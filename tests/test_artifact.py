@@ -1,0 +1,93 @@
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from clickpred.artifact import ALLOWED_TYPES, FORMAT, load_model, save_model
+from clickpred.config import spec_from_dict
+from clickpred.data import load_dataset
+from clickpred.errors import ModelFileError
+from clickpred.models import CLASSIFIERS
+from clickpred.pipeline import build_pipeline
+from clickpred.rebalance import STRATEGIES
+
+
+@pytest.fixture(scope="module")
+def small(small_csv):
+    return load_dataset(small_csv)
+
+
+def _fitted(ds, classifier="logistic", strategy="none", **extra):
+    spec = spec_from_dict({"classifier": {"name": classifier, **extra}, "strategy": strategy})
+    b = build_pipeline(spec, ds.schema, ds.class_counts)
+    return b.pipeline.fit(ds.frame, ds.y)
+
+
+def test_round_trip_gives_identical_scores(small, tmp_path):
+    pipe = _fitted(small)
+    path = save_model(tmp_path / "m.skops", pipe, {"classes": small.schema.classes})
+    model = load_model(path)
+    np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))
+    assert model.metadata == {"classes": small.schema.classes}
+
+
+@pytest.mark.parametrize("classifier", list(CLASSIFIERS))
+def test_every_type_clickpred_writes_is_on_the_allowlist(small, tmp_path, classifier):
+    extra = {"n_components": 30} if classifier == "svm-nystroem" else {}
+    if "calibration" in CLASSIFIERS[classifier].defaults:
+        extra["calibration"] = "sigmoid"
+    if classifier == "mlp":
+        extra["max_iter"] = 20
+    for strategy in STRATEGIES:
+        strat = {"name": strategy, "ratio": 0.3} if strategy in ("oversample", "smote") else strategy
+        pipe = _fitted(small, classifier, strat, **extra)
+        path = tmp_path / f"{classifier}-{strategy}.skops"
+        sio.dump(pipe, path)
+        assert set(sio.get_untrusted_types(file=path)) <= ALLOWED_TYPES, strategy
+
+
+class Sneaky:
+    """Stands for any type clickpred does not write (a crafted file could name os.system)."""
+
+    def __init__(self):
+        self.x = 1
+
+
+def test_a_file_with_a_foreign_type_is_refused_before_it_runs(tmp_path):
+    path = tmp_path / "evil.skops"
+    sio.dump({"format": FORMAT, "format_version": 1, "metadata": {}, "pipeline": Sneaky()}, path)
+    with pytest.raises(ModelFileError, match=r"refused to load: contains types clickpred does not write \(tests\.test_artifact\.Sneaky\)"):
+        load_model(path)
+
+
+def test_corrupt_foreign_and_missing_files(tmp_path):
+    with pytest.raises(ModelFileError, match="model file not found"):
+        load_model(tmp_path / "none.skops")
+    junk = tmp_path / "junk.skops"
+    junk.write_bytes(b"\x80\x04\x95 pickle bytes")
+    with pytest.raises(ModelFileError, match=r"not a clickpred model file \(not a skops archive\)"):
+        load_model(junk)
+    broken = tmp_path / "broken.skops"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("schema.json", "{not json")
+    with pytest.raises(ModelFileError, match="corrupt model file"):
+        load_model(broken)
+    other = tmp_path / "other.skops"
+    sio.dump({"something": [1, 2]}, other)
+    with pytest.raises(ModelFileError, match="not a clickpred model file"):
+        load_model(other)
+
+
+def test_a_newer_format_version_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "future.skops"
+    sio.dump({"format": FORMAT, "format_version": 99, "metadata": {}, "pipeline": None}, path)
+    with pytest.raises(ModelFileError, match="format version 99 is not supported .* retrain the model"):
+        load_model(path)
+
+
+def test_unwritable_destination(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ModelFileError, match="cannot create folder"):
+        save_model(blocker / "sub" / "m.skops", None, {})
