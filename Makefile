@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/clickpred train data/impressions_sample.csv.gz --pipeline pipelines/logistic-none.toml --report reports/demo --model models/demo.skops
+	$(BIN)/clickpred train data/impressions_sample.csv.gz --report reports/demo --model models/demo.skops
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -117,9 +117,12 @@ def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
 
 
 def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
-    """Precision-recall curve per minority class, with the no-skill (prevalence) line."""
+    """Precision-recall curve per minority class, precision on a log axis down to the no-skill line.
+
+    With 0.2% positives a linear axis squeezes every curve against zero.
+    """
     plt = _plt()
-    from sklearn.metrics import PrecisionRecallDisplay
+    from sklearn.metrics import average_precision_score, precision_recall_curve
 
     minority = ev.classes[1:]
     fig, axes = plt.subplots(1, len(minority), figsize=(5.5 * len(minority), 4.5), squeeze=False)
@@ -129,11 +132,18 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
         if t.sum() == 0:
             ax.set_title(f"{c}: no rows")
             continue
-        PrecisionRecallDisplay.from_predictions(
-            t, ev.scores[:, k], ax=ax, name=f"{c}", plot_chance_level=True
-        )
-        ax.set_title(f"{c} (prevalence {t.mean():.4%})")
-        ax.set_ylim(0, 1.02)
+        precision, recall, _ = precision_recall_curve(t, ev.scores[:, k])
+        ap = average_precision_score(t, ev.scores[:, k])
+        ax.step(recall, precision, where="post", label=f"PR-AUC {ap:.4f}")
+        ax.axhline(t.mean(), color="k", linestyle="--", label=f"no skill {t.mean():.4f}")
+        ax.set_yscale("log")
+        ax.set_ylim(max(t.mean() / 3, 1e-5), 1.05)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision (log scale)")
+        ax.set_title(f"{c} ({int(t.sum()):,} of {len(t):,} rows)")
+        ax.legend(loc="upper right")
+        ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)

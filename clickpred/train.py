@@ -237,5 +237,5 @@ def _check_writable(path: Path, option: str) -> None:
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
         parent = parent.parent
-    if path.is_dir() or not os.access(parent, os.W_OK):
+    if path.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
         raise ClickpredError(f"{option} {path}: cannot write there")

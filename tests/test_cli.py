@@ -1,0 +1,174 @@
+"""The CLI through typer's CliRunner: exit codes and exact one-line errors, never a traceback."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from clickpred.cli import app
+
+from .conftest import ROOT, write
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def one_line_error(result, pattern):
+    assert result.exit_code == 1, result.output
+    out = result.output.strip()
+    assert "Traceback" not in out
+    lines = [l for l in out.splitlines() if l.startswith("Error:")]
+    assert len(lines) == 1, out
+    assert re.search(pattern, lines[0]), lines[0]
+
+
+@pytest.fixture(scope="module")
+def trained(small_csv, tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    res = run("train", small_csv, "--folds", "3", "--report", d / "rep", "--model", d / "m.skops")
+    assert res.exit_code == 0, res.output
+    return d, res
+
+
+def test_train_prints_summary_and_paths_and_writes_files(trained):
+    d, res = trained
+    assert "logistic-class_weight — 3-fold stratified CV" in res.output
+    assert "PR-AUC" in res.output and "click" in res.output and "conversion" in res.output
+    assert f"model:  {d / 'm.skops'}" in res.output
+    assert f"report: {d / 'rep' / 'report.html'}" in res.output
+    assert "note: target column: 'event' (detected" in res.output
+    for name in ("metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png"):
+        assert (d / "rep" / name).is_file()
+
+
+def test_metrics_json_has_the_documented_keys(trained):
+    d, _ = trained
+    m = json.loads((d / "rep" / "metrics.json").read_text())
+    assert m["classes"] == ["view", "click", "conversion"]
+    for c in m["classes"]:
+        assert set(m["per_class"][c]) >= {"precision", "recall", "f1", "pr_auc", "roc_auc", "support"}
+    assert m["confusion_matrix"]["labels"] == m["classes"] and len(m["confusion_matrix"]["counts"]) == 3
+    assert m["spec"]["classifier"]["name"] == "logistic" and m["seed"] == 42
+    assert len(m["data"]["sha256"]) == 64 and m["data"]["n_rows"] == 4000
+    assert m["versions"]["scikit-learn"] and m["versions"]["imbalanced-learn"]
+    assert m["primary"] == "cv" and m["log_loss"] > 0
+
+
+def test_info_prints_the_metadata(trained):
+    d, _ = trained
+    res = run("info", d / "m.skops")
+    assert res.exit_code == 0, res.output
+    assert "logistic-class_weight" in res.output and "classes: view, click, conversion" in res.output
+    assert "site_id (id)" in res.output and "PR-AUC" in res.output
+
+
+def test_same_command_same_data_same_model_and_report(small_csv, tmp_path, trained):
+    d, _ = trained
+    res = run("train", small_csv, "--folds", "3", "--report", tmp_path / "rep", "--model", tmp_path / "m.skops")
+    assert res.exit_code == 0
+    a = json.loads((d / "rep" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    for volatile in ("created", "timings", "cv_fit_seconds"):
+        a.pop(volatile), b.pop(volatile)
+    a["data"].pop("path"), b["data"].pop("path")
+    assert a == b
+
+
+def test_pipeline_spec_and_flags(small_csv, tmp_path):
+    res = run(
+        "train", small_csv, "--pipeline", ROOT / "pipelines" / "svm-undersample.toml", "--folds", "2",
+        "--report", tmp_path / "r", "--model", tmp_path / "m.skops",
+    )
+    assert res.exit_code == 0, res.output
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["name"] == "svm-undersample" and m["score_kind"] == "decision_function" and m["log_loss"] is None
+
+
+def test_held_out_test_file_is_the_headline(sim_csv, small_csv, tmp_path):
+    res = run("train", small_csv, "--test", sim_csv, "--folds", "2", "-s", "none", "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    assert res.exit_code == 0, res.output
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["primary"] == "test" and m["per_class"]["view"]["support"] + m["per_class"]["click"]["support"] + m["per_class"]["conversion"]["support"] == 20_000
+    assert m["cv"]["n_rows"] == 4000
+    assert "held-out" in res.output
+
+
+def test_time_ordered_split(small_csv, tmp_path):
+    res = run("train", small_csv, "--split-by", "timestamp", "--folds", "2", "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    assert res.exit_code == 0, res.output
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["primary"] == "test" and m["test"]["n_rows"] == 800 and m["cv"]["n_rows"] == 3200
+
+
+def test_simulate_command(tmp_path):
+    res = run("simulate", "--rows", 500, "--seed", 1, "--output", tmp_path / "s.csv", "--truth", tmp_path / "t.csv")
+    assert res.exit_code == 0 and "wrote 500 rows" in res.output and (tmp_path / "t.csv").is_file()
+
+
+# ------------------------------------------------------------- bad input → one line, exit 1
+
+GOOD = "site,price,event\n" + "".join(f"s{i % 7},{i * 0.5},{'click' if i % 10 == 0 else 'view'}\n" for i in range(100))
+
+
+@pytest.mark.parametrize(
+    "content, args, pattern",
+    [
+        (None, [], r"^Error: .*missing\.csv: file not found$"),
+        ("", [], r"^Error: .*data\.csv: file is empty$"),
+        ("a,b,event\n", [], r"has a header but no data rows"),
+        (GOOD, ["--target", "nope"], r"target column 'nope' not found; columns: site, price, event"),
+        ("x,event\n" + "1,view\n" * 30, [], r"has a single class \('view'\)"),
+        (GOOD.replace("s3,1.5,", "s3,abc,", 1), [], r"column 'price' is numeric but has 1 non-numeric value\(s\): line 5 \('abc'\)"),
+        (GOOD.replace("s3,1.5,view", "s3,1.5,view,x", 1), [], r"1 row\(s\) with the wrong number of fields \(lines 5\)"),
+        (GOOD.encode().replace(b"s3,1.5", b"s\xff3,1.5", 1), [], r"column 'site' has bytes that are not UTF-8 at line 5"),
+        ("a,b,event\n" + "".join(f"{i},,{'c' if i % 4 == 0 else 'v'}\n" for i in range(20)), [], r"column 'b' is empty in every row"),
+        (GOOD, ["--classifier", "xgb"], r"unknown classifier 'xgb' .*valid: logistic, svm, svm-rbf, svm-nystroem, mlp"),
+        (GOOD, ["--strategy", "adasyn"], r"unknown strategy 'adasyn' .*valid: none, class_weight, oversample, smote, undersample"),
+        (GOOD, ["--folds", "20"], r"class 'click' has 10 row\(s\), fewer than --folds 20: use --folds 10"),
+        (GOOD, ["--drop", "zzz"], r"--drop zzz: no such feature column"),
+        (GOOD, ["--split-by", "when"], r"--split-by when: no such feature column"),
+    ],
+)
+def test_bad_input_gives_one_line_and_exit_1(tmp_path, content, args, pattern):
+    path = tmp_path / ("missing.csv" if content is None else "data.csv")
+    if content is not None:
+        write(path, content)
+    res = run("train", path, *args, "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    one_line_error(res, pattern)
+
+
+def test_malformed_spec(tmp_path):
+    spec = write(tmp_path / "bad.toml", "[classifier\n")
+    res = run("train", write(tmp_path / "d.csv", GOOD), "--pipeline", spec)
+    one_line_error(res, r"bad\.toml: malformed TOML")
+
+
+def test_output_that_cannot_be_written(tmp_path):
+    blocker = write(tmp_path / "blocker", "x")
+    data = write(tmp_path / "d.csv", GOOD)
+    one_line_error(run("train", data, "--model", blocker / "m.skops", "--report", tmp_path / "r"), r"--model .*blocker/m\.skops: cannot write there")
+    one_line_error(run("train", data, "--model", tmp_path / "m.skops", "--report", blocker / "r"), r"--report .*blocker/r/metrics\.json: cannot write there")
+
+
+def test_svm_rbf_over_its_limit_suggests_nystroem(small_csv, tmp_path):
+    spec = write(tmp_path / "rbf.toml", '[classifier]\nname = "svm-rbf"\nmax_rows = 1000\n[strategy]\nname = "none"\n')
+    res = run("train", small_csv, "--pipeline", spec, "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    one_line_error(res, r"svm-rbf refuses to fit 3,200 rows \(limit 1,000.*use classifier 'svm-nystroem'")
+
+
+def test_info_on_bad_model_files(tmp_path):
+    one_line_error(run("info", tmp_path / "nope.skops"), r"model file not found")
+    one_line_error(run("info", write(tmp_path / "x.skops", "hello")), r"not a clickpred model file")
+
+
+def test_every_command_has_an_example_and_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for cmd in app.registered_commands:
+        name = cmd.name or cmd.callback.__name__
+        assert "Example: clickpred " + name in (cmd.callback.__doc__ or ""), name
+        assert f"clickpred {name}" in readme, name
