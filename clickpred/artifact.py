@@ -33,6 +33,7 @@ ALLOWED_TYPES = frozenset(
         "clickpred.estimators.BoundedSVC",
         "clickpred.estimators.ClippedLogit",
         "clickpred.estimators.FrequencyEncoder",
+        "clickpred.estimators.NystroemSVM",
         "clickpred.estimators.ScaledTolLogisticRegression",
         "clickpred.estimators.TimestampFeatures",
         "clickpred.estimators.WeightedMLPClassifier",

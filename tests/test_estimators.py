@@ -8,6 +8,7 @@ from clickpred.estimators import (
     BoundedSVC,
     ClippedLogit,
     FrequencyEncoder,
+    NystroemSVM,
     ScaledTolLogisticRegression,
     TimestampFeatures,
     WeightedMLPClassifier,
@@ -16,13 +17,18 @@ from clickpred.estimators import (
 
 
 @parametrize_with_checks(
-    [BoundedSVC(), ScaledTolLogisticRegression(), WeightedMLPClassifier(max_iter=50, early_stopping=False), FrequencyEncoder(), ClippedLogit()],
+    [BoundedSVC(), NystroemSVM(n_components=20, epochs=2, random_state=0), ScaledTolLogisticRegression(), WeightedMLPClassifier(max_iter=50, early_stopping=False), FrequencyEncoder(), ClippedLogit()],
     # As for scikit-learn's own SVC: libsvm's sample weights are not equivalent to repeated rows.
     expected_failed_checks=lambda est: {
         "check_sample_weight_equivalence_on_dense_data": "libsvm sample_weight semantics (as SVC)",
         "check_sample_weight_equivalence_on_sparse_data": "libsvm sample_weight semantics (as SVC)",
     }
     if isinstance(est, BoundedSVC)
+    else {
+        "check_sample_weight_equivalence_on_dense_data": "stochastic (SGD), as SGDClassifier",
+        "check_sample_weight_equivalence_on_sparse_data": "stochastic (SGD), as SGDClassifier",
+    }
+    if isinstance(est, NystroemSVM)
     else {},
 )
 def test_sklearn_contract(estimator, check):
@@ -87,3 +93,22 @@ def test_scaled_tol_is_relative_and_params_are_untouched():
     assert est.tol_ == pytest.approx(1e-3 * null_loss(y))
     weighted = ScaledTolLogisticRegression(tol=1e-3, class_weight="balanced").fit(X, y)
     assert weighted.tol_ == pytest.approx(1e-3 * np.log(2))
+
+
+def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch):
+    from sklearn.kernel_approximation import Nystroem
+
+    sizes = []
+    original = Nystroem.transform
+
+    def spy(self, X):
+        sizes.append(X.shape[0])
+        return original(self, X)
+
+    monkeypatch.setattr(Nystroem, "transform", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4))
+    y = (np.linalg.norm(X, axis=1) > 2.5).astype(int)  # a ring: not linearly separable
+    est = NystroemSVM(n_components=50, chunk_rows=128, epochs=3, C=10.0, random_state=0).fit(X, y)
+    assert max(sizes) == 128 and sum(sizes) == 3 * 1000
+    assert (est.predict(X) == y).mean() > 0.9  # the kernel does what a linear model can't
