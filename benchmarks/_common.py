@@ -26,9 +26,37 @@ def simulated(rows: int, seed: int = 11) -> tuple[Path, Path]:
     return data, truth
 
 
+def _status(field: str) -> float | None:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return float(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (MB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this process since start or the last reset_peak() (MB)."""
+    hwm = _status("VmHWM")
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb() -> float:
+    """Current resident memory (MB)."""
+    return _status("VmRSS") or 0.0
+
+
+def reset_peak() -> bool:
+    """Reset the peak-RSS mark (Linux), so a later peak_rss_mb() measures one phase."""
+    import gc
+
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def timed(fn, *args, **kwargs):
