@@ -88,6 +88,7 @@ def train(
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file to evaluate the final model on."),
     split_by: Optional[str] = typer.Option(None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."),
     drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Numeric-looking column(s) that are category codes; repeat or comma-separate."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
@@ -106,7 +107,7 @@ def train(
     with err.status(f"training {spec.name} on {data} …"):
         res = _guard(
             run_train, data, spec, model_path=model, report_dir=report, target=target, sep=sep,
-            drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs,
+            drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs, categorical=_split_list(categorical),
         )
     for note in res.result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)

@@ -312,13 +312,14 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path) -> None:
 
 
 def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max_levels: int = 50,
-                 renamed: dict[str, str] | None = None) -> Schema:
+                 renamed: dict[str, str] | None = None, categorical: list[str] | None = None) -> Schema:
     """Decide what each column is: numeric, categorical, ID (high cardinality) or timestamp.
 
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
     renamed = renamed or {}
+    forced = set(categorical or [])
     n = len(frame)
     features, dropped = [], {}
     for col in frame.columns:
@@ -339,7 +340,9 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
         if n_unique == n and not is_float and not is_time and n > 50:
             dropped[col] = "unique in every row (an identifier)"
             continue
-        if is_time:
+        if col in forced:
+            kind = "categorical" if n_unique <= max_levels else "id"
+        elif is_time:
             kind = "timestamp"
         elif pd.api.types.is_bool_dtype(s):
             kind = "categorical"
@@ -377,6 +380,7 @@ def load_dataset(
     drop: list[str] | None = None,
     max_levels: int = 50,
     schema: Schema | None = None,
+    categorical: list[str] | None = None,
 ) -> Dataset:
     """Read, validate and type a labelled table.
 
@@ -394,16 +398,20 @@ def load_dataset(
     tcol, note = pick_target(list(frame.columns), target, renamed, path)
     if note:
         notes.append(note)
-    for d in drop or []:
+    def resolve(option: str, col: str) -> str:
         cols = list(frame.columns)
-        name = d if d in cols else next((n for n, o in renamed.items() if o == d), None)
+        name = col if col in cols else next((n for n, o in renamed.items() if o == col), None)
         if name is None or name == tcol:
-            raise DataError(f"--drop {d}: no such feature column in {path}; columns: {', '.join(cols)}")
-        frame = frame.drop(columns=[name])
+            raise DataError(f"{option} {col}: no such feature column in {path}; columns: {', '.join(cols)}")
+        return name
+
+    for d in drop or []:
+        frame = frame.drop(columns=[resolve("--drop", d)])
+    categorical = [resolve("--categorical", c) for c in categorical or []]
     y, classes = encode_target(frame, tcol, path, classes=schema.classes if schema else None)
     _coerce_numeric_strings(frame.drop(columns=[tcol]), path)
     if schema is None:
-        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed)
+        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical)
         if schema.dropped:
             notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
     else:

@@ -98,6 +98,7 @@ def train(
     test: str | Path | None = None,
     split_by: str | None = None,
     jobs: int = 1,
+    categorical: list[str] | None = None,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
@@ -107,7 +108,9 @@ def train(
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    ds = load_dataset(data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels)
+    ds = load_dataset(
+        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels, categorical=categorical
+    )
     timings["read_seconds"] = time.perf_counter() - t0
     notes = list(ds.notes)
     classes = ds.schema.classes

@@ -179,3 +179,14 @@ def test_real_click_logs_parse(tmp_path):
     assert np.isnan(ds.frame["I1"]).any()  # empty cells become missing values, not errors
     ds = load_dataset(avazu)
     assert ds.schema.target == "click" and "id" in ds.schema.dropped
+
+
+def test_categorical_override_for_integer_codes(tmp_path):
+    text = "segment,x,event\n" + "".join(f"{i % 9},{i * 0.1},{'c' if i % 5 == 0 else 'v'}\n" for i in range(90))
+    p = write(tmp_path / "a.csv", text)
+    assert {c.name: c.kind for c in load_dataset(p).schema.features}["segment"] == "numeric"
+    ds = load_dataset(p, categorical=["segment"])
+    assert {c.name: c.kind for c in ds.schema.features}["segment"] == "categorical"
+    assert ds.frame["segment"].iloc[1] == "1"
+    with pytest.raises(DataError, match="--categorical nope: no such feature column"):
+        load_dataset(p, categorical=["nope"])
