@@ -101,6 +101,16 @@ def _check_int(value: Any, key: str, where: str, low: int) -> int:
     return value
 
 
+def _table(data: dict, key: str, allowed: set[str], source: str) -> dict:
+    table = data.get(key, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [{key}] must be a table")
+    bad = sorted(set(table) - allowed)
+    if bad:
+        raise ConfigError(f"{source}: unknown key {key}.{bad[0]}; valid: {', '.join(sorted(allowed))}")
+    return table
+
+
 def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -> Spec:
     """Validate a parsed TOML document and build a :class:`Spec`."""
     unknown = sorted(set(data) - _TOP_KEYS)
@@ -110,20 +120,10 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
         )
     classifier = _check_component("classifier", data.get("classifier", DEFAULT_CLASSIFIER), source)
     strategy = _check_component("strategy", data.get("strategy", DEFAULT_STRATEGY), source)
-    evaluation = data.get("evaluation", {})
-    if not isinstance(evaluation, dict):
-        raise ConfigError(f"{source}: [evaluation] must be a table")
-    bad = sorted(set(evaluation) - _EVAL_KEYS)
-    if bad:
-        raise ConfigError(f"{source}: unknown key evaluation.{bad[0]}; valid: {', '.join(sorted(_EVAL_KEYS))}")
+    evaluation = _table(data, "evaluation", _EVAL_KEYS, source)
     folds = _check_int(evaluation.get("folds", DEFAULT_FOLDS), "evaluation.folds", source, 2)
     seed = _check_int(evaluation.get("seed", DEFAULT_SEED), "evaluation.seed", source, 0)
-    feats = data.get("features", {})
-    if not isinstance(feats, dict):
-        raise ConfigError(f"{source}: [features] must be a table")
-    bad = sorted(set(feats) - _FEATURE_KEYS)
-    if bad:
-        raise ConfigError(f"{source}: unknown key features.{bad[0]}; valid: {', '.join(sorted(_FEATURE_KEYS))}")
+    feats = _table(data, "features", _FEATURE_KEYS, source)
     max_levels = _check_int(feats.get("max_onehot_levels", 50), "features.max_onehot_levels", source, 2)
     id_min_frequency = _check_int(feats.get("id_min_frequency", 5), "features.id_min_frequency", source, 1)
     id_max_levels = _check_int(feats.get("id_max_levels", 2000), "features.id_max_levels", source, 2)
