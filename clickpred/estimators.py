@@ -257,6 +257,7 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
     here). This never holds more than ``chunk_rows`` transformed rows: each epoch
     maps a shuffled chunk through the kernel approximation and takes averaged
     SGD steps on the SVM objective C·Σ hinge + ½‖w‖² (``alpha = 1 / (C·n)``).
+    Class or sample weights become sampling probabilities (rows drawn ∝ weight).
     ``gamma="scale"`` is 1 / (n_features · Var(X)), as in SVC.
     """
 
@@ -318,12 +319,16 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
         if self.class_weight is not None:
             weights = weights * compute_sample_weight(self.class_weight, y)
         self.svm_ = SGDClassifier(loss=self.loss, alpha=1.0 / (self.C * n), average=True, random_state=seed, tol=None)
+        # Class weights of 500× make single SGD steps explode. Draw rows with probability ∝ weight
+        # instead (with replacement) and step unweighted: the same objective in expectation.
+        uniform = np.allclose(weights, weights[0])
+        p = None if uniform else weights / weights.sum()
         for _ in range(self.epochs):
-            order = rng.permutation(n)
+            order = rng.permutation(n) if uniform else rng.choice(n, size=n, replace=True, p=p)
             for start in range(0, n, self.chunk_rows):
                 idx = order[start : start + self.chunk_rows]
                 Z = self.kernel_.transform(X[idx])
-                self.svm_.partial_fit(Z, y[idx], classes=self.classes_, sample_weight=weights[idx])
+                self.svm_.partial_fit(Z, y[idx], classes=self.classes_)
         return self
 
     def decision_function(self, X):
