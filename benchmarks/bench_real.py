@@ -66,12 +66,14 @@ def row(result, which):
     return out
 
 
-def run_all(data, jobs, **kwargs):
+def run_all(data, jobs, only=None, **kwargs):
     from clickpred.errors import ClickpredError
     from clickpred.train import train
 
     out = {}
     for spec in specs():
+        if only and spec.name != only:
+            continue
         t0 = time.perf_counter()
         try:
             res = train(data, spec, jobs=jobs, **kwargs)
@@ -119,19 +121,22 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", choices=["coil", "sample"])
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--spec", help="run one pipeline spec only (results go to real_<only>_<spec>.json)")
     args = ap.parse_args()
     payload = {"command": "python benchmarks/bench_real.py"}
     if args.only in (None, "coil"):
         with tempfile.TemporaryDirectory() as tmp:
             tr, te = coil_files(Path(tmp))
-            payload["coil2000"] = run_all(tr, args.jobs, target="CARAVAN", test=te)
+            payload["coil2000"] = run_all(tr, args.jobs, args.spec, target="CARAVAN", test=te)
         print(table(payload["coil2000"], ["1"], ("owners in top 800 of 4,000 (winner: 121 of 238)", lambda r: r["per_class"]["1"]["hits_at"]["20%"])))
     if args.only in (None, "sample"):
         payload["sample_oracle_pr_auc"] = oracle_for_sample()
-        payload["sample"] = run_all(ROOT / "data" / "impressions_sample.csv.gz", args.jobs)
+        payload["sample"] = run_all(ROOT / "data" / "impressions_sample.csv.gz", args.jobs, args.spec)
         o = payload["sample_oracle_pr_auc"]
         print(table(payload["sample"], ["click", "conversion"], ("click PR-AUC / oracle", lambda r: f"{r['per_class']['click']['pr_auc'] / o['click']:.2f}")))
     name = "real" if args.only is None else f"real_{args.only}"
+    if args.spec:
+        name += f"_{args.spec}"
     print("wrote", write_result(name, payload))
 
 

@@ -1,7 +1,8 @@
 """Kernel SVMs at scale. Writes benchmarks/results/svm.json.
 
 1. Peak memory on 1M simulated impressions (80% train split), each fit alone in a fresh process:
-   clickpred `svm-nystroem` (chunked Nystroem + SGD) against a plain Nystroem(300) + LinearSVC on the
+   clickpred `svm-nystroem` (float32 features made chunk by chunk + L-BFGS; and its `solver="sgd"`
+   variant that holds one chunk only) against a plain Nystroem(300) + LinearSVC on the
    same encoded features. Reported: whole-process peak RSS (data load included) and the fit phase's
    own peak. The plain LinearSVC is capped at max_iter=50: its memory is allocated before the first
    iteration, and uncapped it runs for many minutes.
@@ -57,8 +58,9 @@ def nystroem_child(path, which):
     load_peak = peak_rss_mb()
     reset_peak()
     t0 = time.perf_counter()
-    if which == "clickpred":
-        model = NystroemSVM(C=0.1, n_components=300, class_weight="balanced", random_state=0).fit(A, y)
+    if which.startswith("clickpred"):
+        solver = "sgd" if which == "clickpred-sgd" else "lbfgs"
+        model = NystroemSVM(C=0.1, n_components=300, solver=solver, class_weight="balanced", random_state=0).fit(A, y)
     else:
         gamma = NystroemSVM()._gamma(A)
         model = make_pipeline(
@@ -106,7 +108,7 @@ def main():
     args = ap.parse_args()
     path, _ = simulated(args.rows)
     results = {}
-    for which in ("clickpred", "plain"):
+    for which in ("clickpred", "clickpred-sgd", "plain"):
         res, _ = in_child(nystroem_child, path, which)
         res["process_peak_rss_mb"] = max(res["load_and_encode_peak_rss_mb"], res["fit_phase_peak_rss_mb"])
         results[which] = res

@@ -95,7 +95,8 @@ def test_scaled_tol_is_relative_and_params_are_untouched():
     assert weighted.tol_ == pytest.approx(1e-3 * np.log(2))
 
 
-def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch):
+@pytest.mark.parametrize("solver, passes", [("lbfgs", 1), ("sgd", 3)])
+def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch, solver, passes):
     from sklearn.kernel_approximation import Nystroem
 
     sizes = []
@@ -109,6 +110,8 @@ def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1000, 4))
     y = (np.linalg.norm(X, axis=1) > 2.5).astype(int)  # a ring: not linearly separable
-    est = NystroemSVM(n_components=50, chunk_rows=128, epochs=3, C=10.0, random_state=0).fit(X, y)
-    assert max(sizes) == 128 and sum(sizes) == 3 * 1000
+    est = NystroemSVM(n_components=50, chunk_rows=128, epochs=3, C=10.0, solver=solver, random_state=0).fit(X, y)
+    assert max(sizes) == 128 and sum(sizes) == passes * 1000
+    if solver == "lbfgs":
+        assert est.coef_.shape == (1, 50)
     assert (est.predict(X) == y).mean() > 0.9  # the kernel does what a linear model can't
