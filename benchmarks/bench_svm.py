@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 import warnings
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import in_child, peak_rss_mb, reset_peak, rss_mb, simulated, write_result  # noqa: E402
+from _common import RESULTS, in_child, peak_rss_mb, reset_peak, rss_mb, simulated, write_result  # noqa: E402
 
 
 def _encoded(path, rows_limit=None, seed=0):
@@ -105,21 +106,31 @@ def rbf_scaling(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument(
+        "--variants", default="clickpred,clickpred-sgd,plain,rbf",
+        help="run only these; the others are kept from the previous results file (each variant records when it was measured)",
+    )
     args = ap.parse_args()
     path, _ = simulated(args.rows)
-    results = {}
+    wanted = args.variants.split(",")
+    previous = RESULTS / f"svm_{args.rows // 1000}k.json"
+    old = json.loads(previous.read_text()) if previous.exists() else {}
+    results = dict(old.get("nystroem", {}))
     for which in ("clickpred", "clickpred-sgd", "plain"):
+        if which not in wanted:
+            continue
         res, _ = in_child(nystroem_child, path, which)
         res["process_peak_rss_mb"] = max(res["load_and_encode_peak_rss_mb"], res["fit_phase_peak_rss_mb"])
+        res["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         results[which] = res
         print(which, res, flush=True)
-    rbf, _ = in_child(rbf_scaling, path)
+    rbf = in_child(rbf_scaling, path)[0] if "rbf" in wanted else old.get("svm_rbf")
     print("svm-rbf", rbf, flush=True)
     out = write_result(
         f"svm_{args.rows // 1000}k",
         {
             "rows": args.rows,
-            "command": f"python benchmarks/bench_svm.py --rows {args.rows}",
+            "command": f"python benchmarks/bench_svm.py --rows {args.rows} --variants {args.variants}",
             "nystroem": results,
             "ratios": {
                 "fit_phase_peak_clickpred_over_plain": results["clickpred"]["fit_phase_peak_rss_mb"] / results["plain"]["fit_phase_peak_rss_mb"],

@@ -276,7 +276,7 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
         max_iter=300,
         tol=1e-4,
         epochs=5,
-        chunk_rows=50_000,
+        chunk_rows=20_000,
         class_weight=None,
         random_state=None,
     ):
@@ -334,23 +334,32 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
         self.gamma_ = self._gamma(X)
         self.kernel_ = Nystroem(kernel="rbf", gamma=self.gamma_, n_components=min(self.n_components, n), random_state=seed).fit(X)
         weights = _check_sample_weight(sample_weight, X)
-        if self.class_weight is not None:
-            weights = weights * compute_sample_weight(self.class_weight, y)
         if self.solver == "lbfgs":
             self._fit_lbfgs(self._features(X), y, weights)
         else:
+            if self.class_weight is not None:
+                weights = weights * compute_sample_weight(self.class_weight, y)
             self._fit_sgd(X, y, weights, rng, seed)
         return self
 
-    def _fit_lbfgs(self, Z, y, weights):
+    def _fit_lbfgs(self, Z, y, sample_weight):
         from scipy.optimize import minimize
+        from sklearn.utils.class_weight import compute_class_weight
 
         problems = [self.classes_[1]] if len(self.classes_) == 2 else list(self.classes_)
         m = Z.shape[1]
-        total = weights.sum()
+        cw = (
+            dict(zip(self.classes_, compute_class_weight(self.class_weight, classes=self.classes_, y=y)))
+            if self.class_weight is not None
+            else dict.fromkeys(self.classes_, 1.0)
+        )
         coef, intercept, self.n_iter_ = [], [], []
         for c in problems:
             t = np.where(y == c, 1.0, -1.0)
+            # As liblinear's one-vs-rest: the class weight scales the positives of each problem
+            # only (a conversion is not a 1,900×-weighted negative of the click problem).
+            weights = sample_weight * np.where(y == c, cw[c], 1.0 if len(problems) > 1 else cw[self.classes_[0]])
+            total = weights.sum()
 
             def objective(v):
                 w, b = v[:m], v[m]
