@@ -16,13 +16,15 @@ optimum the default stopping point is (objective gap) and what that costs or buy
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import time
 import warnings
 
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
-from _common import in_child, simulated, timed, write_result  # noqa: E402
+from _common import RESULTS, in_child, simulated, timed, write_result  # noqa: E402
 
 
 def load(path):
@@ -56,12 +58,12 @@ def baseline_pipeline(ds):
     return Pipeline([("pre", pre), ("lr", LogisticRegression(class_weight="balanced", max_iter=300))])
 
 
-def clickpred_pipeline(ds, tol=None):
+def clickpred_pipeline(ds, tol=None, strategy="class_weight"):
     from clickpred.config import spec_from_dict
     from clickpred.pipeline import build_pipeline
 
     params = {"name": "logistic"} if tol is None else {"name": "logistic", "tol": tol}
-    spec = spec_from_dict({"classifier": params, "strategy": "class_weight"})
+    spec = spec_from_dict({"classifier": params, "strategy": strategy})
     return build_pipeline(spec, ds.schema, ds.class_counts).pipeline
 
 
@@ -114,19 +116,31 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--reference", action="store_true")
+    ap.add_argument(
+        "--variants", default="baseline,clickpred,clickpred_none",
+        help="fit only these (baseline, clickpred, clickpred_none, clickpred_tight); others are kept from the previous results file",
+    )
     args = ap.parse_args()
     path, truth = simulated(args.rows)
+    wanted = args.variants.split(",") + (["clickpred_tight"] if args.reference else [])
+    previous = RESULTS / f"train_{args.rows // 1000}k.json"
+    old = json.loads(previous.read_text()) if previous.exists() else {}
 
-    # Timings: both in this process, one after the other, on the same split.
+    # Timings: all in this process, one after the other, on the same split.
     ds = load(path)
     tr, te = split(ds.y)
-    results = {}
-    for name, pipe in (("baseline", baseline_pipeline(ds)), ("clickpred", clickpred_pipeline(ds))):
-        results[name] = fit_and_score(pipe, ds, tr, te)
-        print(name, results[name], flush=True)
-    if args.reference:
-        results["clickpred_tight"] = fit_and_score(clickpred_pipeline(ds, tol=3e-5), ds, tr, te)
-        print("tight", results["clickpred_tight"], flush=True)
+    makers = {
+        "baseline": lambda: baseline_pipeline(ds),
+        "clickpred": lambda: clickpred_pipeline(ds),
+        "clickpred_none": lambda: clickpred_pipeline(ds, strategy="none"),
+        "clickpred_tight": lambda: clickpred_pipeline(ds, tol=3e-5),
+    }
+    results = dict(old.get("results", {}))
+    for name in makers:
+        if name in wanted:
+            results[name] = fit_and_score(makers[name](), ds, tr, te)
+            results[name]["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+            print(name, results[name], flush=True)
 
     # Oracle PR-AUC on the same test rows, from the true probabilities.
     import pandas as pd
@@ -137,8 +151,10 @@ def main():
     del ds
 
     # Peak memory: each variant alone in a fresh process (data load included).
-    memory = {}
+    memory = dict(old.get("peak_rss_mb", {}))
     for name in ("baseline", "clickpred"):
+        if name not in wanted:
+            continue
         _, rss = in_child(run_variant, name, path)
         memory[name] = rss
         print(name, "peak RSS MB", rss, flush=True)
@@ -148,7 +164,7 @@ def main():
         "rows": args.rows,
         "train_rows": int(len(tr)),
         "test_rows": int(len(te)),
-        "command": "python benchmarks/bench_train.py" + (" --reference" if args.reference else ""),
+        "command": f"python benchmarks/bench_train.py --variants {args.variants}" + (" --reference" if args.reference else ""),
         "results": results,
         "oracle_pr_auc": oracle,
         "peak_rss_mb": memory,
@@ -157,6 +173,11 @@ def main():
             "peak_rss_clickpred_over_baseline": memory["clickpred"] / memory["baseline"],
             "pr_auc_clickpred_minus_baseline": {k: c["pr_auc"][k] - b["pr_auc"][k] for k in c["pr_auc"]},
             "pr_auc_fraction_of_oracle": {k: c["pr_auc"][k] / oracle[k] for k in c["pr_auc"]},
+            **(
+                {"pr_auc_fraction_of_oracle_none": {k: results["clickpred_none"]["pr_auc"][k] / oracle[k] for k in c["pr_auc"]}}
+                if "clickpred_none" in results
+                else {}
+            ),
         },
     }
     if "clickpred_tight" in results:
