@@ -4,7 +4,7 @@ Example
 -------
 >>> clf = CLASSIFIERS["logistic"].build({}, class_weight="balanced", random_state=0)
 >>> type(clf).__name__
-'LogisticRegression'
+'ScaledTolLogisticRegression'
 """
 
 from __future__ import annotations
