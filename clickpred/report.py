@@ -151,6 +151,18 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
     return path
 
 
+def write_scores(ev: Evaluation, path: Path) -> Path:
+    """Every evaluated row's label, per-class score and argmax prediction (row = position in the file)."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"row": np.arange(len(ev.y_true)), "label": ev.y_true, "prediction": ev.y_pred})
+    kind = "p" if ev.has_proba else "score"
+    for k, c in enumerate(ev.classes):
+        frame[f"{kind}_{c}"] = ev.scores[:, k]
+    frame.to_parquet(path, index=False)
+    return path
+
+
 # ---------------------------------------------------------------- html
 
 def _b64(path: Path) -> str:
@@ -189,6 +201,9 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
         figures["cv_pr_curves"] = plot_pr_curves(result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)")
     paths = {"metrics": directory / "metrics.json", "html": directory / "report.html", **figures}
     paths["metrics"].write_text(json.dumps(doc, indent=2, allow_nan=False))
+    paths["scores"] = write_scores(result.cv, directory / "oof_scores.parquet")
+    if result.test is not None:
+        paths["test_scores"] = write_scores(result.test, directory / "test_scores.parquet")
     paths["html"].write_text(render_html(doc, figures), encoding="utf-8")
     return paths
 
