@@ -90,6 +90,7 @@ def train(
     drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
     categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Numeric-looking column(s) that are category codes; repeat or comma-separate."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    header: bool = typer.Option(True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores)."),
@@ -108,6 +109,7 @@ def train(
         res = _guard(
             run_train, data, spec, model_path=model, report_dir=report, target=target, sep=sep,
             drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs, categorical=_split_list(categorical),
+            header=header,
         )
     for note in res.result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)

@@ -145,11 +145,13 @@ def clean_names(names: list[str]) -> tuple[list[str], dict[str, str]]:
     return out, renamed
 
 
-def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+def read_table(path: str | Path, sep: str | None = None, header: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV / .csv.gz / Parquet file into a DataFrame with cleaned column names.
 
     Returns the frame and the renamed columns ({new: original}). Rows with the
     wrong number of fields and bytes that are not UTF-8 are errors naming the line.
+    With ``header=False`` (a CSV whose first line is data, like the raw Criteo
+    logs) the columns are named ``column_1`` … ``column_N``.
     """
     path = Path(path)
     if not path.exists():
@@ -164,7 +166,9 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     else:
-        table = _read_csv(path, sep)
+        table = _read_csv(path, sep, header)
+    if not header and not _is_parquet(path):
+        table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
     names, renamed = clean_names(table.column_names)
     table = table.rename_columns(names)
     if table.num_rows == 0:
@@ -176,7 +180,7 @@ def read_table(path: str | Path, sep: str | None = None) -> tuple[pd.DataFrame, 
     return frame, renamed
 
 
-def _read_csv(path: Path, sep: str | None) -> pa.Table:
+def _read_csv(path: Path, sep: str | None, header: bool = True) -> pa.Table:
     if sep is None:
         sep = sniff_separator(path)
     elif len(sep) != 1:
@@ -184,9 +188,9 @@ def _read_csv(path: Path, sep: str | None) -> pa.Table:
         if len(sep) != 1:
             raise DataError(f"--sep must be one character, got {sep!r}")
     try:
-        table, bad_rows = _csv_attempt(path, sep, use_threads=True)
+        table, bad_rows = _csv_attempt(path, sep, header, use_threads=True)
         if bad_rows and bad_rows[0][0] is None:  # line numbers are only known single-threaded
-            table, bad_rows = _csv_attempt(path, sep, use_threads=False)
+            table, bad_rows = _csv_attempt(path, sep, header, use_threads=False)
     except pa.ArrowInvalid as exc:
         msg = str(exc)
         if "Empty CSV file" in msg:
@@ -206,7 +210,7 @@ def _read_csv(path: Path, sep: str | None) -> pa.Table:
     return table
 
 
-def _csv_attempt(path: Path, sep: str, use_threads: bool):
+def _csv_attempt(path: Path, sep: str, header: bool, use_threads: bool):
     bad_rows: list[tuple[int | None, int, int, str]] = []
 
     def on_invalid(row):
@@ -215,7 +219,7 @@ def _csv_attempt(path: Path, sep: str, use_threads: bool):
 
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=use_threads),
+        read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=use_threads, autogenerate_column_names=not header),
         parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
     )
@@ -381,6 +385,7 @@ def load_dataset(
     max_levels: int = 50,
     schema: Schema | None = None,
     categorical: list[str] | None = None,
+    header: bool = True,
 ) -> Dataset:
     """Read, validate and type a labelled table.
 
@@ -388,7 +393,7 @@ def load_dataset(
     columns and target; otherwise the schema is inferred.
     """
     path = Path(path)
-    frame, renamed = read_table(path, sep)
+    frame, renamed = read_table(path, sep, header)
     notes = []
     if renamed:
         shown = ", ".join(f"'{old}' → '{new}'" for new, old in list(renamed.items())[:MAX_SHOWN])

@@ -99,6 +99,7 @@ def train(
     split_by: str | None = None,
     jobs: int = 1,
     categorical: list[str] | None = None,
+    header: bool = True,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
@@ -109,7 +110,8 @@ def train(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(
-        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels, categorical=categorical
+        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels, categorical=categorical,
+        header=header,
     )
     timings["read_seconds"] = time.perf_counter() - t0
     notes = list(ds.notes)
@@ -154,7 +156,7 @@ def train(
         final = built.pipeline.fit(X, y)
         timings["final_fit_seconds"] = time.perf_counter() - t0
         if test is not None:
-            tds = load_dataset(test, sep=sep, schema=ds.schema)
+            tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
             test_eval = holdout(final, tds.frame, tds.y, classes, built.score_method)
             test_source = str(test)
     seen = set()

@@ -190,3 +190,11 @@ def test_categorical_override_for_integer_codes(tmp_path):
     assert ds.frame["segment"].iloc[1] == "1"
     with pytest.raises(DataError, match="--categorical nope: no such feature column"):
         load_dataset(p, categorical=["nope"])
+
+
+def test_headerless_files_get_numbered_columns(tmp_path):
+    text = "".join(f"{1 if i % 5 == 0 else 0}\t{i * 0.5}\tab{i % 3}\n" for i in range(60))
+    p = write(tmp_path / "raw.txt", text)
+    ds = load_dataset(p, target="column_1", header=False)
+    assert list(ds.frame.columns) == ["column_2", "column_3"] and len(ds.y) == 60
+    assert ds.schema.classes == ["0", "1"]
