@@ -306,13 +306,11 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
             var = float(np.var(X))
         return 1.0 / (X.shape[1] * var) if var > 0 else 1.0
 
-    def _features(self, X, rows=None):
-        """Kernel features of X (or of X[rows]) as float32, computed chunk by chunk."""
-        n = X.shape[0] if rows is None else len(rows)
-        Z = np.empty((n, self.kernel_.n_components), dtype=np.float32)
-        for s in range(0, n, self.chunk_rows):
-            part = slice(s, s + self.chunk_rows)
-            Z[part] = self.kernel_.transform(X[part] if rows is None else X[rows[part]])
+    def _features(self, X):
+        """Kernel features of X as float32, computed chunk by chunk."""
+        Z = np.empty((X.shape[0], self.kernel_.n_components), dtype=np.float32)
+        for s in range(0, X.shape[0], self.chunk_rows):
+            Z[s : s + self.chunk_rows] = self.kernel_.transform(X[s : s + self.chunk_rows])
         return Z
 
     def fit(self, X, y, sample_weight=None):

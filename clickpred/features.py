@@ -49,7 +49,6 @@ class FeatureLayout:
     n_categorical: int  # leading columns of integer codes
     n_numeric: int  # dense numeric columns after them (upper bound: missing indicators vary)
     n_levels: int  # upper bound on one-hot columns the codes expand to
-    id_encoding: str
 
 
 def _codes(min_frequency=None, max_categories=None) -> Pipeline:
@@ -130,4 +129,4 @@ def build_features(
         )
     else:
         encode = "passthrough"
-    return FeatureLayout(prepare, encode, n_cat, n_num, n_levels, id_encoding)
+    return FeatureLayout(prepare, encode, n_cat, n_num, n_levels)
