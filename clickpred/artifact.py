@@ -4,6 +4,10 @@ A model file holds the whole fitted pipeline plus metadata (schema, classes,
 spec, versions, data hash, metrics summary). Loading never unpickles: skops
 rebuilds only the types on :data:`ALLOWED_TYPES`, the ones clickpred itself
 writes, and refuses a file holding anything else before any of it runs.
+A pickle or joblib file (which runs code when loaded) is refused unless the
+caller says it trusts it (``trust_pickle=True``, ``--trust-pickle``). A model
+written by another model-file format version, or with another major version
+of scikit-learn / imbalanced-learn, is refused with the reason.
 
 Example
 -------
@@ -25,7 +29,9 @@ import skops.io as sio
 from .errors import ModelFileError
 
 FORMAT = "clickpred-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: columns record their training type (cast.dtype_of)
+# Libraries whose major version must match the one that wrote the model.
+PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 
 # Types (beyond skops' built-in trusted ones) that clickpred model files contain.
 ALLOWED_TYPES = frozenset(
@@ -81,12 +87,31 @@ def save_model(path: str | Path, pipeline, metadata: dict) -> Path:
     return path
 
 
-def load_model(path: str | Path) -> Model:
-    """Load a clickpred model file, refusing any type clickpred does not write."""
+def _is_pickle(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    # pickle protocol 2+ starts with 0x80; joblib compresses with zlib (0x78) or gzip/xz/lzma/bz2.
+    return head[:1] == b"\x80" or head[:1] == b"\x78" or head in (b"\x1f\x8b", b"\xfd7", b"BZ", b"\x5d\x00")
+
+
+def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
+    """Load a clickpred model file, refusing any type clickpred does not write.
+
+    With ``trust_pickle=True`` a joblib/pickle file holding a clickpred model
+    (the payload :func:`save_model` writes) is loaded too: only do that for
+    files from a source you trust, since loading a pickle runs code.
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
     if not zipfile.is_zipfile(path):
+        if _is_pickle(path):
+            if not trust_pickle:
+                raise ModelFileError(
+                    f"{path}: is a pickle/joblib file, and loading one can run arbitrary code: "
+                    "pass --trust-pickle only if you trust where it came from"
+                )
+            return _check_payload(path, _load_pickle(path))
         raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
     try:
         untrusted = sio.get_untrusted_types(file=path)
@@ -100,6 +125,19 @@ def load_model(path: str | Path) -> Model:
         payload = sio.load(path, trusted=sorted(untrusted))
     except Exception as exc:  # noqa: BLE001
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+    return _check_payload(path, payload)
+
+
+def _load_pickle(path: Path):
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFileError(f"{path}: cannot load pickle ({type(exc).__name__}: {exc})") from None
+
+
+def _check_payload(path: Path, payload) -> Model:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a clickpred model file")
     if payload.get("format_version") != FORMAT_VERSION:
@@ -107,4 +145,24 @@ def load_model(path: str | Path) -> Model:
             f"{path}: model file format version {payload.get('format_version')} is not supported "
             f"(this clickpred reads version {FORMAT_VERSION}): retrain the model"
         )
-    return Model(pipeline=payload["pipeline"], metadata=payload["metadata"], path=str(path))
+    metadata = payload.get("metadata") or {}
+    _check_versions(path, metadata.get("versions") or {})
+    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path))
+
+
+def _check_versions(path: Path, written: dict) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for lib in PINNED_LIBRARIES:
+        then = written.get(lib)
+        if not then:
+            continue
+        try:
+            now = version(lib)
+        except PackageNotFoundError:  # pragma: no cover - a dependency
+            continue
+        if then.split(".")[0] != now.split(".")[0]:
+            raise ModelFileError(
+                f"{path}: written with {lib} {then}, this installation has {now} (another major version): "
+                "retrain the model or install a matching version"
+            )

@@ -121,6 +121,98 @@ def train(
 
 
 @app.command()
+def score(
+    model: Path = typer.Argument(..., help="A model file written by clickpred train."),
+    inputs: list[str] = typer.Argument(..., help="Impression logs: CSV, .csv.gz or Parquet files, folders or globs."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output file, or a folder (one part per input) for several inputs."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="parquet or csv (default: from the output name; parquet)."),
+    keep: Optional[list[str]] = typer.Option(None, "--keep", help="Input column(s) copied to the output unchanged, e.g. an impression ID."),
+    chunk_rows: int = typer.Option(200_000, "--chunk-rows", help="Rows per chunk (approximate for CSV)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker threads (default: all cores)."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows file (default: next to the output)."),
+    max_reject_rate: float = typer.Option(0.01, "--max-reject-rate", help="Stop with an error when more than this fraction of a file's rows is rejected."),
+    engine: str = typer.Option("local", "--engine", help="local (threads) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
+    fast_path: bool = typer.Option(True, "--fast-path/--no-fast-path", help="--no-fast-path: call the pipeline for every chunk even for linear models."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+):
+    """Score impression logs with a model: streaming, bounded memory, every row accounted for.
+
+    Example: clickpred score models/demo.skops data/impressions_sample.csv.gz --output scores.parquet --keep impression_id
+    """
+    from .report import score_table
+
+    if engine not in ("local", "dask"):
+        _fail(f"--engine must be local or dask, got {engine!r}")
+    kwargs = dict(
+        fmt=fmt, keep=_split_list(keep), chunk_rows=chunk_rows, jobs=jobs or None, rejects=rejects,
+        max_reject_rate=max_reject_rate, sep=sep, trust_pickle=trust_pickle,
+    )
+    if engine == "dask":
+        from .dask_engine import score_dask
+
+        res = _guard(score_dask, model, inputs, output, scheduler=scheduler, fast=fast_path, **kwargs)
+    else:
+        from .score import score as run
+
+        if scheduler:
+            _fail("--scheduler needs --engine dask")
+        show = not quiet and err.is_terminal
+        with _progress(show) as bar:
+            res = _guard(run, model, inputs, output, fast=fast_path, progress=bar, **kwargs)
+    for note in res.notes:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    if not quiet:
+        out.print(score_table(res))
+    out.print(
+        f"{res.rows_read:,} rows read = {res.rows_scored:,} scored + {res.rows_rejected:,} rejected "
+        f"in {res.seconds:.1f} s ({res.rows_per_second:,.0f} rows/s)",
+        markup=False,
+    )
+    out.print(f"scores:  {res.output}", markup=False)
+    out.print(f"rejects: {res.rejects}", markup=False)
+
+
+class _progress:
+    """A rich progress bar fed by score()'s progress callback (a no-op when hidden)."""
+
+    def __init__(self, show: bool):
+        self.show = show
+        self.bar = None
+
+    def __enter__(self):
+        if not self.show:
+            return None
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.bar = Progress(
+            TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
+            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+            console=err, transient=True,
+        )
+        self.bar.__enter__()
+        self.task = self.bar.add_task("score", total=1, rows=0, rate=0.0)
+        import time
+
+        self.t0 = time.perf_counter()
+        return self
+
+    def __call__(self, done: int, total: int, rows: int) -> None:
+        import time
+
+        rate = rows / max(time.perf_counter() - self.t0, 1e-9)
+        self.bar.update(self.task, completed=done, total=max(total, 1), rows=rows, rate=rate)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+        return False
+
+
+@app.command()
 def info(model: Path = typer.Argument(..., help="A model file written by clickpred train.")):
     """Print what a model file records: classes, schema, spec, data, metrics and versions.
 

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from .cast import category_series, dtype_of
 from .errors import DataError
 
 TARGET_NAMES = ("event", "label", "click", "clicked", "is_attributed", "converted", "y", "target")
@@ -42,6 +43,7 @@ class Column:
     n_unique: int
     n_missing: int
     source: str = ""  # the header as written in the file, if it was renamed
+    dtype: str = "string"  # type at training (cast.dtype_of): how raw values become categories
 
 
 @dataclass
@@ -357,7 +359,7 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
                 kind = "numeric"
         else:
             kind = "categorical" if n_unique <= max_levels else "id"
-        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, "")))
+        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s)))
     if not features:
         raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
@@ -369,8 +371,7 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
     for c in schema.features:
         s = frame[c.name]
         if c.kind in ("categorical", "id"):
-            s = s.astype(object).where(s.notna(), None).map(lambda v: None if v is None else str(v))
-            s = s.astype(object)
+            s = category_series(s, c.dtype)
         elif c.kind == "numeric":
             s = pd.to_numeric(s, errors="coerce").astype(float)
         out[c.name] = s

@@ -235,3 +235,28 @@ def summary_table(doc: dict):
     table.caption = extra + "\nPR-AUC ± std over folds · lift = PR-AUC / prevalence · precision/recall/F1 at argmax"
     table.caption_justify = "left"
     return table
+
+
+def score_table(res):
+    """A rich Table of a scoring run per class: predicted counts and mean score vs training prevalence."""
+    from rich.table import Table
+
+    table = Table(title=f"scored with {res.model} ({res.scorer}, {res.engine})", title_justify="left")
+    for col in ("class", "predicted", "share", "mean score", "training prevalence"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    means = list(res.mean_scores.values())
+    for i, (c, prev) in enumerate(res.training_prevalence.items()):
+        n = res.predicted.get(c, 0)
+        share = n / res.rows_scored if res.rows_scored else 0.0
+        mean = "–"
+        if res.score_kind == "probability" or len(means) == len(res.training_prevalence):
+            mean = f"{means[i]:.4%}" if res.score_kind == "probability" else f"{means[i]:+.3f}"
+        table.add_row(c, f"{n:,}", f"{share:.3%}", mean, f"{prev:.4%}")
+    table.caption = (
+        "mean score: mean predicted probability (a cheap drift signal: compare with the training prevalence;"
+        " rebalanced models over-predict rare classes by design)"
+        if res.score_kind == "probability"
+        else "scores are SVM margins, not probabilities (train with calibration to get probabilities)"
+    )
+    table.caption_justify = "left"
+    return table

@@ -190,9 +190,10 @@ class TrainOutputs:
     document: dict
 
 
-def model_metadata(result: TrainResult, document: dict) -> dict:
+def model_metadata(result: TrainResult, document: dict, header: bool = True) -> dict:
     """What the model file records beside the pipeline."""
     return {
+        "input": {"header": header},
         "name": result.name,
         "created": document["created"],
         "classes": list(result.data.schema.classes),
@@ -231,7 +232,7 @@ def run_train(
     result = train(data, spec, **kwargs)
     paths = write_report(result, report_dir)
     document = json.loads(paths["metrics"].read_text())
-    save_model(model_path, result.pipeline, model_metadata(result, document))
+    save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)))
     return TrainOutputs(result, model_path, paths, document)
 
 

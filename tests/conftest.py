@@ -36,3 +36,15 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text)
     return path
+
+
+@pytest.fixture(scope="session")
+def scoring_model(small_csv, tmp_path_factory) -> Path:
+    """A logistic + class_weight model trained on small_csv (2 folds), for the scoring tests."""
+    from clickpred.config import spec_from_options
+    from clickpred.train import run_train
+
+    d = tmp_path_factory.mktemp("scoring_model")
+    spec = spec_from_options("logistic", "class_weight", folds=2)
+    out = run_train(small_csv, spec, model_path=d / "m.skops", report_dir=d / "report")
+    return out.model_path

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import skops.io as sio
 
-from clickpred.artifact import ALLOWED_TYPES, FORMAT, load_model, save_model
+from clickpred.artifact import ALLOWED_TYPES, FORMAT, FORMAT_VERSION, load_model, save_model
 from clickpred.config import spec_from_dict
 from clickpred.data import load_dataset
 from clickpred.errors import ModelFileError
@@ -56,7 +56,7 @@ class Sneaky:
 
 def test_a_file_with_a_foreign_type_is_refused_before_it_runs(tmp_path):
     path = tmp_path / "evil.skops"
-    sio.dump({"format": FORMAT, "format_version": 1, "metadata": {}, "pipeline": Sneaky()}, path)
+    sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": {}, "pipeline": Sneaky()}, path)
     with pytest.raises(ModelFileError, match=r"refused to load: contains types clickpred does not write \(tests\.test_artifact\.Sneaky\)"):
         load_model(path)
 
@@ -65,7 +65,7 @@ def test_corrupt_foreign_and_missing_files(tmp_path):
     with pytest.raises(ModelFileError, match="model file not found"):
         load_model(tmp_path / "none.skops")
     junk = tmp_path / "junk.skops"
-    junk.write_bytes(b"\x80\x04\x95 pickle bytes")
+    junk.write_bytes(b"plain text, not a model")
     with pytest.raises(ModelFileError, match=r"not a clickpred model file \(not a skops archive\)"):
         load_model(junk)
     broken = tmp_path / "broken.skops"
@@ -91,3 +91,50 @@ def test_unwritable_destination(tmp_path):
     blocker.write_text("x")
     with pytest.raises(ModelFileError, match="cannot create folder"):
         save_model(blocker / "sub" / "m.skops", None, {})
+
+
+class RunsCode:
+    """A pickle that runs code when loaded: it would create a file."""
+
+    def __init__(self, target):
+        self.target = str(target)
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_a_pickle_is_refused_without_trust_and_nothing_in_it_runs(tmp_path):
+    import pickle
+
+    target = tmp_path / "pwned"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(RunsCode(target)))
+    with pytest.raises(ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"):
+        load_model(path)
+    assert not target.exists()
+
+
+def test_a_trusted_joblib_model_loads_and_scores_like_the_skops_file(small, tmp_path):
+    import joblib
+
+    pipe = _fitted(small)
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": {"classes": small.schema.classes}, "pipeline": pipe}
+    for compress in (0, 3):
+        path = tmp_path / f"model{compress}.joblib"
+        joblib.dump(payload, path, compress=compress)
+        with pytest.raises(ModelFileError, match="--trust-pickle"):
+            load_model(path)
+        model = load_model(path, trust_pickle=True)
+        np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))
+    bare = tmp_path / "bare.joblib"
+    joblib.dump(pipe, bare)
+    with pytest.raises(ModelFileError, match="not a clickpred model file"):
+        load_model(bare, trust_pickle=True)
+
+
+def test_a_model_from_another_major_library_version_is_refused(tmp_path):
+    path = tmp_path / "old.skops"
+    meta = {"versions": {"scikit-learn": "0.24.2", "imbalanced-learn": "0.14.0"}}
+    sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": meta, "pipeline": None}, path)
+    with pytest.raises(ModelFileError, match=r"written with scikit-learn 0\.24\.2, this installation has 1\.\d+\.\d+ \(another major version\)"):
+        load_model(path)
