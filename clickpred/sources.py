@@ -194,7 +194,7 @@ class Source:
         header_pending = self.header
         try:
             while True:
-                data = stream.read(target or (1 << 20))
+                data = stream.read(target or (1 << 16))
                 if not data:
                     if rest and not header_pending:
                         yield Block(i, line, text=rest + b"\n", end_offset=self.size)
@@ -213,7 +213,7 @@ class Source:
                 text, rest = data[: cut + 1], data[cut + 1:]
                 if target is None:  # read about chunk_rows lines at a time
                     per_line = len(text) / max(text.count(b"\n"), 1)
-                    target = max(int(per_line * chunk_rows), 1 << 16)
+                    target = max(int(per_line * chunk_rows), 1 << 12)
                 yield Block(i, line, text=text, end_offset=raw.tell())
                 i += 1
                 line += text.count(b"\n")
