@@ -1,23 +1,24 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 + pip):
-#   make demo   — create .venv, install, train on the shipped sample, print the summary and report path
+#   make demo   — create .venv, install, train on the shipped sample and score it, print summaries and paths
 #   make test   — create .venv, install, run the test suite (slow benchmarks excluded)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow sample bench-train bench-coil clean
+.PHONY: install demo test test-slow sample bench-train bench-coil bench-score clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/clickpred train data/impressions_sample.csv.gz --report reports/demo --model models/demo.skops
+	$(BIN)/clickpred score models/demo.skops data/impressions_sample.csv.gz --output reports/demo/scores.parquet --keep impression_id
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
@@ -34,6 +35,9 @@ bench-train: $(STAMP)
 
 bench-coil: $(STAMP)
 	$(BIN)/python benchmarks/bench_real.py
+
+bench-score: $(STAMP)
+	$(BIN)/python benchmarks/bench_score.py
 
 clean:
 	rm -rf $(VENV) models reports/demo

@@ -150,21 +150,21 @@ def score(
         fmt=fmt, keep=_split_list(keep), chunk_rows=chunk_rows, jobs=jobs or None, rejects=rejects,
         max_reject_rate=max_reject_rate, sep=sep, trust_pickle=trust_pickle,
     )
+    if scheduler and engine != "dask":
+        _fail("--scheduler needs --engine dask")
     if engine == "dask":
-        from .dask_engine import score_dask
+        from .dask_engine import score_dask as run
 
-        res = _guard(score_dask, model, inputs, output, scheduler=scheduler, fast=fast_path, **kwargs)
+        kwargs["scheduler"] = scheduler
     else:
         from .score import score as run
-
-        if scheduler:
-            _fail("--scheduler needs --engine dask")
-        show = not quiet and err.is_terminal
-        with _progress(show) as bar:
-            res = _guard(run, model, inputs, output, fast=fast_path, progress=bar, **kwargs)
+    show = not quiet and err.is_terminal
+    with _progress(show) as bar:
+        res = _guard(run, model, inputs, output, fast=fast_path, progress=bar, **kwargs)
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     if not quiet:
+        out.print(f"model: {res.model} · scored by the {res.scorer} · engine {res.engine}", markup=False, soft_wrap=True)
         out.print(score_table(res))
     out.print(
         f"{res.rows_read:,} rows read = {res.rows_scored:,} scored + {res.rows_rejected:,} rejected "

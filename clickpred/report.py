@@ -241,7 +241,7 @@ def score_table(res):
     """A rich Table of a scoring run per class: predicted counts and mean score vs training prevalence."""
     from rich.table import Table
 
-    table = Table(title=f"scored with {res.model} ({res.scorer}, {res.engine})", title_justify="left")
+    table = Table(title="scores by class", title_justify="left")
     for col in ("class", "predicted", "share", "mean score", "training prevalence"):
         table.add_column(col, justify="left" if col == "class" else "right")
     means = list(res.mean_scores.values())

@@ -120,6 +120,13 @@ class Outputs:
         self._staged[final] = Path(name)
         return Path(name)
 
+    def stage_folder(self) -> Path:
+        """The staging folder of a folder output (created), for writers that name their own parts."""
+        if not self.folder:
+            raise ValueError("not a folder output")
+        self._tmp(self.output / SUMMARY)
+        return self._stage_dir
+
     def part_writer(self, i: int, schema: pa.Schema) -> "PartWriter":
         return PartWriter(self._tmp(self.parts[i]), self.fmt, schema)
 

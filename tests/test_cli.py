@@ -172,3 +172,39 @@ def test_every_command_has_an_example_and_is_in_the_readme():
         name = cmd.name or cmd.callback.__name__
         assert "Example: clickpred " + name in (cmd.callback.__doc__ or ""), name
         assert f"clickpred {name}" in readme, name
+
+
+def test_score_prints_the_accounting_and_the_drift_table(trained, small_csv, tmp_path):
+    d, _ = trained
+    res = run("score", d / "m.skops", small_csv, "--output", tmp_path / "s.parquet", "--keep", "impression_id")
+    assert res.exit_code == 0, res.output
+    assert "4,000 rows read = 4,000 scored + 0 rejected" in res.output
+    assert "training prevalence" in res.output and "compiled linear scorer" in res.output
+    assert f"rejects: {tmp_path / 's.rejects.csv'}" in res.output
+    quiet = run("score", d / "m.skops", small_csv, "-o", tmp_path / "q.csv", "--quiet")
+    assert quiet.exit_code == 0 and "training prevalence" not in quiet.output
+    assert (tmp_path / "q.csv").read_text().splitlines()[0].replace('"', "") == "p_view,p_click,p_conversion,prediction"
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["{model}", "{tmp}/none.csv"], r"^Error: .*none\.csv: file not found$"),
+        (["{tmp}/none.skops", "{data}"], r"^Error: .*none\.skops: model file not found$"),
+        (["{data}", "{data}"], r"small\.csv: not a clickpred model file \(not a skops archive\)$"),
+        (["{pickle}", "{data}"], r"model\.pkl: is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"),
+        (["{model}", "{data}", "--engine", "spark"], r"--engine must be local or dask, got 'spark'"),
+        (["{model}", "{data}", "--scheduler", "tcp://x:1"], r"--scheduler needs --engine dask"),
+        (["{model}", "{data}", "--max-reject-rate", "2"], r"--max-reject-rate must be between 0 and 1, got 2\.0"),
+        (["{model}", "{data}", "--chunk-rows", "0"], r"--chunk-rows must be at least 1, got 0"),
+    ],
+)
+def test_score_bad_input_is_one_line(trained, small_csv, tmp_path, args, pattern):
+    import pickle
+
+    d, _ = trained
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps({"x": 1}))
+    fill = {"model": d / "m.skops", "data": small_csv, "tmp": tmp_path, "pickle": tmp_path / "model.pkl"}
+    args = [a.format(**fill) for a in args]
+    one_line_error(run("score", *args, "--output", tmp_path / "out.parquet"), pattern)
+    assert not (tmp_path / "out.parquet").exists()

@@ -1,0 +1,102 @@
+"""The Dask engine gives the local engine's scores and rejects, on a LocalCluster on loopback."""
+
+import csv
+import glob
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from clickpred.dask_engine import score_dask  # noqa: E402
+from clickpred.errors import ClickpredError, DataError  # noqa: E402
+from clickpred.score import score  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=":0") as c:
+        yield c.scheduler_address
+
+
+@pytest.fixture(scope="module")
+def messy(small_csv, tmp_path_factory):
+    """small_csv with a few bad lines: wrong field counts and a bad number."""
+    d = tmp_path_factory.mktemp("messy")
+    lines = small_csv.read_text().splitlines()
+    out = [lines[0]]
+    for i, line in enumerate(lines[1:], start=1):
+        out.append(line)
+        if i % 500 == 0:
+            out.append("short,line")
+        if i % 777 == 0:
+            fields = line.split(",")
+            fields[10] = "lots"
+            out.append(",".join(fields))
+    path = d / "messy.csv"
+    path.write_text("\n".join(out) + "\n")
+    return path
+
+
+def _parts(folder):
+    files = sorted(glob.glob(str(folder / "*.parquet")))
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def _rejects(path):
+    with open(path, newline="") as fh:
+        return [(r["source"], r["line"], r["reason"], r["raw"]) for r in csv.DictReader(fh)]
+
+
+def test_same_scores_and_rejects_as_the_local_engine(cluster, scoring_model, messy, tmp_path):
+    local = score(scoring_model, [messy], tmp_path / "local.parquet", keep=["impression_id"])
+    remote = score_dask(scoring_model, [messy], tmp_path / "dask", keep=["impression_id"], scheduler=cluster,
+                        range_bytes=50_000)
+    assert remote.engine == "dask" and len(glob.glob(str(tmp_path / "dask" / "*.parquet"))) > 5
+    a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
+    pd.testing.assert_frame_equal(a, b)
+    assert _rejects(tmp_path / "local.rejects.csv") == _rejects(tmp_path / "dask" / "_rejects.csv")
+    assert (remote.rows_read, remote.rows_scored, remote.rows_rejected) == (local.rows_read, local.rows_scored, local.rows_rejected)
+    assert remote.rows_rejected == 8 + 5
+    assert remote.predicted == local.predicted
+    np.testing.assert_allclose(list(remote.mean_scores.values()), list(local.mean_scores.values()), rtol=1e-12)
+
+
+def test_gzip_and_parquet_inputs_on_a_default_local_cluster(scoring_model, small_csv, tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.csv.gz").write_bytes(gzip.compress(small_csv.read_bytes()))
+    pd.read_csv(small_csv, dtype={"impression_id": str}).to_parquet(tmp_path / "in" / "b.parquet", row_group_size=1500)
+    res = score_dask(scoring_model, [tmp_path / "in"], tmp_path / "out", keep=["impression_id"], jobs=1)
+    assert res.rows_scored == 8000 and res.rows_rejected == 0
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["_rejects.csv", "_summary.json", "a-00000.parquet", "b-00000.parquet", "b-00001.parquet", "b-00002.parquet"]
+    got = _parts(tmp_path / "out")
+    assert got["impression_id"].tolist() == [str(i) for i in range(4000)] * 2
+    np.testing.assert_allclose(got["p_click"][:4000], got["p_click"][4000:], rtol=0, atol=1e-12)
+
+
+def test_the_reject_rate_is_enforced_and_nothing_is_left_behind(cluster, scoring_model, messy, tmp_path):
+    with pytest.raises(DataError, match=r"messy\.csv: 13 of 4,013 rows rejected so far .* more than --max-reject-rate 0\.001"):
+        score_dask(scoring_model, [messy], tmp_path / "out", scheduler=cluster, max_reject_rate=0.001)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(scoring_model, small_csv, tmp_path, monkeypatch):
+    monkeypatch.setattr("clickpred.dask_engine.CONNECT_TIMEOUT", "1s")
+    with pytest.raises(ClickpredError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+        score_dask(scoring_model, [small_csv], tmp_path / "out", scheduler="tcp://127.0.0.1:9")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_engine_dask(cluster, scoring_model, small_csv, tmp_path):
+    from typer.testing import CliRunner
+
+    from clickpred.cli import app
+
+    res = CliRunner().invoke(app, ["score", str(scoring_model), str(small_csv), "-o", str(tmp_path / "out"),
+                                   "--engine", "dask", "--scheduler", cluster])
+    assert res.exit_code == 0, res.output
+    assert "4,000 rows read = 4,000 scored + 0 rejected" in res.output and "engine dask" in res.output
