@@ -109,6 +109,7 @@ class LinearScorer:
         self.schema = schema
         self.base = base
         self.cat_tables = cat_tables  # col -> ({category: row}, table (m+2, k): last two rows missing, unseen)
+        self.cat_tables_t = {c: (index, np.ascontiguousarray(t.T)) for c, (index, t) in cat_tables.items()}
         self.num_slopes = num_slopes
         self.num_missing = num_missing
         self.time_tables = time_tables  # col -> table (24*7 + 1, k)
@@ -117,23 +118,35 @@ class LinearScorer:
         self.n_out = n_out
 
     def decisions(self, inputs: Inputs) -> np.ndarray:
-        d = np.tile(self.base, (inputs.n, 1))
-        for col, (index, table) in self.cat_tables.items():
+        """The linear decision values (rows × outputs)."""
+        k = self.n_out
+        d = np.empty((k, inputs.n))
+        d[:] = self.base[:, None]
+        for col, (index, table_t) in self.cat_tables_t.items():
             codes, canon = inputs.codes[col]
-            missing, unseen = len(table) - 2, len(table) - 1
+            missing, unseen = table_t.shape[1] - 2, table_t.shape[1] - 1
+            # Fold the chunk's own dictionary into the table, then gather by code (-1 = missing).
             lookup = np.array([index.get(v, unseen) if v is not None else missing for v in canon] + [missing], dtype=np.int64)
-            d += table[lookup[codes]]
+            chunk_table = np.take(table_t, lookup, axis=1)
+            for j in range(k):
+                d[j] += np.take(chunk_table[j], codes)
         for col, slope in self.num_slopes.items():
             x = inputs.numbers[col]
             nan = np.isnan(x)
-            d += np.where(nan[:, None], self.num_missing[col], np.where(nan, 0.0, x)[:, None] * slope)
+            any_nan = nan.any()
+            for j in range(k):
+                if any_nan:
+                    d[j] += np.where(nan, self.num_missing[col][j], x * slope[j])
+                else:
+                    d[j] += x * slope[j]
         for col, table in self.time_tables.items():
             ts = inputs.times[col]
             hour = ts.dt.hour.to_numpy(dtype=float, na_value=np.nan)
             dow = ts.dt.day_of_week.to_numpy(dtype=float, na_value=np.nan)
             idx = np.where(np.isnan(hour), 24 * 7, np.nan_to_num(hour) * 7 + np.nan_to_num(dow)).astype(np.int64)
-            d += table[idx]
-        return d
+            for j in range(k):
+                d[j] += np.take(table[:, j], idx)
+        return d.T
 
     def scores(self, inputs: Inputs) -> np.ndarray:
         return self.link(self.decisions(inputs))

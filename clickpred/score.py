@@ -199,13 +199,13 @@ class _Chunk:
 
 
 def _rows_in_block(parsed: Parsed) -> int:
-    """Rows in a block counted independently of the CSV parser: non-empty lines."""
+    """Rows in a block counted independently of the CSV parser: its non-empty lines."""
     block = parsed.block
     if block.text is None:
         return block.batch.num_rows
     text = block.text
     n = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
-    if text.startswith((b"\n", b"\r\n")) or b"\n\n" in text or b"\n\r\n" in text:
+    if n != parsed.n_rows:  # blank lines are not rows: count them only when they matter
         n = sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
     return n
 

@@ -280,7 +280,7 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
                 raise
             table, invalid = _read_block(src, text, columns)
     except pa.ArrowInvalid as exc:
-        if "utf8" not in str(exc).lower():
+        if not _has_bad_utf8(text):
             raise DataError(f"{src.path}: cannot parse lines {block.first_line}+ as CSV: {str(exc).splitlines()[0]}") from None
         # Reject the lines that are not UTF-8; blank them so that line numbers stay put.
         lines = text.split(b"\n")
@@ -291,7 +291,6 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
                 rejects.append(Reject(src.name, block.first_line + k, "not UTF-8 text", raw.decode("utf-8", "replace")))
                 lines[k] = b""
         text = b"\n".join(lines)
-        block = Block(block.index, block.first_line, text=text, end_offset=block.end_offset)
         table, invalid = _read_block(src, text, columns)
     bad_lines = [r.line for r in rejects]
     physical = _nonempty_lines(text) if invalid and _has_empty_lines(text) else None
@@ -302,6 +301,14 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
         rejects.append(Reject(src.name, line, f"expected {expected} fields, got {actual}", raw))
     rejects.sort(key=lambda r: r.line)
     return Parsed(block, table, rejects, bad_lines)
+
+
+def _has_bad_utf8(text: bytes) -> bool:
+    try:
+        text.decode("utf-8")
+        return False
+    except UnicodeDecodeError:
+        return True
 
 
 def _has_empty_lines(text: bytes) -> bool:

@@ -230,3 +230,14 @@ def test_same_command_same_output(model, small_csv, tmp_path):
     score(model, [small_csv], tmp_path / "a.csv", keep=["impression_id"])
     score(model, [small_csv], tmp_path / "b.csv", keep=["impression_id"], jobs=2, chunk_rows=999)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # Arrow's row handler can't decode it
+def test_a_line_that_is_not_utf8_is_one_reject(model, small_csv, tmp_path):
+    lines = small_csv.read_bytes().split(b"\n")
+    lines.insert(50, b"\xff\xfe broken bytes")
+    (tmp_path / "bytes.csv").write_bytes(b"\n".join(lines))
+    res = score(model, [tmp_path / "bytes.csv"], tmp_path / "s.parquet")
+    assert (res.rows_read, res.rows_scored, res.rows_rejected) == (4001, 4000, 1)
+    first = next(csv.DictReader(open(tmp_path / "s.rejects.csv", encoding="utf-8")))
+    assert first["line"] == "51" and first["reason"] == "not UTF-8 text"
