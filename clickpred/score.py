@@ -45,6 +45,7 @@ DEFAULT_CHUNK_ROWS = 200_000
 DEFAULT_MAX_REJECT_RATE = 0.01
 MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)
 VERIFY_ROWS = 2000
+PIPELINE_ROWS = 16_384  # rows per call when scoring through the pipeline (bounds dense intermediates)
 
 
 def default_jobs() -> int:
@@ -101,7 +102,11 @@ class Scorer:
             return np.zeros((0, width)) if width > 1 else np.zeros(0)
         if use_fast:
             return self.fast.scores(inputs)
-        return np.asarray(getattr(self.pipeline, self.method)(inputs.frame(self.schema)), dtype=float)
+        # The pipeline in slices: kernel features and hidden layers are dense (rows × hundreds).
+        frame = inputs.frame(self.schema)
+        fn = getattr(self.pipeline, self.method)
+        parts = [np.asarray(fn(frame.iloc[i: i + PIPELINE_ROWS]), dtype=float) for i in range(0, len(frame), PIPELINE_ROWS)]
+        return np.concatenate(parts)
 
     def scores(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
         """Scores (rows × output columns, in :attr:`columns` order) and the predicted class index
