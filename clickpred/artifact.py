@@ -80,6 +80,9 @@ def save_model(path: str | Path, pipeline, metadata: dict) -> Path:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
         os.close(fd)
+        from .writers import file_mode
+
+        os.chmod(tmp, file_mode())
         sio.dump(payload, tmp)
         os.replace(tmp, path)
     except OSError as exc:

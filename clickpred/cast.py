@@ -145,14 +145,19 @@ def _timestamp_type(dtype: str) -> pa.DataType:
     return pa.timestamp("ns", tz=tz)
 
 
-def timestamps(arr, dtype: str) -> tuple[pd.Series, np.ndarray]:
-    """A pandas datetime Series (NaT for missing) and a mask of unparseable rows."""
+def timestamp_type(dtype: str) -> pa.DataType:
+    """The Arrow type a timestamp column of this training type is read as."""
+    return _timestamp_type(dtype)
+
+
+def timestamps(arr, dtype: str) -> tuple[pa.Array, np.ndarray]:
+    """An Arrow timestamp array (null for missing) and a mask of unparseable rows."""
     arr = _as_array(arr)
     target = _timestamp_type(dtype)
     n = len(arr)
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         values = pc.cast(arr, target) if arr.type != target else arr
-        return pd.Series(values.to_pandas()), np.zeros(n, dtype=bool)
+        return values, np.zeros(n, dtype=bool)
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     dictionary = enc.dictionary
     try:
@@ -169,12 +174,7 @@ def timestamps(arr, dtype: str) -> tuple[pd.Series, np.ndarray]:
                 bad_list.append(True)
         parsed = pa.array(items, type=target)
         bad_values = np.array(bad_list, dtype=bool)
+    values = pc.take(parsed, enc.indices)  # null index -> null
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    values = pc.take(parsed, pa.array(np.where(codes < 0, 0, codes))) if len(parsed) else pa.nulls(n, target)
-    series = pd.Series(values.to_pandas())
-    if len(parsed):
-        series[codes < 0] = pd.NaT
-        bad = np.where(codes < 0, False, bad_values[np.where(codes < 0, 0, codes)])
-    else:
-        bad = np.zeros(n, dtype=bool)
-    return series, bad
+    bad = np.where(codes < 0, False, bad_values[np.maximum(codes, 0)]) if len(parsed) else np.zeros(n, dtype=bool)
+    return values, bad

@@ -1,7 +1,7 @@
 """From a parsed chunk (an Arrow table) to model inputs, rejecting rows with unusable values.
 
 Categories become the canonical strings the model learned (:mod:`clickpred.cast`),
-numbers become float64 and timestamps pandas datetimes. Missing values are
+numbers become float64 and timestamps Arrow timestamps. Missing values are
 fine: every pipeline imputes them. A value that is present but can't be read
 as the column's type (``"abc"`` in a numeric column, an unparseable
 timestamp) rejects its row, with the column and value as the reason. Unseen
@@ -36,7 +36,7 @@ class Inputs:
     n: int
     codes: dict  # categorical/ID column -> (int codes, -1 = missing; list of canonical strings)
     numbers: dict  # numeric column -> float64 (NaN = missing)
-    times: dict  # timestamp column -> pandas datetime Series (NaT = missing)
+    times: dict  # timestamp column -> Arrow timestamp array (null = missing)
 
     def frame(self, schema: Schema) -> pd.DataFrame:
         """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time."""
@@ -49,7 +49,7 @@ class Inputs:
             elif c.kind == "numeric":
                 out[c.name] = self.numbers[c.name]
             else:
-                out[c.name] = self.times[c.name].reset_index(drop=True)
+                out[c.name] = pd.Series(self.times[c.name].to_pandas()).reset_index(drop=True)
         return pd.DataFrame(out)
 
     def take(self, rows: np.ndarray) -> "Inputs":
@@ -58,7 +58,7 @@ class Inputs:
             len(rows),
             {k: (codes[rows], canon) for k, (codes, canon) in self.codes.items()},
             {k: v[rows] for k, v in self.numbers.items()},
-            {k: v.iloc[rows].reset_index(drop=True) for k, v in self.times.items()},
+            {k: v.take(pa.array(rows)) for k, v in self.times.items()},
         )
 
 

@@ -124,7 +124,7 @@ def train(
 def score(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
     inputs: list[str] = typer.Argument(..., help="Impression logs: CSV, .csv.gz or Parquet files, folders or globs."),
-    output: Path = typer.Option(..., "--output", "-o", help="Output file, or a folder (one part per input) for several inputs."),
+    output: str = typer.Option(..., "--output", "-o", help="Output file, or a folder (one part per input; end it with / to ask for one)."),
     fmt: Optional[str] = typer.Option(None, "--format", help="parquet or csv (default: from the output name; parquet)."),
     keep: Optional[list[str]] = typer.Option(None, "--keep", help="Input column(s) copied to the output unchanged, e.g. an impression ID."),
     chunk_rows: int = typer.Option(200_000, "--chunk-rows", help="Rows per chunk (approximate for CSV)."),
@@ -213,14 +213,49 @@ class _progress:
 
 
 @app.command()
-def info(model: Path = typer.Argument(..., help="A model file written by clickpred train.")):
+def evaluate(
+    model: Path = typer.Argument(..., help="A model file written by clickpred train."),
+    data: Path = typer.Argument(..., help="A labelled file the model was not trained on (CSV, .csv.gz, Parquet)."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: the model's)."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
+):
+    """Evaluate a saved model on a labelled file: per-class PR-AUC, recall, confusion matrix.
+
+    Example: clickpred evaluate models/demo.skops next_week.csv.gz --output metrics_next_week.json
+    """
+    import json
+
+    from .holdout import evaluate_model
+    from .report import summary_table
+
+    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle)
+    for note in doc["notes"]:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    for w in doc["warnings"]:
+        err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
+    out.print(summary_table(doc))
+    if output is not None:
+        try:
+            output.write_text(json.dumps(doc, indent=2) + "\n")
+        except OSError as exc:
+            _fail(f"--output {output}: cannot write ({exc.strerror})")
+        out.print(f"metrics: {output}", markup=False)
+
+
+@app.command()
+def info(
+    model: Path = typer.Argument(..., help="A model file written by clickpred train."),
+    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
+):
     """Print what a model file records: classes, schema, spec, data, metrics and versions.
 
     Example: clickpred info models/logistic-class_weight.skops
     """
     from .artifact import load_model
 
-    m = _guard(load_model, model)
+    m = _guard(load_model, model, trust_pickle=trust_pickle)
     md = m.metadata
     out.print(f"[bold]{md['name']}[/]  (created {md['created']}, {md['evaluated_on']})")
     out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}")

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -141,9 +142,9 @@ class LinearScorer:
                     d[j] += x * slope[j]
         for col, table in self.time_tables.items():
             ts = inputs.times[col]
-            hour = ts.dt.hour.to_numpy(dtype=float, na_value=np.nan)
-            dow = ts.dt.day_of_week.to_numpy(dtype=float, na_value=np.nan)
-            idx = np.where(np.isnan(hour), 24 * 7, np.nan_to_num(hour) * 7 + np.nan_to_num(dow)).astype(np.int64)
+            # hour * 7 + weekday (Monday = 0, as pandas); missing -> the last row (24 * 7)
+            idx = pc.add(pc.multiply(pc.hour(ts), 7), pc.day_of_week(ts)).fill_null(24 * 7)
+            idx = idx.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
             for j in range(k):
                 d[j] += np.take(table[:, j], idx)
         return d.T

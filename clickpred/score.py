@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 
 from .artifact import Model, load_model
+from .cast import timestamp_type
 from .chunks import Inputs, to_inputs
 from .data import Schema
 from .errors import ClickpredError, DataError
@@ -147,7 +148,7 @@ class Scorer:
                 stamps = pd.Timestamp("2025-03-01", tz=tz) + pd.to_timedelta(rng.integers(0, 86400 * 30, n), unit="s")
                 s = pd.Series(stamps)
                 s[rng.random(n) < 0.1] = pd.NaT
-                times[c.name] = s
+                times[c.name] = pa.Array.from_pandas(s).cast(timestamp_type(c.dtype))
         return self.gap(Inputs(n, codes, nums, times))
 
 
@@ -209,7 +210,7 @@ def _rows_in_block(parsed: Parsed) -> int:
     if block.text is None:
         return block.batch.num_rows
     text = block.text
-    n = text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
+    n = block.n_lines if block.n_lines >= 0 else text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
     if n != parsed.n_rows:  # blank lines are not rows: count them only when they matter
         n = sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
     return n
@@ -224,7 +225,10 @@ class _Job:
         self.columns = columns
         self.labels = pa.array(scorer.model_classes, pa.string())
         keep_set = set(keep)
+        # Numbers and timestamps parse faster typed than as text (a block with a bad value is re-read as text).
         self.types = {c.name: pa.float64() for c in scorer.schema.features if c.kind == "numeric" and c.name not in keep_set}
+        self.types.update({c.name: timestamp_type(c.dtype) for c in scorer.schema.features
+                           if c.kind == "timestamp" and c.name not in keep_set})
 
     def process(self, src: Source, block, want_sample: bool) -> _Chunk:
         parsed = parse_block(src, block, self.columns, self.types)

@@ -60,6 +60,7 @@ class Block:
     text: bytes | None = None
     batch: pa.RecordBatch | None = None
     end_offset: int = 0  # bytes of the (compressed) file consumed so far
+    n_lines: int = -1  # physical lines in ``text`` (-1: not counted)
 
 
 @dataclass
@@ -214,9 +215,10 @@ class Source:
                 if target is None:  # read about chunk_rows lines at a time
                     per_line = len(text) / max(text.count(b"\n"), 1)
                     target = max(int(per_line * chunk_rows), 1 << 12)
-                yield Block(i, line, text=text, end_offset=raw.tell())
+                n_lines = text.count(b"\n")
+                yield Block(i, line, text=text, end_offset=raw.tell(), n_lines=n_lines)
                 i += 1
-                line += text.count(b"\n")
+                line += n_lines
         except (OSError, pa.ArrowException) as exc:
             msg = str(exc)
             what = "truncated or corrupt gzip file" if "compress" in msg.lower() else "cannot read"

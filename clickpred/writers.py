@@ -34,6 +34,17 @@ SUMMARY = "_summary.json"
 REJECTS = "_rejects.csv"
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def file_mode() -> int:
+    """Permissions of a new ordinary file under the current umask (mkstemp makes 0600 files)."""
+    return 0o666 & ~_umask()
+
+
 def format_for(output: Path, fmt: str | None) -> str:
     if fmt is not None:
         if fmt not in FORMATS:
@@ -76,10 +87,11 @@ class Outputs:
     @classmethod
     def plan(cls, output: str | Path, inputs: list[Path], fmt: str | None = None, rejects: str | Path | None = None,
              folder: bool | None = None) -> "Outputs":
+        trailing_slash = str(output).endswith(("/", os.sep))
         output = Path(output)
         fmt = format_for(output, fmt)
         if folder is None:
-            folder = len(inputs) > 1 or output.is_dir() or str(output).endswith(os.sep)
+            folder = len(inputs) > 1 or output.is_dir() or trailing_slash
         if folder:
             if output.exists() and not output.is_dir():
                 raise ClickpredError(f"--output {output}: is a file, but {len(inputs)} inputs need a folder")
@@ -113,10 +125,12 @@ class Outputs:
                 parent = self.output.parent
                 parent.mkdir(parents=True, exist_ok=True)
                 self._stage_dir = Path(tempfile.mkdtemp(prefix=f".{self.output.name}.tmp-", dir=parent))
+                os.chmod(self._stage_dir, 0o777 & ~_umask())  # mkdtemp makes 0700 folders
             return self._stage_dir / final.name
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{final.name}.tmp-", dir=final.parent)
         os.close(fd)
+        os.chmod(name, file_mode())
         self._staged[final] = Path(name)
         return Path(name)
 
@@ -128,7 +142,7 @@ class Outputs:
         return self._stage_dir
 
     def part_writer(self, i: int, schema: pa.Schema) -> "PartWriter":
-        return PartWriter(self._tmp(self.parts[i]), self.fmt, schema)
+        return PartWriter(self._tmp(self.parts[i]), self.fmt, schema, final_name=self.parts[i].name)
 
     def rejects_writer(self) -> "RejectsWriter":
         return RejectsWriter(self._tmp(self.rejects))
@@ -169,15 +183,19 @@ class Outputs:
 class PartWriter:
     """Appends score tables to one Parquet or CSV file."""
 
-    def __init__(self, path: Path, fmt: str, schema: pa.Schema):
+    def __init__(self, path: Path, fmt: str, schema: pa.Schema, final_name: str = ""):
         self.path = path
         self.rows = 0
+        self._sink = None
         try:
             if fmt == "parquet":
-                # Dictionary-encode only text columns: scores are distinct doubles, and trying a
-                # dictionary on them costs 4x the rest of the write.
-                text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-                self._writer = pq.ParquetWriter(path, schema, compression="snappy", use_dictionary=text)
+                # Dictionary-encode only the prediction: scores are distinct doubles and kept columns
+                # are mostly IDs; trying a dictionary on them costs 4x the rest of the write.
+                self._writer = pq.ParquetWriter(path, schema, compression="snappy",
+                                                use_dictionary=[f.name for f in schema if f.name == "prediction"])
+            elif final_name.lower().endswith(".gz"):
+                self._sink = pa.CompressedOutputStream(str(path), "gzip")
+                self._writer = pacsv.CSVWriter(self._sink, schema)
             else:
                 self._writer = pacsv.CSVWriter(str(path), schema)
         except OSError as exc:
@@ -192,6 +210,8 @@ class PartWriter:
 
     def close(self) -> None:
         self._writer.close()
+        if self._sink is not None:
+            self._sink.close()
 
 
 class RejectsWriter:

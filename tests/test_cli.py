@@ -208,3 +208,13 @@ def test_score_bad_input_is_one_line(trained, small_csv, tmp_path, args, pattern
     args = [a.format(**fill) for a in args]
     one_line_error(run("score", *args, "--output", tmp_path / "out.parquet"), pattern)
     assert not (tmp_path / "out.parquet").exists()
+
+
+def test_evaluate_prints_the_table_and_writes_json(trained, sim_csv, small_csv, tmp_path):
+    d, _ = trained
+    res = run("evaluate", d / "m.skops", sim_csv, "--output", tmp_path / "m.json")
+    assert res.exit_code == 0, res.output
+    assert "(20,000 rows" in res.output and "PR-AUC" in res.output
+    assert json.loads((tmp_path / "m.json").read_text())["data"]["n_rows"] == 20_000
+    same = run("evaluate", d / "m.skops", small_csv)
+    assert same.exit_code == 0 and "WARNING" in same.output and "not a validation" in same.output

@@ -241,3 +241,23 @@ def test_a_line_that_is_not_utf8_is_one_reject(model, small_csv, tmp_path):
     assert (res.rows_read, res.rows_scored, res.rows_rejected) == (4001, 4000, 1)
     first = next(csv.DictReader(open(tmp_path / "s.rejects.csv", encoding="utf-8")))
     assert first["line"] == "51" and first["reason"] == "not UTF-8 text"
+
+
+def test_outputs_get_ordinary_permissions(model, small_csv, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        score(model, [small_csv], tmp_path / "s.parquet")
+        score(model, [small_csv], str(tmp_path / "folder") + "/")
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "s.parquet", tmp_path / "s.rejects.csv", tmp_path / "folder" / "_summary.json"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+    assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o755
+
+
+def test_gzip_csv_output(model, small_csv, tmp_path):
+    score(model, [small_csv], tmp_path / "s.csv.gz")
+    assert pd.read_csv(tmp_path / "s.csv.gz").shape == (4000, 4)
