@@ -30,8 +30,10 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
+import pyarrow as pa
 
 from .artifact import Model, load_model
 from .errors import ClickpredError
@@ -94,21 +96,23 @@ def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
     return ranges
 
 
-def _read_range(src: Source, r: Range, chunk_rows: int) -> Block:
-    """The lines that start inside [start, end), as one block numbered from line 1."""
+def _read_range(src: Source, r: Range, chunk_rows: int) -> Iterator[Block]:
+    """The lines that start inside [start, end), in blocks of about ``chunk_rows`` lines,
+    numbered from line 1 of the range."""
     if src.parquet:
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        cols = [c for c in src.columns]
-        table = pq.ParquetFile(src.path).read_row_group(r.start)
-        table = table.rename_columns(cols)
-        batch = table.combine_chunks().to_batches()[0] if table.num_rows else pa.RecordBatch.from_pylist([], schema=table.schema)
-        return Block(r.index, 1, batch=batch)
+        pf = pq.ParquetFile(src.path)
+        first = 1
+        for i, batch in enumerate(pf.iter_batches(batch_size=chunk_rows, row_groups=[r.start])):
+            batch = pa.RecordBatch.from_arrays(batch.columns, names=src.columns)
+            yield Block(i, first, batch=batch)
+            first += batch.num_rows
+        return
     if src.path.name.lower().endswith(".gz"):
-        parts = list(src.blocks(None, chunk_rows))  # the whole (unsplittable) file
-        text = b"".join(b.text for b in parts)
-        return Block(r.index, 1, text=text)
+        for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
+            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines)
+        return
     with open(src.path, "rb") as fh:
         if r.start == 0:
             if src.header:
@@ -121,14 +125,17 @@ def _read_range(src: Source, r: Range, chunk_rows: int) -> Block:
         data = fh.read(max(r.end - pos, 0)) if pos < r.end else b""
         if data and not data.endswith(b"\n"):
             data += fh.readline()
-    return Block(r.index, 1, text=data)
-
-
-def _range_lines(block: Block) -> int:
-    if block.text is None:
-        return block.batch.num_rows
-    t = block.text
-    return t.count(b"\n") + (1 if t and not t.endswith(b"\n") else 0)
+    line, i, at = 1, 0, 0
+    per_line = len(data) / max(data.count(b"\n"), 1)
+    step = max(int(per_line * chunk_rows), 1 << 12)
+    while at < len(data):
+        cut = data.find(b"\n", min(at + step, len(data)) - 1)
+        cut = len(data) if cut < 0 else cut + 1
+        text = data[at:cut]
+        n_lines = text.count(b"\n")
+        yield Block(i, line, text=text, n_lines=n_lines)
+        line += n_lines + (0 if text.endswith(b"\n") else 1)
+        at, i = cut, i + 1
 
 
 _SCORERS: dict[int, Scorer] = {}
@@ -142,20 +149,27 @@ def _run_range(model: Model, fast: bool, src: Source, r: Range, keep: list[str],
     if scorer is None:
         scorer = _SCORERS[key] = Scorer(model, fast=fast)
     job = _Job(scorer, keep, columns)
-    block = _read_range(src, r, chunk_rows)
-    chunk = job.process(src, block, want_sample=scorer.fast is not None)
-    if chunk.sample is not None and scorer.gap(chunk.sample) > 1e-9:  # pragma: no cover - checked at compile
-        scorer = Scorer(model, fast=False)
-        chunk = _Job(scorer, keep, columns).process(src, block, want_sample=False)
     writer = PartWriter(Path(part), "parquet" if part.endswith(".parquet") else "csv", _output_schema(src, keep, scorer))
-    writer.write(chunk.table)
-    writer.close()
-    from .score import _rows_in_block
-    from .sources import Parsed
-
-    rows_in = _rows_in_block(Parsed(block, chunk.table)) if block.text is not None else block.batch.num_rows
-    return RangeResult(r.file_index, r.index, rows_in, chunk.table.num_rows, _range_lines(block), chunk.rejects,
-                       chunk.predicted, chunk.score_sums, part)
+    rows_in = rows_scored = lines = 0
+    rejects: list = []
+    predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
+    sums = np.zeros(len(scorer.columns))
+    try:
+        for block in _read_range(src, r, chunk_rows):
+            chunk = job.process(src, block, want_sample=False)
+            writer.write(chunk.table)
+            rows_in += chunk.rows_in
+            rows_scored += chunk.table.num_rows
+            rejects += chunk.rejects
+            predicted += chunk.predicted
+            sums += chunk.score_sums
+            if block.text is None:
+                lines += block.batch.num_rows
+            else:
+                lines += block.n_lines + (0 if block.text.endswith(b"\n") else 1)
+    finally:
+        writer.close()
+    return RangeResult(r.file_index, r.index, rows_in, rows_scored, lines, rejects, predicted, sums, part)
 
 
 @contextmanager
@@ -192,7 +206,7 @@ def score_dask(
     output: str | Path,
     fmt: str | None = None,
     keep: list[str] | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     jobs: int | None = None,
     rejects: str | Path | None = None,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
@@ -206,6 +220,8 @@ def score_dask(
 ):
     """Score like :func:`clickpred.score.score`, on a Dask cluster (a LocalCluster by default)."""
     t0 = time.perf_counter()
+    if chunk_rows is None:
+        chunk_rows = DEFAULT_CHUNK_ROWS
     if chunk_rows < 1:
         raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
     if not 0 <= max_reject_rate <= 1:

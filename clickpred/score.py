@@ -43,6 +43,7 @@ from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_b
 from .writers import Outputs
 
 DEFAULT_CHUNK_ROWS = 200_000
+PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
 DEFAULT_MAX_REJECT_RATE = 0.01
 MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)
 VERIFY_ROWS = 2000
@@ -307,7 +308,7 @@ def score(
     output: str | Path,
     fmt: str | None = None,
     keep: list[str] | None = None,
-    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    chunk_rows: int | None = None,
     jobs: int | None = None,
     rejects: str | Path | None = None,
     max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
@@ -322,7 +323,7 @@ def score(
     ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk.
     """
     t0 = time.perf_counter()
-    if chunk_rows < 1:
+    if chunk_rows is not None and chunk_rows < 1:
         raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
     if not 0 <= max_reject_rate <= 1:
         raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
@@ -330,6 +331,8 @@ def score(
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     scorer = Scorer(model, fast=fast)
+    if chunk_rows is None:
+        chunk_rows = DEFAULT_CHUNK_ROWS if scorer.fast is not None else PIPELINE_CHUNK_ROWS
     files = expand_inputs(inputs)
     if header is None:
         header = bool(model.metadata.get("input", {}).get("header", True))
@@ -378,7 +381,7 @@ def score(
                 for block in src.blocks(columns, chunk_rows):
                     want = scorer.fast is not None and not verified
                     pending.append((block, pool.submit(job.process, src, block, want)))
-                    drain(2 * jobs)
+                    drain(jobs + 1)  # bounded: at most jobs + 2 blocks in memory
                 drain(0)
                 writer.close()
                 _check_rate(src, res, max_reject_rate)

@@ -54,7 +54,7 @@ def _rejects(path):
 def test_same_scores_and_rejects_as_the_local_engine(cluster, scoring_model, messy, tmp_path):
     local = score(scoring_model, [messy], tmp_path / "local.parquet", keep=["impression_id"])
     remote = score_dask(scoring_model, [messy], tmp_path / "dask", keep=["impression_id"], scheduler=cluster,
-                        range_bytes=50_000)
+                        range_bytes=50_000, chunk_rows=97)
     assert remote.engine == "dask" and len(glob.glob(str(tmp_path / "dask" / "*.parquet"))) > 5
     a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
     pd.testing.assert_frame_equal(a, b)
@@ -69,7 +69,7 @@ def test_gzip_and_parquet_inputs_on_a_default_local_cluster(scoring_model, small
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.csv.gz").write_bytes(gzip.compress(small_csv.read_bytes()))
     pd.read_csv(small_csv, dtype={"impression_id": str}).to_parquet(tmp_path / "in" / "b.parquet", row_group_size=1500)
-    res = score_dask(scoring_model, [tmp_path / "in"], tmp_path / "out", keep=["impression_id"], jobs=1)
+    res = score_dask(scoring_model, [tmp_path / "in"], tmp_path / "out", keep=["impression_id"], jobs=1, chunk_rows=700)
     assert res.rows_scored == 8000 and res.rows_rejected == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert names == ["_rejects.csv", "_summary.json", "a-00000.parquet", "b-00000.parquet", "b-00001.parquet", "b-00002.parquet"]
@@ -100,3 +100,15 @@ def test_cli_engine_dask(cluster, scoring_model, small_csv, tmp_path):
                                    "--engine", "dask", "--scheduler", cluster])
     assert res.exit_code == 0, res.output
     assert "4,000 rows read = 4,000 scored + 0 rejected" in res.output and "engine dask" in res.output
+
+
+def test_gzip_rejects_have_file_line_numbers(cluster, scoring_model, messy, tmp_path):
+    gz = tmp_path / "messy.csv.gz"
+    gz.write_bytes(gzip.compress(messy.read_bytes()))
+    local = score(scoring_model, [gz], tmp_path / "local.parquet", chunk_rows=300)
+    score_dask(scoring_model, [gz], tmp_path / "dask", scheduler=cluster, chunk_rows=300)
+    assert local.rows_rejected == 13
+    assert _rejects(tmp_path / "local.rejects.csv") == _rejects(tmp_path / "dask" / "_rejects.csv")
+    lines = messy.read_text().splitlines()
+    for _, line, _, raw in _rejects(tmp_path / "dask" / "_rejects.csv"):
+        assert lines[int(line) - 1] == raw
