@@ -125,7 +125,7 @@ def median_run(results: list[dict]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--specs", nargs="+", default=list(SPECS))
     ap.add_argument("--no-naive-above", type=int, default=5_000_000, help="skip the naive baseline above this many rows")
     ap.add_argument("--name", default="score")

@@ -127,7 +127,7 @@ def score(
     output: str = typer.Option(..., "--output", "-o", help="Output file, or a folder (one part per input; end it with / to ask for one)."),
     fmt: Optional[str] = typer.Option(None, "--format", help="parquet or csv (default: from the output name; parquet)."),
     keep: Optional[list[str]] = typer.Option(None, "--keep", help="Input column(s) copied to the output unchanged, e.g. an impression ID."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Rows per chunk, approximate for CSV (default 200,000; 50,000 for non-linear models)."),
+    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Rows per chunk, approximate for CSV (default 100,000; 50,000 for non-linear models)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker threads (default: all cores)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows file (default: next to the output)."),
     max_reject_rate: float = typer.Option(0.01, "--max-reject-rate", help="Stop with an error when more than this fraction of a file's rows is rejected."),

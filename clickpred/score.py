@@ -42,7 +42,7 @@ from .fastpath import TOLERANCE, compile_linear
 from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_block
 from .writers import Outputs
 
-DEFAULT_CHUNK_ROWS = 200_000
+DEFAULT_CHUNK_ROWS = 100_000
 PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
 DEFAULT_MAX_REJECT_RATE = 0.01
 MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)

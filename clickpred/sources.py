@@ -168,7 +168,7 @@ class Source:
     def name(self) -> str:
         return str(self.path)
 
-    def blocks(self, columns: list[str], chunk_rows: int = 200_000) -> Iterator[Block]:
+    def blocks(self, columns: list[str], chunk_rows: int = 100_000) -> Iterator[Block]:
         if self.parquet:
             yield from self._parquet_blocks(columns, chunk_rows)
         else:
