@@ -67,16 +67,23 @@ class Model:
     pipeline: object
     metadata: dict
     path: str
+    fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them
 
 
-def save_model(path: str | Path, pipeline, metadata: dict) -> Path:
-    """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename)."""
+def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None = None) -> Path:
+    """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename).
+
+    ``fastpath``: the compiled linear scorer's tables (:meth:`LinearScorer.state`), so that
+    scoring need not compile them again (it still checks them against the pipeline).
+    """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot create folder {path.parent} ({exc.strerror})") from None
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": metadata, "pipeline": pipeline}
+    if fastpath is not None:
+        payload["fastpath"] = fastpath
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
         os.close(fd)
@@ -150,7 +157,7 @@ def _check_payload(path: Path, payload) -> Model:
         )
     metadata = payload.get("metadata") or {}
     _check_versions(path, metadata.get("versions") or {})
-    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path))
+    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"))
 
 
 def _check_versions(path: Path, written: dict) -> None:

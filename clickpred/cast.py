@@ -98,27 +98,23 @@ def _as_array(arr) -> pa.Array:
     return arr
 
 
-def category_codes(arr, dtype: str) -> tuple[np.ndarray, list[str | None]]:
-    """Integer codes into a list of canonical strings (code -1: missing).
+def category_codes(arr, dtype: str) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes (-1: missing) into an Arrow array of distinct canonical strings.
 
-    Works on the distinct values of the chunk, so IDs with many repeats cost
-    one Python call per distinct value, not per row.
+    Works on the distinct values of the chunk: text columns need no Python at
+    all, other types one :func:`canonical` call per distinct value.
     """
     arr = _as_array(arr)
-    if pa.types.is_dictionary(arr.type):
-        enc = arr
-    else:
-        enc = pc.dictionary_encode(arr)
-    dictionary = enc.dictionary.to_pylist()
+    enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    if dtype == "string" and pa.types.is_string(enc.dictionary.type):
-        canon = dictionary
-    else:
-        canon = [canonical(v, dtype) for v in dictionary]
+    dictionary = enc.dictionary
+    if dtype == "string" and (pa.types.is_string(dictionary.type) or pa.types.is_large_string(dictionary.type)):
+        return codes, dictionary
+    canon = [canonical(v, dtype) for v in dictionary.to_pylist()]
     if any(c is None for c in canon):  # e.g. "nan" text in a float column means missing
         lookup = np.array([-1 if c is None else i for i, c in enumerate(canon)] + [-1], dtype=np.int64)
         codes = lookup[codes]
-    return codes, canon
+    return codes, pa.array(canon, type=pa.string())
 
 
 def numbers(arr) -> tuple[np.ndarray, np.ndarray]:

@@ -34,7 +34,7 @@ class Inputs:
     """One chunk of model inputs, column by column."""
 
     n: int
-    codes: dict  # categorical/ID column -> (int codes, -1 = missing; list of canonical strings)
+    codes: dict  # categorical/ID column -> (int codes, -1 = missing; Arrow array of canonical strings)
     numbers: dict  # numeric column -> float64 (NaN = missing)
     times: dict  # timestamp column -> Arrow timestamp array (null = missing)
 
@@ -44,7 +44,7 @@ class Inputs:
         for c in schema.features:
             if c.kind in ("categorical", "id"):
                 codes, canon = self.codes[c.name]
-                values = np.array(list(canon) + [None], dtype=object)
+                values = np.array(canon.to_pylist() + [None], dtype=object)
                 out[c.name] = values[codes]
             elif c.kind == "numeric":
                 out[c.name] = self.numbers[c.name]

@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -111,12 +112,37 @@ class LinearScorer:
         self.base = base
         self.cat_tables = cat_tables  # col -> ({category: row}, table (m+2, k): last two rows missing, unseen)
         self.cat_tables_t = {c: (index, np.ascontiguousarray(t.T)) for c, (index, t) in cat_tables.items()}
+        self.known = {c: pa.array(list(index), type=pa.string()) for c, (index, _) in cat_tables.items()}
         self.num_slopes = num_slopes
         self.num_missing = num_missing
         self.time_tables = time_tables  # col -> table (24*7 + 1, k)
         self.link = link
         self.method = method
         self.n_out = n_out
+
+    def state(self) -> dict:
+        """The tables as plain lists and arrays (stored in the model file by ``train``)."""
+        return {
+            "base": np.asarray(self.base, dtype=float),
+            "categories": {c: list(index) for c, (index, _) in self.cat_tables.items()},
+            "category_tables": {c: t for c, (_, t) in self.cat_tables.items()},
+            "num_slopes": dict(self.num_slopes),
+            "num_missing": dict(self.num_missing),
+            "time_tables": dict(self.time_tables),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict, pipeline, schema: Schema) -> "LinearScorer | None":
+        """Rebuild a scorer from :meth:`state` and the pipeline's link; None if the pipeline is not linear."""
+        parts = _link(pipeline.steps[-1][1])
+        if parts is None:
+            return None
+        _, method, link = parts
+        cats = {c: ({v: i for i, v in enumerate(values)}, np.asarray(state["category_tables"][c], dtype=float))
+                for c, values in state["categories"].items()}
+        base = np.asarray(state["base"], dtype=float)
+        return cls(schema, base, cats, dict(state["num_slopes"]), dict(state["num_missing"]),
+                   dict(state["time_tables"]), link, method, len(base))
 
     def decisions(self, inputs: Inputs) -> np.ndarray:
         """The linear decision values (rows × outputs)."""
@@ -127,7 +153,10 @@ class LinearScorer:
             codes, canon = inputs.codes[col]
             missing, unseen = table_t.shape[1] - 2, table_t.shape[1] - 1
             # Fold the chunk's own dictionary into the table, then gather by code (-1 = missing).
-            lookup = np.array([index.get(v, unseen) if v is not None else missing for v in canon] + [missing], dtype=np.int64)
+            found = pc.index_in(canon, value_set=self.known[col]).fill_null(unseen)
+            lookup = np.empty(len(canon) + 1, dtype=np.int64)
+            lookup[:-1] = found.to_numpy(zero_copy_only=False)
+            lookup[-1] = missing
             chunk_table = np.take(table_t, lookup, axis=1)
             for j in range(k):
                 d[j] += np.take(chunk_table[j], codes)

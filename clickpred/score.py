@@ -38,7 +38,7 @@ from .cast import timestamp_type
 from .chunks import Inputs, to_inputs
 from .data import Schema
 from .errors import ClickpredError, DataError
-from .fastpath import TOLERANCE, compile_linear
+from .fastpath import TOLERANCE, LinearScorer, compile_linear
 from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_block
 from .writers import Outputs
 
@@ -75,7 +75,12 @@ class Scorer:
         self.notes: list[str] = []
         self.fast = None
         if fast:
-            self.fast = compile_linear(self.pipeline, self.schema)
+            # Tables stored by train, else compiled now; checked against the pipeline before use
+            # (random rows here; the first rows of the input in score()).
+            if model.fastpath is not None:
+                self.fast = LinearScorer.from_state(model.fastpath, self.pipeline, self.schema)
+            else:
+                self.fast = compile_linear(self.pipeline, self.schema)
             if self.fast is not None:
                 gap = self._synthetic_gap()
                 if not gap <= TOLERANCE:
@@ -139,7 +144,7 @@ class Scorer:
             if c.kind in ("categorical", "id"):
                 index = self.fast.cat_tables[c.name][0]
                 canon = list(index)[:5000] + ["\x01never-seen"]
-                codes[c.name] = (rng.integers(-1, len(canon), n), canon)
+                codes[c.name] = (rng.integers(-1, len(canon), n), pa.array(canon, type=pa.string()))
             elif c.kind == "numeric":
                 x = rng.normal(0, 10, n)
                 x[rng.random(n) < 0.1] = np.nan

@@ -232,7 +232,11 @@ def run_train(
     result = train(data, spec, **kwargs)
     paths = write_report(result, report_dir)
     document = json.loads(paths["metrics"].read_text())
-    save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)))
+    from .fastpath import compile_linear
+
+    compiled = compile_linear(result.pipeline, result.data.schema)
+    save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)),
+               fastpath=compiled.state() if compiled is not None else None)
     return TrainOutputs(result, model_path, paths, document)
 
 

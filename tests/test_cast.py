@@ -57,14 +57,14 @@ def test_an_integer_code_column_with_gaps_reads_the_same_at_training_and_scoring
     trained = category_series(frame["pos"], dtype).tolist()
     assert trained == ["4", None, "12"]
     codes, canon = category_codes(pa.array(["4", None, "12"]), dtype)
-    assert [canon[c] if c >= 0 else None for c in codes] == trained
+    assert [canon[c].as_py() if c >= 0 else None for c in codes] == trained
 
 
 def test_category_codes_on_native_parquet_types():
     codes, canon = category_codes(pa.array([4, None, 4, 7]), "int")
-    assert [canon[c] if c >= 0 else None for c in codes] == ["4", None, "4", "7"]
+    assert [canon[c].as_py() if c >= 0 else None for c in codes] == ["4", None, "4", "7"]
     codes, canon = category_codes(pa.array([True, False, None]), "bool")
-    assert [canon[c] if c >= 0 else None for c in codes] == ["true", "false", None]
+    assert [canon[c].as_py() if c >= 0 else None for c in codes] == ["true", "false", None]
 
 
 def test_numbers_flags_only_unparseable_text():

@@ -80,3 +80,17 @@ def test_binary_target_and_unseen_values(tmp_path):
 def test_nonlinear_models_are_not_compiled(small, classifier, params):
     pipe, _ = _fit(small, classifier, **params)
     assert compile_linear(pipe, small.schema) is None
+
+
+def test_train_stores_the_tables_and_they_score_like_a_fresh_compile(scoring_model, small_csv):
+    from clickpred.artifact import load_model
+    from clickpred.data import Schema
+    from clickpred.fastpath import LinearScorer
+
+    model = load_model(scoring_model)
+    assert model.fastpath is not None
+    schema = Schema.from_dict(model.metadata["schema"])
+    stored = LinearScorer.from_state(model.fastpath, model.pipeline, schema)
+    fresh = compile_linear(model.pipeline, schema)
+    inputs = _inputs(small_csv, schema)
+    np.testing.assert_array_equal(stored.scores(inputs), fresh.scores(inputs))

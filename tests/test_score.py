@@ -261,3 +261,21 @@ def test_outputs_get_ordinary_permissions(model, small_csv, tmp_path):
 def test_gzip_csv_output(model, small_csv, tmp_path):
     score(model, [small_csv], tmp_path / "s.csv.gz")
     assert pd.read_csv(tmp_path / "s.csv.gz").shape == (4000, 4)
+
+
+def test_a_fast_path_that_disagrees_on_the_input_falls_back_to_the_pipeline(model, small_csv, expected, tmp_path, monkeypatch):
+    from clickpred.score import Scorer
+
+    real_gap = Scorer.gap
+    calls = []
+
+    def gap(self, inputs):
+        calls.append(inputs.n)
+        return 1.0 if len(calls) == 2 else real_gap(self, inputs)  # call 1: the check at load
+
+    monkeypatch.setattr(Scorer, "gap", gap)
+    res = score(model, [small_csv], tmp_path / "s.parquet")
+    assert res.scorer == "pipeline"
+    assert res.notes[0] == "fast path disagreed with the pipeline by 1 on the input; rescored with the pipeline"
+    df = _read(tmp_path / "s.parquet")
+    np.testing.assert_allclose(df[["p_view", "p_click", "p_conversion"]].to_numpy(), expected[0], rtol=0, atol=1e-9)
