@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import CACHE, in_child, peak_rss_mb, simulated, write_result  # noqa: E402
+from _common import CACHE, in_child, simulated, write_result  # noqa: E402
 
 SPECS = ("logistic-class_weight", "svm-class_weight", "mlp-class_weight", "svm-nystroem-class_weight")
 LINEAR = ("logistic-class_weight", "svm-class_weight")

@@ -35,23 +35,21 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from .artifact import Model, load_model
+from .artifact import Model
 from .errors import ClickpredError
 from .score import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_MAX_REJECT_RATE,
     FileResult,
     Scorer,
-    _check_rate,
-    _check_sources,
     _Job,
     _output_schema,
-    _resolve_keep,
     _summary,
-    default_jobs,
+    check_file,
+    prepare_run,
 )
-from .sources import Block, Source, expand_inputs, open_source
-from .writers import Outputs, PartWriter
+from .sources import Block, Source
+from .writers import PartWriter
 
 DEFAULT_RANGE_BYTES = 64 << 20
 CONNECT_TIMEOUT = "10s"
@@ -220,24 +218,10 @@ def score_dask(
 ):
     """Score like :func:`clickpred.score.score`, on a Dask cluster (a LocalCluster by default)."""
     t0 = time.perf_counter()
-    if chunk_rows is None:
-        chunk_rows = DEFAULT_CHUNK_ROWS
-    if chunk_rows < 1:
-        raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
-    if not 0 <= max_reject_rate <= 1:
-        raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
-    jobs = default_jobs() if not jobs or jobs < 1 else jobs
-    if not isinstance(model, Model):
-        model = load_model(model, trust_pickle=trust_pickle)
-    scorer = Scorer(model, fast=fast)
-    files = expand_inputs(inputs)
-    if header is None:
-        header = bool(model.metadata.get("input", {}).get("header", True))
-    sources = [open_source(f, sep=sep, header=header) for f in files]
-    keep = _resolve_keep(list(keep or []), sources)
-    notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
-    outs = Outputs.plan(output, files, fmt, rejects, folder=True)
-    columns = list(dict.fromkeys(scorer.schema.feature_names + keep))
+    run = prepare_run(model, inputs, output, fmt, keep, DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
+                      jobs, rejects, max_reject_rate, sep, header, fast, trust_pickle, folder=True)
+    model, scorer, sources, outs, notes, keep, columns = run.model, run.scorer, run.sources, run.outs, run.notes, run.keep, run.columns
+    chunk_rows, jobs = run.chunk_rows, run.jobs
     ranges = plan_ranges(sources, range_bytes)
     stage = outs.stage_folder()
     ext = ".parquet" if outs.fmt == "parquet" else ".csv"
@@ -277,14 +261,7 @@ def score_dask(
             predicted += d.predicted
             sums += d.score_sums
         for src, res in zip(sources, results):
-            _check_rate(src, res, max_reject_rate)
-            if res.rows_read != res.rows_scored + res.rows_rejected:
-                raise ClickpredError(
-                    f"{src.path}: {res.rows_read:,} rows in but {res.rows_scored:,} scored + "
-                    f"{res.rows_rejected:,} rejected: rows were lost; nothing written (please report this)"
-                )
-            if res.rows_read == 0:
-                notes.append(f"{src.path}: no data rows")
+            check_file(src, res, max_reject_rate, notes)
         rejects_out.close()
         result = _summary(model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         result.engine = "dask"

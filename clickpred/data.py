@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import io
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path

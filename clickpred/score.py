@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -307,6 +306,59 @@ def _resolve_keep(keep: list[str], sources: list[Source]) -> list[str]:
     return out
 
 
+@dataclass
+class Run:
+    """What a scoring run works with, all checked before any row is read."""
+
+    model: Model
+    scorer: Scorer
+    files: list[Path]
+    sources: list[Source]
+    keep: list[str]
+    columns: list[str]  # the columns to read: features, then kept ones
+    outs: Outputs
+    notes: list[str]
+    jobs: int
+    chunk_rows: int
+
+
+def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, jobs=None, rejects=None,
+                max_reject_rate=DEFAULT_MAX_REJECT_RATE, sep=None, header=None, fast=True, trust_pickle=False,
+                folder: bool | None = None) -> Run:
+    """Validate options, load the model, open every input and plan the outputs (shared by both engines)."""
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    if not 0 <= max_reject_rate <= 1:
+        raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
+    jobs = default_jobs() if not jobs or jobs < 1 else jobs
+    if not isinstance(model, Model):
+        model = load_model(model, trust_pickle=trust_pickle)
+    scorer = Scorer(model, fast=fast)
+    if chunk_rows is None:
+        chunk_rows = DEFAULT_CHUNK_ROWS if scorer.fast is not None else PIPELINE_CHUNK_ROWS
+    files = expand_inputs(inputs)
+    if header is None:
+        header = bool(model.metadata.get("input", {}).get("header", True))
+    sources = [open_source(f, sep=sep, header=header) for f in files]
+    keep = _resolve_keep(list(keep or []), sources)
+    notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
+    outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
+    columns = list(dict.fromkeys(scorer.schema.feature_names + keep))
+    return Run(model, scorer, files, sources, keep, columns, outs, notes, jobs, chunk_rows)
+
+
+def check_file(src: Source, res: FileResult, max_reject_rate: float, notes: list[str]) -> None:
+    """After a file: its reject rate, and rows in = rows scored + rows rejected."""
+    _check_rate(src, res, max_reject_rate)
+    if res.rows_read != res.rows_scored + res.rows_rejected:
+        raise ClickpredError(
+            f"{src.path}: {res.rows_read:,} rows in but {res.rows_scored:,} scored + "
+            f"{res.rows_rejected:,} rejected: rows were lost; nothing written (please report this)"
+        )
+    if res.rows_read == 0:
+        notes.append(f"{src.path}: no data rows")
+
+
 def score(
     model: str | Path | Model,
     inputs: list[str | Path],
@@ -328,25 +380,10 @@ def score(
     ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk.
     """
     t0 = time.perf_counter()
-    if chunk_rows is not None and chunk_rows < 1:
-        raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
-    if not 0 <= max_reject_rate <= 1:
-        raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
-    jobs = default_jobs() if not jobs or jobs < 1 else jobs
-    if not isinstance(model, Model):
-        model = load_model(model, trust_pickle=trust_pickle)
-    scorer = Scorer(model, fast=fast)
-    if chunk_rows is None:
-        chunk_rows = DEFAULT_CHUNK_ROWS if scorer.fast is not None else PIPELINE_CHUNK_ROWS
-    files = expand_inputs(inputs)
-    if header is None:
-        header = bool(model.metadata.get("input", {}).get("header", True))
-    sources = [open_source(f, sep=sep, header=header) for f in files]
-    keep = _resolve_keep(list(keep or []), sources)
-    notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
-    outs = Outputs.plan(output, files, fmt, rejects)
-    columns = list(dict.fromkeys(scorer.schema.feature_names + keep))
-    job = _Job(scorer, keep, columns)
+    run = prepare_run(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
+                      fast, trust_pickle)
+    scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
+    job = _Job(scorer, run.keep, run.columns)
     total_bytes = sum(s.size for s in sources)
     results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(sources)]
     predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
@@ -358,7 +395,7 @@ def score(
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clickpred-score") as pool:
             for i, src in enumerate(sources):
                 res = results[i]
-                writer = outs.part_writer(i, _output_schema(src, keep, scorer))
+                writer = outs.part_writer(i, _output_schema(src, run.keep, scorer))
                 pending: deque = deque()
 
                 def drain(limit: int) -> None:
@@ -383,24 +420,16 @@ def score(
                         if progress is not None:
                             progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
 
-                for block in src.blocks(columns, chunk_rows):
+                for block in src.blocks(run.columns, run.chunk_rows):
                     want = scorer.fast is not None and not verified
                     pending.append((block, pool.submit(job.process, src, block, want)))
                     drain(jobs + 1)  # bounded: at most jobs + 2 blocks in memory
                 drain(0)
                 writer.close()
-                _check_rate(src, res, max_reject_rate)
-                if res.rows_read == 0:
-                    notes.append(f"{src.path}: no data rows")
-                if res.rows_read != res.rows_scored + res.rows_rejected:
-                    raise ClickpredError(
-                        f"{src.path}: {res.rows_read:,} rows in but {res.rows_scored:,} scored + "
-                        f"{res.rows_rejected:,} rejected: rows were lost; nothing written (please report this)"
-                    )
+                check_file(src, res, max_reject_rate, notes)
                 done_bytes += src.size
         rejects_out.close()
-        seconds = time.perf_counter() - t0
-        result = _summary(model, scorer, results, predicted, sums, seconds, outs, notes)
+        result = _summary(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         outs.write_summary(result.to_dict())
         outs.commit()
         return result
@@ -409,7 +438,7 @@ def score(
         outs.abort()
         if not fast:  # pragma: no cover - the pipeline can't disagree with itself
             raise
-        out = score(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
+        out = score(run.model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
                     fast=False, progress=progress)
         out.notes.insert(0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline")
         return out

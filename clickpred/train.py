@@ -223,7 +223,7 @@ def run_train(
     Defaults: ``models/<name>.skops`` and ``reports/<name>/``.
     """
     from .artifact import save_model
-    from .report import metrics_document, write_report
+    from .report import write_report
 
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name

@@ -1,6 +1,5 @@
 """Raw values become the same category strings at training and at scoring time."""
 
-import io
 
 import numpy as np
 import pandas as pd
