@@ -159,8 +159,12 @@ def score(
     else:
         from .score import score as run
     show = not quiet and err.is_terminal
-    with _progress(show) as bar:
-        res = _guard(run, model, inputs, output, fast=fast_path, progress=bar, **kwargs)
+
+    def with_bar():
+        with _progress(show) as bar:  # closed before any error is printed
+            return run(model, inputs, output, fast=fast_path, progress=bar, **kwargs)
+
+    res = _guard(with_bar)
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     if not quiet:
