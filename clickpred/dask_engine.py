@@ -37,6 +37,7 @@ import pyarrow as pa
 
 from .artifact import Model
 from .errors import ClickpredError
+from .fastpath import TOLERANCE
 from .score import (
     DEFAULT_CHUNK_ROWS,
     DEFAULT_MAX_REJECT_RATE,
@@ -76,6 +77,7 @@ class RangeResult:
     predicted: np.ndarray
     score_sums: np.ndarray
     part: str
+    fell_back: bool = False  # the compiled tables disagreed with the pipeline; scored by the pipeline
 
 
 def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
@@ -152,9 +154,17 @@ def _run_range(model: Model, fast: bool, src: Source, r: Range, keep: list[str],
     rejects: list = []
     predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
     sums = np.zeros(len(scorer.columns))
+    checked = scorer.fast is None
     try:
         for block in _read_range(src, r, chunk_rows):
-            chunk = job.process(src, block, want_sample=False)
+            chunk = job.process(src, block, want_sample=not checked)
+            if chunk.sample is not None and not checked:
+                if not scorer.gap(chunk.sample) <= TOLERANCE:  # the compiled tables disagree here:
+                    writer.close()  # rescore this range through the pipeline
+                    out = _run_range(model, False, src, r, keep, columns, part, chunk_rows)
+                    out.fell_back = True
+                    return out
+                checked = True
             writer.write(chunk.table)
             rows_in += chunk.rows_in
             rows_scored += chunk.table.num_rows
@@ -262,6 +272,9 @@ def score_dask(
             sums += d.score_sums
         for src, res in zip(sources, results):
             check_file(src, res, max_reject_rate, notes)
+        fell_back = sum(d.fell_back for d in done)
+        if fell_back:
+            notes.insert(0, f"fast path disagreed with the pipeline on {fell_back} range(s); those were scored with the pipeline")
         rejects_out.close()
         result = _summary(model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         result.engine = "dask"

@@ -112,3 +112,30 @@ def test_gzip_rejects_have_file_line_numbers(cluster, scoring_model, messy, tmp_
     lines = messy.read_text().splitlines()
     for _, line, _, raw in _rejects(tmp_path / "dask" / "_rejects.csv"):
         assert lines[int(line) - 1] == raw
+
+
+def test_a_task_whose_tables_disagree_rescored_with_the_pipeline(scoring_model, small_csv, tmp_path, monkeypatch):
+    from clickpred.artifact import load_model
+    from clickpred.dask_engine import _SCORERS, Range, _run_range
+    from clickpred.score import Scorer
+    from clickpred.sources import open_source
+
+    model = load_model(scoring_model)
+    _SCORERS.clear()
+    src = open_source(small_csv)
+    cols = list(dict.fromkeys(model.metadata["schema"]["features"][i]["name"]
+                              for i in range(len(model.metadata["schema"]["features"]))))
+    real = _run_range(model, True, src, Range(0, 0, 0, src.size), [], cols, str(tmp_path / "a.parquet"), 1000)
+    assert not real.fell_back
+    monkeypatch.setattr(Scorer, "gap", lambda self, inputs: 1.0 if self.fast is not None else 0.0)
+    res = _run_range(model, True, src, Range(0, 0, 0, src.size), [], cols, str(tmp_path / "b.parquet"), 1000)
+    assert res.fell_back and res.rows_scored == 4000
+    a, b = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
+    np.testing.assert_allclose(a["p_click"], b["p_click"], rtol=0, atol=1e-9)
+
+
+def test_keep_may_name_a_feature_column(scoring_model, small_csv, tmp_path):
+    res = score(scoring_model, [small_csv], tmp_path / "s.parquet", keep=["site_id", "impression_id"])
+    df = pd.read_parquet(tmp_path / "s.parquet")
+    assert list(df.columns[:2]) == ["site_id", "impression_id"] and res.rows_scored == 4000
+    assert df["site_id"].tolist() == pd.read_csv(small_csv)["site_id"].tolist()
