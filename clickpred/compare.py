@@ -1,0 +1,425 @@
+"""Rebalancing strategies × classifiers on the same folds, with intervals.
+
+``compare(data, ...)`` evaluates every candidate spec on exactly the same
+stratified folds (repeated with ``repeats``); resampling happens inside each
+training fold only, scoring on the untouched validation fold at its natural
+balance. Each candidate's out-of-fold scores give the same metrics as
+``train``; the sort metric (PR-AUC of a minority class) also gets a bootstrap
+interval and a paired comparison with the best candidate (see
+:mod:`clickpred.intervals`).
+
+Speed: a pipeline is ``prepare → sampler → encode → classifier`` and
+``prepare`` does not depend on the strategy (only ``smote`` asks for another
+ID encoding), so it is fitted once per fold and feature configuration and its
+output shared by every candidate of that fold (the arrays are memory-mapped to
+the worker processes by joblib). Candidates × folds run in parallel with
+``jobs``; with a Dask ``scheduler`` address they run on a cluster through
+joblib's dask backend. Fitting the rest of the pipeline on the shared output
+gives exactly the scores the whole pipeline gives (tested).
+
+Example
+-------
+>>> result = compare("data/impressions_sample.csv.gz", classifiers=["logistic"])  # doctest: +SKIP
+>>> result.leaderboard[0]["name"]  # doctest: +SKIP
+'logistic-none'
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import time
+import warnings
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import joblib
+import numpy as np
+from imblearn.pipeline import Pipeline
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import RepeatedStratifiedKFold
+
+from .config import Spec, load_spec, spec_from_options
+from .data import Dataset, load_dataset
+from .errors import ClickpredError, ConfigError
+from .evaluate import check_folds, compute_metrics, scores_for
+from .intervals import RankedScores, bootstrap_ap, paired
+from .models import CLASSIFIERS
+from .pipeline import build_pipeline
+from .rebalance import STRATEGIES
+
+MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
+REPLICATES = 500
+
+
+@dataclass
+class Candidate:
+    name: str
+    spec: Spec
+    pipeline: Pipeline
+    method: str
+    prep_key: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CandidateResult:
+    name: str
+    spec: dict
+    method: str
+    metrics: dict  # compute_metrics on the out-of-fold scores of repeat 1 (all repeats: metric_by_repeat)
+    scores: list[np.ndarray]  # out-of-fold scores per repeat (n × K)
+    y_pred: list[np.ndarray]
+    fit_seconds: float  # mean per fold: shared preprocessing + the rest of the pipeline
+    fold_metric: list[float]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CompareResult:
+    data: str
+    n_rows: int
+    classes: list[str]
+    class_counts: dict[str, int]
+    folds: int
+    repeats: int
+    seed: int
+    metric: tuple[str, str]  # ("pr_auc", class)
+    metric_note: str
+    results: dict[str, CandidateResult]
+    leaderboard: list[dict]
+    skipped: dict[str, str]
+    notes: list[str]
+    seconds: float
+    y: np.ndarray
+    test: dict | None = None
+    recommendation: str = ""
+
+
+# ---------------------------------------------------------------- candidates
+
+def _csv(values) -> list[str]:
+    out = []
+    for v in values or []:
+        out += [x.strip() for x in str(v).split(",") if x.strip()]
+    return out
+
+
+def candidate_specs(classifiers=None, strategies=None, pipelines=None, folds: int = 5, seed: int = 42) -> list[Spec]:
+    """The grid: the spec files matched by ``pipelines`` globs, or classifiers × strategies
+    (default: every classifier × every strategy)."""
+    specs: list[Spec] = []
+    if pipelines:
+        for pattern in _csv(pipelines):
+            files = sorted(globmod.glob(pattern)) or ([pattern] if Path(pattern).is_file() else [])
+            if not files:
+                raise ConfigError(f"--pipelines {pattern}: no spec files match")
+            specs += [spec_from_options(folds=folds, seed=seed, base=load_spec(f)) for f in files]
+    else:
+        cls = _csv(classifiers) or list(CLASSIFIERS)
+        strats = _csv(strategies) or list(STRATEGIES)
+        for c in cls:
+            if c not in CLASSIFIERS:
+                raise ConfigError(f"--classifiers {c}: unknown classifier; valid: {', '.join(CLASSIFIERS)}")
+        for st in strats:
+            if st not in STRATEGIES:
+                raise ConfigError(f"--strategies {st}: unknown strategy; valid: {', '.join(STRATEGIES)}")
+        specs = [spec_from_options(c, st, folds, seed) for c in cls for st in strats]
+    seen, out = set(), []
+    for sp in specs:
+        if sp.name not in seen:
+            seen.add(sp.name)
+            out.append(sp)
+    return out
+
+
+def _prep_key(prepare) -> str:
+    return joblib.hash(prepare)
+
+
+def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[list[Candidate], dict[str, str]]:
+    """Pipelines for the specs; what can't run on this data is skipped with the reason."""
+    counts = ds.class_counts
+    out, skipped = [], {}
+    for spec in specs:
+        try:
+            built = build_pipeline(spec, ds.schema, counts)
+        except ClickpredError as exc:
+            skipped[spec.name] = str(exc)
+            continue
+        clf = built.pipeline.steps[-1][1]
+        max_rows = getattr(clf, "max_rows", None) or getattr(getattr(clf, "estimator", None), "max_rows", None)
+        if max_rows and spec.strategy.name != "undersample" and train_rows > max_rows:
+            skipped[spec.name] = (
+                f"{spec.classifier.name} refuses {train_rows:,} training rows (max_rows {max_rows:,}): "
+                "use undersample, or svm-nystroem"
+            )
+            continue
+        out.append(Candidate(spec.name, spec, built.pipeline, built.score_method,
+                             _prep_key(built.pipeline.steps[0][1]), list(built.notes)))
+    return out, skipped
+
+
+# ---------------------------------------------------------------- the two phases
+
+def _fit_prepare(prepare, X, y, train_idx, test_idx):
+    t0 = time.perf_counter()
+    est = clone(prepare)
+    Xtr = est.fit_transform(X.iloc[train_idx], y[train_idx])
+    seconds = time.perf_counter() - t0
+    return np.asarray(Xtr), np.asarray(est.transform(X.iloc[test_idx])), seconds
+
+
+def _rest(pipeline) -> Pipeline:
+    return Pipeline([(n, clone(s) if not isinstance(s, str) else s) for n, s in pipeline.steps[1:]])
+
+
+def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = _rest(pipeline)
+        t0 = time.perf_counter()
+        try:
+            est.fit(Xtr, ytr)
+        except (ValueError, MemoryError, ClickpredError) as exc:
+            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        seconds = time.perf_counter() - t0
+        return scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
+
+
+def _backend(scheduler: str | None):
+    if not scheduler:
+        return nullcontext()
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClickpredError("--scheduler needs dask and distributed: pip install 'clickpred[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+
+    class _Ctx:
+        def __enter__(self):
+            self.cm = joblib.parallel_backend("dask")
+            self.cm.__enter__()
+            return client
+
+        def __exit__(self, *exc):
+            self.cm.__exit__(*exc)
+            client.close()
+            return False
+
+    return _Ctx()
+
+
+def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int]) -> tuple[tuple[str, str], str]:
+    """The sort metric (PR-AUC of one class) and a sentence saying why."""
+    if metric:
+        name, _, cls = metric.partition(":")
+        if name != "pr_auc" or cls not in classes[1:]:
+            raise ConfigError(
+                f"--metric {metric}: expected pr_auc:CLASS with a minority class ({', '.join(classes[1:])})"
+            )
+        return (name, cls), f"sorted by PR-AUC of {cls} (--metric)"
+    minority = sorted(classes[1:], key=lambda c: counts[c])
+    for c in minority:
+        if counts[c] >= MIN_SUPPORT:
+            rarer = [f"{r} has {counts[r]:,}" for r in minority if counts[r] < MIN_SUPPORT]
+            why = f"sorted by PR-AUC of {c}: the rarest class with at least {MIN_SUPPORT} rows"
+            return ("pr_auc", c), why + (f" ({'; '.join(rarer)})" if rarer else "")
+    c = max(classes[1:], key=lambda k: counts[k])
+    return ("pr_auc", c), f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
+
+
+def compare(
+    data: str | Path,
+    classifiers=None,
+    strategies=None,
+    pipelines=None,
+    folds: int = 5,
+    repeats: int = 1,
+    metric: str | None = None,
+    jobs: int = 1,
+    test: str | Path | None = None,
+    seed: int = 42,
+    target: str | None = None,
+    sep: str | None = None,
+    drop: list[str] | None = None,
+    scheduler: str | None = None,
+    replicates: int = REPLICATES,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> CompareResult:
+    """Evaluate the grid on shared folds; see the module docstring."""
+    t_start = time.perf_counter()
+    if folds < 2:
+        raise ConfigError(f"--folds must be at least 2, got {folds}")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be at least 1, got {repeats}")
+    specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
+    ds = load_dataset(data, target=target, sep=sep, drop=drop)
+    X, y, classes = ds.frame, ds.y, ds.schema.classes
+    check_folds(y, classes, folds, ds.path)
+    (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts)
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    splits = list(splitter.split(np.zeros(len(y)), y))
+    train_rows = len(splits[0][0])
+    candidates, skipped = build_candidates(specs, ds, train_rows)
+    if not candidates:
+        raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    notes = list(ds.notes)
+    prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
+
+    with _backend(scheduler):
+        # Phase 1: preprocessing, once per fold and feature configuration.
+        keys = [(f, k) for f in range(len(splits)) for k in prepares]
+        prepared = Parallel(n_jobs=jobs)(
+            delayed(_fit_prepare)(prepares[k], X, y, splits[f][0], splits[f][1]) for f, k in keys
+        )
+        shared = dict(zip(keys, prepared))
+        # Phase 2: the rest of each pipeline, candidates × folds.
+        tasks = [(c, f) for c in candidates for f in range(len(splits))]
+        outputs: dict[tuple[str, int], tuple] = {}
+        done = 0
+        stream = Parallel(n_jobs=jobs, return_as="generator")(
+            delayed(_fit_rest)(c.pipeline, shared[(f, c.prep_key)][0], y[splits[f][0]],
+                               shared[(f, c.prep_key)][1], classes, c.method)
+            for c, f in tasks
+        )
+        best = ""
+        best_value = -1.0
+        k_metric = classes.index(metric_class)
+        for (c, f), out in zip(tasks, stream):
+            outputs[(c.name, f)] = out
+            done += 1
+            if f == len(splits) - 1 and all(outputs[(c.name, g)][3] is None for g in range(len(splits))):
+                oof = np.zeros(len(y))
+                for g in range(folds):  # first repeat
+                    oof[splits[g][1]] = outputs[(c.name, g)][0][:, k_metric]
+                value = RankedScores(y == metric_class, oof).average_precision()
+                if value > best_value:
+                    best, best_value = c.name, value
+            if progress is not None:
+                progress(done, len(tasks), f"best so far: {best} {best_value:.4f}" if best else "")
+
+    results: dict[str, CandidateResult] = {}
+    for c in candidates:
+        fails = [outputs[(c.name, f)][3] for f in range(len(splits)) if outputs[(c.name, f)][3]]
+        if fails:
+            skipped[c.name] = f"failed to fit: {fails[0]}"
+            continue
+        scores = [np.zeros((len(y), len(classes))) for _ in range(repeats)]
+        preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
+        fold_metric, seconds = [], []
+        for f, (tr, te) in enumerate(splits):
+            s, p, sec, _ = outputs[(c.name, f)]
+            r = f // folds
+            scores[r][te] = s
+            preds[r][te] = p
+            seconds.append(sec + shared[(f, c.prep_key)][2])
+            k = classes.index(metric_class)
+            fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
+        preds = [p.astype(str) for p in preds]
+        metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
+        results[c.name] = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds,
+                                          float(np.mean(seconds)), fold_metric, c.notes)
+
+    k = classes.index(metric_class)
+    ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
+    point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+    order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
+    best = order[0]
+    leaderboard = []
+    for rank, name in enumerate(order, start=1):
+        r = results[name]
+        pair = paired(best, name, point, values) if name != best else None
+        leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
+    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class) if test else None
+    result = CompareResult(
+        data=str(data), n_rows=len(y), classes=list(classes), class_counts=ds.class_counts, folds=folds,
+        repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
+        leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
+        test=test_result,
+    )
+    result.recommendation = recommend(result)
+    return result
+
+
+def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dict:
+    m = r.metrics
+    row = {
+        "rank": rank,
+        "name": r.name,
+        "classifier": r.spec["classifier"]["name"],
+        "strategy": r.spec["strategy"]["name"],
+        "metric": interval.estimate,
+        "metric_low": interval.low,
+        "metric_high": interval.high,
+        "fold_std": float(np.nanstd(r.fold_metric)),
+        "vs_best_difference": pair.difference if pair else 0.0,
+        "vs_best_low": pair.low if pair else 0.0,
+        "vs_best_high": pair.high if pair else 0.0,
+        "distinguishable_from_best": pair.distinguishable if pair else None,
+    }
+    for c in classes[1:]:
+        pc = m["per_class"][c]
+        row[f"pr_auc_{c}"] = pc["pr_auc"]
+        row[f"recall_{c}"] = pc["recall"]
+        row[f"precision_{c}"] = pc["precision"]
+    row["macro_pr_auc"] = float(np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:]
+                                            if m["per_class"][c]["pr_auc"] is not None]))
+    row["balanced_accuracy"] = m["balanced_accuracy"]
+    row["mcc"] = m["mcc"]
+    row["log_loss"] = m.get("log_loss")
+    row["brier"] = m.get("brier")
+    row["fit_seconds"] = r.fit_seconds
+    return row
+
+
+def _test_scores(test, ds, results, candidates, X, y, classes, metric_class) -> dict:
+    """Each candidate refitted on all of DATA and scored on the held-out file."""
+    tds = load_dataset(test, schema=ds.schema)
+    out = {}
+    for c in candidates:
+        if c.name not in results:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = clone(c.pipeline).fit(X, y)
+        s = scores_for(est, tds.frame, classes, c.method)
+        m = compute_metrics(tds.y, s, classes, c.method == "predict_proba", np.asarray(est.predict(tds.frame)).astype(str))
+        out[c.name] = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
+    return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
+
+
+def recommend(res: CompareResult) -> str:
+    """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
+    lb = res.leaderboard
+    best = lb[0]
+    cls = res.metric[1]
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the best {cls} PR-AUC, "
+        f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
+        f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
+    )
+    ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
+    if ties:
+        fastest = min(ties, key=lambda r: r["fit_seconds"])
+        speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
+        faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
+        sentence += (
+            f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
+            f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:.4f}){faster}."
+        )
+    else:
+        sentence += " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
+    n_pos = res.class_counts[cls]
+    if n_pos < 500:
+        sentence += f" With {n_pos:,} {cls} rows, differences smaller than the intervals are noise."
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None and t["metric"] is not None:
+            sentence += f" On the held-out test file it scores {t['metric']:.4f}."
+    return sentence

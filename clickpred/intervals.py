@@ -1,0 +1,127 @@
+"""Bootstrap confidence intervals and paired comparisons for PR-AUC (average precision).
+
+With 0.2% positives a 100k-row file holds ~200 clicks, and the PR-AUCs of two
+strategies often differ by less than the noise. The interval of a candidate
+comes from resampling rows of its out-of-fold predictions; the comparison of
+two candidates resamples the *same* rows for both (they were scored on the
+same folds), so their difference has its own, much tighter, interval.
+
+Average precision over thousands of bootstrap replicates would mean
+thousands of sorts with :func:`sklearn.metrics.average_precision_score`;
+:class:`RankedScores` sorts once and computes the weighted average precision
+of any replicate in O(n) with the same tie handling (a test checks it equals
+scikit-learn's ``average_precision_score(..., sample_weight=w)``).
+
+Example
+-------
+>>> import numpy as np
+>>> y = np.array([0, 0, 1, 0, 1, 0, 0, 1])
+>>> s = np.array([.1, .2, .9, .3, .35, .4, .05, .8])
+>>> round(RankedScores(y, s).average_precision(), 4)
+0.9167
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+CONFIDENCE = 0.95
+
+
+class RankedScores:
+    """Binary labels and scores, sorted once for fast weighted average precision."""
+
+    def __init__(self, y_true, scores):
+        order = np.argsort(-np.asarray(scores, dtype=float), kind="mergesort")
+        s = np.asarray(scores, dtype=float)[order]
+        self.order = order
+        self.pos = np.asarray(y_true)[order].astype(float)
+        # last index of each group of tied scores: thresholds are the distinct scores
+        self.ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+
+    def average_precision(self, weights=None) -> float:
+        w = np.ones(len(self.pos)) if weights is None else np.asarray(weights, dtype=float)[self.order]
+        tp = np.cumsum(w * self.pos)[self.ends]
+        seen = np.cumsum(w)[self.ends]
+        total = tp[-1] if len(tp) else 0.0
+        if total <= 0:
+            return float("nan")
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        recall_step = np.diff(np.r_[0.0, tp]) / total
+        return float(np.sum(recall_step * precision))
+
+
+@dataclass
+class Interval:
+    estimate: float
+    low: float
+    high: float
+
+    def to_dict(self) -> dict:
+        return {"estimate": self.estimate, "low": self.low, "high": self.high}
+
+
+@dataclass
+class PairedDifference:
+    """best − candidate on the same resampled rows."""
+
+    difference: float
+    low: float
+    high: float
+    share_candidate_better: float  # share of replicates where the candidate beats the best
+
+    @property
+    def distinguishable(self) -> bool:
+        return self.low > 0
+
+    def to_dict(self) -> dict:
+        return {
+            "difference": self.difference, "low": self.low, "high": self.high,
+            "share_candidate_better": self.share_candidate_better, "distinguishable": self.distinguishable,
+        }
+
+
+def bootstrap_weights(n: int, replicates: int, seed: int):
+    """Row multiplicities of each bootstrap replicate (rows drawn with replacement), one at a time."""
+    rng = np.random.default_rng(seed)
+    for _ in range(replicates):
+        yield np.bincount(rng.integers(0, n, n), minlength=n)
+
+
+def bootstrap_ap(ranked: dict[str, list[RankedScores]], replicates: int = 500, seed: int = 0,
+                 confidence: float = CONFIDENCE) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+    """Percentile intervals of average precision for every candidate, on shared replicates.
+
+    ``ranked`` maps a candidate to one :class:`RankedScores` per repeat (all on the
+    same rows); a replicate's value is the mean over repeats. Returns the intervals
+    and the replicate values (for paired comparisons).
+    """
+    names = list(ranked)
+    if not names:
+        return {}, {}
+    n = len(ranked[names[0]][0].pos)
+    values = {k: np.empty(replicates) for k in names}
+    for b, w in enumerate(bootstrap_weights(n, replicates, seed)):
+        for k in names:
+            values[k][b] = np.mean([r.average_precision(w) for r in ranked[k]])
+    alpha = (1 - confidence) / 2
+    out = {}
+    for k in names:
+        point = float(np.mean([r.average_precision() for r in ranked[k]]))
+        v = values[k][~np.isnan(values[k])]
+        lo, hi = (np.quantile(v, [alpha, 1 - alpha]) if len(v) else (np.nan, np.nan))
+        out[k] = Interval(point, float(lo), float(hi))
+    return out, values
+
+
+def paired(best: str, other: str, point: dict[str, Interval], values: dict[str, np.ndarray],
+           confidence: float = CONFIDENCE) -> PairedDifference:
+    """best − other, with a percentile interval from the shared replicates."""
+    d = values[best] - values[other]
+    d = d[~np.isnan(d)]
+    alpha = (1 - confidence) / 2
+    lo, hi = np.quantile(d, [alpha, 1 - alpha]) if len(d) else (np.nan, np.nan)
+    return PairedDifference(point[best].estimate - point[other].estimate, float(lo), float(hi),
+                            float(np.mean(d < 0)) if len(d) else float("nan"))
