@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow sample bench-train bench-coil bench-score clean
+.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,15 @@ demo: $(STAMP)
 	$(BIN)/clickpred train data/impressions_sample.csv.gz --report reports/demo --model models/demo.skops
 	$(BIN)/clickpred score models/demo.skops data/impressions_sample.csv.gz --output reports/demo/scores.parquet --keep impression_id
 
-test: $(STAMP)
+# The compare report is checked in a real headless browser: install Chromium from the
+# distribution's packages when it is missing (the test is skipped, saying why, where it can't be).
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  ( command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null 2>&1) ) || \
+	  echo "note: Chromium is not installed and could not be installed here: the browser test will be skipped"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 test-slow: $(STAMP)

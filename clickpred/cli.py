@@ -121,6 +121,60 @@ def train(
 
 
 @app.command()
+def compare(
+    data: Path = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet."),
+    classifiers: Optional[list[str]] = typer.Option(None, "--classifiers", help="Comma-separated (default: all: logistic, svm, svm-rbf, svm-nystroem, mlp)."),
+    strategies: Optional[list[str]] = typer.Option(None, "--strategies", help="Comma-separated (default: all: none, class_weight, oversample, smote, undersample)."),
+    pipelines: Optional[list[str]] = typer.Option(None, "--pipelines", help="Spec files or globs instead of the grid, e.g. 'pipelines/logistic-*.toml'."),
+    folds: int = typer.Option(5, "--folds", help="Stratified CV folds, the same for every candidate."),
+    repeats: int = typer.Option(1, "--repeats", help="Repeat the folds with other shuffles."),
+    metric: Optional[str] = typer.Option(None, "--metric", help="Sort metric, pr_auc:CLASS (default: the rarest class with enough rows)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Candidates × folds fitted in parallel (-1: all cores)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."),
+    test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file: every candidate refitted on DATA and scored on it."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected)."),
+    drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
+    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    seed: int = typer.Option(42, "--seed", help="Random seed for the folds, samplers, models and bootstrap."),
+    report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
+):
+    """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
+
+    Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm --jobs 2
+    """
+    from .compare import compare as run
+    from .compare_report import leaderboard_table, write_compare_report
+
+    show = err.is_terminal
+
+    def with_bar():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        if not show:
+            return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
+                       _split_list(drop), scheduler)
+        with Progress(TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TextColumn("fits ·"),
+                      TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=err, transient=True) as bar:
+            task = bar.add_task("compare", total=None, best="")
+
+            def progress(done, total, best):
+                bar.update(task, completed=done, total=total, best=best)
+
+            return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
+                       _split_list(drop), scheduler, progress=progress)
+
+    res = _guard(with_bar)
+    for note in res.notes:
+        err.print(f"note: {note}", markup=False, soft_wrap=True)
+    for name, why in res.skipped.items():
+        err.print(f"skipped {name}: {why}", markup=False, soft_wrap=True)
+    out.print(leaderboard_table(res))
+    out.print(res.recommendation, markup=False, soft_wrap=True)
+    paths = _guard(write_compare_report, res, report)
+    out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)
+
+
+@app.command()
 def score(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
     inputs: list[str] = typer.Argument(..., help="Impression logs: CSV, .csv.gz or Parquet files, folders or globs."),

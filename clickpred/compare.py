@@ -39,7 +39,7 @@ import numpy as np
 from imblearn.pipeline import Pipeline
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import RepeatedStratifiedKFold
+from sklearn.model_selection import StratifiedKFold
 
 from .config import Spec, load_spec, spec_from_options
 from .data import Dataset, load_dataset
@@ -263,8 +263,9 @@ def compare(
     X, y, classes = ds.frame, ds.y, ds.schema.classes
     check_folds(y, classes, folds, ds.path)
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts)
-    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
-    splits = list(splitter.split(np.zeros(len(y)), y))
+    # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
+    splits = [s for r in range(repeats)
+              for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y)), y)]
     train_rows = len(splits[0][0])
     candidates, skipped = build_candidates(specs, ds, train_rows)
     if not candidates:

@@ -217,3 +217,24 @@ def test_evaluate_prints_the_table_and_writes_json(trained, sim_csv, small_csv, 
     assert json.loads((tmp_path / "m.json").read_text())["data"]["n_rows"] == 20_000
     same = run("evaluate", d / "m.skops", small_csv)
     assert same.exit_code == 0 and "WARNING" in same.output and "not a validation" in same.output
+
+
+def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_path):
+    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
+              "--report", tmp_path / "cmp")
+    assert res.exit_code == 0, res.output
+    assert "sorted by PR-AUC of click" in res.output and "logistic-undersample" in res.output
+    assert "has the best click PR-AUC" in res.output
+    assert (tmp_path / "cmp" / "report.html").exists() and (tmp_path / "cmp" / "leaderboard.csv").exists()
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["--classifiers", "forest"], r"^Error: --classifiers forest: unknown classifier"),
+        (["--metric", "pr_auc:nope"], r"^Error: --metric pr_auc:nope: expected pr_auc:CLASS"),
+        (["--pipelines", "nowhere/*.toml"], r"^Error: --pipelines nowhere/\*\.toml: no spec files match$"),
+    ],
+)
+def test_compare_bad_options_are_one_line(small_csv, tmp_path, args, pattern):
+    one_line_error(run("compare", small_csv, *args, "--report", tmp_path / "cmp"), pattern)

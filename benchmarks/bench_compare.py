@@ -1,0 +1,129 @@
+"""`clickpred compare` on real data, and its speed against a naive loop.
+
+Real data (`--real coil bank sample`): the default grid (every classifier × every strategy that
+can run), 5 folds, on
+  coil    ../shared/data/coil2000, official test split via --test (CoIL Challenge 2000)
+  bank    ../shared/data/bank_marketing (duration dropped: it leaks the label)
+  sample  data/impressions_sample.csv.gz (200k simulated impressions)
+writing the report to reports/compare-<name>/ and the top rows to benchmarks/results/compare_<name>.json.
+
+Speed (`--speed`): the grid on `--rows` simulated rows, 5 folds, in the same run:
+  clickpred  compare(..., jobs=J): preprocessing once per fold, candidates × folds in parallel
+  naive      for each candidate: build its imbalanced-learn pipeline and cross-validate it
+             independently (evaluate.cross_validate, folds in parallel with the same J)
+reporting seconds, the ratio, and the largest difference between the two sets of out-of-fold scores.
+
+    python benchmarks/bench_compare.py --real coil bank sample [--classifiers ...] [--jobs 2]
+    python benchmarks/bench_compare.py --speed --rows 200000 [--classifiers logistic,svm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, SHARED, simulated, write_result  # noqa: E402
+from bench_real import coil_files  # noqa: E402
+
+
+def real(name: str, jobs: int, classifiers, strategies) -> dict:
+    from clickpred.compare import compare
+    from clickpred.compare_report import write_compare_report
+
+    tmp = Path(tempfile.mkdtemp())
+    kwargs = {}
+    if name == "coil":
+        data, test = coil_files(tmp)
+        kwargs = {"test": test, "target": "CARAVAN"}
+    elif name == "bank":
+        data = SHARED / "bank_marketing" / "bank-additional.csv"
+        kwargs = {"drop": ["duration"], "target": "y"}
+    else:
+        data = ROOT / "data" / "impressions_sample.csv.gz"
+    t0 = time.perf_counter()
+    res = compare(data, classifiers=classifiers, strategies=strategies, folds=5, jobs=jobs, **kwargs)
+    seconds = time.perf_counter() - t0
+    paths = write_compare_report(res, ROOT / "reports" / f"compare-{name}")
+    keep = ("rank", "name", "metric", "metric_low", "metric_high", "vs_best_difference", "vs_best_low", "vs_best_high",
+            "distinguishable_from_best", "fit_seconds", "mcc", "balanced_accuracy")
+    out = {
+        "data": str(data), "n_rows": res.n_rows, "class_counts": res.class_counts, "metric_note": res.metric_note,
+        "seconds": seconds, "recommendation": res.recommendation, "skipped": res.skipped,
+        "leaderboard": [{k: r[k] for k in keep} | {f"recall_{c}": r[f"recall_{c}"] for c in res.classes[1:]}
+                        for r in res.leaderboard],
+        "report": str(paths["html"].relative_to(ROOT)),
+    }
+    if res.test:
+        out["test"] = {k: v["metric"] for k, v in res.test["candidates"].items()}
+        if name == "coil":  # the CoIL task: owners found among the 800 highest-scored test customers
+            y = res.test["y"]
+            out["coil_hits_top800"] = {
+                k: int((y[np.argsort(-v["scores"][:, 1], kind="stable")[:800]] == res.classes[1]).sum())
+                for k, v in res.test["candidates"].items()
+            }
+    return out
+
+
+def speed(rows: int, jobs: int, classifiers, strategies) -> dict:
+    from clickpred.compare import build_candidates, candidate_specs, compare
+    from clickpred.data import load_dataset
+    from clickpred.evaluate import cross_validate
+
+    data, _ = simulated(rows)
+    t0 = time.perf_counter()
+    res = compare(data, classifiers=classifiers, strategies=strategies, folds=5, jobs=jobs, replicates=200)
+    ours = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    ds = load_dataset(data)
+    specs = candidate_specs(classifiers, strategies, None, 5, 42)
+    candidates, skipped = build_candidates(specs, ds, int(len(ds.y) * 0.8))
+    gaps, naive_fits = {}, {}
+    for c in candidates:
+        t1 = time.perf_counter()
+        cv = cross_validate(c.pipeline, ds.frame, ds.y, ds.schema.classes, c.method, 5, 42, jobs)
+        naive_fits[c.name] = time.perf_counter() - t1
+        if c.name in res.results:
+            gaps[c.name] = float(np.max(np.abs(cv.scores - res.results[c.name].scores[0])))
+    naive = time.perf_counter() - t0
+    return {
+        "rows": rows, "jobs": jobs, "candidates": [c.name for c in candidates], "skipped": skipped,
+        "clickpred_seconds": ours, "naive_seconds": naive, "ratio": ours / naive,
+        "naive_seconds_per_candidate": naive_fits, "max_abs_score_difference": gaps,
+        "same_predictions": {c.name: bool(c.name in res.results) for c in candidates},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--real", nargs="*", default=[])
+    ap.add_argument("--speed", action="store_true")
+    ap.add_argument("--rows", type=int, default=200_000)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--classifiers", default=None)
+    ap.add_argument("--strategies", default=None)
+    args = ap.parse_args()
+    cls = args.classifiers.split(",") if args.classifiers else None
+    strats = args.strategies.split(",") if args.strategies else None
+    command = "python benchmarks/bench_compare.py " + " ".join(sys.argv[1:])
+    for name in args.real:
+        out = real(name, args.jobs, cls, strats)
+        path = write_result(f"compare_{name}", {"command": command, **out})
+        print(f"{name}: {out['recommendation']}\n  wrote {path}", flush=True)
+    if args.speed:
+        out = speed(args.rows, args.jobs, cls, strats)
+        suffix = f"{args.rows // 1000}k" + (f"_{'-'.join(cls)}" if cls else "")
+        path = write_result(f"compare_speed_{suffix}", {"command": command, **out})
+        print(f"speed: clickpred {out['clickpred_seconds']:.1f} s, naive {out['naive_seconds']:.1f} s, "
+              f"ratio {out['ratio']:.2f}; max score difference {max(out['max_abs_score_difference'].values()):.2g}\n"
+              f"  wrote {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+"""What ``compare`` writes: leaderboard.csv / .json, PNG figures, a self-contained report.html,
+and the terminal table.
+
+Figures: overlaid precision-recall curves per minority class for the top
+candidates (precision on a log axis: with 0.2% positives a linear one squeezes
+every curve against zero); a grid of row-normalised confusion matrices with
+counts; recall of each minority class at matched precision (precision = k ×
+the class prevalence, the same bar for every candidate); fit time against the
+sort metric with its interval.
+
+Example
+-------
+>>> paths = write_compare_report(result, "reports/compare")  # doctest: +SKIP
+>>> sorted(paths)  # doctest: +SKIP
+['confusion_grid', 'fit_time', 'html', 'json', 'leaderboard', 'pr_curves', 'recall_at_precision']
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ClickpredError
+from .report import _b64, _clean, _plt
+
+TOP = 5
+LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
+
+
+def recall_at_precision(y_true: np.ndarray, scores: np.ndarray, precision: float) -> float:
+    """Highest recall reachable with precision ≥ ``precision`` (0 when never reached)."""
+    from sklearn.metrics import precision_recall_curve
+
+    if y_true.sum() == 0:
+        return float("nan")
+    p, r, _ = precision_recall_curve(y_true, scores)
+    ok = p >= precision
+    return float(r[ok].max()) if ok.any() else 0.0
+
+
+def recall_table(res) -> dict:
+    """{class: {lift: {candidate: recall at precision lift × prevalence}}}."""
+    out = {}
+    for c in res.classes[1:]:
+        k = res.classes.index(c)
+        t = res.y == c
+        prev = t.mean()
+        out[c] = {}
+        for lift in LIFTS:
+            target = lift * prev
+            if target >= 1:
+                continue
+            out[c][lift] = {
+                "precision": target,
+                "recall": {name: recall_at_precision(t, r.scores[0][:, k], target) for name, r in res.results.items()},
+            }
+    return out
+
+
+def document(res) -> dict:
+    return _clean({
+        "data": res.data,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "n_rows": res.n_rows,
+        "classes": res.classes,
+        "class_counts": res.class_counts,
+        "folds": res.folds,
+        "repeats": res.repeats,
+        "seed": res.seed,
+        "metric": f"{res.metric[0]}:{res.metric[1]}",
+        "metric_note": res.metric_note,
+        "interval": "95% percentile bootstrap over rows of the out-of-fold predictions; "
+                    "vs_best: paired bootstrap of best − candidate on the same rows",
+        "leaderboard": res.leaderboard,
+        "skipped": res.skipped,
+        "recommendation": res.recommendation,
+        "recall_at_matched_precision": recall_table(res),
+        "test": None if not res.test else {
+            "path": res.test["path"], "n_rows": res.test["n_rows"],
+            "metric": {k: v["metric"] for k, v in res.test["candidates"].items()},
+        },
+        "notes": res.notes,
+        "seconds": res.seconds,
+    })
+
+
+# ---------------------------------------------------------------- figures
+
+def plot_pr_overlay(res, path: Path) -> Path:
+    from sklearn.metrics import precision_recall_curve
+
+    plt = _plt()
+    minority = res.classes[1:]
+    top = [row["name"] for row in res.leaderboard[:TOP]]
+    fig, axes = plt.subplots(1, len(minority), figsize=(6 * len(minority), 4.8), squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        k = res.classes.index(c)
+        t = res.y == c
+        for name in top:
+            s = res.results[name].scores[0][:, k]
+            p, r, _ = precision_recall_curve(t, s)
+            ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
+            ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
+        ax.axhline(t.mean(), color="k", linestyle="--", label=f"no skill {t.mean():.4f}")
+        ax.set_yscale("log")
+        ax.set_ylim(max(t.mean() / 3, 1e-5), 1.05)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision (log scale)")
+        ax.set_title(f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC")
+        ax.legend(fontsize=8, loc="upper right")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_confusion_grid(res, path: Path) -> Path:
+    from sklearn.metrics import confusion_matrix
+
+    plt = _plt()
+    names = [row["name"] for row in res.leaderboard]
+    cols = min(4, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    K = len(res.classes)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, name in zip(axes.flat, names):
+        cm = confusion_matrix(res.y, res.results[name].y_pred[0], labels=res.classes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = cm / cm.sum(axis=1, keepdims=True)
+        ax.axis("on")
+        ax.imshow(np.nan_to_num(norm), vmin=0, vmax=1, cmap="Blues")
+        for i in range(K):
+            for j in range(K):
+                ax.text(j, i, f"{norm[i, j]:.2f}\n{cm[i, j]:,}", ha="center", va="center", fontsize=7,
+                        color="white" if norm[i, j] > 0.6 else "black")
+        ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
+        ax.set_yticks(range(K), res.classes, fontsize=7)
+        ax.set_title(name, fontsize=9)
+    fig.suptitle("confusion matrices at argmax (row-normalised: recall on the diagonal; counts below)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def plot_recall_at_precision(res, table: dict, path: Path) -> Path:
+    plt = _plt()
+    minority = [c for c in res.classes[1:] if table.get(c)]
+    names = [row["name"] for row in res.leaderboard]
+    fig, axes = plt.subplots(1, max(len(minority), 1), figsize=(6 * max(len(minority), 1), 0.3 * len(names) + 2),
+                             squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        lifts = sorted(table[c])
+        height = 0.8 / max(len(lifts), 1)
+        for i, lift in enumerate(lifts):
+            vals = [table[c][lift]["recall"][n] for n in names]
+            ax.barh(np.arange(len(names)) + i * height, vals, height=height,
+                    label=f"precision ≥ {table[c][lift]['precision']:.4f} ({lift}× prevalence)")
+        ax.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"recall of {c}")
+        ax.legend(fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def plot_fit_time(res, path: Path) -> Path:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for row in res.leaderboard:
+        err = [[row["metric"] - row["metric_low"]], [row["metric_high"] - row["metric"]]]
+        ax.errorbar(row["fit_seconds"], row["metric"], yerr=err, fmt="o", capsize=3,
+                    color="tab:red" if row["rank"] == 1 else ("tab:blue" if row["distinguishable_from_best"] else "tab:green"))
+        ax.annotate(row["name"], (row["fit_seconds"], row["metric"]), fontsize=7, xytext=(4, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("fit seconds per fold (log scale)")
+    ax.set_ylabel(f"{res.metric[1]} PR-AUC (95% interval)")
+    ax.set_title("best (red); not distinguishable from it (green); distinguishably worse (blue)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+# ---------------------------------------------------------------- files
+
+LEADERBOARD_COLUMNS_FIRST = ["rank", "name", "classifier", "strategy", "metric", "metric_low", "metric_high",
+                             "vs_best_difference", "vs_best_low", "vs_best_high", "distinguishable_from_best"]
+
+
+def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
+    import pandas as pd
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ClickpredError(f"--report {directory}: cannot write there ({exc.strerror})") from None
+    doc = document(res)
+    table = doc["recall_at_matched_precision"]
+    figures = {
+        "pr_curves": plot_pr_overlay(res, directory / "pr_curves.png"),
+        "confusion_grid": plot_confusion_grid(res, directory / "confusion_grid.png"),
+        "recall_at_precision": plot_recall_at_precision(res, {c: {int(k): v for k, v in t.items()} for c, t in table.items()},
+                                                        directory / "recall_at_precision.png"),
+        "fit_time": plot_fit_time(res, directory / "fit_time.png"),
+    }
+    frame = pd.DataFrame(res.leaderboard)
+    frame = frame[LEADERBOARD_COLUMNS_FIRST + [c for c in frame.columns if c not in LEADERBOARD_COLUMNS_FIRST]]
+    paths = {"leaderboard": directory / "leaderboard.csv", "json": directory / "leaderboard.json",
+             "html": directory / "report.html", **figures}
+    frame.to_csv(paths["leaderboard"], index=False)
+    paths["json"].write_text(json.dumps(doc, indent=2, allow_nan=False))
+    env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["f4"] = lambda v: "–" if v is None else f"{v:.4f}"
+    env.filters["f2"] = lambda v: "–" if v is None else f"{v:.2f}"
+    html = env.get_template("compare.html").render(doc=doc, figures={k: _b64(p) for k, p in figures.items()})
+    paths["html"].write_text(html, encoding="utf-8")
+    return paths
+
+
+def leaderboard_table(res, top: int = 15):
+    """A rich Table of the leaderboard (the CLI prints it; the files hold every column)."""
+    from rich.table import Table
+
+    c = res.metric[1]
+    table = Table(title=res.metric_note, title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("candidate", no_wrap=True)
+    table.add_column(f"{c} PR-AUC [95% CI]", justify="right", no_wrap=True)
+    table.add_column("best − this [95% CI]", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    for m in res.classes[1:]:
+        table.add_column(f"recall\n{m}", justify="right")
+    table.add_column("MCC", justify="right")
+    table.add_column("fit\ns", justify="right")
+    for row in res.leaderboard[:top]:
+        verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
+        vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:.4f} [{row['vs_best_low']:.3f}, {row['vs_best_high']:.3f}]"
+        table.add_row(
+            str(row["rank"]), row["name"], f"{row['metric']:.4f} [{row['metric_low']:.3f}, {row['metric_high']:.3f}]",
+            vs, verdict, *[f"{row[f'recall_{m}']:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
+            f"{row['fit_seconds']:.1f}",
+        )
+    if len(res.leaderboard) > top:
+        table.add_row("…", f"{len(res.leaderboard) - top} more in leaderboard.csv", "", "", "")
+    table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; best − this: paired, same rows; "
+                     "can't tell = the paired interval includes 0; recall at argmax")
+    table.caption_justify = "left"
+    return table

@@ -1,0 +1,104 @@
+"""compare: shared folds, shared preprocessing that changes nothing, intervals, skips and bad options."""
+
+import numpy as np
+import pytest
+
+from clickpred.compare import candidate_specs, compare, pick_metric
+from clickpred.config import spec_from_options
+from clickpred.data import load_dataset
+from clickpred.errors import ConfigError
+from clickpred.evaluate import cross_validate
+from clickpred.pipeline import build_pipeline
+
+
+@pytest.fixture(scope="module")
+def result(small_csv):
+    calls = []
+    res = compare(small_csv, classifiers=["logistic", "svm"], strategies=["none", "class_weight", "smote", "undersample"],
+                  folds=3, jobs=2, replicates=200, progress=lambda done, total, best: calls.append((done, total, best)))
+    return res, calls
+
+
+def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
+    res, _ = result
+    ds = load_dataset(small_csv)
+    for name in ("logistic-class_weight", "logistic-smote", "svm-undersample"):
+        clf, _, strat = name.partition("-")
+        built = build_pipeline(spec_from_options(clf, strat, 3, 42), ds.schema, ds.class_counts)
+        cv = cross_validate(built.pipeline, ds.frame, ds.y, ds.schema.classes, built.score_method, 3, 42)
+        np.testing.assert_allclose(res.results[name].scores[0], cv.scores, rtol=0, atol=1e-12)  # same folds, same fits
+        assert (res.results[name].y_pred[0] == cv.y_pred).all()
+
+
+def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
+    res, calls = result
+    lb = res.leaderboard
+    assert [r["rank"] for r in lb] == list(range(1, 9))
+    assert all(lb[i]["metric"] >= lb[i + 1]["metric"] for i in range(len(lb) - 1))
+    for r in lb:
+        assert r["metric_low"] <= r["metric"] <= r["metric_high"]
+        assert set(r) >= {"pr_auc_click", "recall_conversion", "precision_click", "macro_pr_auc", "balanced_accuracy",
+                          "mcc", "fit_seconds", "log_loss", "brier"}
+    assert lb[0]["distinguishable_from_best"] is None
+    assert {r["distinguishable_from_best"] for r in lb[1:]} <= {True, False}
+    assert any(r["distinguishable_from_best"] for r in lb[1:])  # smote is clearly worse here
+    assert res.metric == ("pr_auc", "click")
+    assert res.metric_note == "sorted by PR-AUC of click: the rarest class with at least 50 rows (conversion has 47)"
+    assert res.recommendation.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the best click PR-AUC")
+    assert calls[-1][0] == calls[-1][1] == 8 * 3 and calls[-1][2].startswith("best so far: ")
+
+
+def test_log_loss_only_for_probabilities(result):
+    res, _ = result
+    by_name = {r["name"]: r for r in res.leaderboard}
+    assert by_name["logistic-none"]["log_loss"] is not None and by_name["svm-none"]["log_loss"] is None
+
+
+def test_what_cannot_run_is_skipped_with_the_reason(small_csv, tmp_path):
+    spec = tmp_path / "rbf.toml"
+    spec.write_text('[classifier]\nname = "svm-rbf"\nmax_rows = 1000\n[strategy]\nname = "none"\n')
+    other = tmp_path / "lr.toml"
+    other.write_text('[classifier]\nname = "logistic"\n[strategy]\nname = "none"\n')
+    res = compare(small_csv, pipelines=[str(tmp_path / "*.toml")], folds=2, replicates=50)
+    assert [r["name"] for r in res.leaderboard] == ["lr"]
+    assert res.skipped == {"rbf": "svm-rbf refuses 2,000 training rows (max_rows 1,000): use undersample, or svm-nystroem"}
+
+
+def test_repeats_and_an_explicit_metric(small_csv):
+    res = compare(small_csv, classifiers=["logistic"], strategies=["none", "undersample"], folds=2, repeats=2,
+                  metric="pr_auc:conversion", replicates=50)
+    assert res.metric == ("pr_auc", "conversion") and len(res.results["logistic-none"].scores) == 2
+    assert len(res.results["logistic-none"].fold_metric) == 4
+
+
+def test_held_out_test_file(small_csv, sim_csv):
+    res = compare(small_csv, classifiers=["logistic"], strategies=["none"], folds=2, replicates=50, test=sim_csv)
+    assert res.test["n_rows"] == 20_000 and res.test["candidates"]["logistic-none"]["metric"] > 0
+    assert "On the held-out test file it scores" in res.recommendation
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"classifiers": ["forest"]}, r"--classifiers forest: unknown classifier; valid: logistic, svm"),
+        ({"strategies": ["adasyn"]}, r"--strategies adasyn: unknown strategy; valid: none, class_weight"),
+        ({"pipelines": ["nowhere/*.toml"]}, r"--pipelines nowhere/\*\.toml: no spec files match"),
+        ({"metric": "accuracy"}, r"--metric accuracy: expected pr_auc:CLASS with a minority class \(click, conversion\)"),
+        ({"metric": "pr_auc:view"}, r"--metric pr_auc:view: expected pr_auc:CLASS"),
+        ({"folds": 1}, r"--folds must be at least 2, got 1"),
+        ({"repeats": 0}, r"--repeats must be at least 1, got 0"),
+    ],
+)
+def test_bad_options(small_csv, kwargs, pattern):
+    with pytest.raises(ConfigError, match=pattern):
+        compare(small_csv, **kwargs)
+
+
+def test_default_grid_is_every_classifier_by_every_strategy():
+    names = [s.name for s in candidate_specs()]
+    assert len(names) == 25 and names[0] == "logistic-none" and "mlp-undersample" in names
+
+
+def test_pick_metric_with_too_few_rows_everywhere():
+    (_, cls), note = pick_metric(None, ["view", "click"], {"view": 1000, "click": 12})
+    assert cls == "click" and "treat every figure as fragile" in note
