@@ -273,6 +273,8 @@ def compare(
     notes = list(ds.notes)
     prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
 
+    if scheduler:
+        jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
     with _backend(scheduler):
         # Phase 1: preprocessing, once per fold and feature configuration.
         keys = [(f, k) for f in range(len(splits)) for k in prepares]
@@ -395,13 +397,18 @@ def _test_scores(test, ds, results, candidates, X, y, classes, metric_class) -> 
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
 
 
+def class_words(c: str) -> str:
+    """'click', or "class '1'" for labels that are not words."""
+    return c if c[:1].isalpha() else f"class '{c}'"
+
+
 def recommend(res: CompareResult) -> str:
     """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
     lb = res.leaderboard
     best = lb[0]
     cls = res.metric[1]
     sentence = (
-        f"{best['strategy']} + {best['classifier']} has the best {cls} PR-AUC, "
+        f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "
         f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
         f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
     )
@@ -418,7 +425,7 @@ def recommend(res: CompareResult) -> str:
         sentence += " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
     n_pos = res.class_counts[cls]
     if n_pos < 500:
-        sentence += f" With {n_pos:,} {cls} rows, differences smaller than the intervals are noise."
+        sentence += f" With only {n_pos:,} rows of {class_words(cls)}, differences inside the intervals are noise."
     if res.test:
         t = res.test["candidates"].get(best["name"])
         if t is not None and t["metric"] is not None:

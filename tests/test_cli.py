@@ -224,7 +224,7 @@ def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_pat
               "--report", tmp_path / "cmp")
     assert res.exit_code == 0, res.output
     assert "sorted by PR-AUC of click" in res.output and "logistic-undersample" in res.output
-    assert "has the best click PR-AUC" in res.output
+    assert "has the best PR-AUC for click" in res.output
     assert (tmp_path / "cmp" / "report.html").exists() and (tmp_path / "cmp" / "leaderboard.csv").exists()
 
 

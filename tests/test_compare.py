@@ -44,7 +44,7 @@ def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     assert any(r["distinguishable_from_best"] for r in lb[1:])  # smote is clearly worse here
     assert res.metric == ("pr_auc", "click")
     assert res.metric_note == "sorted by PR-AUC of click: the rarest class with at least 50 rows (conversion has 47)"
-    assert res.recommendation.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the best click PR-AUC")
+    assert res.recommendation.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the best PR-AUC for click")
     assert calls[-1][0] == calls[-1][1] == 8 * 3 and calls[-1][2].startswith("best so far: ")
 
 

@@ -139,3 +139,14 @@ def test_keep_may_name_a_feature_column(scoring_model, small_csv, tmp_path):
     df = pd.read_parquet(tmp_path / "s.parquet")
     assert list(df.columns[:2]) == ["site_id", "impression_id"] and res.rows_scored == 4000
     assert df["site_id"].tolist() == pd.read_csv(small_csv)["site_id"].tolist()
+
+
+def test_compare_on_a_dask_cluster_gives_the_local_leaderboard(cluster, small_csv):
+    from clickpred.compare import compare
+
+    kwargs = dict(classifiers=["logistic"], strategies=["none", "undersample"], folds=2, replicates=50)
+    local = compare(small_csv, **kwargs)
+    remote = compare(small_csv, scheduler=cluster, **kwargs)
+    assert [r["name"] for r in remote.leaderboard] == [r["name"] for r in local.leaderboard]
+    for name, r in local.results.items():
+        np.testing.assert_allclose(remote.results[name].scores[0], r.scores[0], rtol=0, atol=1e-12)
