@@ -177,16 +177,22 @@ def _rest(pipeline) -> Pipeline:
 
 
 def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    """Fit sampler → encode → classifier on a fold's shared preprocessing; score the validation fold.
+
+    Returns (scores, predictions, seconds, error or None, warning messages)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         est = _rest(pipeline)
         t0 = time.perf_counter()
         try:
             est.fit(Xtr, ytr)
         except (ValueError, MemoryError, ClickpredError) as exc:
-            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}", []
         seconds = time.perf_counter() - t0
-        return scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
+        out = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
+    seen = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
+                   if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))})
+    return (*out, seen)
 
 
 def _backend(scheduler: str | None):
@@ -317,7 +323,10 @@ def compare(
         preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
         fold_metric, seconds = [], []
         for f, (tr, te) in enumerate(splits):
-            s, p, sec, _ = outputs[(c.name, f)]
+            s, p, sec, _, caught = outputs[(c.name, f)]
+            for w in caught:
+                if f"{c.name}: {w}" not in c.notes:
+                    c.notes.append(f"{c.name}: {w}")
             r = f // folds
             scores[r][te] = s
             preds[r][te] = p
@@ -329,6 +338,8 @@ def compare(
         results[c.name] = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds,
                                           float(np.mean(seconds)), fold_metric, c.notes)
 
+    for c in candidates:
+        notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
     k = classes.index(metric_class)
     ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
     point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
