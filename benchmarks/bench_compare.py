@@ -54,7 +54,7 @@ def real(name: str, jobs: int, classifiers, strategies) -> dict:
             "distinguishable_from_best", "fit_seconds", "mcc", "balanced_accuracy")
     out = {
         "data": str(data), "n_rows": res.n_rows, "class_counts": res.class_counts, "metric_note": res.metric_note,
-        "seconds": seconds, "recommendation": res.recommendation, "skipped": res.skipped,
+        "seconds": seconds, "timings": res.timings, "recommendation": res.recommendation, "skipped": res.skipped,
         "leaderboard": [{k: r[k] for k in keep} | {f"recall_{c}": r[f"recall_{c}"] for c in res.classes[1:]}
                         for r in res.leaderboard],
         "report": str(paths["html"].relative_to(ROOT)),
@@ -94,7 +94,7 @@ def speed(rows: int, jobs: int, classifiers, strategies) -> dict:
     naive = time.perf_counter() - t0
     return {
         "rows": rows, "jobs": jobs, "candidates": [c.name for c in candidates], "skipped": skipped,
-        "clickpred_seconds": ours, "naive_seconds": naive, "ratio": ours / naive,
+        "clickpred_seconds": ours, "clickpred_timings": res.timings, "naive_seconds": naive, "ratio": ours / naive,
         "naive_seconds_per_candidate": naive_fits, "max_abs_score_difference": gaps,
         "same_predictions": {c.name: bool(c.name in res.results) for c in candidates},
     }

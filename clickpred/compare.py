@@ -96,6 +96,7 @@ class CompareResult:
     y: np.ndarray
     test: dict | None = None
     recommendation: str = ""
+    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare (shared), fits, bootstrap
 
 
 # ---------------------------------------------------------------- candidates
@@ -281,13 +282,17 @@ def compare(
 
     if scheduler:
         jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
+    timings = {"read": time.perf_counter() - t_start}
     with _backend(scheduler):
         # Phase 1: preprocessing, once per fold and feature configuration.
+        t0 = time.perf_counter()
         keys = [(f, k) for f in range(len(splits)) for k in prepares]
         prepared = Parallel(n_jobs=jobs)(
             delayed(_fit_prepare)(prepares[k], X, y, splits[f][0], splits[f][1]) for f, k in keys
         )
         shared = dict(zip(keys, prepared))
+        timings["prepare"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
         # Phase 2: the rest of each pipeline, candidates × folds.
         tasks = [(c, f) for c in candidates for f in range(len(splits))]
         outputs: dict[tuple[str, int], tuple] = {}
@@ -313,6 +318,7 @@ def compare(
             if progress is not None:
                 progress(done, len(tasks), f"best so far: {best} {best_value:.4f}" if best else "")
 
+    timings["fits"] = time.perf_counter() - t0
     results: dict[str, CandidateResult] = {}
     for c in candidates:
         fails = [outputs[(c.name, f)][3] for f in range(len(splits)) if outputs[(c.name, f)][3]]
@@ -342,7 +348,9 @@ def compare(
         notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
     k = classes.index(metric_class)
     ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
+    t0 = time.perf_counter()
     point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+    timings["bootstrap"] = time.perf_counter() - t0
     order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
     best = order[0]
     leaderboard = []
@@ -355,7 +363,7 @@ def compare(
         data=str(data), n_rows=len(y), classes=list(classes), class_counts=ds.class_counts, folds=folds,
         repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
         leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
-        test=test_result,
+        test=test_result, timings=timings,
     )
     result.recommendation = recommend(result)
     return result

@@ -84,6 +84,7 @@ def document(res) -> dict:
         },
         "notes": res.notes,
         "seconds": res.seconds,
+        "timings": res.timings,
     })
 
 
