@@ -25,7 +25,7 @@ demo: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  ( command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-	    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null 2>&1) ) || \
+	    (timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq chromium >/dev/null 2>&1) ) || \
 	  echo "note: Chromium is not installed and could not be installed here: the browser test will be skipped"
 
 test: $(STAMP) browser
