@@ -84,19 +84,23 @@ def speed(rows: int, jobs: int, classifiers, strategies) -> dict:
     ds = load_dataset(data)
     specs = candidate_specs(classifiers, strategies, None, 5, 42)
     candidates, skipped = build_candidates(specs, ds, int(len(ds.y) * 0.8))
-    gaps, naive_fits = {}, {}
+    gaps, naive_fits, same_pred, same_pr_auc = {}, {}, {}, {}
     for c in candidates:
         t1 = time.perf_counter()
         cv = cross_validate(c.pipeline, ds.frame, ds.y, ds.schema.classes, c.method, 5, 42, jobs)
         naive_fits[c.name] = time.perf_counter() - t1
         if c.name in res.results:
-            gaps[c.name] = float(np.max(np.abs(cv.scores - res.results[c.name].scores[0])))
+            ours_r = res.results[c.name]
+            gaps[c.name] = float(np.max(np.abs(cv.scores - ours_r.scores[0])))
+            same_pred[c.name] = bool((cv.y_pred == ours_r.y_pred[0]).all())
+            same_pr_auc[c.name] = max(abs(cv.metrics["per_class"][k]["pr_auc"] - ours_r.metrics["per_class"][k]["pr_auc"])
+                                      for k in ds.schema.classes[1:])
     naive = time.perf_counter() - t0
     return {
         "rows": rows, "jobs": jobs, "candidates": [c.name for c in candidates], "skipped": skipped,
         "clickpred_seconds": ours, "clickpred_timings": res.timings, "naive_seconds": naive, "ratio": ours / naive,
         "naive_seconds_per_candidate": naive_fits, "max_abs_score_difference": gaps,
-        "same_predictions": {c.name: bool(c.name in res.results) for c in candidates},
+        "same_predictions": same_pred, "max_pr_auc_difference": same_pr_auc,
     }
 
 
