@@ -173,17 +173,39 @@ def _fit_prepare(prepare, X, y, train_idx, test_idx):
     return np.asarray(Xtr), np.asarray(est.transform(X.iloc[test_idx])), seconds
 
 
-def _rest(pipeline) -> Pipeline:
-    return Pipeline([(n, clone(s) if not isinstance(s, str) else s) for n, s in pipeline.steps[1:]])
+def _rest(pipeline, resampled: bool = False) -> Pipeline:
+    """The pipeline after ``prepare`` (and after the sampler when its output is shared)."""
+    steps = pipeline.steps[2:] if resampled else pipeline.steps[1:]
+    return Pipeline([(n, clone(s) if not isinstance(s, str) else s) for n, s in steps])
 
 
-def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method):
-    """Fit sampler → encode → classifier on a fold's shared preprocessing; score the validation fold.
+def _sampler_key(pipeline) -> str | None:
+    sampler = pipeline.steps[1][1]
+    return None if isinstance(sampler, str) or sampler is None else joblib.hash(sampler)
+
+
+def _resample(sampler, Xtr, ytr):
+    """A fold's resampled training rows, shared by every classifier with this sampler."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        try:
+            Xr, yr = clone(sampler).fit_resample(Xtr, ytr)
+        except (ValueError, MemoryError, ClickpredError) as exc:
+            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return np.asarray(Xr), np.asarray(yr), time.perf_counter() - t0, None
+
+
+def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False, error: str | None = None):
+    """Fit sampler → encode → classifier on a fold's shared preprocessing (or encode → classifier on its
+    shared resampled rows); score the validation fold.
 
     Returns (scores, predictions, seconds, error or None, warning messages)."""
+    if error is not None:
+        return None, None, 0.0, error, []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est = _rest(pipeline)
+        est = _rest(pipeline, resampled)
         t0 = time.perf_counter()
         try:
             est.fit(Xtr, ytr)
@@ -293,15 +315,37 @@ def compare(
         shared = dict(zip(keys, prepared))
         timings["prepare"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        # Phase 1b: resampling, once per fold × preprocessing × sampler that several classifiers share
+        # (SMOTE's neighbour search is the costliest step of a grid; its output does not depend on the
+        # classifier).
+        users: dict[tuple[str, str], int] = {}
+        for c in candidates:
+            sk = _sampler_key(c.pipeline)
+            if sk is not None:
+                users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
+        samplers = {(c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1] for c in candidates
+                    if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1}
+        rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
+        resampled_out = Parallel(n_jobs=jobs)(
+            delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y[splits[f][0]]) for f, pk, sk in rkeys
+        )
+        resampled = dict(zip(rkeys, resampled_out))
+        timings["resample"] = time.perf_counter() - t0
+
+        def fit_args(c, f):
+            sk = _sampler_key(c.pipeline)
+            Xte = shared[(f, c.prep_key)][1]
+            if (f, c.prep_key, sk) in resampled:
+                Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
+                return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
+            return (c.pipeline, shared[(f, c.prep_key)][0], y[splits[f][0]], Xte, classes, c.method)
+
         # Phase 2: the rest of each pipeline, candidates × folds.
+        t0 = time.perf_counter()
         tasks = [(c, f) for c in candidates for f in range(len(splits))]
         outputs: dict[tuple[str, int], tuple] = {}
         done = 0
-        stream = Parallel(n_jobs=jobs, return_as="generator")(
-            delayed(_fit_rest)(c.pipeline, shared[(f, c.prep_key)][0], y[splits[f][0]],
-                               shared[(f, c.prep_key)][1], classes, c.method)
-            for c, f in tasks
-        )
+        stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
         best = ""
         best_value = -1.0
         k_metric = classes.index(metric_class)
@@ -336,7 +380,8 @@ def compare(
             r = f // folds
             scores[r][te] = s
             preds[r][te] = p
-            seconds.append(sec + shared[(f, c.prep_key)][2])
+            shared_resample = resampled.get((f, c.prep_key, _sampler_key(c.pipeline)))
+            seconds.append(sec + shared[(f, c.prep_key)][2] + (shared_resample[2] if shared_resample else 0.0))
             k = classes.index(metric_class)
             fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
         preds = [p.astype(str) for p in preds]

@@ -21,6 +21,7 @@ def result(small_csv):
 
 def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
     res, _ = result
+    assert set(res.timings) == {"read", "prepare", "resample", "fits", "bootstrap"}  # smote/undersample shared
     ds = load_dataset(small_csv)
     for name in ("logistic-class_weight", "logistic-smote", "svm-undersample"):
         clf, _, strat = name.partition("-")
