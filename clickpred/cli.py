@@ -144,7 +144,9 @@ def compare(
     """
     from .compare import compare as run
     from .compare_report import leaderboard_table, write_compare_report
+    from .report import writable_folder
 
+    _guard(writable_folder, report)  # before the fits, not after them
     show = err.is_terminal
 
     def with_bar():

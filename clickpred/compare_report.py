@@ -23,8 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import ClickpredError
-from .report import _b64, _clean, _plt
+from .report import _b64, _clean, _plt, writable_folder
 
 TOP = 5
 LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
@@ -205,14 +204,7 @@ def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
     import pandas as pd
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ClickpredError(f"--report {directory}: cannot write there ({exc.strerror})") from None
+    directory = writable_folder(directory)
     doc = document(res)
     table = doc["recall_at_matched_precision"]
     figures = {

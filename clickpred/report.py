@@ -180,8 +180,8 @@ def render_html(doc: dict, figures: dict[str, Path]) -> str:
     )
 
 
-def write_report(result, directory: str | Path) -> dict[str, Path]:
-    """Write metrics.json, PNG figures and a self-contained report.html into ``directory``."""
+def writable_folder(directory: str | Path, option: str = "--report") -> Path:
+    """Create the folder if needed and check a file can be written in it (before any work is saved)."""
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)
@@ -189,7 +189,13 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
         probe.write_text("")
         probe.unlink()
     except OSError as exc:
-        raise ClickpredError(f"--report {directory}: cannot write there ({exc.strerror})") from None
+        raise ClickpredError(f"{option} {directory}: cannot write there ({exc.strerror})") from None
+    return directory
+
+
+def write_report(result, directory: str | Path) -> dict[str, Path]:
+    """Write metrics.json, PNG figures and a self-contained report.html into ``directory``."""
+    directory = writable_folder(directory)
     doc = metrics_document(result)
     which, ev = primary(result)
     label = "held-out test" if which == "test" else "out-of-fold CV"

@@ -238,3 +238,10 @@ def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_pat
 )
 def test_compare_bad_options_are_one_line(small_csv, tmp_path, args, pattern):
     one_line_error(run("compare", small_csv, *args, "--report", tmp_path / "cmp"), pattern)
+
+
+def test_compare_checks_the_report_folder_before_fitting(small_csv, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    one_line_error(run("compare", small_csv, "--classifiers", "logistic", "--report", blocker / "sub"),
+                   r"^Error: --report .*file/sub: cannot write there")
