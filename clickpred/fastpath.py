@@ -251,13 +251,3 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             table[: 24 * 7] = delta[start: start + 24 * 7]  # row = hour * 7 + dow
             time_tables[c.name] = table
     return LinearScorer(schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, d.shape[1])
-
-
-def agreement(scorer: LinearScorer, pipeline, inputs: Inputs, method: str) -> float:
-    """Largest absolute difference between the compiled scorer and the pipeline on a chunk."""
-    frame = inputs.frame(scorer.schema)
-    expected = np.asarray(getattr(pipeline, method)(frame), dtype=float)
-    got = scorer.scores(inputs)
-    if expected.shape != got.shape:
-        return float("inf")
-    return float(np.max(np.abs(expected - got))) if expected.size else 0.0
