@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import _b64, _clean, _plt, writable_folder
+from .report import _b64, _clean, _plt, style_pr_axes, writable_folder
 
 TOP = 5
 LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
@@ -104,15 +104,8 @@ def plot_pr_overlay(res, path: Path) -> Path:
             p, r, _ = precision_recall_curve(t, s)
             ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
             ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
-        ax.axhline(t.mean(), color="k", linestyle="--", label=f"no skill {t.mean():.4f}")
-        ax.set_yscale("log")
-        ax.set_ylim(max(t.mean() / 3, 1e-5), 1.05)
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision (log scale)")
-        ax.set_title(f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC")
-        ax.legend(fontsize=8, loc="upper right")
-        ax.grid(alpha=0.3)
+        style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC",
+                      legend_size=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

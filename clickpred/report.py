@@ -116,6 +116,20 @@ def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
     return path
 
 
+def style_pr_axes(ax, positives: np.ndarray, title: str, legend_size=None) -> None:
+    """The no-skill line and a log precision axis down to a third of it (shared by train and compare)."""
+    base = positives.mean()
+    ax.axhline(base, color="k", linestyle="--", label=f"no skill {base:.4f}")
+    ax.set_yscale("log")
+    ax.set_ylim(max(base / 3, 1e-5), 1.05)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision (log scale)")
+    ax.set_title(title)
+    ax.legend(fontsize=legend_size, loc="upper right")
+    ax.grid(alpha=0.3)
+
+
 def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
     """Precision-recall curve per minority class, precision on a log axis down to the no-skill line.
 
@@ -135,15 +149,7 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
         precision, recall, _ = precision_recall_curve(t, ev.scores[:, k])
         ap = average_precision_score(t, ev.scores[:, k])
         ax.step(recall, precision, where="post", label=f"PR-AUC {ap:.4f}")
-        ax.axhline(t.mean(), color="k", linestyle="--", label=f"no skill {t.mean():.4f}")
-        ax.set_yscale("log")
-        ax.set_ylim(max(t.mean() / 3, 1e-5), 1.05)
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("recall")
-        ax.set_ylabel("precision (log scale)")
-        ax.set_title(f"{c} ({int(t.sum()):,} of {len(t):,} rows)")
-        ax.legend(loc="upper right")
-        ax.grid(alpha=0.3)
+        style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows)")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
