@@ -215,7 +215,7 @@ def _rows_in_block(parsed: Parsed) -> int:
     if block.text is None:
         return block.batch.num_rows
     text = block.text
-    n = block.n_lines if block.n_lines >= 0 else text.count(b"\n") + (0 if text.endswith(b"\n") else 1)
+    n = (block.n_lines if block.n_lines >= 0 else text.count(b"\n")) + (0 if text.endswith(b"\n") else 1)
     if n != parsed.n_rows:  # blank lines are not rows: count them only when they matter
         n = sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
     return n
