@@ -29,13 +29,16 @@ import skops.io as sio
 from .errors import ModelFileError
 
 FORMAT = "clickpred-model"
-FORMAT_VERSION = 2  # 2: columns record their training type (cast.dtype_of)
+FORMAT_VERSION = 3  # 2: columns record their training type (cast.dtype_of); 3: probability correction + decision rule
+READABLE_VERSIONS = (2, 3)  # a version-2 file has no correction and decides by argmax
 # Libraries whose major version must match the one that wrote the model.
 PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 
 # Types (beyond skops' built-in trusted ones) that clickpred model files contain.
 ALLOWED_TYPES = frozenset(
     {
+        "clickpred.calibrate.ScoresAsDecision",
+        "clickpred.calibrate.ScoresAsProba",
         "clickpred.estimators.BoundedSVC",
         "clickpred.estimators.ClippedLogit",
         "clickpred.estimators.FrequencyEncoder",
@@ -43,6 +46,7 @@ ALLOWED_TYPES = frozenset(
         "clickpred.estimators.ScaledTolLogisticRegression",
         "clickpred.estimators.TimestampFeatures",
         "clickpred.estimators.WeightedMLPClassifier",
+        "clickpred.funnel.FunnelClassifier",
         "clickpred.rebalance.RatioStrategy",
         "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
         "imblearn.over_sampling._smote.base.SMOTE",
@@ -54,6 +58,7 @@ ALLOWED_TYPES = frozenset(
         "scipy.sparse._csr.csr_matrix",
         "sklearn.calibration._CalibratedClassifier",
         "sklearn.calibration._SigmoidCalibration",
+        "sklearn.calibration._TemperatureScaling",
         "sklearn.model_selection._split.StratifiedKFold",
         "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
     }
@@ -68,9 +73,18 @@ class Model:
     metadata: dict
     path: str
     fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them
+    calibrator: object = None  # fitted calibrator of the probability correction (metadata["correction"])
+    decision_sample: dict | None = None  # out-of-fold probabilities + labels, to re-tune a decision rule
+
+    def predictor(self, decision: str | None = None, costs=None):
+        """The model as used: pipeline → corrected probabilities → decision (:mod:`clickpred.predictor`)."""
+        from .predictor import Predictor
+
+        return Predictor.from_model(self, decision, costs)
 
 
-def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None = None) -> Path:
+def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None = None,
+               calibrator=None, decision_sample: dict | None = None) -> Path:
     """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename).
 
     ``fastpath``: the compiled linear scorer's tables (:meth:`LinearScorer.state`), so that
@@ -84,6 +98,10 @@ def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": metadata, "pipeline": pipeline}
     if fastpath is not None:
         payload["fastpath"] = fastpath
+    if calibrator is not None:
+        payload["calibrator"] = calibrator
+    if decision_sample is not None:
+        payload["decision_sample"] = decision_sample
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
         os.close(fd)
@@ -150,14 +168,15 @@ def _load_pickle(path: Path):
 def _check_payload(path: Path, payload) -> Model:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise ModelFileError(f"{path}: not a clickpred model file")
-    if payload.get("format_version") != FORMAT_VERSION:
+    if payload.get("format_version") not in READABLE_VERSIONS:
         raise ModelFileError(
             f"{path}: model file format version {payload.get('format_version')} is not supported "
             f"(this clickpred reads version {FORMAT_VERSION}): retrain the model"
         )
     metadata = payload.get("metadata") or {}
     _check_versions(path, metadata.get("versions") or {})
-    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"))
+    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"),
+                 calibrator=payload.get("calibrator"), decision_sample=payload.get("decision_sample"))
 
 
 def _check_versions(path: Path, written: dict) -> None:

@@ -94,6 +94,10 @@ def train(
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores)."),
+    calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), none, prior, sigmoid, isotonic or temperature."),
+    decision: str = typer.Option("argmax", "--decision", help="Decision rule, tuned on out-of-fold predictions: argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
+    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
+    funnel: Optional[str] = typer.Option(None, "--funnel", help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click)."),
 ):
     """Cross-validate a classifier under a rebalancing strategy, then fit and save it with a report.
 
@@ -109,7 +113,8 @@ def train(
         res = _guard(
             run_train, data, spec, model_path=model, report_dir=report, target=target, sep=sep,
             drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs, categorical=_split_list(categorical),
-            header=header,
+            header=header, calibration=calibration, decision=decision, costs=costs,
+            funnel=_split_list([funnel]) if funnel else None,
         )
     for note in res.result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
@@ -193,6 +198,8 @@ def score(
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
     fast_path: bool = typer.Option(True, "--fast-path/--no-fast-path", help="--no-fast-path: call the pipeline for every chunk even for linear models."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
+    decision: Optional[str] = typer.Option(None, "--decision", help="Replace the model's decision rule (argmax, cost, recall:CLASS=R, top:K%), re-tuned on the out-of-fold predictions the model keeps."),
+    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix for --decision cost (TOML)."),
 ):
     """Score impression logs with a model: streaming, bounded memory, every row accounted for.
 
@@ -204,7 +211,7 @@ def score(
         _fail(f"--engine must be local or dask, got {engine!r}")
     kwargs = dict(
         fmt=fmt, keep=_split_list(keep), chunk_rows=chunk_rows, jobs=jobs or None, rejects=rejects,
-        max_reject_rate=max_reject_rate, sep=sep, trust_pickle=trust_pickle,
+        max_reject_rate=max_reject_rate, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs,
     )
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
@@ -224,7 +231,8 @@ def score(
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     if not quiet:
-        out.print(f"model: {res.model} · scored by the {res.scorer} · engine {res.engine}", markup=False, soft_wrap=True)
+        out.print(f"model: {res.model} · scored by the {res.scorer} · engine {res.engine} · decision {res.decision}",
+                  markup=False, soft_wrap=True)
         out.print(score_table(res))
     out.print(
         f"{res.rows_read:,} rows read = {res.rows_scored:,} scored + {res.rows_rejected:,} rejected "
@@ -280,6 +288,8 @@ def evaluate(
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here."),
     trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
+    decision: Optional[str] = typer.Option(None, "--decision", help="Replace the model's decision rule (re-tuned on its out-of-fold predictions)."),
+    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML); with it the cost per row is reported."),
 ):
     """Evaluate a saved model on a labelled file: per-class PR-AUC, recall, confusion matrix.
 
@@ -290,7 +300,7 @@ def evaluate(
     from .holdout import evaluate_model
     from .report import summary_table
 
-    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle)
+    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs)
     for note in doc["notes"]:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in doc["warnings"]:

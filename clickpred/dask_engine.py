@@ -152,7 +152,7 @@ def _run_range(model: Model, fast: bool, src: Source, r: Range, keep: list[str],
     writer = PartWriter(Path(part), "parquet" if part.endswith(".parquet") else "csv", _output_schema(src, keep, scorer))
     rows_in = rows_scored = lines = 0
     rejects: list = []
-    predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
+    predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
     sums = np.zeros(len(scorer.columns))
     checked = scorer.fast is None
     try:
@@ -225,11 +225,14 @@ def score_dask(
     scheduler: str | None = None,
     range_bytes: int = DEFAULT_RANGE_BYTES,
     progress=None,
+    decision: str | None = None,
+    costs: str | Path | None = None,
 ):
     """Score like :func:`clickpred.score.score`, on a Dask cluster (a LocalCluster by default)."""
     t0 = time.perf_counter()
     run = prepare_run(model, inputs, output, fmt, keep, DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
-                      jobs, rejects, max_reject_rate, sep, header, fast, trust_pickle, folder=True)
+                      jobs, rejects, max_reject_rate, sep, header, fast, trust_pickle, folder=True,
+                      decision=decision, costs=costs)
     model, scorer, sources, outs, notes, keep, columns = run.model, run.scorer, run.sources, run.outs, run.notes, run.keep, run.columns
     chunk_rows, jobs = run.chunk_rows, run.jobs
     ranges = plan_ranges(sources, range_bytes)
@@ -255,7 +258,7 @@ def score_dask(
                     progress(int(total * len(done) / len(futures)), total, sum(d.rows_in for d in done))
         done.sort(key=lambda d: (d.file_index, d.index))
         results = [FileResult(s.name, str(outs.output)) for s in sources]
-        predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
+        predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
         sums = np.zeros(len(scorer.columns))
         first_line = {i: (2 if s.header and not s.parquet else 1) for i, s in enumerate(sources)}
         for d in done:

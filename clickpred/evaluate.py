@@ -52,6 +52,14 @@ class Evaluation:
     fold_metrics: list[dict] = field(default_factory=list)
     fit_seconds: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    fold_of: np.ndarray | None = None  # validation fold of each row (cv)
+    # Filled by clickpred.posthoc.finish: scores/metrics above become the corrected ones under the rule.
+    raw_scores: np.ndarray | None = None
+    before: dict | None = None  # metrics of the raw scores, argmax
+    argmax: dict | None = None  # metrics of the corrected scores, argmax
+    correction: object = None
+    rule: object = None
+    decision: dict | None = None
 
 
 def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
@@ -110,13 +118,16 @@ def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, 
         seconds.append(sec)
         fold_metrics.append(_ranking_metrics(y[te], s, classes))
     y_pred = y_pred.astype(str)
+    fold_of = np.zeros(len(y), dtype=int)
+    for f, (_, te) in enumerate(splits):
+        fold_of[te] = f
     metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
     metrics["fold_pr_auc"] = {
         c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in fold_metrics])),
             "std": float(np.nanstd([f[c]["pr_auc"] for f in fold_metrics]))}
         for c in classes
     }
-    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds)
+    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of)
 
 
 def holdout(fitted, X, y: np.ndarray, classes: list[str], method: str) -> Evaluation:
@@ -197,11 +208,72 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
         },
     }
     if has_proba:
-        p = np.clip(scores, 1e-15, 1.0)
-        p = p / p.sum(axis=1, keepdims=True)
-        # scikit-learn reads probability columns in sorted label order.
-        order = np.argsort(classes)
-        labels = [classes[i] for i in order]
-        metrics["log_loss"] = float(log_loss(y_true, p[:, order], labels=labels))
-        metrics["brier"] = float(brier_score_loss(y_true, p[:, order], labels=labels))
+        metrics.update(probability_metrics(y_true, scores, classes))
+        for c in classes:
+            per_class[c].update(metrics["calibration"][c])
     return metrics
+
+
+RELIABILITY_BINS = 10
+
+
+def reliability_bins(t: np.ndarray, p: np.ndarray, n_bins: int = RELIABILITY_BINS):
+    """Equal-count bins of predicted probability: (mean predicted, observed rate, rows) per bin.
+
+    Equal-count, not equal-width: with a 0.2% class nearly every row sits in the
+    first tenth of [0, 1], and equal-width bins would say nothing.
+    """
+    order = np.argsort(p, kind="stable")
+    groups = [g for g in np.array_split(order, min(n_bins, len(p))) if len(g)]
+    pred = np.array([p[g].mean() for g in groups])
+    obs = np.array([t[g].mean() for g in groups])
+    rows = np.array([len(g) for g in groups])
+    return pred, obs, rows
+
+
+def _entropy(rate: float) -> float:
+    if rate <= 0 or rate >= 1:
+        return float("nan")
+    return float(-(rate * np.log(rate) + (1 - rate) * np.log(1 - rate)))
+
+
+def probability_metrics(y_true, probs, classes: list[str]) -> dict:
+    """Log loss, Brier, Normalized Entropy and per-class calibration of probabilities.
+
+    - NE: log loss / entropy of the class priors (the log loss of always predicting
+      the base rates); < 1 means the model beats the base rate, the CTR industry's
+      headline. Per class, NE of the one-vs-rest problem.
+    - calibration ratio: mean predicted probability / observed rate (ideal 1.0).
+    - ECE: expected calibration error over equal-count bins, one-vs-rest.
+    """
+    y_true = np.asarray(y_true).astype(str)
+    p = np.clip(np.asarray(probs, dtype=float), 1e-15, 1.0)
+    p = p / p.sum(axis=1, keepdims=True)
+    # scikit-learn reads probability columns in sorted label order.
+    order = np.argsort(classes)
+    labels = [classes[i] for i in order]
+    ll = float(log_loss(y_true, p[:, order], labels=labels))
+    prior = np.array([(y_true == c).mean() for c in classes])
+    nz = prior[prior > 0]
+    base = float(-(nz * np.log(nz)).sum())
+    calibration = {}
+    for k, c in enumerate(classes):
+        t = (y_true == c).astype(float)
+        rate = float(t.mean())
+        pk = p[:, k]
+        pred, obs, rows = reliability_bins(t, pk)
+        binary_ll = float(-np.mean(t * np.log(pk) + (1 - t) * np.log1p(-np.minimum(pk, 1 - 1e-15))))
+        h = _entropy(rate)
+        calibration[c] = {
+            "mean_predicted": float(pk.mean()),
+            "observed_rate": rate,
+            "calibration_ratio": float(pk.mean() / rate) if rate > 0 else float("nan"),
+            "ece": float(np.sum(rows * np.abs(pred - obs)) / rows.sum()),
+            "ne": binary_ll / h if h == h else float("nan"),
+        }
+    return {
+        "log_loss": ll,
+        "brier": float(brier_score_loss(y_true, p[:, order], labels=labels)),
+        "ne": ll / base if base > 0 else float("nan"),
+        "calibration": calibration,
+    }

@@ -207,6 +207,8 @@ def _probe_frame(schema: Schema, rows: list[tuple[str, object]]) -> pd.DataFrame
 
 def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     """Tabulate a fitted linear pipeline per column; None if it is not a supported linear model."""
+    if not hasattr(pipeline, "steps"):  # e.g. a funnel of pipelines
+        return None
     parts = _link(pipeline.steps[-1][1])
     if parts is None:
         return None

@@ -2,7 +2,7 @@
 
 ``evaluate_model(model, data)`` loads the model safely, reads the file with the
 model's schema (same column rules as at training), scores it through the
-pipeline and computes the same metrics as ``train`` (per-class PR-AUC beside
+pipeline, its probability correction and decision rule, and computes the same metrics as ``train`` (per-class PR-AUC beside
 its baseline, recall, confusion matrix; accuracy never the headline). If the
 file is the very one the model was trained on, the result says so: those
 figures are not a validation.
@@ -22,11 +22,12 @@ import numpy as np
 
 from .artifact import Model, load_model
 from .data import Schema, load_dataset
-from .evaluate import compute_metrics, scores_for
+from .evaluate import compute_metrics
 
 
 def evaluate_model(model: str | Path | Model, data: str | Path, target: str | None = None, sep: str | None = None,
-                   header: bool | None = None, trust_pickle: bool = False) -> dict:
+                   header: bool | None = None, trust_pickle: bool = False, decision: str | None = None,
+                   costs: str | Path | None = None) -> dict:
     """Metrics of a saved model on a labelled file, as a JSON-ready document."""
     from .report import _clean
 
@@ -38,10 +39,16 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
         header = bool(md.get("input", {}).get("header", True))
     ds = load_dataset(data, target=target, sep=sep, schema=schema, header=header)
     classes = list(schema.classes)
-    method = md["score_method"]
-    scores = scores_for(model.pipeline, ds.frame, classes, method)
-    y_pred = np.asarray(model.pipeline.predict(ds.frame)).astype(str)
-    metrics = compute_metrics(ds.y, scores, classes, has_proba=method == "predict_proba", y_pred=y_pred)
+    predictor = model.predictor(decision, costs)
+    scores = predictor.finish(predictor.raw_scores(ds.frame))
+    y_pred = predictor.decide(scores)
+    metrics = compute_metrics(ds.y, scores, classes, has_proba=predictor.has_proba, y_pred=y_pred)
+    rule = predictor.rule
+    if rule is not None and rule.costs is not None:
+        metrics["cost_per_row"] = {
+            "rule": rule.realised_cost(ds.y, y_pred),
+            "argmax": rule.realised_cost(ds.y, np.asarray(classes)[np.argmax(scores, axis=1)]),
+        }
     warnings = []
     if ds.sha256 == md.get("data", {}).get("sha256"):
         warnings.append(f"{data} is the file this model was trained on: these figures are not a validation")
@@ -52,7 +59,9 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
         "primary": "test",
         "evaluated_on": f"{data} ({len(ds.y):,} rows, not the training file)" if not warnings else f"{data} (the training file)",
         "classes": classes,
-        "score_kind": "probability" if method == "predict_proba" else "decision_function",
+        "score_kind": "probability" if predictor.has_proba else "decision_function",
+        "decision": rule.label if rule is not None else "argmax",
+        "correction": (md.get("correction") or {}).get("method", "none"),
         "data": {"path": str(data), "sha256": ds.sha256, "n_rows": int(len(ds.y)), "class_counts": ds.class_counts},
         "warnings": warnings,
         "notes": ds.notes,

@@ -192,3 +192,31 @@ STRATEGIES: dict[str, StrategyEntry] = {
         StrategyEntry("undersample", "random undersampling of the majority class (inside training folds)", {"ratio": 1.0}),
     ]
 }
+
+
+def effective_counts(strategy: str, params: dict, class_counts: dict) -> dict | None:
+    """The class mass a classifier trained under this strategy effectively sees.
+
+    ``class_weight``: n_k · w_k; random over/undersampling and SMOTE: the class
+    sizes after resampling (synthetic rows count as rows of their class); ``none``:
+    the counts themselves. The ratio true prior / effective prior is the
+    prior-shift correction of the classifier's probabilities.
+
+    >>> effective_counts("class_weight", {}, {"view": 900, "click": 100})
+    {'view': 500.0, 'click': 500.0}
+    """
+    entry = STRATEGIES[strategy]
+    p = {**entry.defaults, **params}
+    counts = {str(c): float(n) for c, n in class_counts.items()}
+    if strategy == "none":
+        return counts
+    if strategy == "class_weight":
+        w = p["weights"]
+        if w == "balanced":
+            total, k = sum(counts.values()), len(counts)
+            return {c: n * total / (k * n) if n else 0.0 for c, n in counts.items()}
+        return {c: n * float(w.get(c, 1.0)) for c, n in counts.items()}
+    kind = "under" if strategy == "undersample" else "over"
+    after = dict(counts)
+    after.update({str(c): float(n) for c, n in RatioStrategy(kind, _ratio(p, "strategy")).targets(counts).items()})
+    return after

@@ -63,6 +63,9 @@ def metrics_document(result) -> dict:
         "confusion_matrix": ev.metrics["confusion_matrix"],
         "log_loss": ev.metrics.get("log_loss"),
         "brier": ev.metrics.get("brier"),
+        "ne": ev.metrics.get("ne"),
+        "probabilities": probability_summary(ev),
+        "decision": decision_document(result, ev),
         "score_kind": "probability" if ev.has_proba else "decision_function",
         "cv": result.cv.metrics,
         "cv_fit_seconds": result.cv.fit_seconds,
@@ -84,6 +87,44 @@ def metrics_document(result) -> dict:
         "versions": result.versions,
     }
     return _clean(doc)
+
+
+def _calibration_view(metrics: dict | None, classes: list[str]) -> dict | None:
+    if not metrics or "calibration" not in metrics:
+        return None
+    return {
+        "log_loss": metrics["log_loss"],
+        "ne": metrics["ne"],
+        "brier": metrics["brier"],
+        "per_class": {c: {**metrics["calibration"][c], "pr_auc": metrics["per_class"][c]["pr_auc"]} for c in classes},
+    }
+
+
+def probability_summary(ev: Evaluation) -> dict:
+    """Calibration before (the classifier's own scores) and after the correction."""
+    corr = ev.correction
+    return {
+        "correction": corr.state() if corr is not None else None,
+        "before": _calibration_view(ev.before, ev.classes),
+        "after": _calibration_view(ev.argmax or ev.metrics, ev.classes) if ev.has_proba else None,
+    }
+
+
+def decision_document(result, ev: Evaluation) -> dict | None:
+    """The decision rule: thresholds and their spread across folds (CV), its metrics next to argmax."""
+    cv = result.cv
+    if cv.decision is None:
+        return None
+    doc = dict(cv.decision)
+    if ev is not cv and ev.argmax is not None:  # held-out rows, the saved rule
+        doc["held_out"] = {
+            "per_class": {c: {"recall": ev.metrics["per_class"][c]["recall"], "precision": ev.metrics["per_class"][c]["precision"],
+                              "recall_argmax": ev.argmax["per_class"][c]["recall"],
+                              "precision_argmax": ev.argmax["per_class"][c]["precision"]} for c in ev.classes[1:]},
+            "cost_per_row": (ev.metrics.get("decision") or {}).get("cost_per_row"),
+            "flagged_fraction": float(np.mean(ev.y_pred != ev.classes[0])),
+        }
+    return doc
 
 
 # ---------------------------------------------------------------- figures
@@ -157,6 +198,42 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
     return path
 
 
+def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
+    """Reliability diagram per minority class: mean predicted vs observed rate in equal-count bins,
+    before and after the correction, on log-log axes (a 0.2% class lives near zero)."""
+    from .calibrate import normalise
+    from .evaluate import reliability_bins
+
+    plt = _plt()
+    minority = ev.classes[1:]
+    fig, axes = plt.subplots(1, len(minority), figsize=(5.5 * len(minority), 4.8), squeeze=False)
+    curves = [("after correction", ev.scores, "C0")]
+    if ev.raw_scores is not None and ev.before is not None and "calibration" in ev.before:
+        curves.insert(0, ("before (classifier's own)", normalise(ev.raw_scores), "C3"))
+    for ax, c in zip(axes[0], minority):
+        k = ev.classes.index(c)
+        t = (ev.y_true == c).astype(float)
+        lo = 1.0
+        for label, S, colour in curves:
+            pred, obs, rows = reliability_bins(t, S[:, k], 10)
+            ratio = S[:, k].mean() / max(t.mean(), 1e-300)
+            ax.plot(pred, np.maximum(obs, 1e-6), "o-", color=colour, label=f"{label}: ratio {ratio:.2f}")
+            lo = min(lo, pred[pred > 0].min() if np.any(pred > 0) else lo, max(obs[obs > 0].min(), 1e-6) if np.any(obs > 0) else lo)
+        ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(f"mean predicted p({c}) per bin")
+        ax.set_ylabel("observed rate (log; 1e-6 = none)")
+        ax.set_title(f"{c}: 10 equal-count bins")
+        ax.legend(fontsize=8, loc="upper left")
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
 def write_scores(ev: Evaluation, path: Path) -> Path:
     """Every evaluated row's label, per-class score and argmax prediction (row = position in the file)."""
     import pandas as pd
@@ -209,6 +286,8 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
         "confusion_matrix": plot_confusion(ev, directory / "confusion_matrix.png", f"{result.name}: confusion matrix ({label})"),
         "pr_curves": plot_pr_curves(ev, directory / "pr_curves.png", f"{result.name}: precision-recall ({label})"),
     }
+    if ev.has_proba:
+        figures["reliability"] = plot_reliability(ev, directory / "reliability.png", f"{result.name}: reliability ({label})")
     if which == "test":
         figures["cv_pr_curves"] = plot_pr_curves(result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)")
     paths = {"metrics": directory / "metrics.json", "html": directory / "report.html", **figures}
@@ -243,8 +322,20 @@ def summary_table(doc: dict):
         )
     extra = f"balanced accuracy {doc['balanced_accuracy']:.3f} · MCC {doc['mcc']:.3f}"
     if doc.get("log_loss") is not None:
-        extra += f" · log loss {doc['log_loss']:.4f} · Brier {doc['brier']:.5f}"
-    table.caption = extra + "\nPR-AUC ± std over folds · lift = PR-AUC / prevalence · precision/recall/F1 at argmax"
+        extra += f" · log loss {doc['log_loss']:.4f} · NE {doc['ne']:.3f} · Brier {doc['brier']:.5f}"
+    after = (doc.get("probabilities") or {}).get("after")
+    if after:
+        extra += "\ncalibration ratio (mean predicted / observed): " + ", ".join(
+            f"{c} {after['per_class'][c]['calibration_ratio']:.2f}" for c in doc["classes"][1:]
+            if after["per_class"][c]["calibration_ratio"] is not None)
+        before = (doc["probabilities"] or {}).get("before")
+        if before:
+            extra += " (before correction: " + ", ".join(
+                f"{c} {before['per_class'][c]['calibration_ratio']:.2f}" for c in doc["classes"][1:]
+                if before["per_class"][c]["calibration_ratio"] is not None) + ")"
+    rule = doc.get("decision") or "argmax"
+    rule = rule.get("label", "argmax") if isinstance(rule, dict) else rule
+    table.caption = extra + f"\nPR-AUC ± std over folds · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
     table.caption_justify = "left"
     return table
 

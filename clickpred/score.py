@@ -25,7 +25,7 @@ import re
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -65,12 +65,12 @@ class Scorer:
 
     def __init__(self, model: Model, fast: bool = True):
         self.model = model
+        self.predictor = model.predictor()
         self.pipeline = model.pipeline
         self.schema = Schema.from_dict(model.metadata["schema"])
         self.classes = list(model.metadata["classes"])
         self.method = model.metadata["score_method"]
-        clf = self.pipeline.steps[-1][1]
-        self.model_classes = [str(c) for c in clf.classes_]
+        self.model_classes = [str(c) for c in self.pipeline.classes_]
         self.notes: list[str] = []
         self.fast = None
         if fast:
@@ -86,7 +86,14 @@ class Scorer:
                     self.notes.append(f"fast path disagreed with the pipeline by {gap:.2g}; scoring with the pipeline")
                     self.fast = None
         binary_margin = self.method == "decision_function" and len(self.model_classes) == 2
-        if self.method == "predict_proba":
+        self._finish = self.predictor.correction is not None and self.predictor.correction.changes_scores
+        self._decide = self.predictor.rule is not None and self.predictor.rule.kind != "argmax"
+        if self._finish or self._decide:  # corrected probabilities and/or a decision rule, in class order
+            self.columns = [f"p_{_column_name(c)}" for c in self.classes] if self.predictor.has_proba \
+                else [f"score_{_column_name(c)}" for c in self.classes]
+            self._order = [self.model_classes.index(c) if c in self.model_classes else None for c in self.classes]
+            self.prediction_labels = list(self.classes)
+        elif self.method == "predict_proba":
             self.columns = [f"p_{_column_name(c)}" for c in self.classes]
             self._order = [self.model_classes.index(c) for c in self.classes]
         elif binary_margin:
@@ -95,7 +102,10 @@ class Scorer:
         else:
             self.columns = [f"score_{_column_name(c)}" for c in self.classes]
             self._order = [self.model_classes.index(c) for c in self.classes]
-        self.kind = "probability" if self.method == "predict_proba" else "decision"
+        if not (self._finish or self._decide):
+            self.prediction_labels = list(self.model_classes)
+        self.kind = "probability" if self.predictor.has_proba else "decision"
+        self.rule_label = self.predictor.rule.label if self.predictor.rule is not None else "argmax"
 
     @property
     def path_name(self) -> str:
@@ -118,6 +128,12 @@ class Scorer:
         """Scores (rows × output columns, in :attr:`columns` order) and the predicted class index
         (into :attr:`model_classes`)."""
         raw = self._raw(inputs)
+        if self._finish or self._decide:
+            full = self._class_order(raw)
+            out = self.predictor.finish(full)
+            names = self.predictor.decide(out)
+            lookup = {c: i for i, c in enumerate(self.classes)}
+            return out, np.fromiter((lookup[c] for c in names), dtype=np.int64, count=len(names))
         if raw.ndim == 1:
             pred_idx = (raw > 0).astype(np.int64)
             out = raw[:, None]
@@ -125,6 +141,13 @@ class Scorer:
             pred_idx = np.argmax(raw, axis=1)
             out = raw[:, self._order]
         return out, pred_idx
+
+    def _class_order(self, raw: np.ndarray) -> np.ndarray:
+        """Raw scores as n × K in ``classes`` order, the layout the correction was fitted on."""
+        if raw.ndim == 1:  # binary margin: the score of model_classes[1]
+            raw = np.column_stack([-raw, raw])
+        missing = -np.inf if self.method == "decision_function" else 0.0
+        return np.column_stack([raw[:, j] if j is not None else np.full(len(raw), missing) for j in self._order])
 
     def gap(self, inputs: Inputs) -> float:
         """Largest difference between the compiled scorer and the pipeline on these inputs."""
@@ -186,6 +209,7 @@ class ScoreResult:
     output: str
     rejects: str
     notes: list[str] = field(default_factory=list)
+    decision: str = "argmax"
 
     @property
     def rows_per_second(self) -> float:
@@ -228,7 +252,7 @@ class _Job:
         self.scorer = scorer
         self.keep = keep
         self.columns = columns
-        self.labels = pa.array(scorer.model_classes, pa.string())
+        self.labels = pa.array(scorer.prediction_labels, pa.string())
         keep_set = set(keep)
         # Numbers and timestamps parse faster typed than as text (a block with a bad value is re-read as text).
         self.types = {c.name: pa.float64() for c in scorer.schema.features if c.kind == "numeric" and c.name not in keep_set}
@@ -254,7 +278,7 @@ class _Job:
         arrays.append(pa.DictionaryArray.from_arrays(pa.array(pred_idx, pa.int32()), self.labels).cast(pa.string()))
         names = list(self.keep) + self.scorer.columns + ["prediction"]
         table = pa.Table.from_arrays(arrays, names=names)
-        predicted = np.bincount(pred_idx, minlength=len(self.scorer.model_classes))
+        predicted = np.bincount(pred_idx, minlength=len(self.scorer.prediction_labels))
         sample = inputs.take(np.arange(min(inputs.n, VERIFY_ROWS))) if want_sample and inputs.n else None
         return _Chunk(table, rejects, _rows_in_block(parsed), predicted, scores.sum(axis=0), sample)
 
@@ -324,8 +348,11 @@ class Run:
 
 def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, jobs=None, rejects=None,
                 max_reject_rate=DEFAULT_MAX_REJECT_RATE, sep=None, header=None, fast=True, trust_pickle=False,
-                folder: bool | None = None) -> Run:
-    """Validate options, load the model, open every input and plan the outputs (shared by both engines)."""
+                folder: bool | None = None, decision: str | None = None, costs=None) -> Run:
+    """Validate options, load the model, open every input and plan the outputs (shared by both engines).
+
+    ``decision``/``costs`` replace the model's decision rule, re-tuned on the
+    out-of-fold predictions the model file keeps."""
     if chunk_rows is not None and chunk_rows < 1:
         raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
     if not 0 <= max_reject_rate <= 1:
@@ -333,6 +360,9 @@ def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, job
     jobs = default_jobs() if not jobs or jobs < 1 else jobs
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
+    if decision is not None or costs is not None:
+        rule = model.predictor(decision, costs).rule
+        model = replace(model, metadata={**model.metadata, "decision": rule.to_dict()})
     scorer = Scorer(model, fast=fast)
     if chunk_rows is None:
         chunk_rows = DEFAULT_CHUNK_ROWS if scorer.fast is not None else PIPELINE_CHUNK_ROWS
@@ -374,6 +404,8 @@ def score(
     fast: bool = True,
     trust_pickle: bool = False,
     progress: Callable[[int, int, int], None] | None = None,
+    decision: str | None = None,
+    costs: str | Path | None = None,
 ) -> ScoreResult:
     """Score impression logs with a model file; see the module docstring.
 
@@ -381,12 +413,12 @@ def score(
     """
     t0 = time.perf_counter()
     run = prepare_run(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
-                      fast, trust_pickle)
+                      fast, trust_pickle, decision=decision, costs=costs)
     scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
     job = _Job(scorer, run.keep, run.columns)
     total_bytes = sum(s.size for s in sources)
     results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(sources)]
-    predicted = np.zeros(len(scorer.model_classes), dtype=np.int64)
+    predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
     sums = np.zeros(len(scorer.columns))
     rejects_out = outs.rejects_writer()
     done_bytes = 0
@@ -486,7 +518,8 @@ def _summary(model, scorer, results, predicted, sums, seconds, outs, notes) -> S
         rows_scored=rows_scored,
         rows_rejected=rows_rejected,
         seconds=seconds,
-        predicted={c: int(n) for c, n in zip(scorer.model_classes, predicted)},
+        predicted={c: int(n) for c, n in zip(scorer.prediction_labels, predicted)},
+        decision=scorer.rule_label,
         mean_scores=means,
         training_prevalence=prevalence,
         output=str(outs.output),

@@ -22,8 +22,11 @@ import numpy as np
 from . import __version__
 from .config import Spec
 from .data import Dataset, load_dataset
-from .errors import DataError
+from .decisions import parse_rule
+from .errors import ConfigError, DataError
 from .evaluate import Evaluation, check_folds, cross_validate, holdout
+from .posthoc import finish, finish_holdout, strategy_ratio
+from .predictor import Predictor
 from .leakage import LeakWarning, find_leaks
 from .pipeline import BuiltPipeline, build_pipeline
 
@@ -100,13 +103,24 @@ def train(
     jobs: int = 1,
     categorical: list[str] | None = None,
     header: bool = True,
+    calibration: str = "auto",
+    decision: str = "argmax",
+    costs: str | Path | None = None,
+    funnel: list[str] | None = None,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
-    With ``test``, the final model is also scored on that file; with
-    ``split_by``, the latest 20% of rows (ordered by that column) are held out,
-    scored by a model fitted on the earlier 80%.
+    The out-of-fold scores also fit the probability correction (``calibration``:
+    auto | none | prior | sigmoid | isotonic | temperature) and tune the decision
+    rule (``decision``: argmax | cost | recall:CLASS=R | top:K%, with ``costs``, a
+    TOML cost matrix); both are part of the model. With ``test``, the final model
+    is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
+    by that column) are held out, scored by a model fitted on the earlier 80%.
     """
+    from .calibrate import METHODS
+
+    if calibration not in METHODS:
+        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(
@@ -116,6 +130,7 @@ def train(
     timings["read_seconds"] = time.perf_counter() - t0
     notes = list(ds.notes)
     classes = ds.schema.classes
+    rule = parse_rule(decision, classes, costs)
     notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
 
     X, y = ds.frame, ds.y
@@ -132,7 +147,10 @@ def train(
     check_folds(train_y, classes, spec.folds, ds.path)
 
     counts = {c: int((train_y == c).sum()) for c in classes}
-    built = build_pipeline(spec, ds.schema, counts)
+    if funnel:
+        built = build_funnel(spec, ds.schema, train_y, funnel)
+    else:
+        built = build_pipeline(spec, ds.schema, counts)
     notes += built.notes
 
     t0 = time.perf_counter()
@@ -145,19 +163,26 @@ def train(
         t0 = time.perf_counter()
         cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs)
         timings["cv_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # A funnel corrects each stage for its own rebalancing inside predict_proba.
+        ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
+        finish(cv, built.score_method, ratio, calibration, rule)
+        timings["correction_seconds"] = time.perf_counter() - t0
+        notes.append(f"probabilities: {_describe_correction(cv.correction)}")
+        predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
         test_eval, test_source = None, None
         if split_eval is not None:
             from sklearn.base import clone
 
             early = clone(built.pipeline).fit(train_X, train_y)
-            test_eval = holdout(early, split_eval[0], split_eval[1], classes, built.score_method)
+            test_eval = finish_holdout(holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor)
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         t0 = time.perf_counter()
         final = built.pipeline.fit(X, y)
         timings["final_fit_seconds"] = time.perf_counter() - t0
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
-            test_eval = holdout(final, tds.frame, tds.y, classes, built.score_method)
+            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), predictor)
             test_source = str(test)
     seen = set()
     for w in caught:
@@ -180,6 +205,41 @@ def train(
         test_source=test_source,
         versions=library_versions(),
     )
+
+
+def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPipeline:
+    """One pipeline per funnel stage (built by the same factory), chained by a FunnelClassifier."""
+    from dataclasses import replace
+
+    from .funnel import FunnelClassifier
+
+    where = f"--funnel {','.join(order)}"
+    if sorted(order) != sorted(schema.classes) or len(set(order)) != len(order):
+        raise ConfigError(f"{where}: must name every class of the data once, in funnel order; classes: {', '.join(schema.classes)}")
+    level = np.array([order.index(v) for v in y])
+    stages, notes = [], []
+    for s in range(len(order) - 1):
+        counts = {"0": int((level == s).sum()), "1": int((level > s).sum())}
+        built = build_pipeline(spec, replace(schema, classes=["0", "1"]), counts)
+        if built.score_method != "predict_proba":
+            raise ConfigError(f"{where}: each stage needs probabilities: use logistic, mlp, or an svm spec with calibration = \"sigmoid\"")
+        stages.append(built.pipeline)
+        notes += [f"funnel stage {order[s]} → {order[s + 1]}: {n}" for n in built.notes]
+    notes.append(f"funnel: {len(stages)} stages, P({order[-1]}) = " + " · ".join(f"P({order[s + 1]} | {order[s]})" for s in range(len(stages))))
+    return BuiltPipeline(FunnelClassifier(stages, order, spec.strategy.name, dict(spec.strategy.params)), "predict_proba", notes)
+
+
+def _describe_correction(correction) -> str:
+    if correction.method == "none":
+        return "as the classifier gives them (no correction)"
+    parts = []
+    if correction.prior_ratio is not None:
+        parts.append("prior-shift correction for the rebalancing")
+    if correction.calibrator is not None:
+        m = correction.method.split("+")[-1]
+        parts.append(f"{m} calibration fitted on out-of-fold scores")
+    chosen = ", ".join(f"{k} {v:.4g}" for k, v in correction.selection.items())
+    return " then ".join(parts) + (f" (cross-fitted log loss: {chosen})" if len(correction.selection) > 1 else "")
 
 
 @dataclass
@@ -208,6 +268,8 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
             for c, m in document["per_class"].items()
         },
         "leakage_warnings": document["leakage_warnings"],
+        "correction": result.cv.correction.state(),
+        "decision": result.cv.rule.to_dict(),
     }
 
 
@@ -235,8 +297,13 @@ def run_train(
     from .fastpath import compile_linear
 
     compiled = compile_linear(result.pipeline, result.data.schema)
+    from .predictor import decision_sample
+
+    cv = result.cv
     save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)),
-               fastpath=compiled.state() if compiled is not None else None)
+               fastpath=compiled.state() if compiled is not None else None,
+               calibrator=cv.correction.calibrator,
+               decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
     return TrainOutputs(result, model_path, paths, document)
 
 

@@ -85,7 +85,9 @@ def test_pipeline_spec_and_flags(small_csv, tmp_path):
     )
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "r" / "metrics.json").read_text())
-    assert m["name"] == "svm-undersample" and m["score_kind"] == "decision_function" and m["log_loss"] is None
+    # decision values are calibrated into probabilities on out-of-fold scores
+    assert m["name"] == "svm-undersample" and m["score_kind"] == "probability" and m["log_loss"] > 0
+    assert m["cv"]["correction"]["method"] in ("sigmoid", "isotonic", "temperature")
 
 
 def test_held_out_test_file_is_the_headline(sim_csv, small_csv, tmp_path):

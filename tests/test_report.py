@@ -13,11 +13,12 @@ def test_report_is_self_contained_and_json_is_strict(small_csv, tmp_path):
     paths = write_report(res, tmp_path / "r")
     html = paths["html"].read_text()
     assert "http://" not in html and "https://" not in html  # nothing fetched when opened
-    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 2
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 3  # + reliability diagram
     assert "PR-AUC" in html and "no-skill baseline" in html
     doc = json.loads(paths["metrics"].read_text())  # strict JSON: NaN would have failed to write
     assert doc["per_class"]["click"]["pr_auc_baseline"] == doc["per_class"]["click"]["support"] / 4000
-    for png in ("confusion_matrix", "pr_curves"):
+    assert "Calibration ratio" in html and "Decision rule: argmax" in html
+    for png in ("confusion_matrix", "pr_curves", "reliability"):
         assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

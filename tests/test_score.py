@@ -25,8 +25,11 @@ def expected(model, small_csv):
     from clickpred.data import Schema
 
     ds = load_dataset(small_csv, schema=Schema.from_dict(model.metadata["schema"]))
-    order = [list(model.pipeline.classes_).index(c) for c in ("view", "click", "conversion")]
-    return model.pipeline.predict_proba(ds.frame)[:, order], model.pipeline.predict(ds.frame)
+    # The model as saved: pipeline → probability correction → decision rule (classes in schema order).
+    assert model.metadata["classes"] == ["view", "click", "conversion"]
+    predictor = model.predictor()
+    assert predictor.correction is not None and predictor.correction.changes_scores
+    return predictor.predict_proba(ds.frame), predictor.predict(ds.frame)
 
 
 def _read(path):

@@ -23,7 +23,9 @@ def test_train_records_provenance(small_csv):
     res = train(small_csv, spec_from_options("svm", "class_weight", folds=3))
     assert res.versions["scikit-learn"] and len(res.data.sha256) == 64
     assert res.cv.scores.shape == (4000, 3) and len(res.cv.fit_seconds) == 3
-    assert res.built.score_method == "decision_function" and not res.cv.has_proba
+    assert res.built.score_method == "decision_function"
+    # decision values are calibrated on out-of-fold scores into probabilities by default
+    assert res.cv.has_proba and res.cv.correction.calibrator is not None and res.cv.before.get("log_loss") is None
 
 
 @pytest.mark.skipif(not (SHARED / "coil2000").exists(), reason="shared data not present")

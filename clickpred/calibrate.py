@@ -1,0 +1,270 @@
+"""Probability correction after rebalancing: prior shift, then calibration chosen by CV.
+
+A classifier trained under class weights or resampling has learned the wrong
+priors: its probabilities for a 0.2% class come out tens of times too high.
+Two corrections, applied in this order to a model's scores:
+
+1. **prior shift** (known rates or weights): p_k ∝ p̂_k · π_k / π̂_k, with π the
+   class priors of the training data and π̂ the priors the classifier effectively
+   saw (:func:`clickpred.rebalance.effective_counts`). For binary negative
+   downsampling at rate w this is q = p / (p + (1 − p) / w).
+2. **calibration** fitted on out-of-fold scores of untouched rows: ``sigmoid``,
+   ``isotonic`` or ``temperature`` — scikit-learn's ``CalibratedClassifierCV`` on a
+   frozen pass-through of the scores. ``auto`` picks, by cross-fitted log loss
+   on the out-of-fold scores, the best of "nothing more", sigmoid, isotonic and
+   temperature (decision-function scores always need one of the three) among
+   those that keep every minority class's PR-AUC (within 1%).
+
+Everything here works on score matrices (n × K, columns in class order), so the
+same code corrects train's out-of-fold scores, compare's, and the scores a saved
+model produces when scoring.
+
+Example
+-------
+>>> import numpy as np
+>>> y = np.array(["v"] * 90 + ["c"] * 10)
+>>> p = np.column_stack([np.full(100, 0.5), np.full(100, 0.5)])  # balanced model: 50%
+>>> c = Correction(["v", "c"], "predict_proba", prior_ratio=np.array([1.8, 0.2]))
+>>> c.apply(p)[0].round(2).tolist()
+[0.9, 0.1]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.frozen import FrozenEstimator
+from sklearn.metrics import log_loss
+
+METHODS = ("auto", "none", "prior", "sigmoid", "isotonic", "temperature")
+CALIBRATORS = ("sigmoid", "isotonic", "temperature")
+EPS = 1e-15
+
+
+class ScoresAsProba(ClassifierMixin, BaseEstimator):
+    """A binary 'classifier' whose input *is* its probabilities (n × 2: rest, class):
+    lets scikit-learn's ``CalibratedClassifierCV`` calibrate a column of scores."""
+
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.asarray(X, dtype=float)
+
+    def predict(self, X):
+        return self.classes_[np.argmax(np.asarray(X), axis=1)]
+
+
+class ScoresAsDecision(ScoresAsProba):
+    """The same for decision values (n × 2: −d, d; the second column is used)."""
+
+    predict_proba = None  # so that CalibratedClassifierCV calibrates decision_function
+
+    def decision_function(self, X):
+        X = np.asarray(X, dtype=float)
+        return X[:, 1] if X.shape[1] == 2 else X
+
+
+def normalise(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=float), 0.0, None)
+    s = p.sum(axis=1, keepdims=True)
+    s[s == 0] = 1.0
+    return p / s
+
+
+def prior_ratio(classes: list[str], true_counts: dict, effective: dict | None) -> np.ndarray | None:
+    """π_k / π̂_k per class, or None when the effective priors are unknown."""
+    if effective is None:
+        return None
+    t = np.array([float(true_counts.get(c, 0.0)) for c in classes])
+    e = np.array([float(effective.get(c, 0.0)) for c in classes])
+    if t.sum() <= 0 or e.sum() <= 0 or np.any((e == 0) & (t > 0)):
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = (t / t.sum()) / (e / e.sum())
+    return np.nan_to_num(r, nan=0.0, posinf=0.0)
+
+
+@dataclass
+class Correction:
+    """A fitted correction: prior ratios and/or a calibrator, applied to score matrices."""
+
+    classes: list[str]
+    kind: str  # "predict_proba" or "decision_function": what the model's scores are
+    prior_ratio: np.ndarray | None = None
+    calibrator: dict | None = None  # minority class → fitted binary CalibratedClassifierCV on ScoresAsProba
+    method: str = "none"  # what was applied: none | prior | prior+sigmoid | sigmoid | ...
+    selection: dict = field(default_factory=dict)  # method → cross-fitted log loss
+    pr_auc: dict = field(default_factory=dict)  # method → cross-fitted PR-AUC per minority class
+
+    @property
+    def changes_scores(self) -> bool:
+        return self.prior_ratio is not None or self.calibrator is not None
+
+    def apply(self, scores: np.ndarray) -> np.ndarray:
+        """Corrected probabilities (n × K) from a model's raw scores."""
+        s = np.asarray(scores, dtype=float)
+        if self.prior_ratio is not None:
+            s = normalise(s * self.prior_ratio)
+        if self.calibrator is not None:
+            s = _calibrated(self.calibrator, s, self.classes, self.kind)
+        return s
+
+    def state(self) -> dict:
+        """JSON-ready description (the calibrator itself is stored with the model)."""
+        return {
+            "method": self.method,
+            "kind": self.kind,
+            "prior_ratio": None if self.prior_ratio is None else dict(zip(self.classes, self.prior_ratio.tolist())),
+            "selection": self.selection,
+            "selection_pr_auc": self.pr_auc,
+        }
+
+
+def _binary_input(scores: np.ndarray, k: int, kind: str) -> np.ndarray:
+    """Class k's scores as binary decision values (−d, d): probabilities go in as logits,
+    so that sigmoid calibration is Platt scaling on the logit (slope and intercept) and
+    temperature its slope only; isotonic does not care."""
+    s = scores[:, k]
+    if kind == "predict_proba":
+        s = np.clip(s, 1e-12, 1 - 1e-12)
+        s = np.log(s) - np.log1p(-s)
+    return np.column_stack([-s, s])
+
+
+def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, classes: list[str]) -> dict:
+    """One binary calibrator per minority class (that class against the rest).
+
+    The majority class gets what is left, 1 − Σ minority: each minority class's
+    ranking is kept exactly by a monotone map (a multi-class calibrator that
+    renormalises all classes reorders rows and can cost PR-AUC), and sigmoid
+    calibration keeps each class's mean probability equal to its rate.
+    """
+    out = {}
+    for k, c in enumerate(classes[1:], start=1):
+        t = np.where(y == c, "1", "0")
+        if len(np.unique(t)) < 2:
+            continue
+        X = _binary_input(scores, k, kind)
+        est = FrozenEstimator(ScoresAsDecision().fit(X, np.array(["0", "1"])))
+        out[c] = CalibratedClassifierCV(est, method=method).fit(X, t)
+    return out
+
+
+def _calibrated(calibrator: dict, scores: np.ndarray, classes: list[str], kind: str) -> np.ndarray:
+    """Calibrated probabilities, columns in ``classes`` order (majority: the rest)."""
+    out = np.zeros((len(scores), len(classes)))
+    for c, cal in calibrator.items():
+        k = classes.index(c)
+        out[:, k] = cal.predict_proba(_binary_input(scores, k, kind))[:, list(cal.classes_).index("1")]
+    minority = out[:, 1:].sum(axis=1)
+    over = minority > 1.0
+    if np.any(over):  # only possible when minority classes are common: share the unit among them
+        out[over, 1:] /= minority[over, None]
+        minority = np.minimum(minority, 1.0)
+    out[:, 0] = 1.0 - minority
+    return out
+
+
+def safe_log_loss(y: np.ndarray, p: np.ndarray, classes: list[str]) -> float:
+    p = normalise(np.clip(p, EPS, 1.0))
+    order = np.argsort(classes)
+    return float(log_loss(y, p[:, order], labels=[classes[i] for i in order]))
+
+
+AP_TOLERANCE = 0.01  # a calibration may cost at most 1% (relative) of any minority class's per-fold PR-AUC
+
+
+def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of: np.ndarray) -> np.ndarray:
+    """PR-AUC per minority class, the mean over folds: a monotone map fitted per fold cannot
+    change it (pooling folds scored by different maps can, by a little, either way)."""
+    from sklearn.metrics import average_precision_score
+
+    out = []
+    for k, c in enumerate(classes[1:], start=1):
+        vals = []
+        for f in np.unique(fold_of):
+            t = y[fold_of == f] == c
+            if 0 < t.sum() < len(t):
+                vals.append(average_precision_score(t, scores[fold_of == f, k]))
+        out.append(np.mean(vals) if vals else np.nan)
+    return np.array(out)
+
+
+def _choose(loss: dict, ap: dict, reference: np.ndarray) -> str:
+    """Lowest log loss among the candidates that keep every minority class's PR-AUC.
+
+    Isotonic steps tie rows and a multi-class renormalisation can reorder them:
+    either can lower PR-AUC, which a correction must not do. If every candidate
+    lowers it, the lowest log loss among those closest to the best PR-AUC.
+    """
+    def keeps(m, ref):
+        a = ap[m]
+        ok = ~np.isnan(ref)
+        return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * ref[ok]))
+
+    eligible = [m for m in loss if keeps(m, reference)]
+    if not eligible:
+        best_ap = np.nanmax(np.vstack([ap[m] for m in loss]), axis=0)
+        eligible = [m for m in loss if keeps(m, best_ap)] or list(loss)
+    return min(eligible, key=loss.get)
+
+
+def _candidates(method: str, kind: str) -> list[str]:
+    if method == "auto":
+        return (["none"] if kind == "predict_proba" else []) + list(CALIBRATORS)
+    if method == "prior":
+        return ["none"]
+    return [method]
+
+
+def fit_correction(
+    scores: np.ndarray,
+    y: np.ndarray,
+    classes: list[str],
+    kind: str,
+    fold_of: np.ndarray,
+    method: str = "auto",
+    ratio: np.ndarray | None = None,
+) -> tuple[Correction, np.ndarray]:
+    """Fit the correction on out-of-fold scores; return it and cross-fitted corrected scores.
+
+    ``fold_of[i]`` is the validation fold of row i. The corrected scores of fold j
+    come from a calibrator fitted on the other folds' rows only, so metrics computed
+    on them are honest. The returned :class:`Correction` is fitted on all rows.
+    ``ratio``: prior ratios π/π̂ (None when unknown, e.g. SVM scores).
+    """
+    if method not in METHODS:
+        raise ValueError(f"calibration method {method!r}; valid: {', '.join(METHODS)}")
+    y = np.asarray(y).astype(str)
+    scores = np.asarray(scores, dtype=float)
+    if method == "none":
+        return Correction(classes, kind, method="none"), (scores if kind == "predict_proba" else scores)
+    use_prior = ratio is not None and kind == "predict_proba" and method in ("auto", "prior")
+    base = normalise(scores * ratio) if use_prior else scores
+    folds = np.unique(fold_of)
+    reference = _minority_ap(y, scores, classes, fold_of)
+    selection, crossfit, ap = {}, {}, {}
+    for m in _candidates(method, kind):
+        if m == "none":
+            out = normalise(base)
+        else:
+            out = np.zeros_like(base)
+            for f in folds:
+                te = fold_of == f
+                cal = _fit_calibrator(m, base[~te], y[~te], kind, classes)
+                out[te] = _calibrated(cal, base[te], classes, kind)
+        crossfit[m] = out
+        selection[m] = safe_log_loss(y, out, classes)
+        ap[m] = _minority_ap(y, out, classes, fold_of)
+    best = _choose(selection, ap, reference)
+    calibrator = None if best == "none" else _fit_calibrator(best, base, y, kind, classes)
+    name = "+".join([s for s in (("prior" if use_prior else ""), ("" if best == "none" else best)) if s]) or "none"
+    corr = Correction(classes, kind, ratio if use_prior else None, calibrator, name,
+                      {k: round(v, 6) for k, v in selection.items()})
+    corr.pr_auc = {m: [round(float(v), 6) for v in a] for m, a in ap.items()}
+    return corr, crossfit[best]

@@ -1,0 +1,313 @@
+"""Decision rules on (corrected) class probabilities, tuned on out-of-fold predictions.
+
+A rule turns an n × K probability matrix into one class per row:
+
+- ``argmax``: the most probable class;
+- ``cost`` (with a cost matrix, true class × predicted class): the class of minimum
+  expected cost, Σ_k p_k · C[k, j], with one threshold per minority class tuned
+  by CV to minimise the realised cost (the untuned Bayes thresholds are the start);
+- ``recall:click=0.8,...``: per minority class k a threshold t_k, the highest
+  meeting its target (fewest false alarms); a row goes to the rarest class whose
+  threshold it passes (conversion before click), else to the majority class.
+  Classes without a target keep t = 0.5;
+- ``top:K%``: flag the K% of rows most likely to be any minority class
+  (1 − p_majority above a threshold set on the training rows), as their most
+  probable minority class.
+
+Thresholds are fitted on all out-of-fold rows for the saved model;
+:func:`cross_fitted` refits them without each fold in turn and applies them to
+that fold, so the metrics under the rule are honest and the spread of the
+thresholds across folds shows how stable they are.
+
+Example
+-------
+>>> import numpy as np
+>>> rule = parse_rule("top:50%", ["view", "click"])
+>>> p = np.array([[0.9, 0.1], [0.6, 0.4], [0.8, 0.2], [0.3, 0.7]])
+>>> rule.fit(p, np.array(["view", "click", "view", "click"])).predict(p).tolist()
+['view', 'click', 'view', 'click']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ConfigError
+
+KINDS = ("argmax", "cost", "recall", "top")
+
+
+def load_costs(path: str | Path, classes: list[str]) -> np.ndarray:
+    """Read a cost matrix from TOML: ``[costs.<true class>] <predicted class> = cost``.
+
+    Unlisted cells cost 0. A value (a gain) is a negative cost.
+
+    Example file::
+
+        [costs.conversion]
+        view = 50      # a missed conversion costs 50
+        [costs.click]
+        view = 5
+        [costs.view]
+        click = 1      # a false click alarm costs 1
+        conversion = 1
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"--costs {path}: file not found")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"--costs {path}: malformed TOML: {exc}") from None
+    table = doc.get("costs")
+    if not isinstance(table, dict) or set(doc) - {"costs"}:
+        raise ConfigError(f"{path}: expected only [costs.<true class>] tables, e.g. [costs.{classes[-1]}] {classes[0]} = 50")
+    C = np.zeros((len(classes), len(classes)))
+    for true, row in table.items():
+        if true not in classes:
+            raise ConfigError(f"{path}: costs.{true}: no class '{true}' in the data; classes: {', '.join(classes)}")
+        if not isinstance(row, dict):
+            raise ConfigError(f"{path}: costs.{true} must be a table of <predicted class> = cost")
+        for pred, v in row.items():
+            if pred not in classes:
+                raise ConfigError(f"{path}: costs.{true}.{pred}: no class '{pred}' in the data; classes: {', '.join(classes)}")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+                raise ConfigError(f"{path}: costs.{true}.{pred} must be a number, got {v!r}")
+            C[classes.index(true), classes.index(pred)] = float(v)
+    if not np.any(C):
+        raise ConfigError(f"{path}: every cost is 0: nothing to decide")
+    return C
+
+
+@dataclass
+class DecisionRule:
+    """A decision rule over classes (majority first); ``thresholds`` are fitted."""
+
+    kind: str
+    classes: list[str]
+    costs: np.ndarray | None = None
+    targets: dict[str, float] = field(default_factory=dict)
+    top: float | None = None
+    thresholds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "recall":
+            return "recall:" + ",".join(f"{c}={t:g}" for c, t in self.targets.items())
+        if self.kind == "top":
+            return f"top:{self.top * 100:g}%"
+        return self.kind
+
+    # --- applying -------------------------------------------------------
+    def predict(self, P: np.ndarray) -> np.ndarray:
+        P = np.asarray(P, dtype=float)
+        names = np.asarray(self.classes)
+        if self.kind == "argmax":
+            return names[np.argmax(P, axis=1)]
+        if self.kind == "cost":
+            return names[self._cost_choice(P, self.thresholds)]
+        if self.kind == "recall":
+            return names[_threshold_choice(P, self._t_vector(self.thresholds))]
+        flagged = 1.0 - P[:, 0] >= self.thresholds["any"]
+        out = np.zeros(len(P), dtype=int)
+        if P.shape[1] > 1:
+            out[flagged] = 1 + np.argmax(P[flagged, 1:], axis=1)
+        return names[out]
+
+    def _t_vector(self, thresholds: dict) -> np.ndarray:
+        return np.array([np.inf] + [thresholds.get(c, 0.5) for c in self.classes[1:]])
+
+    def _offsets(self, thresholds: dict) -> np.ndarray:
+        """Cost offsets b_j such that class j beats the majority when p_j ≥ t_j (others 0)."""
+        C = self.costs
+        b = np.zeros(len(self.classes))
+        for j, c in enumerate(self.classes[1:], start=1):
+            d = C[0, j] - C[0, 0] + C[j, 0] - C[j, j]
+            if d > 0 and c in thresholds:
+                b[j] = (C[0, j] - C[0, 0]) - thresholds[c] * d
+            else:
+                b[j] = -np.inf  # predicting j never pays
+        return b
+
+    def _cost_choice(self, P: np.ndarray, thresholds: dict) -> np.ndarray:
+        expected = P @ self.costs - self._offsets(thresholds)
+        return np.argmin(expected, axis=1)
+
+    def bayes_thresholds(self) -> dict[str, float]:
+        """Thresholds of the untuned minimum-expected-cost rule (calibrated probabilities)."""
+        C = self.costs
+        out = {}
+        for j, c in enumerate(self.classes[1:], start=1):
+            d = C[0, j] - C[0, 0] + C[j, 0] - C[j, j]
+            if d > 0:
+                out[c] = float((C[0, j] - C[0, 0]) / d)
+        return out
+
+    def realised_cost(self, y: np.ndarray, pred: np.ndarray) -> float:
+        """Mean cost per row of these predictions (needs a cost matrix)."""
+        idx = {c: i for i, c in enumerate(self.classes)}
+        yi = np.array([idx[c] for c in np.asarray(y).astype(str)])
+        pi = np.array([idx[c] for c in pred])
+        return float(self.costs[yi, pi].mean())
+
+    # --- fitting ----------------------------------------------------------
+    def fit(self, P: np.ndarray, y: np.ndarray) -> "DecisionRule":
+        """Tune the thresholds on out-of-fold probabilities ``P`` with labels ``y``."""
+        P = np.asarray(P, dtype=float)
+        y = np.asarray(y).astype(str)
+        if self.kind == "argmax":
+            t = {}
+        elif self.kind == "top":
+            t = {"any": float(np.quantile(1.0 - P[:, 0], 1.0 - self.top, method="higher"))}
+        elif self.kind == "recall":
+            t = self._fit_recall(P, y)
+        else:
+            t = self._fit_cost(P, y)
+        return replace(self, thresholds=t)
+
+    def _fit_recall(self, P, y):
+        # Rarest class first: its threshold alone decides its recall, then the next one's.
+        t = {c: 0.5 for c in self.classes[1:]}
+        for c in reversed(self.classes[1:]):
+            if c not in self.targets:
+                continue
+            k = self.classes.index(c)
+            pos = y == c
+            cands = np.unique(P[pos, k])[::-1]  # highest first: fewest flags
+            lo, hi = 0, len(cands) - 1
+            best = cands[-1] if len(cands) else 0.0  # unreachable target: the most recall there is
+            while lo <= hi:  # recall falls as the threshold rises: the highest that meets the target
+                mid = (lo + hi) // 2
+                trial = dict(t, **{c: float(cands[mid])})
+                rec = np.mean(_threshold_choice(P[pos], self._t_vector(trial)) == k)
+                if rec >= self.targets[c]:
+                    best, hi = cands[mid], mid - 1
+                else:
+                    lo = mid + 1
+            t[c] = float(best)
+        return t
+
+    def _fit_cost(self, P, y):
+        t = self.bayes_thresholds()
+        best = self.realised_cost(y, np.asarray(self.classes)[self._cost_choice(P, t)])
+        for _ in range(2):
+            for c in list(t):
+                k = self.classes.index(c)
+                grid = np.unique(np.concatenate([
+                    t[c] * np.geomspace(1 / 16, 16, 33),
+                    np.quantile(P[:, k], np.linspace(0.5, 1.0, 101)),
+                ]))
+                grid = grid[(grid > 0) & (grid <= 1)]
+                for g in grid:
+                    trial = dict(t, **{c: float(g)})
+                    cost = self.realised_cost(y, np.asarray(self.classes)[self._cost_choice(P, trial)])
+                    if cost < best - 1e-12:
+                        best, t = cost, trial
+        return t
+
+    # --- storing ----------------------------------------------------------
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "label": self.label,
+            "classes": list(self.classes),
+            "costs": None if self.costs is None else self.costs.tolist(),
+            "targets": dict(self.targets),
+            "top": self.top,
+            "thresholds": dict(self.thresholds),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "DecisionRule":
+        return cls(
+            kind=d["kind"], classes=list(d["classes"]),
+            costs=None if d.get("costs") is None else np.asarray(d["costs"], dtype=float),
+            targets=dict(d.get("targets") or {}), top=d.get("top"), thresholds=dict(d.get("thresholds") or {}),
+        )
+
+
+def _threshold_choice(P: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Class index per row: the rarest class (last column first) with p_k ≥ t_k, else 0."""
+    out = np.zeros(len(P), dtype=int)
+    for k in range(1, P.shape[1]):  # later (rarer) classes overwrite earlier ones
+        out[P[:, k] >= t[k]] = k
+    return out
+
+
+_RECALL = re.compile(r"^\s*([^=,\s]+)\s*=\s*([0-9.]+)\s*$")
+
+
+def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = None) -> DecisionRule:
+    """``argmax`` | ``cost`` (with ``costs_path``) | ``recall:CLASS=R,...`` | ``top:K%``."""
+    text = (text or "argmax").strip()
+    kind, _, arg = text.partition(":")
+    where = f"--decision {text}"
+    if kind not in KINDS:
+        raise ConfigError(f"{where}: expected one of argmax, cost, recall:CLASS=R, top:K%")
+    costs = load_costs(costs_path, classes) if costs_path is not None else None
+    if kind == "cost":
+        if costs is None:
+            raise ConfigError(f"{where}: needs --costs FILE (a TOML cost matrix, true class × predicted class)")
+        return DecisionRule("cost", classes, costs=costs)
+    if kind == "argmax":
+        return DecisionRule("argmax", classes, costs=costs)
+    if kind == "top":
+        m = re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg)
+        k = float(m.group(1)) if m else -1.0
+        if not 0 < k < 100:
+            raise ConfigError(f"{where}: expected top:K% with 0 < K < 100, e.g. top:5%")
+        return DecisionRule("top", classes, costs=costs, top=k / 100)
+    targets = {}
+    for part in filter(None, arg.split(",")):
+        m = _RECALL.match(part)
+        if not m:
+            raise ConfigError(f"{where}: expected recall:CLASS=R[,CLASS=R], e.g. recall:{classes[-1]}=0.8")
+        c, r = m.group(1), float(m.group(2))
+        if c not in classes[1:]:
+            raise ConfigError(f"{where}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}")
+        if not 0 < r <= 1:
+            raise ConfigError(f"{where}: recall target for '{c}' must be in (0, 1], got {r:g}")
+        targets[c] = r
+    if not targets:
+        raise ConfigError(f"{where}: name at least one target, e.g. recall:{classes[-1]}=0.8")
+    return DecisionRule("recall", classes, costs=costs, targets=targets)
+
+
+@dataclass
+class CrossFitted:
+    """A rule evaluated honestly: predictions of each fold come from thresholds tuned without it."""
+
+    rule: DecisionRule  # tuned on all rows: the one to save
+    predictions: np.ndarray
+    fold_thresholds: list[dict]
+
+    def spread(self) -> dict[str, dict[str, float]]:
+        out = {}
+        for key in self.rule.thresholds:
+            vals = np.array([f[key] for f in self.fold_thresholds if key in f])
+            if len(vals):
+                mid = float(np.median(vals))
+                out[key] = {"min": float(vals.min()), "max": float(vals.max()), "median": mid,
+                            "relative_spread": float((vals.max() - vals.min()) / mid) if mid > 0 else float("inf")}
+        return out
+
+
+UNSTABLE_SPREAD = 0.5  # thresholds across folds spanning more than ±25% of their median
+
+
+def cross_fitted(rule: DecisionRule, P: np.ndarray, y: np.ndarray, fold_of: np.ndarray) -> CrossFitted:
+    y = np.asarray(y).astype(str)
+    pred = np.empty(len(y), dtype=object)
+    per_fold = []
+    for f in np.unique(fold_of):
+        te = fold_of == f
+        fitted = rule.fit(P[~te], y[~te])
+        per_fold.append(fitted.thresholds)
+        pred[te] = fitted.predict(P[te])
+    return CrossFitted(rule.fit(P, y), pred.astype(str), per_fold)
