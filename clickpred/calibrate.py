@@ -12,8 +12,8 @@ Two corrections, applied in this order to a model's scores:
    ``isotonic`` or ``temperature`` — scikit-learn's ``CalibratedClassifierCV`` on a
    frozen pass-through of the scores. ``auto`` picks, by cross-fitted log loss
    on the out-of-fold scores, the best of "nothing more", sigmoid, isotonic and
-   temperature (decision-function scores always need one of the three) among
-   those that keep every minority class's PR-AUC (within 1%).
+   temperature (decision-function scores always need one of the three); isotonic
+   only when it keeps every minority class's per-fold PR-AUC (within 1%).
 
 Everything here works on score matrices (n × K, columns in class order), so the
 same code corrects train's out-of-fold scores, compare's, and the scores a saved
@@ -196,21 +196,21 @@ def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of:
 
 
 def _choose(loss: dict, ap: dict, reference: np.ndarray) -> str:
-    """Lowest log loss among the candidates that keep every minority class's PR-AUC.
+    """Lowest cross-fitted log loss; isotonic only if it keeps every minority class's PR-AUC.
 
-    Isotonic steps tie rows and a multi-class renormalisation can reorder them:
-    either can lower PR-AUC, which a correction must not do. If every candidate
-    lowers it, the lowest log loss among those closest to the best PR-AUC.
+    Isotonic regression is a step function: it ties rows that the model ranked
+    apart, which can cost PR-AUC (seen on the shipped sample: −35% per fold for
+    clicks). Sigmoid and temperature are monotone maps of each class's score and
+    keep its ranking within a fold. (Judging them by PR-AUC too would be a
+    mistake: with a few dozen positives a sigmoid can come out flat or reversed in
+    a fold, and the guard would then hand the choice to temperature, which has no
+    intercept and leaves the probabilities miscalibrated.)
     """
-    def keeps(m, ref):
-        a = ap[m]
-        ok = ~np.isnan(ref)
-        return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * ref[ok]))
+    def keeps(m):
+        a, ok = ap[m], ~np.isnan(reference)
+        return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * reference[ok]))
 
-    eligible = [m for m in loss if keeps(m, reference)]
-    if not eligible:
-        best_ap = np.nanmax(np.vstack([ap[m] for m in loss]), axis=0)
-        eligible = [m for m in loss if keeps(m, best_ap)] or list(loss)
+    eligible = [m for m in loss if m != "isotonic" or keeps(m)]
     return min(eligible, key=loss.get)
 
 
@@ -244,7 +244,7 @@ def fit_correction(
     scores = np.asarray(scores, dtype=float)
     if method == "none":
         return Correction(classes, kind, method="none"), (scores if kind == "predict_proba" else scores)
-    use_prior = ratio is not None and kind == "predict_proba" and method in ("auto", "prior")
+    use_prior = ratio is not None and not np.allclose(ratio, 1.0) and kind == "predict_proba" and method in ("auto", "prior")
     base = normalise(scores * ratio) if use_prior else scores
     folds = np.unique(fold_of)
     reference = _minority_ap(y, scores, classes, fold_of)

@@ -142,6 +142,7 @@ def compare(
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     seed: int = typer.Option(42, "--seed", help="Random seed for the folds, samplers, models and bootstrap."),
     report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
+    calibration: str = typer.Option("auto", "--calibration", help="Probability correction behind the NE / log loss / calibration columns (as in train)."),
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
@@ -159,7 +160,7 @@ def compare(
 
         if not show:
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler)
+                       _split_list(drop), scheduler, calibration=calibration)
         with Progress(TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TextColumn("fits ·"),
                       TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=err, transient=True) as bar:
             task = bar.add_task("compare", total=None, best="")
@@ -168,7 +169,7 @@ def compare(
                 bar.update(task, completed=done, total=total, best=best)
 
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, progress=progress)
+                       _split_list(drop), scheduler, progress=progress, calibration=calibration)
 
     res = _guard(with_bar)
     for note in res.notes:

@@ -44,7 +44,8 @@ from sklearn.model_selection import StratifiedKFold
 from .config import Spec, load_spec, spec_from_options
 from .data import Dataset, load_dataset
 from .errors import ClickpredError, ConfigError
-from .evaluate import check_folds, compute_metrics, scores_for
+from .posthoc import finish, strategy_ratio
+from .evaluate import Evaluation, check_folds, compute_metrics, scores_for
 from .intervals import RankedScores, bootstrap_ap, paired
 from .models import CLASSIFIERS
 from .pipeline import build_pipeline
@@ -75,6 +76,8 @@ class CandidateResult:
     fit_seconds: float  # mean per fold: shared preprocessing + the rest of the pipeline
     fold_metric: list[float]
     notes: list[str] = field(default_factory=list)
+    corrected: dict | None = None  # metrics of the corrected probabilities (repeat 1), see posthoc.finish
+    correction: str = "none"
 
 
 @dataclass
@@ -280,6 +283,7 @@ def compare(
     scheduler: str | None = None,
     replicates: int = REPLICATES,
     progress: Callable[[int, int, str], None] | None = None,
+    calibration: str = "auto",
 ) -> CompareResult:
     """Evaluate the grid on shared folds; see the module docstring."""
     t_start = time.perf_counter()
@@ -287,6 +291,10 @@ def compare(
         raise ConfigError(f"--folds must be at least 2, got {folds}")
     if repeats < 1:
         raise ConfigError(f"--repeats must be at least 1, got {repeats}")
+    from .calibrate import METHODS
+
+    if calibration not in METHODS:
+        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
     ds = load_dataset(data, target=target, sep=sep, drop=drop)
     X, y, classes = ds.frame, ds.y, ds.schema.classes
@@ -363,6 +371,10 @@ def compare(
                 progress(done, len(tasks), f"best so far: {best} {best_value:.4f}" if best else "")
 
     timings["fits"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fold_of = np.zeros(len(y), dtype=int)
+    for f in range(folds):  # repeat 1
+        fold_of[splits[f][1]] = f
     results: dict[str, CandidateResult] = {}
     for c in candidates:
         fails = [outputs[(c.name, f)][3] for f in range(len(splits)) if outputs[(c.name, f)][3]]
@@ -386,9 +398,15 @@ def compare(
             fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
         preds = [p.astype(str) for p in preds]
         metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
+        ev = Evaluation("cv", classes, y, scores[0], preds[0], c.method == "predict_proba", metrics,
+                        fold_of=fold_of)
+        ratio = strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts)
+        finish(ev, c.method, ratio, calibration)
         results[c.name] = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds,
-                                          float(np.mean(seconds)), fold_metric, c.notes)
+                                          float(np.mean(seconds)), fold_metric, c.notes,
+                                          corrected=ev.argmax if ev.has_proba else None, correction=ev.correction.method)
 
+    timings["correction"] = time.perf_counter() - t0
     for c in candidates:
         notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
     k = classes.index(metric_class)
@@ -439,8 +457,19 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
                                             if m["per_class"][c]["pr_auc"] is not None]))
     row["balanced_accuracy"] = m["balanced_accuracy"]
     row["mcc"] = m["mcc"]
-    row["log_loss"] = m.get("log_loss")
-    row["brier"] = m.get("brier")
+    # Probabilities as the saved model would give them: corrected for the rebalancing, calibrated
+    # (cross-fitted on the out-of-fold scores); "raw" is the classifier's own output.
+    cm = r.corrected or {}
+    row["correction"] = r.correction
+    row["log_loss"] = cm.get("log_loss")
+    row["ne"] = cm.get("ne")
+    row["brier"] = cm.get("brier")
+    row["log_loss_raw"] = m.get("log_loss")
+    row["ne_raw"] = m.get("ne")
+    for c in classes[1:]:
+        row[f"calibration_ratio_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("calibration_ratio")
+        row[f"calibration_ratio_raw_{c}"] = (m.get("calibration") or {}).get(c, {}).get("calibration_ratio")
+        row[f"ece_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("ece")
     row["fit_seconds"] = r.fit_seconds
     return row
 

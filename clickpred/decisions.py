@@ -5,7 +5,8 @@ A rule turns an n × K probability matrix into one class per row:
 - ``argmax``: the most probable class;
 - ``cost`` (with a cost matrix, true class × predicted class): the class of minimum
   expected cost, Σ_k p_k · C[k, j], with one threshold per minority class tuned
-  by CV to minimise the realised cost (the untuned Bayes thresholds are the start);
+  to minimise the realised cost (starting from the untuned Bayes thresholds, and
+  kept only when they beat them by more than two paired standard errors);
 - ``recall:click=0.8,...``: per minority class k a threshold t_k, the highest
   meeting its target (fewest false alarms); a row goes to the rarest class whose
   threshold it passes (conversion before click), else to the majority class.
@@ -149,12 +150,15 @@ class DecisionRule:
                 out[c] = float((C[0, j] - C[0, 0]) / d)
         return out
 
+    def _index(self, labels) -> np.ndarray:
+        labels = np.asarray(labels).astype(str)
+        names = np.asarray(self.classes)
+        order = np.argsort(names)
+        return order[np.searchsorted(names[order], labels)]
+
     def realised_cost(self, y: np.ndarray, pred: np.ndarray) -> float:
         """Mean cost per row of these predictions (needs a cost matrix)."""
-        idx = {c: i for i, c in enumerate(self.classes)}
-        yi = np.array([idx[c] for c in np.asarray(y).astype(str)])
-        pi = np.array([idx[c] for c in pred])
-        return float(self.costs[yi, pi].mean())
+        return float(self.costs[self._index(y), self._index(pred)].mean())
 
     # --- fitting ----------------------------------------------------------
     def fit(self, P: np.ndarray, y: np.ndarray) -> "DecisionRule":
@@ -194,8 +198,14 @@ class DecisionRule:
         return t
 
     def _fit_cost(self, P, y):
-        t = self.bayes_thresholds()
-        best = self.realised_cost(y, np.asarray(self.classes)[self._cost_choice(P, t)])
+        yi = self._index(y)
+        E = P @ self.costs  # expected cost of each decision, per row
+
+        def cost(th):
+            return float(self.costs[yi, np.argmin(E - self._offsets(th), axis=1)].mean())
+
+        bayes = t = self.bayes_thresholds()
+        best = cost(t)
         for _ in range(2):
             for c in list(t):
                 k = self.classes.index(c)
@@ -206,9 +216,15 @@ class DecisionRule:
                 grid = grid[(grid > 0) & (grid <= 1)]
                 for g in grid:
                     trial = dict(t, **{c: float(g)})
-                    cost = self.realised_cost(y, np.asarray(self.classes)[self._cost_choice(P, trial)])
-                    if cost < best - 1e-12:
-                        best, t = cost, trial
+                    value = cost(trial)
+                    if value < best - 1e-12:
+                        best, t = value, trial
+        # Keep the tuned thresholds only if they beat the Bayes ones by more than noise (paired,
+        # two standard errors): with a few dozen positives, tuning mostly fits the folds' luck.
+        per_row = lambda th: self.costs[yi, np.argmin(E - self._offsets(th), axis=1)]  # noqa: E731
+        d = per_row(bayes) - per_row(t)
+        if d.mean() <= 2 * d.std(ddof=1) / np.sqrt(len(d)):
+            return dict(bayes)
         return t
 
     # --- storing ----------------------------------------------------------

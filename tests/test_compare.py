@@ -21,7 +21,7 @@ def result(small_csv):
 
 def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
     res, _ = result
-    assert set(res.timings) == {"read", "prepare", "resample", "fits", "bootstrap"}  # smote/undersample shared
+    assert set(res.timings) == {"read", "prepare", "resample", "fits", "correction", "bootstrap"}  # smote/undersample shared
     ds = load_dataset(small_csv)
     for name in ("logistic-class_weight", "logistic-smote", "svm-undersample"):
         clf, _, strat = name.partition("-")
@@ -49,10 +49,19 @@ def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     assert calls[-1][0] == calls[-1][1] == 8 * 3 and calls[-1][2].startswith("best so far: ")
 
 
-def test_log_loss_only_for_probabilities(result):
+def test_probability_columns_are_of_the_corrected_model(result):
     res, _ = result
     by_name = {r["name"]: r for r in res.leaderboard}
-    assert by_name["logistic-none"]["log_loss"] is not None and by_name["svm-none"]["log_loss"] is None
+    # SVM margins have no raw log loss or calibration; calibrated on out-of-fold scores they do
+    svm = by_name["svm-none"]
+    assert svm["log_loss_raw"] is None and svm["calibration_ratio_raw_click"] is None
+    assert svm["correction"] in ("sigmoid", "isotonic", "temperature") and svm["log_loss"] > 0
+    # class weights distort the raw probabilities; the correction brings the mean back to the rate
+    cw = by_name["logistic-class_weight"]
+    assert cw["correction"].startswith("prior") and cw["calibration_ratio_raw_click"] > 3
+    assert cw["calibration_ratio_click"] == pytest.approx(1.0, abs=0.15)
+    for r in res.leaderboard:
+        assert 0 < r["ne"] < 1.5 and r["log_loss"] <= r["ne"] * 10
 
 
 def test_what_cannot_run_is_skipped_with_the_reason(small_csv, tmp_path):
