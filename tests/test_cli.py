@@ -3,6 +3,8 @@
 import json
 import re
 
+import numpy as np
+
 import pytest
 from typer.testing import CliRunner
 
@@ -247,3 +249,70 @@ def test_compare_checks_the_report_folder_before_fitting(small_csv, tmp_path):
     blocker.write_text("x")
     one_line_error(run("compare", small_csv, "--classifiers", "logistic", "--report", blocker / "sub"),
                    r"^Error: --report .*file/sub: cannot write there")
+
+
+COSTS = "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n"
+
+
+def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_path):
+    import pandas as pd
+
+    costs = write(tmp_path / "costs.toml", COSTS)
+    res = run("train", small_csv, "--folds", "3", "--decision", "cost", "--costs", costs,
+              "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    assert res.exit_code == 0, res.output
+    assert re.search(r"decision\s+rule:\s+cost", res.output)
+    doc = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    d = doc["decision"]
+    assert d["kind"] == "cost" and set(d["thresholds"]) == {"click", "conversion"}
+    assert set(d["cost_per_row"]) == {"rule", "argmax", "nothing_flagged", "bayes_untuned"}
+    assert d["cost_per_row"]["rule"] <= d["cost_per_row"]["nothing_flagged"]
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "Decision rule: cost" in html and "Mean cost per row" in html
+    # score uses the saved rule; --decision re-tunes another on the out-of-fold sample the model keeps
+    out = run("score", tmp_path / "m.skops", small_csv, "--output", tmp_path / "s.parquet", "-q")
+    assert out.exit_code == 0, out.output
+    top = run("score", tmp_path / "m.skops", small_csv, "--output", tmp_path / "t.parquet", "--decision", "top:10%")
+    assert top.exit_code == 0 and "decision top:10%" in top.output
+    from clickpred.artifact import load_model
+
+    sample = load_model(tmp_path / "m.skops").decision_sample  # the out-of-fold probabilities train kept
+    t = float(np.quantile(1 - sample["probabilities"][:, 0].astype(float), 0.9, method="higher"))
+    scored = pd.read_parquet(tmp_path / "t.parquet")
+    flagged = (1 - scored["p_view"]) >= t
+    assert ((scored["prediction"] != "view") == flagged).all()
+    assert (np.mean(1 - sample["probabilities"][:, 0] >= t)) == pytest.approx(0.10, abs=0.002)
+
+
+def test_train_with_recall_targets(small_csv, tmp_path):
+    res = run("train", small_csv, "--folds", "3", "--decision", "recall:click=0.5", "--report", tmp_path / "r",
+              "--model", tmp_path / "m.skops")
+    assert res.exit_code == 0, res.output
+    d = json.loads((tmp_path / "r" / "metrics.json").read_text())["decision"]
+    assert d["label"] == "recall:click=0.5" and d["per_class"]["click"]["recall"] >= 0.4  # cross-fitted: near the target
+
+
+@pytest.mark.parametrize(
+    "args, pattern",
+    [
+        (["--decision", "cost"], r"^Error: --decision cost: needs --costs FILE"),
+        (["--decision", "recall:purchase=0.5"], r"^Error: --decision recall:purchase=0\.5: 'purchase' is not a minority class"),
+        (["--decision", "cost", "--costs", "{tmp}/none.toml"], r"^Error: --costs .*none\.toml: file not found$"),
+        (["--calibration", "platt"], r"^Error: --calibration platt: expected one of auto, none, prior"),
+        (["--funnel", "view,click"], r"^Error: --funnel view,click: must name every class of the data once"),
+        (["--calibration", "none", "--decision", "top:5%", "--classifier", "svm"], r"^Error: --decision top:5%: needs probabilities"),
+    ],
+)
+def test_bad_decision_options_are_one_line(small_csv, tmp_path, args, pattern):
+    args = [a.format(tmp=tmp_path) for a in args]
+    one_line_error(run("train", small_csv, "--folds", "2", *args, "--report", tmp_path / "r", "--model", tmp_path / "m.skops"),
+                   pattern)
+
+
+def test_evaluate_with_costs_reports_the_cost_per_row(trained, sim_csv, tmp_path):
+    d, _ = trained
+    costs = write(tmp_path / "costs.toml", COSTS)
+    res = run("evaluate", d / "m.skops", sim_csv, "--decision", "cost", "--costs", costs, "--output", tmp_path / "m.json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((tmp_path / "m.json").read_text())
+    assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {"rule", "argmax"}
