@@ -98,13 +98,14 @@ def costs() -> dict:
 
     out = {}
     sample = ROOT / "data" / "impressions_sample.csv.gz"
-    for clf, strat in [("logistic", "none"), ("logistic", "class_weight")]:
-        res = train(sample, spec_from_options(clf, strat), decision="cost", costs=ROOT / "pipelines/costs/impressions.toml")
+    for (clf, strat), matrix in [((c, s), m) for m in ("impressions", "impressions_value")
+                                 for c, s in [("logistic", "none"), ("logistic", "class_weight")]]:
+        res = train(sample, spec_from_options(clf, strat), decision="cost", costs=ROOT / f"pipelines/costs/{matrix}.toml")
         d = res.cv.decision
-        out[f"sample {res.name}"] = {"cost_per_row": d["cost_per_row"], "thresholds": d["thresholds"],
+        out[f"sample {res.name} costs/{matrix}"] = {"cost_per_row": d["cost_per_row"], "thresholds": d["thresholds"],
                                      "bayes_thresholds": d["bayes_thresholds"], "fold_spread": d["fold_spread"],
                                      "flagged_fraction": d["flagged_fraction"], "per_class": d["per_class"]}
-        print(out[f"sample {res.name}"], flush=True)
+        print(matrix, res.name, out[f"sample {res.name} costs/{matrix}"], flush=True)
     tmp = Path(tempfile.mkdtemp())
     data, test = coil_files(tmp)
     for clf, strat in [("logistic", "none"), ("logistic", "class_weight"), ("svm", "none")]:

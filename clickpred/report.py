@@ -213,17 +213,21 @@ def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
     for ax, c in zip(axes[0], minority):
         k = ev.classes.index(c)
         t = (ev.y_true == c).astype(float)
+        floor = 1e-6  # probabilities below this are drawn on the floor (observed 0 too)
         lo = 1.0
         for label, S, colour in curves:
             pred, obs, rows = reliability_bins(t, S[:, k], 10)
             ratio = S[:, k].mean() / max(t.mean(), 1e-300)
-            ax.plot(pred, np.maximum(obs, 1e-6), "o-", color=colour, label=f"{label}: ratio {ratio:.2f}")
-            lo = min(lo, pred[pred > 0].min() if np.any(pred > 0) else lo, max(obs[obs > 0].min(), 1e-6) if np.any(obs > 0) else lo)
+            pred, obs = np.maximum(pred, floor), np.maximum(obs, floor)
+            ax.plot(pred, obs, "o-", color=colour, label=f"{label}: ratio {ratio:.2f}")
+            lo = min(lo, pred.min(), obs.min())
         ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(f"mean predicted p({c}) per bin")
         ax.set_ylabel("observed rate (log; 1e-6 = none)")
+        ax.set_xlim(lo / 2, 1)
+        ax.set_ylim(lo / 2, 1)
         ax.set_title(f"{c}: 10 equal-count bins")
         ax.legend(fontsize=8, loc="upper left")
         ax.grid(alpha=0.3)
