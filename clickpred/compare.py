@@ -78,6 +78,7 @@ class CandidateResult:
     notes: list[str] = field(default_factory=list)
     corrected: dict | None = None  # metrics of the corrected probabilities (repeat 1), see posthoc.finish
     correction: str = "none"
+    corrected_scores: np.ndarray | None = None  # corrected out-of-fold probabilities (repeat 1)
 
 
 @dataclass
@@ -404,7 +405,8 @@ def compare(
         finish(ev, c.method, ratio, calibration)
         results[c.name] = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds,
                                           float(np.mean(seconds)), fold_metric, c.notes,
-                                          corrected=ev.argmax if ev.has_proba else None, correction=ev.correction.method)
+                                          corrected=ev.argmax if ev.has_proba else None, correction=ev.correction.method,
+                                          corrected_scores=ev.scores if ev.has_proba else None)
 
     timings["correction"] = time.perf_counter() - t0
     for c in candidates:

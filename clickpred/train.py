@@ -48,6 +48,7 @@ class TrainResult:
     timings: dict[str, float]
     test_source: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    funnel_vs_flat: dict | None = None  # --funnel: the flat multi-class model on the same folds
 
     @property
     def name(self) -> str:
@@ -169,6 +170,15 @@ def train(
         finish(cv, built.score_method, ratio, calibration, rule)
         timings["correction_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe_correction(cv.correction)}")
+        funnel_vs_flat = None
+        if funnel:
+            t0 = time.perf_counter()
+            flat = build_pipeline(spec, ds.schema, counts)
+            fcv = cross_validate(flat.pipeline, train_X, train_y, classes, flat.score_method, spec.folds, spec.seed, jobs)
+            finish(fcv, flat.score_method, strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
+                   calibration)
+            funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
+            timings["flat_cv_seconds"] = time.perf_counter() - t0
         predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
         test_eval, test_source = None, None
         if split_eval is not None:
@@ -204,6 +214,7 @@ def train(
         timings=timings,
         test_source=test_source,
         versions=library_versions(),
+        funnel_vs_flat=funnel_vs_flat,
     )
 
 
@@ -227,6 +238,28 @@ def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPi
         notes += [f"funnel stage {order[s]} → {order[s + 1]}: {n}" for n in built.notes]
     notes.append(f"funnel: {len(stages)} stages, P({order[-1]}) = " + " · ".join(f"P({order[s + 1]} | {order[s]})" for s in range(len(stages))))
     return BuiltPipeline(FunnelClassifier(stages, order, spec.strategy.name, dict(spec.strategy.params)), "predict_proba", notes)
+
+
+def compare_on_folds(funnel: Evaluation, flat: Evaluation, seed: int, replicates: int = 500) -> dict:
+    """Funnel vs flat on the same out-of-fold rows: PR-AUC with bootstrap intervals and the paired
+    difference, calibration ratio and NE of the corrected probabilities, per minority class."""
+    from .intervals import RankedScores, bootstrap_ap, paired
+
+    y, classes = funnel.y_true, funnel.classes
+    out = {"classes": {}, "ne": {"funnel": funnel.argmax.get("ne"), "flat": flat.argmax.get("ne")}}
+    for k, c in enumerate(classes[1:], start=1):
+        ranked = {"funnel": [RankedScores(y == c, funnel.scores[:, k])], "flat": [RankedScores(y == c, flat.scores[:, k])]}
+        point, values = bootstrap_ap(ranked, replicates, seed)
+        d = paired("funnel", "flat", point, values)
+        out["classes"][c] = {
+            "pr_auc": {m: point[m].to_dict() for m in ("funnel", "flat")},
+            "funnel_minus_flat": {"estimate": d.difference, "low": d.low, "high": d.high},
+            "distinguishable": bool(d.low > 0 or d.high < 0),
+            "calibration_ratio": {"funnel": funnel.argmax["calibration"][c]["calibration_ratio"],
+                                  "flat": flat.argmax["calibration"][c]["calibration_ratio"]},
+            "ne": {"funnel": funnel.argmax["calibration"][c]["ne"], "flat": flat.argmax["calibration"][c]["ne"]},
+        }
+    return out
 
 
 def _describe_correction(correction) -> str:

@@ -22,7 +22,7 @@ def test_files_and_their_content(written):
     res, paths, d = written
     assert sorted(p.name for p in d.iterdir()) == [
         "confusion_grid.png", "fit_time.png", "leaderboard.csv", "leaderboard.json", "pr_curves.png",
-        "recall_at_precision.png", "report.html"]
+        "recall_at_precision.png", "reliability.png", "report.html"]
     lb = pd.read_csv(paths["leaderboard"])
     assert list(lb.columns[:5]) == ["rank", "name", "classifier", "strategy", "metric"]
     assert lb["name"].tolist() == [r["name"] for r in res.leaderboard]
@@ -30,7 +30,7 @@ def test_files_and_their_content(written):
     assert doc["recommendation"] == res.recommendation and doc["metric"] == "pr_auc:click"
     assert set(doc["recall_at_matched_precision"]["click"]) == {"2", "5", "10"}
     html = paths["html"].read_text()
-    assert res.recommendation.split(",")[0] in html and html.count("data:image/png;base64,") == 4
+    assert res.recommendation.split(",")[0] in html and html.count("data:image/png;base64,") == 5
 
 
 def test_recall_at_precision():
@@ -60,6 +60,6 @@ def test_the_report_loads_in_a_headless_browser_with_every_figure_and_no_console
            "--virtual-time-budget=5000", "--dump-dom", paths["html"].resolve().as_uri()]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert 'data-figures="4/4"' in out.stdout  # the page's own check: every <img> decoded
+    assert 'data-figures="5/5"' in out.stdout  # the page's own check: every <img> decoded
     console = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []

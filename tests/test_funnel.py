@@ -85,3 +85,18 @@ def test_bad_funnels(small_csv, funnel, message):
 def test_a_funnel_needs_probabilities(small_csv):
     with pytest.raises(ConfigError, match="each stage needs probabilities"):
         train(small_csv, spec_from_options("svm", "none", folds=2), funnel=ORDER)
+
+
+def test_funnel_report_compares_with_the_flat_model_on_the_same_folds(small_csv, tmp_path):
+    import json
+
+    out = run_train(small_csv, spec_from_options("logistic", "none", folds=3), model_path=tmp_path / "f.skops",
+                    report_dir=tmp_path / "r", funnel=ORDER)
+    ff = json.loads((tmp_path / "r" / "metrics.json").read_text())["funnel_vs_flat"]
+    for c in ("click", "conversion"):
+        v = ff["classes"][c]
+        assert v["pr_auc"]["funnel"]["low"] <= v["pr_auc"]["funnel"]["estimate"] <= v["pr_auc"]["funnel"]["high"]
+        diff = v["pr_auc"]["funnel"]["estimate"] - v["pr_auc"]["flat"]["estimate"]
+        assert v["funnel_minus_flat"]["estimate"] == pytest.approx(diff)
+    assert "Funnel vs flat" in (tmp_path / "r" / "report.html").read_text()
+    assert out.result.timings["flat_cv_seconds"] > 0
