@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare clean
+.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,12 @@ bench-coil: $(STAMP)
 
 bench-score: $(STAMP)
 	$(BIN)/python benchmarks/bench_score.py
+
+bench-compare: $(STAMP)
+	$(BIN)/python benchmarks/bench_compare.py --real coil bank sample
+
+bench-decisions: $(STAMP)
+	$(BIN)/python benchmarks/bench_decisions.py
 
 clean:
 	rm -rf $(VENV) models reports/demo
