@@ -107,19 +107,23 @@ class DecisionRule:
 
     # --- applying -------------------------------------------------------
     def predict(self, P: np.ndarray) -> np.ndarray:
+        """Predicted class labels."""
+        return np.asarray(self.classes)[self.predict_index(P)]
+
+    def predict_index(self, P: np.ndarray) -> np.ndarray:
+        """Predicted class indices (into ``classes``)."""
         P = np.asarray(P, dtype=float)
-        names = np.asarray(self.classes)
         if self.kind == "argmax":
-            return names[np.argmax(P, axis=1)]
+            return np.argmax(P, axis=1)
         if self.kind == "cost":
-            return names[self._cost_choice(P, self.thresholds)]
+            return self._cost_choice(P, self.thresholds)
         if self.kind == "recall":
-            return names[_threshold_choice(P, self._t_vector(self.thresholds))]
+            return _threshold_choice(P, self._t_vector(self.thresholds))
         flagged = 1.0 - P[:, 0] >= self.thresholds["any"]
-        out = np.zeros(len(P), dtype=int)
+        out = np.zeros(len(P), dtype=np.int64)
         if P.shape[1] > 1:
             out[flagged] = 1 + np.argmax(P[flagged, 1:], axis=1)
-        return names[out]
+        return out
 
     def _t_vector(self, thresholds: dict) -> np.ndarray:
         return np.array([np.inf] + [thresholds.get(c, 0.5) for c in self.classes[1:]])

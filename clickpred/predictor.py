@@ -46,8 +46,13 @@ class Predictor:
         return self.correction.apply(raw) if self.correction is not None else raw
 
     def decide(self, scores: np.ndarray) -> np.ndarray:
+        """Predicted labels under the rule (argmax without one)."""
+        return np.asarray(self.classes)[self.decide_index(scores)]
+
+    def decide_index(self, scores: np.ndarray) -> np.ndarray:
+        """Predicted class indices (into ``classes``)."""
         rule = self.rule or DecisionRule("argmax", self.classes)
-        return rule.predict(scores)
+        return rule.predict_index(scores)
 
     def predict_proba(self, X) -> np.ndarray:
         if not self.has_proba:

@@ -363,10 +363,10 @@ def score_table(res):
             mean = f"{means[i]:.4%}" if res.score_kind == "probability" else f"{means[i]:+.3f}"
         table.add_row(c, f"{n:,}", f"{share:.3%}", mean, f"{prev:.4%}")
     table.caption = (
-        "mean score: mean predicted probability (a cheap drift signal: compare with the training prevalence;"
-        " rebalanced models over-predict rare classes by design)"
+        "mean score: mean predicted probability, corrected for the rebalancing (a cheap drift signal: compare"
+        " with the training prevalence)"
         if res.score_kind == "probability"
-        else "scores are SVM margins, not probabilities (train with calibration to get probabilities)"
+        else "scores are SVM margins, not probabilities (the model was trained with --calibration none)"
     )
     table.caption_justify = "left"
     return table

@@ -131,9 +131,7 @@ class Scorer:
         if self._finish or self._decide:
             full = self._class_order(raw)
             out = self.predictor.finish(full)
-            names = self.predictor.decide(out)
-            lookup = {c: i for i, c in enumerate(self.classes)}
-            return out, np.fromiter((lookup[c] for c in names), dtype=np.int64, count=len(names))
+            return out, self.predictor.decide_index(out).astype(np.int64, copy=False)
         if raw.ndim == 1:
             pred_idx = (raw > 0).astype(np.int64)
             out = raw[:, None]
