@@ -150,3 +150,13 @@ def test_compare_on_a_dask_cluster_gives_the_local_leaderboard(cluster, small_cs
     assert [r["name"] for r in remote.leaderboard] == [r["name"] for r in local.leaderboard]
     for name, r in local.results.items():
         np.testing.assert_allclose(remote.results[name].scores[0], r.scores[0], rtol=0, atol=1e-12)
+
+
+def test_a_decision_override_reaches_the_workers(cluster, scoring_model, small_csv, tmp_path):
+    local = score(scoring_model, [small_csv], tmp_path / "local.parquet", decision="top:10%")
+    remote = score_dask(scoring_model, [small_csv], tmp_path / "dask", scheduler=cluster, range_bytes=50_000,
+                        decision="top:10%")
+    assert local.decision == remote.decision == "top:10%"
+    a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
+    pd.testing.assert_frame_equal(a, b)
+    assert remote.predicted == local.predicted and sum(v for c, v in local.predicted.items() if c != "view") > 0
