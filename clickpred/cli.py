@@ -330,6 +330,11 @@ def info(
     md = m.metadata
     out.print(f"[bold]{md['name']}[/]  (created {md['created']}, {md['evaluated_on']})")
     out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}")
+    corr, rule = md.get("correction") or {}, md.get("decision") or {}
+    out.print(f"probabilities: correction {corr.get('method', 'none (model file version 2)')}  ·  decision rule: "
+              f"{rule.get('label', 'argmax')}"
+              + ("  (thresholds " + ", ".join(f"{k} {v:.4g}" for k, v in rule.get("thresholds", {}).items()) + ")"
+                 if rule.get("thresholds") else ""), markup=False)
     spec = md["spec"]
     out.print(f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
               f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}")
