@@ -108,7 +108,7 @@ def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None
         from .writers import file_mode
 
         os.chmod(tmp, file_mode())
-        sio.dump(payload, tmp)
+        sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         os.replace(tmp, path)
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot write model file ({exc.strerror})") from None
