@@ -12,8 +12,9 @@ Two corrections, applied in this order to a model's scores:
    ``isotonic`` or ``temperature`` — scikit-learn's ``CalibratedClassifierCV`` on a
    frozen pass-through of the scores. ``auto`` picks, by cross-fitted log loss
    on the out-of-fold scores, the best of "nothing more", sigmoid, isotonic and
-   temperature (decision-function scores always need one of the three); isotonic
-   only when it keeps every minority class's per-fold PR-AUC (within 1%).
+   temperature (decision-function scores always need one of the three) among
+   those keeping each minority class's mean within 1 ± 0.1 of its rate (when one
+   does); isotonic only when it keeps every minority class's per-fold PR-AUC (within 1%).
 
 Everything here works on score matrices (n × K, columns in class order), so the
 same code corrects train's out-of-fold scores, compare's, and the scores a saved
@@ -195,22 +196,42 @@ def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of:
     return np.array(out)
 
 
-def _choose(loss: dict, ap: dict, reference: np.ndarray) -> str:
-    """Lowest cross-fitted log loss; isotonic only if it keeps every minority class's PR-AUC.
+RATIO_TOLERANCE = 0.1  # calibration-in-the-large: mean predicted / observed within 1 ± 0.1 per minority class
 
-    Isotonic regression is a step function: it ties rows that the model ranked
-    apart, which can cost PR-AUC (seen on the shipped sample: −35% per fold for
-    clicks). Sigmoid and temperature are monotone maps of each class's score and
-    keep its ranking within a fold. (Judging them by PR-AUC too would be a
-    mistake: with a few dozen positives a sigmoid can come out flat or reversed in
-    a fold, and the guard would then hand the choice to temperature, which has no
-    intercept and leaves the probabilities miscalibrated.)
+
+def _ratios(y: np.ndarray, P: np.ndarray, classes: list[str]) -> np.ndarray:
+    out = []
+    for k, c in enumerate(classes[1:], start=1):
+        rate = np.mean(y == c)
+        out.append(P[:, k].mean() / rate if rate > 0 else np.nan)
+    return np.array(out)
+
+
+def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = None) -> str:
+    """Lowest cross-fitted log loss among the candidates that (1) keep the mean of every
+    minority class within 1 ± 0.1 of its rate, when any candidate does, and (2) for
+    isotonic, keep every minority class's per-fold PR-AUC.
+
+    (1): a bid is priced on the probability, so calibration-in-the-large matters more
+    than the last bit of log loss; temperature scaling has no intercept and can win on
+    log loss while missing a class's mean by 15%. (2): isotonic regression is a step
+    function: it ties rows that the model ranked apart, which can cost PR-AUC (seen on
+    the shipped sample: −35% per fold for clicks). Sigmoid and temperature are monotone
+    maps of each class's score and keep its ranking within a fold. (Judging them by
+    PR-AUC too would be a mistake: with a few dozen positives a sigmoid can come out
+    flat or reversed in a fold, and the guard would then hand the choice to temperature.)
     """
     def keeps(m):
         a, ok = ap[m], ~np.isnan(reference)
         return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * reference[ok]))
 
+    def in_the_large(m):
+        r = ratio[m]
+        return bool(np.all(np.abs(r[~np.isnan(r)] - 1) <= RATIO_TOLERANCE))
+
     eligible = [m for m in loss if m != "isotonic" or keeps(m)]
+    if ratio is not None and any(in_the_large(m) for m in eligible):
+        eligible = [m for m in eligible if in_the_large(m)]
     return min(eligible, key=loss.get)
 
 
@@ -248,7 +269,7 @@ def fit_correction(
     base = normalise(scores * ratio) if use_prior else scores
     folds = np.unique(fold_of)
     reference = _minority_ap(y, scores, classes, fold_of)
-    selection, crossfit, ap = {}, {}, {}
+    selection, crossfit, ap, ratios = {}, {}, {}, {}
     for m in _candidates(method, kind):
         if m == "none":
             out = normalise(base)
@@ -261,7 +282,8 @@ def fit_correction(
         crossfit[m] = out
         selection[m] = safe_log_loss(y, out, classes)
         ap[m] = _minority_ap(y, out, classes, fold_of)
-    best = _choose(selection, ap, reference)
+        ratios[m] = _ratios(y, out, classes)
+    best = _choose(selection, ap, reference, ratios)
     calibrator = None if best == "none" else _fit_calibrator(best, base, y, kind, classes)
     name = "+".join([s for s in (("prior" if use_prior else ""), ("" if best == "none" else best)) if s]) or "none"
     corr = Correction(classes, kind, ratio if use_prior else None, calibrator, name,

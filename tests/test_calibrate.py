@@ -87,3 +87,15 @@ def test_none_leaves_scores_alone_and_bad_method_is_refused():
 def test_normalise_handles_zero_rows():
     out = normalise(np.array([[0.0, 0.0], [1.0, 3.0]]))
     np.testing.assert_allclose(out, [[0.0, 0.0], [0.25, 0.75]])
+
+
+def test_auto_prefers_a_correction_that_keeps_each_class_mean():
+    from clickpred.calibrate import _choose
+
+    loss = {"sigmoid": 0.0102, "temperature": 0.0100}
+    ap = {"sigmoid": np.array([0.02]), "temperature": np.array([0.02])}
+    ref = np.array([0.02])
+    ratios = {"sigmoid": np.array([1.01]), "temperature": np.array([1.15])}
+    assert _choose(loss, ap, ref, ratios) == "sigmoid"  # temperature wins on log loss, misses the mean by 15%
+    assert _choose(loss, ap, ref, {"sigmoid": np.array([1.3]), "temperature": np.array([1.15])}) == "temperature"
+    assert _choose(loss, ap, ref, None) == "temperature"
