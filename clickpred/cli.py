@@ -307,6 +307,9 @@ def evaluate(
     for w in doc["warnings"]:
         err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
     out.print(summary_table(doc))
+    if doc.get("cost_per_row"):
+        cpr = doc["cost_per_row"]
+        out.print(f"mean cost per row: {doc['decision']} {cpr['rule']:.5g} · argmax {cpr['argmax']:.5g}", markup=False)
     if output is not None:
         try:
             output.write_text(json.dumps(doc, indent=2) + "\n")

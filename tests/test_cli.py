@@ -317,3 +317,4 @@ def test_evaluate_with_costs_reports_the_cost_per_row(trained, sim_csv, tmp_path
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "m.json").read_text())
     assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {"rule", "argmax"}
+    assert "mean cost per row: cost " in res.output
