@@ -121,6 +121,21 @@ def train(
     for w in res.document["leakage_warnings"]:
         err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
     out.print(summary_table(res.document))
+    d = res.document.get("decision") or {}
+    if d.get("kind", "argmax") != "argmax":
+        spread = d.get("fold_spread", {})
+        line = f"decision rule {d['label']}: thresholds " + ", ".join(
+            f"{k} {v:.4g}" + (f" (folds {spread[k]['min']:.4g}–{spread[k]['max']:.4g})" if k in spread else "")
+            for k, v in d["thresholds"].items())
+        line += f"; flags {d['flagged_fraction']:.2%} of rows"
+        if d.get("cost_per_row"):
+            c = d["cost_per_row"]
+            line += f"; mean cost per row {c['rule']:.5g} (argmax {c['argmax']:.5g}, flag nothing {c['nothing_flagged']:.5g})"
+        out.print(line, markup=False, soft_wrap=True)
+        if d.get("unstable"):
+            err.print(f"[bold red]WARNING[/]: thresholds of {', '.join(d['unstable'])} move by more than ±25% across folds", soft_wrap=True)
+        if d.get("unreached"):
+            err.print("[bold red]WARNING[/]: recall target not reached: " + ", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items()), soft_wrap=True)
     out.print(f"model:  {res.model_path}")
     out.print(f"report: {res.report_paths['html']}")
 

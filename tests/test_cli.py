@@ -263,6 +263,7 @@ def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_p
               "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
     assert res.exit_code == 0, res.output
     assert re.search(r"decision\s+rule:\s+cost", res.output)
+    assert "decision rule cost: thresholds click " in res.output and "mean cost per row" in res.output
     doc = json.loads((tmp_path / "r" / "metrics.json").read_text())
     d = doc["decision"]
     assert d["kind"] == "cost" and set(d["thresholds"]) == {"click", "conversion"}
