@@ -229,7 +229,7 @@ def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = No
         r = ratio[m]
         return bool(np.all(np.abs(r[~np.isnan(r)] - 1) <= RATIO_TOLERANCE))
 
-    eligible = [m for m in loss if m != "isotonic" or keeps(m)]
+    eligible = [m for m in loss if m != "isotonic" or keeps(m)] or list(loss)  # a forced method is kept
     if ratio is not None and any(in_the_large(m) for m in eligible):
         eligible = [m for m in eligible if in_the_large(m)]
     return min(eligible, key=loss.get)

@@ -99,3 +99,10 @@ def test_auto_prefers_a_correction_that_keeps_each_class_mean():
     assert _choose(loss, ap, ref, ratios) == "sigmoid"  # temperature wins on log loss, misses the mean by 15%
     assert _choose(loss, ap, ref, {"sigmoid": np.array([1.3]), "temperature": np.array([1.15])}) == "temperature"
     assert _choose(loss, ap, ref, None) == "temperature"
+
+
+def test_a_forced_isotonic_is_used_even_when_it_costs_pr_auc():
+    from clickpred.calibrate import _choose
+
+    ap = {"isotonic": np.array([0.01])}
+    assert _choose({"isotonic": 0.1}, ap, np.array([0.02]), {"isotonic": np.array([1.0])}) == "isotonic"
