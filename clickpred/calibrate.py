@@ -209,8 +209,8 @@ def _ratios(y: np.ndarray, P: np.ndarray, classes: list[str]) -> np.ndarray:
 
 def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = None) -> str:
     """Lowest cross-fitted log loss among the candidates that (1) keep the mean of every
-    minority class within 1 ± 0.1 of its rate, when any candidate does, and (2) for
-    isotonic, keep every minority class's per-fold PR-AUC.
+    minority class within 1 ± 0.1 of its rate — when none does, the one that misses it
+    least — and (2) for isotonic, keep every minority class's per-fold PR-AUC.
 
     (1): a bid is priced on the probability, so calibration-in-the-large matters more
     than the last bit of log loss; temperature scaling has no intercept and can win on
@@ -230,8 +230,12 @@ def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = No
         return bool(np.all(np.abs(r[~np.isnan(r)] - 1) <= RATIO_TOLERANCE))
 
     eligible = [m for m in loss if m != "isotonic" or keeps(m)] or list(loss)  # a forced method is kept
-    if ratio is not None and any(in_the_large(m) for m in eligible):
-        eligible = [m for m in eligible if in_the_large(m)]
+    if ratio is not None:
+        if any(in_the_large(m) for m in eligible):
+            eligible = [m for m in eligible if in_the_large(m)]
+        else:  # none keeps every mean within 0.1: the one that misses it least
+            worst = {m: float(np.nanmax(np.abs(ratio[m] - 1))) for m in eligible}
+            return min(eligible, key=lambda m: (worst[m], loss[m]))
     return min(eligible, key=loss.get)
 
 
@@ -265,7 +269,9 @@ def fit_correction(
     scores = np.asarray(scores, dtype=float)
     if method == "none":
         return Correction(classes, kind, method="none"), (scores if kind == "predict_proba" else scores)
-    use_prior = ratio is not None and not np.allclose(ratio, 1.0) and kind == "predict_proba" and method in ("auto", "prior")
+    # The prior shift is not a calibration method but the undoing of known rates: every method but
+    # "none" starts from it (--calibration sigmoid = prior shift, then sigmoid).
+    use_prior = ratio is not None and not np.allclose(ratio, 1.0) and kind == "predict_proba"
     base = normalise(scores * ratio) if use_prior else scores
     folds = np.unique(fold_of)
     reference = _minority_ap(y, scores, classes, fold_of)

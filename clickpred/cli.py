@@ -94,7 +94,7 @@ def train(
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores)."),
-    calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), none, prior, sigmoid, isotonic or temperature."),
+    calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none."),
     decision: str = typer.Option("argmax", "--decision", help="Decision rule, tuned on out-of-fold predictions: argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
     funnel: Optional[str] = typer.Option(None, "--funnel", help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click)."),

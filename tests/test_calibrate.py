@@ -97,7 +97,9 @@ def test_auto_prefers_a_correction_that_keeps_each_class_mean():
     ref = np.array([0.02])
     ratios = {"sigmoid": np.array([1.01]), "temperature": np.array([1.15])}
     assert _choose(loss, ap, ref, ratios) == "sigmoid"  # temperature wins on log loss, misses the mean by 15%
+    # none within 0.1: the one that misses the mean least, whatever its log loss
     assert _choose(loss, ap, ref, {"sigmoid": np.array([1.3]), "temperature": np.array([1.15])}) == "temperature"
+    assert _choose(loss, ap, ref, {"sigmoid": np.array([1.12]), "temperature": np.array([1.15])}) == "sigmoid"
     assert _choose(loss, ap, ref, None) == "temperature"
 
 
