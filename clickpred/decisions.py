@@ -164,6 +164,19 @@ class DecisionRule:
         """Mean cost per row of these predictions (needs a cost matrix)."""
         return float(self.costs[self._index(y), self._index(pred)].mean())
 
+    def cost_summary(self, y: np.ndarray, pred: np.ndarray, P: np.ndarray) -> dict[str, float]:
+        """Mean cost per row of ``pred`` beside argmax of ``P``, flagging nothing, and (cost rule)
+        the untuned Bayes thresholds."""
+        names = np.asarray(self.classes)
+        out = {
+            "rule": self.realised_cost(y, pred),
+            "argmax": self.realised_cost(y, names[np.argmax(P, axis=1)]),
+            "nothing_flagged": self.realised_cost(y, np.full(len(y), self.classes[0])),
+        }
+        if self.kind == "cost":
+            out["bayes_untuned"] = self.realised_cost(y, names[self._cost_choice(P, self.bayes_thresholds())])
+        return out
+
     # --- fitting ----------------------------------------------------------
     def fit(self, P: np.ndarray, y: np.ndarray) -> "DecisionRule":
         """Tune the thresholds on out-of-fold probabilities ``P`` with labels ``y``."""

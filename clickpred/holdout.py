@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 
 from .artifact import Model, load_model
 from .data import Schema, load_dataset
@@ -45,10 +44,7 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
     metrics = compute_metrics(ds.y, scores, classes, has_proba=predictor.has_proba, y_pred=y_pred)
     rule = predictor.rule
     if rule is not None and rule.costs is not None:
-        metrics["cost_per_row"] = {
-            "rule": rule.realised_cost(ds.y, y_pred),
-            "argmax": rule.realised_cost(ds.y, np.asarray(classes)[np.argmax(scores, axis=1)]),
-        }
+        metrics["cost_per_row"] = rule.cost_summary(ds.y, y_pred, scores)
     warnings = []
     if ds.sha256 == md.get("data", {}).get("sha256"):
         warnings.append(f"{data} is the file this model was trained on: these figures are not a validation")

@@ -39,12 +39,8 @@ def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: s
     ev.correction = correction
     ev.scores, ev.has_proba = P, has_proba
     argmax = compute_metrics(y, P, classes, has_proba)
-    if rule.kind == "argmax":
-        fitted = cross_fitted(rule, P, y, ev.fold_of)
-        ev.metrics = argmax
-    else:
-        fitted = cross_fitted(rule, P, y, ev.fold_of)
-        ev.metrics = compute_metrics(y, P, classes, has_proba, fitted.predictions)
+    fitted = cross_fitted(rule, P, y, ev.fold_of)
+    ev.metrics = argmax if rule.kind == "argmax" else compute_metrics(y, P, classes, has_proba, fitted.predictions)
     ev.y_pred = fitted.predictions
     ev.argmax = argmax
     ev.rule = fitted.rule
@@ -81,14 +77,8 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
         out["unreached"] = {c: under_rule["per_class"][c]["recall"] for c, t in rule.targets.items()
                             if under_rule["per_class"][c]["recall"] < t}
     if rule.costs is not None:
-        names = np.asarray(rule.classes)
-        out["cost_per_row"] = {
-            "rule": rule.realised_cost(y, fitted.predictions),
-            "argmax": rule.realised_cost(y, names[np.argmax(P, axis=1)]),
-            "nothing_flagged": rule.realised_cost(y, np.full(len(y), rule.classes[0])),
-        }
+        out["cost_per_row"] = rule.cost_summary(y, fitted.predictions, P)
         if rule.kind == "cost":
-            out["cost_per_row"]["bayes_untuned"] = rule.realised_cost(y, names[rule._cost_choice(P, rule.bayes_thresholds())])
             out["bayes_thresholds"] = rule.bayes_thresholds()
     return out
 
@@ -104,10 +94,5 @@ def finish_holdout(ev: Evaluation, predictor) -> Evaluation:
     ev.metrics = compute_metrics(y, P, classes, ev.has_proba, ev.y_pred)
     ev.correction, ev.rule = predictor.correction, predictor.rule
     if predictor.rule is not None and predictor.rule.costs is not None:
-        names = np.asarray(classes)
-        ev.metrics["decision"] = {"cost_per_row": {
-            "rule": predictor.rule.realised_cost(y, ev.y_pred),
-            "argmax": predictor.rule.realised_cost(y, names[np.argmax(P, axis=1)]),
-            "nothing_flagged": predictor.rule.realised_cost(y, np.full(len(y), classes[0])),
-        }}
+        ev.metrics["decision"] = {"cost_per_row": predictor.rule.cost_summary(y, ev.y_pred, P)}
     return ev

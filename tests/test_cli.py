@@ -317,5 +317,5 @@ def test_evaluate_with_costs_reports_the_cost_per_row(trained, sim_csv, tmp_path
     res = run("evaluate", d / "m.skops", sim_csv, "--decision", "cost", "--costs", costs, "--output", tmp_path / "m.json")
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {"rule", "argmax"}
+    assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {"rule", "argmax", "nothing_flagged", "bayes_untuned"}
     assert "mean cost per row: cost " in res.output
