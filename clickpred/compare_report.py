@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import _b64, _clean, _plt, style_pr_axes, writable_folder
+from .report import _b64, _clean, _plt, draw_reliability, style_pr_axes, writable_folder
 
 TOP = 5
 LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
@@ -113,31 +113,16 @@ def plot_pr_overlay(res, path: Path) -> Path:
 
 
 def plot_reliability(res, path: Path) -> Path:
-    """Reliability of the corrected probabilities of the top candidates, per minority class (log-log,
-    10 equal-count bins), with each candidate's calibration ratio in the legend."""
-    from .evaluate import reliability_bins
-
+    """Reliability of the corrected probabilities of the top candidates, per minority class."""
     plt = _plt()
     minority = res.classes[1:]
     top = [row["name"] for row in res.leaderboard[:TOP] if res.results[row["name"]].corrected_scores is not None]
     fig, axes = plt.subplots(1, len(minority), figsize=(6 * len(minority), 4.8), squeeze=False)
-    floor = 1e-6
     for ax, c in zip(axes[0], minority):
         k = res.classes.index(c)
-        t = (res.y == c).astype(float)
-        lo = 1.0
-        for name in top:
-            s = res.results[name].corrected_scores[:, k]
-            pred, obs, _ = reliability_bins(t, s, 10)
-            pred, obs = np.maximum(pred, floor), np.maximum(obs, floor)
-            lo = min(lo, pred.min(), obs.min())
-            ax.plot(pred, obs, "o-", ms=3, label=f"{name} (ratio {s.mean() / max(t.mean(), 1e-300):.2f})")
-        ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
-        ax.set(xscale="log", yscale="log", xlim=(lo / 2, 1), ylim=(lo / 2, 1),
-               xlabel=f"mean corrected p({c}) per bin", ylabel="observed rate (1e-6 = none)",
-               title=f"{c}: reliability after correction, top {len(top)}")
-        ax.legend(fontsize=7, loc="upper left")
-        ax.grid(alpha=0.3)
+        curves = [(name, res.results[name].corrected_scores[:, k]) for name in top]
+        draw_reliability(ax, (res.y == c).astype(float), curves, c,
+                         f"{c}: reliability after correction, top {len(top)}", legend_size=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

@@ -18,7 +18,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-
 from .artifact import Model, load_model
 from .data import Schema, load_dataset
 from .evaluate import compute_metrics

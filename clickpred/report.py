@@ -201,39 +201,41 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
     return path
 
 
-def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
-    """Reliability diagram per minority class: mean predicted vs observed rate in equal-count bins,
-    before and after the correction, on log-log axes (a 0.2% class lives near zero)."""
-    from .calibrate import normalise
+RELIABILITY_FLOOR = 1e-6  # probabilities and rates below this are drawn on the floor (observed 0 too)
+
+
+def draw_reliability(ax, t: np.ndarray, curves: list[tuple[str, np.ndarray]], c: str, title: str,
+                     legend_size=8) -> None:
+    """One class's reliability diagram: mean predicted vs observed rate in 10 equal-count bins per
+    curve, log-log (a 0.2% class lives near zero), the diagonal, each curve's calibration ratio."""
     from .evaluate import reliability_bins
+
+    lo = 1.0
+    for label, s in curves:
+        pred, obs, _ = reliability_bins(t, s, 10)
+        pred, obs = np.maximum(pred, RELIABILITY_FLOOR), np.maximum(obs, RELIABILITY_FLOOR)
+        lo = min(lo, pred.min(), obs.min())
+        ax.plot(pred, obs, "o-", ms=3, label=f"{label}: ratio {s.mean() / max(t.mean(), 1e-300):.2f}")
+    ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
+    ax.set(xscale="log", yscale="log", xlim=(lo / 2, 1), ylim=(lo / 2, 1), title=title,
+           xlabel=f"mean predicted p({c}) per bin", ylabel="observed rate (log; 1e-6 = none)")
+    ax.legend(fontsize=legend_size, loc="upper left")
+    ax.grid(alpha=0.3)
+
+
+def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
+    """Reliability diagram per minority class, before and after the correction."""
+    from .calibrate import normalise
 
     plt = _plt()
     minority = ev.classes[1:]
     fig, axes = plt.subplots(1, len(minority), figsize=(5.5 * len(minority), 4.8), squeeze=False)
-    curves = [("after correction", ev.scores, "C0")]
-    if ev.raw_scores is not None and ev.before is not None and "calibration" in ev.before:
-        curves.insert(0, ("before (classifier's own)", normalise(ev.raw_scores), "C3"))
+    before = ev.raw_scores is not None and ev.before is not None and "calibration" in ev.before
     for ax, c in zip(axes[0], minority):
         k = ev.classes.index(c)
-        t = (ev.y_true == c).astype(float)
-        floor = 1e-6  # probabilities below this are drawn on the floor (observed 0 too)
-        lo = 1.0
-        for label, S, colour in curves:
-            pred, obs, rows = reliability_bins(t, S[:, k], 10)
-            ratio = S[:, k].mean() / max(t.mean(), 1e-300)
-            pred, obs = np.maximum(pred, floor), np.maximum(obs, floor)
-            ax.plot(pred, obs, "o-", color=colour, label=f"{label}: ratio {ratio:.2f}")
-            lo = min(lo, pred.min(), obs.min())
-        ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(f"mean predicted p({c}) per bin")
-        ax.set_ylabel("observed rate (log; 1e-6 = none)")
-        ax.set_xlim(lo / 2, 1)
-        ax.set_ylim(lo / 2, 1)
-        ax.set_title(f"{c}: 10 equal-count bins")
-        ax.legend(fontsize=8, loc="upper left")
-        ax.grid(alpha=0.3)
+        curves = ([("before (classifier's own)", normalise(ev.raw_scores)[:, k])] if before else []) \
+            + [("after correction", ev.scores[:, k])]
+        draw_reliability(ax, (ev.y_true == c).astype(float), curves, c, f"{c}: 10 equal-count bins")
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
