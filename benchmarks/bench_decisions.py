@@ -122,34 +122,16 @@ def costs() -> dict:
 
 
 def funnel(rows: int) -> dict:
+    """train --funnel also cross-validates the flat model on the same folds (TrainResult.funnel_vs_flat)."""
     from clickpred.config import spec_from_options
-    from clickpred.intervals import RankedScores, bootstrap_ap, paired
     from clickpred.train import train
 
     data, truth = simulated(rows)
     out = {"data": str(data), "rows": rows, "results": {}}
     for clf, strat in [("logistic", "none"), ("logistic", "class_weight")]:
-        flat = train(data, spec_from_options(clf, strat), drop=["impression_id"])
-        fun = train(data, spec_from_options(clf, strat), drop=["impression_id"], funnel=["view", "click", "conversion"])
-        assert (flat.cv.fold_of == fun.cv.fold_of).all()
-        y = flat.cv.y_true
-        part = {}
-        for c in ("click", "conversion"):
-            k = flat.cv.classes.index(c)
-            ranked = {"flat": [RankedScores(y == c, flat.cv.scores[:, k])], "funnel": [RankedScores(y == c, fun.cv.scores[:, k])]}
-            iv, vals = bootstrap_ap(ranked, 500, seed=0)
-            best = max(iv, key=lambda n: iv[n].estimate)
-            other = "flat" if best == "funnel" else "funnel"
-            d = paired(best, other, iv, vals)
-            part[c] = {
-                "flat": [iv["flat"].estimate, iv["flat"].low, iv["flat"].high],
-                "funnel": [iv["funnel"].estimate, iv["funnel"].low, iv["funnel"].high],
-                "better": best, "difference": [d.difference, d.low, d.high],
-                "distinguishable": bool(d.low > 0),
-                "ratio_flat": flat.cv.argmax["calibration"][c]["calibration_ratio"],
-                "ratio_funnel": fun.cv.argmax["calibration"][c]["calibration_ratio"],
-            }
-        p = fun.cv.scores
+        res = train(data, spec_from_options(clf, strat), drop=["impression_id"], funnel=["view", "click", "conversion"])
+        p = res.cv.scores
+        part = dict(res.funnel_vs_flat)
         part["funnel_consistent"] = bool(np.all(p[:, 2] <= p[:, 1] + p[:, 2] + 1e-12))
         out["results"][f"{clf}-{strat}"] = part
         print(clf, strat, part, flush=True)
