@@ -97,7 +97,7 @@ class Correction:
     classes: list[str]
     kind: str  # "predict_proba" or "decision_function": what the model's scores are
     prior_ratio: np.ndarray | None = None
-    calibrator: dict | None = None  # minority class → fitted binary CalibratedClassifierCV on ScoresAsProba
+    calibrator: dict | None = None  # minority class → fitted binary CalibratedClassifierCV (on ScoresAsDecision)
     method: str = "none"  # what was applied: none | prior | prior+sigmoid | sigmoid | ...
     selection: dict = field(default_factory=dict)  # method → cross-fitted log loss
     pr_auc: dict = field(default_factory=dict)  # method → cross-fitted PR-AUC per minority class
@@ -268,7 +268,7 @@ def fit_correction(
     y = np.asarray(y).astype(str)
     scores = np.asarray(scores, dtype=float)
     if method == "none":
-        return Correction(classes, kind, method="none"), (scores if kind == "predict_proba" else scores)
+        return Correction(classes, kind, method="none"), scores
     # The prior shift is not a calibration method but the undoing of known rates: every method but
     # "none" starts from it (--calibration sigmoid = prior shift, then sigmoid).
     use_prior = ratio is not None and not np.allclose(ratio, 1.0) and kind == "predict_proba"
@@ -293,6 +293,6 @@ def fit_correction(
     calibrator = None if best == "none" else _fit_calibrator(best, base, y, kind, classes)
     name = "+".join([s for s in (("prior" if use_prior else ""), ("" if best == "none" else best)) if s]) or "none"
     corr = Correction(classes, kind, ratio if use_prior else None, calibrator, name,
-                      {k: round(v, 6) for k, v in selection.items()})
-    corr.pr_auc = {m: [round(float(v), 6) for v in a] for m, a in ap.items()}
+                      {k: round(v, 6) for k, v in selection.items()},
+                      {m: [round(float(v), 6) for v in a] for m, a in ap.items()})
     return corr, crossfit[best]
