@@ -112,22 +112,27 @@ def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, 
     y_pred = np.empty(len(y), dtype=object)
     fold_metrics, seconds = [], []
     has_proba = method == "predict_proba"
-    for (tr, te), (s, p, sec) in zip(splits, results):
+    fold_of = np.zeros(len(y), dtype=int)
+    for f, ((tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
         scores[te] = s
         y_pred[te] = p
-        seconds.append(sec)
-        fold_metrics.append(_ranking_metrics(y[te], s, classes))
-    y_pred = y_pred.astype(str)
-    fold_of = np.zeros(len(y), dtype=int)
-    for f, (_, te) in enumerate(splits):
         fold_of[te] = f
+        seconds.append(sec)
+    y_pred = y_pred.astype(str)
     metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
-    metrics["fold_pr_auc"] = {
-        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in fold_metrics])),
-            "std": float(np.nanstd([f[c]["pr_auc"] for f in fold_metrics]))}
+    fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, scores, classes, fold_of)
+    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of)
+
+
+def fold_pr_auc(y, scores, classes: list[str], fold_of: np.ndarray) -> tuple[list[dict], dict]:
+    """Per-fold ranking metrics, and PR-AUC mean ± std over folds per class."""
+    folds = [_ranking_metrics(y[fold_of == f], scores[fold_of == f], classes) for f in np.unique(fold_of)]
+    summary = {
+        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in folds])),
+            "std": float(np.nanstd([f[c]["pr_auc"] for f in folds]))}
         for c in classes
     }
-    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of)
+    return folds, summary
 
 
 def holdout(fitted, X, y: np.ndarray, classes: list[str], method: str) -> Evaluation:

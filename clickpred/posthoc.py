@@ -17,7 +17,7 @@ import numpy as np
 from .calibrate import fit_correction, prior_ratio
 from .decisions import UNSTABLE_SPREAD, DecisionRule, cross_fitted
 from .errors import ConfigError
-from .evaluate import Evaluation, _ranking_metrics, compute_metrics
+from .evaluate import Evaluation, compute_metrics, fold_pr_auc
 from .rebalance import effective_counts
 
 
@@ -45,12 +45,7 @@ def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: s
     ev.argmax = argmax
     ev.rule = fitted.rule
     ev.decision = decision_summary(fitted, y, P, argmax, ev.metrics)
-    folds = [_ranking_metrics(y[ev.fold_of == f], P[ev.fold_of == f], classes) for f in np.unique(ev.fold_of)]
-    ev.metrics["fold_pr_auc"] = {
-        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in folds])),
-            "std": float(np.nanstd([f[c]["pr_auc"] for f in folds]))}
-        for c in classes
-    }
+    ev.fold_metrics, ev.metrics["fold_pr_auc"] = fold_pr_auc(y, P, classes, ev.fold_of)
     ev.metrics["correction"] = correction.state()
     ev.metrics["decision"] = ev.decision
     return ev
