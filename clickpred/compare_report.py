@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .report import _b64, _clean, _plt, draw_reliability, style_pr_axes, writable_folder
+from .report import _b64, _clean, _plt, draw_reliability, save_figure, style_pr_axes, writable_folder
 
 TOP = 5
 LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
@@ -106,10 +106,7 @@ def plot_pr_overlay(res, path: Path) -> Path:
             ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
         style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC",
                       legend_size=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 def plot_reliability(res, path: Path) -> Path:
@@ -123,10 +120,7 @@ def plot_reliability(res, path: Path) -> Path:
         curves = [(name, res.results[name].corrected_scores[:, k]) for name in top]
         draw_reliability(ax, (res.y == c).astype(float), curves, c,
                          f"{c}: reliability after correction, top {len(top)}", legend_size=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 def plot_confusion_grid(res, path: Path) -> Path:
@@ -154,10 +148,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.set_yticks(range(K), res.classes, fontsize=7)
         ax.set_title(name, fontsize=9)
     fig.suptitle("confusion matrices at argmax (row-normalised: recall on the diagonal; counts below)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=80)
 
 
 def plot_recall_at_precision(res, table: dict, path: Path) -> Path:
@@ -179,10 +170,7 @@ def plot_recall_at_precision(res, table: dict, path: Path) -> Path:
         ax.set_xlabel(f"recall of {c}")
         ax.legend(fontsize=8)
         ax.grid(axis="x", alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 def plot_fit_time(res, path: Path) -> Path:
@@ -198,10 +186,7 @@ def plot_fit_time(res, path: Path) -> Path:
     ax.set_ylabel(f"{res.metric[1]} PR-AUC (95% interval)")
     ax.set_title("best (red); not distinguishable from it (green); distinguishably worse (blue)")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=90)
 
 
 # ---------------------------------------------------------------- files

@@ -141,6 +141,14 @@ def _plt():
     return plt
 
 
+def save_figure(fig, path: Path, dpi: int = 100) -> Path:
+    """Lay out, write as PNG and close a figure (every report figure ends here)."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    _plt().close(fig)
+    return path
+
+
 def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
     """Confusion matrix: counts and row-normalised side by side."""
     plt = _plt()
@@ -154,10 +162,7 @@ def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
         )
         ax.set_title(sub)
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def style_pr_axes(ax, positives: np.ndarray, title: str, legend_size=None) -> None:
@@ -195,10 +200,7 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
         ax.step(recall, precision, where="post", label=f"PR-AUC {ap:.4f}")
         style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows)")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 RELIABILITY_FLOOR = 1e-6  # probabilities and rates below this are drawn on the floor (observed 0 too)
@@ -237,10 +239,7 @@ def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
             + [("after correction", ev.scores[:, k])]
         draw_reliability(ax, (ev.y_true == c).astype(float), curves, c, f"{c}: 10 equal-count bins")
     fig.suptitle(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path, dpi=100)
 
 
 def write_scores(ev: Evaluation, path: Path) -> Path:
