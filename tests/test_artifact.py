@@ -138,3 +138,22 @@ def test_a_model_from_another_major_library_version_is_refused(tmp_path):
     sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": meta, "pipeline": None}, path)
     with pytest.raises(ModelFileError, match=r"written with scikit-learn 0\.24\.2, this installation has 1\.\d+\.\d+ \(another major version\)"):
         load_model(path)
+
+
+def test_a_version_2_file_loads_without_correction_and_decides_by_argmax(scoring_model, small_csv, tmp_path):
+    """Files written before the probability correction: the raw pipeline, argmax."""
+    import skops.io as sio
+
+    from clickpred.data import Schema, load_dataset
+
+    new = load_model(scoring_model)
+    md = {k: v for k, v in new.metadata.items() if k not in ("correction", "decision")}
+    path = tmp_path / "v2.skops"
+    sio.dump({"format": FORMAT, "format_version": 2, "metadata": md, "pipeline": new.pipeline}, path)
+    old = load_model(path)
+    pred = old.predictor()
+    assert pred.correction is None and pred.rule is None and old.calibrator is None
+    ds = load_dataset(small_csv, schema=Schema.from_dict(md["schema"]))
+    order = [list(new.pipeline.classes_).index(c) for c in md["classes"]]
+    np.testing.assert_allclose(pred.predict_proba(ds.frame), new.pipeline.predict_proba(ds.frame)[:, order])
+    assert (pred.predict(ds.frame) == new.pipeline.predict(ds.frame)).all()
