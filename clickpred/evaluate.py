@@ -62,20 +62,21 @@ class Evaluation:
     decision: dict | None = None
 
 
-def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
-    """Scores of a fitted pipeline as an n × K array in ``classes`` order."""
-    model_classes = [str(c) for c in fitted.classes_]
-    raw = getattr(fitted, method)(X)
+def in_class_order(raw, model_classes: list[str], classes: list[str], method: str) -> np.ndarray:
+    """A model's raw scores (columns in ``model_classes`` order; binary decision_function: one
+    column) as an n × K array in ``classes`` order. A class the model never saw gets a score
+    it can never win with."""
     raw = np.asarray(raw, dtype=float)
     if raw.ndim == 1:  # binary decision_function: score of model_classes[1]
         raw = np.column_stack([-raw, raw])
-    cols = []
-    for c in classes:
-        if c in model_classes:
-            cols.append(raw[:, model_classes.index(c)])
-        else:  # a class absent from this training set: never predicted
-            cols.append(np.full(raw.shape[0], -np.inf if method == "decision_function" else 0.0))
-    return np.column_stack(cols)
+    missing = -np.inf if method == "decision_function" else 0.0
+    return np.column_stack([raw[:, model_classes.index(c)] if c in model_classes else np.full(raw.shape[0], missing)
+                            for c in classes])
+
+
+def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
+    """Scores of a fitted pipeline as an n × K array in ``classes`` order."""
+    return in_class_order(getattr(fitted, method)(X), [str(c) for c in fitted.classes_], classes, method)
 
 
 def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):

@@ -37,6 +37,7 @@ from .cast import timestamp_type
 from .chunks import Inputs, to_inputs
 from .data import Schema
 from .errors import ClickpredError, DataError
+from .evaluate import in_class_order
 from .fastpath import TOLERANCE, LinearScorer, compile_linear
 from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_block
 from .writers import Outputs
@@ -91,8 +92,6 @@ class Scorer:
         if self._finish or self._decide:  # corrected probabilities and/or a decision rule, in class order
             self.columns = [f"p_{_column_name(c)}" for c in self.classes] if self.predictor.has_proba \
                 else [f"score_{_column_name(c)}" for c in self.classes]
-            self._order = [self.model_classes.index(c) if c in self.model_classes else None for c in self.classes]
-            self.prediction_labels = list(self.classes)
         elif self.method == "predict_proba":
             self.columns = [f"p_{_column_name(c)}" for c in self.classes]
             self._order = [self.model_classes.index(c) for c in self.classes]
@@ -102,8 +101,8 @@ class Scorer:
         else:
             self.columns = [f"score_{_column_name(c)}" for c in self.classes]
             self._order = [self.model_classes.index(c) for c in self.classes]
-        if not (self._finish or self._decide):
-            self.prediction_labels = list(self.model_classes)
+        # what `prediction` indexes: the rule decides among `classes`, plain argmax among the model's
+        self.prediction_labels = list(self.classes if self._finish or self._decide else self.model_classes)
         self.kind = "probability" if self.predictor.has_proba else "decision"
         self.rule_label = self.predictor.rule.label if self.predictor.rule is not None else "argmax"
 
@@ -126,10 +125,10 @@ class Scorer:
 
     def scores(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
         """Scores (rows × output columns, in :attr:`columns` order) and the predicted class index
-        (into :attr:`model_classes`)."""
+        (into :attr:`prediction_labels`)."""
         raw = self._raw(inputs)
         if self._finish or self._decide:
-            full = self._class_order(raw)
+            full = in_class_order(raw, self.model_classes, self.classes, self.method)
             out = self.predictor.finish(full)
             return out, self.predictor.decide_index(out).astype(np.int64, copy=False)
         if raw.ndim == 1:
@@ -139,13 +138,6 @@ class Scorer:
             pred_idx = np.argmax(raw, axis=1)
             out = raw[:, self._order]
         return out, pred_idx
-
-    def _class_order(self, raw: np.ndarray) -> np.ndarray:
-        """Raw scores as n × K in ``classes`` order, the layout the correction was fitted on."""
-        if raw.ndim == 1:  # binary margin: the score of model_classes[1]
-            raw = np.column_stack([-raw, raw])
-        missing = -np.inf if self.method == "decision_function" else 0.0
-        return np.column_stack([raw[:, j] if j is not None else np.full(len(raw), missing) for j in self._order])
 
     def gap(self, inputs: Inputs) -> float:
         """Largest difference between the compiled scorer and the pipeline on these inputs."""
