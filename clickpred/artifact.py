@@ -38,7 +38,6 @@ PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 ALLOWED_TYPES = frozenset(
     {
         "clickpred.calibrate.ScoresAsDecision",
-        "clickpred.calibrate.ScoresAsProba",
         "clickpred.estimators.BoundedSVC",
         "clickpred.estimators.ClippedLogit",
         "clickpred.estimators.FrequencyEncoder",

@@ -45,29 +45,20 @@ CALIBRATORS = ("sigmoid", "isotonic", "temperature")
 EPS = 1e-15
 
 
-class ScoresAsProba(ClassifierMixin, BaseEstimator):
-    """A binary 'classifier' whose input *is* its probabilities (n × 2: rest, class):
-    lets scikit-learn's ``CalibratedClassifierCV`` calibrate a column of scores."""
+class ScoresAsDecision(ClassifierMixin, BaseEstimator):
+    """A binary 'classifier' whose input *is* its decision values (n × 2: −d, d): lets
+    scikit-learn's ``CalibratedClassifierCV`` calibrate one column of scores (probabilities
+    come in as logits, see :func:`_binary_input`)."""
 
     def fit(self, X, y):
         self.classes_ = np.unique(y)
         return self
 
-    def predict_proba(self, X):
-        return np.asarray(X, dtype=float)
+    def decision_function(self, X):
+        return np.asarray(X, dtype=float)[:, 1]
 
     def predict(self, X):
-        return self.classes_[np.argmax(np.asarray(X), axis=1)]
-
-
-class ScoresAsDecision(ScoresAsProba):
-    """The same for decision values (n × 2: −d, d; the second column is used)."""
-
-    predict_proba = None  # so that CalibratedClassifierCV calibrates decision_function
-
-    def decision_function(self, X):
-        X = np.asarray(X, dtype=float)
-        return X[:, 1] if X.shape[1] == 2 else X
+        return self.classes_[(self.decision_function(X) > 0).astype(int)]
 
 
 def normalise(p: np.ndarray) -> np.ndarray:
