@@ -78,7 +78,7 @@ def simulate(
 
 @app.command()
 def train(
-    data: Path = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet."),
+    data: list[str] = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected from common names)."),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
     classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic, svm, svm-rbf, svm-nystroem or mlp."),
@@ -98,10 +98,18 @@ def train(
     decision: str = typer.Option("argmax", "--decision", help="Decision rule, tuned on out-of-fold predictions: argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
     funnel: Optional[str] = typer.Option(None, "--funnel", help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click)."),
+    negative_rate: Optional[str] = typer.Option(None, "--negative-rate", help="Stream the inputs, keep every minority row and this fraction of the majority (0 < R ≤ 1), or 'auto'; probabilities are corrected for R."),
+    per_positive: float = typer.Option(10.0, "--negatives-per-positive", help="--negative-rate auto: keep about this many majority rows per minority row."),
+    negative_class: Optional[str] = typer.Option(None, "--negative-class", help="The class to downsample (default: the most frequent class of the first block)."),
+    holdout: Optional[float] = typer.Option(None, "--holdout", help="--negative-rate: random fraction of all rows held out before downsampling, to evaluate at natural balance (default 0.05, or 0 with --test)."),
+    engine: str = typer.Option("local", "--engine", help="--negative-rate: read and downsample here (local) or on a Dask cluster (dask)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: scheduler address (default: a LocalCluster of --jobs workers)."),
 ):
     """Cross-validate a classifier under a rebalancing strategy, then fit and save it with a report.
 
     Example: clickpred train data/impressions_sample.csv.gz --classifier logistic --strategy class_weight
+
+    Larger than memory: clickpred train logs/ --negative-rate 0.01 --test day8.csv
     """
     from .config import load_spec, spec_from_options
     from .report import summary_table
@@ -109,13 +117,23 @@ def train(
 
     base = _guard(load_spec, pipeline) if pipeline else None
     spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
-    with err.status(f"training {spec.name} on {data} …"):
-        res = _guard(
-            run_train, data, spec, model_path=model, report_dir=report, target=target, sep=sep,
-            drop=_split_list(drop), test=test, split_by=split_by, jobs=jobs, categorical=_split_list(categorical),
-            header=header, calibration=calibration, decision=decision, costs=costs,
-            funnel=_split_list([funnel]) if funnel else None,
-        )
+    stream = negative_rate is not None
+    if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):
+        used = [o for o, v in (("--holdout", holdout is not None), ("--engine", engine != "local"), ("--scheduler", scheduler),
+                               ("--negative-class", negative_class)) if v]
+        _fail(f"{', '.join(used)}: only with --negative-rate (training on a downsampled stream)")
+    if stream and (split_by or funnel):
+        _fail(f"{'--split-by' if split_by else '--funnel'}: not with --negative-rate (use --test for a later period)")
+    kwargs = dict(target=target, sep=sep, drop=_split_list(drop), test=test, categorical=_split_list(categorical),
+                  header=header, calibration=calibration, decision=decision, costs=costs)
+    if stream:
+        kwargs.update(negative_rate=negative_rate, per_positive=per_positive, negative_class=negative_class,
+                      holdout_fraction=holdout, engine=engine, scheduler=scheduler, jobs=jobs if jobs > 0 else 2)
+    else:
+        kwargs.update(split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None)
+    label = data[0] if len(data) == 1 else f"{len(data)} inputs"
+    with err.status(f"training {spec.name} on {label} …"):
+        res = _guard(run_train, data, spec, model_path=model, report_dir=report, **kwargs)
     for note in res.result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in res.document["leakage_warnings"]:
@@ -357,7 +375,13 @@ def info(
     out.print(f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
               f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}")
     d = md["data"]
-    out.print(f"trained on: {d['path']} ({d['n_rows']:,} rows, sha256 {d['sha256'][:16]}…)", markup=False)
+    s = md.get("sampling")
+    if s:
+        out.print(f"trained on: {d['path']}: {d['n_rows']:,} rows kept of {s['rows_read']:,} read — every minority row, "
+                  f"'{s['negative_class']}' at rate {s['negative_rate']:.4g} ({s['engine']} engine; probabilities corrected"
+                  f" for it); inputs fingerprint {d['sha256'][:16]}…", markup=False)
+    else:
+        out.print(f"trained on: {d['path']} ({d['n_rows']:,} rows, sha256 {d['sha256'][:16]}…)", markup=False)
     feats = md["schema"]["features"]
     out.print("features: " + ", ".join(f"{c['name']} ({c['kind']})" for c in feats), markup=False)
     for c, mm in md["metrics"].items():

@@ -30,10 +30,8 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
-import pyarrow as pa
 
 from .artifact import Model
 from .errors import ClickpredError
@@ -49,21 +47,11 @@ from .score import (
     check_file,
     prepare_run,
 )
-from .sources import Block, Source
+from .sources import Range, Source, plan_ranges, read_range
 from .writers import PartWriter
 
 DEFAULT_RANGE_BYTES = 64 << 20
 CONNECT_TIMEOUT = "10s"
-
-
-@dataclass
-class Range:
-    """One task's share of an input file."""
-
-    file_index: int
-    index: int  # range number within the file
-    start: int  # byte offset (CSV) or row group (Parquet)
-    end: int
 
 
 @dataclass
@@ -78,64 +66,6 @@ class RangeResult:
     score_sums: np.ndarray
     part: str
     fell_back: bool = False  # the compiled tables disagreed with the pipeline; scored by the pipeline
-
-
-def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
-    import pyarrow.parquet as pq
-
-    ranges = []
-    for i, src in enumerate(sources):
-        if src.parquet:
-            groups = pq.ParquetFile(src.path).metadata.num_row_groups
-            ranges += [Range(i, g, g, g + 1) for g in range(max(groups, 1))]
-        elif src.path.name.lower().endswith(".gz"):
-            ranges.append(Range(i, 0, 0, src.size))  # gzip can't be split
-        else:
-            starts = list(range(0, src.size, range_bytes)) or [0]
-            ranges += [Range(i, k, s, min(s + range_bytes, src.size)) for k, s in enumerate(starts)]
-    return ranges
-
-
-def _read_range(src: Source, r: Range, chunk_rows: int) -> Iterator[Block]:
-    """The lines that start inside [start, end), in blocks of about ``chunk_rows`` lines,
-    numbered from line 1 of the range."""
-    if src.parquet:
-        import pyarrow.parquet as pq
-
-        pf = pq.ParquetFile(src.path)
-        first = 1
-        for i, batch in enumerate(pf.iter_batches(batch_size=chunk_rows, row_groups=[r.start])):
-            batch = pa.RecordBatch.from_arrays(batch.columns, names=src.columns)
-            yield Block(i, first, batch=batch)
-            first += batch.num_rows
-        return
-    if src.path.name.lower().endswith(".gz"):
-        for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
-            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines)
-        return
-    with open(src.path, "rb") as fh:
-        if r.start == 0:
-            if src.header:
-                fh.readline()
-        else:
-            fh.seek(r.start - 1)
-            if fh.read(1) != b"\n":
-                fh.readline()  # this line started in the previous range
-        pos = fh.tell()
-        data = fh.read(max(r.end - pos, 0)) if pos < r.end else b""
-        if data and not data.endswith(b"\n"):
-            data += fh.readline()
-    line, i, at = 1, 0, 0
-    per_line = len(data) / max(data.count(b"\n"), 1)
-    step = max(int(per_line * chunk_rows), 1 << 12)
-    while at < len(data):
-        cut = data.find(b"\n", min(at + step, len(data)) - 1)
-        cut = len(data) if cut < 0 else cut + 1
-        text = data[at:cut]
-        n_lines = text.count(b"\n")
-        yield Block(i, line, text=text, n_lines=n_lines)
-        line += n_lines + (0 if text.endswith(b"\n") else 1)
-        at, i = cut, i + 1
 
 
 _SCORERS: dict[int, Scorer] = {}
@@ -156,7 +86,7 @@ def _run_range(model: Model, fast: bool, src: Source, r: Range, keep: list[str],
     sums = np.zeros(len(scorer.columns))
     checked = scorer.fast is None
     try:
-        for block in _read_range(src, r, chunk_rows):
+        for block in read_range(src, r, chunk_rows):
             chunk = job.process(src, block, want_sample=not checked)
             if chunk.sample is not None and not checked:
                 if not scorer.gap(chunk.sample) <= TOLERANCE:  # the compiled tables disagree here:

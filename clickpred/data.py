@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -297,8 +298,9 @@ def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | N
 
 # ---------------------------------------------------------------- schema
 
-def _coerce_numeric_strings(frame: pd.DataFrame, path) -> None:
+def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
     """Columns of numbers with a few junk strings are errors naming the rows."""
+    locate = locate or (lambda i: f"line {i + 2}")
     for col in frame.columns:
         s = frame[col]
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
@@ -310,7 +312,7 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path) -> None:
         ok = num.notna()
         if ok.mean() >= 0.95 and not ok.all():
             bad = nonnull[~ok]
-            shown = ", ".join(f"line {i + 2} ({v!r})" for i, v in zip(bad.index[:MAX_SHOWN], bad.iloc[:MAX_SHOWN]))
+            shown = ", ".join(f"{locate(i)} ({v!r})" for i, v in zip(bad.index[:MAX_SHOWN], bad.iloc[:MAX_SHOWN]))
             raise DataError(
                 f"{path}: column '{col}' is numeric but has {len(bad)} non-numeric value(s): {shown}"
             )
@@ -394,15 +396,40 @@ def load_dataset(
     """
     path = Path(path)
     frame, renamed = read_table(path, sep, header)
+    return dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
+                              categorical=categorical, sha256=file_sha256(path))
+
+
+def dataset_from_frame(
+    frame: pd.DataFrame,
+    renamed: dict[str, str],
+    path,
+    target: str | None = None,
+    drop: list[str] | None = None,
+    max_levels: int = 50,
+    schema: Schema | None = None,
+    categorical: list[str] | None = None,
+    classes: list[str] | None = None,
+    sha256: str = "",
+    locate=None,
+) -> Dataset:
+    """Validate and type a table already read (``path`` names it in messages).
+
+    ``classes`` fixes the class order (else: by decreasing count in ``frame``);
+    ``locate(row)`` says where a row of ``frame`` came from, for error messages
+    (default: its line in a one-header CSV file).
+    """
     notes = []
     if renamed:
         shown = ", ".join(f"'{old}' → '{new}'" for new, old in list(renamed.items())[:MAX_SHOWN])
         notes.append(f"renamed {len(renamed)} column(s) to identifiers: {shown}")
     if schema is not None:
         target = schema.target if target is None else target
+        classes = schema.classes
     tcol, note = pick_target(list(frame.columns), target, renamed, path)
     if note:
         notes.append(note)
+
     def resolve(option: str, col: str) -> str:
         cols = list(frame.columns)
         name = col if col in cols else next((n for n, o in renamed.items() if o == col), None)
@@ -413,8 +440,8 @@ def load_dataset(
     for d in drop or []:
         frame = frame.drop(columns=[resolve("--drop", d)])
     categorical = [resolve("--categorical", c) for c in categorical or []]
-    y, classes = encode_target(frame, tcol, path, classes=schema.classes if schema else None)
-    _coerce_numeric_strings(frame.drop(columns=[tcol]), path)
+    y, classes = encode_target(frame, tcol, path, classes=classes)
+    _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
     if schema is None:
         schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical)
         if schema.dropped:
@@ -424,4 +451,20 @@ def load_dataset(
         if missing:
             raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
     X = prepare_frame(frame, schema)
-    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=file_sha256(path), notes=notes)
+    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes)
+
+
+def typed_table(strings: pa.Table) -> pa.Table:
+    """Columns of text (as a stream reader keeps rows) typed as reading them from a CSV file would.
+
+    The rows are written out as CSV and read back with Arrow's type inference,
+    so a sample drawn from a stream is typed exactly as the same rows saved to
+    a file and read by :func:`read_table`.
+    """
+    buf = io.BytesIO()
+    pacsv.write_csv(strings, buf)
+    return pacsv.read_csv(
+        io.BytesIO(buf.getvalue()),
+        read_options=pacsv.ReadOptions(block_size=1 << 24),
+        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+    )

@@ -51,9 +51,7 @@ def metrics_document(result) -> dict:
         "name": result.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "primary": which,
-        "evaluated_on": (
-            f"held-out {result.test_source}" if which == "test" else f"{result.spec.folds}-fold stratified CV, out-of-fold scores"
-        ),
+        "evaluated_on": _evaluated_on(result, which),
         "classes": list(ds.schema.classes),
         "per_class": ev.metrics["per_class"],
         "macro": ev.metrics["macro"],
@@ -84,12 +82,37 @@ def metrics_document(result) -> dict:
             "class_counts": ds.class_counts,
         },
         "schema": ds.schema.to_dict(),
+        "sampling": _sampling_view(result),
         "leakage_warnings": [w.message() for w in result.leaks],
         "notes": result.notes,
         "timings": result.timings,
         "versions": result.versions,
     }
     return _clean(doc)
+
+
+def _evaluated_on(result, which: str) -> str:
+    if which == "test":
+        return f"held-out {result.test_source}"
+    s = getattr(result, "sampling", None)
+    if s:
+        return (f"{s['evaluated_on']}; correction and decision rule cross-fitted over {s['eval_parts']} parts of it"
+                f" (trained on {sum(s['kept_counts'].values()):,} kept rows)")
+    return f"{result.spec.folds}-fold stratified CV, out-of-fold scores"
+
+
+def _sampling_view(result) -> dict | None:
+    """--negative-rate: per class, rows read, kept (and the rate) and held out."""
+    s = getattr(result, "sampling", None)
+    if not s:
+        return None
+    classes = result.data.schema.classes
+    rows = []
+    for c in classes:
+        read, kept = s["counts"].get(c, 0), s["kept_counts"].get(c, 0)
+        rows.append({"class": c, "read": read, "kept": kept, "kept_fraction": kept / read if read else None,
+                     "holdout": s["holdout_counts"].get(c, 0)})
+    return {**s, "per_class": rows}
 
 
 def _calibration_view(metrics: dict | None, classes: list[str]) -> dict | None:

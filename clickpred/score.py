@@ -485,11 +485,22 @@ def _check_rate(src: Source, res: FileResult, rate: float) -> None:
         )
 
 
+def _training_counts(metadata: dict) -> dict:
+    """Rows per class of the training data at natural balance (all rows read, for a downsampled stream)."""
+    sampling = metadata.get("sampling")
+    if sampling:
+        counts = dict(sampling["counts"])
+        for c, n in sampling.get("holdout_counts", {}).items():
+            counts[c] = counts.get(c, 0) + n
+        return counts
+    return metadata.get("data", {}).get("class_counts", {})
+
+
 def _summary(model, scorer, results, predicted, sums, seconds, outs, notes) -> ScoreResult:
     rows_read = sum(r.rows_read for r in results)
     rows_scored = sum(r.rows_scored for r in results)
     rows_rejected = sum(r.rows_rejected for r in results)
-    counts = model.metadata.get("data", {}).get("class_counts", {})
+    counts = _training_counts(model.metadata)
     total = sum(counts.values()) or 1
     if scorer.kind == "probability":
         prevalence = {c: counts.get(c, 0) / total for c in scorer.classes}

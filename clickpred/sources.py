@@ -345,3 +345,72 @@ def _read_block(src: Source, text: bytes, columns: list[str], types: dict | None
             raise
         table = pa.table({c: pa.array([], pa.string()) for c in columns})
     return table, invalid
+
+
+# ---------------------------------------------------------------- ranges
+
+@dataclass
+class Range:
+    """One task's share of an input file."""
+
+    file_index: int
+    index: int  # range number within the file
+    start: int  # byte offset (CSV) or row group (Parquet)
+    end: int
+
+
+def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
+    """Split inputs into independent ranges: byte ranges cut at line starts (CSV), the whole file
+    (gzip can't be split), one row group each (Parquet). Tasks of the Dask engines, and the units
+    the training sampler seeds its random draws by, so both engines draw the same numbers."""
+    ranges = []
+    for i, src in enumerate(sources):
+        if src.parquet:
+            groups = pq.ParquetFile(src.path).metadata.num_row_groups
+            ranges += [Range(i, g, g, g + 1) for g in range(max(groups, 1))]
+        elif src.path.name.lower().endswith(".gz"):
+            ranges.append(Range(i, 0, 0, src.size))  # gzip can't be split
+        else:
+            starts = list(range(0, src.size, range_bytes)) or [0]
+            ranges += [Range(i, k, s, min(s + range_bytes, src.size)) for k, s in enumerate(starts)]
+    return ranges
+
+
+def read_range(src: Source, r: Range, chunk_rows: int) -> Iterator[Block]:
+    """The lines that start inside [start, end), in blocks of about ``chunk_rows`` lines,
+    numbered from line 1 of the range."""
+    if src.parquet:
+        pf = pq.ParquetFile(src.path)
+        first = 1
+        for i, batch in enumerate(pf.iter_batches(batch_size=chunk_rows, row_groups=[r.start])):
+            batch = pa.RecordBatch.from_arrays(batch.columns, names=src.columns)
+            yield Block(i, first, batch=batch)
+            first += batch.num_rows
+        return
+    if src.path.name.lower().endswith(".gz"):
+        for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
+            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines)
+        return
+    with open(src.path, "rb") as fh:
+        if r.start == 0:
+            if src.header:
+                fh.readline()
+        else:
+            fh.seek(r.start - 1)
+            if fh.read(1) != b"\n":
+                fh.readline()  # this line started in the previous range
+        pos = fh.tell()
+        data = fh.read(max(r.end - pos, 0)) if pos < r.end else b""
+        if data and not data.endswith(b"\n"):
+            data += fh.readline()
+    line, i, at = 1, 0, 0
+    per_line = len(data) / max(data.count(b"\n"), 1)
+    step = max(int(per_line * chunk_rows), 1 << 12)
+    while at < len(data):
+        cut = data.find(b"\n", min(at + step, len(data)) - 1)
+        cut = len(data) if cut < 0 else cut + 1
+        text = data[at:cut]
+        n_lines = text.count(b"\n")
+        yield Block(i, line, text=text, n_lines=n_lines)
+        line += n_lines + (0 if text.endswith(b"\n") else 1)
+        at, i = cut, i + 1

@@ -49,6 +49,7 @@ class TrainResult:
     test_source: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     funnel_vs_flat: dict | None = None  # --funnel: the flat multi-class model on the same folds
+    sampling: dict | None = None  # --negative-rate: what was read, kept and held out (then ``cv`` is the held-out slice)
 
     @property
     def name(self) -> str:
@@ -303,6 +304,7 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
         "leakage_warnings": document["leakage_warnings"],
         "correction": result.cv.correction.state(),
         "decision": result.cv.rule.to_dict(),
+        "sampling": result.sampling,
     }
 
 
@@ -315,7 +317,9 @@ def run_train(
 ) -> TrainOutputs:
     """Train (see :func:`train`), then write the model file and the report.
 
-    Defaults: ``models/<name>.skops`` and ``reports/<name>/``.
+    Defaults: ``models/<name>.skops`` and ``reports/<name>/``. With ``negative_rate``
+    (and ``data`` a list of inputs), trains on a downsampled stream
+    (:func:`clickpred.stream_train.train_stream`).
     """
     from .artifact import save_model
     from .report import write_report
@@ -324,7 +328,22 @@ def run_train(
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
     _check_writable(model_path, "--model")
     _check_writable(report_dir / "metrics.json", "--report")
-    result = train(data, spec, **kwargs)
+    if kwargs.get("negative_rate") is not None:
+        from .stream_train import train_stream
+
+        result = train_stream(data if isinstance(data, (list, tuple)) else [data], spec, **kwargs)
+    else:
+        if isinstance(data, (list, tuple)):
+            if len(data) != 1:
+                raise ConfigError(f"{len(data)} inputs: training on several files streams them: pass --negative-rate R "
+                                  "(1 keeps every row, auto picks one)")
+            data = data[0]
+        text = str(data)
+        if Path(text).is_dir() or (any(ch in text for ch in "*?[") and not Path(text).exists()):
+            raise ConfigError(f"{text}: a folder or glob is read as a stream: pass --negative-rate R (1 keeps every row, "
+                              "auto picks one)")
+        kwargs.pop("negative_rate", None)
+        result = train(data, spec, **kwargs)
     paths = write_report(result, report_dir)
     document = json.loads(paths["metrics"].read_text())
     from .fastpath import compile_linear
