@@ -138,6 +138,50 @@ def _client(scheduler: str | None, jobs: int):
         cluster.close()
 
 
+def sample_dask(sources: list[Source], columns: list[str], plan, jobs: int = 2, scheduler: str | None = None,
+                chunk_rows: int = 100_000, range_bytes: int = DEFAULT_RANGE_BYTES, progress=None):
+    """The training sampler (:func:`clickpred.sampling.sample_stream`) as one task per range on a Dask cluster.
+
+    Each task reads its range, draws from the range's own generator and returns its kept and
+    held-out rows and class counts, so the sample is the local engine's, row for row. With
+    ``--negative-rate auto`` a first round of tasks counts the classes (label column only), then
+    the rate is fixed and the second round samples.
+    """
+    from .sampling import auto_rate, check_sources, finish_sample, first_negative, range_weights, sample_range
+
+    t0 = time.perf_counter()
+    check_sources(sources)
+    negative = plan.negative_class or first_negative(sources[0], columns, plan.target, chunk_rows)
+    ranges = plan_ranges(sources, range_bytes)
+    weight = range_weights(ranges, sources)
+    total = sum(s.size for s in sources)
+    with _client(scheduler, jobs) as client:
+        def run(rate: float, collect: bool) -> list:
+            futures = {client.submit(sample_range, sources[r.file_index], r, columns, plan, negative, rate, chunk_rows,
+                                     collect, pure=False): r for r in ranges}
+            from distributed import as_completed
+
+            parts, done, rows = [], 0.0, 0
+            for fut in as_completed(futures):
+                part = fut.result()
+                parts.append(part)
+                done += weight[(part.file_index, part.index)]
+                rows += part.rows
+                if progress is not None:
+                    progress(int(done), total, rows)
+            return parts
+
+        rate = plan.rate
+        if rate is None:
+            counts: dict = {}
+            for part in run(0.0, collect=False):
+                for k, c in part.counts.items():
+                    counts[k] = counts.get(k, 0) + c
+            rate = auto_rate(counts, negative, plan.per_positive)
+        parts = run(rate, collect=True)
+    return finish_sample(parts, sources, plan, negative, rate, time.perf_counter() - t0, "dask", range_bytes)
+
+
 def score_dask(
     model: str | Path | Model,
     inputs: list[str | Path],

@@ -165,8 +165,8 @@ class RangeSample:
 class RangeSampler:
     """Draws, holds out and keeps, block by block, for one range (blocks must come in order)."""
 
-    def __init__(self, plan: SamplingPlan, negative: str, r: Range):
-        self.plan, self.negative = plan, negative
+    def __init__(self, plan: SamplingPlan, negative: str, r: Range, collect: bool = True):
+        self.plan, self.negative, self.collect = plan, negative, collect  # collect=False: count only
         self.rng = np.random.default_rng([plan.seed, r.file_index, r.index])
         self.out = RangeSample(r.file_index, r.index)
 
@@ -190,9 +190,11 @@ class RangeSampler:
             for k, c in enumerate(np.bincount(lab.codes[mask], minlength=len(lab.values))):
                 if c:
                     counts[labels[k]] = counts.get(labels[k], 0) + int(c)
-        if keep.any():
+        if not self.collect:
+            pass
+        elif keep.any():
             out.kept.append(self._rows(lab, keep, v))
-        if held.any():
+        if self.collect and held.any():
             out.holdout.append(self._rows(lab, held, None))
         out.rows += n
         out.lines += lab.n_lines
@@ -388,6 +390,19 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
             if progress is not None:
                 progress(min(int(done_bytes), total), total, rows)
     return finish_sample(parts, sources, plan, negative, lowest, time.perf_counter() - t0, "local", range_bytes)
+
+
+def sample_range(src: Source, r: Range, columns: list[str], plan: SamplingPlan, negative: str, threshold: float,
+                 chunk_rows: int, collect: bool = True) -> RangeSample:
+    """One range on its own (a Dask task): read, parse, draw, keep. ``collect=False`` only counts
+    (and reads only the label column)."""
+    sampler = RangeSampler(plan, negative, r, collect)
+    cols = columns if collect else [plan.target]
+    for block in read_range(src, r, chunk_rows):
+        sampler.take(parse_labelled(src, block, cols, plan.target), threshold)
+        if sampler.out.error is not None:
+            break
+    return sampler.out
 
 
 def range_weights(ranges: list[Range], sources: list[Source]) -> dict:

@@ -117,6 +117,9 @@ def score_text_rows(pipeline, schema, table: pa.Table, sources: list[Source], me
 
 
 def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where: str, hint: str) -> np.ndarray:
+    absent = [c for c in classes if not np.any(y == c)]
+    if absent:
+        raise DataError(f"{where}: class '{absent[0]}' has 0 rows: nothing to measure it on; {hint}")
     try:
         check_folds(y, classes, folds, where)
     except DataError as exc:

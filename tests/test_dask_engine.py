@@ -160,3 +160,39 @@ def test_a_decision_override_reaches_the_workers(cluster, scoring_model, small_c
     a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
     pd.testing.assert_frame_equal(a, b)
     assert remote.predicted == local.predicted and sum(v for c, v in local.predicted.items() if c != "view") > 0
+
+
+@pytest.mark.parametrize("rate", [0.1, None])
+def test_the_training_sample_on_a_cluster_is_the_local_one(cluster, small_csv, sim_csv, tmp_path, rate):
+    """Same seed, same files → the same kept and held-out rows, fixed rate and auto alike."""
+    from clickpred.sampling import SamplingPlan, sample_stream
+    from clickpred.dask_engine import sample_dask
+    from clickpred.sources import open_source
+
+    srcs = [open_source(sim_csv), open_source(small_csv)]
+    plan = SamplingPlan(target="event", rate=rate, holdout=0.1, seed=8, per_positive=3)
+    local = sample_stream(srcs, srcs[0].columns, plan, range_bytes=300_000)
+    remote = sample_dask(srcs, srcs[0].columns, plan, scheduler=cluster, range_bytes=300_000)
+    assert local.ranges > 2 and remote.engine == "dask"
+    assert local.kept.equals(remote.kept) and local.holdout.equals(remote.holdout)
+    assert local.rate == remote.rate and local.counts == remote.counts
+
+
+def test_cli_train_engine_dask(cluster, sim_csv, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from clickpred.cli import app
+
+    runs = {}
+    for engine in ("local", "dask"):
+        args = ["train", str(sim_csv), "--negative-rate", "0.2", "--holdout", "0.25", "-c", "logistic", "-s", "none",
+                "--model", str(tmp_path / f"{engine}.skops"), "--report", str(tmp_path / engine), "--engine", engine]
+        if engine == "dask":
+            args += ["--scheduler", cluster]
+        r = CliRunner().invoke(app, args)
+        assert r.exit_code == 0, r.output
+        runs[engine] = json.loads((tmp_path / engine / "metrics.json").read_text())
+    assert runs["dask"]["sampling"]["engine"] == "dask"
+    assert runs["dask"]["per_class"] == runs["local"]["per_class"]
