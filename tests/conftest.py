@@ -48,3 +48,18 @@ def scoring_model(small_csv, tmp_path_factory) -> Path:
     spec = spec_from_options("logistic", "class_weight", folds=2)
     out = run_train(small_csv, spec, model_path=d / "m.skops", report_dir=d / "report")
     return out.model_path
+
+
+@pytest.fixture(scope="session")
+def stream_parts(tmp_path_factory):
+    """A 24k-row simulated stream split into three CSV files of 8k rows."""
+    d = tmp_path_factory.mktemp("stream")
+    whole = d / "whole.csv"
+    simulate(whole, rows=24_000, seed=9, click_rate=0.03, conversion_rate=0.2)
+    lines = whole.read_text().splitlines()
+    files = []
+    for k in range(3):
+        f = d / f"part-{k}.csv"
+        f.write_text("\n".join([lines[0]] + lines[1 + k * 8000: 1 + (k + 1) * 8000]) + "\n")
+        files.append(f)
+    return files

@@ -14,24 +14,8 @@ from clickpred.sampling import (
     parse_rate,
     sample_stream,
 )
-from clickpred.simulate import simulate
 from clickpred.sources import open_source
 from tests.conftest import write
-
-
-@pytest.fixture(scope="module")
-def parts(tmp_path_factory):
-    """A 24k-row simulated stream split into three CSV files of 8k rows."""
-    d = tmp_path_factory.mktemp("stream")
-    whole = d / "whole.csv"
-    simulate(whole, rows=24_000, seed=9, click_rate=0.03, conversion_rate=0.2)
-    lines = whole.read_text().splitlines()
-    files = []
-    for k in range(3):
-        f = d / f"part-{k}.csv"
-        f.write_text("\n".join([lines[0]] + lines[1 + k * 8000: 1 + (k + 1) * 8000]) + "\n")
-        files.append(f)
-    return files
 
 
 def _sources(files):
@@ -63,9 +47,9 @@ def test_a_negative_rate_outside_0_1_is_a_clear_error(text):
         parse_rate(text)
 
 
-def test_every_minority_row_and_about_r_of_the_negatives_are_kept(parts):
-    s = _sample(parts, rate=0.1, seed=1)
-    truth = np.concatenate([pacsv.read_csv(f).column("event").to_numpy(zero_copy_only=False).astype(str) for f in parts])
+def test_every_minority_row_and_about_r_of_the_negatives_are_kept(stream_parts):
+    s = _sample(stream_parts, rate=0.1, seed=1)
+    truth = np.concatenate([pacsv.read_csv(f).column("event").to_numpy(zero_copy_only=False).astype(str) for f in stream_parts])
     assert s.rows == len(truth) == 24_000
     assert s.counts == {c: int((truth == c).sum()) for c in np.unique(truth)}
     kept = s.kept_counts
@@ -75,8 +59,8 @@ def test_every_minority_row_and_about_r_of_the_negatives_are_kept(parts):
     assert s.holdout is None and s.holdout_counts == {}
 
 
-def test_the_holdout_slice_is_taken_before_downsampling_at_natural_balance(parts):
-    s = _sample(parts, rate=0.1, holdout=0.2, seed=1)
+def test_the_holdout_slice_is_taken_before_downsampling_at_natural_balance(stream_parts):
+    s = _sample(stream_parts, rate=0.1, holdout=0.2, seed=1)
     held = _labels(s.holdout)
     assert abs(len(held) - 0.2 * 24_000) < 4 * np.sqrt(24_000 * 0.2 * 0.8)
     assert s.holdout_counts == {c: int((held == c).sum()) for c in np.unique(held)}
@@ -88,30 +72,30 @@ def test_the_holdout_slice_is_taken_before_downsampling_at_natural_balance(parts
     assert not key(s.holdout) & key(s.kept)
 
 
-def test_the_sample_is_reproducible_and_independent_of_chunks_and_threads(parts):
-    a = _sample(parts, rate=0.2, holdout=0.1, seed=4, chunk_rows=1000, jobs=1)
-    b = _sample(parts, rate=0.2, holdout=0.1, seed=4, chunk_rows=3333, jobs=2)
+def test_the_sample_is_reproducible_and_independent_of_chunks_and_threads(stream_parts):
+    a = _sample(stream_parts, rate=0.2, holdout=0.1, seed=4, chunk_rows=1000, jobs=1)
+    b = _sample(stream_parts, rate=0.2, holdout=0.1, seed=4, chunk_rows=3333, jobs=2)
     assert a.kept.equals(b.kept) and a.holdout.equals(b.holdout)
-    c = _sample(parts, rate=0.2, holdout=0.1, seed=5)
+    c = _sample(stream_parts, rate=0.2, holdout=0.1, seed=5)
     assert not a.kept.equals(c.kept)
 
 
-def test_kept_rows_carry_their_file_and_line(parts):
-    s = _sample(parts, rate=0.05, seed=2, range_bytes=100_000)  # several ranges per file
+def test_kept_rows_carry_their_file_and_line(stream_parts):
+    s = _sample(stream_parts, rate=0.05, seed=2, range_bytes=100_000)  # several ranges per file
     assert s.ranges > 3
-    lines = {i: f.read_text().splitlines() for i, f in enumerate(parts)}
+    lines = {i: f.read_text().splitlines() for i, f in enumerate(stream_parts)}
     ids = s.kept.column("impression_id").to_pylist()
     for f, line, ident in list(zip(s.kept.column(FILE_COL).to_pylist(), s.kept.column(LINE_COL).to_pylist(), ids))[::97]:
         assert lines[f][line - 1].split(",")[0].strip('"') == ident
 
 
-def test_auto_keeps_about_k_negatives_per_minority_row(parts):
-    s = _sample(parts, rate=None, per_positive=5, seed=3)
+def test_auto_keeps_about_k_negatives_per_minority_row(stream_parts):
+    s = _sample(stream_parts, rate=None, per_positive=5, seed=3)
     minority = s.counts["click"] + s.counts["conversion"]
     assert s.rate == pytest.approx(auto_rate(s.counts, "view", 5)) == pytest.approx(5 * minority / s.counts["view"])
     assert not s.auto["short"]
     assert abs(s.kept_counts["view"] - 5 * minority) < 4 * np.sqrt(5 * minority)
-    fixed = _sample(parts, rate=s.rate, seed=3)
+    fixed = _sample(stream_parts, rate=s.rate, seed=3)
     assert fixed.kept.equals(s.kept)  # auto's one pass keeps what a fixed rate would
 
 
@@ -141,47 +125,47 @@ def test_a_stream_with_no_minority_class_is_an_error(tmp_path):
         _sample([f], rate=0.5)
 
 
-def test_a_file_with_another_header_in_the_middle_is_an_error(parts, tmp_path):
-    text = parts[1].read_text().replace("bid_price", "price", 1)
+def test_a_file_with_another_header_in_the_middle_is_an_error(stream_parts, tmp_path):
+    text = stream_parts[1].read_text().replace("bid_price", "price", 1)
     odd = write(tmp_path / "odd.csv", text)
     with pytest.raises(DataError, match=r"odd\.csv: columns differ from .*part-0\.csv \(missing bid_price; extra price\)"):
-        _sample([parts[0], odd, parts[2]], rate=0.1)
+        _sample([stream_parts[0], odd, stream_parts[2]], rate=0.1)
 
 
-def test_a_bad_row_in_a_later_file_names_its_file_and_line(parts, tmp_path):
-    lines = parts[1].read_text().splitlines()
+def test_a_bad_row_in_a_later_file_names_its_file_and_line(stream_parts, tmp_path):
+    lines = stream_parts[1].read_text().splitlines()
     lines[500] = lines[500] + ",extra"
     bad = write(tmp_path / "bad.csv", "\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"bad\.csv: line 501: expected 13 fields, got 14"):
-        _sample([parts[0], bad], rate=0.1, range_bytes=200_000)
+        _sample([stream_parts[0], bad], rate=0.1, range_bytes=200_000)
 
 
-def test_an_empty_label_names_its_file_and_line(parts, tmp_path):
-    lines = parts[0].read_text().splitlines()
+def test_an_empty_label_names_its_file_and_line(stream_parts, tmp_path):
+    lines = stream_parts[0].read_text().splitlines()
     lines[42] = lines[42].rsplit(",", 1)[0] + ","
     bad = write(tmp_path / "nolabel.csv", "\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"nolabel\.csv: line 43: target column 'event' is empty"):
         _sample([bad], rate=0.1)
 
 
-def test_an_unknown_negative_class_is_an_error(parts):
+def test_an_unknown_negative_class_is_an_error(stream_parts):
     with pytest.raises(DataError, match=r"--negative-class impression: no such class"):
-        _sample(parts[:1], rate=0.1, negative_class="impression")
+        _sample(stream_parts[:1], rate=0.1, negative_class="impression")
 
 
-def test_parquet_and_gzip_inputs_give_the_csv_sample(parts, tmp_path):
+def test_parquet_and_gzip_inputs_give_the_csv_sample(stream_parts, tmp_path):
     import gzip
 
     import pyarrow.parquet as pq
 
     gz = tmp_path / "p1.csv.gz"
-    gz.write_bytes(gzip.compress(parts[1].read_bytes()))
-    a = _sample([parts[0], gz], rate=0.1, seed=6)
-    b = _sample([parts[0], parts[1]], rate=0.1, seed=6)
+    gz.write_bytes(gzip.compress(stream_parts[1].read_bytes()))
+    a = _sample([stream_parts[0], gz], rate=0.1, seed=6)
+    b = _sample([stream_parts[0], stream_parts[1]], rate=0.1, seed=6)
     assert a.kept.equals(b.kept)  # a gzip file and a one-range CSV draw alike
     pqf = tmp_path / "p0.parquet"
-    pq.write_table(pacsv.read_csv(parts[0]), pqf, row_group_size=100_000)
+    pq.write_table(pacsv.read_csv(stream_parts[0]), pqf, row_group_size=100_000)
     c = _sample([pqf], rate=0.1, seed=6)
-    d = _sample([parts[0]], rate=0.1, seed=6)
+    d = _sample([stream_parts[0]], rate=0.1, seed=6)
     assert c.kept.column("impression_id").to_pylist() == d.kept.column("impression_id").to_pylist()
     assert c.kept_counts == d.kept_counts

@@ -13,7 +13,6 @@ from clickpred.errors import ConfigError, DataError
 from clickpred.stream_train import natural_ratio, train_stream
 from clickpred.train import run_train
 from tests.conftest import write
-from tests.test_sampling import parts  # noqa: F401  (module fixture)
 
 
 def _spec(**kw):
@@ -33,8 +32,8 @@ def test_the_prior_shift_is_the_negative_sampling_formula():
     assert r2[1] / r2[0] == pytest.approx((50 / 1000) / 1.0)
 
 
-def test_probabilities_are_corrected_on_natural_balance_rows(parts):  # noqa: F811
-    res = train_stream(parts, _spec(), negative_rate=0.1, holdout_fraction=0.3)
+def test_probabilities_are_corrected_on_natural_balance_rows(stream_parts):
+    res = train_stream(stream_parts, _spec(), negative_rate=0.1, holdout_fraction=0.3)
     ev = res.cv
     assert ev.kind == "holdout" and res.sampling["holdout_counts"]["view"] == int((ev.y_true == "view").sum())
     before = ev.before["calibration"]["click"]["calibration_ratio"]
@@ -46,10 +45,10 @@ def test_probabilities_are_corrected_on_natural_balance_rows(parts):  # noqa: F8
     assert len(res.data.y) == sum(res.sampling["kept_counts"].values())
 
 
-def test_a_category_first_seen_late_in_the_stream_is_learnt(parts, tmp_path):  # noqa: F811
+def test_a_category_first_seen_late_in_the_stream_is_learnt(stream_parts, tmp_path):
     from sklearn.preprocessing import OrdinalEncoder
 
-    lines = parts[2].read_text().splitlines()
+    lines = stream_parts[2].read_text().splitlines()
     header = lines[0].split(",")
     dev = header.index('"device_type"') if '"device_type"' in header else header.index("device_type")
     ev = header.index('"event"') if '"event"' in header else header.index("event")
@@ -59,28 +58,28 @@ def test_a_category_first_seen_late_in_the_stream_is_learnt(parts, tmp_path):  #
             f[dev] = "smartwatch"
             lines[i] = ",".join(f)
     late = write(tmp_path / "late.csv", "\n".join(lines) + "\n")
-    res = train_stream([parts[0], parts[1], late], _spec(), negative_rate=0.05, holdout_fraction=0.2)
+    res = train_stream([stream_parts[0], stream_parts[1], late], _spec(), negative_rate=0.05, holdout_fraction=0.2)
     assert "smartwatch" in set(res.data.frame["device_type"])
     codes = res.pipeline.named_steps["prepare"].named_transformers_["categorical"].named_steps["codes"]
     assert isinstance(codes, OrdinalEncoder)
     assert any("smartwatch" in list(c) for c in codes.categories_)  # device_type's fitted vocabulary
 
 
-def test_a_test_file_replaces_the_holdout(parts, tmp_path):  # noqa: F811
-    res = train_stream(parts[:2], _spec(), negative_rate=0.2, test=parts[2])
+def test_a_test_file_replaces_the_holdout(stream_parts, tmp_path):
+    res = train_stream(stream_parts[:2], _spec(), negative_rate=0.2, test=stream_parts[2])
     assert res.sampling["holdout_fraction"] == 0 and len(res.cv.y_true) == 8_000
-    assert str(parts[2]) in res.sampling["evaluated_on"]
+    assert str(stream_parts[2]) in res.sampling["evaluated_on"]
     with pytest.raises(ConfigError, match=r"--holdout 0 needs --test"):
-        train_stream(parts[:2], _spec(), negative_rate=0.2, holdout_fraction=0.0)
+        train_stream(stream_parts[:2], _spec(), negative_rate=0.2, holdout_fraction=0.0)
 
 
-def test_too_few_minority_rows_to_evaluate_is_a_clear_error(parts):  # noqa: F811
+def test_too_few_minority_rows_to_evaluate_is_a_clear_error(stream_parts):
     with pytest.raises(DataError, match=r"evaluation rows: class '(click|conversion)' has .* raise --holdout or pass --test"):
-        train_stream(parts[:1], _spec(folds=5), negative_rate=0.2, holdout_fraction=0.002)
+        train_stream(stream_parts[:1], _spec(folds=5), negative_rate=0.2, holdout_fraction=0.002)
 
 
-def test_the_model_file_records_the_rate_and_scores_at_natural_balance(parts, tmp_path):  # noqa: F811
-    out = run_train(parts, _spec(), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r",
+def test_the_model_file_records_the_rate_and_scores_at_natural_balance(stream_parts, tmp_path):
+    out = run_train(stream_parts, _spec(), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r",
                     negative_rate="auto", per_positive=4, holdout_fraction=0.25)
     m = load_model(out.model_path)
     s = m.metadata["sampling"]
@@ -93,15 +92,15 @@ def test_the_model_file_records_the_rate_and_scores_at_natural_balance(parts, tm
     # scoring the held-out period gives natural-balance probabilities: the mean p(click) is near the click rate
     from clickpred.data import load_dataset
 
-    ds = load_dataset(parts[2], schema=m.metadata and __import__("clickpred.data").data.Schema.from_dict(m.metadata["schema"]))
+    ds = load_dataset(stream_parts[2], schema=m.metadata and __import__("clickpred.data").data.Schema.from_dict(m.metadata["schema"]))
     p = m.predictor().predict_proba(ds.frame)
     rate = float(np.mean(ds.y == "click"))
     assert abs(p[:, m.metadata["classes"].index("click")].mean() / rate - 1) < 0.25
 
 
-def test_cli_train_stream_and_its_errors(parts, tmp_path):  # noqa: F811
+def test_cli_train_stream_and_its_errors(stream_parts, tmp_path):
     runner = CliRunner()
-    base = ["train", *map(str, parts), "-c", "logistic", "-s", "none", "--folds", "3",
+    base = ["train", *map(str, stream_parts), "-c", "logistic", "-s", "none", "--folds", "3",
             "--model", str(tmp_path / "m.skops"), "--report", str(tmp_path / "r")]
     r = runner.invoke(app, base + ["--negative-rate", "0.1", "--holdout", "0.3"])
     assert r.exit_code == 0, r.output
@@ -121,10 +120,10 @@ def test_cli_train_stream_and_its_errors(parts, tmp_path):  # noqa: F811
         assert r.exit_code == 1, (extra, r.output)
         assert message in r.output and "Traceback" not in r.output
         assert len(r.output.strip().splitlines()) == 1, r.output
-    r = runner.invoke(app, ["train", str(parts[0].parent), "--model", str(tmp_path / "x.skops")])
+    r = runner.invoke(app, ["train", str(stream_parts[0].parent), "--model", str(tmp_path / "x.skops")])
     assert r.exit_code == 1 and "a folder or glob is read as a stream" in r.output
 
 
-def test_a_folder_streams_every_file_in_it(parts, tmp_path):  # noqa: F811
-    res = train_stream([str(parts[0].parent / "part-*.csv")], _spec(), negative_rate=0.2, holdout_fraction=0.2)
+def test_a_folder_streams_every_file_in_it(stream_parts, tmp_path):
+    res = train_stream([str(stream_parts[0].parent / "part-*.csv")], _spec(), negative_rate=0.2, holdout_fraction=0.2)
     assert res.sampling["rows_read"] == 24_000 and len(res.sampling["inputs"]) == 3
