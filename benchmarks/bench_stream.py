@@ -60,6 +60,160 @@ def stream_files(n_files: int = 21, rows_per_file: int = ROWS_PER_FILE, seed: in
     return files
 
 
-if __name__ == "__main__" and "--prepare" in sys.argv:
+SPEC = ("logistic", "none")  # the downsampling is the rebalancing; the in-memory baseline uses the same spec
+HOLDOUT = 0.02  # of the stream, for the correction and rule; the test file stays untouched by every model
+CLASSES = ("click", "conversion")
+
+
+def read_floor(files: list[Path]) -> dict:
+    """pyarrow's own multi-threaded CSV read of the same files: the rate to compare the sampler with."""
+    import pyarrow.csv as pacsv
+
     t0 = time.perf_counter()
-    print(stream_files()[-1], f"{time.perf_counter() - t0:.0f} s", peak_rss_mb())
+    rows = 0
+    for f in files:
+        rows += pacsv.read_csv(f).num_rows
+    seconds = time.perf_counter() - t0
+    return {"rows": rows, "seconds": seconds, "rows_per_second": rows / seconds}
+
+
+def _test_view(result, test: Path) -> dict:
+    """Scores and metrics of a result's final model on the test file (its own saved correction)."""
+    ev = result.test
+    return {
+        "y": ev.y_true,
+        "scores": ev.scores.astype("float32"),
+        "per_class": {c: {k: ev.metrics["per_class"][c].get(k) for k in ("pr_auc", "calibration_ratio", "recall", "support")}
+                      for c in CLASSES},
+        "ne": ev.metrics.get("ne"),
+    }
+
+
+def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", keep_csv: str | None = None) -> dict:
+    """One streaming train in this (fresh) process."""
+    from clickpred.config import spec_from_options
+    from clickpred.stream_train import train_stream
+
+
+    t0 = time.perf_counter()
+    res = train_stream([str(f) for f in files], spec_from_options(*SPEC), negative_rate=rate, holdout_fraction=HOLDOUT,
+                       test=str(test), engine=engine, jobs=2)
+    wall = time.perf_counter() - t0
+    s = res.sampling
+    out = {
+        "wall_seconds": wall,
+        "timings": res.timings,
+        "read_seconds": s["read_seconds"],
+        "rows_read": s["rows_read"],
+        "read_rows_per_second": s["rows_per_second"],
+        "negative_rate": s["negative_rate"],
+        "auto": s["auto"],
+        "counts": s["counts"],
+        "kept_counts": s["kept_counts"],
+        "holdout_counts": s["holdout_counts"],
+        "peak_rss_mb": peak_rss_mb(),
+        "test": _test_view(res, test),
+        "holdout_calibration": {c: res.cv.argmax["calibration"][c]["calibration_ratio"] for c in CLASSES},
+    }
+    if keep_csv:  # the kept rows as a file: the memory reference trains on it alone
+        frame = res.data.frame.copy()
+        frame[res.data.schema.target] = res.data.y
+        frame.to_csv(keep_csv, index=False)
+    return out
+
+
+def run_memory(train: Path, test: Path) -> dict:
+    """The ordinary in-memory train (5-fold CV, final fit, test file) in this (fresh) process."""
+    from clickpred.config import spec_from_options
+    from clickpred.train import train as train_file
+
+
+    t0 = time.perf_counter()
+    res = train_file(str(train), spec_from_options(*SPEC), test=str(test))
+    return {"wall_seconds": time.perf_counter() - t0, "timings": res.timings, "rows": int(len(res.data.y)),
+            "peak_rss_mb": peak_rss_mb(), "test": _test_view(res, test)}
+
+
+def intervals(runs: dict, baseline: str, replicates: int = 500) -> dict:
+    """PR-AUC on the test file with 95% bootstrap intervals, and each run minus the baseline (paired rows)."""
+    import numpy as np
+
+    from clickpred.intervals import RankedScores, bootstrap_ap, paired
+
+    out = {}
+    for k, c in enumerate(("view",) + CLASSES):
+        if c == "view":
+            continue
+        ranked = {name: [RankedScores(r["test"]["y"] == c, r["test"]["scores"][:, k])] for name, r in runs.items()}
+        point, values = bootstrap_ap(ranked, replicates, seed=0)
+        out[c] = {}
+        for name in runs:
+            d = paired(name, baseline, point, values) if name != baseline else None
+            out[c][name] = {"pr_auc": point[name].to_dict(),
+                            "minus_baseline": d.to_dict() if d is not None else None}
+        assert np.isfinite(point[baseline].estimate)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[5, 20], help="millions of training rows")
+    ap.add_argument("--rates", nargs="+", default=["0.01", "auto"])
+    ap.add_argument("--engines", nargs="+", default=["local"])
+    ap.add_argument("--quick", action="store_true", help="2 × 1M rows only (smoke run)")
+    args = ap.parse_args()
+    files = stream_files()
+    test, pool = files[-1], files[:-1]
+    sizes = [1] if args.quick else args.sizes
+    runs: dict = {}
+    floors = {}
+    print("baseline: in-memory train on 1M rows …", flush=True)
+    runs["memory_1M"], _ = in_child(run_memory, pool[0], test)
+    for m in sizes:
+        part = pool[:m]
+        floors[f"{m}M"] = read_floor(part)
+        print(f"floor {m}M: {floors[f'{m}M']['rows_per_second']:,.0f} rows/s", flush=True)
+        for engine in args.engines:
+            for rate in args.rates:
+                name = f"stream_{m}M_{rate}" + ("" if engine == "local" else f"_{engine}")
+                keep = None
+                if m == max(sizes) and rate == args.rates[0] and engine == "local":
+                    keep = str(CACHE / f"kept_{m}M_{rate}.csv")
+                print(f"{name} …", flush=True)
+                r, peak = in_child(run_stream, part, test, rate, engine, keep)
+                r["peak_rss_mb_child"] = peak
+                r["read_vs_floor"] = r["read_rows_per_second"] / floors[f"{m}M"]["rows_per_second"]
+                runs[name] = r
+                print(f"  read {r['read_rows_per_second']:,.0f} rows/s ({r['read_vs_floor']:.2f}× floor), "
+                      f"peak {peak:,.0f} MB, wall {r['wall_seconds']:.0f} s, click PR-AUC {r['test']['per_class']['click']['pr_auc']:.4f}",
+                      flush=True)
+                if keep:
+                    print("  memory reference: the kept rows trained on alone …", flush=True)
+                    ref, ref_peak = in_child(run_memory, Path(keep), test)
+                    ref["peak_rss_mb_child"] = ref_peak
+                    runs[f"kept_only_{m}M_{rate}"] = ref
+                    r["peak_vs_kept_only"] = peak / ref_peak
+                    print(f"  kept-only peak {ref_peak:,.0f} MB → ratio {r['peak_vs_kept_only']:.2f}", flush=True)
+    ci = intervals({k: v for k, v in runs.items() if not k.startswith("kept_only")}, "memory_1M")
+    for v in runs.values():
+        v["test"] = {k: v["test"][k] for k in ("per_class", "ne")}
+    name = "stream_quick" if args.quick else "stream"
+    path = write_result(name, {
+        "command": "python benchmarks/bench_stream.py " + " ".join(sys.argv[1:]),
+        "spec": list(SPEC), "holdout": HOLDOUT, "test_file_rows": ROWS_PER_FILE,
+        "read_floor": floors, "runs": runs, "pr_auc_on_test": ci,
+    })
+    print(path)
+    for c, rows in ci.items():
+        for k, v in rows.items():
+            d = v["minus_baseline"]
+            print(f"{c:>10} {k:<24} {v['pr_auc']['estimate']:.4f} [{v['pr_auc']['low']:.4f}, {v['pr_auc']['high']:.4f}]"
+                  + (f"  − baseline {d['difference']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]" if d else ""))
+
+
+if __name__ == "__main__":
+    if "--prepare" in sys.argv:
+        t0 = time.perf_counter()
+        print(stream_files()[-1], f"{time.perf_counter() - t0:.0f} s")
+    else:
+        main()

@@ -39,14 +39,14 @@ import re
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, DataError
-from .sources import Range, Source, parse_block, plan_ranges, read_range
+from .sources import Range, Source, parse_block, parse_text, plan_ranges, read_range
 
 DEFAULT_RANGE_BYTES = 64 << 20
 DEFAULT_CHUNK_ROWS = 100_000
@@ -106,45 +106,87 @@ class SamplingPlan:
 
 @dataclass
 class Labelled:
-    """One parsed block: its rows as text, their normalised labels and their lines (within the range)."""
+    """One block with its labels parsed: normalised labels and lines (within the range) of its rows.
 
-    table: pa.Table
+    Only the label column is converted; the other columns of the few rows that are kept or held out
+    are parsed later, by :meth:`rows`.
+    """
+
     codes: np.ndarray  # index into ``values`` per row
     values: list[str]
     lines: np.ndarray
     n_lines: int
     error: tuple[int, str] | None = None  # (line within the range, what is wrong): training needs every row
+    table: pa.Table | None = None  # Parquet: the batch, typed
+    text: bytes | None = None  # CSV: the block's text …
+    starts: np.ndarray | None = None  # … and where each row's line starts and ends in it
+    ends: np.ndarray | None = None
+
+    def rows(self, src: Source, idx: np.ndarray, columns: list[str]) -> pa.Table:
+        """These rows, every column as text (as a CSV file holds them)."""
+        if self.table is not None:
+            t = self.table.take(pa.array(idx))
+            return pa.table({c: (col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
+                             for c, col in zip(t.column_names, t.columns)})
+        text = self.text
+        picked = b"\n".join([text[s:e] for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]) + b"\n"
+        table, invalid = parse_text(src, picked, columns)
+        if invalid or table.num_rows != len(idx):  # pragma: no cover - the label pass checked every row's fields
+            raise DataError(f"{src.path}: lines {self.lines[idx[0]]}+ parsed differently the second time")
+        return table
+
+
+def _line_bounds(text: bytes, first_line: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Start and end offsets and line numbers of the non-empty lines of a block, and its line count."""
+    arr = np.frombuffer(text, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    starts = np.concatenate([[0], nl + 1])
+    ends = np.concatenate([nl, [len(text)]])
+    if len(text) and text.endswith(b"\n"):
+        starts, ends = starts[:-1], ends[:-1]
+    n_lines = len(starts)
+    length = ends - starts
+    cr = length > 0
+    cr[cr] = arr[ends[cr] - 1] == 13  # a line ending "\r\n": drop the "\r"
+    ends = ends - cr
+    keep = ends > starts
+    numbers = first_line + np.flatnonzero(keep)
+    return starts[keep], ends[keep], numbers.astype(np.int64), n_lines
 
 
 def parse_labelled(src: Source, block, columns: list[str], target: str) -> Labelled:
-    """Parse a block as text; note the first row that can't be parsed or has no label."""
-    parsed = parse_block(src, block, columns)
+    """Parse a block's labels (every row's fields counted); note the first row that can't be read or has
+    no label. Lines are numbered within the block, from 1."""
+    block = replace(block, first_line=1)
+    if block.batch is not None:  # Parquet
+        parsed = parse_block(src, block, columns)
+        table = parsed.table
+        lines = 1 + np.arange(table.num_rows, dtype=np.int64)
+        return _labelled(table.column(target), lines, table.num_rows, target, table=table)
+    parsed = parse_block(src, block, [target])
     if parsed.rejects:
         r = parsed.rejects[0]
-        return Labelled(parsed.table, np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
+        return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
                         (r.line, f"{r.reason} — training needs every row readable ({len(parsed.rejects)} such row(s) near it)"))
-    table = parsed.table
-    if block.batch is not None:  # Parquet: typed columns become text, as a CSV would hold them
-        table = pa.table({c: (col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
-                          for c, col in zip(table.column_names, table.columns)})
-        n_lines = table.num_rows
-        lines = block.first_line + np.arange(table.num_rows, dtype=np.int64)
-    else:
-        n_lines = block.n_lines + (0 if block.text.endswith(b"\n") else 1)
-        if table.num_rows == n_lines:
-            lines = block.first_line + np.arange(table.num_rows, dtype=np.int64)
-        else:  # blank lines are not rows
-            lines = np.asarray(parsed.lines_of(range(table.num_rows)), dtype=np.int64)
-    col = table.column(target)
+    starts, ends, lines, n_lines = _line_bounds(block.text, 1)
+    if len(lines) != parsed.table.num_rows:  # pragma: no cover - a quoted line break: one record over two lines
+        return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
+                        (block.first_line, "a quoted value spans lines (one record per line is required)"))
+    return _labelled(parsed.table.column(target), lines, n_lines, target, text=block.text, starts=starts, ends=ends)
+
+
+def _labelled(col, lines: np.ndarray, n_lines: int, target: str, **where) -> Labelled:
     error = None
     if col.null_count:
         first = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
         error = (int(lines[first]), f"target column '{target}' is empty")
         col = col.fill_null("")
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
     enc = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
     values = [normal_label(v) for v in enc.dictionary.to_pylist()]
     codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    return Labelled(table, codes, values, lines, n_lines, error)
+    return Labelled(codes, values, lines, n_lines, error, **where)
 
 
 @dataclass
@@ -165,8 +207,10 @@ class RangeSample:
 class RangeSampler:
     """Draws, holds out and keeps, block by block, for one range (blocks must come in order)."""
 
-    def __init__(self, plan: SamplingPlan, negative: str, r: Range, collect: bool = True):
+    def __init__(self, plan: SamplingPlan, negative: str, r: Range, src: Source, columns: list[str],
+                 collect: bool = True):
         self.plan, self.negative, self.collect = plan, negative, collect  # collect=False: count only
+        self.src, self.columns = src, columns
         self.rng = np.random.default_rng([plan.seed, r.file_index, r.index])
         self.out = RangeSample(r.file_index, r.index)
 
@@ -175,9 +219,9 @@ class RangeSampler:
         if out.error is not None:
             return
         if lab.error is not None:
-            out.error = lab.error
+            out.error = (lab.error[0] + out.lines, lab.error[1])
             return
-        n = lab.table.num_rows
+        n = len(lab.codes)
         u = self.rng.random(n)
         neg_codes = [k for k, v in enumerate(lab.values) if v == self.negative]
         is_neg = np.isin(lab.codes, neg_codes)
@@ -201,12 +245,12 @@ class RangeSampler:
 
     def _rows(self, lab: Labelled, mask: np.ndarray, v: np.ndarray | None) -> pa.Table:
         idx = np.flatnonzero(mask)
-        t = lab.table.take(pa.array(idx))
+        t = lab.rows(self.src, idx, self.columns)
         target = self.plan.target
         labels = pa.DictionaryArray.from_arrays(pa.array(lab.codes[idx], pa.int32()), pa.array(lab.values, pa.string()))
         t = t.set_column(t.column_names.index(target), target, labels.cast(pa.string()))
         t = t.append_column(FILE_COL, pa.array(np.full(len(idx), self.out.file_index, np.int32)))
-        t = t.append_column(LINE_COL, pa.array(lab.lines[idx]))
+        t = t.append_column(LINE_COL, pa.array(lab.lines[idx] + self.out.lines))
         if v is not None:
             t = t.append_column(V_COL, pa.array(v[idx]))
         return t
@@ -260,9 +304,9 @@ class Sample:
 def first_negative(src: Source, columns: list[str], target: str, chunk_rows: int) -> str:
     """The most frequent class of the stream's first block: the default negative class."""
     r = plan_ranges([src], DEFAULT_RANGE_BYTES)[0]
-    for block in read_range(src, r, chunk_rows):
-        lab = parse_labelled(src, block, columns, target)
-        if lab.table.num_rows:
+    for block in read_range(src, r, chunk_rows, count_lines=False):
+        lab = parse_labelled(src, block, [target], target)
+        if len(lab.codes):
             counts = {}
             for k, c in enumerate(np.bincount(lab.codes, minlength=len(lab.values))):
                 counts[lab.values[k]] = counts.get(lab.values[k], 0) + int(c)
@@ -362,7 +406,7 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="clickpred-sample") as pool:
         for r in ranges:
             src = sources[r.file_index]
-            sampler = RangeSampler(plan, negative, r)
+            sampler = RangeSampler(plan, negative, r, src, columns)
             pending: deque = deque()
 
             def drain(limit: int) -> None:
@@ -370,14 +414,14 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
                 while len(pending) > limit:
                     lab = pending.popleft().result()
                     sampler.take(lab, threshold)
-                    rows += lab.table.num_rows
+                    rows += len(lab.codes)
                     if plan.rate is None:
                         for k, c in zip(*np.unique(lab.codes, return_counts=True)):
                             counts[lab.values[k]] = counts.get(lab.values[k], 0) + int(c)
                         threshold = _threshold(counts, negative, plan.per_positive, threshold)
                         lowest = min(lowest, threshold)
 
-            for block in read_range(src, r, chunk_rows):
+            for block in read_range(src, r, chunk_rows, count_lines=False):
                 pending.append(pool.submit(parse_labelled, src, block, columns, plan.target))
                 drain(max(1, jobs) + 1)
                 if sampler.out.error is not None:
@@ -396,9 +440,9 @@ def sample_range(src: Source, r: Range, columns: list[str], plan: SamplingPlan, 
                  chunk_rows: int, collect: bool = True) -> RangeSample:
     """One range on its own (a Dask task): read, parse, draw, keep. ``collect=False`` only counts
     (and reads only the label column)."""
-    sampler = RangeSampler(plan, negative, r, collect)
     cols = columns if collect else [plan.target]
-    for block in read_range(src, r, chunk_rows):
+    sampler = RangeSampler(plan, negative, r, src, cols, collect)
+    for block in read_range(src, r, chunk_rows, count_lines=False):
         sampler.take(parse_labelled(src, block, cols, plan.target), threshold)
         if sampler.out.error is not None:
             break

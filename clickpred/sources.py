@@ -305,6 +305,11 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
     return Parsed(block, table, rejects, bad_lines)
 
 
+def parse_text(src: Source, text: bytes, columns: list[str]):
+    """Rows of ``src``'s CSV dialect in ``text`` as a table of text columns, and the invalid rows."""
+    return _read_block(src, text, columns)
+
+
 def _has_bad_utf8(text: bytes) -> bool:
     try:
         text.decode("utf-8")
@@ -376,9 +381,10 @@ def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
     return ranges
 
 
-def read_range(src: Source, r: Range, chunk_rows: int) -> Iterator[Block]:
+def read_range(src: Source, r: Range, chunk_rows: int, count_lines: bool = True) -> Iterator[Block]:
     """The lines that start inside [start, end), in blocks of about ``chunk_rows`` lines,
-    numbered from line 1 of the range."""
+    numbered from line 1 of the range (``count_lines=False``: CSV blocks are not counted and
+    every block says it starts at line 1; the caller numbers them)."""
     if src.parquet:
         pf = pq.ParquetFile(src.path)
         first = 1
@@ -399,18 +405,17 @@ def read_range(src: Source, r: Range, chunk_rows: int) -> Iterator[Block]:
             fh.seek(r.start - 1)
             if fh.read(1) != b"\n":
                 fh.readline()  # this line started in the previous range
-        pos = fh.tell()
-        data = fh.read(max(r.end - pos, 0)) if pos < r.end else b""
-        if data and not data.endswith(b"\n"):
-            data += fh.readline()
-    line, i, at = 1, 0, 0
-    per_line = len(data) / max(data.count(b"\n"), 1)
-    step = max(int(per_line * chunk_rows), 1 << 12)
-    while at < len(data):
-        cut = data.find(b"\n", min(at + step, len(data)) - 1)
-        cut = len(data) if cut < 0 else cut + 1
-        text = data[at:cut]
-        n_lines = text.count(b"\n")
-        yield Block(i, line, text=text, n_lines=n_lines)
-        line += n_lines + (0 if text.endswith(b"\n") else 1)
-        at, i = cut, i + 1
+        line, i, step = 1, 0, None
+        while fh.tell() < r.end:
+            text = fh.read(min(step or (1 << 16), r.end - fh.tell()))
+            if not text:
+                break
+            if not text.endswith(b"\n"):
+                text += fh.readline()  # the line that started in this range ends here
+            if step is None:  # about chunk_rows lines per block, from the first 64 kB
+                step = max(int(len(text) / max(text.count(b"\n"), 1) * chunk_rows), 1 << 12)
+            n_lines = text.count(b"\n") if count_lines else -1
+            yield Block(i, line, text=text, n_lines=n_lines)
+            if count_lines:
+                line += n_lines + (0 if text.endswith(b"\n") else 1)
+            i += 1
