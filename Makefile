@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions clean
+.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions bench-stream clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-compare: $(STAMP)
 
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/bench_decisions.py
+
+# Training at scale: 5M and 20M simulated rows (generated once into ~/.cache/clickpred-bench, ~2.4 GB).
+bench-stream: $(STAMP)
+	$(BIN)/python benchmarks/bench_stream.py --engines local dask
 
 clean:
 	rm -rf $(VENV) models reports/demo

@@ -93,7 +93,7 @@ def train(
     header: bool = typer.Option(True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores); with --negative-rate, reader threads or Dask workers."),
     calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none."),
     decision: str = typer.Option("argmax", "--decision", help="Decision rule, tuned on out-of-fold predictions: argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
@@ -128,12 +128,19 @@ def train(
                   header=header, calibration=calibration, decision=decision, costs=costs)
     if stream:
         kwargs.update(negative_rate=negative_rate, per_positive=per_positive, negative_class=negative_class,
-                      holdout_fraction=holdout, engine=engine, scheduler=scheduler, jobs=jobs if jobs > 0 else 2)
+                      holdout_fraction=holdout, engine=engine, scheduler=scheduler, jobs=jobs if jobs > 0 else (os.cpu_count() or 2))
     else:
         kwargs.update(split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None)
     label = data[0] if len(data) == 1 else f"{len(data)} inputs"
-    with err.status(f"training {spec.name} on {label} …"):
-        res = _guard(run_train, data, spec, model_path=model, report_dir=report, **kwargs)
+    if stream:
+        def with_bar():
+            with _progress(err.is_terminal, "reading", f"training {spec.name} on the kept rows …") as bar:
+                return run_train(data, spec, model_path=model, report_dir=report, progress=bar, **kwargs)
+
+        res = _guard(with_bar)
+    else:
+        with err.status(f"training {spec.name} on {label} …"):
+            res = _guard(run_train, data, spec, model_path=model, report_dir=report, **kwargs)
     for note in res.result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in res.document["leakage_warnings"]:
@@ -278,10 +285,10 @@ def score(
 
 
 class _progress:
-    """A rich progress bar fed by score()'s progress callback (a no-op when hidden)."""
+    """A rich progress bar fed by score()'s (or the training sampler's) progress callback (a no-op when hidden)."""
 
-    def __init__(self, show: bool):
-        self.show = show
+    def __init__(self, show: bool, label: str = "scoring", after: str | None = None):
+        self.show, self.label, self.after = show, label, after  # after: what the bar says once the input is read
         self.bar = None
 
     def __enter__(self):
@@ -290,13 +297,13 @@ class _progress:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         self.bar = Progress(
-            TextColumn("scoring"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
             console=err, transient=True,
         )
         self.bar.__enter__()
-        self.task = self.bar.add_task("score", total=1, rows=0, rate=0.0)
+        self.task = self.bar.add_task(self.label, total=1, rows=0, rate=0.0)
         import time
 
         self.t0 = time.perf_counter()
@@ -307,6 +314,8 @@ class _progress:
 
         rate = rows / max(time.perf_counter() - self.t0, 1e-9)
         self.bar.update(self.task, completed=done, total=max(total, 1), rows=rows, rate=rate)
+        if self.after and done >= total:
+            self.bar.update(self.task, description=self.after)
 
     def __exit__(self, *exc):
         if self.bar is not None:

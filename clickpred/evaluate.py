@@ -166,6 +166,13 @@ def _hits_at(t: np.ndarray, s: np.ndarray) -> dict[str, int]:
     return {f"{f:.0%}": int(hits[max(1, int(round(f * len(t)))) - 1]) for f in TOP_FRACTIONS}
 
 
+def label_codes(labels, classes: list[str]) -> np.ndarray:
+    """Position of each label in ``classes`` (-1: not a class)."""
+    import pandas as pd
+
+    return pd.Categorical(np.asarray(labels).astype(str), categories=list(classes)).codes.astype(np.int64)
+
+
 def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
     """Per-class and summary metrics from true labels and an n × K score matrix.
 
@@ -175,7 +182,9 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
     if y_pred is None:
         y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
     n = len(y_true)
-    prec, rec, f1, sup = precision_recall_fscore_support(y_true, y_pred, labels=classes, zero_division=0)
+    # scikit-learn's label handling sorts strings row by row: integer codes are ~10× faster on 1M rows.
+    t_codes, p_codes, labels = label_codes(y_true, classes), label_codes(y_pred, classes), list(range(len(classes)))
+    prec, rec, f1, sup = precision_recall_fscore_support(t_codes, p_codes, labels=labels, zero_division=0)
     ranking = _ranking_metrics(y_true, scores, classes)
     per_class = {}
     for k, c in enumerate(classes):
@@ -190,7 +199,7 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
             "hits_at": _hits_at(y_true == c, scores[:, k]),
         }
     minority = classes[1:]
-    cm = confusion_matrix(y_true, y_pred, labels=classes)
+    cm = confusion_matrix(t_codes, p_codes, labels=labels)
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = cm / cm.sum(axis=1, keepdims=True)
     metrics = {
@@ -204,9 +213,9 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
             "pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in classes])),
             "minority_pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in minority])),
         },
-        "balanced_accuracy": float(balanced_accuracy_score(y_true, y_pred)),
-        "mcc": float(matthews_corrcoef(y_true, y_pred)),
-        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(t_codes, p_codes)),
+        "mcc": float(matthews_corrcoef(t_codes, p_codes)),
+        "accuracy": float(accuracy_score(t_codes, p_codes)),
         "confusion_matrix": {
             "labels": list(classes),
             "counts": cm.tolist(),
@@ -255,10 +264,9 @@ def probability_metrics(y_true, probs, classes: list[str]) -> dict:
     y_true = np.asarray(y_true).astype(str)
     p = np.clip(np.asarray(probs, dtype=float), 1e-15, 1.0)
     p = p / p.sum(axis=1, keepdims=True)
-    # scikit-learn reads probability columns in sorted label order.
-    order = np.argsort(classes)
-    labels = [classes[i] for i in order]
-    ll = float(log_loss(y_true, p[:, order], labels=labels))
+    # Integer codes in class order: scikit-learn reads probability columns in sorted label order.
+    codes, labels = label_codes(y_true, classes), list(range(len(classes)))
+    ll = float(log_loss(codes, p, labels=labels))
     prior = np.array([(y_true == c).mean() for c in classes])
     nz = prior[prior > 0]
     base = float(-(nz * np.log(nz)).sum())
@@ -279,7 +287,7 @@ def probability_metrics(y_true, probs, classes: list[str]) -> dict:
         }
     return {
         "log_loss": ll,
-        "brier": float(brier_score_loss(y_true, p[:, order], labels=labels)),
+        "brier": float(brier_score_loss(codes, p, labels=labels)),
         "ne": ll / base if base > 0 else float("nan"),
         "calibration": calibration,
     }

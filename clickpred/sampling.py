@@ -28,8 +28,9 @@ Kept rows are Arrow tables of text (as read), with each row's file and line;
 
 Example
 -------
->>> plan = SamplingPlan(target="event", rate=0.01)  # doctest: +SKIP
->>> sample = sample_stream(open_sources(["logs/"]), plan)  # doctest: +SKIP
+>>> sources = [open_source(f) for f in expand_inputs(["logs/"])]  # doctest: +SKIP
+>>> plan = SamplingPlan(target="event", rate=0.01, holdout=0.05)  # doctest: +SKIP
+>>> sample = sample_stream(sources, sources[0].columns, plan)  # doctest: +SKIP
 >>> sample.counts, sample.kept_counts  # doctest: +SKIP
 """
 
