@@ -35,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 from .calibrate import prior_ratio
 from .chunks import to_inputs
 from .config import Spec
-from .data import MAX_SHOWN, Dataset, dataset_from_frame, pick_target, typed_table
+from .data import Dataset, dataset_from_frame, pick_target, typed_table
 from .decisions import parse_rule
 from .errors import ConfigError, DataError
 from .evaluate import Evaluation, check_folds, compute_metrics, holdout, scores_for
@@ -168,7 +168,7 @@ def train_stream(
     of the stream evaluated at natural balance (default 5%, or 0 with ``test``).
     """
     from .calibrate import METHODS
-    from .train import TrainResult, library_versions
+    from .train import TrainResult, library_versions, warning_notes
 
     if calibration not in METHODS:
         raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
@@ -269,8 +269,7 @@ def train_stream(
             predictor = Predictor(None, classes, method, ev.correction, ev.rule)
             test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), predictor)
             test_source = str(test)
-    for msg in _warnings(caught):
-        notes.append(msg)
+    notes += warning_notes(caught)
     sampling = sample.to_dict()
     sampling.update({
         "inputs": [str(s.path) for s in sources],
@@ -331,15 +330,3 @@ def _describe(correction, rate: float) -> str:
     if correction.calibrator is not None:
         parts.append(f"{correction.method.split('+')[-1]} calibration cross-fitted on the evaluation rows")
     return " then ".join(parts) or "as the classifier gives them"
-
-
-def _warnings(caught) -> list[str]:
-    seen, out = set(), []
-    for w in caught:
-        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
-            continue
-        msg = f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
-        if msg not in seen:
-            seen.add(msg)
-            out.append(msg)
-    return out[:MAX_SHOWN * 2]

@@ -195,14 +195,7 @@ def train(
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
             test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), predictor)
             test_source = str(test)
-    seen = set()
-    for w in caught:
-        if issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
-            continue
-        msg = f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
-        if msg not in seen:
-            seen.add(msg)
-            notes.append(msg)
+    notes += warning_notes(caught)
     return TrainResult(
         spec=spec,
         data=ds,
@@ -217,6 +210,15 @@ def train(
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
     )
+
+
+def warning_notes(caught) -> list[str]:
+    """Warnings caught while fitting, one note each (first line, no repeats, no deprecations)."""
+    seen: dict[str, None] = {}
+    for w in caught:
+        if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
+            seen.setdefault(f"{w.category.__name__}: {str(w.message).splitlines()[0]}")
+    return list(seen)
 
 
 def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPipeline:
