@@ -116,6 +116,10 @@ def train(
     from .train import run_train
 
     base = _guard(load_spec, pipeline) if pipeline else None
+    if negative_rate is not None and strategy is None and base is None:
+        strategy = "none"  # the negative downsampling is the rebalancing
+        err.print("note: strategy none: --negative-rate already rebalances (pass --strategy to add one on top)",
+                  markup=False, soft_wrap=True)
     spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
     stream = negative_rate is not None
     if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):

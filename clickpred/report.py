@@ -366,7 +366,8 @@ def summary_table(doc: dict):
                 if before["per_class"][c]["calibration_ratio"] is not None) + ")"
     rule = doc.get("decision") or "argmax"
     rule = rule.get("label", "argmax") if isinstance(rule, dict) else rule
-    table.caption = extra + f"\nPR-AUC ± std over folds · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
+    over = "parts of the evaluation rows" if doc.get("sampling") else "folds"
+    table.caption = extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
     table.caption_justify = "left"
     return table
 

@@ -407,15 +407,19 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
     with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="clickpred-sample") as pool:
         for r in ranges:
             src = sources[r.file_index]
+            here = weight[(r.file_index, r.index)]
             sampler = RangeSampler(plan, negative, r, src, columns)
             pending: deque = deque()
 
             def drain(limit: int) -> None:
                 nonlocal threshold, lowest, rows
                 while len(pending) > limit:
-                    lab = pending.popleft().result()
+                    block, fut = pending.popleft()
+                    lab = fut.result()
                     sampler.take(lab, threshold)
                     rows += len(lab.codes)
+                    if progress is not None and block.end_offset:  # within a range: bytes consumed so far
+                        progress(min(int(done_bytes + min(block.end_offset, here)), total), total, rows)
                     if plan.rate is None:
                         for k, c in zip(*np.unique(lab.codes, return_counts=True)):
                             counts[lab.values[k]] = counts.get(lab.values[k], 0) + int(c)
@@ -423,7 +427,7 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
                         lowest = min(lowest, threshold)
 
             for block in read_range(src, r, chunk_rows, count_lines=False):
-                pending.append(pool.submit(parse_labelled, src, block, columns, plan.target))
+                pending.append((block, pool.submit(parse_labelled, src, block, columns, plan.target)))
                 drain(max(1, jobs) + 1)
                 if sampler.out.error is not None:
                     break
@@ -480,6 +484,9 @@ def finish_sample(parts: list[RangeSample], sources: list[Source], plan: Samplin
         for k, c in p.holdout_counts.items():
             holdout_counts[k] = holdout_counts.get(k, 0) + c
     rows = sum(p.rows for p in parts)
+    if kept is None:
+        raise DataError(f"{sources[0].path if len(sources) == 1 else f'{len(sources)} inputs'}: no row was kept for "
+                        f"training (every row fell in the --holdout {plan.holdout:g} slice): lower --holdout")
     seen = dict(counts)
     for k, c in holdout_counts.items():
         seen[k] = seen.get(k, 0) + c

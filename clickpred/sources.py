@@ -395,7 +395,8 @@ def read_range(src: Source, r: Range, chunk_rows: int, count_lines: bool = True)
         return
     if src.path.name.lower().endswith(".gz"):
         for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
-            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines)
+            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines,
+                        end_offset=b.end_offset)
         return
     with open(src.path, "rb") as fh:
         if r.start == 0:
@@ -415,7 +416,7 @@ def read_range(src: Source, r: Range, chunk_rows: int, count_lines: bool = True)
             if step is None:  # about chunk_rows lines per block, from the first 64 kB
                 step = max(int(len(text) / max(text.count(b"\n"), 1) * chunk_rows), 1 << 12)
             n_lines = text.count(b"\n") if count_lines else -1
-            yield Block(i, line, text=text, n_lines=n_lines)
+            yield Block(i, line, text=text, n_lines=n_lines, end_offset=fh.tell() - r.start)
             if count_lines:
                 line += n_lines + (0 if text.endswith(b"\n") else 1)
             i += 1
