@@ -312,7 +312,7 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
     directory = writable_folder(directory)
     doc = metrics_document(result)
     which, ev = primary(result)
-    label = "held-out test" if which == "test" else "out-of-fold CV"
+    label = "held-out test" if which == "test" else ("natural-balance holdout" if getattr(result, "sampling", None) else "out-of-fold CV")
     figures = {
         "confusion_matrix": plot_confusion(ev, directory / "confusion_matrix.png", f"{result.name}: confusion matrix ({label})"),
         "pr_curves": plot_pr_curves(ev, directory / "pr_curves.png", f"{result.name}: precision-recall ({label})"),
