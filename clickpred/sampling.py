@@ -315,6 +315,32 @@ def first_negative(src: Source, columns: list[str], target: str, chunk_rows: int
     raise DataError(f"{src.path}: no data rows")
 
 
+def estimate_rows(sources: list[Source], sample_bytes: int = 1 << 18) -> int:
+    """Rows in the inputs, estimated before reading them: Parquet metadata, else lines per byte of
+    the first 256 kB (of compressed bytes, for gzip) times the file size."""
+    import zlib
+
+    import pyarrow.parquet as pq
+
+    total = 0.0
+    for src in sources:
+        if src.parquet:
+            total += pq.ParquetFile(src.path).metadata.num_rows
+            continue
+        with open(src.path, "rb") as fh:
+            head = fh.read(sample_bytes)
+        if src.path.name.lower().endswith(".gz"):
+            try:
+                text = zlib.decompressobj(wbits=31).decompress(head)
+            except zlib.error:
+                text = b""
+        else:
+            text = head
+        if head:
+            total += src.size * text.count(b"\n") / len(head)
+    return int(total)
+
+
 def auto_rate(counts: dict, negative: str, per_positive: float) -> float:
     """R = K · minority / negatives (at most 1)."""
     n = counts.get(negative, 0)

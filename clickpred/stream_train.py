@@ -52,12 +52,14 @@ from .sampling import (
     LINE_COL,
     Sample,
     SamplingPlan,
+    estimate_rows,
     parse_rate,
     sample_stream,
 )
 from .sources import Source, expand_inputs, open_source
 
 DEFAULT_HOLDOUT = 0.05
+MAX_DEFAULT_HOLDOUT_ROWS = 1_000_000  # the default slice is capped: it is held in memory as text
 EVAL_CHUNK_ROWS = 100_000
 
 
@@ -165,7 +167,7 @@ def train_stream(
 
     ``negative_rate``: a number in (0, 1] or ``"auto"`` (kept negatives ≈
     ``per_positive`` × minority rows). ``holdout_fraction``: the random slice
-    of the stream evaluated at natural balance (default 5%, or 0 with ``test``).
+    of the stream evaluated at natural balance (default 5%, capped at about 1M rows; 0 with ``test``).
     """
     from .calibrate import METHODS
     from .train import TrainResult, library_versions, warning_notes
@@ -175,12 +177,18 @@ def train_stream(
     if engine not in ("local", "dask"):
         raise ConfigError(f"--engine {engine}: expected local or dask")
     rate = parse_rate(negative_rate)
-    if holdout_fraction is None:
-        holdout_fraction = 0.0 if test is not None else DEFAULT_HOLDOUT
     if holdout_fraction == 0 and test is None:
         raise ConfigError("--holdout 0 needs --test FILE: a model trained on downsampled rows is evaluated at natural balance")
     timings: dict[str, float] = {}
     sources = open_inputs(inputs, sep, header)
+    holdout_note = None
+    if holdout_fraction is None:
+        holdout_fraction = 0.0 if test is not None else DEFAULT_HOLDOUT
+        estimate = estimate_rows(sources)
+        if holdout_fraction * estimate > MAX_DEFAULT_HOLDOUT_ROWS:
+            holdout_fraction = MAX_DEFAULT_HOLDOUT_ROWS / estimate
+            holdout_note = (f"holdout slice: {holdout_fraction:.3g} of the stream (the default 5% capped at about "
+                            f"{MAX_DEFAULT_HOLDOUT_ROWS:,} of an estimated {estimate:,} rows; --holdout to choose)")
     first = sources[0]
     renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
     tcol, note = pick_target(first.columns, target, renamed, first.path)
@@ -201,7 +209,7 @@ def train_stream(
     timings["read_seconds"] = time.perf_counter() - t0
     where = describe(sources)
     notes = [note] if note else []
-    notes += _sampling_notes(sample, where)
+    notes += _sampling_notes(sample, where) + ([holdout_note] if holdout_note else [])
 
     # Classes in natural order: by rows read, majority first.
     seen = dict(sample.counts)
@@ -252,7 +260,7 @@ def train_stream(
                 raise DataError(f"{where}: the --holdout {holdout_fraction:g} slice is empty: raise it or pass --test")
             y_eval = held.column(tcol).to_numpy(zero_copy_only=False).astype(str)
             scores = score_text_rows(final, ds.schema, held, sources, method)
-            eval_source = (f"a random {holdout_fraction:.0%} of the stream held out before downsampling "
+            eval_source = (f"a random {100 * holdout_fraction:.3g}% of the stream held out before downsampling "
                            f"({len(y_eval):,} rows at natural balance)")
             hint = "raise --holdout or pass --test FILE"
         else:

@@ -132,3 +132,14 @@ def test_cli_train_stream_and_its_errors(stream_parts, tmp_path):
 def test_a_folder_streams_every_file_in_it(stream_parts, tmp_path):
     res = train_stream([str(stream_parts[0].parent / "part-*.csv")], _spec(), negative_rate=0.2, holdout_fraction=0.2)
     assert res.sampling["rows_read"] == 24_000 and len(res.sampling["inputs"]) == 3
+
+
+def test_the_default_holdout_slice_is_capped_in_rows(stream_parts, monkeypatch):
+    import clickpred.stream_train as st
+
+    monkeypatch.setattr(st, "MAX_DEFAULT_HOLDOUT_ROWS", 1_000)
+    res = train_stream(stream_parts, _spec(folds=2), negative_rate=0.2)
+    h = res.sampling["holdout_fraction"]
+    assert h == pytest.approx(1_000 / 24_000, rel=0.05)  # the row estimate is from the first 256 kB
+    assert any("capped at about 1,000" in n for n in res.notes)
+    assert abs(len(res.cv.y_true) - 1_000) < 150
