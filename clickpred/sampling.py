@@ -235,9 +235,7 @@ class RangeSampler:
             for k, c in enumerate(np.bincount(lab.codes[mask], minlength=len(lab.values))):
                 if c:
                     counts[labels[k]] = counts.get(labels[k], 0) + int(c)
-        if not self.collect:
-            pass
-        elif keep.any():
+        if self.collect and keep.any():
             out.kept.append(self._rows(lab, keep, v))
         if self.collect and held.any():
             out.holdout.append(self._rows(lab, held, None))
@@ -261,7 +259,7 @@ class RangeSampler:
 class Sample:
     """The kept rows, the held-out rows, and what was read."""
 
-    kept: pa.Table  # text columns + __file, __line (file lines)
+    kept: pa.Table | None  # text columns + __file, __line (file lines); None only on the way to an error
     holdout: pa.Table | None
     target: str
     negative: str
@@ -276,6 +274,14 @@ class Sample:
     auto: dict | None = None  # auto: K, the rate the counts asked for, the lowest threshold used
     ranges: int = 0
     range_bytes: int = DEFAULT_RANGE_BYTES
+
+    @property
+    def read_counts(self) -> dict:
+        """Rows per class read, held out or not."""
+        out = dict(self.counts)
+        for k, c in self.holdout_counts.items():
+            out[k] = out.get(k, 0) + c
+        return out
 
     @property
     def kept_counts(self) -> dict:
@@ -446,10 +452,11 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
                     rows += len(lab.codes)
                     if progress is not None and block.end_offset:  # within a range: bytes consumed so far
                         progress(min(int(done_bytes + min(block.end_offset, here)), total), total, rows)
-                    if plan.rate is None:
-                        for k, c in zip(*np.unique(lab.codes, return_counts=True)):
-                            counts[lab.values[k]] = counts.get(lab.values[k], 0) + int(c)
-                        threshold = _threshold(counts, negative, plan.per_positive, threshold)
+                    if plan.rate is None:  # the rows outside the holdout so far, as auto_rate counts them
+                        seen = dict(counts)
+                        for k, c in sampler.out.counts.items():
+                            seen[k] = seen.get(k, 0) + c
+                        threshold = _threshold(seen, negative, plan.per_positive, threshold)
                         lowest = min(lowest, threshold)
 
             for block in read_range(src, r, chunk_rows, count_lines=False):
@@ -461,6 +468,8 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
             raise_error(sampler.out, src, first_line[r.file_index] - 1)
             first_line[r.file_index] += sampler.out.lines
             parts.append(sampler.out)
+            for k, c in sampler.out.counts.items():
+                counts[k] = counts.get(k, 0) + c
             done_bytes += weight[(r.file_index, r.index)]
             if progress is not None:
                 progress(min(int(done_bytes), total), total, rows)
@@ -510,18 +519,17 @@ def finish_sample(parts: list[RangeSample], sources: list[Source], plan: Samplin
         for k, c in p.holdout_counts.items():
             holdout_counts[k] = holdout_counts.get(k, 0) + c
     rows = sum(p.rows for p in parts)
-    if kept is None:
-        raise DataError(f"{sources[0].path if len(sources) == 1 else f'{len(sources)} inputs'}: no row was kept for "
-                        f"training (every row fell in the --holdout {plan.holdout:g} slice): lower --holdout")
-    seen = dict(counts)
-    for k, c in holdout_counts.items():
-        seen[k] = seen.get(k, 0) + c
     where = sources[0].path if len(sources) == 1 else f"{len(sources)} inputs"
     if rows == 0:
         raise DataError(f"{where}: no data rows")
+    sample = Sample(kept, held, plan.target, negative, rate, plan.holdout, counts, holdout_counts, rows, seconds,
+                    sum(s.size for s in sources), engine, auto, len(parts), range_bytes)
+    seen = sample.read_counts
     if negative not in seen:
         raise DataError(f"--negative-class {negative}: no such class in {where}; classes: {', '.join(sorted(seen))}")
     if len(seen) < 2:
         raise DataError(f"{where}: only class '{negative}' in {rows:,} rows: nothing to learn (no minority rows)")
-    return Sample(kept, held, plan.target, negative, rate, plan.holdout, counts, holdout_counts, rows, seconds,
-                  sum(s.size for s in sources), engine, auto, len(parts), range_bytes)
+    if kept is None:
+        raise DataError(f"{where}: no row was kept for training (every minority row fell in the --holdout"
+                        f" {plan.holdout:g} slice): lower --holdout")
+    return sample

@@ -212,10 +212,7 @@ def train_stream(
     notes += _sampling_notes(sample, where) + ([holdout_note] if holdout_note else [])
 
     # Classes in natural order: by rows read, majority first.
-    seen = dict(sample.counts)
-    for k, c in sample.holdout_counts.items():
-        seen[k] = seen.get(k, 0) + c
-    classes = [c for c, _ in sorted(seen.items(), key=lambda kv: (-kv[1], kv[0]))]
+    classes = [c for c, _ in sorted(sample.read_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
     rule = parse_rule(decision, classes, costs)
 
     t0 = time.perf_counter()
