@@ -66,14 +66,20 @@ class ClassifierEntry:
             if not (isinstance(h, list) and h and all(isinstance(x, int) and x > 0 for x in h)):
                 raise ConfigError(f"{where}.hidden_layer_sizes must be a list of positive integers, got {h!r}")
 
-    def build(self, params: dict, class_weight: Any, random_state: int, width: int = 100):
+    def build(self, params: dict, class_weight: Any, random_state: int, width: int = 100, strategy: str = "none"):
         """Return an unfitted estimator for these parameters.
 
-        ``width`` is (an upper bound on) the number of encoded feature columns.
+        ``width`` is (an upper bound on) the number of encoded feature columns;
+        ``strategy`` the rebalancing it will be trained under.
         """
         p = self.params(params)
         calibration = p.pop("calibration", "none")
         est = self.factory(p, class_weight, random_state, width)
+        if self.name == "svm" and strategy == "oversample":
+            # liblinear's primal solver (what dual="auto" picks when rows outnumber columns) crawls on the
+            # duplicated rows of random oversampling: 409 s vs 73 s for the dual one on 479k × 5,859
+            # (same decision values to 4 decimals of PR-AUC); elsewhere the primal one is as fast or faster.
+            est.set_params(dual=True)
         if calibration != "none":
             est = CalibratedClassifierCV(est, method=calibration, cv=3, ensemble=False)
         return est
@@ -134,7 +140,7 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
         ),
         ClassifierEntry(
             "svm",
-            "LinearSVC (squared hinge), scores from decision_function",
+            "LinearSVC (squared hinge; its dual solver under random oversampling), scores from decision_function",
             {"C": 0.1, "tol": 1e-4, "max_iter": 2000, "calibration": "none"},
             _linear_svm,
             "decision_function",

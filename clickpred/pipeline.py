@@ -62,7 +62,8 @@ def build_pipeline(
     )
     entry = CLASSIFIERS[spec.classifier.name]
     width = layout.n_levels + layout.n_numeric
-    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width)
+    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width,
+                      strategy=spec.strategy.name)
     steps = [
         ("prepare", layout.prepare),
         ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),
