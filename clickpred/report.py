@@ -109,9 +109,9 @@ def _sampling_view(result) -> dict | None:
     classes = result.data.schema.classes
     rows = []
     for c in classes:
-        read, kept = s["counts"].get(c, 0), s["kept_counts"].get(c, 0)
-        rows.append({"class": c, "read": read, "kept": kept, "kept_fraction": kept / read if read else None,
-                     "holdout": s["holdout_counts"].get(c, 0)})
+        rest, kept = s["counts"].get(c, 0), s["kept_counts"].get(c, 0)  # rest: rows not held out
+        rows.append({"class": c, "read": s["read_counts"].get(c, 0), "kept": kept,
+                     "kept_fraction": kept / rest if rest else None, "holdout": s["holdout_counts"].get(c, 0)})
     return {**s, "per_class": rows}
 
 

@@ -301,6 +301,7 @@ class Sample:
             "read_seconds": self.seconds,
             "rows_per_second": self.rows / self.seconds if self.seconds > 0 else None,
             "counts": dict(self.counts),
+            "read_counts": self.read_counts,
             "kept_counts": self.kept_counts,
             "holdout_counts": dict(self.holdout_counts),
             "ranges": self.ranges,

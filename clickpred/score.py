@@ -489,10 +489,7 @@ def _training_counts(metadata: dict) -> dict:
     """Rows per class of the training data at natural balance (all rows read, for a downsampled stream)."""
     sampling = metadata.get("sampling")
     if sampling:
-        counts = dict(sampling["counts"])
-        for c, n in sampling.get("holdout_counts", {}).items():
-            counts[c] = counts.get(c, 0) + n
-        return counts
+        return sampling["read_counts"]
     return metadata.get("data", {}).get("class_counts", {})
 
 
