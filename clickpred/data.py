@@ -400,6 +400,14 @@ def load_dataset(
                               categorical=categorical, sha256=file_sha256(path))
 
 
+def resolve_column(option: str, col: str, columns: list[str], renamed: dict[str, str], target: str, path) -> str:
+    """A feature column named on the command line, as written in the file or as cleaned → its cleaned name."""
+    name = col if col in columns else next((n for n, o in renamed.items() if o == col), None)
+    if name is None or name == target:
+        raise DataError(f"{option} {col}: no such feature column in {path}; columns: {', '.join(columns)}")
+    return name
+
+
 def dataset_from_frame(
     frame: pd.DataFrame,
     renamed: dict[str, str],
@@ -431,11 +439,7 @@ def dataset_from_frame(
         notes.append(note)
 
     def resolve(option: str, col: str) -> str:
-        cols = list(frame.columns)
-        name = col if col in cols else next((n for n, o in renamed.items() if o == col), None)
-        if name is None or name == tcol:
-            raise DataError(f"{option} {col}: no such feature column in {path}; columns: {', '.join(cols)}")
-        return name
+        return resolve_column(option, col, list(frame.columns), renamed, tcol, path)
 
     for d in drop or []:
         frame = frame.drop(columns=[resolve("--drop", d)])

@@ -35,7 +35,7 @@ from sklearn.model_selection import StratifiedKFold
 from .calibrate import prior_ratio
 from .chunks import to_inputs
 from .config import Spec
-from .data import Dataset, dataset_from_frame, pick_target, typed_table
+from .data import Dataset, dataset_from_frame, pick_target, resolve_column, typed_table
 from .decisions import parse_rule
 from .errors import ConfigError, DataError
 from .evaluate import Evaluation, check_folds, compute_metrics, holdout, scores_for
@@ -82,18 +82,6 @@ def describe(sources: list[Source]) -> str:
         return str(sources[0].path)
     shown = ", ".join(str(s.path) for s in sources[:3])
     return f"{len(sources)} files ({shown}{', …' if len(sources) > 3 else ''})"
-
-
-def _resolve(option: str, name: str, src: Source, target: str) -> str:
-    if name in src.columns:
-        col = name
-    elif name in src.raw_columns:
-        col = src.columns[src.raw_columns.index(name)]
-    else:
-        raise DataError(f"{option} {name}: no such column in {src.path}; columns: {', '.join(src.columns)}")
-    if col == target:
-        raise DataError(f"{option} {name}: is the target column")
-    return col
 
 
 def natural_ratio(classes: list[str], kept: dict, negative: str, rate: float, strategy: str, params: dict):
@@ -192,7 +180,7 @@ def train_stream(
     first = sources[0]
     renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
     tcol, note = pick_target(first.columns, target, renamed, first.path)
-    dropped = {_resolve("--drop", d, first, tcol) for d in drop or []}
+    dropped = {resolve_column("--drop", d, first.columns, renamed, tcol, first.path) for d in drop or []}
     columns = [c for c in first.columns if c not in dropped]
     plan = SamplingPlan(target=tcol, rate=rate, negative_class=negative_class, per_positive=per_positive,
                         holdout=holdout_fraction, seed=spec.seed)
@@ -222,7 +210,7 @@ def train_stream(
     frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
     ds = dataset_from_frame(
         frame, {c: r for c, r in renamed.items() if c in frame.columns}, where, target=tcol,
-        max_levels=spec.features.max_onehot_levels, categorical=[_resolve("--categorical", c, first, tcol) for c in categorical or []],
+        max_levels=spec.features.max_onehot_levels, categorical=categorical,
         classes=classes, sha256=fingerprint(sources),
         locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
     )
