@@ -71,7 +71,8 @@ def real(name: str, jobs: int, classifiers, strategies) -> dict:
     return out
 
 
-def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2)) -> dict:
+def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2), save=lambda out: None) -> dict:
+    """Both halves in one process; `save(partial)` after each phase (a full-grid run takes hours)."""
     from clickpred.compare import build_candidates, candidate_specs, compare
     from clickpred.data import load_dataset
     from clickpred.evaluate import cross_validate
@@ -80,6 +81,7 @@ def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2)) -> d
     t0 = time.perf_counter()
     res = compare(data, classifiers=classifiers, strategies=strategies, folds=5, jobs=jobs, replicates=200)
     ours = time.perf_counter() - t0
+    save({"rows": rows, "jobs": jobs, "clickpred_seconds": ours, "clickpred_timings": res.timings, "naive": "running"})
 
     ds = load_dataset(data)
     specs = candidate_specs(classifiers, strategies, None, 5, 42)
@@ -100,6 +102,11 @@ def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2)) -> d
                 same_pr_auc[c.name] = max(abs(cv.metrics["per_class"][k]["pr_auc"] - ours_r.metrics["per_class"][k]["pr_auc"])
                                           for k in ds.schema.classes[1:])
         naive[f"jobs_{nj}"] = {"seconds": time.perf_counter() - t0, "per_candidate": per}
+        save(_speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc))
+    return _speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc)
+
+
+def _speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc) -> dict:
     return {
         "rows": rows, "jobs": jobs, "candidates": [c.name for c in candidates], "skipped": skipped,
         "clickpred_seconds": ours, "clickpred_timings": res.timings, "naive": naive,
@@ -131,8 +138,9 @@ def main() -> None:
         path = write_result(f"compare_{name}", {"command": command, **out})
         print(f"{name}: {out['recommendation']}\n  wrote {path}", flush=True)
     if args.speed:
-        out = speed(args.rows, args.jobs, cls, strats, [int(x) for x in args.naive_jobs.split(",")])
         suffix = f"{args.rows // 1000}k" + (f"_{'-'.join(cls)}" if cls else "")
+        out = speed(args.rows, args.jobs, cls, strats, [int(x) for x in args.naive_jobs.split(",")],
+                    save=lambda part: write_result(f"compare_speed_{suffix}", {"command": command, "partial": True, **part}))
         path = write_result(f"compare_speed_{suffix}", {"command": command, **out})
         print(f"speed: clickpred {out['clickpred_seconds']:.1f} s; naive "
               + ", ".join(f"{k} {v['seconds']:.1f} s (ratio {out['ratio'][k]:.2f})" for k, v in out["naive"].items())
