@@ -429,7 +429,11 @@ def compare(
         r = results[name]
         pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
         leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
-    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name) if test else None
+    t0 = time.perf_counter()
+    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name,
+                               jobs=1 if scheduler else jobs) if test else None
+    if test:
+        timings["test"] = time.perf_counter() - t0
     result = CompareResult(
         data=str(data), n_rows=len(y), classes=list(classes), class_counts=ds.class_counts, folds=folds,
         repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
@@ -537,26 +541,31 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
     return row
 
 
-def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name="pr_auc") -> dict:
+def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name="pr_auc", jobs: int = 1) -> dict:
     """Each candidate refitted on all of DATA and scored on the held-out file (with costs: decided by
-    its correction and cost rule fitted on the out-of-fold scores, as a model file would)."""
+    its correction and cost rule fitted on the out-of-fold scores, as a model file would), in parallel."""
     tds = load_dataset(test, schema=ds.schema)
-    out = {}
-    for c in candidates:
-        if c.name not in results:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est = clone(c.pipeline).fit(X, y)
-        s = scores_for(est, tds.frame, classes, c.method)
-        m = compute_metrics(tds.y, s, classes, c.method == "predict_proba", np.asarray(est.predict(tds.frame)).astype(str))
-        out[c.name] = {"metric": m["per_class"][metric_class]["pr_auc"], "pr_auc": m["per_class"][metric_class]["pr_auc"],
-                       "metrics": m, "scores": s}
-        if metric_name == "cost":
-            correction, rule = results[c.name].fitted
-            decided = rule.predict(correction.apply(s))
-            out[c.name]["metric"] = rule.realised_cost(tds.y, decided)
+    todo = [c for c in candidates if c.name in results]
+    fitted = Parallel(n_jobs=jobs)(
+        delayed(_refit_and_score)(c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class,
+                                  results[c.name].fitted if metric_name == "cost" else None)
+        for c in todo)
+    out = dict(zip([c.name for c in todo], fitted))
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
+
+
+def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class, decide=None) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = clone(pipeline).fit(X, y)
+    s = scores_for(est, Xtest, classes, method)
+    m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
+    out = {"metric": m["per_class"][metric_class]["pr_auc"], "pr_auc": m["per_class"][metric_class]["pr_auc"],
+           "metrics": m, "scores": s}
+    if decide is not None:  # (correction, cost rule)
+        correction, rule = decide
+        out["metric"] = rule.realised_cost(ytest, rule.predict(correction.apply(s)))
+    return out
 
 
 def class_words(c: str) -> str:
