@@ -6,7 +6,10 @@ training fold only, scoring on the untouched validation fold at its natural
 balance. Each candidate's out-of-fold scores give the same metrics as
 ``train``; the sort metric (PR-AUC of a minority class) also gets a bootstrap
 interval and a paired comparison with the best candidate (see
-:mod:`clickpred.intervals`).
+:mod:`clickpred.intervals`). With a cost matrix (``costs``) the sort metric is
+instead the mean cost per row of each candidate's decisions under its
+minimum-cost rule, tuned on the other folds (:func:`clickpred.posthoc.finish`),
+lower first, with the same bootstrap over rows.
 
 Speed: a pipeline is ``prepare → sampler → encode → classifier`` and
 ``prepare`` does not depend on the strategy (only ``smote`` asks for another
@@ -105,7 +108,7 @@ class CompareResult:
     y: np.ndarray
     test: dict | None = None
     recommendation: str = ""
-    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare (shared), fits, bootstrap
+    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
     costs: str | None = None  # the --costs file of a cost-sorted compare
 
 
