@@ -6,6 +6,8 @@ can run), 5 folds, on
   bank    ../shared/data/bank_marketing (duration dropped: it leaks the label)
   sample  data/impressions_sample.csv.gz (200k simulated impressions)
 writing the report to reports/compare-<name>/ and the top rows to benchmarks/results/compare_<name>.json.
+With `--costs`, sorted by cost per row under pipelines/costs/{coil,bank,impressions_value}.toml instead
+(reports/compare-<name>-costs/, compare_<name>_costs.json).
 
 Speed (`--speed`): the grid on `--rows` simulated rows, 5 folds, in the same run:
   clickpred  compare(..., jobs=J): preprocessing once per fold, candidates × folds in parallel
@@ -14,7 +16,7 @@ Speed (`--speed`): the grid on `--rows` simulated rows, 5 folds, in the same run
              in parallel on the same cores (`--naive-jobs 1,2`)
 reporting seconds, the ratio, and the largest difference between the two sets of out-of-fold scores.
 
-    python benchmarks/bench_compare.py --real coil bank sample [--classifiers ...] [--jobs 2]
+    python benchmarks/bench_compare.py --real coil bank sample [--classifiers ...] [--jobs 2] [--costs]
     python benchmarks/bench_compare.py --speed --rows 200000 [--classifiers logistic,svm]
 """
 
@@ -33,7 +35,10 @@ from _common import ROOT, SHARED, simulated, write_result  # noqa: E402
 from bench_real import coil_files  # noqa: E402
 
 
-def real(name: str, jobs: int, classifiers, strategies) -> dict:
+COSTS = {"coil": "coil.toml", "bank": "bank.toml", "sample": "impressions_value.toml"}  # in pipelines/costs/
+
+
+def real(name: str, jobs: int, classifiers, strategies, costs: bool = False) -> dict:
     from clickpred.compare import compare
     from clickpred.compare_report import write_compare_report
 
@@ -47,12 +52,16 @@ def real(name: str, jobs: int, classifiers, strategies) -> dict:
         kwargs = {"drop": ["duration"], "target": "y"}
     else:
         data = ROOT / "data" / "impressions_sample.csv.gz"
+    if costs:
+        kwargs["costs"] = ROOT / "pipelines" / "costs" / COSTS[name]
     t0 = time.perf_counter()
     res = compare(data, classifiers=classifiers, strategies=strategies, folds=5, jobs=jobs, **kwargs)
     seconds = time.perf_counter() - t0
-    paths = write_compare_report(res, ROOT / "reports" / f"compare-{name}")
+    paths = write_compare_report(res, ROOT / "reports" / (f"compare-{name}" + ("-costs" if costs else "")))
     keep = ("rank", "name", "metric", "metric_low", "metric_high", "vs_best_difference", "vs_best_low", "vs_best_high",
             "distinguishable_from_best", "fit_seconds", "mcc", "balanced_accuracy")
+    if costs:
+        keep += ("cost_per_row_untuned", "cost_per_row_argmax", "cost_nothing_flagged", "pr_auc_" + res.metric[1])
     out = {
         "data": str(data), "n_rows": res.n_rows, "class_counts": res.class_counts, "metric_note": res.metric_note,
         "seconds": seconds, "timings": res.timings, "recommendation": res.recommendation, "skipped": res.skipped,
@@ -129,13 +138,14 @@ def main() -> None:
     ap.add_argument("--classifiers", default=None)
     ap.add_argument("--strategies", default=None)
     ap.add_argument("--naive-jobs", default="1,2", help="fold parallelism of the naive loop, one run each")
+    ap.add_argument("--costs", action="store_true", help="--real: sort by cost per row (pipelines/costs/<matrix>)")
     args = ap.parse_args()
     cls = args.classifiers.split(",") if args.classifiers else None
     strats = args.strategies.split(",") if args.strategies else None
     command = "python benchmarks/bench_compare.py " + " ".join(sys.argv[1:])
     for name in args.real:
-        out = real(name, args.jobs, cls, strats)
-        path = write_result(f"compare_{name}", {"command": command, **out})
+        out = real(name, args.jobs, cls, strats, args.costs)
+        path = write_result(f"compare_{name}" + ("_costs" if args.costs else ""), {"command": command, **out})
         print(f"{name}: {out['recommendation']}\n  wrote {path}", flush=True)
     if args.speed:
         suffix = f"{args.rows // 1000}k" + (f"_{'-'.join(cls)}" if cls else "")

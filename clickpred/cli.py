@@ -177,7 +177,7 @@ def compare(
     pipelines: Optional[list[str]] = typer.Option(None, "--pipelines", help="Spec files or globs instead of the grid, e.g. 'pipelines/logistic-*.toml'."),
     folds: int = typer.Option(5, "--folds", help="Stratified CV folds, the same for every candidate."),
     repeats: int = typer.Option(1, "--repeats", help="Repeat the folds with other shuffles."),
-    metric: Optional[str] = typer.Option(None, "--metric", help="Sort metric, pr_auc:CLASS (default: the rarest class with enough rows)."),
+    metric: Optional[str] = typer.Option(None, "--metric", help="Sort metric: pr_auc:CLASS (default: the rarest class with enough rows) or cost (the default with --costs)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Candidates × folds fitted in parallel (-1: all cores)."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."),
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file: every candidate refitted on DATA and scored on it."),
@@ -187,6 +187,7 @@ def compare(
     seed: int = typer.Option(42, "--seed", help="Random seed for the folds, samplers, models and bootstrap."),
     report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
     calibration: str = typer.Option("auto", "--calibration", help="Probability correction behind the NE / log loss / calibration columns (as in train)."),
+    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML, as in train): sort by the mean cost per row of each candidate's cross-fitted minimum-cost decisions."),
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
@@ -204,7 +205,7 @@ def compare(
 
         if not show:
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, calibration=calibration)
+                       _split_list(drop), scheduler, calibration=calibration, costs=costs)
         with Progress(TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TextColumn("fits ·"),
                       TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=err, transient=True) as bar:
             task = bar.add_task("compare", total=None, best="")
@@ -213,7 +214,7 @@ def compare(
                 bar.update(task, completed=done, total=total, best=best)
 
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, progress=progress, calibration=calibration)
+                       _split_list(drop), scheduler, progress=progress, calibration=calibration, costs=costs)
 
     res = _guard(with_bar)
     for note in res.notes:

@@ -6,7 +6,10 @@ training fold only, scoring on the untouched validation fold at its natural
 balance. Each candidate's out-of-fold scores give the same metrics as
 ``train``; the sort metric (PR-AUC of a minority class) also gets a bootstrap
 interval and a paired comparison with the best candidate (see
-:mod:`clickpred.intervals`).
+:mod:`clickpred.intervals`). With a cost matrix (``costs``) the sort metric is
+instead the mean cost per row of each candidate's decisions under its
+minimum-cost rule, tuned on the other folds (:func:`clickpred.posthoc.finish`),
+lower first, with the same bootstrap over rows.
 
 Speed: a pipeline is ``prepare → sampler → encode → classifier`` and
 ``prepare`` does not depend on the strategy (only ``smote`` asks for another
@@ -44,9 +47,10 @@ from sklearn.model_selection import StratifiedKFold
 from .config import Spec, load_spec, spec_from_options
 from .data import Dataset, load_dataset
 from .errors import ClickpredError, ConfigError
+from .decisions import DecisionRule, load_costs
 from .posthoc import finish, strategy_ratio
 from .evaluate import Evaluation, check_folds, compute_metrics, scores_for
-from .intervals import RankedScores, bootstrap_ap, paired
+from .intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
 from .models import CLASSIFIERS
 from .pipeline import build_pipeline
 from .rebalance import STRATEGIES
@@ -79,6 +83,10 @@ class CandidateResult:
     corrected: dict | None = None  # metrics of the corrected probabilities (repeat 1), see posthoc.finish
     correction: str = "none"
     corrected_scores: np.ndarray | None = None  # corrected out-of-fold probabilities (repeat 1)
+    decisions: np.ndarray | None = None  # with costs: the cross-fitted cost rule's decisions (repeat 1)
+    decision: dict | None = None  # with costs: posthoc.decision_summary (cost per row under each rule)
+    row_costs: np.ndarray | None = None  # with costs: the cost of each row's decision (repeat 1)
+    fitted: tuple | None = None  # with costs: (correction, rule) fitted on all out-of-fold rows
 
 
 @dataclass
@@ -90,7 +98,7 @@ class CompareResult:
     folds: int
     repeats: int
     seed: int
-    metric: tuple[str, str]  # ("pr_auc", class)
+    metric: tuple[str, str]  # ("pr_auc", class) or ("cost", class whose PR-AUC the plots show)
     metric_note: str
     results: dict[str, CandidateResult]
     leaderboard: list[dict]
@@ -100,7 +108,8 @@ class CompareResult:
     y: np.ndarray
     test: dict | None = None
     recommendation: str = ""
-    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare (shared), fits, bootstrap
+    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
+    costs: str | None = None  # the --costs file of a cost-sorted compare
 
 
 # ---------------------------------------------------------------- candidates
@@ -248,13 +257,21 @@ def _backend(scheduler: str | None):
     return _Ctx()
 
 
-def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int]) -> tuple[tuple[str, str], str]:
-    """The sort metric (PR-AUC of one class) and a sentence saying why."""
+def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int],
+                costs: str | Path | None = None) -> tuple[tuple[str, str], str]:
+    """The sort metric (PR-AUC of one class, or the cost per row under ``costs``) and a sentence saying why."""
+    if metric == "cost" or (costs is not None and not metric):
+        if costs is None:
+            raise ConfigError("--metric cost needs --costs FILE (a TOML cost matrix, true class × predicted class)")
+        (_, c), _ = pick_metric(None, classes, counts)
+        return ("cost", c), (f"sorted by mean cost per row under {Path(costs).name} (lower is better), each candidate "
+                             "deciding by its cross-fitted minimum-cost rule")
     if metric:
         name, _, cls = metric.partition(":")
         if name != "pr_auc" or cls not in classes[1:]:
             raise ConfigError(
-                f"--metric {metric}: expected pr_auc:CLASS with a minority class ({', '.join(classes[1:])})"
+                f"--metric {metric}: expected pr_auc:CLASS with a minority class ({', '.join(classes[1:])}), "
+                "or cost (with --costs)"
             )
         return (name, cls), f"sorted by PR-AUC of {cls} (--metric)"
     minority = sorted(classes[1:], key=lambda c: counts[c])
@@ -285,6 +302,7 @@ def compare(
     replicates: int = REPLICATES,
     progress: Callable[[int, int, str], None] | None = None,
     calibration: str = "auto",
+    costs: str | Path | None = None,
 ) -> CompareResult:
     """Evaluate the grid on shared folds; see the module docstring."""
     t_start = time.perf_counter()
@@ -300,7 +318,10 @@ def compare(
     ds = load_dataset(data, target=target, sep=sep, drop=drop)
     X, y, classes = ds.frame, ds.y, ds.schema.classes
     check_folds(y, classes, folds, ds.path)
-    (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts)
+    (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
+    rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else None
+    if rule is not None and calibration == "none":
+        raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
     # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
     splits = [s for r in range(repeats)
               for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y)), y)]
@@ -369,69 +390,107 @@ def compare(
                 if value > best_value:
                     best, best_value = c.name, value
             if progress is not None:
-                progress(done, len(tasks), f"best so far: {best} {best_value:.4f}" if best else "")
+                progress(done, len(tasks), f"best {metric_class} PR-AUC so far: {best} {best_value:.4f}" if best else "")
 
     timings["fits"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     fold_of = np.zeros(len(y), dtype=int)
     for f in range(folds):  # repeat 1
         fold_of[splits[f][1]] = f
+    # Phase 3: each candidate's metrics and cross-fitted correction (independent: in parallel too).
+    summaries = Parallel(n_jobs=jobs)(
+        delayed(_summarise)(
+            c, [outputs[(c.name, f)] for f in range(len(splits))], splits, folds, repeats, y, classes, metric_class,
+            fold_of, [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
+            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts), calibration, rule)
+        for c in candidates)
     results: dict[str, CandidateResult] = {}
-    for c in candidates:
-        fails = [outputs[(c.name, f)][3] for f in range(len(splits)) if outputs[(c.name, f)][3]]
-        if fails:
-            skipped[c.name] = f"failed to fit: {fails[0]}"
-            continue
-        scores = [np.zeros((len(y), len(classes))) for _ in range(repeats)]
-        preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
-        fold_metric, seconds = [], []
-        for f, (tr, te) in enumerate(splits):
-            s, p, sec, _, caught = outputs[(c.name, f)]
-            for w in caught:
-                if f"{c.name}: {w}" not in c.notes:
-                    c.notes.append(f"{c.name}: {w}")
-            r = f // folds
-            scores[r][te] = s
-            preds[r][te] = p
-            shared_resample = resampled.get((f, c.prep_key, _sampler_key(c.pipeline)))
-            seconds.append(sec + shared[(f, c.prep_key)][2] + (shared_resample[2] if shared_resample else 0.0))
-            k = classes.index(metric_class)
-            fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
-        preds = [p.astype(str) for p in preds]
-        metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
-        ev = Evaluation("cv", classes, y, scores[0], preds[0], c.method == "predict_proba", metrics,
-                        fold_of=fold_of)
-        ratio = strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts)
-        finish(ev, c.method, ratio, calibration)
-        results[c.name] = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds,
-                                          float(np.mean(seconds)), fold_metric, c.notes,
-                                          corrected=ev.argmax if ev.has_proba else None, correction=ev.correction.method,
-                                          corrected_scores=ev.scores if ev.has_proba else None)
+    for c, (result, failure) in zip(candidates, summaries):
+        if failure:
+            skipped[c.name] = failure
+        else:
+            c.notes = result.notes
+            results[c.name] = result
 
     timings["correction"] = time.perf_counter() - t0
     for c in candidates:
         notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
     k = classes.index(metric_class)
-    ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
     t0 = time.perf_counter()
-    point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+    if metric_name == "cost":
+        point, values = bootstrap_mean({name: [r.row_costs] for name, r in results.items()},
+                                       replicates=replicates, seed=seed)
+        order = sorted(results, key=lambda n: point[n].estimate)
+    else:
+        ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
+        point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+        order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
     timings["bootstrap"] = time.perf_counter() - t0
-    order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
     best = order[0]
     leaderboard = []
     for rank, name in enumerate(order, start=1):
         r = results[name]
-        pair = paired(best, name, point, values) if name != best else None
+        pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
         leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
-    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class) if test else None
+    t0 = time.perf_counter()
+    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name,
+                               jobs=1 if scheduler else jobs) if test else None
+    if test:
+        timings["test"] = time.perf_counter() - t0
     result = CompareResult(
         data=str(data), n_rows=len(y), classes=list(classes), class_counts=ds.class_counts, folds=folds,
         repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
         leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
-        test=test_result, timings=timings,
+        test=test_result, timings=timings, costs=str(costs) if costs is not None else None,
     )
     result.recommendation = recommend(result)
     return result
+
+
+def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
+    shared_resample = resampled.get((f, c.prep_key, _sampler_key(c.pipeline)))
+    return shared_resample[2] if shared_resample else 0.0
+
+
+def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, metric_class, fold_of,
+               shared_seconds: list[float], ratio, calibration,
+               rule: DecisionRule | None = None) -> tuple[CandidateResult | None, str | None]:
+    """One candidate's out-of-fold scores, metrics and corrected probabilities from its fold outputs
+    (and, with a cost ``rule``, its cross-fitted decisions and their cost per row)."""
+    fails = [o[3] for o in outs if o[3]]
+    if fails:
+        return None, f"failed to fit: {fails[0]}"
+    notes = list(c.notes)
+    scores = [np.zeros((len(y), len(classes))) for _ in range(repeats)]
+    preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
+    fold_metric, seconds = [], []
+    k = classes.index(metric_class)
+    for f, (tr, te) in enumerate(splits):
+        s, p, sec, _, caught = outs[f]
+        for w in caught:
+            if f"{c.name}: {w}" not in notes:
+                notes.append(f"{c.name}: {w}")
+        r = f // folds
+        scores[r][te] = s
+        preds[r][te] = p
+        seconds.append(sec + shared_seconds[f])
+        fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
+    preds = [p.astype(str) for p in preds]
+    metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
+    ev = Evaluation("cv", classes, y, scores[0], preds[0], c.method == "predict_proba", metrics, fold_of=fold_of)
+    try:
+        finish(ev, c.method, ratio, calibration, rule=rule)
+    except ConfigError as exc:
+        return None, str(exc)
+    result = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds, float(np.mean(seconds)),
+                             fold_metric, notes, corrected=ev.argmax if ev.has_proba else None,
+                             correction=ev.correction.method, corrected_scores=ev.scores if ev.has_proba else None)
+    if rule is not None:
+        result.decisions = ev.y_pred
+        result.decision = ev.decision
+        result.row_costs = rule.row_costs(y, ev.y_pred)
+        result.fitted = (ev.correction, ev.rule)
+    return result, None
 
 
 def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dict:
@@ -472,24 +531,44 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         row[f"calibration_ratio_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"calibration_ratio_raw_{c}"] = (m.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"ece_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("ece")
+    if r.decision is not None:
+        cost = r.decision["cost_per_row"]
+        row["cost_per_row"] = cost["rule"]
+        row["cost_per_row_untuned"] = cost.get("bayes_untuned")
+        row["cost_per_row_argmax"] = cost["argmax"]
+        row["cost_nothing_flagged"] = cost["nothing_flagged"]
+        for c in classes[1:]:
+            row[f"recall_rule_{c}"] = r.decision["per_class"][c]["recall"]
+            row[f"precision_rule_{c}"] = r.decision["per_class"][c]["precision"]
     row["fit_seconds"] = r.fit_seconds
     return row
 
 
-def _test_scores(test, ds, results, candidates, X, y, classes, metric_class) -> dict:
-    """Each candidate refitted on all of DATA and scored on the held-out file."""
+def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name="pr_auc", jobs: int = 1) -> dict:
+    """Each candidate refitted on all of DATA and scored on the held-out file (with costs: decided by
+    its correction and cost rule fitted on the out-of-fold scores, as a model file would), in parallel."""
     tds = load_dataset(test, schema=ds.schema)
-    out = {}
-    for c in candidates:
-        if c.name not in results:
-            continue
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            est = clone(c.pipeline).fit(X, y)
-        s = scores_for(est, tds.frame, classes, c.method)
-        m = compute_metrics(tds.y, s, classes, c.method == "predict_proba", np.asarray(est.predict(tds.frame)).astype(str))
-        out[c.name] = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
+    todo = [c for c in candidates if c.name in results]
+    fitted = Parallel(n_jobs=jobs)(
+        delayed(_refit_and_score)(c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class,
+                                  results[c.name].fitted if metric_name == "cost" else None)
+        for c in todo)
+    out = dict(zip([c.name for c in todo], fitted))
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
+
+
+def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class, decide=None) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = clone(pipeline).fit(X, y)
+    s = scores_for(est, Xtest, classes, method)
+    m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
+    out = {"metric": m["per_class"][metric_class]["pr_auc"], "pr_auc": m["per_class"][metric_class]["pr_auc"],
+           "metrics": m, "scores": s}
+    if decide is not None:  # (correction, cost rule)
+        correction, rule = decide
+        out["metric"] = rule.realised_cost(ytest, rule.predict(correction.apply(s)))
+    return out
 
 
 def class_words(c: str) -> str:
@@ -497,27 +576,48 @@ def class_words(c: str) -> str:
     return c if c[:1].isalpha() else f"class '{c}'"
 
 
+def _ties(res: CompareResult, fmt: str) -> str:
+    lb = res.leaderboard
+    best = lb[0]
+    ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
+    if not ties:
+        return " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
+    fastest = min(ties, key=lambda r: r["fit_seconds"])
+    speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
+    faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
+    return (f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
+            f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:{fmt}}){faster}.")
+
+
+def _recommend_cost(res: CompareResult) -> str:
+    best = res.leaderboard[0]
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the lowest cost per row under {Path(res.costs).name}, "
+        f"{best['metric']:.5g} [{best['metric_low']:.5g}, {best['metric_high']:.5g}], deciding by its cross-fitted "
+        f"minimum-cost rule (flagging nothing costs {best['cost_nothing_flagged']:.5g}; its argmax decisions "
+        f"{best['cost_per_row_argmax']:.5g})."
+    )
+    sentence += _ties(res, ".5g")
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None:
+            sentence += f" On the held-out test file its decisions cost {t['metric']:.5g} per row."
+    return sentence
+
+
 def recommend(res: CompareResult) -> str:
     """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
     lb = res.leaderboard
     best = lb[0]
     cls = res.metric[1]
+    if res.metric[0] == "cost":
+        return _recommend_cost(res)
     sentence = (
         f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "
         f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
         f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
     )
-    ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
-    if ties:
-        fastest = min(ties, key=lambda r: r["fit_seconds"])
-        speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
-        faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
-        sentence += (
-            f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
-            f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:.4f}){faster}."
-        )
-    else:
-        sentence += " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
+    sentence += _ties(res, ".4f")
     n_pos = res.class_counts[cls]
     if n_pos < 500:
         sentence += f" With only {n_pos:,} rows of {class_words(cls)}, differences inside the intervals are noise."

@@ -59,7 +59,13 @@ def recall_table(res) -> dict:
     return out
 
 
+def metric_label(res) -> str:
+    """'click PR-AUC', or 'cost per row' for a cost-sorted compare."""
+    return "cost per row" if res.metric[0] == "cost" else f"{res.metric[1]} PR-AUC"
+
+
 def document(res) -> dict:
+    cost = res.metric[0] == "cost"
     return _clean({
         "data": res.data,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -69,10 +75,13 @@ def document(res) -> dict:
         "folds": res.folds,
         "repeats": res.repeats,
         "seed": res.seed,
-        "metric": f"{res.metric[0]}:{res.metric[1]}",
+        "metric": "cost" if cost else f"{res.metric[0]}:{res.metric[1]}",
+        "metric_label": metric_label(res),
+        "costs": res.costs,
         "metric_note": res.metric_note,
         "interval": "95% percentile bootstrap over rows of the out-of-fold predictions; "
-                    "vs_best: paired bootstrap of best − candidate on the same rows",
+                    + ("vs_best: paired bootstrap of candidate − best (extra cost per row) on the same rows" if cost
+                       else "vs_best: paired bootstrap of best − candidate on the same rows"),
         "leaderboard": res.leaderboard,
         "skipped": res.skipped,
         "recommendation": res.recommendation,
@@ -134,8 +143,10 @@ def plot_confusion_grid(res, path: Path) -> Path:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
+    cost = res.metric[0] == "cost"
     for ax, name in zip(axes.flat, names):
-        cm = confusion_matrix(res.y, res.results[name].y_pred[0], labels=res.classes)
+        r = res.results[name]
+        cm = confusion_matrix(res.y, r.decisions if cost else r.y_pred[0], labels=res.classes)
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = cm / cm.sum(axis=1, keepdims=True)
         ax.axis("on")
@@ -147,7 +158,8 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
         ax.set_yticks(range(K), res.classes, fontsize=7)
         ax.set_title(name, fontsize=9)
-    fig.suptitle("confusion matrices at argmax (row-normalised: recall on the diagonal; counts below)")
+    rule = "under each candidate's cross-fitted cost rule" if cost else "at argmax"
+    fig.suptitle(f"confusion matrices {rule} (row-normalised: recall on the diagonal; counts below)")
     return save_figure(fig, path, dpi=80)
 
 
@@ -183,7 +195,7 @@ def plot_fit_time(res, path: Path) -> Path:
         ax.annotate(row["name"], (row["fit_seconds"], row["metric"]), fontsize=7, xytext=(4, 2), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_xlabel("fit seconds per fold (log scale)")
-    ax.set_ylabel(f"{res.metric[1]} PR-AUC (95% interval)")
+    ax.set_ylabel(f"{metric_label(res)} (95% interval)")
     ax.set_title("best (red); not distinguishable from it (green); distinguishably worse (blue)")
     ax.grid(alpha=0.3)
     return save_figure(fig, path, dpi=90)
@@ -219,6 +231,7 @@ def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
     env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["f4"] = lambda v: "–" if v is None else f"{v:.4f}"
     env.filters["f2"] = lambda v: "–" if v is None else f"{v:.2f}"
+    env.filters["fm"] = env.filters["f4"] if res.metric[0] != "cost" else (lambda v: "–" if v is None else f"{v:.5g}")
     html = env.get_template("compare.html").render(doc=doc, figures={k: _b64(p) for k, p in figures.items()})
     paths["html"].write_text(html, encoding="utf-8")
     return paths
@@ -228,12 +241,14 @@ def leaderboard_table(res, top: int = 15):
     """A rich Table of the leaderboard (the CLI prints it; the files hold every column)."""
     from rich.table import Table
 
-    c = res.metric[1]
+    cost = res.metric[0] == "cost"
+    fmt = ".5g" if cost else ".4f"
+    recall = "recall_rule_" if cost else "recall_"
     table = Table(title=res.metric_note, title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("candidate", no_wrap=True)
-    table.add_column(f"{c} PR-AUC [95% CI]", justify="right", no_wrap=True)
-    table.add_column("best − this [95% CI]", justify="right", no_wrap=True)
+    table.add_column(f"{metric_label(res)} [95% CI]", justify="right", no_wrap=True)
+    table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for m in res.classes[1:]:
         table.add_column(f"recall\n{m}", justify="right")
@@ -241,15 +256,17 @@ def leaderboard_table(res, top: int = 15):
     table.add_column("fit\ns", justify="right")
     for row in res.leaderboard[:top]:
         verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
-        vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:.4f} [{row['vs_best_low']:.3f}, {row['vs_best_high']:.3f}]"
+        vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:{fmt}} [{row['vs_best_low']:{fmt}}, {row['vs_best_high']:{fmt}}]"
         table.add_row(
-            str(row["rank"]), row["name"], f"{row['metric']:.4f} [{row['metric_low']:.3f}, {row['metric_high']:.3f}]",
-            vs, verdict, *[f"{row[f'recall_{m}']:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
+            str(row["rank"]), row["name"], f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
+            vs, verdict, *[f"{row[recall + m]:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
             f"{row['fit_seconds']:.1f}",
         )
     if len(res.leaderboard) > top:
         table.add_row("…", f"{len(res.leaderboard) - top} more in leaderboard.csv", "", "", "")
-    table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; best − this: paired, same rows; "
-                     "can't tell = the paired interval includes 0; recall at argmax")
+    table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; "
+                     + ("this − best" if cost else "best − this") + ": paired, same rows; "
+                     "can't tell = the paired interval includes 0; "
+                     + ("recall under the cost rule (cross-fitted); MCC at argmax" if cost else "recall at argmax"))
     table.caption_justify = "left"
     return table

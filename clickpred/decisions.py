@@ -160,9 +160,13 @@ class DecisionRule:
         order = np.argsort(names)
         return order[np.searchsorted(names[order], labels)]
 
+    def row_costs(self, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        """The cost of each row's prediction (needs a cost matrix)."""
+        return self.costs[self._index(y), self._index(pred)]
+
     def realised_cost(self, y: np.ndarray, pred: np.ndarray) -> float:
         """Mean cost per row of these predictions (needs a cost matrix)."""
-        return float(self.costs[self._index(y), self._index(pred)].mean())
+        return float(self.row_costs(y, pred).mean())
 
     def cost_summary(self, y: np.ndarray, pred: np.ndarray, P: np.ndarray) -> dict[str, float]:
         """Mean cost per row of ``pred`` beside argmax of ``P``, flagging nothing, and (cost rule)

@@ -255,6 +255,28 @@ def test_compare_checks_the_report_folder_before_fitting(small_csv, tmp_path):
 COSTS = "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n"
 
 
+def test_compare_sorted_by_cost_prints_and_reports_it(small_csv, tmp_path):
+    import json
+
+    import pandas as pd
+
+    costs = write(tmp_path / "costs.toml", COSTS)
+    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
+              "--costs", costs, "--report", tmp_path / "cmp")
+    assert res.exit_code == 0, res.output
+    assert "sorted by mean cost per row under costs.toml (lower is better)" in res.output
+    assert "cost per row [95% CI]" in res.output and "has the lowest cost per row under costs.toml" in res.output
+    lb = pd.read_csv(tmp_path / "cmp" / "leaderboard.csv")
+    assert lb["metric"].is_monotonic_increasing and (lb["metric"] == lb["cost_per_row"]).all()
+    assert {"cost_per_row_argmax", "cost_nothing_flagged", "recall_rule_click"} <= set(lb.columns)
+    doc = json.loads((tmp_path / "cmp" / "leaderboard.json").read_text())
+    assert doc["metric"] == "cost" and doc["costs"].endswith("costs.toml")
+    html = (tmp_path / "cmp" / "report.html").read_text()
+    assert "cost per row [95% CI]" in html and "this − best" in html and "cost: flag nothing" in html
+    one_line_error(run("compare", small_csv, "--metric", "cost", "--report", tmp_path / "c2"),
+                   r"^Error: --metric cost needs --costs FILE")
+
+
 def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_path):
     import pandas as pd
 

@@ -46,7 +46,7 @@ def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     assert res.metric == ("pr_auc", "click")
     assert res.metric_note == "sorted by PR-AUC of click: the rarest class with at least 50 rows (conversion has 47)"
     assert res.recommendation.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the best PR-AUC for click")
-    assert calls[-1][0] == calls[-1][1] == 8 * 3 and calls[-1][2].startswith("best so far: ")
+    assert calls[-1][0] == calls[-1][1] == 8 * 3 and calls[-1][2].startswith("best click PR-AUC so far: ")
 
 
 def test_probability_columns_are_of_the_corrected_model(result):
@@ -112,3 +112,72 @@ def test_default_grid_is_every_classifier_by_every_strategy():
 def test_pick_metric_with_too_few_rows_everywhere():
     (_, cls), note = pick_metric(None, ["view", "click"], {"view": 1000, "click": 12})
     assert cls == "click" and "treat every figure as fragile" in note
+
+
+COSTS = "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n"
+
+
+@pytest.fixture(scope="module")
+def by_cost(small_csv, sim_csv, tmp_path_factory):
+    costs = tmp_path_factory.mktemp("costs") / "costs.toml"
+    costs.write_text(COSTS)
+    res = compare(small_csv, classifiers=["logistic"], strategies=["none", "class_weight", "undersample"], folds=3,
+                  replicates=200, costs=costs, test=sim_csv, jobs=2)
+    return res, costs
+
+
+def test_a_cost_matrix_sorts_by_the_cost_of_cross_fitted_decisions(by_cost, small_csv):
+    from clickpred.decisions import DecisionRule, load_costs
+    from clickpred.posthoc import finish
+    from clickpred.evaluate import Evaluation
+
+    res, costs = by_cost
+    lb = res.leaderboard
+    assert res.metric == ("cost", "click") and "sorted by mean cost per row under costs.toml" in res.metric_note
+    assert all(lb[i]["metric"] <= lb[i + 1]["metric"] for i in range(len(lb) - 1))  # lower is better
+    for row in lb:
+        r = res.results[row["name"]]
+        assert row["metric"] == pytest.approx(row["cost_per_row"]) and row["metric_low"] <= row["metric"] <= row["metric_high"]
+        # the cost of the decisions shown, recomputed from the matrix
+        C = load_costs(costs, res.classes)
+        idx = {c: i for i, c in enumerate(res.classes)}
+        assert row["metric"] == pytest.approx(np.mean([C[idx[t], idx[p]] for t, p in zip(res.y, r.decisions)]))
+        assert row["cost_nothing_flagged"] == pytest.approx(
+            (5 * res.class_counts["click"] + 50 * res.class_counts["conversion"]) / res.n_rows)
+        if row["rank"] > 1:  # this − best: positive means dearer
+            assert row["vs_best_difference"] == pytest.approx(row["metric"] - lb[0]["metric"])
+    # the decisions are cross-fitted: the same as finish() with the cost rule gives for that candidate
+    plain = res.results["logistic-none"]
+    ev = Evaluation("cv", res.classes, res.y, plain.scores[0], plain.y_pred[0], True, {}, fold_of=_fold_of(res))
+    finish(ev, "predict_proba", None, "auto", rule=DecisionRule("cost", res.classes, costs=load_costs(costs, res.classes)))
+    assert (ev.y_pred == plain.decisions).all()
+    s = res.recommendation
+    assert s.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the lowest cost per row under costs.toml")
+    assert "flagging nothing costs" in s and "On the held-out test file its decisions cost" in s
+    assert 0 < res.test["candidates"][lb[0]["name"]]["metric"] < 1
+
+
+def _fold_of(res):
+    from sklearn.model_selection import StratifiedKFold
+
+    fold_of = np.zeros(res.n_rows, dtype=int)
+    for f, (_, te) in enumerate(StratifiedKFold(3, shuffle=True, random_state=42).split(np.zeros(res.n_rows), res.y)):
+        fold_of[te] = f
+    return fold_of
+
+
+
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"metric": "cost"}, r"--metric cost needs --costs FILE"),
+        ({"costs": "nowhere.toml"}, r"--costs nowhere.toml: file not found"),
+        ({"costs": "COSTS", "calibration": "none"}, r"--costs with --calibration none: the minimum-cost rule needs probabilities"),
+    ],
+)
+def test_cost_options(small_csv, tmp_path, kwargs, pattern):
+    if kwargs.get("costs") == "COSTS":
+        kwargs["costs"] = tmp_path / "c.toml"
+        kwargs["costs"].write_text(COSTS)
+    with pytest.raises(ConfigError, match=pattern):
+        compare(small_csv, classifiers=["logistic"], **kwargs)

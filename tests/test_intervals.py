@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score
 
-from clickpred.intervals import RankedScores, bootstrap_ap, bootstrap_weights, paired
+from clickpred.intervals import RankedScores, bootstrap_ap, bootstrap_mean, bootstrap_weights, paired
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -33,3 +33,23 @@ def test_intervals_cover_the_estimate_and_pairs_tell_noise_from_signal():
     assert paired("good", "bad", point, values).distinguishable
     close = paired("good", "same", point, values)
     assert not close.distinguishable
+
+
+def test_mean_intervals_share_the_replicates_and_pair_costs():
+    rng = np.random.default_rng(2)
+    n = 5_000
+    cheap = rng.exponential(1.0, n)
+    dear = cheap + 0.02 + rng.normal(0, 0.05, n)  # costs a little more on the same rows
+    twin = cheap + rng.normal(0, 0.05, n)
+    point, values = bootstrap_mean({"cheap": [cheap], "dear": [dear], "twin": [twin]}, replicates=300, seed=3)
+    assert point["cheap"].estimate == pytest.approx(cheap.mean())
+    for k in point:
+        assert point[k].low <= point[k].estimate <= point[k].high
+    # the same replicates as bootstrap_weights(seed) draws
+    w = next(bootstrap_weights(n, 1, 3))
+    assert values["cheap"][0] == pytest.approx(cheap @ w / n)
+    worse = paired("cheap", "dear", point, values, higher_is_better=False)
+    assert worse.distinguishable and worse.difference == pytest.approx(dear.mean() - cheap.mean())
+    assert not paired("cheap", "twin", point, values, higher_is_better=False).distinguishable
+    # the unpaired intervals overlap although the pair is clearly separated
+    assert point["dear"].low < point["cheap"].high
