@@ -594,8 +594,8 @@ def _recommend_cost(res: CompareResult) -> str:
     sentence = (
         f"{best['strategy']} + {best['classifier']} has the lowest cost per row under {Path(res.costs).name}, "
         f"{best['metric']:.5g} [{best['metric_low']:.5g}, {best['metric_high']:.5g}], deciding by its cross-fitted "
-        f"minimum-cost rule (flagging nothing costs {best['cost_nothing_flagged']:.5g}; its argmax decisions "
-        f"{best['cost_per_row_argmax']:.5g})."
+        f"minimum-cost rule (flagging nothing costs {best['cost_nothing_flagged']:.5g}; argmax on its corrected "
+        f"probabilities {best['cost_per_row_argmax']:.5g})."
     )
     sentence += _ties(res, ".5g")
     if res.test:
