@@ -57,6 +57,7 @@ from .rebalance import STRATEGIES
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
+NEEDS_COSTS = "--metric cost needs --costs FILE (a TOML cost matrix, true class × predicted class)"
 
 
 @dataclass
@@ -262,7 +263,7 @@ def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int],
     """The sort metric (PR-AUC of one class, or the cost per row under ``costs``) and a sentence saying why."""
     if metric == "cost" or (costs is not None and not metric):
         if costs is None:
-            raise ConfigError("--metric cost needs --costs FILE (a TOML cost matrix, true class × predicted class)")
+            raise ConfigError(NEEDS_COSTS)
         (_, c), _ = pick_metric(None, classes, counts)
         return ("cost", c), (f"sorted by mean cost per row under {Path(costs).name} (lower is better), each candidate "
                              "deciding by its cross-fitted minimum-cost rule")
@@ -314,6 +315,10 @@ def compare(
 
     if calibration not in METHODS:
         raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    if costs is not None and not Path(costs).is_file():  # before the read; the classes are checked after it
+        raise ConfigError(f"--costs {costs}: file not found")
+    if metric == "cost" and costs is None:
+        raise ConfigError(NEEDS_COSTS)
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
     ds = load_dataset(data, target=target, sep=sep, drop=drop)
     X, y, classes = ds.frame, ds.y, ds.schema.classes

@@ -172,6 +172,7 @@ def _fold_of(res):
     [
         ({"metric": "cost"}, r"--metric cost needs --costs FILE"),
         ({"costs": "nowhere.toml"}, r"--costs nowhere.toml: file not found"),
+        ({"costs": "nowhere.toml", "data": "missing.csv"}, r"--costs nowhere.toml: file not found"),  # before the read
         ({"costs": "COSTS", "calibration": "none"}, r"--costs with --calibration none: the minimum-cost rule needs probabilities"),
     ],
 )
@@ -179,5 +180,6 @@ def test_cost_options(small_csv, tmp_path, kwargs, pattern):
     if kwargs.get("costs") == "COSTS":
         kwargs["costs"] = tmp_path / "c.toml"
         kwargs["costs"].write_text(COSTS)
+    data = kwargs.pop("data", small_csv)
     with pytest.raises(ConfigError, match=pattern):
-        compare(small_csv, classifiers=["logistic"], **kwargs)
+        compare(data, classifiers=["logistic"], **kwargs)
