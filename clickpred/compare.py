@@ -112,6 +112,11 @@ class CompareResult:
     timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
     costs: str | None = None  # the --costs file of a cost-sorted compare
 
+    @property
+    def by_cost(self) -> bool:
+        """Sorted by cost per row (lower first) rather than PR-AUC."""
+        return self.metric[0] == "cost"
+
 
 # ---------------------------------------------------------------- candidates
 
@@ -438,7 +443,7 @@ def compare(
         pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
         leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
     t0 = time.perf_counter()
-    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name,
+    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class,
                                jobs=1 if scheduler else jobs) if test else None
     if test:
         timings["test"] = time.perf_counter() - t0
@@ -549,14 +554,14 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
     return row
 
 
-def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, metric_name="pr_auc", jobs: int = 1) -> dict:
+def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, jobs: int = 1) -> dict:
     """Each candidate refitted on all of DATA and scored on the held-out file (with costs: decided by
     its correction and cost rule fitted on the out-of-fold scores, as a model file would), in parallel."""
     tds = load_dataset(test, schema=ds.schema)
     todo = [c for c in candidates if c.name in results]
     fitted = Parallel(n_jobs=jobs)(
         delayed(_refit_and_score)(c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class,
-                                  results[c.name].fitted if metric_name == "cost" else None)
+                                  results[c.name].fitted)
         for c in todo)
     out = dict(zip([c.name for c in todo], fitted))
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
@@ -568,9 +573,8 @@ def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class
         est = clone(pipeline).fit(X, y)
     s = scores_for(est, Xtest, classes, method)
     m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
-    out = {"metric": m["per_class"][metric_class]["pr_auc"], "pr_auc": m["per_class"][metric_class]["pr_auc"],
-           "metrics": m, "scores": s}
-    if decide is not None:  # (correction, cost rule)
+    out = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
+    if decide is not None:  # (correction, cost rule) of a cost-sorted compare
         correction, rule = decide
         out["metric"] = rule.realised_cost(ytest, rule.predict(correction.apply(s)))
     return out
@@ -615,7 +619,7 @@ def recommend(res: CompareResult) -> str:
     lb = res.leaderboard
     best = lb[0]
     cls = res.metric[1]
-    if res.metric[0] == "cost":
+    if res.by_cost:
         return _recommend_cost(res)
     sentence = (
         f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "

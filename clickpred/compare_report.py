@@ -61,11 +61,11 @@ def recall_table(res) -> dict:
 
 def metric_label(res) -> str:
     """'click PR-AUC', or 'cost per row' for a cost-sorted compare."""
-    return "cost per row" if res.metric[0] == "cost" else f"{res.metric[1]} PR-AUC"
+    return "cost per row" if res.by_cost else f"{res.metric[1]} PR-AUC"
 
 
 def document(res) -> dict:
-    cost = res.metric[0] == "cost"
+    cost = res.by_cost
     return _clean({
         "data": res.data,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -143,7 +143,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    cost = res.metric[0] == "cost"
+    cost = res.by_cost
     for ax, name in zip(axes.flat, names):
         r = res.results[name]
         cm = confusion_matrix(res.y, r.decisions if cost else r.y_pred[0], labels=res.classes)
@@ -231,7 +231,7 @@ def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
     env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["f4"] = lambda v: "–" if v is None else f"{v:.4f}"
     env.filters["f2"] = lambda v: "–" if v is None else f"{v:.2f}"
-    env.filters["fm"] = env.filters["f4"] if res.metric[0] != "cost" else (lambda v: "–" if v is None else f"{v:.5g}")
+    env.filters["fm"] = env.filters["f4"] if not res.by_cost else (lambda v: "–" if v is None else f"{v:.5g}")
     html = env.get_template("compare.html").render(doc=doc, figures={k: _b64(p) for k, p in figures.items()})
     paths["html"].write_text(html, encoding="utf-8")
     return paths
@@ -241,7 +241,7 @@ def leaderboard_table(res, top: int = 15):
     """A rich Table of the leaderboard (the CLI prints it; the files hold every column)."""
     from rich.table import Table
 
-    cost = res.metric[0] == "cost"
+    cost = res.by_cost
     fmt = ".5g" if cost else ".4f"
     recall = "recall_rule_" if cost else "recall_"
     table = Table(title=res.metric_note, title_justify="left")
