@@ -27,6 +27,7 @@ from pathlib import Path
 import skops.io as sio
 
 from .errors import ModelFileError
+from .payload import check_archive, validate_payload
 
 FORMAT = "clickpred-model"
 FORMAT_VERSION = 3  # 2: columns record their training type (cast.dtype_of); 3: probability correction + decision rule
@@ -140,6 +141,7 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
                 )
             return _check_payload(path, _load_pickle(path))
         raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
+    check_archive(path)
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - any parse failure means a corrupt file
@@ -172,8 +174,10 @@ def _check_payload(path: Path, payload) -> Model:
             f"{path}: model file format version {payload.get('format_version')} is not supported "
             f"(this clickpred reads version {FORMAT_VERSION}): retrain the model"
         )
-    metadata = payload.get("metadata") or {}
-    _check_versions(path, metadata.get("versions") or {})
+    metadata = payload.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("versions"), dict):
+        _check_versions(path, metadata["versions"])  # first: another major version explains any other mismatch
+    validate_payload(path, payload)
     return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"),
                  calibrator=payload.get("calibrator"), decision_sample=payload.get("decision_sample"))
 
@@ -183,7 +187,7 @@ def _check_versions(path: Path, written: dict) -> None:
 
     for lib in PINNED_LIBRARIES:
         then = written.get(lib)
-        if not then:
+        if not isinstance(then, str) or not then:
             continue
         try:
             now = version(lib)

@@ -24,12 +24,13 @@ def _fitted(ds, classifier="logistic", strategy="none", **extra):
     return b.pipeline.fit(ds.frame, ds.y)
 
 
-def test_round_trip_gives_identical_scores(small, tmp_path):
+def test_round_trip_gives_identical_scores(small, scoring_model, tmp_path):
     pipe = _fitted(small)
-    path = save_model(tmp_path / "m.skops", pipe, {"classes": small.schema.classes})
+    md = {**load_model(scoring_model).metadata, "score_method": "predict_proba", "correction": None, "decision": None}
+    path = save_model(tmp_path / "m.skops", pipe, md)
     model = load_model(path)
     np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))
-    assert model.metadata == {"classes": small.schema.classes}
+    assert model.metadata == md
 
 
 @pytest.mark.parametrize("classifier", list(CLASSIFIERS))
@@ -114,11 +115,12 @@ def test_a_pickle_is_refused_without_trust_and_nothing_in_it_runs(tmp_path):
     assert not target.exists()
 
 
-def test_a_trusted_joblib_model_loads_and_scores_like_the_skops_file(small, tmp_path):
+def test_a_trusted_joblib_model_loads_and_scores_like_the_skops_file(small, scoring_model, tmp_path):
     import joblib
 
     pipe = _fitted(small)
-    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": {"classes": small.schema.classes}, "pipeline": pipe}
+    md = {**load_model(scoring_model).metadata, "score_method": "predict_proba", "correction": None, "decision": None}
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": md, "pipeline": pipe}
     for compress in (0, 3):
         path = tmp_path / f"model{compress}.joblib"
         joblib.dump(payload, path, compress=compress)
