@@ -18,7 +18,7 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/clickpred train data/impressions_sample.csv.gz --report reports/demo --model models/demo.skops
-	$(BIN)/clickpred score models/demo.skops data/impressions_sample.csv.gz --output reports/demo/scores.parquet --keep impression_id
+	$(BIN)/clickpred score models/demo.skops data/impressions_sample.csv.gz --output reports/demo-scores.parquet --keep impression_id
 
 # The compare report is checked in a real headless browser: install Chromium from the
 # distribution's packages when it is missing (the test is skipped, saying why, where it can't be).

@@ -32,21 +32,43 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staged outputs are removed on the way out
+
+
 def _guard(fn, *args, **kwargs):
-    """Run a library call, turning errors into one line and exit code 1."""
+    """Run a library call, turning errors into one line and exit code 1 (SIGTERM handled like Ctrl-C)."""
+    import errno
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread
+        previous = None
     try:
         return fn(*args, **kwargs)
     except ClickpredError as exc:
         _fail(str(exc))
     except KeyboardInterrupt:
-        _fail("interrupted")
+        _fail("interrupted (nothing written)")
     except MemoryError:
         _fail("out of memory: use a smaller file, 'undersample', or a strategy ratio below 1")
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            _fail(f"{exc.filename + ': ' if exc.filename else ''}no space left on device (nothing written)")
+        _unexpected(exc)
     except Exception as exc:  # noqa: BLE001 - never show a user a traceback
-        if os.environ.get("CLICKPRED_DEBUG"):
-            raise
-        first = str(exc).splitlines()[0] if str(exc) else ""
-        _fail(f"unexpected {type(exc).__name__}: {first} (set CLICKPRED_DEBUG=1 for a traceback)")
+        _unexpected(exc)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _unexpected(exc: Exception) -> None:
+    if os.environ.get("CLICKPRED_DEBUG"):
+        raise exc
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    _fail(f"unexpected {type(exc).__name__}: {first} (set CLICKPRED_DEBUG=1 for a traceback)")
 
 
 def _split_list(values: Optional[list[str]]) -> list[str]:
@@ -194,10 +216,9 @@ def compare(
     Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm --jobs 2
     """
     from .compare import compare as run
-    from .compare_report import leaderboard_table, write_compare_report
-    from .report import writable_folder
+    from .compare_report import leaderboard_table, plan_report, write_compare_report
 
-    _guard(writable_folder, report)  # before the fits, not after them
+    _guard(plan_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits, not after them
     show = err.is_terminal
 
     def with_bar():
@@ -343,12 +364,11 @@ def evaluate(
 
     Example: clickpred evaluate models/demo.skops next_week.csv.gz --output metrics_next_week.json
     """
-    import json
-
     from .holdout import evaluate_model
     from .report import summary_table
 
-    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs)
+    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs,
+                 output=output)
     for note in doc["notes"]:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in doc["warnings"]:
@@ -358,10 +378,6 @@ def evaluate(
         cpr = doc["cost_per_row"]
         out.print(f"mean cost per row: {doc['decision']} {cpr['rule']:.5g} · argmax {cpr['argmax']:.5g}", markup=False)
     if output is not None:
-        try:
-            output.write_text(json.dumps(doc, indent=2) + "\n")
-        except OSError as exc:
-            _fail(f"--output {output}: cannot write ({exc.strerror})")
         out.print(f"metrics: {output}", markup=False)
 
 

@@ -18,6 +18,7 @@ Example
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -207,11 +208,43 @@ LEADERBOARD_COLUMNS_FIRST = ["rank", "name", "classifier", "strategy", "metric",
                              "vs_best_difference", "vs_best_low", "vs_best_high", "distinguishable_from_best"]
 
 
+# What a compare report folder holds (folders written before manifests are recognised by these names).
+COMPARE_FILES = frozenset({"leaderboard.csv", "leaderboard.json", "report.html", "pr_curves.png", "confusion_grid.png",
+                           "recall_at_precision.png", "fit_time.png", "reliability.png", ".write-test"})
+
+
+def plan_report(directory: str | Path, inputs: list) -> Path:
+    """Check, before any fit, that the report folder can be written and replaces nothing the run reads."""
+    from .writers import check_replaceable, check_targets
+
+    directory = Path(directory)
+    check_targets([("--report", directory, True)], [Path(str(i)) for i in inputs if i])
+    check_replaceable(directory, "--report", legacy=COMPARE_FILES)
+    probe = directory
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK):
+        from .errors import ClickpredError
+
+        raise ClickpredError(f"--report {directory}: cannot write there")
+    return directory
+
+
 def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
+    """Leaderboard files, figures and report.html, staged and swapped into ``directory`` whole."""
+    from .writers import StagedFolder
+
+    final = Path(directory)
+    with StagedFolder(final, "--report", legacy=COMPARE_FILES) as stage:
+        paths = _write_files(res, stage.path)
+        stage.commit()
+    return {k: final / p.name for k, p in paths.items()}
+
+
+def _write_files(res, directory: Path) -> dict[str, Path]:
     import pandas as pd
     from jinja2 import Environment, PackageLoader, select_autoescape
 
-    directory = writable_folder(directory)
     doc = document(res)
     table = doc["recall_at_matched_precision"]
     figures = {

@@ -129,7 +129,7 @@ def _client(scheduler: str | None, jobs: int):
     for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
         logging.getLogger(name).setLevel(logging.ERROR)
     cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=":0", silence_logs=logging.ERROR)
+                           dashboard_address=None, silence_logs=logging.ERROR)
     client = Client(cluster)
     try:
         yield client
@@ -259,6 +259,5 @@ def score_dask(
         outs.commit()
         return result
     except BaseException:
-        rejects_out.close()
         outs.abort()
         raise

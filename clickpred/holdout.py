@@ -25,10 +25,17 @@ from .evaluate import compute_metrics
 
 def evaluate_model(model: str | Path | Model, data: str | Path, target: str | None = None, sep: str | None = None,
                    header: bool | None = None, trust_pickle: bool = False, decision: str | None = None,
-                   costs: str | Path | None = None) -> dict:
-    """Metrics of a saved model on a labelled file, as a JSON-ready document."""
-    from .report import _clean
+                   costs: str | Path | None = None, output: str | Path | None = None) -> dict:
+    """Metrics of a saved model on a labelled file, as a JSON-ready document.
 
+    ``output``: also write the document there as JSON (atomically; refused, before anything
+    is read, when it names the model, the data or the cost file)."""
+    from .report import _clean
+    from .writers import check_targets, write_text_atomic
+
+    if output is not None:
+        check_targets([("--output", Path(output), False)],
+                      [Path(model.path if isinstance(model, Model) else model), Path(data)] + ([Path(costs)] if costs else []))
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     md = model.metadata
@@ -62,4 +69,9 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
         "notes": ds.notes,
         **metrics,
     }
-    return _clean(doc)
+    doc = _clean(doc)
+    if output is not None:
+        import json
+
+        write_text_atomic(Path(output), json.dumps(doc, indent=2) + "\n", "--output")
+    return doc

@@ -40,7 +40,7 @@ from .errors import ClickpredError, DataError
 from .evaluate import in_class_order
 from .fastpath import TOLERANCE, LinearScorer, compile_linear
 from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_block
-from .writers import Outputs
+from .writers import Outputs, check_targets
 
 DEFAULT_CHUNK_ROWS = 100_000
 PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
@@ -363,6 +363,9 @@ def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, job
     keep = _resolve_keep(list(keep or []), sources)
     notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
     outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
+    read = files + [Path(str(i)) for i in inputs if Path(str(i)).is_dir()] + [Path(model.path)]
+    check_targets([("--output", outs.output, outs.folder), *(("--output", p, False) for p in outs.parts),
+                   ("--rejects", outs.rejects, False)], read + ([Path(costs)] if costs else []))
     columns = list(dict.fromkeys(scorer.schema.feature_names + keep))
     return Run(model, scorer, files, sources, keep, columns, outs, notes, jobs, chunk_rows)
 
@@ -456,7 +459,6 @@ def score(
         outs.commit()
         return result
     except _FastPathMismatch as exc:
-        rejects_out.close()
         outs.abort()
         if not fast:  # pragma: no cover - the pipeline can't disagree with itself
             raise
@@ -465,7 +467,6 @@ def score(
         out.notes.insert(0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline")
         return out
     except BaseException:
-        rejects_out.close()
         outs.abort()
         raise
 

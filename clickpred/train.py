@@ -326,10 +326,18 @@ def run_train(
     from .artifact import save_model
     from .report import write_report
 
+    from .writers import StagedFolder, check_replaceable, check_targets
+
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
     _check_writable(model_path, "--model")
     _check_writable(report_dir / "metrics.json", "--report")
+    read = [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
+    read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
+    if spec.source and Path(spec.source).is_file():
+        read.append(Path(spec.source))
+    check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
+    check_replaceable(report_dir, "--report", legacy=REPORT_FILES)  # a folder holding other files is refused, before training
     if kwargs.get("negative_rate") is not None:
         from .stream_train import train_stream
 
@@ -346,19 +354,27 @@ def run_train(
                               "auto picks one)")
         kwargs.pop("negative_rate", None)
         result = train(data, spec, **kwargs)
-    paths = write_report(result, report_dir)
-    document = json.loads(paths["metrics"].read_text())
     from .fastpath import compile_linear
-
-    compiled = compile_linear(result.pipeline, result.data.schema)
     from .predictor import decision_sample
 
-    cv = result.cv
-    save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)),
-               fastpath=compiled.state() if compiled is not None else None,
-               calibrator=cv.correction.calibrator,
-               decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
+    # The report is staged and swapped in whole after the model is saved; removed on any failure.
+    with StagedFolder(report_dir, "--report", legacy=REPORT_FILES) as stage:
+        staged = write_report(result, stage.path)
+        document = json.loads(staged["metrics"].read_text())
+        compiled = compile_linear(result.pipeline, result.data.schema)
+        cv = result.cv
+        save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)),
+                   fastpath=compiled.state() if compiled is not None else None,
+                   calibrator=cv.correction.calibrator,
+                   decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
+        stage.commit()
+    paths = {k: report_dir / Path(v).name for k, v in staged.items()}
     return TrainOutputs(result, model_path, paths, document)
+
+
+# What a train report folder holds (folders written before manifests are recognised by these names).
+REPORT_FILES = frozenset({"metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "reliability.png",
+                          "cv_pr_curves.png", "oof_scores.parquet", "test_scores.parquet", ".write-test"})
 
 
 def _check_writable(path: Path, option: str) -> None:

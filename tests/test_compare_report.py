@@ -21,7 +21,7 @@ def written(small_csv, tmp_path_factory):
 def test_files_and_their_content(written):
     res, paths, d = written
     assert sorted(p.name for p in d.iterdir()) == [
-        "confusion_grid.png", "fit_time.png", "leaderboard.csv", "leaderboard.json", "pr_curves.png",
+        ".clickpred-manifest.json", "confusion_grid.png", "fit_time.png", "leaderboard.csv", "leaderboard.json", "pr_curves.png",
         "recall_at_precision.png", "reliability.png", "report.html"]
     lb = pd.read_csv(paths["leaderboard"])
     assert list(lb.columns[:5]) == ["rank", "name", "classifier", "strategy", "metric"]
