@@ -117,7 +117,7 @@ def train(
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores); with --negative-rate, reader threads or Dask workers."),
     calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none."),
-    decision: str = typer.Option("argmax", "--decision", help="Decision rule, tuned on out-of-fold predictions: argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
+    decision: str = typer.Option("auto", "--decision", help="Decision rule, tuned on out-of-fold predictions: auto (per minority class the threshold of best F1; argmax of honest probabilities never picks a 0.2% class), argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
     funnel: Optional[str] = typer.Option(None, "--funnel", help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click)."),
     negative_rate: Optional[str] = typer.Option(None, "--negative-rate", help="Stream the inputs, keep every minority row and this fraction of the majority (0 < R ≤ 1), or 'auto'; probabilities are corrected for R."),
@@ -183,6 +183,9 @@ def train(
             c = d["cost_per_row"]
             line += f"; mean cost per row {c['rule']:.5g} (argmax {c['argmax']:.5g}, flag nothing {c['nothing_flagged']:.5g})"
         out.print(line, markup=False, soft_wrap=True)
+        if d.get("not_flagged"):
+            err.print(f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: out-of-fold PR-AUC under twice "
+                      "the prevalence (no skill to act on)", markup=False, soft_wrap=True)
         if d.get("unstable"):
             err.print(f"[bold red]WARNING[/]: thresholds of {', '.join(d['unstable'])} move by more than ±25% across folds", soft_wrap=True)
         if d.get("unreached"):

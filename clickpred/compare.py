@@ -47,6 +47,7 @@ from sklearn.model_selection import StratifiedKFold
 from .config import Spec, load_spec, spec_from_options
 from .data import Dataset, load_dataset
 from .errors import ClickpredError, ConfigError
+from .decisions import DEFAULT as DEFAULT_RULE
 from .decisions import DecisionRule, load_costs
 from .posthoc import finish, strategy_ratio
 from .evaluate import Evaluation, check_folds, compute_metrics, scores_for
@@ -84,10 +85,11 @@ class CandidateResult:
     corrected: dict | None = None  # metrics of the corrected probabilities (repeat 1), see posthoc.finish
     correction: str = "none"
     corrected_scores: np.ndarray | None = None  # corrected out-of-fold probabilities (repeat 1)
-    decisions: np.ndarray | None = None  # with costs: the cross-fitted cost rule's decisions (repeat 1)
-    decision: dict | None = None  # with costs: posthoc.decision_summary (cost per row under each rule)
+    decisions: np.ndarray | None = None  # the cross-fitted decision rule's decisions (repeat 1): auto, or cost
+    decision: dict | None = None  # posthoc.decision_summary (with costs: cost per row under each rule)
     row_costs: np.ndarray | None = None  # with costs: the cost of each row's decision (repeat 1)
-    fitted: tuple | None = None  # with costs: (correction, rule) fitted on all out-of-fold rows
+    fitted: tuple | None = None  # (correction, rule) fitted on all out-of-fold rows: what a model file keeps
+    under_rule: dict | None = None  # metrics of the corrected probabilities under the cross-fitted rule (repeat 1)
 
 
 @dataclass
@@ -329,8 +331,10 @@ def compare(
     X, y, classes = ds.frame, ds.y, ds.schema.classes
     check_folds(y, classes, folds, ds.path)
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
-    rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else None
-    if rule is not None and calibration == "none":
+    # Every candidate decides as its model file would: the minimum-cost rule with --costs, else the
+    # default rule of `train` (auto), both cross-fitted — so compare and train agree on a candidate.
+    rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else DecisionRule(DEFAULT_RULE, classes)
+    if rule.kind == "cost" and calibration == "none":
         raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
     # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
     splits = [s for r in range(repeats)
@@ -495,11 +499,12 @@ def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, met
     result = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds, float(np.mean(seconds)),
                              fold_metric, notes, corrected=ev.argmax if ev.has_proba else None,
                              correction=ev.correction.method, corrected_scores=ev.scores if ev.has_proba else None)
-    if rule is not None:
-        result.decisions = ev.y_pred
-        result.decision = ev.decision
+    result.decisions = ev.y_pred
+    result.decision = ev.decision
+    result.under_rule = ev.metrics
+    result.fitted = (ev.correction, ev.rule)
+    if rule is not None and rule.kind == "cost":
         result.row_costs = rule.row_costs(y, ev.y_pred)
-        result.fitted = (ev.correction, ev.rule)
     return result, None
 
 
@@ -519,15 +524,23 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         "vs_best_high": pair.high if pair else 0.0,
         "distinguishable_from_best": pair.distinguishable if pair else None,
     }
+    rule = (r.decision or {}).get("per_class", {})
+    if r.decision is not None:
+        row["decision"] = r.decision["label"]
     for c in classes[1:]:
         pc = m["per_class"][c]
         row[f"pr_auc_{c}"] = pc["pr_auc"]
-        row[f"recall_{c}"] = pc["recall"]
-        row[f"precision_{c}"] = pc["precision"]
+        # Under the decision rule the saved model would use (cross-fitted), as `train` reports them;
+        # the classifier's own argmax (raw scores, before any correction) beside them.
+        row[f"recall_{c}"] = rule.get(c, {}).get("recall", pc["recall"])
+        row[f"precision_{c}"] = rule.get(c, {}).get("precision", pc["precision"])
+        row[f"recall_raw_argmax_{c}"] = pc["recall"]
+        row[f"precision_raw_argmax_{c}"] = pc["precision"]
     row["macro_pr_auc"] = float(np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:]
                                             if m["per_class"][c]["pr_auc"] is not None]))
-    row["balanced_accuracy"] = m["balanced_accuracy"]
-    row["mcc"] = m["mcc"]
+    decided = r.under_rule or m
+    row["balanced_accuracy"] = decided["balanced_accuracy"]
+    row["mcc"] = decided["mcc"]
     # Probabilities as the saved model would give them: corrected for the rebalancing, calibrated
     # (cross-fitted on the out-of-fold scores); "raw" is the classifier's own output.
     cm = r.corrected or {}
@@ -541,7 +554,7 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         row[f"calibration_ratio_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"calibration_ratio_raw_{c}"] = (m.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"ece_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("ece")
-    if r.decision is not None:
+    if r.decision is not None and "cost_per_row" in r.decision:
         cost = r.decision["cost_per_row"]
         row["cost_per_row"] = cost["rule"]
         row["cost_per_row_untuned"] = cost.get("bayes_untuned")
@@ -574,9 +587,13 @@ def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class
     s = scores_for(est, Xtest, classes, method)
     m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
     out = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
-    if decide is not None:  # (correction, cost rule) of a cost-sorted compare
+    if decide is not None:  # (correction, rule) fitted on the out-of-fold scores: decide as the model file would
         correction, rule = decide
-        out["metric"] = rule.realised_cost(ytest, rule.predict(correction.apply(s)))
+        P = correction.apply(s)
+        pred = rule.predict(P)
+        out["under_rule"] = compute_metrics(ytest, P, classes, method == "predict_proba" or correction.changes_scores, pred)
+        if rule.kind == "cost":
+            out["metric"] = rule.realised_cost(ytest, pred)
     return out
 
 

@@ -147,7 +147,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
     cost = res.by_cost
     for ax, name in zip(axes.flat, names):
         r = res.results[name]
-        cm = confusion_matrix(res.y, r.decisions if cost else r.y_pred[0], labels=res.classes)
+        cm = confusion_matrix(res.y, r.decisions if r.decisions is not None else r.y_pred[0], labels=res.classes)
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = cm / cm.sum(axis=1, keepdims=True)
         ax.axis("on")

@@ -2,6 +2,12 @@
 
 A rule turns an n × K probability matrix into one class per row:
 
+- ``auto`` (the default): per minority class k the threshold t_k that maximises
+  its F1 on the out-of-fold rows (rarest class first, each on the rows a rarer
+  class did not take); a row goes to the rarest class whose threshold it
+  passes, else to the majority class. Corrected probabilities of a 0.2% class
+  rarely reach 0.5, so argmax never predicts it; this rule does whenever the
+  model ranks it at all;
 - ``argmax``: the most probable class;
 - ``cost`` (with a cost matrix, true class × predicted class): the class of minimum
   expected cost, Σ_k p_k · C[k, j], with one threshold per minority class tuned
@@ -41,7 +47,10 @@ import numpy as np
 
 from .errors import ConfigError
 
-KINDS = ("argmax", "cost", "recall", "top")
+KINDS = ("auto", "argmax", "cost", "recall", "top")
+DEFAULT = "auto"
+SKILL = 2.0  # auto flags a class only if its PR-AUC is at least this multiple of its prevalence
+RULES_HELP = "auto, argmax, cost, recall:CLASS=R[,CLASS=R] or top:K%"
 
 
 def load_costs(path: str | Path, classes: list[str]) -> np.ndarray:
@@ -117,7 +126,7 @@ class DecisionRule:
             return np.argmax(P, axis=1)
         if self.kind == "cost":
             return self._cost_choice(P, self.thresholds)
-        if self.kind == "recall":
+        if self.kind in ("recall", "auto"):
             return _threshold_choice(P, self._t_vector(self.thresholds))
         flagged = 1.0 - P[:, 0] >= self.thresholds["any"]
         out = np.zeros(len(P), dtype=np.int64)
@@ -192,6 +201,8 @@ class DecisionRule:
             t = {"any": float(np.quantile(1.0 - P[:, 0], 1.0 - self.top, method="higher"))}
         elif self.kind == "recall":
             t = self._fit_recall(P, y)
+        elif self.kind == "auto":
+            t = self._fit_f1(P, y)
         else:
             t = self._fit_cost(P, y)
         return replace(self, thresholds=t)
@@ -216,6 +227,34 @@ class DecisionRule:
                 else:
                     lo = mid + 1
             t[c] = float(best)
+        return t
+
+    def _fit_f1(self, P, y):
+        """Per minority class, rarest first, the threshold of highest F1 among the rows no rarer class took
+        (recall counted over all the class's rows). A class the model has no skill for (PR-AUC under
+        :data:`SKILL` × its prevalence on these rows, or no true positive at any threshold) gets
+        threshold 1: flagged only at certainty, so that it does not take rows from the others."""
+        from sklearn.metrics import average_precision_score
+
+        t: dict[str, float] = {}
+        taken = np.zeros(len(y), dtype=bool)
+        for c in reversed(self.classes[1:]):
+            k = self.classes.index(c)
+            free = ~taken
+            n_pos = int(np.sum(y == c))
+            s = P[free, k]
+            order = np.argsort(-s, kind="stable")
+            s_sorted = s[order]
+            tp = np.cumsum(y[free][order] == c)
+            last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # a threshold flags every tied row
+            flagged = np.arange(1, len(s) + 1)[last]
+            f1 = 2.0 * tp[last] / (flagged + n_pos) if n_pos else np.zeros(int(last.sum()))
+            skilled = n_pos > 0 and average_precision_score(y == c, P[:, k]) >= SKILL * n_pos / len(y)
+            if not skilled or not len(f1) or f1.max() <= 0:
+                t[c] = 1.0
+            else:
+                t[c] = float(s_sorted[last][int(np.argmax(f1))])
+            taken |= P[:, k] >= t[c]
         return t
 
     def _fit_cost(self, P, y):
@@ -280,14 +319,52 @@ def _threshold_choice(P: np.ndarray, t: np.ndarray) -> np.ndarray:
 _RECALL = re.compile(r"^\s*([^=,\s]+)\s*=\s*([0-9.]+)\s*$")
 
 
-def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = None) -> DecisionRule:
-    """``argmax`` | ``cost`` (with ``costs_path``) | ``recall:CLASS=R,...`` | ``top:K%``."""
-    text = (text or "argmax").strip()
+def check_rule_text(text: str | None, costs_path: str | Path | None = None) -> None:
+    """Everything about a rule that can be checked before the data (and its classes) are read."""
+    text = (text or DEFAULT).strip()
     kind, _, arg = text.partition(":")
     where = f"--decision {text}"
     if kind not in KINDS:
-        raise ConfigError(f"{where}: expected one of argmax, cost, recall:CLASS=R, top:K%")
+        raise ConfigError(f"{where}: expected one of {RULES_HELP}")
+    if kind in ("auto", "argmax", "cost") and arg:
+        raise ConfigError(f"{where}: '{kind}' takes no argument; expected one of {RULES_HELP}")
+    if kind == "cost" and costs_path is None:
+        raise ConfigError(f"{where}: needs --costs FILE (a TOML cost matrix, true class × predicted class)")
+    if costs_path is not None and not Path(costs_path).is_file():
+        raise ConfigError(f"--costs {costs_path}: file not found")
+    if kind == "top":
+        m = re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg)
+        try:
+            k = float(m.group(1)) if m else -1.0
+        except ValueError:
+            k = -1.0
+        if not 0 < k < 100:
+            raise ConfigError(f"{where}: expected top:K% with 0 < K < 100, e.g. top:5%")
+    if kind == "recall":
+        parts = [p for p in arg.split(",") if p.strip()]
+        if not parts:
+            raise ConfigError(f"{where}: name at least one target, e.g. recall:click=0.8")
+        for part in parts:
+            m = _RECALL.match(part)
+            if not m:
+                raise ConfigError(f"{where}: expected recall:CLASS=R[,CLASS=R], e.g. recall:click=0.8")
+            try:
+                r = float(m.group(2))
+            except ValueError:
+                r = -1.0
+            if not 0 < r <= 1:
+                raise ConfigError(f"{where}: recall target for '{m.group(1)}' must be in (0, 1], got {m.group(2)}")
+
+
+def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = None) -> DecisionRule:
+    """``auto`` | ``argmax`` | ``cost`` (with ``costs_path``) | ``recall:CLASS=R,...`` | ``top:K%``."""
+    text = (text or DEFAULT).strip()
+    check_rule_text(text, costs_path)
+    kind, _, arg = text.partition(":")
+    where = f"--decision {text}"
     costs = load_costs(costs_path, classes) if costs_path is not None else None
+    if kind == "auto":
+        return DecisionRule("auto", classes, costs=costs)
     if kind == "cost":
         if costs is None:
             raise ConfigError(f"{where}: needs --costs FILE (a TOML cost matrix, true class × predicted class)")

@@ -33,6 +33,8 @@ def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: s
     rule = rule or DecisionRule("argmax", classes)
     correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio)
     has_proba = method == "predict_proba" or correction.changes_scores
+    if rule.kind == "auto" and not has_proba:  # thresholds are on probabilities: decision values keep argmax
+        rule = DecisionRule("argmax", classes, costs=rule.costs)
     if rule.kind != "argmax" and not has_proba:
         raise ConfigError(f"--decision {rule.label}: needs probabilities, and --calibration none leaves decision values")
     ev.raw_scores, ev.before = ev.scores, ev.metrics
@@ -68,6 +70,8 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
             for c in rule.classes[1:]
         },
     }
+    if rule.kind == "auto":
+        out["not_flagged"] = [c for c in rule.classes[1:] if rule.thresholds.get(c, 0.0) >= 1.0]
     if rule.kind == "recall":
         out["unreached"] = {c: under_rule["per_class"][c]["recall"] for c, t in rule.targets.items()
                             if under_rule["per_class"][c]["recall"] < t}

@@ -337,7 +337,13 @@ def summary_table(doc: dict):
     from rich.table import Table
 
     table = Table(title=f"{doc['name']} — {doc['evaluated_on']}", title_justify="left")
-    for col in ("class", "n", "prevalence", "PR-AUC", "lift", "ROC-AUC", "precision", "recall", "F1"):
+    decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
+    which = decision.get("held_out") if doc.get("primary") != "cv" and decision.get("held_out") else decision
+    beside = which.get("per_class") if decision.get("kind", "argmax") != "argmax" else None
+    cols = ["class", "n", "prevalence", "PR-AUC", "lift", "ROC-AUC", "precision", "recall", "F1"]
+    if beside:
+        cols += ["recall at argmax"]
+    for col in cols:
         table.add_column(col, justify="left" if col == "class" else "right")
     fold = (doc.get("cv") or {}).get("fold_pr_auc", {}) if doc["primary"] == "cv" else {}
     for c in doc["classes"]:
@@ -350,6 +356,7 @@ def summary_table(doc: dict):
             c, f"{m['support']:,}", f"{m['pr_auc_baseline']:.3%}", pr, lift,
             "–" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}",
             f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+            *([f"{beside[c]['recall_argmax']:.3f}" if c in beside else "–"] if beside else []),
         )
     extra = f"balanced accuracy {doc['balanced_accuracy']:.3f} · MCC {doc['mcc']:.3f}"
     if doc.get("log_loss") is not None:
@@ -368,6 +375,9 @@ def summary_table(doc: dict):
     rule = rule.get("label", "argmax") if isinstance(rule, dict) else rule
     over = "parts of the evaluation rows" if doc.get("sampling") else "folds"
     table.caption = extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
+    if beside:
+        table.caption += (" (thresholds tuned on other folds) · recall at argmax: the most probable class, which for a"
+                          " rare class with honest probabilities is almost never the rare one")
     table.caption_justify = "left"
     return table
 

@@ -36,7 +36,7 @@ from .calibrate import prior_ratio
 from .chunks import to_inputs
 from .config import Spec
 from .data import Dataset, dataset_from_frame, pick_target, resolve_column, typed_table
-from .decisions import parse_rule
+from .decisions import check_rule_text, parse_rule
 from .errors import ConfigError, DataError
 from .evaluate import Evaluation, check_folds, compute_metrics, holdout, scores_for
 from .leakage import find_leaks
@@ -142,7 +142,7 @@ def train_stream(
     categorical: list[str] | None = None,
     header: bool = True,
     calibration: str = "auto",
-    decision: str = "argmax",
+    decision: str = "auto",
     costs: str | Path | None = None,
     engine: str = "local",
     scheduler: str | None = None,
@@ -184,7 +184,7 @@ def train_stream(
     columns = [c for c in first.columns if c not in dropped]
     plan = SamplingPlan(target=tcol, rate=rate, negative_class=negative_class, per_positive=per_positive,
                         holdout=holdout_fraction, seed=spec.seed)
-    _precheck_rule(decision, costs)  # the full check needs the classes, known after reading
+    check_rule_text(decision, costs)  # the full check needs the classes, known after reading
     t0 = time.perf_counter()
     if engine == "dask":
         from .dask_engine import sample_dask
@@ -274,18 +274,6 @@ def train_stream(
         spec=spec, data=ds, built=built, cv=ev, test=test_eval, pipeline=final, leaks=leaks, notes=notes,
         timings=timings, test_source=test_source, versions=library_versions(), sampling=sampling,
     )
-
-
-def _precheck_rule(decision: str, costs) -> None:
-    from .decisions import KINDS
-
-    kind = (decision or "argmax").strip().partition(":")[0]
-    if kind not in KINDS:
-        raise ConfigError(f"--decision {decision}: expected one of argmax, cost, recall:CLASS=R, top:K%")
-    if kind == "cost" and costs is None:
-        raise ConfigError(f"--decision {decision}: needs --costs FILE (a TOML cost matrix, true class × predicted class)")
-    if costs is not None and not Path(costs).is_file():
-        raise ConfigError(f"--costs {costs}: file not found")
 
 
 def _load_test(test, sep, schema, header) -> Dataset:

@@ -22,7 +22,7 @@ import numpy as np
 from . import __version__
 from .config import Spec
 from .data import Dataset, load_dataset
-from .decisions import parse_rule
+from .decisions import check_rule_text, parse_rule
 from .errors import ConfigError, DataError
 from .evaluate import Evaluation, check_folds, cross_validate, holdout
 from .posthoc import finish, finish_holdout, strategy_ratio
@@ -106,7 +106,7 @@ def train(
     categorical: list[str] | None = None,
     header: bool = True,
     calibration: str = "auto",
-    decision: str = "argmax",
+    decision: str = "auto",
     costs: str | Path | None = None,
     funnel: list[str] | None = None,
 ) -> TrainResult:
@@ -114,7 +114,7 @@ def train(
 
     The out-of-fold scores also fit the probability correction (``calibration``:
     auto | none | prior | sigmoid | isotonic | temperature) and tune the decision
-    rule (``decision``: argmax | cost | recall:CLASS=R | top:K%, with ``costs``, a
+    rule (``decision``: auto | argmax | cost | recall:CLASS=R | top:K%, with ``costs``, a
     TOML cost matrix); both are part of the model. With ``test``, the final model
     is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
     by that column) are held out, scored by a model fitted on the earlier 80%.
@@ -123,6 +123,7 @@ def train(
 
     if calibration not in METHODS:
         raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    check_rule_text(decision, costs)  # before the data is read
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(

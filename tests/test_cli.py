@@ -66,7 +66,7 @@ def test_info_prints_the_metadata(trained):
     assert res.exit_code == 0, res.output
     assert "logistic-class_weight" in res.output and "classes: view, click, conversion" in res.output
     assert "site_id (id)" in res.output and "PR-AUC" in res.output
-    assert "probabilities: correction prior+sigmoid" in res.output and "decision rule: argmax" in res.output
+    assert "probabilities: correction prior+sigmoid" in res.output and "decision rule: auto" in res.output
 
 
 def test_same_command_same_data_same_model_and_report(small_csv, tmp_path, trained):

@@ -31,6 +31,25 @@ def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
         assert (res.results[name].y_pred[0] == cv.y_pred).all()
 
 
+@pytest.mark.parametrize("name", ["logistic-none", "logistic-class_weight", "svm-undersample"])
+def test_compare_and_train_report_the_same_decisions_for_a_candidate(result, small_csv, name):
+    """Recall, precision, MCC and the confusion matrix under the rule the model file would use."""
+    from clickpred.train import train
+
+    res, _ = result
+    clf, _, strat = name.partition("-")
+    t = train(small_csv, spec_from_options(clf, strat, 3, 42))
+    row = next(r for r in res.leaderboard if r["name"] == name)
+    assert row["decision"] == t.cv.rule.label == "auto"
+    for c in res.classes[1:]:
+        m = t.cv.metrics["per_class"][c]
+        assert row[f"recall_{c}"] == pytest.approx(m["recall"], abs=1e-9)
+        assert row[f"precision_{c}"] == pytest.approx(m["precision"], abs=1e-9)
+    assert row["mcc"] == pytest.approx(t.cv.metrics["mcc"], abs=1e-9)
+    assert (res.results[name].decisions == t.cv.y_pred).all()
+    assert res.results[name].fitted[1].thresholds == pytest.approx(t.cv.rule.thresholds, abs=1e-9)
+
+
 def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     res, calls = result
     lb = res.leaderboard

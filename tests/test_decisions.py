@@ -52,7 +52,9 @@ def test_bad_cost_files_name_the_file_and_key(tmp_path, text, message):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("best", "expected one of argmax, cost"),
+    ("best", "expected one of auto, argmax, cost"),
+    ("auto:click", "'auto' takes no argument"),
+    ("recall:click=1.2.3", "must be in \\(0, 1\\], got 1.2.3"),
     ("cost", "needs --costs FILE"),
     ("recall:purchase=0.8", "'purchase' is not a minority class"),
     ("recall:view=0.8", "'view' is not a minority class"),
@@ -125,3 +127,38 @@ def test_a_rule_survives_its_json_form(costs_file, oof):
     rule = parse_rule("cost", CLASSES, costs_file).fit(P, y)
     back = DecisionRule.from_dict(rule.to_dict())
     assert (back.predict(P) == rule.predict(P)).all() and back.label == "cost"
+
+
+def _best_f1_threshold(p, positive):
+    """Brute force: every distinct score as a threshold."""
+    best, arg = -1.0, None
+    for t in np.unique(p):
+        flag = p >= t
+        tp = np.sum(flag & positive)
+        f1 = 2 * tp / (flag.sum() + positive.sum())
+        if f1 > best:
+            best, arg = f1, t
+    return arg
+
+
+def test_auto_picks_each_class_threshold_of_best_f1_rarest_first(oof):
+    P, y, _ = oof
+    rule = parse_rule("auto", CLASSES).fit(P, y)
+    conv = _best_f1_threshold(P[:, 2], y == "conversion")
+    assert rule.thresholds["conversion"] == pytest.approx(conv)
+    free = P[:, 2] < conv  # rows the rarer class did not take
+    click = _best_f1_threshold(P[free, 1], (y == "click")[free])
+    assert rule.thresholds["click"] == pytest.approx(click)
+    pred = rule.predict(P)
+    assert (pred == "click").sum() > 0 and (pred == "conversion").sum() > 0
+    assert (np.argmax(P, axis=1) != 0).sum() < (pred != "view").sum()  # argmax flags fewer rows
+
+
+def test_auto_leaves_a_class_without_skill_unflagged():
+    rng = np.random.default_rng(1)
+    n = 20_000
+    y = np.where(rng.random(n) < 0.01, "click", "view")
+    p = rng.random(n) * 0.02  # pure noise: no skill for click
+    rule = parse_rule("auto", ["view", "click"]).fit(np.column_stack([1 - p, p]), y)
+    assert rule.thresholds == {"click": 1.0}
+    assert (rule.predict(np.column_stack([1 - p, p])) == "view").all()

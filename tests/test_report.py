@@ -17,7 +17,7 @@ def test_report_is_self_contained_and_json_is_strict(small_csv, tmp_path):
     assert "PR-AUC" in html and "no-skill baseline" in html
     doc = json.loads(paths["metrics"].read_text())  # strict JSON: NaN would have failed to write
     assert doc["per_class"]["click"]["pr_auc_baseline"] == doc["per_class"]["click"]["support"] / 4000
-    assert "Calibration ratio" in html and "Decision rule: argmax" in html
+    assert "Calibration ratio" in html and "Decision rule: auto" in html
     for png in ("confusion_matrix", "pr_curves", "reliability"):
         assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -43,3 +43,21 @@ def test_coil2000_official_test_split(tmp_path):
     assert m["support"] == 238 and res.test.metrics["n_rows"] == 4000
     assert m["hits_at"]["20%"] >= 110  # measured 120
     assert m["pr_auc"] > 2 * m["pr_auc_baseline"]
+
+
+def test_the_default_rule_flags_a_class_the_model_has_skill_for(sim_csv):
+    """Honest probabilities of a rare class never win argmax; the default rule still flags it."""
+    res = train(sim_csv, spec_from_options("logistic", "none", folds=3))
+    assert res.cv.rule.kind == "auto"
+    for c in res.data.schema.classes[1:]:
+        m = res.cv.metrics["per_class"][c]
+        if m["pr_auc"] >= 2 * m["pr_auc_baseline"]:
+            assert m["recall"] > 0 and (res.cv.y_pred == c).sum() > 0, c
+    assert res.cv.decision["per_class"]["click"]["recall"] > res.cv.decision["per_class"]["click"]["recall_argmax"]
+
+
+def test_a_malformed_decision_is_refused_before_the_data_is_read(tmp_path):
+    from clickpred.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--decision top:200%: expected top:K% with 0 < K < 100"):
+        train(tmp_path / "not-there.csv", spec_from_options("logistic", "none"), decision="top:200%")
