@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from .errors import ClickpredError
 
@@ -22,9 +23,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Predict ad clicks and conversions from impression logs where the events that matter are rare.",
 )
+class _Console(Console):
+    """A rich Console that strips control characters from the text it prints (labels, names and file contents
+    are user text: an escape sequence in a class label must not reach the terminal)."""
+
+    def print(self, *objects, **kwargs):
+        from .text import plain
+
+        return super().print(*(plain(o) if isinstance(o, str) else o for o in objects), **kwargs)
+
+
 # Wide enough for the summary table when output is piped (rich assumes 80 columns then).
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
+out = _Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = _Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 120)
 
 
 def _fail(message: str) -> None:
@@ -86,6 +97,8 @@ def simulate(
     truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the true per-row class probabilities here."),
     click_rate: float = typer.Option(0.002, "--click-rate", help="Mean click probability."),
     conversion_rate: float = typer.Option(0.10, "--conversion-rate", help="Mean conversion probability given a click."),
+    world_seed: Optional[int] = typer.Option(None, "--world-seed", help="Seed of the simulated world (sites, apps, ads and their effects; default: --seed). Another --seed with the same --world-seed gives fresh rows of the same world."),
+    integer_codes: bool = typer.Option(False, "--integer-codes", help="Write the categorical fields as integer codes (site, app, ad, campaign, device, os), as many ad logs do."),
 ):
     """Write a synthetic impression log drawn from a known model.
 
@@ -93,7 +106,8 @@ def simulate(
     """
     from .simulate import simulate as run
 
-    stats = _guard(run, output, rows=rows, seed=seed, truth=truth, click_rate=click_rate, conversion_rate=conversion_rate)
+    stats = _guard(run, output, rows=rows, seed=seed, truth=truth, click_rate=click_rate, conversion_rate=conversion_rate,
+                   world_seed=world_seed, integer_codes=integer_codes)
     counts = ", ".join(f"{c} {n:,} ({stats['rates'][c]:.3%})" for c, n in stats["counts"].items())
     out.print(f"wrote {rows:,} rows to {output}: {counts}" + (f"; true probabilities in {truth}" if truth else ""))
 
@@ -110,7 +124,8 @@ def train(
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file to evaluate the final model on."),
     split_by: Optional[str] = typer.Option(None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."),
     drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
-    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Numeric-looking column(s) that are category codes; repeat or comma-separate."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Column(s) of category codes, whatever the schema inference reads; repeat or comma-separate."),
+    numeric: Optional[list[str]] = typer.Option(None, "--numeric", help="Integer column(s) that are quantities (counts, ages), whatever the schema inference reads; repeat or comma-separate."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     header: bool = typer.Option(True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
@@ -150,7 +165,7 @@ def train(
         _fail(f"{', '.join(used)}: only with --negative-rate (training on a downsampled stream)")
     if stream and (split_by or funnel):
         _fail(f"{'--split-by' if split_by else '--funnel'}: not with --negative-rate (use --test for a later period)")
-    kwargs = dict(target=target, sep=sep, drop=_split_list(drop), test=test, categorical=_split_list(categorical),
+    kwargs = dict(target=target, sep=sep, drop=_split_list(drop), test=test, categorical=_split_list(categorical), numeric=_split_list(numeric),
                   header=header, calibration=calibration, decision=decision, costs=costs)
     if stream:
         kwargs.update(negative_rate=negative_rate, per_positive=per_positive, negative_class=negative_class,
@@ -165,12 +180,12 @@ def train(
 
         res = _guard(with_bar)
     else:
-        with err.status(f"training {spec.name} on {label} …"):
-            res = _guard(run_train, data, spec, model_path=model, report_dir=report, **kwargs)
+        res = _guard(_train_with_progress, data, spec, model, report, label, kwargs)
     for note in res.result.notes:
-        err.print(f"note: {note}", markup=False, soft_wrap=True)
+        if note not in _PRINTED:
+            err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in res.document["leakage_warnings"]:
-        err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
+        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(summary_table(res.document))
     d = res.document.get("decision") or {}
     if d.get("kind", "argmax") != "argmax":
@@ -187,11 +202,44 @@ def train(
             err.print(f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: out-of-fold PR-AUC under twice "
                       "the prevalence (no skill to act on)", markup=False, soft_wrap=True)
         if d.get("unstable"):
-            err.print(f"[bold red]WARNING[/]: thresholds of {', '.join(d['unstable'])} move by more than ±25% across folds", soft_wrap=True)
+            err.print(f"[bold red]WARNING[/]: thresholds of {escape(', '.join(d['unstable']))} move by more than ±25% across folds", soft_wrap=True)
         if d.get("unreached"):
-            err.print("[bold red]WARNING[/]: recall target not reached: " + ", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items()), soft_wrap=True)
+            err.print("[bold red]WARNING[/]: recall target not reached: " + escape(", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items())), soft_wrap=True)
     out.print(f"model:  {res.model_path}")
     out.print(f"report: {res.report_paths['html']}")
+
+
+_PRINTED: set[str] = set()  # notes train already printed while it worked
+
+
+def _train_with_progress(data, spec, model, report, label, kwargs):
+    """run_train, printing the target, classes and schema decisions as soon as they are known, then a
+    progress bar over the fits with an ETA (on a terminal)."""
+    from .train import run_train
+
+    bar, task = None, None
+
+    def events(kind, info):
+        nonlocal bar, task
+        if kind == "notes":
+            for note in info["notes"]:
+                _PRINTED.add(note)
+                err.print(f"note: {note}", markup=False, soft_wrap=True)
+        elif kind == "step" and err.is_terminal:
+            if bar is None:
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+                bar = Progress(TextColumn(f"training {spec.name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                               TextColumn("fits · ETA"), TimeRemainingColumn(), console=err, transient=True)
+                bar.__enter__()
+                task = bar.add_task(info["name"], total=info["total"])
+            bar.update(task, description=info["name"], completed=info["done"], total=info["total"])
+
+    try:
+        return run_train(data, spec, model_path=model, report_dir=report, events=events, **kwargs)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @app.command()
@@ -213,6 +261,9 @@ def compare(
     report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
     calibration: str = typer.Option("auto", "--calibration", help="Probability correction behind the NE / log loss / calibration columns (as in train)."),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML, as in train): sort by the mean cost per row of each candidate's cross-fitted minimum-cost decisions."),
+    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Column(s) of category codes, as in train; repeat or comma-separate."),
+    numeric: Optional[list[str]] = typer.Option(None, "--numeric", help="Integer column(s) that are quantities, as in train; repeat or comma-separate."),
+    split_by: Optional[str] = typer.Option(None, "--split-by", help="Validate forward in time: order rows by this column, each fold trains on every earlier block (forward-chaining folds)."),
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
@@ -222,6 +273,7 @@ def compare(
     from .compare_report import leaderboard_table, plan_report, write_compare_report
 
     _guard(plan_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits, not after them
+    schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
     show = err.is_terminal
 
     def with_bar():
@@ -229,7 +281,7 @@ def compare(
 
         if not show:
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, calibration=calibration, costs=costs)
+                       _split_list(drop), scheduler, calibration=calibration, costs=costs, **schema_options)
         with Progress(TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TextColumn("fits ·"),
                       TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=err, transient=True) as bar:
             task = bar.add_task("compare", total=None, best="")
@@ -238,13 +290,16 @@ def compare(
                 bar.update(task, completed=done, total=total, best=best)
 
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, progress=progress, calibration=calibration, costs=costs)
+                       _split_list(drop), scheduler, progress=progress, calibration=calibration, costs=costs,
+                       **schema_options)
 
     res = _guard(with_bar)
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for name, why in res.skipped.items():
         err.print(f"skipped {name}: {why}", markup=False, soft_wrap=True)
+    for w in res.leakage_warnings:
+        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(leaderboard_table(res))
     out.print(res.recommendation, markup=False, soft_wrap=True)
     paths = _guard(write_compare_report, res, report)
@@ -375,7 +430,7 @@ def evaluate(
     for note in doc["notes"]:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in doc["warnings"]:
-        err.print(f"[bold red]WARNING[/]: {w}", soft_wrap=True)
+        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(summary_table(doc))
     if doc.get("cost_per_row"):
         cpr = doc["cost_per_row"]
@@ -397,8 +452,8 @@ def info(
 
     m = _guard(load_model, model, trust_pickle=trust_pickle)
     md = m.metadata
-    out.print(f"[bold]{md['name']}[/]  (created {md['created']}, {md['evaluated_on']})")
-    out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}")
+    out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
+    out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}", markup=False)
     corr, rule = md.get("correction") or {}, md.get("decision") or {}
     out.print(f"probabilities: correction {corr.get('method', 'none (model file version 2)')}  ·  decision rule: "
               f"{rule.get('label', 'argmax')}"
@@ -406,7 +461,7 @@ def info(
                  if rule.get("thresholds") else ""), markup=False)
     spec = md["spec"]
     out.print(f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
-              f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}")
+              f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}", markup=False)
     d = md["data"]
     s = md.get("sampling")
     if s:
@@ -419,9 +474,9 @@ def info(
     out.print("features: " + ", ".join(f"{c['name']} ({c['kind']})" for c in feats), markup=False)
     for c, mm in md["metrics"].items():
         pr = "–" if mm["pr_auc"] is None else f"{mm['pr_auc']:.4f}"
-        out.print(f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}")
+        out.print(f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}", markup=False)
     for w in md.get("leakage_warnings", []):
-        out.print(f"[bold red]WARNING[/]: {w}")
+        out.print(f"[bold red]WARNING[/]: {escape(w)}")
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)
 
 

@@ -46,12 +46,13 @@ from sklearn.model_selection import StratifiedKFold
 
 from .config import Spec, load_spec, spec_from_options
 from .data import Dataset, load_dataset
-from .errors import ClickpredError, ConfigError
 from .decisions import DEFAULT as DEFAULT_RULE
 from .decisions import DecisionRule, load_costs
-from .posthoc import finish, strategy_ratio
+from .errors import ClickpredError, ConfigError, DataError
 from .evaluate import Evaluation, check_folds, compute_metrics, scores_for
 from .intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
+from .leakage import find_leaks
+from .posthoc import finish, strategy_ratio
 from .models import CLASSIFIERS
 from .pipeline import build_pipeline
 from .rebalance import STRATEGIES
@@ -113,6 +114,8 @@ class CompareResult:
     recommendation: str = ""
     timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
     costs: str | None = None  # the --costs file of a cost-sorted compare
+    leakage_warnings: list[str] = field(default_factory=list)  # the same single-column scan as train's
+    validation: str = ""  # how the rows were split: stratified folds, or forward-chaining folds in time order
 
     @property
     def by_cost(self) -> bool:
@@ -311,8 +314,17 @@ def compare(
     progress: Callable[[int, int, str], None] | None = None,
     calibration: str = "auto",
     costs: str | Path | None = None,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    split_by: str | None = None,
 ) -> CompareResult:
-    """Evaluate the grid on shared folds; see the module docstring."""
+    """Evaluate the grid on shared folds; see the module docstring.
+
+    ``categorical`` / ``numeric`` force how columns are read (as in train, also from the specs'
+    ``[features]``); ``split_by`` orders the rows by that column and validates forward in time:
+    fold f trains on the earliest f + 1 of ``folds`` + 1 blocks and is scored on the next one
+    (scikit-learn's ``TimeSeriesSplit``), so no candidate is scored on rows older than its training
+    rows. Every figure is then on the rows after the first block."""
     t_start = time.perf_counter()
     if folds < 2:
         raise ConfigError(f"--folds must be at least 2, got {folds}")
@@ -326,20 +338,35 @@ def compare(
         raise ConfigError(f"--costs {costs}: file not found")
     if metric == "cost" and costs is None:
         raise ConfigError(NEEDS_COSTS)
+    if split_by is not None and repeats > 1:
+        raise ConfigError("--repeats with --split-by: time order gives one arrangement of the rows; use --repeats 1")
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
-    ds = load_dataset(data, target=target, sep=sep, drop=drop)
-    X, y, classes = ds.frame, ds.y, ds.schema.classes
-    check_folds(y, classes, folds, ds.path)
+    categorical = list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)]))
+    numeric = list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)]))
+    ds = load_dataset(data, target=target, sep=sep, drop=drop, categorical=categorical, numeric=numeric)
+    X, y_all, classes = ds.frame, ds.y, ds.schema.classes
+    check_folds(y_all, classes, folds, ds.path)
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
     # Every candidate decides as its model file would: the minimum-cost rule with --costs, else the
     # default rule of `train` (auto), both cross-fitted — so compare and train agree on a candidate.
     rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else DecisionRule(DEFAULT_RULE, classes)
     if rule.kind == "cost" and calibration == "none":
         raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
-    # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
-    splits = [s for r in range(repeats)
-              for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y)), y)]
-    train_rows = len(splits[0][0])
+    leaks = find_leaks(X, y_all, classes, {c.name: c.kind for c in ds.schema.features}, seed=seed)
+    if split_by is None:
+        # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
+        splits = [s for r in range(repeats)
+                  for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y_all)), y_all)]
+        validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
+    else:
+        splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path)
+    # Evaluated rows (all of them, or those after the first time block) and each split's test rows among them.
+    evaluated = np.sort(np.concatenate([te for _, te in splits[:folds]]))
+    position = np.full(len(y_all), -1)
+    position[evaluated] = np.arange(len(evaluated))
+    y = y_all[evaluated]
+    eval_splits = [(tr, position[te]) for tr, te in splits]
+    train_rows = max(len(tr) for tr, _ in splits)
     candidates, skipped = build_candidates(specs, ds, train_rows)
     if not candidates:
         raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
@@ -354,7 +381,7 @@ def compare(
         t0 = time.perf_counter()
         keys = [(f, k) for f in range(len(splits)) for k in prepares]
         prepared = Parallel(n_jobs=jobs)(
-            delayed(_fit_prepare)(prepares[k], X, y, splits[f][0], splits[f][1]) for f, k in keys
+            delayed(_fit_prepare)(prepares[k], X, y_all, splits[f][0], splits[f][1]) for f, k in keys
         )
         shared = dict(zip(keys, prepared))
         timings["prepare"] = time.perf_counter() - t0
@@ -371,7 +398,7 @@ def compare(
                     if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1}
         rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
         resampled_out = Parallel(n_jobs=jobs)(
-            delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y[splits[f][0]]) for f, pk, sk in rkeys
+            delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
         )
         resampled = dict(zip(rkeys, resampled_out))
         timings["resample"] = time.perf_counter() - t0
@@ -382,7 +409,7 @@ def compare(
             if (f, c.prep_key, sk) in resampled:
                 Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
                 return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
-            return (c.pipeline, shared[(f, c.prep_key)][0], y[splits[f][0]], Xte, classes, c.method)
+            return (c.pipeline, shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
 
         # Phase 2: the rest of each pipeline, candidates × folds.
         t0 = time.perf_counter()
@@ -399,7 +426,7 @@ def compare(
             if f == len(splits) - 1 and all(outputs[(c.name, g)][3] is None for g in range(len(splits))):
                 oof = np.zeros(len(y))
                 for g in range(folds):  # first repeat
-                    oof[splits[g][1]] = outputs[(c.name, g)][0][:, k_metric]
+                    oof[eval_splits[g][1]] = outputs[(c.name, g)][0][:, k_metric]
                 value = RankedScores(y == metric_class, oof).average_precision()
                 if value > best_value:
                     best, best_value = c.name, value
@@ -410,11 +437,11 @@ def compare(
     t0 = time.perf_counter()
     fold_of = np.zeros(len(y), dtype=int)
     for f in range(folds):  # repeat 1
-        fold_of[splits[f][1]] = f
+        fold_of[eval_splits[f][1]] = f
     # Phase 3: each candidate's metrics and cross-fitted correction (independent: in parallel too).
     summaries = Parallel(n_jobs=jobs)(
         delayed(_summarise)(
-            c, [outputs[(c.name, f)] for f in range(len(splits))], splits, folds, repeats, y, classes, metric_class,
+            c, [outputs[(c.name, f)] for f in range(len(splits))], eval_splits, folds, repeats, y, classes, metric_class,
             fold_of, [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
             strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts), calibration, rule)
         for c in candidates)
@@ -447,15 +474,17 @@ def compare(
         pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
         leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
     t0 = time.perf_counter()
-    test_result = _test_scores(test, ds, results, candidates, X, y, classes, metric_class,
+    test_result = _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class,
                                jobs=1 if scheduler else jobs) if test else None
     if test:
         timings["test"] = time.perf_counter() - t0
     result = CompareResult(
-        data=str(data), n_rows=len(y), classes=list(classes), class_counts=ds.class_counts, folds=folds,
+        data=str(data), n_rows=len(y), classes=list(classes),
+        class_counts={c: int((y == c).sum()) for c in classes}, folds=folds,
         repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
         leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
         test=test_result, timings=timings, costs=str(costs) if costs is not None else None,
+        leakage_warnings=[w.message() for w in leaks], validation=validation,
     )
     result.recommendation = recommend(result)
     return result
@@ -606,6 +635,8 @@ def _ties(res: CompareResult, fmt: str) -> str:
     lb = res.leaderboard
     best = lb[0]
     ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
+    if len(lb) == 1:
+        return " It is the only candidate: there is nothing to compare it with."
     if not ties:
         return " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
     fastest = min(ties, key=lambda r: r["fit_seconds"])
@@ -631,13 +662,33 @@ def _recommend_cost(res: CompareResult) -> str:
     return sentence
 
 
+def forward_splits(X, y, classes, split_by: str, folds: int, path) -> tuple[list, str]:
+    """Forward-chaining folds in the order of ``split_by``: each trains on every earlier block."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    if split_by not in X.columns:
+        raise DataError(f"--split-by {split_by}: no such feature column in {path}; columns: {', '.join(X.columns)}")
+    order = np.argsort(X[split_by].to_numpy(), kind="stable")
+    splits = [(np.sort(order[tr]), np.sort(order[te])) for tr, te in TimeSeriesSplit(n_splits=folds).split(order)]
+    for f, (tr, _) in enumerate(splits):
+        missing = [c for c in classes if not (y[tr] == c).any()]
+        if missing:
+            raise DataError(f"--split-by {split_by}: the earliest {len(tr):,} rows (fold {f + 1}'s training rows) have no "
+                            f"'{missing[0]}': use fewer --folds")
+    return splits, (f"forward-chaining folds in '{split_by}' order: fold f trains on the earliest f + 1 of {folds + 1} "
+                    f"blocks and is scored on the next ({len(splits[0][1]) * folds:,} rows scored)")
+
+
 def recommend(res: CompareResult) -> str:
     """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
     lb = res.leaderboard
     best = lb[0]
     cls = res.metric[1]
+    beware = ("" if not res.leakage_warnings else
+              f" Beware: {len(res.leakage_warnings)} column(s) look like leakage (see the warning): figures near 1 are "
+              "not to be believed until they are dropped.")
     if res.by_cost:
-        return _recommend_cost(res)
+        return _recommend_cost(res) + beware
     sentence = (
         f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "
         f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
@@ -651,4 +702,4 @@ def recommend(res: CompareResult) -> str:
         t = res.test["candidates"].get(best["name"])
         if t is not None and t["metric"] is not None:
             sentence += f" On the held-out test file it scores {t['metric']:.4f}."
-    return sentence
+    return sentence + beware

@@ -92,6 +92,8 @@ def document(res) -> dict:
             "metric": {k: v["metric"] for k, v in res.test["candidates"].items()},
         },
         "notes": res.notes,
+        "leakage_warnings": res.leakage_warnings,
+        "validation": res.validation,
         "seconds": res.seconds,
         "timings": res.timings,
     })
@@ -259,6 +261,10 @@ def _write_files(res, directory: Path) -> dict[str, Path]:
     frame = frame[LEADERBOARD_COLUMNS_FIRST + [c for c in frame.columns if c not in LEADERBOARD_COLUMNS_FIRST]]
     paths = {"leaderboard": directory / "leaderboard.csv", "json": directory / "leaderboard.json",
              "html": directory / "report.html", **figures}
+    from .text import for_spreadsheet
+
+    for col in frame.select_dtypes(exclude="number").columns:  # text a spreadsheet would run as a formula gets a leading quote
+        frame[col] = frame[col].map(for_spreadsheet)
     frame.to_csv(paths["leaderboard"], index=False)
     paths["json"].write_text(json.dumps(doc, indent=2, allow_nan=False))
     env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
@@ -277,21 +283,23 @@ def leaderboard_table(res, top: int = 15):
     cost = res.by_cost
     fmt = ".5g" if cost else ".4f"
     recall = "recall_rule_" if cost else "recall_"
-    table = Table(title=res.metric_note, title_justify="left")
+    from .text import for_terminal as T
+
+    table = Table(title=T(res.metric_note), title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("candidate", no_wrap=True)
-    table.add_column(f"{metric_label(res)} [95% CI]", justify="right", no_wrap=True)
+    table.add_column(T(f"{metric_label(res)} [95% CI]"), justify="right", no_wrap=True)
     table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for m in res.classes[1:]:
-        table.add_column(f"recall\n{m}", justify="right")
+        table.add_column(T(f"recall\n{m}"), justify="right")
     table.add_column("MCC", justify="right")
     table.add_column("fit\ns", justify="right")
     for row in res.leaderboard[:top]:
         verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
         vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:{fmt}} [{row['vs_best_low']:{fmt}}, {row['vs_best_high']:{fmt}}]"
         table.add_row(
-            str(row["rank"]), row["name"], f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
+            str(row["rank"]), T(row["name"]), f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
             vs, verdict, *[f"{row[recall + m]:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
             f"{row['fit_seconds']:.1f}",
         )
@@ -300,6 +308,7 @@ def leaderboard_table(res, top: int = 15):
     table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; "
                      + ("this − best" if cost else "best − this") + ": paired, same rows; "
                      "can't tell = the paired interval includes 0; "
-                     + ("recall under the cost rule (cross-fitted); MCC at argmax" if cost else "recall at argmax"))
+                     + ("recall and MCC under the cost rule" if cost else "recall and MCC under the auto rule")
+                     + " (cross-fitted, as train reports them)")
     table.caption_justify = "left"
     return table

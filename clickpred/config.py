@@ -23,10 +23,11 @@ DEFAULT_CLASSIFIER = "logistic"
 DEFAULT_STRATEGY = "class_weight"
 DEFAULT_FOLDS = 5
 DEFAULT_SEED = 42
+MAX_SEED = 2**32 - 1  # numpy's legacy RandomState, which scikit-learn estimators use, takes at most this
 
 _TOP_KEYS = {"name", "description", "classifier", "strategy", "evaluation", "features"}
 _EVAL_KEYS = {"folds", "seed"}
-_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels"}
+_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels", "categorical", "numeric"}
 ID_ENCODINGS = ("onehot", "target", "frequency")
 
 
@@ -46,6 +47,8 @@ class FeatureSpec:
     id_encoding: str = "onehot"
     id_min_frequency: int = 5
     id_max_levels: int = 2000
+    categorical: tuple[str, ...] = ()  # columns read as categories whatever the inference says (--categorical)
+    numeric: tuple[str, ...] = ()  # integer columns read as quantities whatever the inference says (--numeric)
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,10 @@ def _check_component(kind: str, table: Any, where: str) -> ComponentSpec:
     return ComponentSpec(name=name, params=params)
 
 
-def _check_int(value: Any, key: str, where: str, low: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
-        raise ConfigError(f"{where}: {key} must be an integer >= {low}, got {value!r}")
+def _check_int(value: Any, key: str, where: str, low: int, high: int | None = None) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"between {low} and {high:,}"
+        raise ConfigError(f"{where}: {key} must be an integer {span}, got {value!r}")
     return value
 
 
@@ -122,7 +126,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     strategy = _check_component("strategy", data.get("strategy", DEFAULT_STRATEGY), source)
     evaluation = _table(data, "evaluation", _EVAL_KEYS, source)
     folds = _check_int(evaluation.get("folds", DEFAULT_FOLDS), "evaluation.folds", source, 2)
-    seed = _check_int(evaluation.get("seed", DEFAULT_SEED), "evaluation.seed", source, 0)
+    seed = _check_int(evaluation.get("seed", DEFAULT_SEED), "evaluation.seed", source, 0, MAX_SEED)
     feats = _table(data, "features", _FEATURE_KEYS, source)
     max_levels = _check_int(feats.get("max_onehot_levels", 50), "features.max_onehot_levels", source, 2)
     id_min_frequency = _check_int(feats.get("id_min_frequency", 5), "features.id_min_frequency", source, 1)
@@ -132,19 +136,38 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
         raise ConfigError(
             f"{source}: features.id_encoding must be one of {', '.join(ID_ENCODINGS)}, got {id_encoding!r}"
         )
+    columns = {}
+    for key in ("categorical", "numeric"):
+        value = feats.get(key, [])
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+            raise ConfigError(f"{source}: features.{key} must be a list of column names, e.g. {key} = [\"app\", \"os\"]")
+        columns[key] = tuple(value)
+    both = sorted(set(columns["categorical"]) & set(columns["numeric"]))
+    if both:
+        raise ConfigError(f"{source}: features.categorical and features.numeric both name '{both[0]}'")
     name = data.get("name") or default_name or f"{classifier.name}-{strategy.name}"
     if not isinstance(name, str):
         raise ConfigError(f"{source}: name must be a string")
+    name = safe_name(name)
     return Spec(
         name=name,
         classifier=classifier,
         strategy=strategy,
         folds=folds,
         seed=seed,
-        features=FeatureSpec(max_levels, id_encoding, id_min_frequency, id_max_levels),
+        features=FeatureSpec(max_levels, id_encoding, id_min_frequency, id_max_levels, columns["categorical"],
+                             columns["numeric"]),
         description=str(data.get("description", "")),
         source=source,
     )
+
+
+def safe_name(name: str) -> str:
+    """A spec name as a file name (it names ``models/<name>.skops`` and ``reports/<name>/``): no folders,
+    no leading dots, nothing but letters, digits, ``.``, ``_`` and ``-``."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:100] or "model"
 
 
 def load_spec(path: str | Path) -> Spec:
@@ -201,7 +224,7 @@ def spec_from_options(
         _check_int(folds, "--folds", "options", 2)
         changes["folds"] = folds
     if seed is not None:
-        _check_int(seed, "--seed", "options", 0)
+        _check_int(seed, "--seed", "options", 0, MAX_SEED)
         changes["seed"] = seed
     if changes:
         from dataclasses import replace

@@ -44,6 +44,7 @@ class Column:
     n_missing: int
     source: str = ""  # the header as written in the file, if it was renamed
     dtype: str = "string"  # type at training (cast.dtype_of): how raw values become categories
+    evidence: str = ""  # why an integer column was read as codes or as a quantity (clickpred.codes)
 
 
 @dataclass
@@ -319,15 +320,25 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
 
 
 def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max_levels: int = 50,
-                 renamed: dict[str, str] | None = None, categorical: list[str] | None = None) -> Schema:
+                 renamed: dict[str, str] | None = None, categorical: list[str] | None = None,
+                 numeric: list[str] | None = None, seed: int = 0) -> Schema:
     """Decide what each column is: numeric, categorical, ID (high cardinality) or timestamp.
 
+    Integer-valued columns are codes or quantities as :func:`clickpred.codes.integer_verdict`
+    reads them off the values and the label (``categorical`` / ``numeric`` force either).
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
+    from .codes import integer_verdict, is_integer_valued
+
     renamed = renamed or {}
     forced = set(categorical or [])
+    as_numbers = set(numeric or [])
+    both = sorted(forced & as_numbers)
+    if both:
+        raise DataError(f"--categorical and --numeric both name '{both[0]}': choose one")
     n = len(frame)
+    minority = (_label_strings(frame[target]) != classes[0]).to_numpy()
     features, dropped = [], {}
     for col in frame.columns:
         if col == target:
@@ -347,20 +358,33 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
         if n_unique == n and not is_float and not is_time and n > 50:
             dropped[col] = "unique in every row (an identifier)"
             continue
+        evidence = ""
         if col in forced:
             kind = "categorical" if n_unique <= max_levels else "id"
+            evidence = "--categorical"
+        elif col in as_numbers:
+            if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+                raise DataError(f"--numeric {col}: column '{col}' of {path} is not numeric (e.g. {s.dropna().iloc[0]!r})")
+            kind, evidence = "numeric", "--numeric"
         elif is_time:
             kind = "timestamp"
         elif pd.api.types.is_bool_dtype(s):
             kind = "categorical"
         elif pd.api.types.is_numeric_dtype(s):
+            values = s.to_numpy(dtype=float, na_value=np.nan)
             if not is_float and _ID_NAME.search(col):
                 kind = "id" if n_unique > max_levels else "categorical"
+                evidence = "integer column named like an identifier"
+            elif is_integer_valued(values):
+                verdict = integer_verdict(values, minority, seed)
+                kind, evidence = verdict.kind, verdict.evidence
+                if kind == "categorical" and n_unique > max_levels:
+                    kind = "id"
             else:
                 kind = "numeric"
         else:
             kind = "categorical" if n_unique <= max_levels else "id"
-        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s)))
+        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s), evidence))
     if not features:
         raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
@@ -388,6 +412,7 @@ def load_dataset(
     schema: Schema | None = None,
     categorical: list[str] | None = None,
     header: bool = True,
+    numeric: list[str] | None = None,
 ) -> Dataset:
     """Read, validate and type a labelled table.
 
@@ -397,7 +422,7 @@ def load_dataset(
     path = Path(path)
     frame, renamed = read_table(path, sep, header)
     return dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
-                              categorical=categorical, sha256=file_sha256(path))
+                              categorical=categorical, numeric=numeric, sha256=file_sha256(path))
 
 
 def resolve_column(option: str, col: str, columns: list[str], renamed: dict[str, str], target: str, path) -> str:
@@ -420,6 +445,7 @@ def dataset_from_frame(
     classes: list[str] | None = None,
     sha256: str = "",
     locate=None,
+    numeric: list[str] | None = None,
 ) -> Dataset:
     """Validate and type a table already read (``path`` names it in messages).
 
@@ -444,12 +470,19 @@ def dataset_from_frame(
     for d in drop or []:
         frame = frame.drop(columns=[resolve("--drop", d)])
     categorical = [resolve("--categorical", c) for c in categorical or []]
+    numeric = [resolve("--numeric", c) for c in numeric or []]
     y, classes = encode_target(frame, tcol, path, classes=classes)
     _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
     if schema is None:
-        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical)
+        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical,
+                              numeric=numeric)
         if schema.dropped:
             notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
+        codes = [c for c in schema.features if c.evidence and c.evidence != "--categorical"
+                 and c.kind in ("categorical", "id") and c.dtype in ("int", "float")]
+        if codes:
+            notes.append("integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
+                         "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes))
     else:
         missing = [c for c in schema.feature_names if c not in frame.columns]
         if missing:

@@ -47,6 +47,7 @@ import numpy as np
 
 from .errors import ConfigError
 
+MAX_COST = 1e12  # per cell: mean costs over millions of rows stay finite
 KINDS = ("auto", "argmax", "cost", "recall", "top")
 DEFAULT = "auto"
 SKILL = 2.0  # auto flags a class only if its PR-AUC is at least this multiple of its prevalence
@@ -89,9 +90,12 @@ def load_costs(path: str | Path, classes: list[str]) -> np.ndarray:
                 raise ConfigError(f"{path}: costs.{true}.{pred}: no class '{pred}' in the data; classes: {', '.join(classes)}")
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
                 raise ConfigError(f"{path}: costs.{true}.{pred} must be a number, got {v!r}")
+            if abs(v) > MAX_COST:
+                raise ConfigError(f"{path}: costs.{true}.{pred} = {v:g} is beyond ±{MAX_COST:g}: rescale the matrix "
+                                  "(decisions depend only on its ratios)")
             C[classes.index(true), classes.index(pred)] = float(v)
-    if not np.any(C):
-        raise ConfigError(f"{path}: every cost is 0: nothing to decide")
+    if not np.any(C - C.min(axis=1, keepdims=True)):
+        raise ConfigError(f"{path}: every decision costs the same for every true class: nothing to decide")
     return C
 
 
@@ -113,6 +117,17 @@ class DecisionRule:
         if self.kind == "top":
             return f"top:{self.top * 100:g}%"
         return self.kind
+
+    @property
+    def regret(self) -> np.ndarray:
+        """The cost matrix as the rule decides with it: each true class's row shifted so that its cheapest
+        decision costs 0, then scaled to a largest entry of 1. Expected-cost decisions are invariant to both
+        (a gain is a negative cost; adding a constant to a row or multiplying the matrix by a positive
+        number changes no decision), and the numbers stay far from overflow."""
+        C = np.asarray(self.costs, dtype=float)
+        R = C - C.min(axis=1, keepdims=True)
+        top = R.max()
+        return R / top if top > 0 else R
 
     # --- applying -------------------------------------------------------
     def predict(self, P: np.ndarray) -> np.ndarray:
@@ -139,7 +154,7 @@ class DecisionRule:
 
     def _offsets(self, thresholds: dict) -> np.ndarray:
         """Cost offsets b_j such that class j beats the majority when p_j ≥ t_j (others 0)."""
-        C = self.costs
+        C = self.regret
         b = np.zeros(len(self.classes))
         for j, c in enumerate(self.classes[1:], start=1):
             d = C[0, j] - C[0, 0] + C[j, 0] - C[j, j]
@@ -150,12 +165,12 @@ class DecisionRule:
         return b
 
     def _cost_choice(self, P: np.ndarray, thresholds: dict) -> np.ndarray:
-        expected = P @ self.costs - self._offsets(thresholds)
+        expected = P @ self.regret - self._offsets(thresholds)
         return np.argmin(expected, axis=1)
 
     def bayes_thresholds(self) -> dict[str, float]:
         """Thresholds of the untuned minimum-expected-cost rule (calibrated probabilities)."""
-        C = self.costs
+        C = self.regret
         out = {}
         for j, c in enumerate(self.classes[1:], start=1):
             d = C[0, j] - C[0, 0] + C[j, 0] - C[j, j]
@@ -259,10 +274,11 @@ class DecisionRule:
 
     def _fit_cost(self, P, y):
         yi = self._index(y)
-        E = P @ self.costs  # expected cost of each decision, per row
+        R = self.regret  # shifted and scaled: the same choices, and the same order of mean costs, as the matrix
+        E = P @ R  # expected cost of each decision, per row
 
         def cost(th):
-            return float(self.costs[yi, np.argmin(E - self._offsets(th), axis=1)].mean())
+            return float(R[yi, np.argmin(E - self._offsets(th), axis=1)].mean())
 
         bayes = t = self.bayes_thresholds()
         best = cost(t)
@@ -281,7 +297,7 @@ class DecisionRule:
                         best, t = value, trial
         # Keep the tuned thresholds only if they beat the Bayes ones by more than noise (paired,
         # two standard errors): with a few dozen positives, tuning mostly fits the folds' luck.
-        per_row = lambda th: self.costs[yi, np.argmin(E - self._offsets(th), axis=1)]  # noqa: E731
+        per_row = lambda th: R[yi, np.argmin(E - self._offsets(th), axis=1)]  # noqa: E731
         d = per_row(bayes) - per_row(t)
         if d.mean() <= 2 * d.std(ddof=1) / np.sqrt(len(d)):
             return dict(bayes)

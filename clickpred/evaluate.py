@@ -102,13 +102,19 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> N
 
 
 def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, folds: int = 5,
-                   seed: int = 0, jobs: int = 1) -> Evaluation:
-    """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds."""
+                   seed: int = 0, jobs: int = 1, progress=None) -> Evaluation:
+    """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
+
+    ``progress(folds_done, folds)`` is called as each fold's fit completes."""
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = list(cv.split(np.zeros(len(y)), y))
-    results = Parallel(n_jobs=jobs)(
+    results = []
+    for out in Parallel(n_jobs=jobs, return_as="generator")(
         delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits
-    )
+    ):
+        results.append(out)
+        if progress is not None:
+            progress(len(results), len(splits))
     scores = np.zeros((len(y), len(classes)))
     y_pred = np.empty(len(y), dtype=object)
     fold_metrics, seconds = [], []

@@ -156,7 +156,7 @@ class _Checker:
         for i, col in enumerate(features):
             where = f"metadata.schema.features[{i}]"
             self.mapping(col, where)
-            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype"} or "name" not in col:
+            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence"} or "name" not in col:
                 self.fail(where, "unexpected fields")
             self.text(col["name"], f"{where}.name")
             if col["name"] in names:
@@ -167,6 +167,7 @@ class _Checker:
             self.count(col.get("n_unique", 0), f"{where}.n_unique")
             self.count(col.get("n_missing", 0), f"{where}.n_missing")
             self.text(col.get("source", ""), f"{where}.source")
+            self.text(col.get("evidence", ""), f"{where}.evidence")
             dtype = col.get("dtype", "string")
             self.text(dtype, f"{where}.dtype")
             family, _, tz = dtype.partition(":")
@@ -193,6 +194,25 @@ class _Checker:
             self.count(n, f"metadata.data.class_counts.{c}")
         if "n_rows" in data:
             self.count(data["n_rows"], "metadata.data.n_rows")
+        for key in ("path", "sha256"):
+            self.text(data.get(key, ""), f"metadata.data.{key}")
+        for key in ("created", "evaluated_on"):
+            self.text(md.get(key, ""), f"metadata.{key}")
+        spec = self.mapping(md.get("spec", {}), "metadata.spec")
+        for part in ("classifier", "strategy"):
+            if part in spec:
+                comp = self.mapping(spec[part], f"metadata.spec.{part}")
+                self.text(comp.get("name"), f"metadata.spec.{part}.name")
+                self.mapping(comp.get("params", {}), f"metadata.spec.{part}.params")
+        for key in ("folds", "seed"):
+            if key in spec:
+                self.count(spec[key], f"metadata.spec.{key}")
+        for c, m in self.mapping(md.get("metrics", {}), "metadata.metrics").items():
+            self.mapping(m, f"metadata.metrics.{c}")
+            for key in ("pr_auc", "pr_auc_baseline", "recall", "precision"):
+                self.number(m.get(key), f"metadata.metrics.{c}.{key}", 0, 1, allow_none=True)
+            if "support" in m:
+                self.count(m["support"], f"metadata.metrics.{c}.support")
         sampling = self.mapping(md.get("sampling"), "metadata.sampling", allow_none=True)
         if sampling:
             for c, n in self.mapping(sampling.get("read_counts"), "metadata.sampling.read_counts").items():

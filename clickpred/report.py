@@ -159,6 +159,7 @@ def _plt():
     import matplotlib
 
     matplotlib.use("Agg")
+    matplotlib.rcParams["text.parse_math"] = False  # labels are user text: "$x$" is drawn as written, not parsed
     import matplotlib.pyplot as plt
 
     return plt
@@ -336,7 +337,9 @@ def summary_table(doc: dict):
     """A rich Table of the headline per-class metrics (the CLI prints it)."""
     from rich.table import Table
 
-    table = Table(title=f"{doc['name']} — {doc['evaluated_on']}", title_justify="left")
+    from .text import for_terminal as T
+
+    table = Table(title=T(f"{doc['name']} — {doc['evaluated_on']}"), title_justify="left")
     decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
     which = decision.get("held_out") if doc.get("primary") != "cv" and decision.get("held_out") else decision
     beside = which.get("per_class") if decision.get("kind", "argmax") != "argmax" else None
@@ -353,7 +356,7 @@ def summary_table(doc: dict):
             pr += f"±{fold[c]['std']:.4f}"
         lift = "–" if not m["pr_auc"] or not m["pr_auc_baseline"] else f"{m['pr_auc'] / m['pr_auc_baseline']:.1f}×"
         table.add_row(
-            c, f"{m['support']:,}", f"{m['pr_auc_baseline']:.3%}", pr, lift,
+            T(c), f"{m['support']:,}", f"{m['pr_auc_baseline']:.3%}", pr, lift,
             "–" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}",
             f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
             *([f"{beside[c]['recall_argmax']:.3f}" if c in beside else "–"] if beside else []),
@@ -374,7 +377,7 @@ def summary_table(doc: dict):
     rule = doc.get("decision") or "argmax"
     rule = rule.get("label", "argmax") if isinstance(rule, dict) else rule
     over = "parts of the evaluation rows" if doc.get("sampling") else "folds"
-    table.caption = extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
+    table.caption = T(extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}")
     if beside:
         table.caption += (" (thresholds tuned on other folds) · recall at argmax: the most probable class, which for a"
                           " rare class with honest probabilities is almost never the rare one")
@@ -386,6 +389,8 @@ def score_table(res):
     """A rich Table of a scoring run per class: predicted counts and mean score vs training prevalence."""
     from rich.table import Table
 
+    from .text import for_terminal
+
     table = Table(title="scores by class", title_justify="left")
     for col in ("class", "predicted", "share", "mean score", "training prevalence"):
         table.add_column(col, justify="left" if col == "class" else "right")
@@ -396,7 +401,7 @@ def score_table(res):
         mean = "–"
         if res.score_kind == "probability" or len(means) == len(res.training_prevalence):
             mean = f"{means[i]:.4%}" if res.score_kind == "probability" else f"{means[i]:+.3f}"
-        table.add_row(c, f"{n:,}", f"{share:.3%}", mean, f"{prev:.4%}")
+        table.add_row(for_terminal(c), f"{n:,}", f"{share:.3%}", mean, f"{prev:.4%}")
     table.caption = (
         "mean score: mean predicted probability, corrected for the rebalancing (a cheap drift signal: compare"
         " with the training prevalence)"

@@ -5,6 +5,14 @@ and a click converts with probability p_conv|click (~10%); the label is
 ``view``, ``click`` or ``conversion``. The per-row true probabilities are the
 oracle against which a model's PR-AUC can be judged.
 
+``world_seed`` fixes the world (sites, apps, ads and their effects) apart from
+``seed``, which draws the rows: two files with the same world seed and other
+seeds are fresh rows of the same world, so a model can be checked on them.
+``integer_codes`` writes the categorical fields as an ad log often does, as
+scattered integer codes under plain names (``site``, ``app``, ``ad``,
+``campaign``, ``device``, ``os``), like the app-install logs whose ``app``,
+``os``, ``device`` and ``channel`` are integers.
+
 Example
 -------
 >>> stats = simulate("/tmp/sim.csv", rows=1000, seed=1)  # doctest: +SKIP
@@ -57,6 +65,7 @@ class _World:
     camp_conv: np.ndarray
     click_intercept: float = 0.0
     conv_intercept: float = 0.0
+    seed: int = 0
 
 
 DEVICES = np.array(["mobile", "desktop", "tablet"])
@@ -86,10 +95,18 @@ def _world(seed: int) -> _World:
         ad_eff=rng.normal(0, 0.8, n_ad),
         camp_eff=rng.normal(0, 0.6, n_camp),
         camp_conv=rng.normal(0, 1.2, n_camp),
+        seed=seed,
     )
 
 
-def _draw(world: _World, rng: np.random.Generator, n: int, offset: int) -> dict:
+def _codes(world_seed: int, n_levels: int, salt: int) -> np.ndarray:
+    """Scattered integer codes for a field's levels (fixed by the world)."""
+    rng = np.random.default_rng([world_seed, 3, salt])
+    top = max(100, n_levels * 7)
+    return np.sort(rng.choice(np.arange(1, top), size=n_levels, replace=False))[rng.permutation(n_levels)]
+
+
+def _draw(world: _World, rng: np.random.Generator, n: int, offset: int, integer_codes: bool = False) -> dict:
     site = rng.choice(len(world.site_p), size=n, p=world.site_p)
     app = rng.choice(len(world.app_p), size=n, p=world.app_p)
     ad = rng.choice(len(world.ad_p), size=n, p=world.ad_p)
@@ -129,6 +146,14 @@ def _draw(world: _World, rng: np.random.Generator, n: int, offset: int) -> dict:
         "session_depth": pa.array(depth.astype(np.int64)),
         "user_age_days": age_col,
     }
+    if integer_codes:  # the same rows, their categorical fields written as scattered integer codes
+        fields = {"site_id": ("site", site, 1), "app_id": ("app", app, 2), "ad_id": ("ad", ad, 3),
+                  "campaign_id": ("campaign", camp, 4), "device_type": ("device", device, 5), "os": ("os", os_idx, 6)}
+        sizes = {"site_id": len(world.site_p), "app_id": len(world.app_p), "ad_id": len(world.ad_p),
+                 "campaign_id": len(world.camp_eff), "device_type": len(DEVICES), "os": len(OS_NAMES)}
+        columns = {fields[k][0] if k in fields else k:
+                   (pa.array(_codes(world.seed, sizes[k], fields[k][2])[fields[k][1]].astype(np.int64)) if k in fields else v)
+                   for k, v in columns.items()}
     return {"columns": columns, "click_logit": click_logit, "conv_logit": conv_logit}
 
 
@@ -178,10 +203,14 @@ def simulate(
     truth: str | Path | None = None,
     click_rate: float = 0.002,
     conversion_rate: float = 0.10,
+    world_seed: int | None = None,
+    integer_codes: bool = False,
 ) -> dict:
     """Write a synthetic impression log (and optionally its true probabilities).
 
-    Returns counts per class and the realised rates.
+    ``world_seed`` (default: ``seed``) fixes the world, ``seed`` the rows drawn from it;
+    ``integer_codes`` writes categorical fields as integer codes. Returns counts per
+    class and the realised rates.
     """
     if rows < 1:
         raise ClickpredError(f"--rows must be at least 1, got {rows}")
@@ -191,9 +220,13 @@ def simulate(
     for p in [output] + ([Path(truth)] if truth else []):
         if not p.parent.exists():
             raise ClickpredError(f"{p}: folder {p.parent} does not exist")
-    world = _world(seed)
-    # Fix the intercepts on a calibration draw so that every chunk shares them.
-    calib = _draw(world, np.random.default_rng([seed, 1]), 200_000, 0)
+    for name, value in (("--seed", seed), ("--world-seed", world_seed)):
+        if value is not None and not 0 <= value < 2**63:
+            raise ClickpredError(f"{name} must be between 0 and 2^63 - 1, got {value}")
+    world_seed = seed if world_seed is None else world_seed
+    world = _world(world_seed)
+    # Fix the intercepts on a calibration draw of the world so that every chunk (and every file of it) shares them.
+    calib = _draw(world, np.random.default_rng([world_seed, 1]), 200_000, 0)
     world.click_intercept = _solve_intercept(calib["click_logit"], click_rate)
     world.conv_intercept = _solve_intercept(calib["conv_logit"], conversion_rate)
     out, tw = _Writer(output), (_Writer(Path(truth)) if truth else None)
@@ -202,7 +235,7 @@ def simulate(
         for k, start in enumerate(range(0, rows, CHUNK)):
             n = min(CHUNK, rows - start)
             rng = np.random.default_rng([seed, 2, k])
-            d = _draw(world, rng, n, start)
+            d = _draw(world, rng, n, start, integer_codes)
             p_click = _sigmoid(d["click_logit"] + world.click_intercept)
             p_conv_given = _sigmoid(d["conv_logit"] + world.conv_intercept)
             clicked = rng.random(n) < p_click

@@ -140,6 +140,7 @@ def train_stream(
     sep: str | None = None,
     drop: list[str] | None = None,
     categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
     header: bool = True,
     calibration: str = "auto",
     decision: str = "auto",
@@ -210,7 +211,8 @@ def train_stream(
     frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
     ds = dataset_from_frame(
         frame, {c: r for c, r in renamed.items() if c in frame.columns}, where, target=tcol,
-        max_levels=spec.features.max_onehot_levels, categorical=categorical,
+        max_levels=spec.features.max_onehot_levels,
+        categorical=[*(categorical or []), *spec.features.categorical], numeric=[*(numeric or []), *spec.features.numeric],
         classes=classes, sha256=fingerprint(sources),
         locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
     )

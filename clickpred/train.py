@@ -104,11 +104,13 @@ def train(
     split_by: str | None = None,
     jobs: int = 1,
     categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
     header: bool = True,
     calibration: str = "auto",
     decision: str = "auto",
     costs: str | Path | None = None,
     funnel: list[str] | None = None,
+    events=None,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
@@ -118,7 +120,12 @@ def train(
     TOML cost matrix); both are part of the model. With ``test``, the final model
     is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
     by that column) are held out, scored by a model fitted on the earlier 80%.
+
+    ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
+    (``info["notes"]``: target, classes, schema decisions — before any fit) and
+    ``"step"`` (``info``: ``name``, ``done``, ``total`` fits).
     """
+    tell = events or (lambda kind, info: None)
     from .calibrate import METHODS
 
     if calibration not in METHODS:
@@ -127,7 +134,8 @@ def train(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(
-        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels, categorical=categorical,
+        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels,
+        categorical=[*(categorical or []), *spec.features.categorical], numeric=[*(numeric or []), *spec.features.numeric],
         header=header,
     )
     timings["read_seconds"] = time.perf_counter() - t0
@@ -155,6 +163,19 @@ def train(
     else:
         built = build_pipeline(spec, ds.schema, counts)
     notes += built.notes
+    fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
+    if spec.classifier.name in SLOW_CLASSIFIERS:
+        notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec))
+    tell("notes", {"notes": list(notes)})
+    done = [0]
+
+    def step(name: str):
+        def advance(*_):
+            done[0] += 1
+            tell("step", {"name": name, "done": done[0], "total": fits})
+        return advance
+
+    tell("step", {"name": "cross-validation", "done": 0, "total": fits})
 
     t0 = time.perf_counter()
     leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
@@ -164,7 +185,8 @@ def train(
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*least populated class.*")
         t0 = time.perf_counter()
-        cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs)
+        cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs,
+                            progress=step("cross-validation"))
         timings["cv_seconds"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
@@ -176,7 +198,8 @@ def train(
         if funnel:
             t0 = time.perf_counter()
             flat = build_pipeline(spec, ds.schema, counts)
-            fcv = cross_validate(flat.pipeline, train_X, train_y, classes, flat.score_method, spec.folds, spec.seed, jobs)
+            fcv = cross_validate(flat.pipeline, train_X, train_y, classes, flat.score_method, spec.folds, spec.seed, jobs,
+                                 progress=step("flat model, for comparison"))
             finish(fcv, flat.score_method, strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
                    calibration)
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
@@ -187,10 +210,13 @@ def train(
             from sklearn.base import clone
 
             early = clone(built.pipeline).fit(train_X, train_y)
+            step("fit on the earlier rows")()
             test_eval = finish_holdout(holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor)
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         t0 = time.perf_counter()
+        tell("step", {"name": "final fit", "done": done[0], "total": fits})
         final = built.pipeline.fit(X, y)
+        step("final fit")()
         timings["final_fit_seconds"] = time.perf_counter() - t0
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
@@ -211,6 +237,45 @@ def train(
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
     )
+
+
+SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
+PROBE_ROWS = 2_000
+
+
+def expected_time(pipeline, X, y, fits: int, spec: Spec) -> str:
+    """A note saying how long a slow classifier should take: one fit timed on a stratified subsample of
+    :data:`PROBE_ROWS` rows, scaled linearly to the training rows of a fold and the final fit."""
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    n = len(y)
+    if n <= 2 * PROBE_ROWS:
+        return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    try:
+        Xs, _, ys, _ = train_test_split(X, y, train_size=PROBE_ROWS, stratify=y, random_state=spec.seed)
+    except ValueError:  # a class too small to stratify
+        return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clone(pipeline).fit(Xs, ys)
+        except Exception:  # noqa: BLE001 - an estimate only; the real fit will say what is wrong
+            return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    per_row = (time.perf_counter() - t0) / PROBE_ROWS
+    fold_rows = n * (spec.folds - 1) / spec.folds
+    total = per_row * (fold_rows * (fits - 1) + n)
+    return (f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits "
+            f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def warning_notes(caught) -> list[str]:

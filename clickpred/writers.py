@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from .errors import ClickpredError, DataError
+from .text import for_spreadsheet
 
 FORMATS = ("parquet", "csv")
 SUMMARY = "_summary.json"
@@ -371,8 +372,8 @@ class RejectsWriter:
 
     def write(self, rejects) -> None:
         try:
-            for r in rejects:
-                self._csv.writerow((r.source, r.line, r.reason, r.raw))
+            for r in rejects:  # cells a spreadsheet would run as formulas get a leading '
+                self._csv.writerow((for_spreadsheet(r.source), r.line, for_spreadsheet(r.reason), for_spreadsheet(r.raw)))
         except OSError as exc:
             raise DataError(write_error(self.final, exc)) from None
         self.rows += len(rejects)

@@ -202,3 +202,62 @@ def test_cost_options(small_csv, tmp_path, kwargs, pattern):
     data = kwargs.pop("data", small_csv)
     with pytest.raises(ConfigError, match=pattern):
         compare(data, classifiers=["logistic"], **kwargs)
+
+
+@pytest.fixture(scope="module")
+def leaky_csv(tmp_path_factory):
+    import pandas as pd
+
+    from clickpred.simulate import simulate
+
+    path = tmp_path_factory.mktemp("leak") / "leak.csv"
+    simulate(path, rows=6000, seed=5, click_rate=0.05, conversion_rate=0.25)
+    d = pd.read_csv(path)
+    d["converted_at"] = np.where(d["event"] == "conversion", 1.0, np.nan)  # known only after the outcome
+    d.to_csv(path, index=False)
+    return path
+
+
+def test_compare_warns_about_a_leaking_column_like_train(leaky_csv):
+    res = compare(leaky_csv, classifiers=["logistic"], strategies=["none"], folds=3, replicates=50)
+    assert len(res.leakage_warnings) == 1 and "column 'converted_at'" in res.leakage_warnings[0]
+    assert "Beware: 1 column(s) look like leakage" in res.recommendation
+    assert "It is the only candidate: there is nothing to compare it with." in res.recommendation
+    assert "distinguishably worse" not in res.recommendation
+
+
+def test_split_by_validates_forward_in_time(leaky_csv):
+    res = compare(leaky_csv, classifiers=["logistic"], strategies=["none", "undersample"], folds=3, replicates=50,
+                  split_by="timestamp", drop=["converted_at"])
+    assert res.validation.startswith("forward-chaining folds in 'timestamp' order") and not res.leakage_warnings
+    assert res.n_rows == 4500  # the first of 4 blocks is never scored
+    from clickpred.compare import forward_splits
+
+    ds = load_dataset(leaky_csv, drop=["converted_at"])
+    splits, _ = forward_splits(ds.frame, ds.y, ds.schema.classes, "timestamp", 3, leaky_csv)
+    t = ds.frame["timestamp"].to_numpy()
+    for f, (tr, te) in enumerate(splits):
+        assert len(tr) == 1500 * (f + 1) and len(te) == 1500
+        assert t[tr].max() <= t[te].min()  # never scored on rows older than its training rows
+    with pytest.raises(ConfigError, match="--repeats with --split-by"):
+        compare(leaky_csv, classifiers=["logistic"], strategies=["none"], folds=3, repeats=2, split_by="timestamp")
+    from clickpred.errors import DataError
+
+    with pytest.raises(DataError, match="--split-by nope: no such feature column"):
+        compare(leaky_csv, classifiers=["logistic"], strategies=["none"], folds=3, split_by="nope")
+
+
+def test_compare_reads_columns_as_train_does(tmp_path):
+    import pandas as pd
+
+    from clickpred.simulate import simulate
+
+    path = tmp_path / "codes.csv"
+    simulate(path, rows=4000, seed=6, integer_codes=True, click_rate=0.05, conversion_rate=0.25)
+    spec = tmp_path / "spec.toml"
+    spec.write_text('classifier = "logistic"\nstrategy = "none"\n[features]\nnumeric = ["device"]\n')
+    res = compare(path, pipelines=[str(spec)], folds=2, replicates=50, categorical=["banner_pos"])
+    kinds = {c.name: c.kind for c in load_dataset(path, categorical=["banner_pos"], numeric=["device"]).schema.features}
+    assert kinds["banner_pos"] == "categorical" and kinds["device"] == "numeric" and kinds["os"] == "categorical"
+    assert any("integer columns read as codes" in n for n in res.notes)
+    assert len(pd.read_csv(path)) == 4000

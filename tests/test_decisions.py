@@ -39,7 +39,8 @@ def test_cost_file_is_read_into_a_true_by_predicted_matrix(costs_file):
     ("[costs.purchase]\nview = 1\n", "costs.purchase: no class 'purchase'"),
     ("[costs.click]\nsale = 1\n", "costs.click.sale: no class 'sale'"),
     ("[costs.click]\nview = \"a lot\"\n", "costs.click.view must be a number"),
-    ("[costs.click]\nview = 0\n", "every cost is 0"),
+    ("[costs.click]\nview = 0\n", "every decision costs the same"),
+    ("[costs.click]\nview = 1e300\n", "beyond ±1e\\+12: rescale"),
     ("view = 1\n", "expected only \\[costs.<true class>\\] tables"),
     ("[costs.click\n", "malformed TOML"),
 ])
@@ -162,3 +163,16 @@ def test_auto_leaves_a_class_without_skill_unflagged():
     rule = parse_rule("auto", ["view", "click"]).fit(np.column_stack([1 - p, p]), y)
     assert rule.thresholds == {"click": 1.0}
     assert (rule.predict(np.column_stack([1 - p, p])) == "view").all()
+
+
+def test_cost_decisions_do_not_change_when_the_matrix_is_shifted_or_scaled(oof, tmp_path):
+    """Gains are negative costs: a row plus a constant, or the matrix times a positive number, decides the same."""
+    P, y, fold = oof
+    base = np.array([[0.0, 1.0, 1.0], [5.0, 0.0, 2.0], [50.0, 10.0, 0.0]])
+    gains = base - np.array([[0.0], [8.0], [80.0]])  # a click or conversion found earns 8 / 80
+    ref = DecisionRule("cost", CLASSES, costs=base).fit(P, y)
+    for C in (gains, base * 1e9, gains * 1e-6 + 3.0):
+        rule = DecisionRule("cost", CLASSES, costs=C).fit(P, y)
+        assert rule.thresholds == pytest.approx(ref.thresholds)
+        assert (rule.predict(P) == ref.predict(P)).all()
+    assert (DecisionRule("cost", CLASSES, costs=gains).fit(P, y).predict(P) != "view").sum() > 0

@@ -46,3 +46,35 @@ def test_bad_arguments(tmp_path):
         simulate(tmp_path / "x.csv", rows=0)
     with pytest.raises(ClickpredError, match="folder .* does not exist"):
         simulate(tmp_path / "no" / "x.csv", rows=10)
+
+
+def test_world_seed_gives_fresh_rows_of_the_same_world(tmp_path):
+    a, b, c = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
+    simulate(a, rows=3000, seed=1, world_seed=9, truth=tmp_path / "ta.csv")
+    simulate(b, rows=3000, seed=2, world_seed=9, truth=tmp_path / "tb.csv")
+    simulate(c, rows=3000, seed=2)  # another world
+    fa, fb, fc = (pd.read_csv(p) for p in (a, b, c))
+    assert not fa["site_id"].equals(fb["site_id"])  # other rows …
+    top_a, top_b = fa["site_id"].value_counts().index[0], fb["site_id"].value_counts().index[0]
+    assert top_a == top_b  # … of the same world (its Zipf-top site)
+    assert not set(fc["site_id"]) & set(fa["site_id"])  # another world: other site IDs
+    # the same world has the same intercepts: mean true click probability agrees
+    pa_, pb = pd.read_csv(tmp_path / "ta.csv")["p_click"].mean(), pd.read_csv(tmp_path / "tb.csv")["p_click"].mean()
+    assert abs(pa_ - pb) < 0.25 * pa_
+
+
+def test_integer_codes_write_the_same_rows_with_codes(tmp_path):
+    simulate(tmp_path / "s.csv", rows=2000, seed=3)
+    simulate(tmp_path / "i.csv", rows=2000, seed=3, integer_codes=True)
+    s, i = pd.read_csv(tmp_path / "s.csv"), pd.read_csv(tmp_path / "i.csv")
+    assert list(i.columns[:8]) == ["impression_id", "timestamp", "site", "app", "ad", "campaign", "device", "os"]
+    assert (s["event"] == i["event"]).all()
+    for text, code in [("site_id", "site"), ("device_type", "device"), ("os", "os")]:
+        assert i[code].dtype.kind == "i"
+        pairs = s[[text]].assign(code=i[code]).drop_duplicates()
+        assert pairs[text].is_unique and pairs["code"].is_unique  # one code per level, one level per code
+
+
+def test_seeds_out_of_range_are_one_line_errors(tmp_path):
+    with pytest.raises(ClickpredError, match=r"--world-seed must be between 0 and 2\^63 - 1, got -1"):
+        simulate(tmp_path / "x.csv", rows=10, world_seed=-1)

@@ -1,3 +1,4 @@
+import re
 import numpy as np
 import pandas as pd
 import pytest
@@ -61,3 +62,32 @@ def test_a_malformed_decision_is_refused_before_the_data_is_read(tmp_path):
 
     with pytest.raises(ConfigError, match=r"--decision top:200%: expected top:K% with 0 < K < 100"):
         train(tmp_path / "not-there.csv", spec_from_options("logistic", "none"), decision="top:200%")
+
+
+def test_train_tells_the_schema_before_fitting_then_each_fit(small_csv):
+    seen = []
+    train(small_csv, spec_from_options("logistic", "none", folds=3), events=lambda kind, info: seen.append((kind, info)))
+    assert seen[0][0] == "notes"
+    first = seen[0][1]["notes"]
+    assert any(n.startswith("target column: 'event'") for n in first)
+    assert any(n.startswith("classes (majority first): view") for n in first)
+    steps = [info for kind, info in seen if kind == "step"]
+    assert steps[0] == {"name": "cross-validation", "done": 0, "total": 4}
+    assert [s["done"] for s in steps if s["name"] == "cross-validation"] == [0, 1, 2, 3]
+    assert steps[-1] == {"name": "final fit", "done": 4, "total": 4}
+
+
+def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkeypatch):
+    from clickpred import train as train_module
+
+    monkeypatch.setattr(train_module, "PROBE_ROWS", 500)
+    notes = []
+    spec = spec_from_options("mlp", "none", folds=2)
+    from clickpred.data import load_dataset
+    from clickpred.pipeline import build_pipeline
+
+    ds = load_dataset(sim_csv)
+    built = build_pipeline(spec, ds.schema, ds.class_counts)
+    notes.append(train_module.expected_time(built.pipeline, ds.frame, ds.y, 3, spec))
+    assert re.match(r"mlp is slow: expect about \d+ (s|min|h) for 3 fits \(one fit timed on 500 rows, scaled to 20,000\)",
+                    notes[0]), notes[0]
