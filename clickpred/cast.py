@@ -30,6 +30,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 DTYPES = ("bool", "int", "float", "string", "datetime")
+MAX_MAGNITUDE = 1e100  # numbers beyond ±this (and ±inf) are read as missing, at training and scoring alike
+
+
+def finite(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Numbers as a model can use them: ±inf, overflowed values (1e309) and magnitudes beyond
+    :data:`MAX_MAGNITUDE` become missing (NaN), and are then imputed like any missing value.
+    Returns the values and how many were replaced."""
+    values = np.asarray(values, dtype=float)
+    with np.errstate(invalid="ignore"):
+        out_of_range = ~np.isnan(values) & ~(np.abs(values) <= MAX_MAGNITUDE)
+    n = int(out_of_range.sum())
+    if n:
+        values = np.where(out_of_range, np.nan, values)
+    return values, n
 
 
 def dtype_of(s: pd.Series) -> str:
@@ -92,6 +106,12 @@ def category_series(s: pd.Series, dtype: str) -> pd.Series:
 
 # ---------------------------------------------------------------- Arrow inputs (scoring)
 
+def unusable_type(t: pa.DataType) -> bool:
+    """Arrow types no feature can be made of: nested values (lists, structs, maps) and raw bytes."""
+    return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+            or pa.types.is_fixed_size_binary(t))
+
+
 def _as_array(arr) -> pa.Array:
     if isinstance(arr, pa.ChunkedArray):
         return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
@@ -151,9 +171,18 @@ def timestamps(arr, dtype: str) -> tuple[pa.Array, np.ndarray]:
     arr = _as_array(arr)
     target = _timestamp_type(dtype)
     n = len(arr)
+    if pa.types.is_timestamp(arr.type) and arr.type.tz is not None and target.tz is None:
+        # trained on wall-clock times as written: the clock of this column's own zone, not UTC
+        arr = pc.local_timestamp(arr)
+    elif pa.types.is_timestamp(arr.type) and arr.type.tz is None and target.tz is not None:
+        arr = pc.assume_timezone(arr, target.tz)  # written in the training file's zone
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         values = pc.cast(arr, target) if arr.type != target else arr
         return values, np.zeros(n, dtype=bool)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_dictionary(arr.type)
+            or pa.types.is_null(arr.type)):
+        raise TypeError(f"holds {arr.type} values, but the model learnt it as timestamps: write it as a timestamp "
+                        "type or as ISO 8601 text (numbers have no unit or zone to go by)")
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     dictionary = enc.dictionary
     try:

@@ -25,8 +25,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .cast import category_codes, numbers, timestamps
+from .cast import category_codes, finite, numbers, timestamps, unusable_type
 from .data import Schema
+from .errors import DataError
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Inputs:
     codes: dict  # categorical/ID column -> (int codes, -1 = missing; Arrow array of canonical strings)
     numbers: dict  # numeric column -> float64 (NaN = missing)
     times: dict  # timestamp column -> Arrow timestamp array (null = missing)
+    replaced: int = 0  # numbers infinite or out of range, read as missing (cast.finite)
 
     def frame(self, schema: Schema) -> pd.DataFrame:
         """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time."""
@@ -73,17 +75,25 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     codes, nums, times = {}, {}, {}
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, str] = {}
+    replaced = 0
     for c in schema.features:
         col = table.column(c.name)
+        if unusable_type(col.type):
+            raise DataError(f"column '{c.name}' holds {col.type} values: clickpred reads numbers, text and timestamps")
         if c.kind in ("categorical", "id"):
             codes[c.name] = category_codes(col, c.dtype)
             continue
         if c.kind == "numeric":
             values, wrong = numbers(col)
+            values, n_replaced = finite(values)
+            replaced += n_replaced
             nums[c.name] = values
             what = "not a number"
         else:
-            values, wrong = timestamps(col, c.dtype)
+            try:
+                values, wrong = timestamps(col, c.dtype)
+            except TypeError as exc:
+                raise DataError(f"column '{c.name}' {exc}") from None
             times[c.name] = values
             what = "not a timestamp"
         if wrong.any():
@@ -93,4 +103,5 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     inputs = Inputs(n, codes, nums, times)
     if bad.any():
         inputs = inputs.take(np.flatnonzero(~bad))
+    inputs.replaced = replaced
     return inputs, reasons

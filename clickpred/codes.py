@@ -57,7 +57,7 @@ class Verdict:
 
 
 def is_integer_valued(values: np.ndarray) -> bool:
-    v = values[~np.isnan(values)]
+    v = values[np.isfinite(values)]
     return len(v) > 0 and bool(np.all(np.mod(v, 1) == 0))
 
 
@@ -116,7 +116,7 @@ def label_evidence(x: np.ndarray, t: np.ndarray, seed: int = 0) -> tuple[tuple[f
 def integer_verdict(values: np.ndarray, minority: np.ndarray, seed: int = 0) -> Verdict:
     """Codes or quantity for an integer-valued column (``values`` float, NaN missing;
     ``minority``: rows of a minority class)."""
-    ok = ~np.isnan(values)
+    ok = np.isfinite(values)
     x, t = values[ok], minority[ok].astype(float)
     distinct = np.unique(x)
     shape = shape_verdict(distinct)

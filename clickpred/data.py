@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from .cast import category_series, dtype_of
+from .cast import MAX_MAGNITUDE, category_series, dtype_of, finite
 from .errors import DataError
 
 TARGET_NAMES = ("event", "label", "click", "clicked", "is_attributed", "converted", "y", "target")
@@ -131,24 +131,42 @@ def sniff_separator(path: Path) -> str:
         return ","
 
 
-def clean_names(names: list[str]) -> tuple[list[str], dict[str, str]]:
-    """Make column names identifiers, unique; return them and {new: original} for changed ones."""
-    out, renamed, seen = [], {}, set()
+def clean_names(names: list[str], known: dict[str, str] | None = None) -> tuple[list[str], dict[str, str]]:
+    """Make column names identifiers, unique; return them and {new: original} for changed ones.
+
+    ``known`` ({header as written: name}, from a trained model's schema) gives those headers the
+    names the model knows them by, wherever they stand: two headers that clean to the same
+    identifier (``bid price``, ``bid_price``) are matched by what is written, not by position."""
+    known = {k: v for k, v in (known or {}).items() if k in names}
+    out, renamed, seen = [], {}, {v.lower() for v in known.values()}
+    given: set[str] = set()
     for i, raw in enumerate(names):
-        name = re.sub(r"[^0-9A-Za-z_]+", "_", str(raw).strip()).strip("_") or f"column_{i + 1}"
-        if name[0].isdigit():
-            name = f"c_{name}"
-        base, k = name, 2
-        while name.lower() in seen:
-            name, k = f"{base}_{k}", k + 1
-        seen.add(name.lower())
+        if raw in known and raw not in given:
+            name = known[raw]
+            given.add(raw)
+        else:
+            name = re.sub(r"[^0-9A-Za-z_]+", "_", str(raw).strip()).strip("_") or f"column_{i + 1}"
+            if name[0].isdigit():
+                name = f"c_{name}"
+            base, k = name, 2
+            while name.lower() in seen:
+                name, k = f"{base}_{k}", k + 1
+            seen.add(name.lower())
         out.append(name)
         if name != raw:
             renamed[name] = str(raw)
     return out, renamed
 
 
-def read_table(path: str | Path, sep: str | None = None, header: bool = True) -> tuple[pd.DataFrame, dict[str, str]]:
+def known_headers(schema: "Schema") -> dict[str, str]:
+    """{header as written at training: name} for a model's columns and target."""
+    out = {c.source or c.name: c.name for c in schema.features}
+    out[schema.renamed.get(schema.target, schema.target)] = schema.target
+    return out
+
+
+def read_table(path: str | Path, sep: str | None = None, header: bool = True,
+               known: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV / .csv.gz / Parquet file into a DataFrame with cleaned column names.
 
     Returns the frame and the renamed columns ({new: original}). Rows with the
@@ -172,13 +190,16 @@ def read_table(path: str | Path, sep: str | None = None, header: bool = True) ->
         table = _read_csv(path, sep, header)
     if not header and not _is_parquet(path):
         table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
-    names, renamed = clean_names(table.column_names)
+    names, renamed = clean_names(table.column_names, known)
     table = table.rename_columns(names)
     if table.num_rows == 0:
         raise DataError(f"{path}: has a header but no data rows")
     for name, col in zip(names, table.columns):
         if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
             _raise_not_utf8(path, name, col)
+        if pa.types.is_nested(col.type) or pa.types.is_fixed_size_binary(col.type):
+            raise DataError(f"{path}: column '{name}' holds {col.type} values: clickpred reads numbers, text and "
+                            f"timestamps (remove it with --drop {name})")
     frame = table.to_pandas(types_mapper=None)
     return frame, renamed
 
@@ -390,15 +411,21 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
 
 
-def prepare_frame(frame: pd.DataFrame, schema: Schema) -> pd.DataFrame:
-    """Cast columns to what the feature pipeline expects (strings for categoricals and IDs)."""
+def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:
+    """Cast columns to what the feature pipeline expects (strings for categoricals and IDs).
+
+    Infinite and out-of-range numbers become missing (:func:`clickpred.cast.finite`), with a note."""
     out = {}
     for c in schema.features:
         s = frame[c.name]
         if c.kind in ("categorical", "id"):
             s = category_series(s, c.dtype)
         elif c.kind == "numeric":
-            s = pd.to_numeric(s, errors="coerce").astype(float)
+            values, replaced = finite(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
+            s = pd.Series(values, index=frame.index)
+            if replaced and notes is not None:
+                notes.append(f"column '{c.name}': {replaced:,} value(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as "
+                             "missing (imputed like any missing value)")
         out[c.name] = s
     return pd.DataFrame(out, index=frame.index)
 
@@ -420,7 +447,7 @@ def load_dataset(
     columns and target; otherwise the schema is inferred.
     """
     path = Path(path)
-    frame, renamed = read_table(path, sep, header)
+    frame, renamed = read_table(path, sep, header, known_headers(schema) if schema is not None else None)
     return dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
                               categorical=categorical, numeric=numeric, sha256=file_sha256(path))
 
@@ -487,7 +514,7 @@ def dataset_from_frame(
         missing = [c for c in schema.feature_names if c not in frame.columns]
         if missing:
             raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
-    X = prepare_frame(frame, schema)
+    X = prepare_frame(frame, schema, notes)
     return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes)
 
 

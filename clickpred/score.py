@@ -33,9 +33,9 @@ import numpy as np
 import pyarrow as pa
 
 from .artifact import Model, load_model
-from .cast import timestamp_type
+from .cast import MAX_MAGNITUDE, timestamp_type
 from .chunks import Inputs, to_inputs
-from .data import Schema
+from .data import Schema, known_headers
 from .errors import ClickpredError, DataError
 from .evaluate import in_class_order
 from .fastpath import TOLERANCE, LinearScorer, compile_linear
@@ -221,6 +221,7 @@ class _Chunk:
     predicted: np.ndarray
     score_sums: np.ndarray
     sample: Inputs | None = None
+    replaced: int = 0  # numbers read as missing: infinite or out of range
 
 
 def _rows_in_block(parsed: Parsed) -> int:
@@ -251,7 +252,10 @@ class _Job:
 
     def process(self, src: Source, block, want_sample: bool) -> _Chunk:
         parsed = parse_block(src, block, self.columns, self.types)
-        inputs, bad = to_inputs(parsed.table, self.scorer.schema)
+        try:
+            inputs, bad = to_inputs(parsed.table, self.scorer.schema)
+        except DataError as exc:
+            raise DataError(f"{src.path}: {exc}") from None
         rejects = list(parsed.rejects)
         kept = parsed.table.select(self.keep)
         if bad:
@@ -270,7 +274,7 @@ class _Job:
         table = pa.Table.from_arrays(arrays, names=names)
         predicted = np.bincount(pred_idx, minlength=len(self.scorer.prediction_labels))
         sample = inputs.take(np.arange(min(inputs.n, VERIFY_ROWS))) if want_sample and inputs.n else None
-        return _Chunk(table, rejects, _rows_in_block(parsed), predicted, scores.sum(axis=0), sample)
+        return _Chunk(table, rejects, _rows_in_block(parsed), predicted, scores.sum(axis=0), sample, inputs.replaced)
 
 
 def _output_schema(src: Source, keep: list[str], scorer: Scorer) -> pa.Schema:
@@ -359,7 +363,8 @@ def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, job
     files = expand_inputs(inputs)
     if header is None:
         header = bool(model.metadata.get("input", {}).get("header", True))
-    sources = [open_source(f, sep=sep, header=header) for f in files]
+    known = known_headers(scorer.schema)  # columns matched by the header written at training, not by position
+    sources = [open_source(f, sep=sep, header=header, known=known) for f in files]
     keep = _resolve_keep(list(keep or []), sources)
     notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
     outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
@@ -416,6 +421,7 @@ def score(
     rejects_out = outs.rejects_writer()
     done_bytes = 0
     verified = False
+    replaced = [0]
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clickpred-score") as pool:
             for i, src in enumerate(sources):
@@ -440,6 +446,7 @@ def score(
                         res.rows_rejected += len(chunk.rejects)
                         predicted += chunk.predicted
                         sums += chunk.score_sums
+                        replaced[0] += chunk.replaced
                         if res.rows_read >= MIN_ROWS_FOR_RATE:
                             _check_rate(src, res, max_reject_rate)
                         if progress is not None:
@@ -454,6 +461,8 @@ def score(
                 check_file(src, res, max_reject_rate, notes)
                 done_bytes += src.size
         rejects_out.close()
+        if replaced[0]:
+            notes.append(f"{replaced[0]:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training")
         result = _summary(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         outs.write_summary(result.to_dict())
         outs.commit()

@@ -227,8 +227,10 @@ class Source:
             raw.close()
 
 
-def open_source(path: str | Path, sep: str | None = None, header: bool = True) -> Source:
-    """Check a file is readable and read its column names (cleaned as at training)."""
+def open_source(path: str | Path, sep: str | None = None, header: bool = True,
+                known: dict[str, str] | None = None) -> Source:
+    """Check a file is readable and read its column names (cleaned as at training; ``known``: see
+    :func:`clickpred.data.clean_names`)."""
     path = Path(path)
     if not path.exists():
         raise DataError(f"{path}: file not found")
@@ -242,7 +244,7 @@ def open_source(path: str | Path, sep: str | None = None, header: bool = True) -
             raw = pq.ParquetFile(path).schema_arrow.names
         except (pa.ArrowException, OSError) as exc:
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
-        names, _ = clean_names(raw)
+        names, _ = clean_names(raw, known)
         return Source(path, names, raw, None, True, size, parquet=True)
     from .data import _head_text
 
@@ -258,7 +260,7 @@ def open_source(path: str | Path, sep: str | None = None, header: bool = True) -
         raise DataError(f"{path}: line 1 is not UTF-8 text") from None
     fields = next(csv.reader(io.StringIO(first_text), delimiter=sep))
     raw = fields if header else [f"column_{i + 1}" for i in range(len(fields))]
-    names, _ = clean_names(raw)
+    names, _ = clean_names(raw, known)
     return Source(path, names, raw, sep, header, size, parquet=False)
 
 
