@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions bench-stream clean
+.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions bench-stream bench-defaults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ bench-score: $(STAMP)
 bench-compare: $(STAMP)
 	$(BIN)/python benchmarks/bench_compare.py --real coil bank sample
 
+# Default `clickpred train` against the ten-line scikit-learn script, and the candidates for the defaults.
+bench-defaults: $(STAMP)
+	$(BIN)/python benchmarks/bench_defaults.py
+
 bench-decisions: $(STAMP)
 	$(BIN)/python benchmarks/bench_decisions.py
 
@@ -58,4 +62,4 @@ bench-stream: $(STAMP)
 	$(BIN)/python benchmarks/bench_stream.py --engines local dask
 
 clean:
-	rm -rf $(VENV) models reports/demo
+	rm -rf $(VENV) models reports/demo reports/demo-scores.parquet reports/demo-scores.rejects.csv

@@ -83,7 +83,7 @@ def script_scores(train_path: Path, test_path: Path | None, target: str, drop: l
     return P, pred.astype(str), y
 
 
-def compare_one(name, data, test, target, drop, candidates, sep=None) -> dict:
+def compare_one(name, data, test, target, drop, candidates, sep=None, test_label="held-out test file") -> dict:
     from sklearn.model_selection import StratifiedKFold
 
     from clickpred.config import spec_from_options
@@ -106,7 +106,7 @@ def compare_one(name, data, test, target, drop, candidates, sep=None) -> dict:
     P, pred, y = script_scores(Path(data), Path(test) if test else None, first.data.schema.target, drop, folds, classes, sep)
     seconds["script"] = time.perf_counter() - t0
     assert (y == ev0.y_true).all(), "the script and clickpred must score the same rows"
-    out = {"rows": int(len(y)), "evaluated_on": "official test file" if test else f"{first.spec.folds}-fold out-of-fold",
+    out = {"rows": int(len(y)), "evaluated_on": test_label if test else f"{first.spec.folds}-fold out-of-fold",
            "classes": {}, "seconds": seconds, "specs": {k: r.spec.name for k, r in runs.items()}}
     for k, c in enumerate(classes[1:], start=1):
         n_pos = int((y == c).sum())
@@ -127,6 +127,9 @@ def compare_one(name, data, test, target, drop, candidates, sep=None) -> dict:
                          "minus_script": d.difference, "minus_script_low": d.low, "minus_script_high": d.high,
                          "verdict": "better" if d.low > 0 else ("worse" if d.high < 0 else "can't tell"),
                          "recall_rule": m["recall"], "precision_rule": m["precision"], "rule": r.cv.rule.label}
+            if cand != "default":  # a candidate for the defaults, against today's
+                dd = paired(cand, "default", point, values)
+                cls[cand].update(minus_default=dd.difference, minus_default_low=dd.low, minus_default_high=dd.high)
         out["classes"][c] = cls
     return out
 
@@ -135,11 +138,11 @@ def datasets(tmp: Path, only):
     out = []
     if SHARED.exists() and (not only or "coil" in only):
         tr, te = coil_files(tmp)
-        out.append(("coil", tr, te, "CARAVAN", [], None))
+        out.append(("coil", tr, te, "CARAVAN", [], None, "official test file"))
     if SHARED.exists() and (not only or "bank" in only):
-        out.append(("bank", SHARED / "bank_marketing" / "bank-additional.csv", None, "y", ["duration"], ";"))
+        out.append(("bank", SHARED / "bank_marketing" / "bank-additional.csv", None, "y", ["duration"], ";", ""))
     if not only or "sample" in only:
-        out.append(("sample", ROOT / "data" / "impressions_sample.csv.gz", None, None, [], None))
+        out.append(("sample", ROOT / "data" / "impressions_sample.csv.gz", None, None, [], None, ""))
     if not only or "intcodes" in only:
         from clickpred.simulate import simulate
 
@@ -149,7 +152,7 @@ def datasets(tmp: Path, only):
             simulate(tr, rows=200_000, seed=1, world_seed=7, integer_codes=True)
         if not te.exists():
             simulate(te, rows=100_000, seed=2, world_seed=7, integer_codes=True)
-        out.append(("intcodes", tr, te, None, ["impression_id"], None))
+        out.append(("intcodes", tr, te, None, ["impression_id"], None, "test file: fresh rows of the same world"))
     return out
 
 
@@ -175,8 +178,8 @@ def main() -> None:
     args = ap.parse_args()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, data, test, target, drop, sep in datasets(Path(tmp), args.only):
-            results[name] = compare_one(name, data, test, target, drop, args.candidates, sep)
+        for name, data, test, target, drop, sep, label in datasets(Path(tmp), args.only):
+            results[name] = compare_one(name, data, test, target, drop, args.candidates, sep, label or "held-out test file")
             write_result(args.name, {"replicates": REPLICATES, "results": results})
     print(table(results))
 

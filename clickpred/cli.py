@@ -117,8 +117,8 @@ def train(
     data: list[str] = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected from common names)."),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
-    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic, svm, svm-rbf, svm-nystroem or mlp."),
-    strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="none, class_weight, oversample, smote or undersample."),
+    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic (the default), svm, svm-rbf, svm-nystroem or mlp."),
+    strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="none (the default: the probability correction and the decision rule do what rebalancing was for), class_weight, oversample, smote or undersample."),
     folds: Optional[int] = typer.Option(None, "--folds", help="Stratified CV folds (default 5, or the spec's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default 42, or the spec's)."),
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file to evaluate the final model on."),
@@ -153,10 +153,6 @@ def train(
     from .train import run_train
 
     base = _guard(load_spec, pipeline) if pipeline else None
-    if negative_rate is not None and strategy is None and base is None:
-        strategy = "none"  # the negative downsampling is the rebalancing
-        err.print("note: strategy none: --negative-rate already rebalances (pass --strategy to add one on top)",
-                  markup=False, soft_wrap=True)
     spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
     stream = negative_rate is not None
     if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):

@@ -190,7 +190,11 @@ def read_table(path: str | Path, sep: str | None = None, header: bool = True,
         table = _read_csv(path, sep, header)
     if not header and not _is_parquet(path):
         table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])
-    names, renamed = clean_names(table.column_names, known)
+    try:
+        raw_names = table.column_names
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: line 1 (the header) is not UTF-8 text: re-encode the file as UTF-8") from None
+    names, renamed = clean_names(raw_names, known)
     table = table.rename_columns(names)
     if table.num_rows == 0:
         raise DataError(f"{path}: has a header but no data rows")
@@ -302,6 +306,7 @@ def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | N
         raise DataError(f"{path}: target column '{target}' is empty at {len(missing)} row(s) (lines {lines})")
     y = labels.to_numpy(dtype=object).astype(str)
     values, counts = np.unique(y, return_counts=True)
+
     if classes is None:
         if len(values) < 2:
             raise DataError(
@@ -448,8 +453,38 @@ def load_dataset(
     """
     path = Path(path)
     frame, renamed = read_table(path, sep, header, known_headers(schema) if schema is not None else None)
-    return dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
-                              categorical=categorical, numeric=numeric, sha256=file_sha256(path))
+    ds = dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
+                            categorical=categorical, numeric=numeric, sha256=file_sha256(path))
+    tcol = ds.schema.target
+    if not _is_parquet(path) and tcol in frame.columns and pd.api.types.is_numeric_dtype(frame[tcol]):
+        ds.notes += _merged_spellings(path, sep, header, renamed.get(tcol, tcol), tcol)
+    return ds
+
+
+def _merged_spellings(path: Path, sep, header: bool, raw_target: str, target: str) -> list[str]:
+    """Labels read as numbers are one class per number: say so when the file spells one number several
+    ways ('1' and '01', '1.0')."""
+    if not header:
+        return []
+    try:
+        text = pacsv.read_csv(
+            path, read_options=pacsv.ReadOptions(block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep or sniff_separator(path)),
+            convert_options=pacsv.ConvertOptions(include_columns=[raw_target], column_types={raw_target: pa.string()}),
+        ).column(0)
+    except (pa.ArrowException, OSError, KeyError):
+        return []
+    spellings = pd.Series(text.to_pandas()).dropna().str.strip().unique()
+    by_class: dict[str, list[str]] = {}
+    for s in spellings:
+        label = _label_strings(pd.Series([pd.to_numeric(s, errors="coerce")])).iloc[0]
+        if label is not None:
+            by_class.setdefault(label, []).append(s)
+    merged = {c: sorted(v) for c, v in by_class.items() if len(v) > 1}
+    if not merged:
+        return []
+    shown = "; ".join(f"{', '.join(repr(s) for s in v)} → class '{c}'" for c, v in list(merged.items())[:MAX_SHOWN])
+    return [f"target column '{target}' is read as numbers, so spellings of one number are one class: {shown}"]
 
 
 def resolve_column(option: str, col: str, columns: list[str], renamed: dict[str, str], target: str, path) -> str:
@@ -498,7 +533,15 @@ def dataset_from_frame(
         frame = frame.drop(columns=[resolve("--drop", d)])
     categorical = [resolve("--categorical", c) for c in categorical or []]
     numeric = [resolve("--numeric", c) for c in numeric or []]
+    fixed_classes = classes is not None
     y, classes = encode_target(frame, tcol, path, classes=classes)
+    folded: dict[str, list[str]] = {}
+    for c in classes:
+        folded.setdefault(c.casefold(), []).append(c)
+    alike = [v for v in folded.values() if len(v) > 1]
+    if alike and not fixed_classes:
+        notes.append(f"classes {' and '.join(repr(v) for v in alike[0])} differ only in letter case: kept apart "
+                     "(labels are compared exactly, after trimming spaces); fix the labels if they are one class")
     _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
     if schema is None:
         schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical,

@@ -91,9 +91,9 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):
 def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> None:
     """Every class needs at least as many rows as there are folds."""
     values, counts = np.unique(y, return_counts=True)
-    small = [(v, int(c)) for v, c in zip(values, counts) if c < folds]
+    small = sorted(((v, int(c)) for v, c in zip(values, counts) if c < folds), key=lambda vc: (vc[1], vc[0]))
     if small:
-        v, c = small[0]
+        v, c = small[0]  # the smallest class decides which --folds can work
         raise DataError(
             f"{path}: class '{v}' has {c} row(s), fewer than --folds {folds}: "
             f"use --folds {max(2, c)} or more data" if c >= 2 else

@@ -205,9 +205,14 @@ def _probe_frame(schema: Schema, rows: list[tuple[str, object]]) -> pd.DataFrame
     return pd.DataFrame(data)
 
 
+MAX_FEATURES = 2_000  # beyond this many columns the pipeline scores (probing is quadratic in columns)
+PROBE_CELLS = 2_000_000  # probe rows × columns transformed at a time: bounded memory however wide the data
+
+
 def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
-    """Tabulate a fitted linear pipeline per column; None if it is not a supported linear model."""
-    if not hasattr(pipeline, "steps"):  # e.g. a funnel of pipelines
+    """Tabulate a fitted linear pipeline per column; None if it is not a supported linear model (or has more
+    than :data:`MAX_FEATURES` columns)."""
+    if not hasattr(pipeline, "steps") or len(schema.features) > MAX_FEATURES:  # e.g. a funnel of pipelines
         return None
     parts = _link(pipeline.steps[-1][1])
     if parts is None:
@@ -230,11 +235,13 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             monday = pd.Timestamp("2024-01-01", tz=tz)  # a Monday
             rows += [(c.name, monday + pd.Timedelta(days=dow, hours=hour)) for hour in range(24) for dow in range(7)]
             spans[c.name] = (start, None)
-    frame = _probe_frame(schema, rows)
-    X = _transform(pipeline, frame)
-    d = np.asarray(inner.decision_function(X), dtype=float)
-    if d.ndim == 1:
-        d = d[:, None]
+    step = max(64, PROBE_CELLS // max(len(schema.features), 1))
+    parts = []
+    for i in range(0, len(rows), step):  # in slices: a probe frame is rows × every column
+        X = _transform(pipeline, _probe_frame(schema, rows[i: i + step]))
+        part = np.asarray(inner.decision_function(X), dtype=float)
+        parts.append(part[:, None] if part.ndim == 1 else part)
+    d = np.concatenate(parts)
     base = d[0]
     delta = d - base
     cat_tables, num_slopes, num_missing, time_tables = {}, {}, {}, {}

@@ -47,7 +47,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import ConfigError, DataError
-from .sources import Range, Source, parse_block, parse_text, plan_ranges, read_range
+from .sources import Range, Source, parse_block, parse_text, plan_ranges, read_range, records
 
 DEFAULT_RANGE_BYTES = 64 << 20
 DEFAULT_CHUNK_ROWS = 100_000
@@ -170,9 +170,12 @@ def parse_labelled(src: Source, block, columns: list[str], target: str) -> Label
         return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
                         (r.line, f"{r.reason} — training needs every row readable ({len(parsed.rejects)} such row(s) near it)"))
     starts, ends, lines, n_lines = _line_bounds(block.text, 1)
-    if len(lines) != parsed.table.num_rows:  # pragma: no cover - a quoted line break: one record over two lines
+    if len(lines) != parsed.table.num_rows:  # a quoted line break: one record over several lines
+        spanning = next((k for k, rec in records(block.text) if b"\n" in rec), 0)
         return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
-                        (block.first_line, "a quoted value spans lines (one record per line is required)"))
+                        (spanning + 1, "a quoted value spans lines: streaming training (--negative-rate) reads ranges "
+                                       "of lines, one record per line; train on the file without --negative-rate, or "
+                                       "remove the line breaks inside quoted values"))
     return _labelled(parsed.table.column(target), lines, n_lines, target, text=block.text, starts=starts, ends=ends)
 
 

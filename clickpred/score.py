@@ -39,7 +39,7 @@ from .data import Schema, known_headers
 from .errors import ClickpredError, DataError
 from .evaluate import in_class_order
 from .fastpath import TOLERANCE, LinearScorer, compile_linear
-from .sources import Parsed, Reject, Source, expand_inputs, open_source, parse_block
+from .sources import Parsed, Reject, Source, count_records, expand_inputs, open_source, parse_block
 from .writers import Outputs, check_targets
 
 DEFAULT_CHUNK_ROWS = 100_000
@@ -231,8 +231,8 @@ def _rows_in_block(parsed: Parsed) -> int:
         return block.batch.num_rows
     text = block.text
     n = (block.n_lines if block.n_lines >= 0 else text.count(b"\n")) + (0 if text.endswith(b"\n") else 1)
-    if n != parsed.n_rows:  # blank lines are not rows: count them only when they matter
-        n = sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
+    if n != parsed.n_rows:  # blank lines are not rows, a quoted value may span lines: count records then
+        n = count_records(text)
     return n
 
 

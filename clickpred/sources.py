@@ -9,8 +9,11 @@ its file, line and raw text. Blocks parse independently, so they can be
 handed to worker threads; the line numbers stay exact because each block
 knows the line it starts on.
 
-CSV records must not contain line breaks inside quoted values (one record per
-line, as in every impression log we know of; Arrow's default too).
+A quoted value may hold a line break: blocks are cut only at line ends outside
+quotes, rows are counted as the CSV parser counts them (records, not lines),
+and a rejected record is reported at the physical line where it starts.
+A line longer than :data:`MAX_LINE_BYTES` stops the read with an error naming
+the file and line, before it is copied around (or inflated from a gzip bomb).
 
 Example
 -------
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -37,6 +41,7 @@ import pyarrow.parquet as pq
 from .data import clean_names, sniff_separator
 from .errors import DataError
 
+MAX_LINE_BYTES = 16 * 1024**2  # no impression log has a 16 MiB line; a file that does is refused
 CSV_SUFFIXES = (".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -77,9 +82,14 @@ class Parsed:
         return self.table.num_rows + len(self.rejects)
 
     def lines_of(self, rows) -> list[int]:
-        """Physical line numbers of these (0-based) rows of ``table``."""
+        """Physical line numbers of these (0-based) rows of ``table`` (where each record starts)."""
         if self.block.text is None:
             return [self.block.first_line + int(r) for r in rows]
+        if has_quoted_newlines(self.block.text):
+            invalid = set(self.invalid_lines)
+            starts = [self.block.first_line + k for k, _ in records(self.block.text)]
+            starts = [n for n in starts if n not in invalid]
+            return [starts[int(r)] for r in rows]
         wanted = sorted(set(int(r) for r in rows))
         invalid = set(self.invalid_lines)
         found, k, i = {}, 0, 0
@@ -102,11 +112,51 @@ class Parsed:
                 values = [str(v) for v in self.table.slice(int(r), 1).to_pylist()[0].values()]
                 out.append(",".join(values))
             return out
+        if has_quoted_newlines(self.block.text):
+            by_start = {self.block.first_line + k: rec for k, rec in records(self.block.text)}
+            return [by_start[n].rstrip(b"\r").decode("utf-8", errors="replace") for n in self.lines_of(rows)]
         lines = self.block.text.split(b"\n")
         return [
             lines[n - self.block.first_line].rstrip(b"\r").decode("utf-8", errors="replace")
             for n in self.lines_of(rows)
         ]
+
+
+def record_ends(text: bytes) -> np.ndarray:
+    """Offsets of the line ends that end a CSV record: outside quotes (doubled quotes inside a
+    quoted value keep the count even)."""
+    arr = np.frombuffer(text, dtype=np.uint8)
+    nl = np.flatnonzero(arr == 10)
+    if b'"' not in text:
+        return nl
+    quotes = np.cumsum(arr == 34)
+    return nl[quotes[nl] % 2 == 0]
+
+
+def has_quoted_newlines(text: bytes) -> bool:
+    return b'"' in text and len(record_ends(text)) != text.count(b"\n")
+
+
+def records(text: bytes) -> list[tuple[int, bytes]]:
+    """The non-empty records of a block: (0-based physical line where each starts, its raw bytes)."""
+    if not has_quoted_newlines(text):
+        return [(k, line) for k, line in enumerate(text.split(b"\n")) if line.rstrip(b"\r")]
+    nl = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10)
+    out, start = [], 0
+    ends = list(record_ends(text)) + ([len(text)] if not text.endswith(b"\n") else [])
+    for end in ends:
+        rec = text[start:end]
+        if rec.rstrip(b"\r"):
+            out.append((int(np.searchsorted(nl, start)), rec))
+        start = int(end) + 1
+    return out
+
+
+def count_records(text: bytes) -> int:
+    """Non-empty CSV records in a block, as the parser counts them."""
+    if has_quoted_newlines(text):
+        return len(records(text))
+    return sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
 
 
 def _suffix(path: Path) -> str:
@@ -155,8 +205,9 @@ class Source:
     """One input file: its columns (cleaned names), separator and a block reader."""
 
     def __init__(self, path: Path, columns: list[str], raw_columns: list[str], sep: str | None,
-                 header: bool, size: int, parquet: bool):
+                 header: bool, size: int, parquet: bool, cr_only: bool = False):
         self.path = path
+        self.cr_only = cr_only  # old Mac line ends (\r alone): read as \n, as the training reader does
         self.columns = columns  # cleaned names, as the model knows them
         self.raw_columns = raw_columns
         self.sep = sep
@@ -195,7 +246,9 @@ class Source:
         header_pending = self.header
         try:
             while True:
-                data = stream.read(target or (1 << 16))
+                data = stream.read(max(target or (1 << 16), len(rest)))  # a long line: read more, not 64 kB at a time
+                if self.cr_only:
+                    data = data.replace(b"\r", b"\n")
                 if not data:
                     if rest and not header_pending:
                         yield Block(i, line, text=rest + b"\n", end_offset=self.size)
@@ -204,11 +257,13 @@ class Source:
                 if header_pending:
                     nl = data.find(b"\n")
                     if nl < 0:
+                        self._check_line(data, line)
                         rest = data
                         continue
                     data, header_pending, line = data[nl + 1:], False, 2
-                cut = data.rfind(b"\n")
+                cut = _last_record_end(data)
                 if cut < 0:
+                    self._check_line(data, line)
                     rest = data
                     continue
                 text, rest = data[: cut + 1], data[cut + 1:]
@@ -225,6 +280,21 @@ class Source:
             raise DataError(f"{self.path}: {what}, stopped after line {line - 1} ({msg})") from None
         finally:
             raw.close()
+
+    def _check_line(self, pending: bytes, line: int) -> None:
+        if len(pending) > MAX_LINE_BYTES:
+            raise DataError(f"{self.path}: line {line} is longer than {MAX_LINE_BYTES // 1024**2} MiB (a record that "
+                            "never ends, or not a CSV file): nothing written")
+
+
+def _last_record_end(data: bytes) -> int:
+    """Offset of the last line end outside quotes (-1: none yet)."""
+    cut = data.rfind(b"\n")
+    if cut < 0 or b'"' not in data:
+        return cut
+    while cut >= 0 and data.count(b'"', 0, cut) % 2:
+        cut = data.rfind(b"\n", 0, cut)
+    return cut
 
 
 def open_source(path: str | Path, sep: str | None = None, header: bool = True,
@@ -253,6 +323,9 @@ def open_source(path: str | Path, sep: str | None = None, header: bool = True,
         raise DataError(f"{path}: file is empty")
     if sep is None:
         sep = sniff_separator(path)
+    cr_only = b"\r" in head and b"\n" not in head
+    if cr_only:
+        head = head.replace(b"\r", b"\n")
     first = head.split(b"\n", 1)[0].rstrip(b"\r")
     try:
         first_text = first.decode("utf-8")
@@ -261,7 +334,7 @@ def open_source(path: str | Path, sep: str | None = None, header: bool = True,
     fields = next(csv.reader(io.StringIO(first_text), delimiter=sep))
     raw = fields if header else [f"column_{i + 1}" for i in range(len(fields))]
     names, _ = clean_names(raw, known)
-    return Source(path, names, raw, sep, header, size, parquet=False)
+    return Source(path, names, raw, sep, header, size, parquet=False, cr_only=cr_only)
 
 
 def parse_block(src: Source, block: Block, columns: list[str], types: dict | None = None) -> Parsed:
@@ -297,9 +370,13 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
         text = b"\n".join(lines)
         table, invalid = _read_block(src, text, columns)
     bad_lines = [r.line for r in rejects]
-    physical = _nonempty_lines(text) if invalid and _has_empty_lines(text) else None
+    physical = None
+    if invalid and has_quoted_newlines(text):
+        physical = [k for k, _ in records(text)]
+    elif invalid and _has_empty_lines(text):
+        physical = _nonempty_lines(text)
     for number, expected, actual, raw in invalid:
-        # Arrow numbers the non-empty lines of the buffer, from 1.
+        # Arrow numbers the non-empty records of the buffer, from 1.
         line = block.first_line + (physical[number - 1] if physical else number - 1)
         bad_lines.append(line)
         rejects.append(Reject(src.name, line, f"expected {expected} fields, got {actual}", raw))
@@ -375,8 +452,8 @@ def plan_ranges(sources: list[Source], range_bytes: int) -> list[Range]:
         if src.parquet:
             groups = pq.ParquetFile(src.path).metadata.num_row_groups
             ranges += [Range(i, g, g, g + 1) for g in range(max(groups, 1))]
-        elif src.path.name.lower().endswith(".gz"):
-            ranges.append(Range(i, 0, 0, src.size))  # gzip can't be split
+        elif src.path.name.lower().endswith(".gz") or src.cr_only:
+            ranges.append(Range(i, 0, 0, src.size))  # gzip can't be split; \r-only lines are read whole
         else:
             starts = list(range(0, src.size, range_bytes)) or [0]
             ranges += [Range(i, k, s, min(s + range_bytes, src.size)) for k, s in enumerate(starts)]
@@ -395,7 +472,7 @@ def read_range(src: Source, r: Range, chunk_rows: int, count_lines: bool = True)
             yield Block(i, first, batch=batch)
             first += batch.num_rows
         return
-    if src.path.name.lower().endswith(".gz"):
+    if src.path.name.lower().endswith(".gz") or src.cr_only:
         for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
             yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines,
                         end_offset=b.end_offset)

@@ -95,3 +95,20 @@ def test_spec_round_trips_to_dict():
     spec = spec_from_options("mlp", "oversample")
     d = spec.to_dict()
     assert d["classifier"]["name"] == "mlp" and d["strategy"]["name"] == "oversample" and d["seed"] == 42
+
+
+def test_nan_and_infinite_spec_values_are_refused_where_written(tmp_path):
+    from clickpred.config import load_spec
+
+    for text, message in [("[classifier]\nname = \"logistic\"\nC = nan\n", r"s.toml: classifier.C must be a finite number, got nan"),
+                          ("[strategy]\nname = \"oversample\"\nratio = inf\n", r"s.toml: strategy.ratio must be a finite number, got inf")]:
+        (tmp_path / "s.toml").write_text(text)
+        with pytest.raises(ConfigError, match=message):
+            load_spec(tmp_path / "s.toml")
+
+
+def test_seeds_beyond_what_the_estimators_take_are_refused():
+    with pytest.raises(ConfigError, match=r"--seed must be an integer between 0 and 4,294,967,295, got 4294967296"):
+        spec_from_options(seed=2**32)
+    with pytest.raises(ConfigError, match=r"evaluation.seed must be an integer between 0 and 4,294,967,295"):
+        spec_from_dict({"evaluation": {"seed": 2**40}})

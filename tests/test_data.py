@@ -198,3 +198,20 @@ def test_headerless_files_get_numbered_columns(tmp_path):
     ds = load_dataset(p, target="column_1", header=False)
     assert list(ds.frame.columns) == ["column_2", "column_3"] and len(ds.y) == 60
     assert ds.schema.classes == ["0", "1"]
+
+
+def test_what_is_done_with_labels_that_look_alike_is_said(tmp_path):
+    from clickpred.data import load_dataset
+
+    rows = ["a,y"] + [f"{i % 7},0" for i in range(60)] + [f"{i % 7},1" for i in range(20)] + [f"{i % 7},01" for i in range(5)]
+    path = tmp_path / "n.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.schema.classes == ["0", "1"]
+    assert any("spellings of one number are one class: '01', '1' → class '1'" in n for n in ds.notes), ds.notes
+    rows = ["a,y"] + [f"{i % 7},no" for i in range(60)] + [f"{i % 7},yes" for i in range(20)] + [f"{i % 7},No " for i in range(5)]
+    path.write_text("\n".join(rows) + "\n")
+    ds = load_dataset(path)
+    assert ds.schema.classes == ["no", "yes", "No"]
+    assert any("classes 'No' and 'no' differ only in letter case: kept apart" in n or
+               "classes 'no' and 'No' differ only in letter case: kept apart" in n for n in ds.notes), ds.notes

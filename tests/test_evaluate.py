@@ -65,3 +65,12 @@ def test_check_folds_names_the_small_class():
     with pytest.raises(DataError, match=r"class 'c' has 3 row\(s\), fewer than --folds 5: use --folds 3 or more data"):
         check_folds(y, ["v", "c"], 5)
     check_folds(y, ["v", "c"], 3)
+
+
+def test_too_many_folds_names_the_smallest_class():
+    from clickpred.errors import DataError
+    from clickpred.evaluate import check_folds
+
+    y = np.array(["view"] * 50 + ["click"] * 3 + ["conversion"] * 2)
+    with pytest.raises(DataError, match=r"class 'conversion' has 2 row\(s\), fewer than --folds 5: use --folds 2"):
+        check_folds(y, ["view", "click", "conversion"], 5)

@@ -94,3 +94,36 @@ def test_train_stores_the_tables_and_they_score_like_a_fresh_compile(scoring_mod
     fresh = compile_linear(model.pipeline, schema)
     inputs = _inputs(small_csv, schema)
     np.testing.assert_array_equal(stored.scores(inputs), fresh.scores(inputs))
+
+
+def test_probing_in_slices_gives_the_same_tables(small, monkeypatch):
+    """Memory bound for wide data: probe rows are transformed a slice at a time, with the same result."""
+    from clickpred import fastpath
+
+    ds = small
+    spec = spec_from_dict({"classifier": "logistic", "strategy": "none"})
+    pipe = build_pipeline(spec, ds.schema, ds.class_counts).pipeline.fit(ds.frame, ds.y)
+    whole = compile_linear(pipe, ds.schema).state()
+    monkeypatch.setattr(fastpath, "PROBE_CELLS", 1)  # 64 probe rows at a time
+    sliced = compile_linear(pipe, ds.schema).state()
+    np.testing.assert_allclose(sliced["base"], whole["base"], rtol=0, atol=1e-12)
+    for key in ("category_tables", "num_slopes", "num_missing", "time_tables"):
+        for col in whole[key]:
+            np.testing.assert_allclose(sliced[key][col], whole[key][col], rtol=0, atol=1e-12)
+
+
+def test_very_wide_data_is_scored_by_the_pipeline(tmp_path):
+    import pandas as pd
+
+    from clickpred import fastpath
+
+    rng = np.random.default_rng(0)
+    n_cols = fastpath.MAX_FEATURES + 1
+    frame = pd.DataFrame(rng.normal(size=(120, n_cols)), columns=[f"x{i}" for i in range(n_cols)])
+    frame["y"] = np.where(np.arange(120) % 6 == 0, "1", "0")
+    path = tmp_path / "wide.csv"
+    frame.to_csv(path, index=False)
+    ds = load_dataset(path)
+    spec = spec_from_dict({"classifier": "logistic", "strategy": "none"})
+    pipe = build_pipeline(spec, ds.schema, ds.class_counts).pipeline.fit(ds.frame, ds.y)
+    assert compile_linear(pipe, ds.schema) is None

@@ -65,3 +65,89 @@ def test_expand_inputs(tmp_path):
     (tmp_path / "e").mkdir()
     with pytest.raises(DataError, match="folder holds no CSV or Parquet files"):
         expand_inputs([tmp_path / "e"])
+
+
+# ---- red-team family 'CSV parsing': rows counted as the parser counts them, lines named right, lines bounded
+
+def _quoted_newline_file(small_csv, tmp_path):
+    lines = small_csv.read_text().splitlines()
+    parts = lines[101].split(",")
+    parts[7] = '"andr\noid"'  # the os value of data row 100 spans two lines
+    lines[101] = ",".join(parts)
+    lines.insert(300, '"x\ny",1')  # a record with a quoted line break and too few fields: physical lines 302-303
+    # (list item 300 is physical line 302: the header is line 1 and row 100 took two lines)
+    path = tmp_path / "quoted.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_a_quoted_line_break_is_one_record_and_rejects_name_where_it_starts(scoring_model, small_csv, tmp_path, chunk_rows):
+    import csv
+
+    from clickpred.score import score
+
+    path = _quoted_newline_file(small_csv, tmp_path)
+    res = score(scoring_model, [path], tmp_path / "s.csv", chunk_rows=chunk_rows)
+    assert (res.rows_read, res.rows_scored, res.rows_rejected) == (4001, 4000, 1)
+    rows = list(csv.DictReader(open(tmp_path / "s.rejects.csv")))
+    physical = path.read_text().split("\n")
+    assert rows[0]["line"] == "302" and physical[301] == '"x'
+    assert rows[0]["raw"] == '"x\ny",1'
+
+
+def test_streaming_training_names_the_line_where_a_quoted_value_spans_lines(small_csv, tmp_path):
+    from clickpred.config import spec_from_options
+    from clickpred.errors import DataError
+    from clickpred.stream_train import train_stream
+
+    lines = small_csv.read_text().splitlines()
+    parts = lines[101].split(",")
+    parts[7] = '"andr\noid"'
+    lines[101] = ",".join(parts)
+    path = tmp_path / "q.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"q.csv: line 102: a quoted value spans lines: streaming training"):
+        train_stream([path], spec_from_options("logistic", "none", folds=2), negative_rate="1")
+
+
+def test_a_line_without_end_is_refused_with_its_number(scoring_model, small_csv, tmp_path):
+    import gzip
+
+    from clickpred.errors import DataError
+    from clickpred.score import score
+
+    path = tmp_path / "bomb.csv.gz"
+    header = small_csv.read_bytes().split(b"\n", 1)[0] + b"\n"
+    with gzip.open(path, "wb", compresslevel=9) as fh:  # a small file whose second line never ends
+        fh.write(header)
+        block = b"9" * (1 << 20)
+        for _ in range(40):
+            fh.write(block)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(DataError, match=r"bomb.csv.gz: line 2 is longer than 16 MiB"):
+        score(scoring_model, [path], tmp_path / "s.parquet")
+
+
+def test_old_mac_line_ends_score_as_they_train(scoring_model, small_csv, tmp_path):
+    from clickpred.score import score
+
+    path = tmp_path / "mac.csv"
+    path.write_bytes(small_csv.read_bytes().replace(b"\n", b"\r"))
+    res = score(scoring_model, [path], tmp_path / "mac.parquet")
+    ref = score(scoring_model, [small_csv], tmp_path / "ref.parquet")
+    assert res.rows_scored == ref.rows_scored == 4000
+    import pandas as pd
+
+    assert pd.read_parquet(tmp_path / "mac.parquet").equals(pd.read_parquet(tmp_path / "ref.parquet"))
+
+
+def test_a_header_that_is_not_utf8_is_one_line_error(small_csv, tmp_path):
+    from clickpred.data import read_table
+    from clickpred.errors import DataError
+
+    head, rest = small_csv.read_bytes().split(b"\n", 1)
+    path = tmp_path / "h.csv"
+    path.write_bytes(head.replace(b"site_id", b"site\xff_id") + b"\n" + rest)
+    with pytest.raises(DataError, match=r"h.csv: line 1 \(the header\) is not UTF-8 text"):
+        read_table(path)

@@ -123,7 +123,6 @@ def test_cli_train_stream_and_its_errors(stream_parts, tmp_path):
     r = runner.invoke(app, ["train", *map(str, stream_parts[:2]), "--negative-rate", "0.2", "--folds", "3",
                             "--model", str(tmp_path / "d.skops"), "--report", str(tmp_path / "d")])
     assert r.exit_code == 0, r.output
-    assert "strategy none: --negative-rate already rebalances" in " ".join(r.output.split())
     assert load_model(tmp_path / "d.skops").metadata["spec"]["strategy"]["name"] == "none"
     r = runner.invoke(app, ["train", str(stream_parts[0].parent), "--model", str(tmp_path / "x.skops")])
     assert r.exit_code == 1 and "a folder or glob is read as a stream" in r.output
