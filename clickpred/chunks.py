@@ -26,6 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .cast import category_codes, finite, numbers, timestamps, unusable_type
+from .crosses import cross_codes
 from .data import Schema
 from .errors import DataError
 
@@ -77,6 +78,10 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     reasons: dict[int, str] = {}
     replaced = 0
     for c in schema.features:
+        if c.of:  # a cross: from its two columns' codes (listed before it)
+            pair, names = cross_codes(codes[c.of[0]], codes[c.of[1]])
+            codes[c.name] = (pair, pa.array(names, type=pa.string()))
+            continue
         col = table.column(c.name)
         if unusable_type(col.type):
             raise DataError(f"column '{c.name}' holds {col.type} values: clickpred reads numbers, text and timestamps")

@@ -30,7 +30,8 @@ MAX_SEED = 2**32 - 1  # numpy's legacy RandomState, which scikit-learn estimator
 
 _TOP_KEYS = {"name", "description", "classifier", "strategy", "evaluation", "features"}
 _EVAL_KEYS = {"folds", "seed"}
-_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels", "categorical", "numeric"}
+_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels", "categorical", "numeric",
+                 "crosses", "counts"}
 ID_ENCODINGS = ("onehot", "target", "frequency")
 
 
@@ -52,6 +53,8 @@ class FeatureSpec:
     id_max_levels: int = 2000
     categorical: tuple[str, ...] = ()  # columns read as categories whatever the inference says (--categorical)
     numeric: tuple[str, ...] = ()  # integer columns read as quantities whatever the inference says (--numeric)
+    crosses: str | tuple[tuple[str, str], ...] = "none"  # "none", "auto" or pairs of categorical/ID columns
+    counts: bool = False  # add log(1 + rows per value) of every ID column (from the training rows)
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,17 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     both = sorted(set(columns["categorical"]) & set(columns["numeric"]))
     if both:
         raise ConfigError(f"{source}: features.categorical and features.numeric both name '{both[0]}'")
+    crosses = feats.get("crosses", "none")
+    if isinstance(crosses, (list, tuple)):
+        if not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(c, str) and c for c in p) for p in crosses):
+            raise ConfigError(f"{source}: features.crosses must be \"none\", \"auto\" or a list of column pairs, "
+                              "e.g. crosses = [[\"app\", \"channel\"]]")
+        crosses = tuple(tuple(p) for p in crosses)
+    elif crosses not in ("none", "auto"):
+        raise ConfigError(f"{source}: features.crosses must be \"none\", \"auto\" or a list of column pairs, got {crosses!r}")
+    counts = feats.get("counts", False)
+    if not isinstance(counts, bool):
+        raise ConfigError(f"{source}: features.counts must be true or false, got {counts!r}")
     name = data.get("name") or default_name or f"{classifier.name}-{strategy.name}"
     if not isinstance(name, str):
         raise ConfigError(f"{source}: name must be a string")
@@ -174,7 +188,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
         folds=folds,
         seed=seed,
         features=FeatureSpec(max_levels, id_encoding, id_min_frequency, id_max_levels, columns["categorical"],
-                             columns["numeric"]),
+                             columns["numeric"], crosses, counts),
         description=str(data.get("description", "")),
         source=source,
     )

@@ -45,6 +45,7 @@ class Column:
     source: str = ""  # the header as written in the file, if it was renamed
     dtype: str = "string"  # type at training (cast.dtype_of): how raw values become categories
     evidence: str = ""  # why an integer column was read as codes or as a quantity (clickpred.codes)
+    of: list[str] = field(default_factory=list)  # a cross (clickpred.crosses): the two columns it pairs
 
 
 @dataclass
@@ -63,6 +64,11 @@ class Schema:
     @property
     def feature_names(self) -> list[str]:
         return [c.name for c in self.features]
+
+    @property
+    def input_names(self) -> list[str]:
+        """The columns read from a file (crosses are computed from them)."""
+        return [c.name for c in self.features if not c.of]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -420,8 +426,14 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None =
     """Cast columns to what the feature pipeline expects (strings for categoricals and IDs).
 
     Infinite and out-of-range numbers become missing (:func:`clickpred.cast.finite`), with a note."""
+    from .crosses import cross_values
+
     out = {}
     for c in schema.features:
+        if c.of:  # a cross: computed from its two columns' canonical strings (listed before it)
+            out[c.name] = pd.Series(cross_values(out[c.of[0]].to_numpy(dtype=object),
+                                                 out[c.of[1]].to_numpy(dtype=object)), index=frame.index)
+            continue
         s = frame[c.name]
         if c.kind in ("categorical", "id"):
             s = category_series(s, c.dtype)
@@ -554,7 +566,7 @@ def dataset_from_frame(
             notes.append("integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
                          "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes))
     else:
-        missing = [c for c in schema.feature_names if c not in frame.columns]
+        missing = [c for c in schema.input_names if c not in frame.columns]
         if missing:
             raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
     X = prepare_frame(frame, schema, notes)

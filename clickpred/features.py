@@ -75,6 +75,7 @@ def build_features(
     id_min_frequency: int = 5,
     id_max_levels: int = 2000,
     seed: int = 0,
+    counts: bool = False,
 ) -> FeatureLayout:
     """Build the ``prepare`` and ``encode`` transformers for a schema."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
@@ -94,6 +95,11 @@ def build_features(
         transformers.append(("id", _codes(id_min_frequency, id_max_levels), ids))
         n_cat += len(ids)
         n_levels += sum(min(c.n_unique + 1, id_max_levels) for c in by_kind["id"])
+        if counts:  # rows per value, from the training rows: what the capped one-hot can't say about rare values
+            steps = [("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), ("encode", FrequencyEncoder()),
+                     ("scale", StandardScaler())]
+            transformers.append(("id_counts", Pipeline(steps), ids))
+            n_num += len(ids)
     elif ids:
         if id_encoding == "target":
             # Cross-fitted target encoding (no row sees its own label), in log-odds.

@@ -156,7 +156,7 @@ class _Checker:
         for i, col in enumerate(features):
             where = f"metadata.schema.features[{i}]"
             self.mapping(col, where)
-            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence"} or "name" not in col:
+            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of"} or "name" not in col:
                 self.fail(where, "unexpected fields")
             self.text(col["name"], f"{where}.name")
             if col["name"] in names:
@@ -168,6 +168,10 @@ class _Checker:
             self.count(col.get("n_missing", 0), f"{where}.n_missing")
             self.text(col.get("source", ""), f"{where}.source")
             self.text(col.get("evidence", ""), f"{where}.evidence")
+            of = col.get("of", [])
+            if of and (not isinstance(of, list) or len(of) != 2 or not all(isinstance(o, str) and o in names for o in of)
+                       or col.get("kind") not in ("categorical", "id")):
+                self.fail(f"{where}.of", "a cross must pair two categorical columns listed before it")
             dtype = col.get("dtype", "string")
             self.text(dtype, f"{where}.dtype")
             family, _, tz = dtype.partition(":")

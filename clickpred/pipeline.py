@@ -49,7 +49,7 @@ def build_pipeline(
         id_encoding = "target"
         notes.append("smote: ID columns target-encoded (not one-hot) so that SMOTENC's memory stays bounded")
     f = spec.features
-    layout = build_features(schema, id_encoding, f.id_min_frequency, f.id_max_levels, seed=spec.seed)
+    layout = build_features(schema, id_encoding, f.id_min_frequency, f.id_max_levels, seed=spec.seed, counts=f.counts)
     plan = STRATEGIES[spec.strategy.name].plan(
         spec.strategy.params,
         class_counts=class_counts,

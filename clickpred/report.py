@@ -403,8 +403,8 @@ def score_table(res):
             mean = f"{means[i]:.4%}" if res.score_kind == "probability" else f"{means[i]:+.3f}"
         table.add_row(for_terminal(c), f"{n:,}", f"{share:.3%}", mean, f"{prev:.4%}")
     table.caption = (
-        "mean score: mean predicted probability, corrected for the rebalancing (a cheap drift signal: compare"
-        " with the training prevalence)"
+        "mean score: mean predicted probability, as the model corrects and calibrates it (a cheap drift signal:"
+        " compare with the training prevalence)"
         if res.score_kind == "probability"
         else "scores are SVM margins, not probabilities (the model was trained with --calibration none)"
     )

@@ -296,7 +296,7 @@ def _check_sources(sources: list[Source], schema: Schema, keep: list[str]) -> li
     notes = []
     for src in sources:
         have = set(src.columns)
-        missing = [c for c in schema.feature_names if c not in have]
+        missing = [c for c in schema.input_names if c not in have]
         if missing:
             raise DataError(
                 f"{src.path}: missing feature column(s) the model needs: {', '.join(missing)}"
@@ -305,7 +305,7 @@ def _check_sources(sources: list[Source], schema: Schema, keep: list[str]) -> li
         absent = [k for k in keep if k not in have]
         if absent:
             raise DataError(f"--keep {','.join(absent)}: no such column in {src.path}")
-    used = set(schema.feature_names) | set(keep) | {schema.target}
+    used = set(schema.input_names) | set(keep) | {schema.target}
     extra = sorted({c for s in sources for c in s.columns} - used)
     if extra:
         shown = ", ".join(extra[:5]) + ("…" if len(extra) > 5 else "")
@@ -371,7 +371,7 @@ def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, job
     read = files + [Path(str(i)) for i in inputs if Path(str(i)).is_dir()] + [Path(model.path)]
     check_targets([("--output", outs.output, outs.folder), *(("--output", p, False) for p in outs.parts),
                    ("--rejects", outs.rejects, False)], read + ([Path(costs)] if costs else []))
-    columns = list(dict.fromkeys(scorer.schema.feature_names + keep))
+    columns = list(dict.fromkeys(scorer.schema.input_names + keep))
     return Run(model, scorer, files, sources, keep, columns, outs, notes, jobs, chunk_rows)
 
 

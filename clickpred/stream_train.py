@@ -223,6 +223,10 @@ def train_stream(
     if sum(1 for c in classes if kept_counts.get(c, 0) > 0) < 2:
         raise DataError(f"{where}: the kept rows hold a single class: nothing to learn (lower --holdout or add data)")
 
+    from .train import cross_columns
+
+    ds, crossed = cross_columns(ds, spec, ds.frame, ds.y)  # chosen on the kept rows, never the held-out ones
+    notes += crossed
     built = build_pipeline(spec, ds.schema, kept_counts)
     notes += built.notes
     t0 = time.perf_counter()

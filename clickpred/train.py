@@ -156,6 +156,13 @@ def train(
         split_eval = (X.iloc[test_idx], y[test_idx])
         notes.append(f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out")
     check_folds(train_y, classes, spec.folds, ds.path)
+    ds, crossed = cross_columns(ds, spec, train_X, train_y)
+    notes += crossed
+    X = ds.frame
+    if split_eval is not None:
+        train_X, split_eval = X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])
+    else:
+        train_X = X
 
     counts = {c: int((train_y == c).sum()) for c in classes}
     if funnel:
@@ -237,6 +244,28 @@ def train(
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
     )
+
+
+def cross_columns(ds: Dataset, spec: Spec, X, y) -> tuple[Dataset, list[str]]:
+    """The dataset with the crosses ``[features] crosses`` asks for (chosen on ``X``, ``y`` — the training
+    rows — when "auto"), and notes saying which."""
+    from dataclasses import replace
+
+    from .crosses import check_pairs, choose, with_crosses
+
+    wanted = spec.features.crosses
+    if wanted == "none":
+        return ds, []
+    if wanted == "auto":
+        pairs, evidence, note = choose(X, y, ds.schema, seed=spec.seed)
+        notes = [note + " (chosen on the training rows; with plain CV the folds' rows too, a mild optimism)"]
+    else:
+        pairs, evidence = check_pairs(wanted, ds.schema, spec.source), {}
+        notes = [f"crosses: {', '.join(f'{a} × {b}' for a, b in pairs)}"]
+    if not pairs:
+        return ds, notes
+    frame, schema = with_crosses(ds.frame, ds.schema, pairs, spec.features.max_onehot_levels, evidence)
+    return replace(ds, frame=frame, schema=schema), notes
 
 
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")

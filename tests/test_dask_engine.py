@@ -196,3 +196,31 @@ def test_cli_train_engine_dask(cluster, sim_csv, tmp_path):
         runs[engine] = json.loads((tmp_path / engine / "metrics.json").read_text())
     assert runs["dask"]["sampling"]["engine"] == "dask"
     assert runs["dask"]["per_class"] == runs["local"]["per_class"]
+
+
+def test_the_local_cluster_listens_on_loopback_only_and_has_no_dashboard(monkeypatch):
+    import distributed
+
+    from clickpred import dask_engine
+
+    seen = {}
+
+    class Recorder:
+        def __init__(self, **kwargs):
+            seen.update(kwargs)
+
+        def close(self):
+            pass
+
+    class FakeClient:
+        def __init__(self, cluster):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(distributed, "LocalCluster", Recorder)
+    monkeypatch.setattr(distributed, "Client", FakeClient)
+    with dask_engine._client(None, 2):
+        pass
+    assert seen["host"] == "127.0.0.1" and seen["dashboard_address"] is None
