@@ -14,7 +14,8 @@ known only after the call and leaks the label), the shipped sample, and simulate
 fields are integer codes (200k training rows; a test file of 100k fresh rows of the same world). The
 Criteo and Avazu samples (200 and 100 rows) are too small to measure anything.
 
-    python benchmarks/bench_defaults.py [--only coil bank sample intcodes] [--candidates logistic-none]
+    python benchmarks/bench_defaults.py [--only coil bank sample intcodes] [--candidates logistic-class_weight]
+    python benchmarks/bench_defaults.py --candidates logistic-none+crosses logistic-none+counts --name defaults_features
 """
 
 from __future__ import annotations
@@ -83,17 +84,33 @@ def script_scores(train_path: Path, test_path: Path | None, target: str, drop: l
     return P, pred.astype(str), y
 
 
+def candidate_spec(cand: str):
+    """'default', or 'classifier-strategy' with optional '+crosses' (crosses = "auto") and '+counts'."""
+    from dataclasses import replace
+
+    from clickpred.config import spec_from_dict, spec_from_options
+
+    if cand == "default":
+        return spec_from_options()
+    base, *extras = cand.split("+")
+    clf, _, strat = base.partition("-")
+    unknown = set(extras) - {"crosses", "counts"}
+    if unknown:
+        raise SystemExit(f"unknown candidate option {sorted(unknown)[0]!r}: use +crosses and/or +counts")
+    features = {"crosses": "auto" if "crosses" in extras else "none", "counts": "counts" in extras}
+    spec = spec_from_dict({"classifier": clf, "strategy": strat, "features": features})
+    return replace(spec, name=cand.replace("+", "_"))
+
+
 def compare_one(name, data, test, target, drop, candidates, sep=None, test_label="held-out test file") -> dict:
     from sklearn.model_selection import StratifiedKFold
 
-    from clickpred.config import spec_from_options
     from clickpred.intervals import RankedScores, bootstrap_ap, paired
     from clickpred.train import train
 
     runs, seconds = {}, {}
     for cand in ["default"] + candidates:
-        clf, _, strat = cand.partition("-") if cand != "default" else (None, None, None)
-        spec = spec_from_options(clf or None, strat or None)
+        spec = candidate_spec(cand)
         t0 = time.perf_counter()
         runs[cand] = train(data, spec, target=target, test=test, drop=drop, sep=sep)
         seconds[cand] = time.perf_counter() - t0

@@ -344,6 +344,15 @@ def compare(
     categorical = list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)]))
     numeric = list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)]))
     ds = load_dataset(data, target=target, sep=sep, drop=drop, categorical=categorical, numeric=numeric)
+    crossings = {s.features.crosses for s in specs}
+    if len(crossings) > 1:
+        raise ConfigError("compare: the candidates ask for different [features] crosses; the folds share one "
+                          "dataset: give every spec the same crosses")
+    if crossings != {"none"}:
+        from .train import cross_columns
+
+        ds, crossed = cross_columns(ds, specs[0], ds.frame, ds.y)
+        ds.notes.extend(crossed)
     X, y_all, classes = ds.frame, ds.y, ds.schema.classes
     check_folds(y_all, classes, folds, ds.path)
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)

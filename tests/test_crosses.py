@@ -80,3 +80,16 @@ def test_bad_crosses_are_one_line_errors(small_csv):
             spec_from_dict({"features": {"crosses": value}})
     with pytest.raises(ConfigError, match="features.counts must be true or false"):
         spec_from_dict({"features": {"counts": "yes"}})
+
+
+def test_compare_applies_the_crosses_its_candidates_share(planted, tmp_path):
+    from clickpred.compare import compare
+
+    spec = tmp_path / "x.toml"
+    spec.write_text('classifier = "logistic"\nstrategy = "none"\n[features]\ncrosses = [["a", "b"]]\n')
+    other = tmp_path / "y.toml"
+    other.write_text('classifier = "logistic"\nstrategy = "none"\nname = "plain"\n')
+    res = compare(planted, pipelines=[str(spec)], folds=2, replicates=50)
+    assert any(n.startswith("crosses: a × b") for n in res.notes)
+    with pytest.raises(ConfigError, match="the candidates ask for different \\[features\\] crosses"):
+        compare(planted, pipelines=[str(spec), str(other)], folds=2, replicates=50)
