@@ -48,6 +48,11 @@ ALLOWED_TYPES = frozenset(
         "clickpred.estimators.WeightedMLPClassifier",
         "clickpred.funnel.FunnelClassifier",
         "clickpred.rebalance.RatioStrategy",
+        # hgb: its trees, and the partial(check_array, …) its internal preprocessor holds
+        # (clickpred.payload checks that a partial wraps exactly that function)
+        "functools.partial",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.utils.validation.check_array",
         "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
         "imblearn.over_sampling._smote.base.SMOTE",
         "imblearn.over_sampling._smote.base.SMOTEN",

@@ -117,7 +117,7 @@ def train(
     data: list[str] = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected from common names)."),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
-    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic (the default), svm, svm-rbf, svm-nystroem or mlp."),
+    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic (the default), svm, svm-rbf, svm-nystroem, mlp or hgb (gradient-boosted trees)."),
     strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="none (the default: the probability correction and the decision rule do what rebalancing was for), class_weight, oversample, smote or undersample."),
     folds: Optional[int] = typer.Option(None, "--folds", help="Stratified CV folds (default 5, or the spec's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default 42, or the spec's)."),
@@ -241,7 +241,7 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
 @app.command()
 def compare(
     data: Path = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet."),
-    classifiers: Optional[list[str]] = typer.Option(None, "--classifiers", help="Comma-separated (default: all: logistic, svm, svm-rbf, svm-nystroem, mlp)."),
+    classifiers: Optional[list[str]] = typer.Option(None, "--classifiers", help="Comma-separated (default: all: logistic, svm, svm-rbf, svm-nystroem, mlp, hgb)."),
     strategies: Optional[list[str]] = typer.Option(None, "--strategies", help="Comma-separated (default: all: none, class_weight, oversample, smote, undersample)."),
     pipelines: Optional[list[str]] = typer.Option(None, "--pipelines", help="Spec files or globs instead of the grid, e.g. 'pipelines/logistic-*.toml'."),
     folds: int = typer.Option(5, "--folds", help="Stratified CV folds, the same for every candidate."),

@@ -76,6 +76,7 @@ def build_features(
     id_max_levels: int = 2000,
     seed: int = 0,
     counts: bool = False,
+    one_hot: bool = True,
 ) -> FeatureLayout:
     """Build the ``prepare`` and ``encode`` transformers for a schema."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
@@ -127,7 +128,7 @@ def build_features(
         )
         n_num += 2 * len(num)
     prepare = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
-    if n_cat:
+    if n_cat and one_hot:
         encode = ColumnTransformer(
             [("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=True), list(range(n_cat)))],
             remainder="passthrough",

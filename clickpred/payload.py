@@ -18,6 +18,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import zipfile
@@ -310,8 +311,10 @@ class _Checker:
                     self.fail(f"{where}: {name}.memory", "must be empty (a cache folder is loaded with pickle)")
                 if getattr(obj, "transform_input", None) is not None:
                     self.fail(f"{where}: {name}.transform_input", "must be empty")
-            if isinstance(obj, FunctionTransformer) and (obj.func is not None or obj.inverse_func is not None):
+            if isinstance(obj, FunctionTransformer) and (not _harmless(obj.func) or obj.inverse_func is not None):
                 self.fail(f"{where}: FunctionTransformer", "must not name a function")
+            if isinstance(obj, functools.partial) and not _harmless(obj):
+                self.fail(f"{where}: functools.partial", "may only wrap check_array (as HistGradientBoosting does)")
             jobs = getattr(obj, "n_jobs", None)
             if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
                 self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
@@ -392,6 +395,17 @@ class _Checker:
             self.fail("decision_sample", f"shapes {p.shape} and {y.shape} do not fit {len(classes)} classes")
         if len(p) and (p.min() < 0 or p.max() > 1 or y.min() < 0 or y.max() >= len(classes)):
             self.fail("decision_sample", "probabilities outside [0, 1] or labels outside the classes")
+
+
+def _harmless(func) -> bool:
+    """None, or what scikit-learn's HistGradientBoosting puts in its internal FunctionTransformer:
+    ``partial(check_array, dtype=…, ensure_all_finite=…)`` — nothing else names a function."""
+    if func is None:
+        return True
+    from sklearn.utils.validation import check_array
+
+    return (isinstance(func, functools.partial) and func.func is check_array and not func.args
+            and set(func.keywords) <= {"dtype", "ensure_all_finite"})
 
 
 def validate_payload(path, payload: dict) -> None:

@@ -23,7 +23,7 @@ from imblearn.pipeline import Pipeline
 from .config import Spec
 from .data import Schema
 from .features import build_features
-from .models import CLASSIFIERS
+from .models import CLASSIFIERS, HGB_MAX_LEVELS
 from .rebalance import DEFAULT_MEMORY_BUDGET, STRATEGIES
 
 
@@ -49,7 +49,10 @@ def build_pipeline(
         id_encoding = "target"
         notes.append("smote: ID columns target-encoded (not one-hot) so that SMOTENC's memory stays bounded")
     f = spec.features
-    layout = build_features(schema, id_encoding, f.id_min_frequency, f.id_max_levels, seed=spec.seed, counts=f.counts)
+    entry = CLASSIFIERS[spec.classifier.name]
+    id_max_levels = f.id_max_levels if entry.one_hot else min(f.id_max_levels, HGB_MAX_LEVELS)
+    layout = build_features(schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts,
+                            one_hot=entry.one_hot)
     plan = STRATEGIES[spec.strategy.name].plan(
         spec.strategy.params,
         class_counts=class_counts,
@@ -60,10 +63,9 @@ def build_pipeline(
         n_levels=layout.n_levels,
         memory_budget=memory_budget,
     )
-    entry = CLASSIFIERS[spec.classifier.name]
     width = layout.n_levels + layout.n_numeric
     clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width,
-                      strategy=spec.strategy.name)
+                      strategy=spec.strategy.name, n_categorical=layout.n_categorical)
     steps = [
         ("prepare", layout.prepare),
         ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),

@@ -125,7 +125,7 @@ def test_bad_options(small_csv, kwargs, pattern):
 
 def test_default_grid_is_every_classifier_by_every_strategy():
     names = [s.name for s in candidate_specs()]
-    assert len(names) == 25 and names[0] == "logistic-none" and "mlp-undersample" in names
+    assert len(names) == 30 and names[0] == "logistic-none" and "mlp-undersample" in names and "hgb-class_weight" in names
 
 
 def test_pick_metric_with_too_few_rows_everywhere():

@@ -135,3 +135,30 @@ def test_clickpred_model_files_stay_well_inside_the_inflation_bound(scoring_mode
     with zipfile.ZipFile(scoring_model) as z:
         total = sum(i.file_size for i in z.infolist())
     assert total < (MAX_INFLATION * scoring_model.stat().st_size + INFLATION_FLOOR) / 2
+
+
+def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_csv, tmp_path):
+    """hgb needs functools.partial (of check_array, inside its preprocessor): exactly that, nothing else."""
+    import functools
+
+    from clickpred.config import spec_from_options
+    from clickpred.train import run_train
+
+    out = run_train(small_csv, spec_from_options("hgb", "none", folds=2), model_path=tmp_path / "h.skops",
+                    report_dir=tmp_path / "r")
+    model = load_model(out.model_path)
+    assert type(model.pipeline.steps[-1][1]).__name__ == "HistGradientBoostingClassifier"
+
+    def swap(p):
+        ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]
+        ft.func = functools.partial(np.save, "/tmp/x")  # any other function
+
+    with pytest.raises(ModelFileError, match="refused to load"):
+        load_model(_tampered(out.model_path, tmp_path, swap))
+
+    def extra_keyword(p):
+        ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]
+        ft.func = functools.partial(ft.func.func, **ft.func.keywords, copy=True)
+
+    with pytest.raises(ModelFileError, match="FunctionTransformer: must not name a function"):
+        load_model(_tampered(out.model_path, tmp_path, extra_keyword, name="kw.skops"))
