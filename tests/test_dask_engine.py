@@ -224,3 +224,17 @@ def test_the_local_cluster_listens_on_loopback_only_and_has_no_dashboard(monkeyp
     with dask_engine._client(None, 2):
         pass
     assert seen["host"] == "127.0.0.1" and seen["dashboard_address"] is None
+
+
+def test_hgb_scores_the_same_on_the_cluster(cluster, small_csv, messy, tmp_path):
+    from clickpred.config import spec_from_options
+    from clickpred.train import run_train
+
+    model = run_train(small_csv, spec_from_options("hgb", "class_weight", folds=2), model_path=tmp_path / "h.skops",
+                      report_dir=tmp_path / "r").model_path
+    local = score(model, [messy], f"{tmp_path / 'local'}/", keep=["impression_id"])
+    remote = score_dask(model, [messy], f"{tmp_path / 'dask'}/", keep=["impression_id"], scheduler=cluster)
+    assert (local.rows_scored, local.rows_rejected) == (remote.rows_scored, remote.rows_rejected)
+    a, b = _parts(tmp_path / "local"), _parts(tmp_path / "dask")
+    pd.testing.assert_frame_equal(a.sort_values("impression_id").reset_index(drop=True),
+                                  b.sort_values("impression_id").reset_index(drop=True))

@@ -67,3 +67,14 @@ def test_hgb_in_funnel_mode(small_csv):
 
     res = train(small_csv, spec_from_options("hgb", "none", folds=2), funnel=["view", "click", "conversion"])
     assert res.cv.scores.shape[1] == 3 and np.allclose(res.cv.scores.sum(axis=1), 1.0)
+
+
+def test_hgb_in_compare_decides_like_train(small_csv):
+    from clickpred.compare import compare
+    from clickpred.train import train
+
+    res = compare(small_csv, classifiers=["hgb"], strategies=["none", "class_weight"], folds=2, replicates=50)
+    assert sorted(r["name"] for r in res.leaderboard) == ["hgb-class_weight", "hgb-none"]
+    t = train(small_csv, spec_from_options("hgb", "class_weight", folds=2, seed=42))
+    row = next(r for r in res.leaderboard if r["name"] == "hgb-class_weight")
+    assert row["recall_click"] == pytest.approx(t.cv.metrics["per_class"]["click"]["recall"], abs=1e-9)
