@@ -18,13 +18,12 @@ Example
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from .report import _b64, _clean, _plt, draw_reliability, save_figure, style_pr_axes, writable_folder
+from .report import _b64, _clean, _plt, draw_reliability, save_figure, style_pr_axes
 
 TOP = 5
 LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
@@ -217,18 +216,12 @@ COMPARE_FILES = frozenset({"leaderboard.csv", "leaderboard.json", "report.html",
 
 def plan_report(directory: str | Path, inputs: list) -> Path:
     """Check, before any fit, that the report folder can be written and replaces nothing the run reads."""
-    from .writers import check_replaceable, check_targets
+    from .writers import check_replaceable, check_targets, check_writable
 
     directory = Path(directory)
     check_targets([("--report", directory, True)], [Path(str(i)) for i in inputs if i])
     check_replaceable(directory, "--report", legacy=COMPARE_FILES)
-    probe = directory
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK):
-        from .errors import ClickpredError
-
-        raise ClickpredError(f"--report {directory}: cannot write there")
+    check_writable(directory, "--report")
     return directory
 
 

@@ -380,7 +380,7 @@ def summary_table(doc: dict):
     table.caption = T(extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}")
     if beside:
         table.caption += (" (thresholds tuned on other folds) · recall at argmax: the most probable class, which for a"
-                          " rare class with honest probabilities is almost never the rare one")
+                          " rare class picks it only where it is more likely than not — with honest probabilities, seldom")
     table.caption_justify = "left"
     return table
 

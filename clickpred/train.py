@@ -10,7 +10,6 @@ Example
 from __future__ import annotations
 
 import json
-import os
 import platform
 import time
 import warnings
@@ -421,12 +420,14 @@ def run_train(
     from .artifact import save_model
     from .report import write_report
 
-    from .writers import StagedFolder, check_replaceable, check_targets
+    from .writers import StagedFolder, check_replaceable, check_targets, check_writable
 
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
-    _check_writable(model_path, "--model")
-    _check_writable(report_dir / "metrics.json", "--report")
+    if model_path.is_dir():
+        raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
+    check_writable(model_path.parent, "--model", shown=model_path)
+    check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
     read = [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
     read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
     if spec.source and Path(spec.source).is_file():
@@ -470,14 +471,3 @@ def run_train(
 # What a train report folder holds (folders written before manifests are recognised by these names).
 REPORT_FILES = frozenset({"metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "reliability.png",
                           "cv_pr_curves.png", "oof_scores.parquet", "test_scores.parquet", ".write-test"})
-
-
-def _check_writable(path: Path, option: str) -> None:
-    """Fail before training, not after, when an output can't be written."""
-    from .errors import ClickpredError
-
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if path.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
-        raise ClickpredError(f"{option} {path}: cannot write there")

@@ -195,12 +195,14 @@ def _stem(path: Path) -> str:
     return path.stem
 
 
-def _check_dir_writable(folder: Path, option: str) -> None:
-    probe = folder
+def check_writable(folder: Path, option: str, shown: Path | None = None) -> None:
+    """Fail before the work, not after it, when ``folder`` (existing or to be created) can't be written;
+    the message names ``shown`` (default: the folder)."""
+    probe = Path(folder)
     while not probe.exists() and probe != probe.parent:
         probe = probe.parent
     if not probe.is_dir() or not os.access(probe, os.W_OK):
-        raise ClickpredError(f"{option} {folder}: cannot write there")
+        raise ClickpredError(f"{option} {shown or folder}: cannot write there")
 
 
 class Outputs:
@@ -233,15 +235,15 @@ class Outputs:
             unique = len(set(stems)) == len(stems)
             parts = [output / (f"{s}{ext}" if unique else f"part-{i:05d}-{s}{ext}") for i, s in enumerate(stems)]
             default_rejects = output / REJECTS
-            _check_dir_writable(output, "--output")
+            check_writable(output, "--output")
         else:
             if output.is_dir():
                 raise ClickpredError(f"--output {output}: is a folder")
             parts = [output]
             default_rejects = output.with_name(_stem(output) + ".rejects.csv")
-            _check_dir_writable(output.parent, "--output")
+            check_writable(output.parent, "--output")
         rejects = Path(rejects) if rejects else default_rejects
-        _check_dir_writable(rejects.parent, "--rejects")
+        check_writable(rejects.parent, "--rejects")
         if rejects.resolve() in {p.resolve() for p in parts}:
             raise ClickpredError(f"--rejects {rejects}: is also an output file")
         return cls(output, fmt, parts, folder, rejects)

@@ -55,7 +55,7 @@ def test_a_cross_lifts_the_linear_model_and_scores_exactly(planted, tmp_path):
     ap = {k: r.result.cv.metrics["per_class"]["click"]["pr_auc"] for k, r in runs.items()}
     assert ap["auto"] > ap["none"] + 0.01, ap
     fast = score(tmp_path / "auto.skops", [planted], tmp_path / "f.parquet")
-    slow = score(tmp_path / "auto.skops", [planted], tmp_path / "s.parquet", fast=False)
+    score(tmp_path / "auto.skops", [planted], tmp_path / "s.parquet", fast=False)
     assert fast.scorer == "compiled linear scorer"
     f, s = pd.read_parquet(tmp_path / "f.parquet"), pd.read_parquet(tmp_path / "s.parquet")
     np.testing.assert_allclose(f["p_click"], s["p_click"], rtol=0, atol=1e-9)
