@@ -15,3 +15,28 @@ MODULES = [m.name for m in pkgutil.iter_modules(clickpred.__path__, "clickpred."
 def test_docstring_examples(name):
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_the_readme_defaults_table_is_the_benchmark_result():
+    """The "Defaults, and why" table is copied from benchmarks/results/defaults.json: every PR-AUC and paired
+    interval in it must be the file's, to four decimals."""
+    import json
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    table = readme[readme.index("| data set (evaluated on) | class (positives) | script PR-AUC"):]
+    table = table[: table.index("\n\n")]
+    rows = [line for line in table.splitlines()[2:]]
+    doc = json.loads((root / "benchmarks" / "results" / "defaults.json").read_text())
+    expected = []
+    for name in ("coil", "bank", "sample", "intcodes"):
+        for c, m in doc["results"][name]["classes"].items():
+            d = m["default"]
+            expected.append([f"{m['script']['pr_auc']:.4f}", f"{d['pr_auc']:.4f}",
+                             f"{d['minus_script']:+.4f}".replace("-", "−"),
+                             f"{d['minus_script_low']:+.4f}".replace("-", "−"), f"{d['minus_script_high']:+.4f}".replace("-", "−")])
+    assert len(rows) == len(expected)
+    for row, numbers in zip(rows, expected):
+        for number in numbers:
+            assert number in row, (row, number)
