@@ -174,11 +174,11 @@ def train(
             with _progress(err.is_terminal, "reading", f"training {spec.name} on the kept rows …") as bar:
                 return run_train(data, spec, model_path=model, report_dir=report, progress=bar, **kwargs)
 
-        res = _guard(with_bar)
+        res, printed = _guard(with_bar), set()
     else:
-        res = _guard(_train_with_progress, data, spec, model, report, label, kwargs)
+        res, printed = _guard(_train_with_progress, data, spec, model, report, label, kwargs)
     for note in res.result.notes:
-        if note not in _PRINTED:
+        if note not in printed:
             err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in res.document["leakage_warnings"]:
         err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
@@ -205,21 +205,19 @@ def train(
     out.print(f"report: {res.report_paths['html']}")
 
 
-_PRINTED: set[str] = set()  # notes train already printed while it worked
-
-
 def _train_with_progress(data, spec, model, report, label, kwargs):
     """run_train, printing the target, classes and schema decisions as soon as they are known, then a
-    progress bar over the fits with an ETA (on a terminal)."""
+    progress bar over the fits with an ETA (on a terminal). Returns the outputs and the notes already printed."""
     from .train import run_train
 
     bar, task = None, None
+    printed: set[str] = set()
 
     def events(kind, info):
         nonlocal bar, task
         if kind == "notes":
             for note in info["notes"]:
-                _PRINTED.add(note)
+                printed.add(note)
                 err.print(f"note: {note}", markup=False, soft_wrap=True)
         elif kind == "step" and err.is_terminal:
             if bar is None:
@@ -232,7 +230,7 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
             bar.update(task, description=info["name"], completed=info["done"], total=info["total"])
 
     try:
-        return run_train(data, spec, model_path=model, report_dir=report, events=events, **kwargs)
+        return run_train(data, spec, model_path=model, report_dir=report, events=events, **kwargs), printed
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
