@@ -448,7 +448,7 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None =
 
 
 def load_dataset(
-    path: str | Path,
+    path: "str | Path | pd.DataFrame",
     target: str | None = None,
     sep: str | None = None,
     drop: list[str] | None = None,
@@ -461,8 +461,13 @@ def load_dataset(
     """Read, validate and type a labelled table.
 
     With ``schema`` (from a trained model), the file must hold the same feature
-    columns and target; otherwise the schema is inferred.
+    columns and target; otherwise the schema is inferred. ``path`` may also be a pandas DataFrame
+    (a notebook's table): it is validated and typed exactly as the same rows read from a file.
     """
+    if isinstance(path, pd.DataFrame):
+        return _dataset_from_pandas(path, target, drop, max_levels, schema, categorical, numeric)
+    if not isinstance(path, (str, Path)):
+        raise DataError(f"expected a file path or a pandas DataFrame, got {type(path).__name__}")
     path = Path(path)
     frame, renamed = read_table(path, sep, header, known_headers(schema) if schema is not None else None)
     ds = dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
@@ -471,6 +476,45 @@ def load_dataset(
     if not _is_parquet(path) and tcol in frame.columns and pd.api.types.is_numeric_dtype(frame[tcol]):
         ds.notes += _merged_spellings(path, sep, header, renamed.get(tcol, tcol), tcol)
     return ds
+
+
+def frame_fingerprint(frame: pd.DataFrame) -> str:
+    """A SHA-256 of a DataFrame's values and column names (what a file's hash is for a file)."""
+    h = hashlib.sha256()
+    h.update("\x1f".join(map(str, frame.columns)).encode("utf-8", "replace"))
+    h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric) -> Dataset:
+    if df.empty:
+        raise DataError("<DataFrame>: has no rows")
+    try:  # typed as the same rows written to a CSV file and read back (timestamps in text parsed, and so on)
+        table = typed_table(pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False))
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise DataError(f"<DataFrame>: cannot be read as a table of numbers, text and timestamps ({exc})") from None
+    names, renamed = clean_names(table.column_names, known_headers(schema) if schema is not None else None)
+    frame = table.rename_columns(names).to_pandas()
+    return dataset_from_frame(frame, renamed, "<DataFrame>", target=target, drop=drop, max_levels=max_levels,
+                              schema=schema, categorical=categorical, numeric=numeric, sha256=frame_fingerprint(frame),
+                              locate=lambda i: f"row {i}")
+
+
+def features_from_pandas(df: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:
+    """A DataFrame's feature columns as a trained model takes them (typed as from a file, matched by the
+    headers written at training, crosses computed); an unlabelled table is fine."""
+    if df.empty:
+        raise DataError("<DataFrame>: has no rows")
+    try:
+        table = typed_table(pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False))
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise DataError(f"<DataFrame>: cannot be read as a table of numbers, text and timestamps ({exc})") from None
+    names, _ = clean_names(table.column_names, known_headers(schema))
+    frame = table.rename_columns(names).to_pandas()
+    missing = [c for c in schema.input_names if c not in frame.columns]
+    if missing:
+        raise DataError(f"<DataFrame>: missing feature column(s) the model needs: {', '.join(missing)}")
+    return prepare_frame(frame, schema, notes)
 
 
 def _merged_spellings(path: Path, sep, header: bool, raw_target: str, target: str) -> list[str]:

@@ -33,9 +33,13 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
     from .report import _clean
     from .writers import check_targets, write_text_atomic
 
+    import pandas as pd
+
+    in_memory = isinstance(data, pd.DataFrame)
     if output is not None:
         check_targets([("--output", Path(output), False)],
-                      [Path(model.path if isinstance(model, Model) else model), Path(data)] + ([Path(costs)] if costs else []))
+                      [Path(model.path if isinstance(model, Model) else model)] + ([] if in_memory else [Path(data)])
+                      + ([Path(costs)] if costs else []))
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     md = model.metadata
@@ -43,6 +47,7 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
     if header is None:
         header = bool(md.get("input", {}).get("header", True))
     ds = load_dataset(data, target=target, sep=sep, schema=schema, header=header)
+    label = "<DataFrame>" if in_memory else str(data)
     classes = list(schema.classes)
     predictor = model.predictor(decision, costs)
     scores = predictor.finish(predictor.raw_scores(ds.frame))
@@ -53,18 +58,18 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
         metrics["cost_per_row"] = rule.cost_summary(ds.y, y_pred, scores)
     warnings = []
     if ds.sha256 == md.get("data", {}).get("sha256"):
-        warnings.append(f"{data} is the file this model was trained on: these figures are not a validation")
+        warnings.append(f"{label} is the {'data' if in_memory else 'file'} this model was trained on: these figures are not a validation")
     doc = {
         "name": md.get("name", Path(model.path).stem),
         "model": model.path,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "primary": "test",
-        "evaluated_on": f"{data} ({len(ds.y):,} rows, not the training file)" if not warnings else f"{data} (the training file)",
+        "evaluated_on": f"{label} ({len(ds.y):,} rows, not the training file)" if not warnings else f"{label} (the training file)",
         "classes": classes,
         "score_kind": "probability" if predictor.has_proba else "decision_function",
         "decision": rule.label if rule is not None else "argmax",
         "correction": (md.get("correction") or {}).get("method", "none"),
-        "data": {"path": str(data), "sha256": ds.sha256, "n_rows": int(len(ds.y)), "class_counts": ds.class_counts},
+        "data": {"path": label, "sha256": ds.sha256, "n_rows": int(len(ds.y)), "class_counts": ds.class_counts},
         "warnings": warnings,
         "notes": ds.notes,
         **metrics,

@@ -387,10 +387,36 @@ def check_file(src: Source, res: FileResult, max_reject_rate: float, notes: list
         notes.append(f"{src.path}: no data rows")
 
 
+def score_frame(model: str | Path | Model, frame, keep: list[str] | None = None, decision: str | None = None,
+                costs: str | Path | None = None, trust_pickle: bool = False):
+    """Scores of an in-memory table (a notebook's DataFrame), as ``score`` would write them: the kept columns,
+    ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them) and ``prediction``
+    under the model's decision rule (or ``decision``, re-tuned)."""
+    import pandas as pd
+
+    from .data import features_from_pandas
+
+    if not isinstance(model, Model):
+        model = load_model(model, trust_pickle=trust_pickle)
+    predictor = model.predictor(decision, costs)
+    schema = Schema.from_dict(model.metadata["schema"])
+    absent = [k for k in keep or [] if k not in frame.columns]
+    if absent:
+        raise DataError(f"--keep {','.join(absent)}: no such column in the DataFrame")
+    X = features_from_pandas(frame, schema)
+    scores = predictor.finish(predictor.raw_scores(X))
+    kind = "p" if predictor.has_proba else "score"
+    out = pd.DataFrame({k: frame[k].to_numpy() for k in keep or []})
+    for j, c in enumerate(predictor.classes):
+        out[f"{kind}_{_column_name(c)}"] = scores[:, j]
+    out["prediction"] = predictor.decide(scores)
+    return out
+
+
 def score(
     model: str | Path | Model,
-    inputs: list[str | Path],
-    output: str | Path,
+    inputs,
+    output: str | Path | None = None,
     fmt: str | None = None,
     keep: list[str] | None = None,
     chunk_rows: int | None = None,
@@ -407,8 +433,15 @@ def score(
 ) -> ScoreResult:
     """Score impression logs with a model file; see the module docstring.
 
-    ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk.
+    ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk. ``inputs`` may also be a
+    pandas DataFrame: then the scores come back as a DataFrame (:func:`score_frame`) and nothing is written.
     """
+    import pandas as pd
+
+    if isinstance(inputs, pd.DataFrame):
+        return score_frame(model, inputs, keep=keep, decision=decision, costs=costs, trust_pickle=trust_pickle)
+    if output is None:
+        raise ClickpredError("--output: name the file or folder to write the scores to")
     t0 = time.perf_counter()
     run = prepare_run(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
                       fast, trust_pickle, decision=decision, costs=costs)

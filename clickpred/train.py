@@ -15,8 +15,12 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from . import __version__
 from .config import Spec
@@ -94,7 +98,7 @@ def library_versions() -> dict[str, str]:
 
 
 def train(
-    data: str | Path,
+    data: "str | Path | pd.DataFrame",
     spec: Spec,
     target: str | None = None,
     sep: str | None = None,
@@ -405,7 +409,7 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
 
 
 def run_train(
-    data: str | Path,
+    data: "str | Path | pd.DataFrame | list",
     spec: Spec,
     model_path: str | Path | None = None,
     report_dir: str | Path | None = None,
@@ -417,10 +421,9 @@ def run_train(
     (and ``data`` a list of inputs), trains on a downsampled stream
     (:func:`clickpred.stream_train.train_stream`).
     """
-    from .artifact import save_model
-    from .report import write_report
+    import pandas as pd
 
-    from .writers import StagedFolder, check_replaceable, check_targets, check_writable
+    from .writers import check_replaceable, check_targets, check_writable
 
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
@@ -428,7 +431,8 @@ def run_train(
         raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
     check_writable(model_path.parent, "--model", shown=model_path)
     check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
-    read = [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
+    in_memory = isinstance(data, pd.DataFrame)
+    read = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
     read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
     if spec.source and Path(spec.source).is_file():
         read.append(Path(spec.source))
@@ -437,6 +441,8 @@ def run_train(
     if kwargs.get("negative_rate") is not None:
         from .stream_train import train_stream
 
+        if in_memory:
+            raise ConfigError("--negative-rate streams files larger than memory: a DataFrame is already in memory")
         result = train_stream(data if isinstance(data, (list, tuple)) else [data], spec, **kwargs)
     else:
         if isinstance(data, (list, tuple)):
@@ -444,14 +450,45 @@ def run_train(
                 raise ConfigError(f"{len(data)} inputs: training on several files streams them: pass --negative-rate R "
                                   "(1 keeps every row, auto picks one)")
             data = data[0]
-        text = str(data)
-        if Path(text).is_dir() or (any(ch in text for ch in "*?[") and not Path(text).exists()):
+        text = "" if in_memory else str(data)
+        if text and (Path(text).is_dir() or (any(ch in text for ch in "*?[") and not Path(text).exists())):
             raise ConfigError(f"{text}: a folder or glob is read as a stream: pass --negative-rate R (1 keeps every row, "
                               "auto picks one)")
         kwargs.pop("negative_rate", None)
         result = train(data, spec, **kwargs)
+    return _save(result, model_path, report_dir, header=kwargs.get("header", True))
+
+
+def save_result(result, model_path: str | Path, report_dir: str | Path | None = None) -> TrainOutputs:
+    """Write a :class:`TrainResult` (from :func:`train`, e.g. in a notebook) as ``train`` does: the model file and
+    its report (default: ``reports/<name>/``), the report staged and swapped in whole after the model is saved.
+
+    Example
+    -------
+    >>> result = train(frame, spec_from_options())  # doctest: +SKIP
+    >>> save_result(result, "models/mine.skops").model_path  # doctest: +SKIP
+    PosixPath('models/mine.skops')
+    """
+    from .writers import check_replaceable, check_targets, check_writable
+
+    model_path = Path(model_path)
+    report_dir = Path(report_dir) if report_dir else Path("reports") / result.spec.name
+    if model_path.is_dir():
+        raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
+    check_writable(model_path.parent, "--model", shown=model_path)
+    check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
+    read = [Path(result.data.path)] if result.data.path != "<DataFrame>" else []
+    check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
+    check_replaceable(report_dir, "--report", legacy=REPORT_FILES)
+    return _save(result, model_path, report_dir)
+
+
+def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> TrainOutputs:
+    from .artifact import save_model
     from .fastpath import compile_linear
     from .predictor import decision_sample
+    from .report import write_report
+    from .writers import StagedFolder
 
     # The report is staged and swapped in whole after the model is saved; removed on any failure.
     with StagedFolder(report_dir, "--report", legacy=REPORT_FILES) as stage:
@@ -459,7 +496,7 @@ def run_train(
         document = json.loads(staged["metrics"].read_text())
         compiled = compile_linear(result.pipeline, result.data.schema)
         cv = result.cv
-        save_model(model_path, result.pipeline, model_metadata(result, document, header=kwargs.get("header", True)),
+        save_model(model_path, result.pipeline, model_metadata(result, document, header=header),
                    fastpath=compiled.state() if compiled is not None else None,
                    calibrator=cv.correction.calibrator,
                    decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
