@@ -159,14 +159,36 @@ def _plt():
     import matplotlib
 
     matplotlib.use("Agg")
-    matplotlib.rcParams["text.parse_math"] = False  # labels are user text: "$x$" is drawn as written, not parsed
     import matplotlib.pyplot as plt
 
     return plt
 
 
 def save_figure(fig, path: Path, dpi: int = 100) -> Path:
-    """Lay out, write as PNG and close a figure (every report figure ends here)."""
+    """Lay out, write as PNG and close a figure (every report figure ends here).
+
+    Every text set so far (titles, axis labels, legends, tick labels naming classes or candidates) is user
+    text: its ``$`` is escaped so that mathtext draws ``$\\foo$`` as written instead of failing, and control
+    characters are dropped. Tick labels that axes format themselves at draw time (10^k on log axes) are not
+    touched, so they keep their mathtext."""
+    from matplotlib.text import Text
+    from matplotlib.ticker import FixedFormatter, FixedLocator
+
+    from .text import plain
+
+    def literal(s: str) -> str:
+        return plain(s).replace("\\$", "$").replace("$", "\\$")
+
+    for ax in fig.axes:  # ticks the code placed with text labels (class names): formatted again at draw time
+        for axis in (ax.xaxis, ax.yaxis):
+            if isinstance(axis.get_major_locator(), FixedLocator):
+                labels = [t.get_text() for t in axis.get_ticklabels()]
+                if any("$" in s or plain(s) != s for s in labels):
+                    axis.set_major_formatter(FixedFormatter([literal(s) for s in labels]))
+    for t in fig.findobj(Text):  # titles, axis labels, legends, annotations
+        s = t.get_text()
+        if s and ("$" in s or plain(s) != s) and "\\mathdefault" not in s:
+            t.set_text(literal(s))
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
     _plt().close(fig)

@@ -66,3 +66,20 @@ def test_spec_names_become_safe_file_names(small_csv, tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert (work / "models" / "escape.skops").exists() and (work / "reports" / "escape" / "report.html").exists()
     assert not (tmp_path / "escape").exists() and not (tmp_path / "escape.skops").exists()
+
+
+def test_figures_escape_user_text_but_keep_their_own_mathtext(tmp_path):
+    from matplotlib.ticker import LogFormatterSciNotation
+
+    from clickpred.report import _plt, save_figure
+
+    plt = _plt()
+    fig, ax = plt.subplots()
+    ax.plot([1e-3, 1e-1], [1e-3, 1e-1])
+    ax.set_xscale("log")
+    ax.set_title("$\\foo$ class")
+    ax.set_yticks([0.01, 0.05], ["$\\bar$", "b"])
+    save_figure(fig, tmp_path / "f.png")
+    assert (tmp_path / "f.png").read_bytes()[:4] == b"\x89PNG"
+    assert ax.get_title() == "\\$\\foo\\$ class"
+    assert isinstance(ax.xaxis.get_major_formatter(), LogFormatterSciNotation)  # 10^k ticks keep their mathtext
