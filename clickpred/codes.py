@@ -78,18 +78,34 @@ def shape_verdict(distinct: np.ndarray) -> Verdict:
     return Verdict("categorical", f"values scattered with gaps ({shown}; {filled:.0%} of their range): codes")
 
 
-def _rates(codes: np.ndarray, t: np.ndarray, train: np.ndarray, n_codes: int, prior: float) -> np.ndarray:
-    pos = np.bincount(codes[train], weights=t[train], minlength=n_codes)
-    n = np.bincount(codes[train], minlength=n_codes)
-    return (pos + SMOOTHING * prior) / (n + SMOOTHING)
+# Cross-fitted rates of a 0/1 target per code, shared with clickpred.crosses.
+
+def code_counts(codes: np.ndarray, t: np.ndarray, train: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per code, the positives and rows among the ``train`` rows."""
+    return (np.bincount(codes[train], weights=t[train], minlength=n_codes),
+            np.bincount(codes[train], minlength=n_codes))
 
 
-def _log_loss_rows(p: np.ndarray, t: np.ndarray) -> np.ndarray:
+def shrunk(pos, rows, prior):
+    """A rate shrunk toward ``prior`` by :data:`SMOOTHING` pseudo-rows."""
+    return (pos + SMOOTHING * prior) / (rows + SMOOTHING)
+
+
+def folds_of(n: int, seed: int) -> np.ndarray:
+    """A fold label per row, :data:`FOLDS` folds, seeded."""
+    return np.random.default_rng(seed).permutation(n) % FOLDS
+
+
+def training_prior(t: np.ndarray, train: np.ndarray) -> float:
+    return (t[train].sum() + 0.5) / (train.sum() + 1.0)
+
+
+def row_log_loss(p: np.ndarray, t: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-12, 1 - 1e-12)
     return -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
-def _mean_se(d: np.ndarray) -> tuple[float, float]:
+def mean_se(d: np.ndarray) -> tuple[float, float]:
     return float(d.mean()), float(d.std(ddof=1) / np.sqrt(len(d)))
 
 
@@ -98,19 +114,19 @@ def label_evidence(x: np.ndarray, t: np.ndarray, seed: int = 0) -> tuple[tuple[f
     categorical (positive: per value is better), and overall rate minus binned (positive: the bins carry signal)."""
     distinct, level = np.unique(x, return_inverse=True)
     n = len(x)
-    fold = np.random.default_rng(seed).permutation(n) % FOLDS
+    fold = folds_of(n, seed)
     d = np.empty(n)
     flat = np.empty(n)
     for f in range(FOLDS):
         te, tr = fold == f, fold != f
-        prior = (t[tr].sum() + 0.5) / (tr.sum() + 1.0)
-        cat = _rates(level, t, tr, len(distinct), prior)[level[te]]
+        prior = training_prior(t, tr)
+        cat = shrunk(*code_counts(level, t, tr, len(distinct)), prior)[level[te]]
         edges = np.unique(np.quantile(x[tr], np.linspace(0, 1, BINS + 1)[1:-1]))
         binned = np.searchsorted(edges, x, side="right")
-        num = _rates(binned, t, tr, len(edges) + 1, prior)[binned[te]]
-        d[te] = _log_loss_rows(num, t[te]) - _log_loss_rows(cat, t[te])
-        flat[te] = _log_loss_rows(np.full(int(te.sum()), prior), t[te]) - _log_loss_rows(num, t[te])
-    return _mean_se(d), _mean_se(flat)
+        num = shrunk(*code_counts(binned, t, tr, len(edges) + 1), prior)[binned[te]]
+        d[te] = row_log_loss(num, t[te]) - row_log_loss(cat, t[te])
+        flat[te] = row_log_loss(np.full(int(te.sum()), prior), t[te]) - row_log_loss(num, t[te])
+    return mean_se(d), mean_se(flat)
 
 
 def integer_verdict(values: np.ndarray, minority: np.ndarray, seed: int = 0) -> Verdict:

@@ -31,13 +31,12 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from .codes import FOLDS, MIN_POSITIVES, code_counts, folds_of, mean_se, row_log_loss, shrunk, training_prior
+
 SEP = "\x1f"  # never part of a canonical category string
 MISSING = "∅"
 MAX_AUTO = 5
 BUDGET_SECONDS = 30.0
-MIN_POSITIVES = 50
-SMOOTHING = 20.0
-FOLDS = 5
 
 
 def cross_name(a: str, b: str) -> str:
@@ -103,20 +102,9 @@ def check_pairs(pairs, schema, where: str) -> list[tuple[str, str]]:
     return out
 
 
-def _rates(codes, t, train, n, prior):
-    pos = np.bincount(codes[train], weights=t[train], minlength=n)
-    cnt = np.bincount(codes[train], minlength=n)
-    return (pos + SMOOTHING * prior) / (cnt + SMOOTHING)
-
-
 def _logit(p):
     p = np.clip(p, 1e-9, 1 - 1e-9)
     return np.log(p / (1 - p))
-
-
-def _loss(p, t):
-    p = np.clip(p, 1e-12, 1 - 1e-12)
-    return -(t * np.log(p) + (1 - t) * np.log(1 - p))
 
 
 def pair_gain(a: np.ndarray, b: np.ndarray, t: np.ndarray, seed: int = 0) -> tuple[float, float]:
@@ -126,18 +114,18 @@ def pair_gain(a: np.ndarray, b: np.ndarray, t: np.ndarray, seed: int = 0) -> tup
     _, ib = np.unique(b, return_inverse=True)
     _, ip = np.unique(ia.astype(np.int64) * (ib.max() + 1) + ib, return_inverse=True)
     n = len(t)
-    fold = np.random.default_rng(seed).permutation(n) % FOLDS
+    fold = folds_of(n, seed)
     d = np.empty(n)
     for f in range(FOLDS):
         te, tr = fold == f, fold != f
-        prior = (t[tr].sum() + 0.5) / (tr.sum() + 1.0)
-        pa_, pb_ = _rates(ia, t, tr, ia.max() + 1, prior), _rates(ib, t, tr, ib.max() + 1, prior)
+        prior = training_prior(t, tr)
+        pa_ = shrunk(*code_counts(ia, t, tr, ia.max() + 1), prior)
+        pb_ = shrunk(*code_counts(ib, t, tr, ib.max() + 1), prior)
         additive = 1 / (1 + np.exp(-(_logit(pa_[ia]) + _logit(pb_[ib]) - _logit(prior))))
-        pos = np.bincount(ip[tr], weights=t[tr], minlength=ip.max() + 1)
-        cnt = np.bincount(ip[tr], minlength=ip.max() + 1)
-        own = (pos[ip] + SMOOTHING * additive) / (cnt[ip] + SMOOTHING)
-        d[te] = _loss(additive[te], t[te]) - _loss(own[te], t[te])
-    return float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
+        pos, rows = code_counts(ip, t, tr, ip.max() + 1)
+        own = shrunk(pos[ip], rows[ip], additive)  # the pair's own rate, shrunk toward the additive one
+        d[te] = row_log_loss(additive[te], t[te]) - row_log_loss(own[te], t[te])
+    return mean_se(d)
 
 
 def choose(frame: pd.DataFrame, y: np.ndarray, schema, seed: int = 0, budget: float = BUDGET_SECONDS,
