@@ -312,7 +312,6 @@ def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | N
         raise DataError(f"{path}: target column '{target}' is empty at {len(missing)} row(s) (lines {lines})")
     y = labels.to_numpy(dtype=object).astype(str)
     values, counts = np.unique(y, return_counts=True)
-
     if classes is None:
         if len(values) < 2:
             raise DataError(
@@ -353,11 +352,12 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
 
 def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max_levels: int = 50,
                  renamed: dict[str, str] | None = None, categorical: list[str] | None = None,
-                 numeric: list[str] | None = None, seed: int = 0) -> Schema:
+                 numeric: list[str] | None = None, seed: int = 0, y: np.ndarray | None = None) -> Schema:
     """Decide what each column is: numeric, categorical, ID (high cardinality) or timestamp.
 
     Integer-valued columns are codes or quantities as :func:`clickpred.codes.integer_verdict`
-    reads them off the values and the label (``categorical`` / ``numeric`` force either).
+    reads them off the values and the labels ``y`` (as :func:`encode_target` gives them; read from
+    the target column when not given) — ``categorical`` / ``numeric`` force either.
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
@@ -370,7 +370,9 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
     if both:
         raise DataError(f"--categorical and --numeric both name '{both[0]}': choose one")
     n = len(frame)
-    minority = (_label_strings(frame[target]) != classes[0]).to_numpy()
+    if y is None:
+        y, _ = encode_target(frame, target, path, classes=classes)
+    minority = np.asarray(y) != classes[0]
     features, dropped = [], {}
     for col in frame.columns:
         if col == target:
@@ -486,15 +488,27 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric) -> Dataset:
+def _read_pandas(df: pd.DataFrame, schema: Schema | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A DataFrame typed as the same rows written to a CSV file and read back (timestamps in text parsed, and
+    so on), with cleaned column names ({new: original} for the renamed ones) — :func:`read_table` for a DataFrame."""
     if df.empty:
         raise DataError("<DataFrame>: has no rows")
-    try:  # typed as the same rows written to a CSV file and read back (timestamps in text parsed, and so on)
+    try:
         table = typed_table(pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False))
     except (pa.ArrowException, TypeError, ValueError) as exc:
         raise DataError(f"<DataFrame>: cannot be read as a table of numbers, text and timestamps ({exc})") from None
     names, renamed = clean_names(table.column_names, known_headers(schema) if schema is not None else None)
-    frame = table.rename_columns(names).to_pandas()
+    return table.rename_columns(names).to_pandas(), renamed
+
+
+def _check_inputs(frame: pd.DataFrame, schema: Schema, path) -> None:
+    missing = [c for c in schema.input_names if c not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
+
+
+def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric) -> Dataset:
+    frame, renamed = _read_pandas(df, schema)
     return dataset_from_frame(frame, renamed, "<DataFrame>", target=target, drop=drop, max_levels=max_levels,
                               schema=schema, categorical=categorical, numeric=numeric, sha256=frame_fingerprint(frame),
                               locate=lambda i: f"row {i}")
@@ -503,17 +517,8 @@ def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, cat
 def features_from_pandas(df: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:
     """A DataFrame's feature columns as a trained model takes them (typed as from a file, matched by the
     headers written at training, crosses computed); an unlabelled table is fine."""
-    if df.empty:
-        raise DataError("<DataFrame>: has no rows")
-    try:
-        table = typed_table(pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False))
-    except (pa.ArrowException, TypeError, ValueError) as exc:
-        raise DataError(f"<DataFrame>: cannot be read as a table of numbers, text and timestamps ({exc})") from None
-    names, _ = clean_names(table.column_names, known_headers(schema))
-    frame = table.rename_columns(names).to_pandas()
-    missing = [c for c in schema.input_names if c not in frame.columns]
-    if missing:
-        raise DataError(f"<DataFrame>: missing feature column(s) the model needs: {', '.join(missing)}")
+    frame, _ = _read_pandas(df, schema)
+    _check_inputs(frame, schema, "<DataFrame>")
     return prepare_frame(frame, schema, notes)
 
 
@@ -601,7 +606,7 @@ def dataset_from_frame(
     _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
     if schema is None:
         schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical,
-                              numeric=numeric)
+                              numeric=numeric, y=y)
         if schema.dropped:
             notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
         codes = [c for c in schema.features if c.evidence and c.evidence != "--categorical"
@@ -610,9 +615,7 @@ def dataset_from_frame(
             notes.append("integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
                          "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes))
     else:
-        missing = [c for c in schema.input_names if c not in frame.columns]
-        if missing:
-            raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
+        _check_inputs(frame, schema, path)
     X = prepare_frame(frame, schema, notes)
     return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes)
 
