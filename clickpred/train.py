@@ -161,11 +161,9 @@ def train(
     check_folds(train_y, classes, spec.folds, ds.path)
     ds, crossed = cross_columns(ds, spec, train_X, train_y)
     notes += crossed
-    X = ds.frame
-    if split_eval is not None:
-        train_X, split_eval = X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])
-    else:
-        train_X = X
+    if ds.frame is not X:  # crosses were added: the same rows, with their columns
+        X = ds.frame
+        train_X, split_eval = (X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])) if split_eval else (X, None)
 
     counts = {c: int((train_y == c).sum()) for c in classes}
     if funnel:
@@ -423,21 +421,14 @@ def run_train(
     """
     import pandas as pd
 
-    from .writers import check_replaceable, check_targets, check_writable
-
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
-    if model_path.is_dir():
-        raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
-    check_writable(model_path.parent, "--model", shown=model_path)
-    check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
     in_memory = isinstance(data, pd.DataFrame)
     read = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
     read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
     if spec.source and Path(spec.source).is_file():
         read.append(Path(spec.source))
-    check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
-    check_replaceable(report_dir, "--report", legacy=REPORT_FILES)  # a folder holding other files is refused, before training
+    _plan_outputs(model_path, report_dir, read)  # before training, not after it
     if kwargs.get("negative_rate") is not None:
         from .stream_train import train_stream
 
@@ -469,18 +460,23 @@ def save_result(result, model_path: str | Path, report_dir: str | Path | None = 
     >>> save_result(result, "models/mine.skops").model_path  # doctest: +SKIP
     PosixPath('models/mine.skops')
     """
-    from .writers import check_replaceable, check_targets, check_writable
-
     model_path = Path(model_path)
     report_dir = Path(report_dir) if report_dir else Path("reports") / result.spec.name
+    _plan_outputs(model_path, report_dir, [Path(result.data.path)] if result.data.path != "<DataFrame>" else [])
+    return _save(result, model_path, report_dir)
+
+
+def _plan_outputs(model_path: Path, report_dir: Path, read: list[Path]) -> None:
+    """The model file and report folder can be written, replace nothing read, and the folder holds only
+    a report's files."""
+    from .writers import check_replaceable, check_targets, check_writable
+
     if model_path.is_dir():
         raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
     check_writable(model_path.parent, "--model", shown=model_path)
     check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
-    read = [Path(result.data.path)] if result.data.path != "<DataFrame>" else []
     check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
     check_replaceable(report_dir, "--report", legacy=REPORT_FILES)
-    return _save(result, model_path, report_dir)
 
 
 def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> TrainOutputs:
