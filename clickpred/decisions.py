@@ -357,7 +357,7 @@ def check_rule_text(text: str | None, costs_path: str | Path | None = None) -> N
         if not 0 < k < 100:
             raise ConfigError(f"{where}: expected top:K% with 0 < K < 100, e.g. top:5%")
     if kind == "recall":
-        parts = [p for p in arg.split(",") if p.strip()]
+        parts = [p for p in arg.split(",") if p]
         if not parts:
             raise ConfigError(f"{where}: name at least one target, e.g. recall:click=0.8")
         for part in parts:
@@ -375,37 +375,19 @@ def check_rule_text(text: str | None, costs_path: str | Path | None = None) -> N
 def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = None) -> DecisionRule:
     """``auto`` | ``argmax`` | ``cost`` (with ``costs_path``) | ``recall:CLASS=R,...`` | ``top:K%``."""
     text = (text or DEFAULT).strip()
-    check_rule_text(text, costs_path)
+    check_rule_text(text, costs_path)  # the syntax and ranges; what is left to check needs the classes
     kind, _, arg = text.partition(":")
-    where = f"--decision {text}"
     costs = load_costs(costs_path, classes) if costs_path is not None else None
-    if kind == "auto":
-        return DecisionRule("auto", classes, costs=costs)
-    if kind == "cost":
-        if costs is None:
-            raise ConfigError(f"{where}: needs --costs FILE (a TOML cost matrix, true class × predicted class)")
-        return DecisionRule("cost", classes, costs=costs)
-    if kind == "argmax":
-        return DecisionRule("argmax", classes, costs=costs)
+    if kind in ("auto", "argmax", "cost"):
+        return DecisionRule(kind, classes, costs=costs)
     if kind == "top":
-        m = re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg)
-        k = float(m.group(1)) if m else -1.0
-        if not 0 < k < 100:
-            raise ConfigError(f"{where}: expected top:K% with 0 < K < 100, e.g. top:5%")
-        return DecisionRule("top", classes, costs=costs, top=k / 100)
+        return DecisionRule("top", classes, costs=costs, top=float(re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg).group(1)) / 100)
     targets = {}
     for part in filter(None, arg.split(",")):
-        m = _RECALL.match(part)
-        if not m:
-            raise ConfigError(f"{where}: expected recall:CLASS=R[,CLASS=R], e.g. recall:{classes[-1]}=0.8")
-        c, r = m.group(1), float(m.group(2))
+        c, r = _RECALL.match(part).groups()
         if c not in classes[1:]:
-            raise ConfigError(f"{where}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}")
-        if not 0 < r <= 1:
-            raise ConfigError(f"{where}: recall target for '{c}' must be in (0, 1], got {r:g}")
-        targets[c] = r
-    if not targets:
-        raise ConfigError(f"{where}: name at least one target, e.g. recall:{classes[-1]}=0.8")
+            raise ConfigError(f"--decision {text}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}")
+        targets[c] = float(r)
     return DecisionRule("recall", classes, costs=costs, targets=targets)
 
 
