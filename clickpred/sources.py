@@ -86,9 +86,7 @@ class Parsed:
         if self.block.text is None:
             return [self.block.first_line + int(r) for r in rows]
         if has_quoted_newlines(self.block.text):
-            invalid = set(self.invalid_lines)
-            starts = [self.block.first_line + k for k, _ in records(self.block.text)]
-            starts = [n for n in starts if n not in invalid]
+            starts = list(self._parsed_records())
             return [starts[int(r)] for r in rows]
         wanted = sorted(set(int(r) for r in rows))
         invalid = set(self.invalid_lines)
@@ -104,6 +102,12 @@ class Parsed:
             k += 1
         return [found[int(r)] for r in rows]
 
+    def _parsed_records(self) -> dict[int, bytes]:
+        """{line a record starts on: its bytes} for the records in ``table``, in order (rejected ones left out)."""
+        invalid = set(self.invalid_lines)
+        out = {self.block.first_line + k: rec for k, rec in records(self.block.text)}
+        return {n: rec for n, rec in out.items() if n not in invalid}
+
     def raw_lines(self, rows) -> list[str]:
         """The raw text of these rows of ``table`` (CSV) or their values joined (Parquet)."""
         if self.block.text is None:
@@ -113,8 +117,8 @@ class Parsed:
                 out.append(",".join(values))
             return out
         if has_quoted_newlines(self.block.text):
-            by_start = {self.block.first_line + k: rec for k, rec in records(self.block.text)}
-            return [by_start[n].rstrip(b"\r").decode("utf-8", errors="replace") for n in self.lines_of(rows)]
+            parsed = list(self._parsed_records().values())
+            return [parsed[int(r)].rstrip(b"\r").decode("utf-8", errors="replace") for r in rows]
         lines = self.block.text.split(b"\n")
         return [
             lines[n - self.block.first_line].rstrip(b"\r").decode("utf-8", errors="replace")
@@ -139,12 +143,12 @@ def has_quoted_newlines(text: bytes) -> bool:
 
 def records(text: bytes) -> list[tuple[int, bytes]]:
     """The non-empty records of a block: (0-based physical line where each starts, its raw bytes)."""
-    if not has_quoted_newlines(text):
+    ends = record_ends(text)
+    if len(ends) == text.count(b"\n"):  # no quoted line break: a record per line
         return [(k, line) for k, line in enumerate(text.split(b"\n")) if line.rstrip(b"\r")]
     nl = np.flatnonzero(np.frombuffer(text, dtype=np.uint8) == 10)
     out, start = [], 0
-    ends = list(record_ends(text)) + ([len(text)] if not text.endswith(b"\n") else [])
-    for end in ends:
+    for end in list(ends) + ([len(text)] if not text.endswith(b"\n") else []):
         rec = text[start:end]
         if rec.rstrip(b"\r"):
             out.append((int(np.searchsorted(nl, start)), rec))
@@ -154,9 +158,7 @@ def records(text: bytes) -> list[tuple[int, bytes]]:
 
 def count_records(text: bytes) -> int:
     """Non-empty CSV records in a block, as the parser counts them."""
-    if has_quoted_newlines(text):
-        return len(records(text))
-    return sum(1 for line in text.split(b"\n") if line.rstrip(b"\r"))
+    return len(records(text))
 
 
 def _suffix(path: Path) -> str:
