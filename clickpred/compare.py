@@ -506,9 +506,9 @@ def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
 
 def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, metric_class, fold_of,
                shared_seconds: list[float], ratio, calibration,
-               rule: DecisionRule | None = None) -> tuple[CandidateResult | None, str | None]:
-    """One candidate's out-of-fold scores, metrics and corrected probabilities from its fold outputs
-    (and, with a cost ``rule``, its cross-fitted decisions and their cost per row)."""
+               rule: DecisionRule) -> tuple[CandidateResult | None, str | None]:
+    """One candidate's out-of-fold scores, metrics, corrected probabilities and cross-fitted decisions under
+    ``rule`` (auto, or the cost rule: then also the cost of each row's decision) from its fold outputs."""
     fails = [o[3] for o in outs if o[3]]
     if fails:
         return None, f"failed to fit: {fails[0]}"
@@ -541,7 +541,7 @@ def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, met
     result.decision = ev.decision
     result.under_rule = ev.metrics
     result.fitted = (ev.correction, ev.rule)
-    if rule is not None and rule.kind == "cost":
+    if rule.kind == "cost":
         result.row_costs = rule.row_costs(y, ev.y_pred)
     return result, None
 
@@ -562,23 +562,21 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         "vs_best_high": pair.high if pair else 0.0,
         "distinguishable_from_best": pair.distinguishable if pair else None,
     }
-    rule = (r.decision or {}).get("per_class", {})
-    if r.decision is not None:
-        row["decision"] = r.decision["label"]
+    rule = r.decision["per_class"]
+    row["decision"] = r.decision["label"]
     for c in classes[1:]:
         pc = m["per_class"][c]
         row[f"pr_auc_{c}"] = pc["pr_auc"]
         # Under the decision rule the saved model would use (cross-fitted), as `train` reports them;
         # the classifier's own argmax (raw scores, before any correction) beside them.
-        row[f"recall_{c}"] = rule.get(c, {}).get("recall", pc["recall"])
-        row[f"precision_{c}"] = rule.get(c, {}).get("precision", pc["precision"])
+        row[f"recall_{c}"] = rule[c]["recall"]
+        row[f"precision_{c}"] = rule[c]["precision"]
         row[f"recall_raw_argmax_{c}"] = pc["recall"]
         row[f"precision_raw_argmax_{c}"] = pc["precision"]
     row["macro_pr_auc"] = float(np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:]
                                             if m["per_class"][c]["pr_auc"] is not None]))
-    decided = r.under_rule or m
-    row["balanced_accuracy"] = decided["balanced_accuracy"]
-    row["mcc"] = decided["mcc"]
+    row["balanced_accuracy"] = r.under_rule["balanced_accuracy"]  # under the rule, as the recall above
+    row["mcc"] = r.under_rule["mcc"]
     # Probabilities as the saved model would give them: corrected for the rebalancing, calibrated
     # (cross-fitted on the out-of-fold scores); "raw" is the classifier's own output.
     cm = r.corrected or {}
@@ -592,7 +590,7 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         row[f"calibration_ratio_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"calibration_ratio_raw_{c}"] = (m.get("calibration") or {}).get(c, {}).get("calibration_ratio")
         row[f"ece_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("ece")
-    if r.decision is not None and "cost_per_row" in r.decision:
+    if "cost_per_row" in r.decision:
         cost = r.decision["cost_per_row"]
         row["cost_per_row"] = cost["rule"]
         row["cost_per_row_untuned"] = cost.get("bayes_untuned")
@@ -618,20 +616,19 @@ def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, job
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
 
 
-def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class, decide=None) -> dict:
+def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class, decide) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = clone(pipeline).fit(X, y)
     s = scores_for(est, Xtest, classes, method)
     m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
     out = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
-    if decide is not None:  # (correction, rule) fitted on the out-of-fold scores: decide as the model file would
-        correction, rule = decide
-        P = correction.apply(s)
-        pred = rule.predict(P)
-        out["under_rule"] = compute_metrics(ytest, P, classes, method == "predict_proba" or correction.changes_scores, pred)
-        if rule.kind == "cost":
-            out["metric"] = rule.realised_cost(ytest, pred)
+    correction, rule = decide  # fitted on the out-of-fold scores: decide as the model file would
+    P = correction.apply(s)
+    pred = rule.predict(P)
+    out["under_rule"] = compute_metrics(ytest, P, classes, method == "predict_proba" or correction.changes_scores, pred)
+    if rule.kind == "cost":
+        out["metric"] = rule.realised_cost(ytest, pred)
     return out
 
 

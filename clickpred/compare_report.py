@@ -145,10 +145,9 @@ def plot_confusion_grid(res, path: Path) -> Path:
     fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    cost = res.by_cost
     for ax, name in zip(axes.flat, names):
         r = res.results[name]
-        cm = confusion_matrix(res.y, r.decisions if r.decisions is not None else r.y_pred[0], labels=res.classes)
+        cm = confusion_matrix(res.y, r.decisions, labels=res.classes)  # under the rule each model file would use
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = cm / cm.sum(axis=1, keepdims=True)
         ax.axis("on")
@@ -160,7 +159,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
         ax.set_yticks(range(K), res.classes, fontsize=7)
         ax.set_title(name, fontsize=9)
-    rule = "under each candidate's cross-fitted cost rule" if cost else "at argmax"
+    rule = "under each candidate's cross-fitted cost rule" if res.by_cost else "at argmax"
     fig.suptitle(f"confusion matrices {rule} (row-normalised: recall on the diagonal; counts below)")
     return save_figure(fig, path, dpi=80)
 
