@@ -159,7 +159,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
         ax.set_yticks(range(K), res.classes, fontsize=7)
         ax.set_title(name, fontsize=9)
-    rule = "under each candidate's cross-fitted cost rule" if res.by_cost else "at argmax"
+    rule = f"under each candidate's cross-fitted {'cost' if res.by_cost else 'auto'} rule"
     fig.suptitle(f"confusion matrices {rule} (row-normalised: recall on the diagonal; counts below)")
     return save_figure(fig, path, dpi=80)
 
