@@ -69,6 +69,11 @@ def _codes(min_frequency=None, max_categories=None) -> Pipeline:
     )
 
 
+def _dense_ids(encode: list) -> Pipeline:
+    """ID columns as dense numbers: filled, encoded by ``encode`` (target rate, frequency), scaled."""
+    return Pipeline([("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), *encode, ("scale", StandardScaler())])
+
+
 def build_features(
     schema: Schema,
     id_encoding: str = "onehot",
@@ -97,9 +102,7 @@ def build_features(
         n_cat += len(ids)
         n_levels += sum(min(c.n_unique + 1, id_max_levels) for c in by_kind["id"])
         if counts:  # rows per value, from the training rows: what the capped one-hot can't say about rare values
-            steps = [("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), ("encode", FrequencyEncoder()),
-                     ("scale", StandardScaler())]
-            transformers.append(("id_counts", Pipeline(steps), ids))
+            transformers.append(("id_counts", _dense_ids([("encode", FrequencyEncoder())]), ids))
             n_num += len(ids)
     elif ids:
         if id_encoding == "target":
@@ -111,8 +114,7 @@ def build_features(
         else:
             encode = [("encode", FrequencyEncoder())]
             n_num += len(ids)
-        steps = [("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), *encode, ("scale", StandardScaler())]
-        transformers.append(("id_encoded", Pipeline(steps), ids))
+        transformers.append(("id_encoded", _dense_ids(encode), ids))
     if num:
         transformers.append(
             (

@@ -454,7 +454,7 @@ def score(
     rejects_out = outs.rejects_writer()
     done_bytes = 0
     verified = False
-    replaced = [0]
+    replaced = 0  # numbers read as missing (cast.finite), over every chunk
     try:
         with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clickpred-score") as pool:
             for i, src in enumerate(sources):
@@ -463,7 +463,7 @@ def score(
                 pending: deque = deque()
 
                 def drain(limit: int) -> None:
-                    nonlocal verified, predicted, sums
+                    nonlocal verified, predicted, sums, replaced
                     while len(pending) > limit:
                         block, fut = pending.popleft()
                         chunk = fut.result()
@@ -479,7 +479,7 @@ def score(
                         res.rows_rejected += len(chunk.rejects)
                         predicted += chunk.predicted
                         sums += chunk.score_sums
-                        replaced[0] += chunk.replaced
+                        replaced += chunk.replaced
                         if res.rows_read >= MIN_ROWS_FOR_RATE:
                             _check_rate(src, res, max_reject_rate)
                         if progress is not None:
@@ -494,8 +494,8 @@ def score(
                 check_file(src, res, max_reject_rate, notes)
                 done_bytes += src.size
         rejects_out.close()
-        if replaced[0]:
-            notes.append(f"{replaced[0]:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training")
+        if replaced:
+            notes.append(f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training")
         result = _summary(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         outs.write_summary(result.to_dict())
         outs.commit()
