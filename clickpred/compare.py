@@ -44,7 +44,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
-from .config import Spec, load_spec, spec_from_options
+from .config import Spec, forced_columns, load_spec, spec_from_options
 from .data import Dataset, load_dataset
 from .decisions import DEFAULT as DEFAULT_RULE
 from .decisions import DecisionRule, load_costs
@@ -341,9 +341,7 @@ def compare(
     if split_by is not None and repeats > 1:
         raise ConfigError("--repeats with --split-by: time order gives one arrangement of the rows; use --repeats 1")
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
-    categorical = list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)]))
-    numeric = list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)]))
-    ds = load_dataset(data, target=target, sep=sep, drop=drop, categorical=categorical, numeric=numeric)
+    ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
     crossings = {s.features.crosses for s in specs}
     if len(crossings) > 1:
         raise ConfigError("compare: the candidates ask for different [features] crosses; the folds share one "

@@ -194,6 +194,14 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     )
 
 
+def forced_columns(specs: list[Spec], categorical: list[str] | None = None,
+                   numeric: list[str] | None = None) -> dict[str, list[str]]:
+    """The columns the options and the specs' ``[features]`` force to be categorical or numeric
+    (``load_dataset``'s keyword arguments), each named once."""
+    return {"categorical": list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)])),
+            "numeric": list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)]))}
+
+
 def safe_name(name: str) -> str:
     """A spec name as a file name (it names ``models/<name>.skops`` and ``reports/<name>/``): no folders,
     no leading dots, nothing but letters, digits, ``.``, ``_`` and ``-``."""

@@ -34,7 +34,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from .calibrate import prior_ratio
 from .chunks import to_inputs
-from .config import Spec
+from .config import Spec, forced_columns
 from .data import Dataset, dataset_from_frame, pick_target, resolve_column, typed_table
 from .decisions import check_rule_text, parse_rule
 from .errors import ConfigError, DataError
@@ -211,8 +211,7 @@ def train_stream(
     frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
     ds = dataset_from_frame(
         frame, {c: r for c, r in renamed.items() if c in frame.columns}, where, target=tcol,
-        max_levels=spec.features.max_onehot_levels,
-        categorical=[*(categorical or []), *spec.features.categorical], numeric=[*(numeric or []), *spec.features.numeric],
+        max_levels=spec.features.max_onehot_levels, **forced_columns([spec], categorical, numeric),
         classes=classes, sha256=fingerprint(sources),
         locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
     )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from . import __version__
-from .config import Spec
+from .config import Spec, forced_columns
 from .data import Dataset, load_dataset
 from .decisions import check_rule_text, parse_rule
 from .errors import ConfigError, DataError
@@ -138,7 +138,7 @@ def train(
     t0 = time.perf_counter()
     ds = load_dataset(
         data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels,
-        categorical=[*(categorical or []), *spec.features.categorical], numeric=[*(numeric or []), *spec.features.numeric],
+        **forced_columns([spec], categorical, numeric),
         header=header,
     )
     timings["read_seconds"] = time.perf_counter() - t0
