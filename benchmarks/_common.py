@@ -17,7 +17,7 @@ SHARED = ROOT.parent / "shared" / "data"
 
 def simulated(rows: int, seed: int = 11) -> tuple[Path, Path]:
     """A simulated log and its truth file, generated once and cached outside the repo."""
-    from clickpred.simulate import simulate
+    from clickpred.jobs.simulate import simulate
 
     CACHE.mkdir(parents=True, exist_ok=True)
     data, truth = CACHE / f"sim_{rows}_{seed}.parquet", CACHE / f"sim_{rows}_{seed}_truth.parquet"

@@ -39,8 +39,8 @@ COSTS = {"coil": "coil.toml", "bank": "bank.toml", "sample": "impressions_value.
 
 
 def real(name: str, jobs: int, classifiers, strategies, costs: bool = False) -> dict:
-    from clickpred.compare import compare
-    from clickpred.compare_report import write_compare_report
+    from clickpred.jobs.compare import compare
+    from clickpred.reporting.compare_report import write_compare_report
 
     tmp = Path(tempfile.mkdtemp())
     kwargs = {}
@@ -82,9 +82,9 @@ def real(name: str, jobs: int, classifiers, strategies, costs: bool = False) -> 
 
 def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2), save=lambda out: None) -> dict:
     """Both halves in one process; `save(partial)` after each phase (a full-grid run takes hours)."""
-    from clickpred.compare import build_candidates, candidate_specs, compare
-    from clickpred.data import load_dataset
-    from clickpred.evaluate import cross_validate
+    from clickpred.jobs.compare import build_candidates, candidate_specs, compare
+    from clickpred.io.dataset import load_dataset
+    from clickpred.evaluation.crossval import cross_validate
 
     data, _ = simulated(rows)
     t0 = time.perf_counter()

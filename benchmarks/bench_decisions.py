@@ -46,9 +46,9 @@ def _per_fold_ap(y, s, fold_of, c):
 def calibration(rows: int, grid) -> dict:
     import pyarrow.parquet as pq
 
-    from clickpred.calibrate import normalise
-    from clickpred.config import spec_from_options
-    from clickpred.train import train
+    from clickpred.postfit.correction import normalise
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.jobs.train import train
 
     data, truth = simulated(rows)
     tp = pq.read_table(truth).to_pandas()
@@ -63,7 +63,7 @@ def calibration(rows: int, grid) -> dict:
         before = cv.before
         after = cv.argmax
         if truth_nll is None:
-            from clickpred.evaluate import probability_metrics
+            from clickpred.evaluation.crossval import probability_metrics
 
             P = tp[[f"p_{c}" for c in classes]].to_numpy()
             truth_nll = probability_metrics(y, P, classes)
@@ -93,8 +93,8 @@ def calibration(rows: int, grid) -> dict:
 
 
 def costs() -> dict:
-    from clickpred.config import spec_from_options
-    from clickpred.train import train
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.jobs.train import train
 
     out = {}
     sample = ROOT / "data" / "impressions_sample.csv.gz"
@@ -123,8 +123,8 @@ def costs() -> dict:
 
 def funnel(rows: int) -> dict:
     """train --funnel also cross-validates the flat model on the same folds (TrainResult.funnel_vs_flat)."""
-    from clickpred.config import spec_from_options
-    from clickpred.train import train
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.jobs.train import train
 
     data, truth = simulated(rows)
     out = {"data": str(data), "rows": rows, "results": {}}

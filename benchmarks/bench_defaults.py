@@ -88,7 +88,7 @@ def candidate_spec(cand: str):
     """'default', or 'classifier-strategy' with optional '+crosses' (crosses = "auto") and '+counts'."""
     from dataclasses import replace
 
-    from clickpred.config import spec_from_dict, spec_from_options
+    from clickpred.modeling.spec import spec_from_dict, spec_from_options
 
     if cand == "default":
         return spec_from_options()
@@ -105,8 +105,8 @@ def candidate_spec(cand: str):
 def compare_one(name, data, test, target, drop, candidates, sep=None, test_label="held-out test file") -> dict:
     from sklearn.model_selection import StratifiedKFold
 
-    from clickpred.intervals import RankedScores, bootstrap_ap, paired
-    from clickpred.train import train
+    from clickpred.evaluation.intervals import RankedScores, bootstrap_ap, paired
+    from clickpred.jobs.train import train
 
     runs, seconds = {}, {}
     for cand in ["default"] + candidates:
@@ -161,7 +161,7 @@ def datasets(tmp: Path, only):
     if not only or "sample" in only:
         out.append(("sample", ROOT / "data" / "impressions_sample.csv.gz", None, None, [], None, ""))
     if not only or "intcodes" in only:
-        from clickpred.simulate import simulate
+        from clickpred.jobs.simulate import simulate
 
         CACHE.mkdir(parents=True, exist_ok=True)
         tr, te = CACHE / "intcodes_w7_s1_200k.csv", CACHE / "intcodes_w7_s2_100k.csv"

@@ -47,7 +47,7 @@ def coil_files(tmp: Path) -> tuple[Path, Path]:
 
 
 def specs():
-    from clickpred.config import load_spec
+    from clickpred.modeling.spec import load_spec
 
     return [load_spec(p) for p in sorted((ROOT / "pipelines").glob("*.toml"))]
 
@@ -68,7 +68,7 @@ def row(result, which):
 
 def run_all(data, jobs, only=None, **kwargs):
     from clickpred.errors import ClickpredError
-    from clickpred.train import train
+    from clickpred.jobs.train import train
 
     out = {}
     for spec in specs():
@@ -89,8 +89,8 @@ def run_all(data, jobs, only=None, **kwargs):
 def oracle_for_sample():
     from sklearn.metrics import average_precision_score
 
-    from clickpred.data import file_sha256, load_dataset
-    from clickpred.simulate import simulate
+    from clickpred.io.dataset import file_sha256, load_dataset
+    from clickpred.jobs.simulate import simulate
 
     CACHE.mkdir(parents=True, exist_ok=True)
     data, truth = CACHE / "sample_seed7.csv.gz", CACHE / "sample_seed7_truth.parquet"

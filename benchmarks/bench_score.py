@@ -5,7 +5,7 @@ For each file, in the same run and each in a fresh child process (so peak RSS is
     floor     pyarrow.csv.read_csv of the whole file, all cores: the read-only rate
     naive     pandas.read_csv of the whole file + the model's column preparation
               + pipeline.predict_proba + DataFrame.to_parquet of the scores
-    clickpred clickpred.score.score(...) → Parquet (and → CSV), default jobs (all cores)
+    clickpred clickpred.jobs.score.score(...) → Parquet (and → CSV), default jobs (all cores)
 
 Rates are rows/s; the headline is clickpred's rate as a fraction of the floor measured in
 the same run (the machine is shared and noisy: absolute seconds are not comparable across
@@ -54,8 +54,8 @@ def model_file(spec_name: str) -> Path:
     """A model trained (2 folds) on 200k simulated rows, cached."""
     path = CACHE / f"model_{spec_name}.skops"
     if not path.exists():
-        from clickpred.config import load_spec
-        from clickpred.train import run_train
+        from clickpred.modeling.spec import load_spec
+        from clickpred.jobs.train import run_train
 
         data, _ = simulated(200_000, seed=11)
         spec = load_spec(Path(__file__).resolve().parents[1] / "pipelines" / f"{spec_name}.toml")
@@ -78,8 +78,9 @@ def run_floor(csv: str) -> dict:
 def run_naive(csv: str, model: str, out: str) -> dict:
     import pandas as pd
 
-    from clickpred.artifact import load_model
-    from clickpred.data import Schema, clean_names, prepare_frame
+    from clickpred.model.modelfile import load_model
+    from clickpred.io.dataset import clean_names, prepare_frame
+    from clickpred.io.schema import Schema
 
     m = load_model(model)
     schema = Schema.from_dict(m.metadata["schema"])
@@ -97,8 +98,8 @@ def run_naive(csv: str, model: str, out: str) -> dict:
 
 
 def run_clickpred(csv: str, model: str, out: str, fast: bool = True) -> dict:
-    from clickpred.artifact import load_model
-    from clickpred.score import score
+    from clickpred.model.modelfile import load_model
+    from clickpred.jobs.score import score
 
     m = load_model(model)
     t0 = time.perf_counter()

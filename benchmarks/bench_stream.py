@@ -43,7 +43,7 @@ def stream_files(n_files: int = 21, rows_per_file: int = ROWS_PER_FILE, seed: in
     files = [folder / f"part-{k:03d}.csv" for k in range(n_files)]
     if all(f.exists() for f in files):
         return files
-    from clickpred.simulate import simulate
+    from clickpred.jobs.simulate import simulate
 
     folder.mkdir(parents=True, exist_ok=True)
     whole = folder / "whole.csv"
@@ -106,10 +106,10 @@ def _child(conn, fn, args):
 
 def _test_view(result, test: Path) -> dict:
     """The final model, as saved (its own correction and rule), scored on the test file."""
-    from clickpred.data import load_dataset
-    from clickpred.evaluate import holdout
-    from clickpred.posthoc import finish_holdout
-    from clickpred.predictor import Predictor
+    from clickpred.io.dataset import load_dataset
+    from clickpred.evaluation.crossval import holdout
+    from clickpred.postfit.crossfit import finish_holdout
+    from clickpred.postfit.predictor import Predictor
 
     classes, method = result.cv.classes, result.built.score_method
     tds = load_dataset(test, schema=result.data.schema)
@@ -126,8 +126,8 @@ def _test_view(result, test: Path) -> dict:
 
 def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", keep_csv: str | None = None) -> dict:
     """One streaming train in this (fresh) process."""
-    from clickpred.config import spec_from_options
-    from clickpred.stream_train import train_stream
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.jobs.stream_train import train_stream
 
 
     t0 = time.perf_counter()
@@ -161,8 +161,8 @@ def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", 
 
 def run_memory(train: Path, test: Path) -> dict:
     """The ordinary in-memory train (5-fold CV, final fit, test file) in this (fresh) process."""
-    from clickpred.config import spec_from_options
-    from clickpred.train import train as train_file
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.jobs.train import train as train_file
 
 
     t0 = time.perf_counter()
@@ -176,7 +176,7 @@ def intervals(runs: dict, baseline: str, replicates: int = 500) -> dict:
     """PR-AUC on the test file with 95% bootstrap intervals, and each run minus the baseline (paired rows)."""
     import numpy as np
 
-    from clickpred.intervals import RankedScores, bootstrap_ap, paired
+    from clickpred.evaluation.intervals import RankedScores, bootstrap_ap, paired
 
     out = {}
     for k, c in enumerate(("view",) + CLASSES):

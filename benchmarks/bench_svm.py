@@ -30,9 +30,9 @@ from _common import RESULTS, in_child, peak_rss_mb, reset_peak, rss_mb, simulate
 def _encoded(path, rows_limit=None, seed=0):
     from sklearn.model_selection import train_test_split
 
-    from clickpred.config import spec_from_options
-    from clickpred.data import load_dataset
-    from clickpred.pipeline import build_pipeline
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.io.dataset import load_dataset
+    from clickpred.modeling.pipeline import build_pipeline
 
     ds = load_dataset(path)
     idx = np.arange(len(ds.y))
@@ -51,7 +51,7 @@ def nystroem_child(path, which):
     from sklearn.pipeline import make_pipeline
     from sklearn.svm import LinearSVC
 
-    from clickpred.estimators import NystroemSVM
+    from clickpred.modeling.estimators import NystroemSVM
 
     warnings.filterwarnings("ignore")
     A, y, B, yt = _encoded(path)
@@ -83,7 +83,7 @@ def nystroem_child(path, which):
 
 def rbf_scaling(path):
     from clickpred.errors import RowLimitError
-    from clickpred.estimators import BoundedSVC
+    from clickpred.modeling.estimators import BoundedSVC
 
     A, y, _, _ = _encoded(path)
     rng = np.random.default_rng(0)

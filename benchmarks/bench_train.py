@@ -28,7 +28,7 @@ from _common import RESULTS, in_child, simulated, timed, write_result  # noqa: E
 
 
 def load(path):
-    from clickpred.data import load_dataset
+    from clickpred.io.dataset import load_dataset
 
     return load_dataset(path)
 
@@ -59,8 +59,8 @@ def baseline_pipeline(ds):
 
 
 def clickpred_pipeline(ds, tol=None, strategy="class_weight"):
-    from clickpred.config import spec_from_dict
-    from clickpred.pipeline import build_pipeline
+    from clickpred.modeling.spec import spec_from_dict
+    from clickpred.modeling.pipeline import build_pipeline
 
     params = {"name": "logistic"} if tol is None else {"name": "logistic", "tol": tol}
     spec = spec_from_dict({"classifier": params, "strategy": strategy})

@@ -104,7 +104,7 @@ def simulate(
 
     Example: clickpred simulate --rows 200000 --seed 7 --output data/impressions_sample.csv.gz
     """
-    from .simulate import simulate as run
+    from .jobs.simulate import simulate as run
 
     stats = _guard(run, output, rows=rows, seed=seed, truth=truth, click_rate=click_rate, conversion_rate=conversion_rate,
                    world_seed=world_seed, integer_codes=integer_codes)
@@ -148,9 +148,9 @@ def train(
 
     Larger than memory: clickpred train logs/ --negative-rate 0.01 --test day8.csv
     """
-    from .config import load_spec, spec_from_options
-    from .report import summary_table
-    from .train import run_train
+    from .jobs.train import run_train
+    from .modeling.spec import load_spec, spec_from_options
+    from .reporting.train_report import summary_table
 
     base = _guard(load_spec, pipeline) if pipeline else None
     spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
@@ -208,7 +208,7 @@ def train(
 def _train_with_progress(data, spec, model, report, label, kwargs):
     """run_train, printing the target, classes and schema decisions as soon as they are known, then a
     progress bar over the fits with an ETA (on a terminal). Returns the outputs and the notes already printed."""
-    from .train import run_train
+    from .jobs.train import run_train
 
     bar, task = None, None
     printed: set[str] = set()
@@ -221,7 +221,13 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
                 err.print(f"note: {note}", markup=False, soft_wrap=True)
         elif kind == "step" and err.is_terminal:
             if bar is None:
-                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+                from rich.progress import (
+                    BarColumn,
+                    MofNCompleteColumn,
+                    Progress,
+                    TextColumn,
+                    TimeRemainingColumn,
+                )
 
                 bar = Progress(TextColumn(f"training {spec.name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
                                TextColumn("fits · ETA"), TimeRemainingColumn(), console=err, transient=True)
@@ -263,15 +269,25 @@ def compare(
 
     Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm --jobs 2
     """
-    from .compare import compare as run
-    from .compare_report import leaderboard_table, plan_report, write_compare_report
+    from .jobs.compare import compare as run
+    from .reporting.compare_report import (
+        leaderboard_table,
+        plan_report,
+        write_compare_report,
+    )
 
     _guard(plan_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits, not after them
     schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
     show = err.is_terminal
 
     def with_bar():
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         if not show:
             return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
@@ -324,7 +340,7 @@ def score(
 
     Example: clickpred score models/demo.skops data/impressions_sample.csv.gz --output scores.parquet --keep impression_id
     """
-    from .report import score_table
+    from .reporting.train_report import score_table
 
     if engine not in ("local", "dask"):
         _fail(f"--engine must be local or dask, got {engine!r}")
@@ -335,11 +351,11 @@ def score(
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
     if engine == "dask":
-        from .dask_engine import score_dask as run
+        from .jobs.dask_engine import score_dask as run
 
         kwargs["scheduler"] = scheduler
     else:
-        from .score import score as run
+        from .jobs.score import score as run
     show = not quiet and err.is_terminal
 
     def with_bar():
@@ -372,7 +388,13 @@ class _progress:
     def __enter__(self):
         if not self.show:
             return None
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         self.bar = Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
@@ -416,8 +438,8 @@ def evaluate(
 
     Example: clickpred evaluate models/demo.skops next_week.csv.gz --output metrics_next_week.json
     """
-    from .holdout import evaluate_model
-    from .report import summary_table
+    from .jobs.evaluate import evaluate_model
+    from .reporting.train_report import summary_table
 
     doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs,
                  output=output)
@@ -442,7 +464,7 @@ def info(
 
     Example: clickpred info models/logistic-class_weight.skops
     """
-    from .artifact import load_model
+    from .model.modelfile import load_model
 
     m = _guard(load_model, model, trust_pickle=trust_pickle)
     md = m.metadata

@@ -5,7 +5,7 @@
 - :func:`for_spreadsheet`: a CSV cell that a spreadsheet would run as a formula (starting with ``=``,
   ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, as OWASP recommends.
 
-Figures: :func:`clickpred.report.save_figure` escapes ``$`` in every user text of a figure, so ``$x$``
+Figures: :func:`clickpred.reporting.train_report.save_figure` escapes ``$`` in every user text of a figure, so ``$x$``
 in a label is drawn as written (the axes' own 10^k tick labels keep their mathtext).
 
 Example

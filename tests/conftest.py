@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from clickpred.simulate import simulate
+from clickpred.jobs.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -41,8 +41,8 @@ def write(path: Path, text: str | bytes) -> Path:
 @pytest.fixture(scope="session")
 def scoring_model(small_csv, tmp_path_factory) -> Path:
     """A logistic + class_weight model trained on small_csv (2 folds), for the scoring tests."""
-    from clickpred.config import spec_from_options
-    from clickpred.train import run_train
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
 
     d = tmp_path_factory.mktemp("scoring_model")
     spec = spec_from_options("logistic", "class_weight", folds=2)

@@ -4,7 +4,6 @@ import json
 import re
 
 import numpy as np
-
 import pytest
 from typer.testing import CliRunner
 
@@ -298,7 +297,7 @@ def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_p
     assert out.exit_code == 0, out.output
     top = run("score", tmp_path / "m.skops", small_csv, "--output", tmp_path / "t.parquet", "--decision", "top:10%")
     assert top.exit_code == 0 and "decision top:10%" in top.output
-    from clickpred.artifact import load_model
+    from clickpred.model.modelfile import load_model
 
     sample = load_model(tmp_path / "m.skops").decision_sample  # the out-of-fold probabilities train kept
     t = float(np.quantile(1 - sample["probabilities"][:, 0].astype(float), 0.9, method="higher"))

@@ -8,7 +8,7 @@ import pytest
 
 import clickpred
 
-MODULES = [m.name for m in pkgutil.iter_modules(clickpred.__path__, "clickpred.") if m.name != "clickpred.cli"]
+MODULES = [m.name for m in pkgutil.walk_packages(clickpred.__path__, "clickpred.") if m.name != "clickpred.cli"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clickpred.config import spec_from_options
 from clickpred.errors import DataError
+from clickpred.modeling.spec import spec_from_options
 
 
 def test_train_a_dataframe_like_the_file(small_csv, tmp_path):
-    from clickpred.train import save_result, train
+    from clickpred.jobs.train import save_result, train
 
     frame = pd.read_csv(small_csv)
     a, b = train(frame, spec_from_options(folds=2)), train(small_csv, spec_from_options(folds=2))
@@ -17,7 +17,7 @@ def test_train_a_dataframe_like_the_file(small_csv, tmp_path):
     assert a.data.path == "<DataFrame>" and [c.kind for c in a.data.schema.features] == [c.kind for c in b.data.schema.features]
     out = save_result(a, tmp_path / "m.skops", tmp_path / "r")
     assert out.model_path.exists() and (tmp_path / "r" / "report.html").exists()
-    from clickpred.holdout import evaluate_model
+    from clickpred.jobs.evaluate import evaluate_model
 
     assert evaluate_model(out.model_path, frame)["warnings"] == [
         "<DataFrame> is the data this model was trained on: these figures are not a validation"]
@@ -26,8 +26,8 @@ def test_train_a_dataframe_like_the_file(small_csv, tmp_path):
 
 
 def test_score_and_evaluate_a_dataframe(scoring_model, small_csv, tmp_path):
-    from clickpred.holdout import evaluate_model
-    from clickpred.score import score
+    from clickpred.jobs.evaluate import evaluate_model
+    from clickpred.jobs.score import score
 
     frame = pd.read_csv(small_csv)
     scores = score(scoring_model, frame.drop(columns=["event"]), keep=["impression_id"])

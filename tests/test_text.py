@@ -53,7 +53,7 @@ def test_helpers():
 
 
 def test_spec_names_become_safe_file_names(small_csv, tmp_path, monkeypatch):
-    from clickpred.config import spec_from_dict
+    from clickpred.modeling.spec import spec_from_dict
 
     for name, safe in [("../../etc/x", "etc_x"), ("/abs/path", "abs_path"), ("a/b", "a_b"), ("..", "model")]:
         assert spec_from_dict({"name": name}).name == safe
@@ -71,9 +71,9 @@ def test_spec_names_become_safe_file_names(small_csv, tmp_path, monkeypatch):
 def test_figures_escape_user_text_but_keep_their_own_mathtext(tmp_path):
     from matplotlib.ticker import LogFormatterSciNotation
 
-    from clickpred.report import _plt, save_figure
+    from clickpred.reporting.train_report import pyplot, save_figure
 
-    plt = _plt()
+    plt = pyplot()
     fig, ax = plt.subplots()
     ax.plot([1e-3, 1e-1], [1e-3, 1e-1])
     ax.set_xscale("log")

@@ -1,0 +1,1 @@
+"""How well it learnt: cross-validation, metrics, bootstrap intervals, the leakage scan."""

@@ -1,0 +1,299 @@
+"""Cross-validation with out-of-fold scores, and the metrics registry.
+
+Nothing here writes files. Metrics come from scikit-learn; PR-AUC is average
+precision, one-vs-rest per class, shown beside its no-skill baseline (the
+class prevalence). Accuracy is computed but never the headline.
+
+Example
+-------
+>>> import numpy as np
+>>> y = np.array(["a"] * 8 + ["b"] * 2)
+>>> s = np.column_stack([np.linspace(1, 0, 10), np.linspace(0, 1, 10)])
+>>> m = compute_metrics(y, s, ["a", "b"], has_proba=True)
+>>> m["per_class"]["b"]["pr_auc"]
+1.0
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    balanced_accuracy_score,
+    brier_score_loss,
+    confusion_matrix,
+    log_loss,
+    matthews_corrcoef,
+    precision_recall_fscore_support,
+    roc_auc_score,
+)
+from sklearn.model_selection import StratifiedKFold
+
+from ..errors import DataError
+
+
+@dataclass
+class Evaluation:
+    """Out-of-fold (or held-out) scores for every row and the metrics computed from them."""
+
+    kind: str  # "cv" or "holdout"
+    classes: list[str]
+    y_true: np.ndarray
+    scores: np.ndarray  # n × K, columns in `classes` order
+    y_pred: np.ndarray
+    has_proba: bool
+    metrics: dict
+    fold_metrics: list[dict] = field(default_factory=list)
+    fit_seconds: list[float] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    fold_of: np.ndarray | None = None  # validation fold of each row (cv)
+    # Filled by clickpred.postfit.crossfit.finish: scores/metrics above become the corrected ones under the rule.
+    raw_scores: np.ndarray | None = None
+    before: dict | None = None  # metrics of the raw scores, argmax
+    argmax: dict | None = None  # metrics of the corrected scores, argmax
+    correction: object = None
+    rule: object = None
+    decision: dict | None = None
+
+
+def in_class_order(raw, model_classes: list[str], classes: list[str], method: str) -> np.ndarray:
+    """A model's raw scores (columns in ``model_classes`` order; binary decision_function: one
+    column) as an n × K array in ``classes`` order. A class the model never saw gets a score
+    it can never win with."""
+    raw = np.asarray(raw, dtype=float)
+    if raw.ndim == 1:  # binary decision_function: score of model_classes[1]
+        raw = np.column_stack([-raw, raw])
+    missing = -np.inf if method == "decision_function" else 0.0
+    return np.column_stack([raw[:, model_classes.index(c)] if c in model_classes else np.full(raw.shape[0], missing)
+                            for c in classes])
+
+
+def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
+    """Scores of a fitted pipeline as an n × K array in ``classes`` order."""
+    return in_class_order(getattr(fitted, method)(X), [str(c) for c in fitted.classes_], classes, method)
+
+
+def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):
+    est = clone(pipeline)
+    t0 = time.perf_counter()
+    est.fit(X.iloc[train_idx], y[train_idx])
+    seconds = time.perf_counter() - t0
+    Xt = X.iloc[test_idx]
+    return scores_for(est, Xt, classes, method), np.asarray(est.predict(Xt)).astype(str), seconds
+
+
+def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> None:
+    """Every class needs at least as many rows as there are folds."""
+    values, counts = np.unique(y, return_counts=True)
+    small = sorted(((v, int(c)) for v, c in zip(values, counts) if c < folds), key=lambda vc: (vc[1], vc[0]))
+    if small:
+        v, c = small[0]  # the smallest class decides which --folds can work
+        raise DataError(
+            f"{path}: class '{v}' has {c} row(s), fewer than --folds {folds}: "
+            f"use --folds {max(2, c)} or more data" if c >= 2 else
+            f"{path}: class '{v}' has {c} row(s): stratified cross-validation needs at least 2 per class"
+        )
+
+
+def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, folds: int = 5,
+                   seed: int = 0, jobs: int = 1, progress=None) -> Evaluation:
+    """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
+
+    ``progress(folds_done, folds)`` is called as each fold's fit completes."""
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splits = list(cv.split(np.zeros(len(y)), y))
+    results = []
+    for out in Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits
+    ):
+        results.append(out)
+        if progress is not None:
+            progress(len(results), len(splits))
+    scores = np.zeros((len(y), len(classes)))
+    y_pred = np.empty(len(y), dtype=object)
+    fold_metrics, seconds = [], []
+    has_proba = method == "predict_proba"
+    fold_of = np.zeros(len(y), dtype=int)
+    for f, ((tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
+        scores[te] = s
+        y_pred[te] = p
+        fold_of[te] = f
+        seconds.append(sec)
+    y_pred = y_pred.astype(str)
+    metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
+    fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, scores, classes, fold_of)
+    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of)
+
+
+def fold_pr_auc(y, scores, classes: list[str], fold_of: np.ndarray) -> tuple[list[dict], dict]:
+    """Per-fold ranking metrics, and PR-AUC mean ± std over folds per class."""
+    folds = [_ranking_metrics(y[fold_of == f], scores[fold_of == f], classes) for f in np.unique(fold_of)]
+    summary = {
+        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in folds])),
+            "std": float(np.nanstd([f[c]["pr_auc"] for f in folds]))}
+        for c in classes
+    }
+    return folds, summary
+
+
+def holdout(fitted, X, y: np.ndarray, classes: list[str], method: str) -> Evaluation:
+    """Score a fitted pipeline on held-out rows."""
+    scores = scores_for(fitted, X, classes, method)
+    y_pred = np.asarray(fitted.predict(X)).astype(str)
+    has_proba = method == "predict_proba"
+    return Evaluation("holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred))
+
+
+def _ranking_metrics(y, scores, classes):
+    out = {}
+    for k, c in enumerate(classes):
+        t = y == c
+        ok = 0 < t.sum() < len(t)
+        out[c] = {
+            "pr_auc": float(average_precision_score(t, scores[:, k])) if ok else float("nan"),
+            "roc_auc": float(roc_auc_score(t, scores[:, k])) if ok else float("nan"),
+        }
+    return out
+
+
+TOP_FRACTIONS = (0.01, 0.05, 0.10, 0.20)
+
+
+def _hits_at(t: np.ndarray, s: np.ndarray) -> dict[str, int]:
+    """How many positives are among the top 1/5/10/20% of rows by score (ties broken by row order)."""
+    order = np.argsort(-s, kind="stable")
+    hits = np.cumsum(t[order])
+    return {f"{f:.0%}": int(hits[max(1, int(round(f * len(t)))) - 1]) for f in TOP_FRACTIONS}
+
+
+def label_codes(labels, classes: list[str]) -> np.ndarray:
+    """Position of each label in ``classes`` (-1: not a class)."""
+    import pandas as pd
+
+    return pd.Categorical(np.asarray(labels).astype(str), categories=list(classes)).codes.astype(np.int64)
+
+
+def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
+    """Per-class and summary metrics from true labels and an n × K score matrix.
+
+    ``y_pred`` defaults to the argmax of the scores.
+    """
+    y_true = np.asarray(y_true).astype(str)
+    if y_pred is None:
+        y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
+    n = len(y_true)
+    # scikit-learn's label handling sorts strings row by row: integer codes are ~10× faster on 1M rows.
+    t_codes, p_codes, labels = label_codes(y_true, classes), label_codes(y_pred, classes), list(range(len(classes)))
+    prec, rec, f1, sup = precision_recall_fscore_support(t_codes, p_codes, labels=labels, zero_division=0)
+    ranking = _ranking_metrics(y_true, scores, classes)
+    per_class = {}
+    for k, c in enumerate(classes):
+        per_class[c] = {
+            "precision": float(prec[k]),
+            "recall": float(rec[k]),
+            "f1": float(f1[k]),
+            "pr_auc": ranking[c]["pr_auc"],
+            "pr_auc_baseline": float(sup[k] / n),
+            "roc_auc": ranking[c]["roc_auc"],
+            "support": int(sup[k]),
+            "hits_at": _hits_at(y_true == c, scores[:, k]),
+        }
+    minority = classes[1:]
+    cm = confusion_matrix(t_codes, p_codes, labels=labels)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        norm = cm / cm.sum(axis=1, keepdims=True)
+    metrics = {
+        "n_rows": int(n),
+        "classes": list(classes),
+        "per_class": per_class,
+        "macro": {
+            "precision": float(np.mean(prec)),
+            "recall": float(np.mean(rec)),
+            "f1": float(np.mean(f1)),
+            "pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in classes])),
+            "minority_pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in minority])),
+        },
+        "balanced_accuracy": float(balanced_accuracy_score(t_codes, p_codes)),
+        "mcc": float(matthews_corrcoef(t_codes, p_codes)),
+        "accuracy": float(accuracy_score(t_codes, p_codes)),
+        "confusion_matrix": {
+            "labels": list(classes),
+            "counts": cm.tolist(),
+            "normalized": np.nan_to_num(norm).round(6).tolist(),
+        },
+    }
+    if has_proba:
+        metrics.update(probability_metrics(y_true, scores, classes))
+        for c in classes:
+            per_class[c].update(metrics["calibration"][c])
+    return metrics
+
+
+RELIABILITY_BINS = 10
+
+
+def reliability_bins(t: np.ndarray, p: np.ndarray, n_bins: int = RELIABILITY_BINS):
+    """Equal-count bins of predicted probability: (mean predicted, observed rate, rows) per bin.
+
+    Equal-count, not equal-width: with a 0.2% class nearly every row sits in the
+    first tenth of [0, 1], and equal-width bins would say nothing.
+    """
+    order = np.argsort(p, kind="stable")
+    groups = [g for g in np.array_split(order, min(n_bins, len(p))) if len(g)]
+    pred = np.array([p[g].mean() for g in groups])
+    obs = np.array([t[g].mean() for g in groups])
+    rows = np.array([len(g) for g in groups])
+    return pred, obs, rows
+
+
+def _entropy(rate: float) -> float:
+    if rate <= 0 or rate >= 1:
+        return float("nan")
+    return float(-(rate * np.log(rate) + (1 - rate) * np.log(1 - rate)))
+
+
+def probability_metrics(y_true, probs, classes: list[str]) -> dict:
+    """Log loss, Brier, Normalized Entropy and per-class calibration of probabilities.
+
+    - NE: log loss / entropy of the class priors (the log loss of always predicting
+      the base rates); < 1 means the model beats the base rate, the CTR industry's
+      headline. Per class, NE of the one-vs-rest problem.
+    - calibration ratio: mean predicted probability / observed rate (ideal 1.0).
+    - ECE: expected calibration error over equal-count bins, one-vs-rest.
+    """
+    y_true = np.asarray(y_true).astype(str)
+    p = np.clip(np.asarray(probs, dtype=float), 1e-15, 1.0)
+    p = p / p.sum(axis=1, keepdims=True)
+    # Integer codes in class order: scikit-learn reads probability columns in sorted label order.
+    codes, labels = label_codes(y_true, classes), list(range(len(classes)))
+    ll = float(log_loss(codes, p, labels=labels))
+    prior = np.array([(y_true == c).mean() for c in classes])
+    nz = prior[prior > 0]
+    base = float(-(nz * np.log(nz)).sum())
+    calibration = {}
+    for k, c in enumerate(classes):
+        t = (y_true == c).astype(float)
+        rate = float(t.mean())
+        pk = p[:, k]
+        pred, obs, rows = reliability_bins(t, pk)
+        binary_ll = float(-np.mean(t * np.log(pk) + (1 - t) * np.log1p(-np.minimum(pk, 1 - 1e-15))))
+        h = _entropy(rate)
+        calibration[c] = {
+            "mean_predicted": float(pk.mean()),
+            "observed_rate": rate,
+            "calibration_ratio": float(pk.mean() / rate) if rate > 0 else float("nan"),
+            "ece": float(np.sum(rows * np.abs(pred - obs)) / rows.sum()),
+            "ne": binary_ll / h if h == h else float("nan"),
+        }
+    return {
+        "log_loss": ll,
+        "brier": float(brier_score_loss(codes, p, labels=labels)),
+        "ne": ll / base if base > 0 else float("nan"),
+        "calibration": calibration,
+    }

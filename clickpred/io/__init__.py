@@ -1,0 +1,1 @@
+"""Reading and writing: sources, schemas, value casting, streaming samples, safe outputs."""

@@ -1,0 +1,112 @@
+"""From a parsed chunk (an Arrow table) to model inputs, rejecting rows with unusable values.
+
+Categories become the canonical strings the model learned (:mod:`clickpred.io.cast`),
+numbers become float64 and timestamps Arrow timestamps. Missing values are
+fine: every pipeline imputes them. A value that is present but can't be read
+as the column's type (``"abc"`` in a numeric column, an unparseable
+timestamp) rejects its row, with the column and value as the reason. Unseen
+categories are not errors: the encoders score them as "unknown".
+
+Example
+-------
+>>> import pyarrow as pa
+>>> from clickpred.io.schema import Schema, Column
+>>> s = Schema("y", ["0", "1"], [Column("a", "numeric", 10, 0, dtype="float")])
+>>> inputs, bad = to_inputs(pa.table({"a": ["1.5", "x", None]}), s)
+>>> inputs.n, bad
+(2, {1: "column 'a': not a number: 'x'"})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from ..errors import DataError
+from .cast import category_codes, finite, numbers, timestamps, unusable_type
+from .crosses import cross_codes
+from .schema import Schema
+
+
+@dataclass
+class Inputs:
+    """One chunk of model inputs, column by column."""
+
+    n: int
+    codes: dict  # categorical/ID column -> (int codes, -1 = missing; Arrow array of canonical strings)
+    numbers: dict  # numeric column -> float64 (NaN = missing)
+    times: dict  # timestamp column -> Arrow timestamp array (null = missing)
+    replaced: int = 0  # numbers infinite or out of range, read as missing (cast.finite)
+
+    def frame(self, schema: Schema) -> pd.DataFrame:
+        """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time."""
+        out = {}
+        for c in schema.features:
+            if c.kind in ("categorical", "id"):
+                codes, canon = self.codes[c.name]
+                values = np.array(canon.to_pylist() + [None], dtype=object)
+                out[c.name] = values[codes]
+            elif c.kind == "numeric":
+                out[c.name] = self.numbers[c.name]
+            else:
+                out[c.name] = pd.Series(self.times[c.name].to_pandas()).reset_index(drop=True)
+        return pd.DataFrame(out)
+
+    def take(self, rows: np.ndarray) -> "Inputs":
+        """The inputs of these rows only."""
+        return Inputs(
+            len(rows),
+            {k: (codes[rows], canon) for k, (codes, canon) in self.codes.items()},
+            {k: v[rows] for k, v in self.numbers.items()},
+            {k: v.take(pa.array(rows)) for k, v in self.times.items()},
+        )
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "…'"
+
+
+def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
+    """Model inputs for the usable rows of ``table`` and {row: reason} for the others."""
+    n = table.num_rows
+    codes, nums, times = {}, {}, {}
+    bad = np.zeros(n, dtype=bool)
+    reasons: dict[int, str] = {}
+    replaced = 0
+    for c in schema.features:
+        if c.of:  # a cross: from its two columns' codes (listed before it)
+            pair, names = cross_codes(codes[c.of[0]], codes[c.of[1]])
+            codes[c.name] = (pair, pa.array(names, type=pa.string()))
+            continue
+        col = table.column(c.name)
+        if unusable_type(col.type):
+            raise DataError(f"column '{c.name}' holds {col.type} values: clickpred reads numbers, text and timestamps")
+        if c.kind in ("categorical", "id"):
+            codes[c.name] = category_codes(col, c.dtype)
+            continue
+        if c.kind == "numeric":
+            values, wrong = numbers(col)
+            values, n_replaced = finite(values)
+            replaced += n_replaced
+            nums[c.name] = values
+            what = "not a number"
+        else:
+            try:
+                values, wrong = timestamps(col, c.dtype)
+            except TypeError as exc:
+                raise DataError(f"column '{c.name}' {exc}") from None
+            times[c.name] = values
+            what = "not a timestamp"
+        if wrong.any():
+            for i in np.flatnonzero(wrong & ~bad):
+                reasons[int(i)] = f"column '{c.name}': {what}: {_shown(col[int(i)].as_py())}"
+            bad |= wrong
+    inputs = Inputs(n, codes, nums, times)
+    if bad.any():
+        inputs = inputs.take(np.flatnonzero(~bad))
+    inputs.replaced = replaced
+    return inputs, reasons

@@ -1,0 +1,709 @@
+"""Rebalancing strategies × classifiers on the same folds, with intervals.
+
+``compare(data, ...)`` evaluates every candidate spec on exactly the same
+stratified folds (repeated with ``repeats``); resampling happens inside each
+training fold only, scoring on the untouched validation fold at its natural
+balance. Each candidate's out-of-fold scores give the same metrics as
+``train``; the sort metric (PR-AUC of a minority class) also gets a bootstrap
+interval and a paired comparison with the best candidate (see
+:mod:`clickpred.evaluation.intervals`). With a cost matrix (``costs``) the sort metric is
+instead the mean cost per row of each candidate's decisions under its
+minimum-cost rule, tuned on the other folds (:func:`clickpred.postfit.crossfit.finish`),
+lower first, with the same bootstrap over rows.
+
+Speed: a pipeline is ``prepare → sampler → encode → classifier`` and
+``prepare`` does not depend on the strategy (only ``smote`` asks for another
+ID encoding), so it is fitted once per fold and feature configuration and its
+output shared by every candidate of that fold (the arrays are memory-mapped to
+the worker processes by joblib). Candidates × folds run in parallel with
+``jobs``; with a Dask ``scheduler`` address they run on a cluster through
+joblib's dask backend. Fitting the rest of the pipeline on the shared output
+gives exactly the scores the whole pipeline gives (tested).
+
+Example
+-------
+>>> result = compare("data/impressions_sample.csv.gz", classifiers=["logistic"])  # doctest: +SKIP
+>>> result.leaderboard[0]["name"]  # doctest: +SKIP
+'logistic-none'
+"""
+
+from __future__ import annotations
+
+import glob as globmod
+import time
+import warnings
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import joblib
+import numpy as np
+from imblearn.pipeline import Pipeline
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold
+
+from ..errors import ClickpredError, ConfigError, DataError
+from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_for
+from ..evaluation.intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
+from ..evaluation.leakage import find_leaks
+from ..io.dataset import Dataset, load_dataset
+from ..modeling.classifiers import CLASSIFIERS
+from ..modeling.pipeline import build_pipeline
+from ..modeling.rebalance import STRATEGIES
+from ..modeling.spec import Spec, forced_columns, load_spec, spec_from_options
+from ..postfit.crossfit import finish, strategy_ratio
+from ..postfit.decisions import DEFAULT as DEFAULT_RULE
+from ..postfit.decisions import DecisionRule, load_costs
+
+MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
+REPLICATES = 500
+NEEDS_COSTS = "--metric cost needs --costs FILE (a TOML cost matrix, true class × predicted class)"
+
+
+@dataclass
+class Candidate:
+    name: str
+    spec: Spec
+    pipeline: Pipeline
+    method: str
+    prep_key: str
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CandidateResult:
+    name: str
+    spec: dict
+    method: str
+    metrics: dict  # compute_metrics on the out-of-fold scores of repeat 1 (all repeats: metric_by_repeat)
+    scores: list[np.ndarray]  # out-of-fold scores per repeat (n × K)
+    y_pred: list[np.ndarray]
+    fit_seconds: float  # mean per fold: shared preprocessing + the rest of the pipeline
+    fold_metric: list[float]
+    notes: list[str] = field(default_factory=list)
+    corrected: dict | None = None  # metrics of the corrected probabilities (repeat 1), see posthoc.finish
+    correction: str = "none"
+    corrected_scores: np.ndarray | None = None  # corrected out-of-fold probabilities (repeat 1)
+    decisions: np.ndarray | None = None  # the cross-fitted decision rule's decisions (repeat 1): auto, or cost
+    decision: dict | None = None  # posthoc.decision_summary (with costs: cost per row under each rule)
+    row_costs: np.ndarray | None = None  # with costs: the cost of each row's decision (repeat 1)
+    fitted: tuple | None = None  # (correction, rule) fitted on all out-of-fold rows: what a model file keeps
+    under_rule: dict | None = None  # metrics of the corrected probabilities under the cross-fitted rule (repeat 1)
+
+
+@dataclass
+class CompareResult:
+    data: str
+    n_rows: int
+    classes: list[str]
+    class_counts: dict[str, int]
+    folds: int
+    repeats: int
+    seed: int
+    metric: tuple[str, str]  # ("pr_auc", class) or ("cost", class whose PR-AUC the plots show)
+    metric_note: str
+    results: dict[str, CandidateResult]
+    leaderboard: list[dict]
+    skipped: dict[str, str]
+    notes: list[str]
+    seconds: float
+    y: np.ndarray
+    test: dict | None = None
+    recommendation: str = ""
+    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
+    costs: str | None = None  # the --costs file of a cost-sorted compare
+    leakage_warnings: list[str] = field(default_factory=list)  # the same single-column scan as train's
+    validation: str = ""  # how the rows were split: stratified folds, or forward-chaining folds in time order
+
+    @property
+    def by_cost(self) -> bool:
+        """Sorted by cost per row (lower first) rather than PR-AUC."""
+        return self.metric[0] == "cost"
+
+
+# ---------------------------------------------------------------- candidates
+
+def _csv(values) -> list[str]:
+    out = []
+    for v in values or []:
+        out += [x.strip() for x in str(v).split(",") if x.strip()]
+    return out
+
+
+def candidate_specs(classifiers=None, strategies=None, pipelines=None, folds: int = 5, seed: int = 42) -> list[Spec]:
+    """The grid: the spec files matched by ``pipelines`` globs, or classifiers × strategies
+    (default: every classifier × every strategy)."""
+    specs: list[Spec] = []
+    if pipelines:
+        for pattern in _csv(pipelines):
+            files = sorted(globmod.glob(pattern)) or ([pattern] if Path(pattern).is_file() else [])
+            if not files:
+                raise ConfigError(f"--pipelines {pattern}: no spec files match")
+            specs += [spec_from_options(folds=folds, seed=seed, base=load_spec(f)) for f in files]
+    else:
+        cls = _csv(classifiers) or list(CLASSIFIERS)
+        strats = _csv(strategies) or list(STRATEGIES)
+        for c in cls:
+            if c not in CLASSIFIERS:
+                raise ConfigError(f"--classifiers {c}: unknown classifier; valid: {', '.join(CLASSIFIERS)}")
+        for st in strats:
+            if st not in STRATEGIES:
+                raise ConfigError(f"--strategies {st}: unknown strategy; valid: {', '.join(STRATEGIES)}")
+        specs = [spec_from_options(c, st, folds, seed) for c in cls for st in strats]
+    seen, out = set(), []
+    for sp in specs:
+        if sp.name not in seen:
+            seen.add(sp.name)
+            out.append(sp)
+    return out
+
+
+def _prep_key(prepare) -> str:
+    return joblib.hash(prepare)
+
+
+def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[list[Candidate], dict[str, str]]:
+    """Pipelines for the specs; what can't run on this data is skipped with the reason."""
+    counts = ds.class_counts
+    out, skipped = [], {}
+    for spec in specs:
+        try:
+            built = build_pipeline(spec, ds.schema, counts)
+        except ClickpredError as exc:
+            skipped[spec.name] = str(exc)
+            continue
+        clf = built.pipeline.steps[-1][1]
+        max_rows = getattr(clf, "max_rows", None) or getattr(getattr(clf, "estimator", None), "max_rows", None)
+        if max_rows and spec.strategy.name != "undersample" and train_rows > max_rows:
+            skipped[spec.name] = (
+                f"{spec.classifier.name} refuses {train_rows:,} training rows (max_rows {max_rows:,}): "
+                "use undersample, or svm-nystroem"
+            )
+            continue
+        out.append(Candidate(spec.name, spec, built.pipeline, built.score_method,
+                             _prep_key(built.pipeline.steps[0][1]), list(built.notes)))
+    return out, skipped
+
+
+# ---------------------------------------------------------------- the two phases
+
+def _fit_prepare(prepare, X, y, train_idx, test_idx):
+    t0 = time.perf_counter()
+    est = clone(prepare)
+    Xtr = est.fit_transform(X.iloc[train_idx], y[train_idx])
+    seconds = time.perf_counter() - t0
+    return np.asarray(Xtr), np.asarray(est.transform(X.iloc[test_idx])), seconds
+
+
+def _rest(pipeline, resampled: bool = False) -> Pipeline:
+    """The pipeline after ``prepare`` (and after the sampler when its output is shared)."""
+    steps = pipeline.steps[2:] if resampled else pipeline.steps[1:]
+    return Pipeline([(n, clone(s) if not isinstance(s, str) else s) for n, s in steps])
+
+
+def _sampler_key(pipeline) -> str | None:
+    sampler = pipeline.steps[1][1]
+    return None if isinstance(sampler, str) or sampler is None else joblib.hash(sampler)
+
+
+def _resample(sampler, Xtr, ytr):
+    """A fold's resampled training rows, shared by every classifier with this sampler."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        try:
+            Xr, yr = clone(sampler).fit_resample(Xtr, ytr)
+        except (ValueError, MemoryError, ClickpredError) as exc:
+            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        return np.asarray(Xr), np.asarray(yr), time.perf_counter() - t0, None
+
+
+def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False, error: str | None = None):
+    """Fit sampler → encode → classifier on a fold's shared preprocessing (or encode → classifier on its
+    shared resampled rows); score the validation fold.
+
+    Returns (scores, predictions, seconds, error or None, warning messages)."""
+    if error is not None:
+        return None, None, 0.0, error, []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = _rest(pipeline, resampled)
+        t0 = time.perf_counter()
+        try:
+            est.fit(Xtr, ytr)
+        except (ValueError, MemoryError, ClickpredError) as exc:
+            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}", []
+        seconds = time.perf_counter() - t0
+        out = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
+    seen = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
+                   if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))})
+    return (*out, seen)
+
+
+def _backend(scheduler: str | None):
+    if not scheduler:
+        return nullcontext()
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClickpredError("--scheduler needs dask and distributed: pip install 'clickpred[dask]'") from None
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+
+    class _Ctx:
+        def __enter__(self):
+            self.cm = joblib.parallel_backend("dask")
+            self.cm.__enter__()
+            return client
+
+        def __exit__(self, *exc):
+            self.cm.__exit__(*exc)
+            client.close()
+            return False
+
+    return _Ctx()
+
+
+def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int],
+                costs: str | Path | None = None) -> tuple[tuple[str, str], str]:
+    """The sort metric (PR-AUC of one class, or the cost per row under ``costs``) and a sentence saying why."""
+    if metric == "cost" or (costs is not None and not metric):
+        if costs is None:
+            raise ConfigError(NEEDS_COSTS)
+        (_, c), _ = pick_metric(None, classes, counts)
+        return ("cost", c), (f"sorted by mean cost per row under {Path(costs).name} (lower is better), each candidate "
+                             "deciding by its cross-fitted minimum-cost rule")
+    if metric:
+        name, _, cls = metric.partition(":")
+        if name != "pr_auc" or cls not in classes[1:]:
+            raise ConfigError(
+                f"--metric {metric}: expected pr_auc:CLASS with a minority class ({', '.join(classes[1:])}), "
+                "or cost (with --costs)"
+            )
+        return (name, cls), f"sorted by PR-AUC of {cls} (--metric)"
+    minority = sorted(classes[1:], key=lambda c: counts[c])
+    for c in minority:
+        if counts[c] >= MIN_SUPPORT:
+            rarer = [f"{r} has {counts[r]:,}" for r in minority if counts[r] < MIN_SUPPORT]
+            why = f"sorted by PR-AUC of {c}: the rarest class with at least {MIN_SUPPORT} rows"
+            return ("pr_auc", c), why + (f" ({'; '.join(rarer)})" if rarer else "")
+    c = max(classes[1:], key=lambda k: counts[k])
+    return ("pr_auc", c), f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
+
+
+def compare(
+    data: str | Path,
+    classifiers=None,
+    strategies=None,
+    pipelines=None,
+    folds: int = 5,
+    repeats: int = 1,
+    metric: str | None = None,
+    jobs: int = 1,
+    test: str | Path | None = None,
+    seed: int = 42,
+    target: str | None = None,
+    sep: str | None = None,
+    drop: list[str] | None = None,
+    scheduler: str | None = None,
+    replicates: int = REPLICATES,
+    progress: Callable[[int, int, str], None] | None = None,
+    calibration: str = "auto",
+    costs: str | Path | None = None,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    split_by: str | None = None,
+) -> CompareResult:
+    """Evaluate the grid on shared folds; see the module docstring.
+
+    ``categorical`` / ``numeric`` force how columns are read (as in train, also from the specs'
+    ``[features]``); ``split_by`` orders the rows by that column and validates forward in time:
+    fold f trains on the earliest f + 1 of ``folds`` + 1 blocks and is scored on the next one
+    (scikit-learn's ``TimeSeriesSplit``), so no candidate is scored on rows older than its training
+    rows. Every figure is then on the rows after the first block."""
+    t_start = time.perf_counter()
+    if folds < 2:
+        raise ConfigError(f"--folds must be at least 2, got {folds}")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be at least 1, got {repeats}")
+    from ..postfit.correction import METHODS
+
+    if calibration not in METHODS:
+        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    if costs is not None and not Path(costs).is_file():  # before the read; the classes are checked after it
+        raise ConfigError(f"--costs {costs}: file not found")
+    if metric == "cost" and costs is None:
+        raise ConfigError(NEEDS_COSTS)
+    if split_by is not None and repeats > 1:
+        raise ConfigError("--repeats with --split-by: time order gives one arrangement of the rows; use --repeats 1")
+    specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
+    ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
+    crossings = {s.features.crosses for s in specs}
+    if len(crossings) > 1:
+        raise ConfigError("compare: the candidates ask for different [features] crosses; the folds share one "
+                          "dataset: give every spec the same crosses")
+    if crossings != {"none"}:
+        from .training import cross_columns
+
+        ds, crossed = cross_columns(ds, specs[0], ds.frame, ds.y)
+        ds.notes.extend(crossed)
+    X, y_all, classes = ds.frame, ds.y, ds.schema.classes
+    check_folds(y_all, classes, folds, ds.path)
+    (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
+    # Every candidate decides as its model file would: the minimum-cost rule with --costs, else the
+    # default rule of `train` (auto), both cross-fitted — so compare and train agree on a candidate.
+    rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else DecisionRule(DEFAULT_RULE, classes)
+    if rule.kind == "cost" and calibration == "none":
+        raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
+    leaks = find_leaks(X, y_all, classes, {c.name: c.kind for c in ds.schema.features}, seed=seed)
+    if split_by is None:
+        # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
+        splits = [s for r in range(repeats)
+                  for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y_all)), y_all)]
+        validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
+    else:
+        splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path)
+    # Evaluated rows (all of them, or those after the first time block) and each split's test rows among them.
+    evaluated = np.sort(np.concatenate([te for _, te in splits[:folds]]))
+    position = np.full(len(y_all), -1)
+    position[evaluated] = np.arange(len(evaluated))
+    y = y_all[evaluated]
+    eval_splits = [(tr, position[te]) for tr, te in splits]
+    train_rows = max(len(tr) for tr, _ in splits)
+    candidates, skipped = build_candidates(specs, ds, train_rows)
+    if not candidates:
+        raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
+    notes = list(ds.notes)
+    prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
+
+    if scheduler:
+        jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
+    timings = {"read": time.perf_counter() - t_start}
+    with _backend(scheduler):
+        # Phase 1: preprocessing, once per fold and feature configuration.
+        t0 = time.perf_counter()
+        keys = [(f, k) for f in range(len(splits)) for k in prepares]
+        prepared = Parallel(n_jobs=jobs)(
+            delayed(_fit_prepare)(prepares[k], X, y_all, splits[f][0], splits[f][1]) for f, k in keys
+        )
+        shared = dict(zip(keys, prepared))
+        timings["prepare"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # Phase 1b: resampling, once per fold × preprocessing × sampler that several classifiers share
+        # (SMOTE's neighbour search is the costliest step of a grid; its output does not depend on the
+        # classifier).
+        users: dict[tuple[str, str], int] = {}
+        for c in candidates:
+            sk = _sampler_key(c.pipeline)
+            if sk is not None:
+                users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
+        samplers = {(c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1] for c in candidates
+                    if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1}
+        rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
+        resampled_out = Parallel(n_jobs=jobs)(
+            delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
+        )
+        resampled = dict(zip(rkeys, resampled_out))
+        timings["resample"] = time.perf_counter() - t0
+
+        def fit_args(c, f):
+            sk = _sampler_key(c.pipeline)
+            Xte = shared[(f, c.prep_key)][1]
+            if (f, c.prep_key, sk) in resampled:
+                Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
+                return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
+            return (c.pipeline, shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
+
+        # Phase 2: the rest of each pipeline, candidates × folds.
+        t0 = time.perf_counter()
+        tasks = [(c, f) for c in candidates for f in range(len(splits))]
+        outputs: dict[tuple[str, int], tuple] = {}
+        done = 0
+        stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
+        best = ""
+        best_value = -1.0
+        k_metric = classes.index(metric_class)
+        for (c, f), out in zip(tasks, stream):
+            outputs[(c.name, f)] = out
+            done += 1
+            if f == len(splits) - 1 and all(outputs[(c.name, g)][3] is None for g in range(len(splits))):
+                oof = np.zeros(len(y))
+                for g in range(folds):  # first repeat
+                    oof[eval_splits[g][1]] = outputs[(c.name, g)][0][:, k_metric]
+                value = RankedScores(y == metric_class, oof).average_precision()
+                if value > best_value:
+                    best, best_value = c.name, value
+            if progress is not None:
+                progress(done, len(tasks), f"best {metric_class} PR-AUC so far: {best} {best_value:.4f}" if best else "")
+
+    timings["fits"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fold_of = np.zeros(len(y), dtype=int)
+    for f in range(folds):  # repeat 1
+        fold_of[eval_splits[f][1]] = f
+    # Phase 3: each candidate's metrics and cross-fitted correction (independent: in parallel too).
+    summaries = Parallel(n_jobs=jobs)(
+        delayed(_summarise)(
+            c, [outputs[(c.name, f)] for f in range(len(splits))], eval_splits, folds, repeats, y, classes, metric_class,
+            fold_of, [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
+            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts), calibration, rule)
+        for c in candidates)
+    results: dict[str, CandidateResult] = {}
+    for c, (result, failure) in zip(candidates, summaries):
+        if failure:
+            skipped[c.name] = failure
+        else:
+            c.notes = result.notes
+            results[c.name] = result
+
+    timings["correction"] = time.perf_counter() - t0
+    for c in candidates:
+        notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
+    k = classes.index(metric_class)
+    t0 = time.perf_counter()
+    if metric_name == "cost":
+        point, values = bootstrap_mean({name: [r.row_costs] for name, r in results.items()},
+                                       replicates=replicates, seed=seed)
+        order = sorted(results, key=lambda n: point[n].estimate)
+    else:
+        ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
+        point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+        order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
+    timings["bootstrap"] = time.perf_counter() - t0
+    best = order[0]
+    leaderboard = []
+    for rank, name in enumerate(order, start=1):
+        r = results[name]
+        pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
+        leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
+    t0 = time.perf_counter()
+    test_result = _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class,
+                               jobs=1 if scheduler else jobs) if test else None
+    if test:
+        timings["test"] = time.perf_counter() - t0
+    result = CompareResult(
+        data=str(data), n_rows=len(y), classes=list(classes),
+        class_counts={c: int((y == c).sum()) for c in classes}, folds=folds,
+        repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
+        leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
+        test=test_result, timings=timings, costs=str(costs) if costs is not None else None,
+        leakage_warnings=[w.message() for w in leaks], validation=validation,
+    )
+    result.recommendation = recommend(result)
+    return result
+
+
+def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
+    shared_resample = resampled.get((f, c.prep_key, _sampler_key(c.pipeline)))
+    return shared_resample[2] if shared_resample else 0.0
+
+
+def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, metric_class, fold_of,
+               shared_seconds: list[float], ratio, calibration,
+               rule: DecisionRule) -> tuple[CandidateResult | None, str | None]:
+    """One candidate's out-of-fold scores, metrics, corrected probabilities and cross-fitted decisions under
+    ``rule`` (auto, or the cost rule: then also the cost of each row's decision) from its fold outputs."""
+    fails = [o[3] for o in outs if o[3]]
+    if fails:
+        return None, f"failed to fit: {fails[0]}"
+    notes = list(c.notes)
+    scores = [np.zeros((len(y), len(classes))) for _ in range(repeats)]
+    preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
+    fold_metric, seconds = [], []
+    k = classes.index(metric_class)
+    for f, (tr, te) in enumerate(splits):
+        s, p, sec, _, caught = outs[f]
+        for w in caught:
+            if f"{c.name}: {w}" not in notes:
+                notes.append(f"{c.name}: {w}")
+        r = f // folds
+        scores[r][te] = s
+        preds[r][te] = p
+        seconds.append(sec + shared_seconds[f])
+        fold_metric.append(RankedScores(y[te] == metric_class, s[:, k]).average_precision())
+    preds = [p.astype(str) for p in preds]
+    metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
+    ev = Evaluation("cv", classes, y, scores[0], preds[0], c.method == "predict_proba", metrics, fold_of=fold_of)
+    try:
+        finish(ev, c.method, ratio, calibration, rule=rule)
+    except ConfigError as exc:
+        return None, str(exc)
+    result = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds, float(np.mean(seconds)),
+                             fold_metric, notes, corrected=ev.argmax if ev.has_proba else None,
+                             correction=ev.correction.method, corrected_scores=ev.scores if ev.has_proba else None)
+    result.decisions = ev.y_pred
+    result.decision = ev.decision
+    result.under_rule = ev.metrics
+    result.fitted = (ev.correction, ev.rule)
+    if rule.kind == "cost":
+        result.row_costs = rule.row_costs(y, ev.y_pred)
+    return result, None
+
+
+def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dict:
+    m = r.metrics
+    row = {
+        "rank": rank,
+        "name": r.name,
+        "classifier": r.spec["classifier"]["name"],
+        "strategy": r.spec["strategy"]["name"],
+        "metric": interval.estimate,
+        "metric_low": interval.low,
+        "metric_high": interval.high,
+        "fold_std": float(np.nanstd(r.fold_metric)),
+        "vs_best_difference": pair.difference if pair else 0.0,
+        "vs_best_low": pair.low if pair else 0.0,
+        "vs_best_high": pair.high if pair else 0.0,
+        "distinguishable_from_best": pair.distinguishable if pair else None,
+    }
+    rule = r.decision["per_class"]
+    row["decision"] = r.decision["label"]
+    for c in classes[1:]:
+        pc = m["per_class"][c]
+        row[f"pr_auc_{c}"] = pc["pr_auc"]
+        # Under the decision rule the saved model would use (cross-fitted), as `train` reports them;
+        # the classifier's own argmax (raw scores, before any correction) beside them.
+        row[f"recall_{c}"] = rule[c]["recall"]
+        row[f"precision_{c}"] = rule[c]["precision"]
+        row[f"recall_raw_argmax_{c}"] = pc["recall"]
+        row[f"precision_raw_argmax_{c}"] = pc["precision"]
+    row["macro_pr_auc"] = float(np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:]
+                                            if m["per_class"][c]["pr_auc"] is not None]))
+    row["balanced_accuracy"] = r.under_rule["balanced_accuracy"]  # under the rule, as the recall above
+    row["mcc"] = r.under_rule["mcc"]
+    # Probabilities as the saved model would give them: corrected for the rebalancing, calibrated
+    # (cross-fitted on the out-of-fold scores); "raw" is the classifier's own output.
+    cm = r.corrected or {}
+    row["correction"] = r.correction
+    row["log_loss"] = cm.get("log_loss")
+    row["ne"] = cm.get("ne")
+    row["brier"] = cm.get("brier")
+    row["log_loss_raw"] = m.get("log_loss")
+    row["ne_raw"] = m.get("ne")
+    for c in classes[1:]:
+        row[f"calibration_ratio_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("calibration_ratio")
+        row[f"calibration_ratio_raw_{c}"] = (m.get("calibration") or {}).get(c, {}).get("calibration_ratio")
+        row[f"ece_{c}"] = (cm.get("calibration") or {}).get(c, {}).get("ece")
+    if "cost_per_row" in r.decision:
+        cost = r.decision["cost_per_row"]
+        row["cost_per_row"] = cost["rule"]
+        row["cost_per_row_untuned"] = cost.get("bayes_untuned")
+        row["cost_per_row_argmax"] = cost["argmax"]
+        row["cost_nothing_flagged"] = cost["nothing_flagged"]
+        for c in classes[1:]:
+            row[f"recall_rule_{c}"] = r.decision["per_class"][c]["recall"]
+            row[f"precision_rule_{c}"] = r.decision["per_class"][c]["precision"]
+    row["fit_seconds"] = r.fit_seconds
+    return row
+
+
+def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, jobs: int = 1) -> dict:
+    """Each candidate refitted on all of DATA and scored on the held-out file (with costs: decided by
+    its correction and cost rule fitted on the out-of-fold scores, as a model file would), in parallel."""
+    tds = load_dataset(test, schema=ds.schema)
+    todo = [c for c in candidates if c.name in results]
+    fitted = Parallel(n_jobs=jobs)(
+        delayed(_refit_and_score)(c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class,
+                                  results[c.name].fitted)
+        for c in todo)
+    out = dict(zip([c.name for c in todo], fitted))
+    return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
+
+
+def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class, decide) -> dict:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = clone(pipeline).fit(X, y)
+    s = scores_for(est, Xtest, classes, method)
+    m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
+    out = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
+    correction, rule = decide  # fitted on the out-of-fold scores: decide as the model file would
+    P = correction.apply(s)
+    pred = rule.predict(P)
+    out["under_rule"] = compute_metrics(ytest, P, classes, method == "predict_proba" or correction.changes_scores, pred)
+    if rule.kind == "cost":
+        out["metric"] = rule.realised_cost(ytest, pred)
+    return out
+
+
+def class_words(c: str) -> str:
+    """'click', or "class '1'" for labels that are not words."""
+    return c if c[:1].isalpha() else f"class '{c}'"
+
+
+def _ties(res: CompareResult, fmt: str) -> str:
+    lb = res.leaderboard
+    best = lb[0]
+    ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
+    if len(lb) == 1:
+        return " It is the only candidate: there is nothing to compare it with."
+    if not ties:
+        return " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
+    fastest = min(ties, key=lambda r: r["fit_seconds"])
+    speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
+    faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
+    return (f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
+            f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:{fmt}}){faster}.")
+
+
+def _recommend_cost(res: CompareResult) -> str:
+    best = res.leaderboard[0]
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the lowest cost per row under {Path(res.costs).name}, "
+        f"{best['metric']:.5g} [{best['metric_low']:.5g}, {best['metric_high']:.5g}], deciding by its cross-fitted "
+        f"minimum-cost rule (flagging nothing costs {best['cost_nothing_flagged']:.5g}; argmax on its corrected "
+        f"probabilities {best['cost_per_row_argmax']:.5g})."
+    )
+    sentence += _ties(res, ".5g")
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None:
+            sentence += f" On the held-out test file its decisions cost {t['metric']:.5g} per row."
+    return sentence
+
+
+def forward_splits(X, y, classes, split_by: str, folds: int, path) -> tuple[list, str]:
+    """Forward-chaining folds in the order of ``split_by``: each trains on every earlier block."""
+    from sklearn.model_selection import TimeSeriesSplit
+
+    if split_by not in X.columns:
+        raise DataError(f"--split-by {split_by}: no such feature column in {path}; columns: {', '.join(X.columns)}")
+    order = np.argsort(X[split_by].to_numpy(), kind="stable")
+    splits = [(np.sort(order[tr]), np.sort(order[te])) for tr, te in TimeSeriesSplit(n_splits=folds).split(order)]
+    for f, (tr, _) in enumerate(splits):
+        missing = [c for c in classes if not (y[tr] == c).any()]
+        if missing:
+            raise DataError(f"--split-by {split_by}: the earliest {len(tr):,} rows (fold {f + 1}'s training rows) have no "
+                            f"'{missing[0]}': use fewer --folds")
+    return splits, (f"forward-chaining folds in '{split_by}' order: fold f trains on the earliest f + 1 of {folds + 1} "
+                    f"blocks and is scored on the next ({len(splits[0][1]) * folds:,} rows scored)")
+
+
+def recommend(res: CompareResult) -> str:
+    """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
+    lb = res.leaderboard
+    best = lb[0]
+    cls = res.metric[1]
+    beware = ("" if not res.leakage_warnings else
+              f" Beware: {len(res.leakage_warnings)} column(s) look like leakage (see the warning): figures near 1 are "
+              "not to be believed until they are dropped.")
+    if res.by_cost:
+        return _recommend_cost(res) + beware
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "
+        f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
+        f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
+    )
+    sentence += _ties(res, ".4f")
+    n_pos = res.class_counts[cls]
+    if n_pos < 500:
+        sentence += f" With only {n_pos:,} rows of {class_words(cls)}, differences inside the intervals are noise."
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None and t["metric"] is not None:
+            sentence += f" On the held-out test file it scores {t['metric']:.4f}."
+    return sentence + beware

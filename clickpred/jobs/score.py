@@ -1,0 +1,578 @@
+"""Batch scoring: stream impression logs through a model, every row accounted for.
+
+``score(model, inputs, output)`` reads each input in blocks (see
+:mod:`clickpred.io.sources`), parses, converts and scores the blocks on a pool of
+threads, and writes the scores in input order. Rows that can't be scored go to
+the rejects file with their file, line, reason and raw text. The run fails —
+leaving no finished-looking output — when a file's reject rate passes
+``max_reject_rate`` or when rows in ≠ rows scored + rows rejected.
+
+Linear pipelines (logistic, linear SVM, calibrated or not) are scored by a
+compiled per-column table scorer (:mod:`clickpred.model.linear_scorer`), checked against
+the pipeline itself before use; other pipelines call the pipeline on each chunk.
+
+Example
+-------
+>>> result = score("models/demo.skops", ["data/impressions_sample.csv.gz"], "scores.parquet")  # doctest: +SKIP
+>>> result.rows_read == result.rows_scored + result.rows_rejected  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import ClickpredError, DataError
+from ..evaluation.crossval import in_class_order
+from ..io.cast import MAX_MAGNITUDE, timestamp_type
+from ..io.chunks import Inputs, to_inputs
+from ..io.dataset import known_headers
+from ..io.schema import Schema
+from ..io.sources import (
+    Parsed,
+    Reject,
+    Source,
+    count_records,
+    expand_inputs,
+    open_source,
+    parse_block,
+)
+from ..io.writers import Outputs, check_targets
+from ..model.linear_scorer import TOLERANCE, LinearScorer, compile_linear
+from ..model.modelfile import Model, load_model
+
+DEFAULT_CHUNK_ROWS = 100_000
+PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
+DEFAULT_MAX_REJECT_RATE = 0.01
+MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)
+VERIFY_ROWS = 2000
+PIPELINE_ROWS = 16_384  # rows per call when scoring through the pipeline (bounds dense intermediates)
+
+
+def default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def _column_name(label: str) -> str:
+    return re.sub(r"[^0-9A-Za-z_]+", "_", str(label)).strip("_") or "class"
+
+
+class Scorer:
+    """A loaded model, ready to score chunks of :class:`~clickpred.io.chunks.Inputs`."""
+
+    def __init__(self, model: Model, fast: bool = True):
+        self.model = model
+        self.predictor = model.predictor()
+        self.pipeline = model.pipeline
+        self.schema = Schema.from_dict(model.metadata["schema"])
+        self.classes = list(model.metadata["classes"])
+        self.method = model.metadata["score_method"]
+        self.model_classes = [str(c) for c in self.pipeline.classes_]
+        self.notes: list[str] = []
+        self.fast = None
+        if fast:
+            # Tables stored by train, else compiled now; checked against the pipeline before use
+            # (random rows here; the first rows of the input in score()).
+            if model.fastpath is not None:
+                self.fast = LinearScorer.from_state(model.fastpath, self.pipeline, self.schema)
+            else:
+                self.fast = compile_linear(self.pipeline, self.schema)
+            if self.fast is not None:
+                gap = self._synthetic_gap()
+                if not gap <= TOLERANCE:
+                    self.notes.append(f"fast path disagreed with the pipeline by {gap:.2g}; scoring with the pipeline")
+                    self.fast = None
+        binary_margin = self.method == "decision_function" and len(self.model_classes) == 2
+        self._finish = self.predictor.correction is not None and self.predictor.correction.changes_scores
+        self._decide = self.predictor.rule is not None and self.predictor.rule.kind != "argmax"
+        if self._finish or self._decide:  # corrected probabilities and/or a decision rule, in class order
+            self.columns = [f"p_{_column_name(c)}" for c in self.classes] if self.predictor.has_proba \
+                else [f"score_{_column_name(c)}" for c in self.classes]
+        elif self.method == "predict_proba":
+            self.columns = [f"p_{_column_name(c)}" for c in self.classes]
+            self._order = [self.model_classes.index(c) for c in self.classes]
+        elif binary_margin:
+            self.columns = [f"score_{_column_name(self.model_classes[1])}"]
+            self._order = [0]
+        else:
+            self.columns = [f"score_{_column_name(c)}" for c in self.classes]
+            self._order = [self.model_classes.index(c) for c in self.classes]
+        # what `prediction` indexes: the rule decides among `classes`, plain argmax among the model's
+        self.prediction_labels = list(self.classes if self._finish or self._decide else self.model_classes)
+        self.kind = "probability" if self.predictor.has_proba else "decision"
+        self.rule_label = self.predictor.rule.label if self.predictor.rule is not None else "argmax"
+
+    @property
+    def path_name(self) -> str:
+        return "compiled linear scorer" if self.fast is not None else "pipeline"
+
+    def _raw(self, inputs: Inputs, fast: bool | None = None) -> np.ndarray:
+        use_fast = self.fast is not None if fast is None else fast
+        if inputs.n == 0:
+            width = len(self.model_classes) if not (self.method == "decision_function" and len(self.model_classes) == 2) else 1
+            return np.zeros((0, width)) if width > 1 else np.zeros(0)
+        if use_fast:
+            return self.fast.scores(inputs)
+        # The pipeline in slices: kernel features and hidden layers are dense (rows × hundreds).
+        frame = inputs.frame(self.schema)
+        fn = getattr(self.pipeline, self.method)
+        parts = [np.asarray(fn(frame.iloc[i: i + PIPELINE_ROWS]), dtype=float) for i in range(0, len(frame), PIPELINE_ROWS)]
+        return np.concatenate(parts)
+
+    def scores(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
+        """Scores (rows × output columns, in :attr:`columns` order) and the predicted class index
+        (into :attr:`prediction_labels`)."""
+        raw = self._raw(inputs)
+        if self._finish or self._decide:
+            full = in_class_order(raw, self.model_classes, self.classes, self.method)
+            out = self.predictor.finish(full)
+            return out, self.predictor.decide_index(out).astype(np.int64, copy=False)
+        if raw.ndim == 1:
+            pred_idx = (raw > 0).astype(np.int64)
+            out = raw[:, None]
+        else:
+            pred_idx = np.argmax(raw, axis=1)
+            out = raw[:, self._order]
+        return out, pred_idx
+
+    def gap(self, inputs: Inputs) -> float:
+        """Largest difference between the compiled scorer and the pipeline on these inputs."""
+        if self.fast is None or inputs.n == 0:
+            return 0.0
+        return float(np.max(np.abs(self._raw(inputs, True) - self._raw(inputs, False))))
+
+    def _synthetic_gap(self) -> float:
+        """Check the compiled scorer on random rows mixing known, missing and unseen values."""
+        import pandas as pd
+
+        rng = np.random.default_rng(0)
+        n = 500
+        codes, nums, times = {}, {}, {}
+        for c in self.schema.features:
+            if c.kind in ("categorical", "id"):
+                index = self.fast.cat_tables[c.name][0]
+                canon = list(index)[:5000] + ["\x01never-seen"]
+                codes[c.name] = (rng.integers(-1, len(canon), n), pa.array(canon, type=pa.string()))
+            elif c.kind == "numeric":
+                x = rng.normal(0, 10, n)
+                x[rng.random(n) < 0.1] = np.nan
+                nums[c.name] = x
+            else:
+                tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
+                stamps = pd.Timestamp("2025-03-01", tz=tz) + pd.to_timedelta(rng.integers(0, 86400 * 30, n), unit="s")
+                s = pd.Series(stamps)
+                s[rng.random(n) < 0.1] = pd.NaT
+                times[c.name] = pa.Array.from_pandas(s).cast(timestamp_type(c.dtype))
+        return self.gap(Inputs(n, codes, nums, times))
+
+
+@dataclass
+class FileResult:
+    source: str
+    output: str
+    rows_read: int = 0
+    rows_scored: int = 0
+    rows_rejected: int = 0
+
+
+@dataclass
+class ScoreResult:
+    """What a scoring run did: counts, timings, the drift signal and where things went."""
+
+    model: str
+    engine: str
+    scorer: str
+    score_kind: str
+    columns: list[str]
+    files: list[FileResult]
+    rows_read: int
+    rows_scored: int
+    rows_rejected: int
+    seconds: float
+    predicted: dict[str, int]
+    mean_scores: dict[str, float]
+    training_prevalence: dict[str, float]
+    output: str
+    rejects: str
+    notes: list[str] = field(default_factory=list)
+    decision: str = "argmax"
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["rows_per_second"] = self.rows_per_second
+        return d
+
+
+@dataclass
+class _Chunk:
+    """One processed block: the score table, its rejects and tallies."""
+
+    table: pa.Table
+    rejects: list[Reject]
+    rows_in: int
+    predicted: np.ndarray
+    score_sums: np.ndarray
+    sample: Inputs | None = None
+    replaced: int = 0  # numbers read as missing: infinite or out of range
+
+
+def _rows_in_block(parsed: Parsed) -> int:
+    """Rows in a block counted independently of the CSV parser: its non-empty lines."""
+    block = parsed.block
+    if block.text is None:
+        return block.batch.num_rows
+    text = block.text
+    n = (block.n_lines if block.n_lines >= 0 else text.count(b"\n")) + (0 if text.endswith(b"\n") else 1)
+    if n != parsed.n_rows:  # blank lines are not rows, a quoted value may span lines: count records then
+        n = count_records(text)
+    return n
+
+
+class BlockJob:
+    """Per-run state shared by the worker threads."""
+
+    def __init__(self, scorer: Scorer, keep: list[str], columns: list[str]):
+        self.scorer = scorer
+        self.keep = keep
+        self.columns = columns
+        self.labels = pa.array(scorer.prediction_labels, pa.string())
+        keep_set = set(keep)
+        # Numbers and timestamps parse faster typed than as text (a block with a bad value is re-read as text).
+        self.types = {c.name: pa.float64() for c in scorer.schema.features if c.kind == "numeric" and c.name not in keep_set}
+        self.types.update({c.name: timestamp_type(c.dtype) for c in scorer.schema.features
+                           if c.kind == "timestamp" and c.name not in keep_set})
+
+    def process(self, src: Source, block, want_sample: bool) -> _Chunk:
+        parsed = parse_block(src, block, self.columns, self.types)
+        try:
+            inputs, bad = to_inputs(parsed.table, self.scorer.schema)
+        except DataError as exc:
+            raise DataError(f"{src.path}: {exc}") from None
+        rejects = list(parsed.rejects)
+        kept = parsed.table.select(self.keep)
+        if bad:
+            rows = sorted(bad)
+            lines = parsed.lines_of(rows)
+            raws = parsed.raw_lines(rows)
+            for r, line, raw in zip(rows, lines, raws):
+                rejects.append(Reject(src.name, line, bad[r], raw))
+            rejects.sort(key=lambda r: r.line)
+            good = np.setdiff1d(np.arange(parsed.table.num_rows), np.asarray(rows))
+            kept = kept.take(pa.array(good))
+        scores, pred_idx = self.scorer.scores(inputs)
+        arrays = list(kept.columns) + [pa.array(scores[:, j]) for j in range(scores.shape[1])]
+        arrays.append(pa.DictionaryArray.from_arrays(pa.array(pred_idx, pa.int32()), self.labels).cast(pa.string()))
+        names = list(self.keep) + self.scorer.columns + ["prediction"]
+        table = pa.Table.from_arrays(arrays, names=names)
+        predicted = np.bincount(pred_idx, minlength=len(self.scorer.prediction_labels))
+        sample = inputs.take(np.arange(min(inputs.n, VERIFY_ROWS))) if want_sample and inputs.n else None
+        return _Chunk(table, rejects, _rows_in_block(parsed), predicted, scores.sum(axis=0), sample, inputs.replaced)
+
+
+def output_schema(src: Source, keep: list[str], scorer: Scorer) -> pa.Schema:
+    fields = []
+    if src.parquet:
+        import pyarrow.parquet as pq
+
+        arrow = pq.ParquetFile(src.path).schema_arrow
+        for k in keep:
+            fields.append(pa.field(k, arrow.field(src.raw_columns[src.columns.index(k)]).type))
+    else:
+        fields += [pa.field(k, pa.string()) for k in keep]
+    fields += [pa.field(c, pa.float64()) for c in scorer.columns]
+    fields.append(pa.field("prediction", pa.string()))
+    return pa.schema(fields)
+
+
+def _check_sources(sources: list[Source], schema: Schema, keep: list[str]) -> list[str]:
+    notes = []
+    for src in sources:
+        have = set(src.columns)
+        missing = [c for c in schema.input_names if c not in have]
+        if missing:
+            raise DataError(
+                f"{src.path}: missing feature column(s) the model needs: {', '.join(missing)}"
+                f" (file has: {', '.join(src.columns[:12])}{'…' if len(src.columns) > 12 else ''})"
+            )
+        absent = [k for k in keep if k not in have]
+        if absent:
+            raise DataError(f"--keep {','.join(absent)}: no such column in {src.path}")
+    used = set(schema.input_names) | set(keep) | {schema.target}
+    extra = sorted({c for s in sources for c in s.columns} - used)
+    if extra:
+        shown = ", ".join(extra[:5]) + ("…" if len(extra) > 5 else "")
+        notes.append(f"ignored {len(extra)} column(s) the model does not use: {shown}")
+    return notes
+
+
+def _resolve_keep(keep: list[str], sources: list[Source]) -> list[str]:
+    """--keep names as written in the file or as cleaned; return cleaned names."""
+    out = []
+    for k in keep:
+        if sources and k not in sources[0].columns and k in sources[0].raw_columns:
+            k = sources[0].columns[sources[0].raw_columns.index(k)]
+        if k not in out:
+            out.append(k)
+    return out
+
+
+@dataclass
+class Run:
+    """What a scoring run works with, all checked before any row is read."""
+
+    model: Model
+    scorer: Scorer
+    files: list[Path]
+    sources: list[Source]
+    keep: list[str]
+    columns: list[str]  # the columns to read: features, then kept ones
+    outs: Outputs
+    notes: list[str]
+    jobs: int
+    chunk_rows: int
+
+
+def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, jobs=None, rejects=None,
+                max_reject_rate=DEFAULT_MAX_REJECT_RATE, sep=None, header=None, fast=True, trust_pickle=False,
+                folder: bool | None = None, decision: str | None = None, costs=None) -> Run:
+    """Validate options, load the model, open every input and plan the outputs (shared by both engines).
+
+    ``decision``/``costs`` replace the model's decision rule, re-tuned on the
+    out-of-fold predictions the model file keeps."""
+    if chunk_rows is not None and chunk_rows < 1:
+        raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
+    if not 0 <= max_reject_rate <= 1:
+        raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
+    jobs = default_jobs() if not jobs or jobs < 1 else jobs
+    if not isinstance(model, Model):
+        model = load_model(model, trust_pickle=trust_pickle)
+    if decision is not None or costs is not None:
+        rule = model.predictor(decision, costs).rule
+        model = replace(model, metadata={**model.metadata, "decision": rule.to_dict()})
+    scorer = Scorer(model, fast=fast)
+    if chunk_rows is None:
+        chunk_rows = DEFAULT_CHUNK_ROWS if scorer.fast is not None else PIPELINE_CHUNK_ROWS
+    files = expand_inputs(inputs)
+    if header is None:
+        header = bool(model.metadata.get("input", {}).get("header", True))
+    known = known_headers(scorer.schema)  # columns matched by the header written at training, not by position
+    sources = [open_source(f, sep=sep, header=header, known=known) for f in files]
+    keep = _resolve_keep(list(keep or []), sources)
+    notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
+    outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
+    read = files + [Path(str(i)) for i in inputs if Path(str(i)).is_dir()] + [Path(model.path)]
+    check_targets([("--output", outs.output, outs.folder), *(("--output", p, False) for p in outs.parts),
+                   ("--rejects", outs.rejects, False)], read + ([Path(costs)] if costs else []))
+    columns = list(dict.fromkeys(scorer.schema.input_names + keep))
+    return Run(model, scorer, files, sources, keep, columns, outs, notes, jobs, chunk_rows)
+
+
+def check_file(src: Source, res: FileResult, max_reject_rate: float, notes: list[str]) -> None:
+    """After a file: its reject rate, and rows in = rows scored + rows rejected."""
+    _check_rate(src, res, max_reject_rate)
+    if res.rows_read != res.rows_scored + res.rows_rejected:
+        raise ClickpredError(
+            f"{src.path}: {res.rows_read:,} rows in but {res.rows_scored:,} scored + "
+            f"{res.rows_rejected:,} rejected: rows were lost; nothing written (please report this)"
+        )
+    if res.rows_read == 0:
+        notes.append(f"{src.path}: no data rows")
+
+
+def score_frame(model: str | Path | Model, frame, keep: list[str] | None = None, decision: str | None = None,
+                costs: str | Path | None = None, trust_pickle: bool = False):
+    """Scores of an in-memory table (a notebook's DataFrame), as ``score`` would write them: the kept columns,
+    ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them) and ``prediction``
+    under the model's decision rule (or ``decision``, re-tuned)."""
+    import pandas as pd
+
+    from ..io.dataset import features_from_pandas
+
+    if not isinstance(model, Model):
+        model = load_model(model, trust_pickle=trust_pickle)
+    predictor = model.predictor(decision, costs)
+    schema = Schema.from_dict(model.metadata["schema"])
+    absent = [k for k in keep or [] if k not in frame.columns]
+    if absent:
+        raise DataError(f"--keep {','.join(absent)}: no such column in the DataFrame")
+    X = features_from_pandas(frame, schema)
+    scores = predictor.finish(predictor.raw_scores(X))
+    kind = "p" if predictor.has_proba else "score"
+    out = pd.DataFrame({k: frame[k].to_numpy() for k in keep or []})
+    for j, c in enumerate(predictor.classes):
+        out[f"{kind}_{_column_name(c)}"] = scores[:, j]
+    out["prediction"] = predictor.decide(scores)
+    return out
+
+
+def score(
+    model: str | Path | Model,
+    inputs,
+    output: str | Path | None = None,
+    fmt: str | None = None,
+    keep: list[str] | None = None,
+    chunk_rows: int | None = None,
+    jobs: int | None = None,
+    rejects: str | Path | None = None,
+    max_reject_rate: float = DEFAULT_MAX_REJECT_RATE,
+    sep: str | None = None,
+    header: bool | None = None,
+    fast: bool = True,
+    trust_pickle: bool = False,
+    progress: Callable[[int, int, int], None] | None = None,
+    decision: str | None = None,
+    costs: str | Path | None = None,
+) -> ScoreResult:
+    """Score impression logs with a model file; see the module docstring.
+
+    ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk. ``inputs`` may also be a
+    pandas DataFrame: then the scores come back as a DataFrame (:func:`score_frame`) and nothing is written.
+    """
+    import pandas as pd
+
+    if isinstance(inputs, pd.DataFrame):
+        return score_frame(model, inputs, keep=keep, decision=decision, costs=costs, trust_pickle=trust_pickle)
+    if output is None:
+        raise ClickpredError("--output: name the file or folder to write the scores to")
+    t0 = time.perf_counter()
+    run = prepare_run(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
+                      fast, trust_pickle, decision=decision, costs=costs)
+    scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
+    job = BlockJob(scorer, run.keep, run.columns)
+    total_bytes = sum(s.size for s in sources)
+    results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(sources)]
+    predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
+    sums = np.zeros(len(scorer.columns))
+    rejects_out = outs.rejects_writer()
+    done_bytes = 0
+    verified = False
+    replaced = 0  # numbers read as missing (cast.finite), over every chunk
+    try:
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clickpred-score") as pool:
+            for i, src in enumerate(sources):
+                res = results[i]
+                writer = outs.part_writer(i, output_schema(src, run.keep, scorer))
+                pending: deque = deque()
+
+                def drain(limit: int) -> None:
+                    nonlocal verified, predicted, sums, replaced
+                    while len(pending) > limit:
+                        block, fut = pending.popleft()
+                        chunk = fut.result()
+                        if chunk.sample is not None and not verified:
+                            gap = scorer.gap(chunk.sample)
+                            if not gap <= TOLERANCE:
+                                raise _FastPathMismatch(gap)
+                            verified = True
+                        writer.write(chunk.table)
+                        rejects_out.write(chunk.rejects)
+                        res.rows_read += chunk.rows_in
+                        res.rows_scored += chunk.table.num_rows
+                        res.rows_rejected += len(chunk.rejects)
+                        predicted += chunk.predicted
+                        sums += chunk.score_sums
+                        replaced += chunk.replaced
+                        if res.rows_read >= MIN_ROWS_FOR_RATE:
+                            _check_rate(src, res, max_reject_rate)
+                        if progress is not None:
+                            progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
+
+                for block in src.blocks(run.columns, run.chunk_rows):
+                    want = scorer.fast is not None and not verified
+                    pending.append((block, pool.submit(job.process, src, block, want)))
+                    drain(jobs + 1)  # bounded: at most jobs + 2 blocks in memory
+                drain(0)
+                writer.close()
+                check_file(src, res, max_reject_rate, notes)
+                done_bytes += src.size
+        rejects_out.close()
+        if replaced:
+            notes.append(f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training")
+        result = summarise_run(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
+        outs.write_summary(result.to_dict())
+        outs.commit()
+        return result
+    except _FastPathMismatch as exc:
+        outs.abort()
+        if not fast:  # pragma: no cover - the pipeline can't disagree with itself
+            raise
+        out = score(run.model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
+                    fast=False, progress=progress)
+        out.notes.insert(0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline")
+        return out
+    except BaseException:
+        outs.abort()
+        raise
+
+
+class _FastPathMismatch(Exception):
+    def __init__(self, gap: float):
+        super().__init__(f"gap {gap}")
+        self.gap = gap
+
+
+def _check_rate(src: Source, res: FileResult, rate: float) -> None:
+    if res.rows_read and res.rows_rejected > rate * res.rows_read:
+        raise DataError(
+            f"{src.path}: {res.rows_rejected:,} of {res.rows_read:,} rows rejected so far "
+            f"({res.rows_rejected / res.rows_read:.1%}), more than --max-reject-rate {rate:g}: "
+            f"is this the right file? (nothing written)"
+        )
+
+
+def _training_counts(metadata: dict) -> dict:
+    """Rows per class of the training data at natural balance (all rows read, for a downsampled stream)."""
+    sampling = metadata.get("sampling")
+    if sampling:
+        return sampling["read_counts"]
+    return metadata.get("data", {}).get("class_counts", {})
+
+
+def summarise_run(model, scorer, results, predicted, sums, seconds, outs, notes) -> ScoreResult:
+    rows_read = sum(r.rows_read for r in results)
+    rows_scored = sum(r.rows_scored for r in results)
+    rows_rejected = sum(r.rows_rejected for r in results)
+    counts = _training_counts(model.metadata)
+    total = sum(counts.values()) or 1
+    if scorer.kind == "probability":
+        prevalence = {c: counts.get(c, 0) / total for c in scorer.classes}
+        means = {c: (float(s) / rows_scored if rows_scored else float("nan")) for c, s in zip(scorer.classes, sums)}
+    else:
+        prevalence = {c: counts.get(c, 0) / total for c in scorer.classes}
+        means = {col: (float(s) / rows_scored if rows_scored else float("nan")) for col, s in zip(scorer.columns, sums)}
+    return ScoreResult(
+        model=model.path,
+        engine="local",
+        scorer=scorer.path_name,
+        score_kind=scorer.kind,
+        columns=list(scorer.columns),
+        files=results,
+        rows_read=rows_read,
+        rows_scored=rows_scored,
+        rows_rejected=rows_rejected,
+        seconds=seconds,
+        predicted={c: int(n) for c, n in zip(scorer.prediction_labels, predicted)},
+        decision=scorer.rule_label,
+        mean_scores=means,
+        training_prevalence=prevalence,
+        output=str(outs.output),
+        rejects=str(outs.rejects),
+        notes=notes,
+    )

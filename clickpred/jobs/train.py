@@ -1,0 +1,413 @@
+"""The ``train`` job as a library call: read → build → cross-validate → fit → (save, report).
+
+Example
+-------
+>>> from clickpred.modeling.spec import spec_from_options
+>>> result = train("data/impressions_sample.csv.gz", spec_from_options())  # doctest: +SKIP
+>>> result.cv.metrics["per_class"]["click"]["pr_auc"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+from ..errors import ConfigError, DataError
+from ..evaluation.crossval import Evaluation, check_folds, cross_validate, holdout
+from ..evaluation.leakage import find_leaks
+from ..io.dataset import load_dataset
+from ..modeling.pipeline import BuiltPipeline, build_pipeline
+from ..modeling.spec import Spec, forced_columns
+from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
+from ..postfit.decisions import check_rule_text, parse_rule
+from ..postfit.predictor import Predictor
+from .training import TrainResult, cross_columns, library_versions, warning_notes
+
+SPLIT_FRACTION = 0.2
+
+
+def train(
+    data: "str | Path | pd.DataFrame",
+    spec: Spec,
+    target: str | None = None,
+    sep: str | None = None,
+    drop: list[str] | None = None,
+    test: str | Path | None = None,
+    split_by: str | None = None,
+    jobs: int = 1,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    header: bool = True,
+    calibration: str = "auto",
+    decision: str = "auto",
+    costs: str | Path | None = None,
+    funnel: list[str] | None = None,
+    events=None,
+) -> TrainResult:
+    """Cross-validate a spec on a labelled file and fit the final model on all of it.
+
+    The out-of-fold scores also fit the probability correction (``calibration``:
+    auto | none | prior | sigmoid | isotonic | temperature) and tune the decision
+    rule (``decision``: auto | argmax | cost | recall:CLASS=R | top:K%, with ``costs``, a
+    TOML cost matrix); both are part of the model. With ``test``, the final model
+    is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
+    by that column) are held out, scored by a model fitted on the earlier 80%.
+
+    ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
+    (``info["notes"]``: target, classes, schema decisions — before any fit) and
+    ``"step"`` (``info``: ``name``, ``done``, ``total`` fits).
+    """
+    tell = events or (lambda kind, info: None)
+    from ..postfit.correction import METHODS
+
+    if calibration not in METHODS:
+        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    check_rule_text(decision, costs)  # before the data is read
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    ds = load_dataset(
+        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels,
+        **forced_columns([spec], categorical, numeric),
+        header=header,
+    )
+    timings["read_seconds"] = time.perf_counter() - t0
+    notes = list(ds.notes)
+    classes = ds.schema.classes
+    rule = parse_rule(decision, classes, costs)
+    notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
+
+    X, y = ds.frame, ds.y
+    train_X, train_y, split_eval = X, y, None
+    if split_by is not None:
+        if split_by not in X.columns:
+            raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
+        order = np.argsort(X[split_by].to_numpy(), kind="stable")
+        cut = int(len(order) * (1 - SPLIT_FRACTION))
+        train_idx, test_idx = order[:cut], order[cut:]
+        train_X, train_y = X.iloc[train_idx], y[train_idx]
+        split_eval = (X.iloc[test_idx], y[test_idx])
+        notes.append(f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out")
+    check_folds(train_y, classes, spec.folds, ds.path)
+    ds, crossed = cross_columns(ds, spec, train_X, train_y)
+    notes += crossed
+    if ds.frame is not X:  # crosses were added: the same rows, with their columns
+        X = ds.frame
+        train_X, split_eval = (X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])) if split_eval else (X, None)
+
+    counts = {c: int((train_y == c).sum()) for c in classes}
+    if funnel:
+        built = build_funnel(spec, ds.schema, train_y, funnel)
+    else:
+        built = build_pipeline(spec, ds.schema, counts)
+    notes += built.notes
+    fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
+    if spec.classifier.name in SLOW_CLASSIFIERS:
+        notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec))
+    tell("notes", {"notes": list(notes)})
+    done = [0]
+
+    def step(name: str):
+        def advance(*_):
+            done[0] += 1
+            tell("step", {"name": name, "done": done[0], "total": fits})
+        return advance
+
+    tell("step", {"name": "cross-validation", "done": 0, "total": fits})
+
+    t0 = time.perf_counter()
+    leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
+    timings["leakage_seconds"] = time.perf_counter() - t0
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message=".*least populated class.*")
+        t0 = time.perf_counter()
+        cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs,
+                            progress=step("cross-validation"))
+        timings["cv_seconds"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        # A funnel corrects each stage for its own rebalancing inside predict_proba.
+        ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
+        finish(cv, built.score_method, ratio, calibration, rule)
+        timings["correction_seconds"] = time.perf_counter() - t0
+        notes.append(f"probabilities: {_describe_correction(cv.correction)}")
+        funnel_vs_flat = None
+        if funnel:
+            t0 = time.perf_counter()
+            flat = build_pipeline(spec, ds.schema, counts)
+            fcv = cross_validate(flat.pipeline, train_X, train_y, classes, flat.score_method, spec.folds, spec.seed, jobs,
+                                 progress=step("flat model, for comparison"))
+            finish(fcv, flat.score_method, strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
+                   calibration)
+            funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
+            timings["flat_cv_seconds"] = time.perf_counter() - t0
+        predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
+        test_eval, test_source = None, None
+        if split_eval is not None:
+            from sklearn.base import clone
+
+            early = clone(built.pipeline).fit(train_X, train_y)
+            step("fit on the earlier rows")()
+            test_eval = finish_holdout(holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor)
+            test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
+        t0 = time.perf_counter()
+        tell("step", {"name": "final fit", "done": done[0], "total": fits})
+        final = built.pipeline.fit(X, y)
+        step("final fit")()
+        timings["final_fit_seconds"] = time.perf_counter() - t0
+        if test is not None:
+            tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
+            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), predictor)
+            test_source = str(test)
+    notes += warning_notes(caught)
+    return TrainResult(
+        spec=spec,
+        data=ds,
+        built=built,
+        cv=cv,
+        test=test_eval,
+        pipeline=final,
+        leaks=leaks,
+        notes=notes,
+        timings=timings,
+        test_source=test_source,
+        versions=library_versions(),
+        funnel_vs_flat=funnel_vs_flat,
+    )
+
+
+SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
+PROBE_ROWS = 2_000
+
+
+def expected_time(pipeline, X, y, fits: int, spec: Spec) -> str:
+    """A note saying how long a slow classifier should take: one fit timed on a stratified subsample of
+    :data:`PROBE_ROWS` rows, scaled linearly to the training rows of a fold and the final fit."""
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    n = len(y)
+    if n <= 2 * PROBE_ROWS:
+        return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    try:
+        Xs, _, ys, _ = train_test_split(X, y, train_size=PROBE_ROWS, stratify=y, random_state=spec.seed)
+    except ValueError:  # a class too small to stratify
+        return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            clone(pipeline).fit(Xs, ys)
+        except Exception:  # noqa: BLE001 - an estimate only; the real fit will say what is wrong
+            return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
+    per_row = (time.perf_counter() - t0) / PROBE_ROWS
+    fold_rows = n * (spec.folds - 1) / spec.folds
+    total = per_row * (fold_rows * (fits - 1) + n)
+    return (f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits "
+            f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPipeline:
+    """One pipeline per funnel stage (built by the same factory), chained by a FunnelClassifier."""
+    from dataclasses import replace
+
+    from ..modeling.funnel import FunnelClassifier
+
+    where = f"--funnel {','.join(order)}"
+    if sorted(order) != sorted(schema.classes) or len(set(order)) != len(order):
+        raise ConfigError(f"{where}: must name every class of the data once, in funnel order; classes: {', '.join(schema.classes)}")
+    level = np.array([order.index(v) for v in y])
+    stages, notes = [], []
+    for s in range(len(order) - 1):
+        counts = {"0": int((level == s).sum()), "1": int((level > s).sum())}
+        built = build_pipeline(spec, replace(schema, classes=["0", "1"]), counts)
+        if built.score_method != "predict_proba":
+            raise ConfigError(f"{where}: each stage needs probabilities: use logistic, mlp, or an svm spec with calibration = \"sigmoid\"")
+        stages.append(built.pipeline)
+        notes += [f"funnel stage {order[s]} → {order[s + 1]}: {n}" for n in built.notes]
+    notes.append(f"funnel: {len(stages)} stages, P({order[-1]}) = " + " · ".join(f"P({order[s + 1]} | {order[s]})" for s in range(len(stages))))
+    return BuiltPipeline(FunnelClassifier(stages, order, spec.strategy.name, dict(spec.strategy.params)), "predict_proba", notes)
+
+
+def compare_on_folds(funnel: Evaluation, flat: Evaluation, seed: int, replicates: int = 500) -> dict:
+    """Funnel vs flat on the same out-of-fold rows: PR-AUC with bootstrap intervals and the paired
+    difference, calibration ratio and NE of the corrected probabilities, per minority class."""
+    from ..evaluation.intervals import RankedScores, bootstrap_ap, paired
+
+    y, classes = funnel.y_true, funnel.classes
+    out = {"classes": {}, "ne": {"funnel": funnel.argmax.get("ne"), "flat": flat.argmax.get("ne")}}
+    for k, c in enumerate(classes[1:], start=1):
+        ranked = {"funnel": [RankedScores(y == c, funnel.scores[:, k])], "flat": [RankedScores(y == c, flat.scores[:, k])]}
+        point, values = bootstrap_ap(ranked, replicates, seed)
+        d = paired("funnel", "flat", point, values)
+        out["classes"][c] = {
+            "pr_auc": {m: point[m].to_dict() for m in ("funnel", "flat")},
+            "funnel_minus_flat": {"estimate": d.difference, "low": d.low, "high": d.high},
+            "distinguishable": bool(d.low > 0 or d.high < 0),
+            "calibration_ratio": {"funnel": funnel.argmax["calibration"][c]["calibration_ratio"],
+                                  "flat": flat.argmax["calibration"][c]["calibration_ratio"]},
+            "ne": {"funnel": funnel.argmax["calibration"][c]["ne"], "flat": flat.argmax["calibration"][c]["ne"]},
+        }
+    return out
+
+
+def _describe_correction(correction) -> str:
+    if correction.method == "none":
+        return "as the classifier gives them (no correction)"
+    parts = []
+    if correction.prior_ratio is not None:
+        parts.append("prior-shift correction for the rebalancing")
+    if correction.calibrator is not None:
+        m = correction.method.split("+")[-1]
+        parts.append(f"{m} calibration fitted on out-of-fold scores")
+    chosen = ", ".join(f"{k} {v:.4g}" for k, v in correction.selection.items())
+    return " then ".join(parts) + (f" (cross-fitted log loss: {chosen})" if len(correction.selection) > 1 else "")
+
+
+@dataclass
+class TrainOutputs:
+    result: TrainResult
+    model_path: Path
+    report_paths: dict
+    document: dict
+
+
+def model_metadata(result: TrainResult, document: dict, header: bool = True) -> dict:
+    """What the model file records beside the pipeline."""
+    return {
+        "input": {"header": header},
+        "name": result.name,
+        "created": document["created"],
+        "classes": list(result.data.schema.classes),
+        "schema": result.data.schema.to_dict(),
+        "score_method": result.built.score_method,
+        "spec": result.spec.to_dict(),
+        "versions": result.versions,
+        "data": document["data"],
+        "evaluated_on": document["evaluated_on"],
+        "metrics": {
+            c: {k: m[k] for k in ("pr_auc", "pr_auc_baseline", "recall", "precision", "support")}
+            for c, m in document["per_class"].items()
+        },
+        "leakage_warnings": document["leakage_warnings"],
+        "correction": result.cv.correction.state(),
+        "decision": result.cv.rule.to_dict(),
+        "sampling": result.sampling,
+    }
+
+
+def run_train(
+    data: "str | Path | pd.DataFrame | list",
+    spec: Spec,
+    model_path: str | Path | None = None,
+    report_dir: str | Path | None = None,
+    **kwargs,
+) -> TrainOutputs:
+    """Train (see :func:`train`), then write the model file and the report.
+
+    Defaults: ``models/<name>.skops`` and ``reports/<name>/``. With ``negative_rate``
+    (and ``data`` a list of inputs), trains on a downsampled stream
+    (:func:`clickpred.jobs.stream_train.train_stream`).
+    """
+    import pandas as pd
+
+    model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
+    report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
+    in_memory = isinstance(data, pd.DataFrame)
+    read = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
+    read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
+    if spec.source and Path(spec.source).is_file():
+        read.append(Path(spec.source))
+    _plan_outputs(model_path, report_dir, read)  # before training, not after it
+    if kwargs.get("negative_rate") is not None:
+        from .stream_train import train_stream
+
+        if in_memory:
+            raise ConfigError("--negative-rate streams files larger than memory: a DataFrame is already in memory")
+        result = train_stream(data if isinstance(data, (list, tuple)) else [data], spec, **kwargs)
+    else:
+        if isinstance(data, (list, tuple)):
+            if len(data) != 1:
+                raise ConfigError(f"{len(data)} inputs: training on several files streams them: pass --negative-rate R "
+                                  "(1 keeps every row, auto picks one)")
+            data = data[0]
+        text = "" if in_memory else str(data)
+        if text and (Path(text).is_dir() or (any(ch in text for ch in "*?[") and not Path(text).exists())):
+            raise ConfigError(f"{text}: a folder or glob is read as a stream: pass --negative-rate R (1 keeps every row, "
+                              "auto picks one)")
+        kwargs.pop("negative_rate", None)
+        result = train(data, spec, **kwargs)
+    return _save(result, model_path, report_dir, header=kwargs.get("header", True))
+
+
+def save_result(result, model_path: str | Path, report_dir: str | Path | None = None) -> TrainOutputs:
+    """Write a :class:`TrainResult` (from :func:`train`, e.g. in a notebook) as ``train`` does: the model file and
+    its report (default: ``reports/<name>/``), the report staged and swapped in whole after the model is saved.
+
+    Example
+    -------
+    >>> result = train(frame, spec_from_options())  # doctest: +SKIP
+    >>> save_result(result, "models/mine.skops").model_path  # doctest: +SKIP
+    PosixPath('models/mine.skops')
+    """
+    model_path = Path(model_path)
+    report_dir = Path(report_dir) if report_dir else Path("reports") / result.spec.name
+    _plan_outputs(model_path, report_dir, [Path(result.data.path)] if result.data.path != "<DataFrame>" else [])
+    return _save(result, model_path, report_dir)
+
+
+def _plan_outputs(model_path: Path, report_dir: Path, read: list[Path]) -> None:
+    """The model file and report folder can be written, replace nothing read, and the folder holds only
+    a report's files."""
+    from ..io.writers import check_replaceable, check_targets, check_writable
+
+    if model_path.is_dir():
+        raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
+    check_writable(model_path.parent, "--model", shown=model_path)
+    check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
+    check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
+    check_replaceable(report_dir, "--report", legacy=REPORT_FILES)
+
+
+def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> TrainOutputs:
+    from ..io.writers import StagedFolder
+    from ..model.linear_scorer import compile_linear
+    from ..model.modelfile import save_model
+    from ..postfit.predictor import decision_sample
+    from ..reporting.train_report import write_report
+
+    # The report is staged and swapped in whole after the model is saved; removed on any failure.
+    with StagedFolder(report_dir, "--report", legacy=REPORT_FILES) as stage:
+        staged = write_report(result, stage.path)
+        document = json.loads(staged["metrics"].read_text())
+        compiled = compile_linear(result.pipeline, result.data.schema)
+        cv = result.cv
+        save_model(model_path, result.pipeline, model_metadata(result, document, header=header),
+                   fastpath=compiled.state() if compiled is not None else None,
+                   calibrator=cv.correction.calibrator,
+                   decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
+        stage.commit()
+    paths = {k: report_dir / Path(v).name for k, v in staged.items()}
+    return TrainOutputs(result, model_path, paths, document)
+
+
+# What a train report folder holds (folders written before manifests are recognised by these names).
+REPORT_FILES = frozenset({"metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "reliability.png",
+                          "cv_pr_curves.png", "oof_scores.parquet", "test_scores.parquet", ".write-test"})

@@ -1,0 +1,215 @@
+"""Saving and safely loading model files (skops format).
+
+A model file holds the whole fitted pipeline plus metadata (schema, classes,
+spec, versions, data hash, metrics summary). Loading never unpickles: skops
+rebuilds only the types on :data:`ALLOWED_TYPES`, the ones clickpred itself
+writes, and refuses a file holding anything else before any of it runs.
+A pickle or joblib file (which runs code when loaded) is refused unless the
+caller says it trusts it (``trust_pickle=True``, ``--trust-pickle``). A model
+written by another model-file format version, or with another major version
+of scikit-learn / imbalanced-learn, is refused with the reason.
+
+Example
+-------
+>>> model = load_model("models/logistic-class_weight.skops")  # doctest: +SKIP
+>>> model.metadata["classes"]  # doctest: +SKIP
+['view', 'click', 'conversion']
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import skops.io as sio
+
+from ..errors import ModelFileError
+from .payload import check_archive, validate_payload
+
+FORMAT = "clickpred-model"
+# 2: columns record their training type (cast.dtype_of); 3: probability correction + decision rule;
+# 4: the estimators moved into subpackages (clickpred.modeling.estimators, …), so skops records new paths.
+FORMAT_VERSION = 4
+READABLE_VERSIONS = (4,)
+# Where format-3 files recorded clickpred's estimators: such a file is an older model, not a hostile one.
+LEGACY_MODULES = frozenset({"clickpred.calibrate", "clickpred.estimators", "clickpred.funnel", "clickpred.rebalance"})
+RETRAIN = "retrain it with this clickpred (`clickpred train DATA --model FILE`, same options as before)"
+# Libraries whose major version must match the one that wrote the model.
+PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
+
+# Types (beyond skops' built-in trusted ones) that clickpred model files contain.
+ALLOWED_TYPES = frozenset(
+    {
+        "clickpred.postfit.correction.ScoresAsDecision",
+        "clickpred.modeling.estimators.BoundedSVC",
+        "clickpred.modeling.estimators.ClippedLogit",
+        "clickpred.modeling.estimators.FrequencyEncoder",
+        "clickpred.modeling.estimators.NystroemSVM",
+        "clickpred.modeling.estimators.ScaledTolLogisticRegression",
+        "clickpred.modeling.estimators.TimestampFeatures",
+        "clickpred.modeling.estimators.WeightedMLPClassifier",
+        "clickpred.modeling.funnel.FunnelClassifier",
+        "clickpred.modeling.rebalance.RatioStrategy",
+        # hgb: its trees, and the partial(check_array, …) its internal preprocessor holds
+        # (clickpred.model.payload checks that a partial wraps exactly that function)
+        "functools.partial",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.utils.validation.check_array",
+        "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
+        "imblearn.over_sampling._smote.base.SMOTE",
+        "imblearn.over_sampling._smote.base.SMOTEN",
+        "imblearn.over_sampling._smote.base.SMOTENC",
+        "imblearn.pipeline.Pipeline",
+        "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
+        "numpy.dtype",
+        "scipy.sparse._csr.csr_matrix",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.calibration._TemperatureScaling",
+        "sklearn.model_selection._split.StratifiedKFold",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+    }
+)
+
+
+@dataclass
+class Model:
+    """A loaded model file: the fitted pipeline and its metadata."""
+
+    pipeline: object
+    metadata: dict
+    path: str
+    fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them
+    calibrator: object = None  # fitted calibrator of the probability correction (metadata["correction"])
+    decision_sample: dict | None = None  # out-of-fold probabilities + labels, to re-tune a decision rule
+
+    def predictor(self, decision: str | None = None, costs=None):
+        """The model as used: pipeline → corrected probabilities → decision (:mod:`clickpred.postfit.predictor`)."""
+        from ..postfit.predictor import Predictor
+
+        return Predictor.from_model(self, decision, costs)
+
+
+def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None = None,
+               calibrator=None, decision_sample: dict | None = None) -> Path:
+    """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename).
+
+    ``fastpath``: the compiled linear scorer's tables (:meth:`LinearScorer.state`), so that
+    scoring need not compile them again (it still checks them against the pipeline).
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot create folder {path.parent} ({exc.strerror})") from None
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": metadata, "pipeline": pipeline}
+    if fastpath is not None:
+        payload["fastpath"] = fastpath
+    if calibrator is not None:
+        payload["calibrator"] = calibrator
+    if decision_sample is not None:
+        payload["decision_sample"] = decision_sample
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
+        os.close(fd)
+        from ..io.writers import file_mode
+
+        os.chmod(tmp, file_mode())
+        sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot write model file ({exc.strerror})") from None
+    return path
+
+
+def _is_pickle(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    # pickle protocol 2+ starts with 0x80; joblib compresses with zlib (0x78) or gzip/xz/lzma/bz2.
+    return head[:1] == b"\x80" or head[:1] == b"\x78" or head in (b"\x1f\x8b", b"\xfd7", b"BZ", b"\x5d\x00")
+
+
+def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
+    """Load a clickpred model file, refusing any type clickpred does not write.
+
+    With ``trust_pickle=True`` a joblib/pickle file holding a clickpred model
+    (the payload :func:`save_model` writes) is loaded too: only do that for
+    files from a source you trust, since loading a pickle runs code.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: model file not found")
+    if not zipfile.is_zipfile(path):
+        if _is_pickle(path):
+            if not trust_pickle:
+                raise ModelFileError(
+                    f"{path}: is a pickle/joblib file, and loading one can run arbitrary code: "
+                    "pass --trust-pickle only if you trust where it came from"
+                )
+            return _check_payload(path, _load_pickle(path))
+        raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
+    check_archive(path)
+    try:
+        untrusted = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # noqa: BLE001 - any parse failure means a corrupt file
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+    refused = sorted(set(untrusted) - ALLOWED_TYPES)
+    if refused and all(t.rsplit(".", 1)[0] in LEGACY_MODULES for t in refused):
+        raise ModelFileError(f"{path}: written by an older clickpred (model-file format 3 or earlier, before its "
+                             f"estimators moved to clickpred.modeling): {RETRAIN}")
+    if refused:
+        shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
+        raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
+    try:
+        payload = sio.load(path, trusted=sorted(untrusted))
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+    return _check_payload(path, payload)
+
+
+def _load_pickle(path: Path):
+    import joblib
+
+    try:
+        return joblib.load(path)
+    except Exception as exc:  # noqa: BLE001
+        raise ModelFileError(f"{path}: cannot load pickle ({type(exc).__name__}: {exc})") from None
+
+
+def _check_payload(path: Path, payload) -> Model:
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not a clickpred model file")
+    if payload.get("format_version") not in READABLE_VERSIONS:
+        found = payload.get("format_version")
+        older = isinstance(found, int) and not isinstance(found, bool) and found < FORMAT_VERSION
+        raise ModelFileError(
+            f"{path}: model file format version {found} is not supported (this clickpred reads version "
+            f"{FORMAT_VERSION}): " + (f"written by an older clickpred; {RETRAIN}" if older else "retrain the model")
+        )
+    metadata = payload.get("metadata")
+    if isinstance(metadata, dict) and isinstance(metadata.get("versions"), dict):
+        _check_versions(path, metadata["versions"])  # first: another major version explains any other mismatch
+    validate_payload(path, payload)
+    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"),
+                 calibrator=payload.get("calibrator"), decision_sample=payload.get("decision_sample"))
+
+
+def _check_versions(path: Path, written: dict) -> None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for lib in PINNED_LIBRARIES:
+        then = written.get(lib)
+        if not isinstance(then, str) or not then:
+            continue
+        try:
+            now = version(lib)
+        except PackageNotFoundError:  # pragma: no cover - a dependency
+            continue
+        if then.split(".")[0] != now.split(".")[0]:
+            raise ModelFileError(
+                f"{path}: written with {lib} {then}, this installation has {now} (another major version): "
+                "retrain the model or install a matching version"
+            )

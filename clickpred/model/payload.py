@@ -1,0 +1,413 @@
+"""Validating a model file by value, before anything in it is called.
+
+skops refuses types clickpred does not write (:data:`clickpred.model.modelfile.ALLOWED_TYPES`),
+but values inside allowed types can still be instructions: a method name that
+``score`` looks up with ``getattr``, a ``Pipeline.memory`` folder that joblib
+would cache into (and unpickle from), a ``FunctionTransformer.func``, an
+``n_jobs`` of a million, thresholds that are not numbers. This module checks a
+loaded payload against what :func:`clickpred.jobs.train.model_metadata` and
+:func:`clickpred.model.modelfile.save_model` write, and raises :class:`ModelFileError`
+naming the field at fault. It also bounds what an archive may inflate to
+(:func:`check_archive`), before skops reads a byte of it.
+
+Example
+-------
+>>> check_archive("models/demo.skops")  # doctest: +SKIP
+>>> validate_payload("models/demo.skops", payload)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+import zipfile
+from numbers import Integral, Real
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelFileError
+
+SCORE_METHODS = ("predict_proba", "decision_function")
+KINDS = ("numeric", "categorical", "id", "timestamp")
+DTYPES = ("bool", "int", "float", "string", "datetime")
+PAYLOAD_KEYS = {"format", "format_version", "metadata", "pipeline", "fastpath", "calibrator", "decision_sample"}
+REQUIRED_METADATA = ("classes", "schema", "score_method", "versions")
+PINNED = ("scikit-learn", "imbalanced-learn")
+
+# An archive may inflate to at most this multiple of its size, plus a floor (clickpred's own files
+# inflate 4–40×: JSON of category vocabularies compresses well, float arrays don't).
+MAX_INFLATION = 100
+INFLATION_FLOOR = 64 * 1024**2
+MAX_MEMBERS = 100_000
+MAX_JOBS = 256
+MAX_TEXT = 10_000  # characters in a name, label or class
+
+
+def check_archive(path: Path) -> None:
+    """Refuse an archive whose members inflate far beyond the file (a zip bomb), from its directory only."""
+    size = os.path.getsize(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: corrupt model file ({exc})") from None
+    if len(infos) > MAX_MEMBERS:
+        raise ModelFileError(f"{path}: refused to load: {len(infos):,} archive members (clickpred writes far fewer)")
+    total = sum(i.file_size for i in infos)
+    limit = MAX_INFLATION * size + INFLATION_FLOOR
+    if total > limit:
+        raise ModelFileError(
+            f"{path}: refused to load: its members inflate to {total / 1024**2:,.0f} MiB from a "
+            f"{size / 1024**2:,.1f} MiB file (at most {MAX_INFLATION}× plus {INFLATION_FLOOR // 1024**2} MiB): "
+            "not a file clickpred wrote"
+        )
+
+
+class _Checker:
+    def __init__(self, path):
+        self.path = path
+
+    def fail(self, where: str, what: str):
+        raise ModelFileError(f"{self.path}: refused to load: {where}: {what}")
+
+    # ------------------------------------------------------------ plain values
+    def text(self, value, where: str, allow_none: bool = False) -> None:
+        if value is None and allow_none:
+            return
+        if not isinstance(value, str):
+            self.fail(where, f"expected text, got {type(value).__name__}")
+        if len(value) > MAX_TEXT:
+            self.fail(where, f"text of {len(value):,} characters")
+
+    def number(self, value, where: str, lo: float = -math.inf, hi: float = math.inf, allow_none: bool = False) -> None:
+        if value is None and allow_none:
+            return
+        if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+            self.fail(where, f"expected a finite number, got {value!r}"[:200])
+        if not lo <= float(value) <= hi:
+            self.fail(where, f"{value!r} outside [{lo:g}, {hi:g}]")
+
+    def count(self, value, where: str) -> None:
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+            self.fail(where, f"expected a count, got {value!r}"[:200])
+
+    def mapping(self, value, where: str, allow_none: bool = False) -> dict:
+        if value is None and allow_none:
+            return {}
+        if not isinstance(value, dict):
+            self.fail(where, f"expected a table, got {type(value).__name__}")
+        for k in value:
+            self.text(k, f"{where} key")
+        return value
+
+    def array(self, value, where: str, ndim: int, kind: str = "f") -> np.ndarray:
+        if not isinstance(value, np.ndarray) or value.ndim != ndim or value.dtype.kind not in kind or value.dtype.hasobject:
+            self.fail(where, f"expected a {ndim}-d numeric array")
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            self.fail(where, "non-finite values")
+        return value
+
+    # ------------------------------------------------------------ the payload
+    def payload(self, payload) -> None:
+        extra = sorted(set(payload) - PAYLOAD_KEYS, key=str)
+        if extra:
+            self.fail("payload", f"unexpected entry {extra[0]!r}")
+        md = self.mapping(payload.get("metadata"), "metadata")
+        for key in REQUIRED_METADATA:
+            if key not in md:
+                self.fail("metadata", f"no '{key}'")
+        classes = self.classes(md["classes"])
+        if md["score_method"] not in SCORE_METHODS:
+            self.fail("metadata.score_method", f"{md['score_method']!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}")
+        self.versions(md["versions"])
+        self.schema(md["schema"], classes)
+        self.metadata_rest(md, classes)
+        self.objects(payload.get("pipeline"), "pipeline")
+        self.pipeline(payload.get("pipeline"), md["score_method"], classes)
+        self.calibrator(payload.get("calibrator"), classes)
+        self.fastpath(payload.get("fastpath"), md["schema"])
+        self.decision_sample(payload.get("decision_sample"), classes)
+
+    def classes(self, classes) -> list[str]:
+        if not isinstance(classes, list) or len(classes) < 2 or len(set(map(str, classes))) != len(classes):
+            self.fail("metadata.classes", "expected a list of at least two distinct class names")
+        for c in classes:
+            self.text(c, "metadata.classes")
+        return classes
+
+    def versions(self, versions) -> None:
+        self.mapping(versions, "metadata.versions")
+        for lib in PINNED:
+            if not versions.get(lib):
+                self.fail("metadata.versions", f"no {lib} version (clickpred records it to refuse another major version)")
+        for k, v in versions.items():
+            self.text(v, f"metadata.versions.{k}", allow_none=True)
+
+    def schema(self, schema, classes) -> None:
+        self.mapping(schema, "metadata.schema")
+        self.text(schema.get("target"), "metadata.schema.target")
+        if list(schema.get("classes") or []) != list(classes):
+            self.fail("metadata.schema.classes", "differ from metadata.classes")
+        features = schema.get("features")
+        if not isinstance(features, list) or not features:
+            self.fail("metadata.schema.features", "expected a list of columns")
+        names = set()
+        for i, col in enumerate(features):
+            where = f"metadata.schema.features[{i}]"
+            self.mapping(col, where)
+            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of"} or "name" not in col:
+                self.fail(where, "unexpected fields")
+            self.text(col["name"], f"{where}.name")
+            if col["name"] in names:
+                self.fail(where, f"column {col['name']!r} twice")
+            names.add(col["name"])
+            if col.get("kind") not in KINDS:
+                self.fail(f"{where}.kind", f"{col.get('kind')!r}"[:100] + f" is not one of {', '.join(KINDS)}")
+            self.count(col.get("n_unique", 0), f"{where}.n_unique")
+            self.count(col.get("n_missing", 0), f"{where}.n_missing")
+            self.text(col.get("source", ""), f"{where}.source")
+            self.text(col.get("evidence", ""), f"{where}.evidence")
+            of = col.get("of", [])
+            if of and (not isinstance(of, list) or len(of) != 2 or not all(isinstance(o, str) and o in names for o in of)
+                       or col.get("kind") not in ("categorical", "id")):
+                self.fail(f"{where}.of", "a cross must pair two categorical columns listed before it")
+            dtype = col.get("dtype", "string")
+            self.text(dtype, f"{where}.dtype")
+            family, _, tz = dtype.partition(":")
+            if family not in DTYPES or (tz and family != "datetime"):
+                self.fail(f"{where}.dtype", f"{dtype!r}"[:100] + " is not a type clickpred records")
+            if tz:
+                try:
+                    import pandas as pd
+
+                    pd.Timestamp("2025-01-01", tz=tz)
+                except Exception:  # noqa: BLE001 - any failure: not a time zone
+                    self.fail(f"{where}.dtype", f"unknown time zone {tz!r}"[:100])
+        for key in ("dropped", "renamed"):
+            for k, v in self.mapping(schema.get(key, {}), f"metadata.schema.{key}").items():
+                self.text(v, f"metadata.schema.{key}.{k}")
+
+    def metadata_rest(self, md: dict, classes: list[str]) -> None:
+        self.text(md.get("name", ""), "metadata.name")
+        header = self.mapping(md.get("input", {}), "metadata.input").get("header", True)
+        if not isinstance(header, bool):
+            self.fail("metadata.input.header", f"expected true or false, got {header!r}"[:100])
+        data = self.mapping(md.get("data", {}), "metadata.data")
+        for c, n in self.mapping(data.get("class_counts", {}), "metadata.data.class_counts").items():
+            self.count(n, f"metadata.data.class_counts.{c}")
+        if "n_rows" in data:
+            self.count(data["n_rows"], "metadata.data.n_rows")
+        for key in ("path", "sha256"):
+            self.text(data.get(key, ""), f"metadata.data.{key}")
+        for key in ("created", "evaluated_on"):
+            self.text(md.get(key, ""), f"metadata.{key}")
+        spec = self.mapping(md.get("spec", {}), "metadata.spec")
+        for part in ("classifier", "strategy"):
+            if part in spec:
+                comp = self.mapping(spec[part], f"metadata.spec.{part}")
+                self.text(comp.get("name"), f"metadata.spec.{part}.name")
+                self.mapping(comp.get("params", {}), f"metadata.spec.{part}.params")
+        for key in ("folds", "seed"):
+            if key in spec:
+                self.count(spec[key], f"metadata.spec.{key}")
+        for c, m in self.mapping(md.get("metrics", {}), "metadata.metrics").items():
+            self.mapping(m, f"metadata.metrics.{c}")
+            for key in ("pr_auc", "pr_auc_baseline", "recall", "precision"):
+                self.number(m.get(key), f"metadata.metrics.{c}.{key}", 0, 1, allow_none=True)
+            if "support" in m:
+                self.count(m["support"], f"metadata.metrics.{c}.support")
+        sampling = self.mapping(md.get("sampling"), "metadata.sampling", allow_none=True)
+        if sampling:
+            for c, n in self.mapping(sampling.get("read_counts"), "metadata.sampling.read_counts").items():
+                self.count(n, f"metadata.sampling.read_counts.{c}")
+            self.number(sampling.get("negative_rate"), "metadata.sampling.negative_rate", 0, 1)
+        for w in md.get("leakage_warnings", []) or []:
+            self.text(w, "metadata.leakage_warnings")
+        self.correction(md.get("correction"), classes)
+        self.decision(md.get("decision"), classes)
+
+    def correction(self, state, classes) -> None:
+        from ..postfit.correction import CALIBRATORS
+
+        state = self.mapping(state, "metadata.correction", allow_none=True)
+        if not state:
+            return
+        method = state.get("method")
+        parts = str(method).split("+")
+        valid = {"none"} if parts == ["none"] else {"prior", *CALIBRATORS}
+        if not isinstance(method, str) or not set(parts) <= valid or len(parts) != len(set(parts)):
+            self.fail("metadata.correction.method", f"{method!r}"[:100] + " is not a correction clickpred applies")
+        if state.get("kind") not in SCORE_METHODS:
+            self.fail("metadata.correction.kind", f"{state.get('kind')!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}")
+        ratio = self.mapping(state.get("prior_ratio"), "metadata.correction.prior_ratio", allow_none=True)
+        if ratio:
+            if sorted(ratio) != sorted(classes):
+                self.fail("metadata.correction.prior_ratio", "must give one ratio per class")
+            for c, r in ratio.items():
+                self.number(r, f"metadata.correction.prior_ratio.{c}", 0, 1e12)
+                if r <= 0:
+                    self.fail(f"metadata.correction.prior_ratio.{c}", "must be positive")
+
+    def decision(self, d, classes) -> None:
+        from ..postfit.decisions import KINDS as RULES
+
+        d = self.mapping(d, "metadata.decision", allow_none=True)
+        if not d:
+            return
+        if d.get("kind") not in RULES:
+            self.fail("metadata.decision.kind", f"{d.get('kind')!r}"[:100] + f" is not one of {', '.join(RULES)}")
+        if list(d.get("classes") or []) != list(classes):
+            self.fail("metadata.decision.classes", "differ from metadata.classes")
+        costs = d.get("costs")
+        if costs is not None:
+            try:
+                C = np.asarray(costs, dtype=float)
+            except (TypeError, ValueError):
+                self.fail("metadata.decision.costs", "not a matrix of numbers")
+            if C.shape != (len(classes), len(classes)) or not np.isfinite(C).all():
+                self.fail("metadata.decision.costs", f"expected a finite {len(classes)} × {len(classes)} matrix")
+        elif d["kind"] == "cost":
+            self.fail("metadata.decision.costs", "a cost rule without a cost matrix")
+        for c, t in self.mapping(d.get("targets", {}), "metadata.decision.targets").items():
+            if c not in classes[1:]:
+                self.fail("metadata.decision.targets", f"{c!r} is not a minority class")
+            self.number(t, f"metadata.decision.targets.{c}", 0, 1)
+        if d["kind"] == "recall" and not d.get("targets"):
+            self.fail("metadata.decision.targets", "a recall rule without targets")
+        if d["kind"] == "top" or d.get("top") is not None:
+            self.number(d.get("top"), "metadata.decision.top", 0, 1)
+        for c, t in self.mapping(d.get("thresholds", {}), "metadata.decision.thresholds").items():
+            if c not in classes[1:] and c != "any":
+                self.fail("metadata.decision.thresholds", f"{c!r} is not a minority class")
+            self.number(t, f"metadata.decision.thresholds.{c}", 0, 1)
+        if d["kind"] == "top" and "any" not in (d.get("thresholds") or {}):
+            self.fail("metadata.decision.thresholds", "a top-K% rule without its threshold")
+        self.text(d.get("label", ""), "metadata.decision.label")
+
+    # ------------------------------------------------------------ fitted objects
+    def objects(self, root, where: str) -> None:
+        """Walk every object reachable from ``root``: no value may be an instruction."""
+        from sklearn.pipeline import Pipeline as SkPipeline
+        from sklearn.preprocessing import FunctionTransformer
+
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            obj = stack.pop()
+            if id(obj) in seen or obj is None or isinstance(obj, (str, bytes, bool, int, float, np.ndarray, np.generic)):
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, dict):
+                stack.extend(obj.values())
+                continue
+            if isinstance(obj, (list, tuple, set, frozenset)):
+                stack.extend(obj)
+                continue
+            name = type(obj).__name__
+            if isinstance(obj, SkPipeline):  # imblearn's Pipeline too
+                if getattr(obj, "memory", None) is not None:
+                    self.fail(f"{where}: {name}.memory", "must be empty (a cache folder is loaded with pickle)")
+                if getattr(obj, "transform_input", None) is not None:
+                    self.fail(f"{where}: {name}.transform_input", "must be empty")
+            if isinstance(obj, FunctionTransformer) and (not _harmless(obj.func) or obj.inverse_func is not None):
+                self.fail(f"{where}: FunctionTransformer", "must not name a function")
+            if isinstance(obj, functools.partial) and not _harmless(obj):
+                self.fail(f"{where}: functools.partial", "may only wrap check_array (as HistGradientBoosting does)")
+            jobs = getattr(obj, "n_jobs", None)
+            if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
+                self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
+            state = getattr(obj, "__dict__", None)
+            if isinstance(state, dict):
+                stack.extend(state.values())
+
+    def pipeline(self, pipeline, method: str, classes: list[str]) -> None:
+        from imblearn.pipeline import Pipeline
+
+        from ..modeling.funnel import FunnelClassifier
+
+        if not isinstance(pipeline, (Pipeline, FunnelClassifier)):
+            self.fail("pipeline", f"expected a fitted imbalanced-learn Pipeline, got {type(pipeline).__name__}")
+        if not callable(getattr(pipeline, method, None)):
+            self.fail("metadata.score_method", f"the pipeline has no {method}")
+        fitted = getattr(pipeline, "classes_", None)
+        if fitted is None or sorted(map(str, fitted)) != sorted(classes):
+            self.fail("pipeline.classes_", "differ from metadata.classes")
+
+    def calibrator(self, calibrator, classes) -> None:
+        from sklearn.calibration import CalibratedClassifierCV
+
+        if calibrator is None:
+            return
+        self.mapping(calibrator, "calibrator")
+        for c, cal in calibrator.items():
+            if c not in classes[1:]:
+                self.fail("calibrator", f"{c!r} is not a minority class")
+            if not isinstance(cal, CalibratedClassifierCV):
+                self.fail(f"calibrator.{c}", f"expected a CalibratedClassifierCV, got {type(cal).__name__}")
+        self.objects(calibrator, "calibrator")
+
+    def fastpath(self, state, schema) -> None:
+        if state is None:
+            return
+        self.mapping(state, "fastpath")
+        keys = {"base", "categories", "category_tables", "num_slopes", "num_missing", "time_tables"}
+        if set(state) != keys:
+            self.fail("fastpath", "unexpected entries")
+        base = self.array(state["base"], "fastpath.base", 1)
+        k = len(base)
+        kinds = {c["name"]: c["kind"] for c in schema["features"]}
+        cats = self.mapping(state["categories"], "fastpath.categories")
+        tables = self.mapping(state["category_tables"], "fastpath.category_tables")
+        if set(cats) != set(tables):
+            self.fail("fastpath.category_tables", "do not match fastpath.categories")
+        for c, values in cats.items():
+            if kinds.get(c) not in ("categorical", "id"):
+                self.fail("fastpath.categories", f"{c!r} is not a categorical column of the schema")
+            if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                self.fail(f"fastpath.categories.{c}", "expected a list of text values")
+            t = self.array(tables[c], f"fastpath.category_tables.{c}", 2, "f")
+            if t.shape != (len(values) + 2, k):
+                self.fail(f"fastpath.category_tables.{c}", f"shape {t.shape}, expected {(len(values) + 2, k)}")
+        for key, kind in (("num_slopes", "numeric"), ("num_missing", "numeric"), ("time_tables", "timestamp")):
+            for c, v in self.mapping(state[key], f"fastpath.{key}").items():
+                if kinds.get(c) != kind:
+                    self.fail(f"fastpath.{key}", f"{c!r} is not a {kind} column of the schema")
+                if key == "time_tables":
+                    a = self.array(v, f"fastpath.{key}.{c}", 2, "f")
+                    if a.shape != (24 * 7 + 1, k):
+                        self.fail(f"fastpath.{key}.{c}", f"shape {a.shape}, expected {(24 * 7 + 1, k)}")
+                elif self.array(v, f"fastpath.{key}.{c}", 1, "f").shape != (k,):
+                    self.fail(f"fastpath.{key}.{c}", f"expected {k} values")
+
+    def decision_sample(self, sample, classes) -> None:
+        if sample is None:
+            return
+        self.mapping(sample, "decision_sample")
+        if set(sample) != {"probabilities", "label"}:
+            self.fail("decision_sample", "unexpected entries")
+        from ..postfit.predictor import DECISION_SAMPLE_ROWS
+
+        p = self.array(sample["probabilities"], "decision_sample.probabilities", 2, "f")
+        y = self.array(sample["label"], "decision_sample.label", 1, "iu")
+        if p.shape[1] != len(classes) or len(y) != len(p) or len(p) > DECISION_SAMPLE_ROWS:
+            self.fail("decision_sample", f"shapes {p.shape} and {y.shape} do not fit {len(classes)} classes")
+        if len(p) and (p.min() < 0 or p.max() > 1 or y.min() < 0 or y.max() >= len(classes)):
+            self.fail("decision_sample", "probabilities outside [0, 1] or labels outside the classes")
+
+
+def _harmless(func) -> bool:
+    """None, or what scikit-learn's HistGradientBoosting puts in its internal FunctionTransformer:
+    ``partial(check_array, dtype=…, ensure_all_finite=…)`` — nothing else names a function."""
+    if func is None:
+        return True
+    from sklearn.utils.validation import check_array
+
+    return (isinstance(func, functools.partial) and func.func is check_array and not func.args
+            and set(func.keywords) <= {"dtype", "ensure_all_finite"})
+
+
+def validate_payload(path, payload: dict) -> None:
+    """Check every field of a loaded clickpred payload by value; raise :class:`ModelFileError` otherwise."""
+    _Checker(path).payload(payload)

@@ -1,0 +1,1 @@
+"""What learns: specs, feature preprocessing, rebalancing, classifiers, custom estimators, the pipeline factory."""

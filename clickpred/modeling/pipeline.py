@@ -1,0 +1,76 @@
+"""``build_pipeline(spec, schema, class_counts)`` → one imbalanced-learn ``Pipeline``.
+
+prepare → sampler → encode → classifier. Preprocessing, rebalancing and the
+classifier travel together, so cross-validation, the final fit and scoring
+can't disagree; the sampler only acts during ``fit``.
+
+Example
+-------
+>>> from clickpred.modeling.spec import spec_from_options
+>>> from clickpred.io.schema import Schema, Column
+>>> s = Schema("y", ["0", "1"], [Column("a", "numeric", 10, 0)])
+>>> built = build_pipeline(spec_from_options("logistic", "smote"), s, {"0": 900, "1": 100})
+>>> [name for name, _ in built.pipeline.steps]
+['prepare', 'sampler', 'encode', 'classifier']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from imblearn.pipeline import Pipeline
+
+from ..io.schema import Schema
+from .classifiers import CLASSIFIERS, HGB_MAX_LEVELS
+from .features import build_features
+from .rebalance import DEFAULT_MEMORY_BUDGET, STRATEGIES
+from .spec import Spec
+
+
+@dataclass
+class BuiltPipeline:
+    pipeline: Pipeline
+    score_method: str  # predict_proba or decision_function
+    notes: list[str] = field(default_factory=list)
+
+
+def build_pipeline(
+    spec: Spec,
+    schema: Schema,
+    class_counts: dict[str, int],
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> BuiltPipeline:
+    """Build the unfitted pipeline for a spec on data with this schema and class counts."""
+    notes = []
+    id_encoding = spec.features.id_encoding
+    if spec.strategy.name == "smote" and id_encoding == "onehot" and schema.names("id"):
+        # SMOTENC expands every categorical neighbour to a dense (rows × k × levels) array:
+        # thousands of ID levels would ask for hundreds of GiB. Give it dense ID encodings.
+        id_encoding = "target"
+        notes.append("smote: ID columns target-encoded (not one-hot) so that SMOTENC's memory stays bounded")
+    f = spec.features
+    entry = CLASSIFIERS[spec.classifier.name]
+    id_max_levels = f.id_max_levels if entry.one_hot else min(f.id_max_levels, HGB_MAX_LEVELS)
+    layout = build_features(schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts,
+                            one_hot=entry.one_hot)
+    plan = STRATEGIES[spec.strategy.name].plan(
+        spec.strategy.params,
+        class_counts=class_counts,
+        n_categorical=layout.n_categorical,
+        folds=spec.folds,
+        seed=spec.seed,
+        n_numeric=layout.n_numeric,
+        n_levels=layout.n_levels,
+        memory_budget=memory_budget,
+    )
+    width = layout.n_levels + layout.n_numeric
+    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width,
+                      strategy=spec.strategy.name, n_categorical=layout.n_categorical)
+    steps = [
+        ("prepare", layout.prepare),
+        ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),
+        ("encode", layout.encode),
+        ("classifier", clf),
+    ]
+    method = "predict_proba" if entry.has_proba(spec.classifier.params) else "decision_function"
+    return BuiltPipeline(Pipeline(steps), method, notes + list(plan.notes))

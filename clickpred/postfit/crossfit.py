@@ -1,0 +1,97 @@
+"""After cross-validation: correct the out-of-fold scores, apply the decision rule, re-measure.
+
+``finish`` turns an :class:`~clickpred.evaluation.crossval.Evaluation` of raw out-of-fold
+scores into the evaluation of the model as it will be used — corrected
+probabilities (:mod:`clickpred.postfit.correction`) under the tuned decision rule
+(:mod:`clickpred.postfit.decisions`) — keeping the raw metrics as ``before`` and the
+argmax metrics beside the rule's. Both the correction and the rule are
+cross-fitted (fold j corrected and decided by parts fitted without fold j), so
+nothing here is measured on rows it was fitted on. ``train`` and ``compare``
+both call it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..evaluation.crossval import Evaluation, compute_metrics, fold_pr_auc
+from ..modeling.rebalance import effective_counts, prior_ratio
+from .correction import fit_correction
+from .decisions import UNSTABLE_SPREAD, DecisionRule, cross_fitted
+
+
+def strategy_ratio(strategy: str, params: dict, classes: list[str], counts: dict) -> np.ndarray | None:
+    """Prior-shift ratios π/π̂ for a model trained under this strategy on data with these counts."""
+    return prior_ratio(classes, counts, effective_counts(strategy, params, counts))
+
+
+def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: str = "auto",
+           rule: DecisionRule | None = None) -> Evaluation:
+    """Correct and decide the out-of-fold scores of ``ev`` (in place); return it."""
+    classes, y = ev.classes, ev.y_true
+    rule = rule or DecisionRule("argmax", classes)
+    correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio)
+    has_proba = method == "predict_proba" or correction.changes_scores
+    if rule.kind == "auto" and not has_proba:  # thresholds are on probabilities: decision values keep argmax
+        rule = DecisionRule("argmax", classes, costs=rule.costs)
+    if rule.kind != "argmax" and not has_proba:
+        raise ConfigError(f"--decision {rule.label}: needs probabilities, and --calibration none leaves decision values")
+    ev.raw_scores, ev.before = ev.scores, ev.metrics
+    ev.correction = correction
+    ev.scores, ev.has_proba = P, has_proba
+    argmax = compute_metrics(y, P, classes, has_proba)
+    fitted = cross_fitted(rule, P, y, ev.fold_of)
+    ev.metrics = argmax if rule.kind == "argmax" else compute_metrics(y, P, classes, has_proba, fitted.predictions)
+    ev.y_pred = fitted.predictions
+    ev.argmax = argmax
+    ev.rule = fitted.rule
+    ev.decision = decision_summary(fitted, y, P, argmax, ev.metrics)
+    ev.fold_metrics, ev.metrics["fold_pr_auc"] = fold_pr_auc(y, P, classes, ev.fold_of)
+    ev.metrics["correction"] = correction.state()
+    ev.metrics["decision"] = ev.decision
+    return ev
+
+
+def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
+    rule = fitted.rule
+    out = {
+        **rule.to_dict(),
+        "fold_spread": fitted.spread(),
+        "unstable": sorted(k for k, v in fitted.spread().items() if v["relative_spread"] > UNSTABLE_SPREAD),
+        "flagged_fraction": float(np.mean(fitted.predictions != rule.classes[0])),
+        "per_class": {
+            c: {
+                "recall": under_rule["per_class"][c]["recall"],
+                "precision": under_rule["per_class"][c]["precision"],
+                "recall_argmax": argmax["per_class"][c]["recall"],
+                "precision_argmax": argmax["per_class"][c]["precision"],
+            }
+            for c in rule.classes[1:]
+        },
+    }
+    if rule.kind == "auto":
+        out["not_flagged"] = [c for c in rule.classes[1:] if rule.thresholds.get(c, 0.0) >= 1.0]
+    if rule.kind == "recall":
+        out["unreached"] = {c: under_rule["per_class"][c]["recall"] for c, t in rule.targets.items()
+                            if under_rule["per_class"][c]["recall"] < t}
+    if rule.costs is not None:
+        out["cost_per_row"] = rule.cost_summary(y, fitted.predictions, P)
+        if rule.kind == "cost":
+            out["bayes_thresholds"] = rule.bayes_thresholds()
+    return out
+
+
+def finish_holdout(ev: Evaluation, predictor) -> Evaluation:
+    """The same for held-out rows scored by a final model: its own correction and rule, nothing refitted."""
+    classes, y = ev.classes, ev.y_true
+    ev.raw_scores, ev.before = ev.scores, ev.metrics
+    P = predictor.finish(ev.scores)
+    ev.scores, ev.has_proba = P, predictor.has_proba
+    ev.argmax = compute_metrics(y, P, classes, ev.has_proba)
+    ev.y_pred = predictor.decide(P)
+    ev.metrics = compute_metrics(y, P, classes, ev.has_proba, ev.y_pred)
+    ev.correction, ev.rule = predictor.correction, predictor.rule
+    if predictor.rule is not None and predictor.rule.costs is not None:
+        ev.metrics["decision"] = {"cost_per_row": predictor.rule.cost_summary(y, ev.y_pred, P)}
+    return ev

@@ -1,0 +1,1 @@
+"""Reports and terminal tables for train, evaluate, score and compare."""

@@ -1,0 +1,313 @@
+"""What ``compare`` writes: leaderboard.csv / .json, PNG figures, a self-contained report.html,
+and the terminal table.
+
+Figures: overlaid precision-recall curves per minority class for the top
+candidates (precision on a log axis: with 0.2% positives a linear one squeezes
+every curve against zero); a grid of row-normalised confusion matrices with
+counts; recall of each minority class at matched precision (precision = k ×
+the class prevalence, the same bar for every candidate); fit time against the
+sort metric with its interval.
+
+Example
+-------
+>>> paths = write_compare_report(result, "reports/compare")  # doctest: +SKIP
+>>> sorted(paths)  # doctest: +SKIP
+['confusion_grid', 'fit_time', 'html', 'json', 'leaderboard', 'pr_curves', 'recall_at_precision']
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from .train_report import (
+    draw_reliability,
+    jsonable,
+    png_base64,
+    pyplot,
+    save_figure,
+    style_pr_axes,
+)
+
+TOP = 5
+LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
+
+
+def recall_at_precision(y_true: np.ndarray, scores: np.ndarray, precision: float) -> float:
+    """Highest recall reachable with precision ≥ ``precision`` (0 when never reached)."""
+    from sklearn.metrics import precision_recall_curve
+
+    if y_true.sum() == 0:
+        return float("nan")
+    p, r, _ = precision_recall_curve(y_true, scores)
+    ok = p >= precision
+    return float(r[ok].max()) if ok.any() else 0.0
+
+
+def recall_table(res) -> dict:
+    """{class: {lift: {candidate: recall at precision lift × prevalence}}}."""
+    out = {}
+    for c in res.classes[1:]:
+        k = res.classes.index(c)
+        t = res.y == c
+        prev = t.mean()
+        out[c] = {}
+        for lift in LIFTS:
+            target = lift * prev
+            if target >= 1:
+                continue
+            out[c][lift] = {
+                "precision": target,
+                "recall": {name: recall_at_precision(t, r.scores[0][:, k], target) for name, r in res.results.items()},
+            }
+    return out
+
+
+def metric_label(res) -> str:
+    """'click PR-AUC', or 'cost per row' for a cost-sorted compare."""
+    return "cost per row" if res.by_cost else f"{res.metric[1]} PR-AUC"
+
+
+def document(res) -> dict:
+    cost = res.by_cost
+    return jsonable({
+        "data": res.data,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "n_rows": res.n_rows,
+        "classes": res.classes,
+        "class_counts": res.class_counts,
+        "folds": res.folds,
+        "repeats": res.repeats,
+        "seed": res.seed,
+        "metric": "cost" if cost else f"{res.metric[0]}:{res.metric[1]}",
+        "metric_label": metric_label(res),
+        "costs": res.costs,
+        "metric_note": res.metric_note,
+        "interval": "95% percentile bootstrap over rows of the out-of-fold predictions; "
+                    + ("vs_best: paired bootstrap of candidate − best (extra cost per row) on the same rows" if cost
+                       else "vs_best: paired bootstrap of best − candidate on the same rows"),
+        "leaderboard": res.leaderboard,
+        "skipped": res.skipped,
+        "recommendation": res.recommendation,
+        "recall_at_matched_precision": recall_table(res),
+        "test": None if not res.test else {
+            "path": res.test["path"], "n_rows": res.test["n_rows"],
+            "metric": {k: v["metric"] for k, v in res.test["candidates"].items()},
+        },
+        "notes": res.notes,
+        "leakage_warnings": res.leakage_warnings,
+        "validation": res.validation,
+        "seconds": res.seconds,
+        "timings": res.timings,
+    })
+
+
+# ---------------------------------------------------------------- figures
+
+def plot_pr_overlay(res, path: Path) -> Path:
+    from sklearn.metrics import precision_recall_curve
+
+    plt = pyplot()
+    minority = res.classes[1:]
+    top = [row["name"] for row in res.leaderboard[:TOP]]
+    fig, axes = plt.subplots(1, len(minority), figsize=(6 * len(minority), 4.8), squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        k = res.classes.index(c)
+        t = res.y == c
+        for name in top:
+            s = res.results[name].scores[0][:, k]
+            p, r, _ = precision_recall_curve(t, s)
+            ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
+            ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
+        style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC",
+                      legend_size=8)
+    return save_figure(fig, path, dpi=90)
+
+
+def plot_reliability(res, path: Path) -> Path:
+    """Reliability of the corrected probabilities of the top candidates, per minority class."""
+    plt = pyplot()
+    minority = res.classes[1:]
+    top = [row["name"] for row in res.leaderboard[:TOP] if res.results[row["name"]].corrected_scores is not None]
+    fig, axes = plt.subplots(1, len(minority), figsize=(6 * len(minority), 4.8), squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        k = res.classes.index(c)
+        curves = [(name, res.results[name].corrected_scores[:, k]) for name in top]
+        draw_reliability(ax, (res.y == c).astype(float), curves, c,
+                         f"{c}: reliability after correction, top {len(top)}", legend_size=7)
+    return save_figure(fig, path, dpi=90)
+
+
+def plot_confusion_grid(res, path: Path) -> Path:
+    from sklearn.metrics import confusion_matrix
+
+    plt = pyplot()
+    names = [row["name"] for row in res.leaderboard]
+    cols = min(4, len(names))
+    rows = int(np.ceil(len(names) / cols))
+    K = len(res.classes)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.3 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, name in zip(axes.flat, names):
+        r = res.results[name]
+        cm = confusion_matrix(res.y, r.decisions, labels=res.classes)  # under the rule each model file would use
+        with np.errstate(invalid="ignore", divide="ignore"):
+            norm = cm / cm.sum(axis=1, keepdims=True)
+        ax.axis("on")
+        ax.imshow(np.nan_to_num(norm), vmin=0, vmax=1, cmap="Blues")
+        for i in range(K):
+            for j in range(K):
+                ax.text(j, i, f"{norm[i, j]:.2f}\n{cm[i, j]:,}", ha="center", va="center", fontsize=7,
+                        color="white" if norm[i, j] > 0.6 else "black")
+        ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
+        ax.set_yticks(range(K), res.classes, fontsize=7)
+        ax.set_title(name, fontsize=9)
+    rule = f"under each candidate's cross-fitted {'cost' if res.by_cost else 'auto'} rule"
+    fig.suptitle(f"confusion matrices {rule} (row-normalised: recall on the diagonal; counts below)")
+    return save_figure(fig, path, dpi=80)
+
+
+def plot_recall_at_precision(res, table: dict, path: Path) -> Path:
+    plt = pyplot()
+    minority = [c for c in res.classes[1:] if table.get(c)]
+    names = [row["name"] for row in res.leaderboard]
+    fig, axes = plt.subplots(1, max(len(minority), 1), figsize=(6 * max(len(minority), 1), 0.3 * len(names) + 2),
+                             squeeze=False)
+    for ax, c in zip(axes[0], minority):
+        lifts = sorted(table[c])
+        height = 0.8 / max(len(lifts), 1)
+        for i, lift in enumerate(lifts):
+            vals = [table[c][lift]["recall"][n] for n in names]
+            ax.barh(np.arange(len(names)) + i * height, vals, height=height,
+                    label=f"precision ≥ {table[c][lift]['precision']:.4f} ({lift}× prevalence)")
+        ax.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names, fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel(f"recall of {c}")
+        ax.legend(fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+    return save_figure(fig, path, dpi=90)
+
+
+def plot_fit_time(res, path: Path) -> Path:
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for row in res.leaderboard:
+        err = [[row["metric"] - row["metric_low"]], [row["metric_high"] - row["metric"]]]
+        ax.errorbar(row["fit_seconds"], row["metric"], yerr=err, fmt="o", capsize=3,
+                    color="tab:red" if row["rank"] == 1 else ("tab:blue" if row["distinguishable_from_best"] else "tab:green"))
+        ax.annotate(row["name"], (row["fit_seconds"], row["metric"]), fontsize=7, xytext=(4, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("fit seconds per fold (log scale)")
+    ax.set_ylabel(f"{metric_label(res)} (95% interval)")
+    ax.set_title("best (red); not distinguishable from it (green); distinguishably worse (blue)")
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path, dpi=90)
+
+
+# ---------------------------------------------------------------- files
+
+LEADERBOARD_COLUMNS_FIRST = ["rank", "name", "classifier", "strategy", "metric", "metric_low", "metric_high",
+                             "vs_best_difference", "vs_best_low", "vs_best_high", "distinguishable_from_best"]
+
+
+# What a compare report folder holds (folders written before manifests are recognised by these names).
+COMPARE_FILES = frozenset({"leaderboard.csv", "leaderboard.json", "report.html", "pr_curves.png", "confusion_grid.png",
+                           "recall_at_precision.png", "fit_time.png", "reliability.png", ".write-test"})
+
+
+def plan_report(directory: str | Path, inputs: list) -> Path:
+    """Check, before any fit, that the report folder can be written and replaces nothing the run reads."""
+    from ..io.writers import check_replaceable, check_targets, check_writable
+
+    directory = Path(directory)
+    check_targets([("--report", directory, True)], [Path(str(i)) for i in inputs if i])
+    check_replaceable(directory, "--report", legacy=COMPARE_FILES)
+    check_writable(directory, "--report")
+    return directory
+
+
+def write_compare_report(res, directory: str | Path) -> dict[str, Path]:
+    """Leaderboard files, figures and report.html, staged and swapped into ``directory`` whole."""
+    from ..io.writers import StagedFolder
+
+    final = Path(directory)
+    with StagedFolder(final, "--report", legacy=COMPARE_FILES) as stage:
+        paths = _write_files(res, stage.path)
+        stage.commit()
+    return {k: final / p.name for k, p in paths.items()}
+
+
+def _write_files(res, directory: Path) -> dict[str, Path]:
+    import pandas as pd
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    doc = document(res)
+    table = doc["recall_at_matched_precision"]
+    figures = {
+        "pr_curves": plot_pr_overlay(res, directory / "pr_curves.png"),
+        "confusion_grid": plot_confusion_grid(res, directory / "confusion_grid.png"),
+        "recall_at_precision": plot_recall_at_precision(res, {c: {int(k): v for k, v in t.items()} for c, t in table.items()},
+                                                        directory / "recall_at_precision.png"),
+        "fit_time": plot_fit_time(res, directory / "fit_time.png"),
+        "reliability": plot_reliability(res, directory / "reliability.png"),
+    }
+    frame = pd.DataFrame(res.leaderboard)
+    frame = frame[LEADERBOARD_COLUMNS_FIRST + [c for c in frame.columns if c not in LEADERBOARD_COLUMNS_FIRST]]
+    paths = {"leaderboard": directory / "leaderboard.csv", "json": directory / "leaderboard.json",
+             "html": directory / "report.html", **figures}
+    from ..text import for_spreadsheet
+
+    for col in frame.select_dtypes(exclude="number").columns:  # text a spreadsheet would run as a formula gets a leading quote
+        frame[col] = frame[col].map(for_spreadsheet)
+    frame.to_csv(paths["leaderboard"], index=False)
+    paths["json"].write_text(json.dumps(doc, indent=2, allow_nan=False))
+    env = Environment(loader=PackageLoader("clickpred", "templates"), autoescape=select_autoescape(["html"]))
+    env.filters["f4"] = lambda v: "–" if v is None else f"{v:.4f}"
+    env.filters["f2"] = lambda v: "–" if v is None else f"{v:.2f}"
+    env.filters["fm"] = env.filters["f4"] if not res.by_cost else (lambda v: "–" if v is None else f"{v:.5g}")
+    html = env.get_template("compare.html").render(doc=doc, figures={k: png_base64(p) for k, p in figures.items()})
+    paths["html"].write_text(html, encoding="utf-8")
+    return paths
+
+
+def leaderboard_table(res, top: int = 15):
+    """A rich Table of the leaderboard (the CLI prints it; the files hold every column)."""
+    from rich.table import Table
+
+    cost = res.by_cost
+    fmt = ".5g" if cost else ".4f"
+    recall = "recall_rule_" if cost else "recall_"
+    from ..text import for_terminal as T
+
+    table = Table(title=T(res.metric_note), title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("candidate", no_wrap=True)
+    table.add_column(T(f"{metric_label(res)} [95% CI]"), justify="right", no_wrap=True)
+    table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
+    table.add_column("verdict", no_wrap=True)
+    for m in res.classes[1:]:
+        table.add_column(T(f"recall\n{m}"), justify="right")
+    table.add_column("MCC", justify="right")
+    table.add_column("fit\ns", justify="right")
+    for row in res.leaderboard[:top]:
+        verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
+        vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:{fmt}} [{row['vs_best_low']:{fmt}}, {row['vs_best_high']:{fmt}}]"
+        table.add_row(
+            str(row["rank"]), T(row["name"]), f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
+            vs, verdict, *[f"{row[recall + m]:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
+            f"{row['fit_seconds']:.1f}",
+        )
+    if len(res.leaderboard) > top:
+        table.add_row("…", f"{len(res.leaderboard) - top} more in leaderboard.csv", "", "", "")
+    table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; "
+                     + ("this − best" if cost else "best − this") + ": paired, same rows; "
+                     "can't tell = the paired interval includes 0; "
+                     + ("recall and MCC under the cost rule" if cost else "recall and MCC under the auto rule")
+                     + " (cross-fitted, as train reports them)")
+    table.caption_justify = "left"
+    return table

@@ -1,0 +1,76 @@
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score, log_loss
+
+from clickpred.errors import DataError
+from clickpred.evaluation.crossval import check_folds, compute_metrics
+
+CLASSES = ["view", "click", "conversion"]
+
+
+def _toy():
+    rng = np.random.default_rng(0)
+    y = np.array(["view"] * 900 + ["click"] * 80 + ["conversion"] * 20)
+    s = rng.dirichlet([8, 1, 1], size=1000)
+    s[y == "click", 1] += 0.3
+    s[y == "conversion", 2] += 0.3
+    return y, s / s.sum(axis=1, keepdims=True)
+
+
+def test_pr_auc_is_average_precision_one_vs_rest_with_prevalence_baseline():
+    y, s = _toy()
+    m = compute_metrics(y, s, CLASSES, has_proba=True)
+    for k, c in enumerate(CLASSES):
+        assert m["per_class"][c]["pr_auc"] == pytest.approx(average_precision_score(y == c, s[:, k]))
+        assert m["per_class"][c]["pr_auc_baseline"] == pytest.approx((y == c).mean())
+    assert m["per_class"]["click"]["support"] == 80
+
+
+def test_log_loss_reads_columns_in_class_order_not_alphabetical():
+    y, s = _toy()
+    m = compute_metrics(y, s, CLASSES, has_proba=True)
+    order = np.argsort(CLASSES)  # click, conversion, view
+    assert m["log_loss"] == pytest.approx(log_loss(y, s[:, order], labels=sorted(CLASSES)))
+
+
+def test_confusion_matrix_counts_and_normalised_rows():
+    y = np.array(["view"] * 6 + ["click"] * 4)
+    pred = np.array(["view"] * 5 + ["click"] + ["click"] * 3 + ["view"])
+    s = np.zeros((10, 2))
+    m = compute_metrics(y, s, ["view", "click"], has_proba=False, y_pred=pred)
+    assert m["confusion_matrix"]["counts"] == [[5, 1], [1, 3]]
+    assert m["confusion_matrix"]["normalized"][1] == [0.25, 0.75]
+    assert m["per_class"]["click"]["recall"] == 0.75
+    assert "log_loss" not in m  # no probabilities, no log loss
+
+
+def test_hits_at_counts_positives_in_the_top_fraction():
+    y = np.array(["v"] * 90 + ["c"] * 10)
+    s = np.zeros((100, 2))
+    s[:, 1] = np.arange(100)  # the 10 positives have the top scores
+    m = compute_metrics(y, s, ["v", "c"], has_proba=False)
+    assert m["per_class"]["c"]["hits_at"] == {"1%": 1, "5%": 5, "10%": 10, "20%": 10}
+
+
+def test_majority_only_predictions_get_zero_recall_not_a_high_headline():
+    y = np.array(["view"] * 998 + ["click"] * 2)
+    s = np.column_stack([np.ones(1000), np.zeros(1000)])
+    m = compute_metrics(y, s, ["view", "click"], has_proba=True)
+    assert m["accuracy"] == pytest.approx(0.998)
+    assert m["per_class"]["click"]["recall"] == 0.0 and m["balanced_accuracy"] == 0.5 and m["mcc"] == 0.0
+
+
+def test_check_folds_names_the_small_class():
+    y = np.array(["v"] * 50 + ["c"] * 3)
+    with pytest.raises(DataError, match=r"class 'c' has 3 row\(s\), fewer than --folds 5: use --folds 3 or more data"):
+        check_folds(y, ["v", "c"], 5)
+    check_folds(y, ["v", "c"], 3)
+
+
+def test_too_many_folds_names_the_smallest_class():
+    from clickpred.errors import DataError
+    from clickpred.evaluation.crossval import check_folds
+
+    y = np.array(["view"] * 50 + ["click"] * 3 + ["conversion"] * 2)
+    with pytest.raises(DataError, match=r"class 'conversion' has 2 row\(s\), fewer than --folds 5: use --folds 2"):
+        check_folds(y, ["view", "click", "conversion"], 5)

@@ -1,0 +1,61 @@
+"""Bootstrap intervals: the fast weighted average precision equals scikit-learn's."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import average_precision_score
+
+from clickpred.evaluation.intervals import (
+    RankedScores,
+    bootstrap_ap,
+    bootstrap_mean,
+    bootstrap_weights,
+    paired,
+)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_weighted_average_precision_matches_sklearn_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    y = rng.random(n) < 0.02
+    s = np.round(rng.random(n) + y * 0.3, 2)  # rounded: many ties
+    ranked = RankedScores(y, s)
+    assert ranked.average_precision() == pytest.approx(average_precision_score(y, s), abs=1e-12)
+    w = next(bootstrap_weights(n, 1, seed))
+    assert ranked.average_precision(w) == pytest.approx(average_precision_score(y, s, sample_weight=w), abs=1e-12)
+
+
+def test_intervals_cover_the_estimate_and_pairs_tell_noise_from_signal():
+    rng = np.random.default_rng(0)
+    n = 20_000
+    y = rng.random(n) < 0.01
+    good = y * 1.0 + rng.normal(0, 0.6, n)
+    same = good + rng.normal(0, 0.02, n)  # the same model up to noise
+    bad = y * 0.3 + rng.normal(0, 0.6, n)
+    ranked = {k: [RankedScores(y, s)] for k, s in {"good": good, "same": same, "bad": bad}.items()}
+    point, values = bootstrap_ap(ranked, replicates=200, seed=1)
+    for k in ranked:
+        assert point[k].low <= point[k].estimate <= point[k].high
+    assert paired("good", "bad", point, values).distinguishable
+    close = paired("good", "same", point, values)
+    assert not close.distinguishable
+
+
+def test_mean_intervals_share_the_replicates_and_pair_costs():
+    rng = np.random.default_rng(2)
+    n = 5_000
+    cheap = rng.exponential(1.0, n)
+    dear = cheap + 0.02 + rng.normal(0, 0.05, n)  # costs a little more on the same rows
+    twin = cheap + rng.normal(0, 0.05, n)
+    point, values = bootstrap_mean({"cheap": [cheap], "dear": [dear], "twin": [twin]}, replicates=300, seed=3)
+    assert point["cheap"].estimate == pytest.approx(cheap.mean())
+    for k in point:
+        assert point[k].low <= point[k].estimate <= point[k].high
+    # the same replicates as bootstrap_weights(seed) draws
+    w = next(bootstrap_weights(n, 1, 3))
+    assert values["cheap"][0] == pytest.approx(cheap @ w / n)
+    worse = paired("cheap", "dear", point, values, higher_is_better=False)
+    assert worse.distinguishable and worse.difference == pytest.approx(dear.mean() - cheap.mean())
+    assert not paired("cheap", "twin", point, values, higher_is_better=False).distinguishable
+    # the unpaired intervals overlap although the pair is clearly separated
+    assert point["dear"].low < point["cheap"].high

@@ -1,0 +1,125 @@
+"""Integer columns read as codes or quantities, as a practitioner would: shape of the values, then the label."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clickpred.errors import DataError
+from clickpred.io.codes import integer_verdict, shape_verdict
+from clickpred.io.dataset import load_dataset
+
+from ..conftest import SHARED
+
+COIL_NAMES = (
+    "MOSTYPE MAANTHUI MGEMOMV MGEMLEEF MOSHOOFD MGODRK MGODPR MGODOV MGODGE MRELGE MRELSA MRELOV MFALLEEN MFGEKIND "
+    "MFWEKIND MOPLHOOG MOPLMIDD MOPLLAAG MBERHOOG MBERZELF MBERBOER MBERMIDD MBERARBG MBERARBO MSKA MSKB1 MSKB2 MSKC "
+    "MSKD MHHUUR MHKOOP MAUT1 MAUT2 MAUT0 MZFONDS MZPART MINKM30 MINK3045 MINK4575 MINK7512 MINK123M MINKGEM MKOOPKLA "
+    "PWAPART PWABEDR PWALAND PPERSAUT PBESAUT PMOTSCO PVRAAUT PAANHANG PTRACTOR PWERKT PBROM PLEVEN PPERSONG PGEZONG "
+    "PWAOREG PBRAND PZEILPL PPLEZIER PFIETS PINBOED PBYSTAND AWAPART AWABEDR AWALAND APERSAUT ABESAUT AMOTSCO AVRAAUT "
+    "AAANHANG ATRACTOR AWERKT ABROM ALEVEN APERSONG AGEZONG AWAOREG ABRAND AZEILPL APLEZIER AFIETS AINBOED ABYSTAND CARAVAN"
+).split()
+
+
+def _kinds(ds):
+    return {c.name: c.kind for c in ds.schema.features}
+
+
+needs_shared = pytest.mark.skipif(not SHARED.exists(), reason="needs ../shared/data")
+
+
+@needs_shared
+def test_avazu_codes_are_categorical():
+    kinds = _kinds(load_dataset(SHARED / "ctr_samples" / "avazu_sample.txt"))
+    for col in ["C1", "banner_pos", "device_type", "C14", "C15", "C16", "C17", "C18", "C19", "C20", "C21"]:
+        assert kinds[col] in ("categorical", "id"), col
+
+
+@needs_shared
+def test_criteo_counts_stay_numeric():
+    kinds = _kinds(load_dataset(SHARED / "ctr_samples" / "criteo_sample.txt"))
+    assert all(kinds[f"I{i}"] == "numeric" for i in range(1, 14))
+
+
+@needs_shared
+def test_bank_marketing_ages_counts_and_indicators_stay_numeric():
+    ds = load_dataset(SHARED / "bank_marketing" / "bank-additional.csv", target="y")
+    kinds = _kinds(ds)
+    for col in ["age", "campaign", "pdays", "previous", "emp_var_rate", "cons_price_idx", "cons_conf_idx", "euribor3m",
+                "nr_employed"]:
+        assert kinds[col] == "numeric", col
+    evidence = {c.name: c.evidence for c in ds.schema.features}
+    assert "the label follows the values' order" in evidence["campaign"]  # the label test ran (451 yes)
+
+
+@needs_shared
+def test_coil_codes_are_decided_and_explained(tmp_path):
+    frame = pd.read_csv(SHARED / "coil2000" / "ticdata2000.txt", sep="\t", header=None, names=COIL_NAMES)
+    path = tmp_path / "coil.csv"
+    frame.to_csv(path, index=False)
+    ds = load_dataset(path, target="CARAVAN")
+    cols = {c.name: c for c in ds.schema.features}
+    # MOSTYPE (41 customer subtypes): 348 buyers can't tell its codes from an order; the shape reads 1…41 as a run
+    assert cols["MOSTYPE"].kind == "numeric" and "the label can't tell" in cols["MOSTYPE"].evidence
+    assert cols["PPERSAUT"].kind == "categorical" and "scattered" in cols["PPERSAUT"].evidence  # levels 0, 4, 5, 6…
+
+
+def test_shapes():
+    assert shape_verdict(np.array([0.0, 1.0])).kind == "categorical"  # a flag
+    assert shape_verdict(np.array([0.0, 2.0, 3.0])).kind == "categorical"
+    assert shape_verdict(np.array([0.0, 1.0, 2.0, 3.0])).kind == "numeric"
+    assert shape_verdict(np.array([-1.0, 0.0, 1.0, 5.0, 40.0])).kind == "numeric"  # -1 sentinel then counts
+    assert shape_verdict(np.arange(17.0, 90.0)).kind == "numeric"  # ages fill their range
+    assert shape_verdict(np.array([1002.0, 1005.0, 1010.0])).kind == "categorical"
+
+
+def test_the_label_overrules_the_shape_when_it_is_clear():
+    rng = np.random.default_rng(0)
+    n = 40_000
+    # Scattered values whose rate follows their order (amounts in cents, say: 400 values over 1,000…100,000),
+    # too many for a rate per value to be as sure as a rate per bin:
+    levels = np.sort(rng.choice(np.arange(1000, 100_000), 400, replace=False)).astype(float)
+    x = levels[rng.integers(0, len(levels), n)]
+    t = rng.random(n) < 0.002 + 0.02 * np.searchsorted(levels, x) / len(levels)
+    v = integer_verdict(x, t)
+    assert shape_verdict(levels).kind == "categorical" and v.kind == "numeric", v.evidence
+    # A count-shaped column whose values carry unordered effects (codes 0..29 with random rates):
+    x = rng.integers(0, 30, n).astype(float)
+    t = rng.random(n) < rng.random(30)[x.astype(int)] * 0.05
+    v = integer_verdict(x, t)
+    assert shape_verdict(np.unique(x)).kind == "numeric" and v.kind == "categorical", v.evidence
+
+
+def test_a_true_count_stays_numeric():
+    rng = np.random.default_rng(1)
+    n = 50_000
+    x = rng.poisson(3.0, n).astype(float)
+    t = rng.random(n) < 0.01 * (1 + x) / 4
+    assert integer_verdict(x, t).kind == "numeric"
+
+
+def test_simulated_integer_codes_at_scale(tmp_path):
+    from clickpred.jobs.simulate import simulate
+
+    path = tmp_path / "codes.csv"
+    simulate(path, rows=60_000, seed=2, world_seed=4, integer_codes=True, click_rate=0.01)
+    ds = load_dataset(path)
+    kinds = _kinds(ds)
+    for col in ["site", "app", "ad", "campaign", "device", "os"]:
+        assert kinds[col] in ("categorical", "id"), col
+    assert kinds["session_depth"] == "numeric" and kinds["banner_pos"] == "numeric" and kinds["bid_price"] == "numeric"
+    assert any(n.startswith("integer columns read as codes") for n in ds.notes)
+
+
+def test_overrides_and_their_errors(tmp_path):
+    path = tmp_path / "t.csv"
+    rng = np.random.default_rng(3)
+    pd.DataFrame({"code": rng.choice([1002, 1005, 1010], 500), "n": rng.integers(0, 9, 500),
+                  "s": rng.choice(["a", "b"], 500), "y": rng.choice(["0", "1"], 500, p=[0.9, 0.1])}).to_csv(path, index=False)
+    kinds = _kinds(load_dataset(path, numeric=["code"], categorical=["n"]))
+    assert kinds["code"] == "numeric" and kinds["n"] == "categorical"
+    with pytest.raises(DataError, match="--categorical and --numeric both name 'code': choose one"):
+        load_dataset(path, numeric=["code"], categorical=["code"])
+    with pytest.raises(DataError, match=r"--numeric s: column 's' of .* is not numeric"):
+        load_dataset(path, numeric=["s"])
+    with pytest.raises(DataError, match="--numeric nope: no such feature column"):
+        load_dataset(path, numeric=["nope"])

@@ -1,0 +1,94 @@
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from clickpred.jobs.train import run_train, train
+from clickpred.modeling.spec import spec_from_options
+
+from ..conftest import SHARED
+
+
+def test_leaky_column_is_warned_about_in_result_and_report(small_csv, tmp_path):
+    df = pd.read_csv(small_csv)
+    df["converted_at"] = np.where(df.event == "conversion", "2026-01-09 10:00:00", None)
+    path = tmp_path / "leaky.csv"
+    df.to_csv(path, index=False)
+    out = run_train(path, spec_from_options("logistic", "none", folds=3), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r")
+    assert [w.column for w in out.result.leaks] == ["converted_at"]
+    assert "possible leakage: column 'converted_at'" in out.document["leakage_warnings"][0]
+    assert "possible leakage" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_train_records_provenance(small_csv):
+    res = train(small_csv, spec_from_options("svm", "class_weight", folds=3))
+    assert res.versions["scikit-learn"] and len(res.data.sha256) == 64
+    assert res.cv.scores.shape == (4000, 3) and len(res.cv.fit_seconds) == 3
+    assert res.built.score_method == "decision_function"
+    # decision values are calibrated on out-of-fold scores into probabilities by default
+    assert res.cv.has_proba and res.cv.correction.calibrator is not None and res.cv.before.get("log_loss") is None
+
+
+@pytest.mark.skipif(not (SHARED / "coil2000").exists(), reason="shared data not present")
+def test_coil2000_official_test_split(tmp_path):
+    """Real data end to end: the competition winner found 121 of the 238 owners in its top 800."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from bench_real import coil_files
+
+    tr, te = coil_files(tmp_path)
+    res = train(tr, spec_from_options("logistic", "class_weight"), target="CARAVAN", test=te)
+    m = res.test.metrics["per_class"]["1"]
+    assert m["support"] == 238 and res.test.metrics["n_rows"] == 4000
+    assert m["hits_at"]["20%"] >= 110  # measured 120
+    assert m["pr_auc"] > 2 * m["pr_auc_baseline"]
+
+
+def test_the_default_rule_flags_a_class_the_model_has_skill_for(sim_csv):
+    """Honest probabilities of a rare class never win argmax; the default rule still flags it."""
+    res = train(sim_csv, spec_from_options("logistic", "none", folds=3))
+    assert res.cv.rule.kind == "auto"
+    for c in res.data.schema.classes[1:]:
+        m = res.cv.metrics["per_class"][c]
+        if m["pr_auc"] >= 2 * m["pr_auc_baseline"]:
+            assert m["recall"] > 0 and (res.cv.y_pred == c).sum() > 0, c
+    assert res.cv.decision["per_class"]["click"]["recall"] > res.cv.decision["per_class"]["click"]["recall_argmax"]
+
+
+def test_a_malformed_decision_is_refused_before_the_data_is_read(tmp_path):
+    from clickpred.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"--decision top:200%: expected top:K% with 0 < K < 100"):
+        train(tmp_path / "not-there.csv", spec_from_options("logistic", "none"), decision="top:200%")
+
+
+def test_train_tells_the_schema_before_fitting_then_each_fit(small_csv):
+    seen = []
+    train(small_csv, spec_from_options("logistic", "none", folds=3), events=lambda kind, info: seen.append((kind, info)))
+    assert seen[0][0] == "notes"
+    first = seen[0][1]["notes"]
+    assert any(n.startswith("target column: 'event'") for n in first)
+    assert any(n.startswith("classes (majority first): view") for n in first)
+    steps = [info for kind, info in seen if kind == "step"]
+    assert steps[0] == {"name": "cross-validation", "done": 0, "total": 4}
+    assert [s["done"] for s in steps if s["name"] == "cross-validation"] == [0, 1, 2, 3]
+    assert steps[-1] == {"name": "final fit", "done": 4, "total": 4}
+
+
+def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkeypatch):
+    from clickpred.jobs import train as train_module
+
+    monkeypatch.setattr(train_module, "PROBE_ROWS", 500)
+    notes = []
+    spec = spec_from_options("mlp", "none", folds=2)
+    from clickpred.io.dataset import load_dataset
+    from clickpred.modeling.pipeline import build_pipeline
+
+    ds = load_dataset(sim_csv)
+    built = build_pipeline(spec, ds.schema, ds.class_counts)
+    notes.append(train_module.expected_time(built.pipeline, ds.frame, ds.y, 3, spec))
+    assert re.match(r"mlp is slow: expect about \d+ (s|min|h) for 3 fits \(one fit timed on 500 rows, scaled to 20,000\)",
+                    notes[0]), notes[0]

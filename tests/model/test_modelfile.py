@@ -1,0 +1,171 @@
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from clickpred.errors import ModelFileError
+from clickpred.io.dataset import load_dataset
+from clickpred.model.modelfile import (
+    ALLOWED_TYPES,
+    FORMAT,
+    FORMAT_VERSION,
+    load_model,
+    save_model,
+)
+from clickpred.modeling.classifiers import CLASSIFIERS
+from clickpred.modeling.pipeline import build_pipeline
+from clickpred.modeling.rebalance import STRATEGIES
+from clickpred.modeling.spec import spec_from_dict
+
+
+@pytest.fixture(scope="module")
+def small(small_csv):
+    return load_dataset(small_csv)
+
+
+def _fitted(ds, classifier="logistic", strategy="none", **extra):
+    spec = spec_from_dict({"classifier": {"name": classifier, **extra}, "strategy": strategy})
+    b = build_pipeline(spec, ds.schema, ds.class_counts)
+    return b.pipeline.fit(ds.frame, ds.y)
+
+
+def test_round_trip_gives_identical_scores(small, scoring_model, tmp_path):
+    pipe = _fitted(small)
+    md = {**load_model(scoring_model).metadata, "score_method": "predict_proba", "correction": None, "decision": None}
+    path = save_model(tmp_path / "m.skops", pipe, md)
+    model = load_model(path)
+    np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))
+    assert model.metadata == md
+
+
+@pytest.mark.parametrize("classifier", list(CLASSIFIERS))
+def test_every_type_clickpred_writes_is_on_the_allowlist(small, tmp_path, classifier):
+    extra = {"n_components": 30} if classifier == "svm-nystroem" else {}
+    if "calibration" in CLASSIFIERS[classifier].defaults:
+        extra["calibration"] = "sigmoid"
+    if classifier == "mlp":
+        extra["max_iter"] = 20
+    for strategy in STRATEGIES:
+        strat = {"name": strategy, "ratio": 0.3} if strategy in ("oversample", "smote") else strategy
+        pipe = _fitted(small, classifier, strat, **extra)
+        path = tmp_path / f"{classifier}-{strategy}.skops"
+        sio.dump(pipe, path)
+        assert set(sio.get_untrusted_types(file=path)) <= ALLOWED_TYPES, strategy
+
+
+class Sneaky:
+    """Stands for any type clickpred does not write (a crafted file could name os.system)."""
+
+    def __init__(self):
+        self.x = 1
+
+
+def test_a_file_with_a_foreign_type_is_refused_before_it_runs(tmp_path):
+    path = tmp_path / "evil.skops"
+    sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": {}, "pipeline": Sneaky()}, path)
+    with pytest.raises(ModelFileError, match=r"refused to load: contains types clickpred does not write \(tests\.model\.test_modelfile\.Sneaky\)"):
+        load_model(path)
+
+
+def test_corrupt_foreign_and_missing_files(tmp_path):
+    with pytest.raises(ModelFileError, match="model file not found"):
+        load_model(tmp_path / "none.skops")
+    junk = tmp_path / "junk.skops"
+    junk.write_bytes(b"plain text, not a model")
+    with pytest.raises(ModelFileError, match=r"not a clickpred model file \(not a skops archive\)"):
+        load_model(junk)
+    broken = tmp_path / "broken.skops"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("schema.json", "{not json")
+    with pytest.raises(ModelFileError, match="corrupt model file"):
+        load_model(broken)
+    other = tmp_path / "other.skops"
+    sio.dump({"something": [1, 2]}, other)
+    with pytest.raises(ModelFileError, match="not a clickpred model file"):
+        load_model(other)
+
+
+def test_a_newer_format_version_is_refused_with_the_reason(tmp_path):
+    path = tmp_path / "future.skops"
+    sio.dump({"format": FORMAT, "format_version": 99, "metadata": {}, "pipeline": None}, path)
+    with pytest.raises(ModelFileError, match="format version 99 is not supported .* retrain the model"):
+        load_model(path)
+
+
+def test_unwritable_destination(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ModelFileError, match="cannot create folder"):
+        save_model(blocker / "sub" / "m.skops", None, {})
+
+
+class RunsCode:
+    """A pickle that runs code when loaded: it would create a file."""
+
+    def __init__(self, target):
+        self.target = str(target)
+
+    def __reduce__(self):
+        return (open, (self.target, "w"))
+
+
+def test_a_pickle_is_refused_without_trust_and_nothing_in_it_runs(tmp_path):
+    import pickle
+
+    target = tmp_path / "pwned"
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(RunsCode(target)))
+    with pytest.raises(ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"):
+        load_model(path)
+    assert not target.exists()
+
+
+def test_a_trusted_joblib_model_loads_and_scores_like_the_skops_file(small, scoring_model, tmp_path):
+    import joblib
+
+    pipe = _fitted(small)
+    md = {**load_model(scoring_model).metadata, "score_method": "predict_proba", "correction": None, "decision": None}
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": md, "pipeline": pipe}
+    for compress in (0, 3):
+        path = tmp_path / f"model{compress}.joblib"
+        joblib.dump(payload, path, compress=compress)
+        with pytest.raises(ModelFileError, match="--trust-pickle"):
+            load_model(path)
+        model = load_model(path, trust_pickle=True)
+        np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))
+    bare = tmp_path / "bare.joblib"
+    joblib.dump(pipe, bare)
+    with pytest.raises(ModelFileError, match="not a clickpred model file"):
+        load_model(bare, trust_pickle=True)
+
+
+def test_a_model_from_another_major_library_version_is_refused(tmp_path):
+    path = tmp_path / "old.skops"
+    meta = {"versions": {"scikit-learn": "0.24.2", "imbalanced-learn": "0.14.0"}}
+    sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": meta, "pipeline": None}, path)
+    with pytest.raises(ModelFileError, match=r"written with scikit-learn 0\.24\.2, this installation has 1\.\d+\.\d+ \(another major version\)"):
+        load_model(path)
+
+
+def test_an_older_model_file_is_refused_with_how_to_retrain(scoring_model, tmp_path):
+    """Format 3 recorded the estimators at their old paths (clickpred.estimators, …): such a file is refused
+    before anything in it is loaded, saying it is older and how to retrain — not as a hostile file."""
+    import zipfile
+
+    old = tmp_path / "old.skops"
+    with zipfile.ZipFile(scoring_model) as src, zipfile.ZipFile(old, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "schema.json":
+                data = data.replace(b"clickpred.modeling.estimators", b"clickpred.estimators")
+                data = data.replace(b"clickpred.modeling.rebalance", b"clickpred.rebalance")
+                data = data.replace(b"clickpred.postfit.correction", b"clickpred.calibrate")
+            dst.writestr(item, data)
+    with pytest.raises(ModelFileError, match=r"older clickpred \(model-file format 3 or earlier.*retrain it"):
+        load_model(old)
+    v3 = tmp_path / "v3.skops"
+    sio.dump({"format": FORMAT, "format_version": 3, "metadata": {}, "pipeline": None}, v3)
+    with pytest.raises(ModelFileError, match=r"format version 3 is not supported \(this clickpred reads version 4\): "
+                                             r"written by an older clickpred; retrain it"):
+        load_model(v3)

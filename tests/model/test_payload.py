@@ -1,0 +1,164 @@
+"""Red-team family 'model files': values inside allowed types are checked before anything runs."""
+
+import copy
+import zipfile
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from clickpred.errors import ModelFileError
+from clickpred.model.modelfile import load_model
+from clickpred.model.payload import INFLATION_FLOOR, MAX_INFLATION
+
+
+def _payload(path):
+    return sio.load(path, trusted=sio.get_untrusted_types(file=path))
+
+
+def _tampered(model_path, tmp_path, mutate, name="evil.skops"):
+    """The scoring model's payload, changed by ``mutate(payload)``, written to a new file."""
+    payload = copy.deepcopy(_payload(model_path))
+    mutate(payload)
+    out = tmp_path / name
+    sio.dump(payload, out, compression=zipfile.ZIP_DEFLATED)
+    return out
+
+
+def test_the_untouched_payload_loads(scoring_model, tmp_path):
+    assert load_model(_tampered(scoring_model, tmp_path, lambda p: None)).metadata["score_method"] == "predict_proba"
+
+
+def test_a_score_method_that_would_fit_the_pipeline_is_refused(scoring_model, tmp_path, small_csv):
+    from clickpred.jobs.score import score
+
+    path = _tampered(scoring_model, tmp_path, lambda p: p["metadata"].update(score_method="fit"))
+    with pytest.raises(ModelFileError, match=r"refused to load: metadata\.score_method: 'fit' is not one of predict_proba, decision_function"):
+        load_model(path)
+    with pytest.raises(ModelFileError, match="score_method"):
+        score(path, [small_csv], tmp_path / "out.parquet")
+    assert not (tmp_path / "out.parquet").exists()
+
+
+def test_a_pipeline_memory_folder_is_refused_before_anything_is_called(scoring_model, tmp_path, monkeypatch):
+    """A relative cache folder shipped beside the model would be unpickled by joblib during a fit."""
+    monkeypatch.chdir(tmp_path)
+    path = _tampered(scoring_model, tmp_path, lambda p: p["pipeline"].set_params(memory="cache"))
+    with pytest.raises(ModelFileError, match=r"refused to load: pipeline: Pipeline\.memory: must be empty"):
+        load_model(path)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_a_nested_pipeline_memory_is_refused(scoring_model, tmp_path):
+    def nested(p):
+        prepare = p["pipeline"].named_steps["prepare"]
+        inner = next(t for _, t, _ in prepare.transformers_ if hasattr(t, "steps"))
+        inner.memory = "/tmp/somewhere"
+
+    with pytest.raises(ModelFileError, match=r"Pipeline\.memory: must be empty"):
+        load_model(_tampered(scoring_model, tmp_path, nested))
+
+
+def test_a_function_transformer_naming_a_function_is_refused(scoring_model, tmp_path):
+    def with_func(p):
+        prepare = p["pipeline"].named_steps["prepare"]
+        ft = next((t for _, t, _ in prepare.transformers_ if type(t).__name__ == "FunctionTransformer"), None)
+        if ft is None:  # no passthrough in this ColumnTransformer: put one in
+            from sklearn.preprocessing import FunctionTransformer
+
+            ft = FunctionTransformer()
+            prepare.transformers_.append(("x", ft, []))
+        ft.func = np.log1p
+
+    with pytest.raises(ModelFileError, match="refused to load"):
+        load_model(_tampered(scoring_model, tmp_path, with_func))
+
+
+def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
+    path = _tampered(scoring_model, tmp_path, lambda p: p["pipeline"].named_steps["prepare"].set_params(n_jobs=10**6))
+    with pytest.raises(ModelFileError, match=r"ColumnTransformer\.n_jobs: 1000000 \(at most 256\)"):
+        load_model(path)
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda p: p["metadata"].pop("versions"), r"metadata: no 'versions'"),
+        (lambda p: p["metadata"]["versions"].pop("scikit-learn"), r"metadata\.versions: no scikit-learn version"),
+        (lambda p: p["metadata"].update(classes="view"), r"metadata\.classes: expected a list"),
+        (lambda p: p["metadata"].update(classes=["click", "view", "conversion"]), r"metadata\.schema\.classes: differ"),
+        (lambda p: p["metadata"]["schema"]["features"][0].update(kind="python"), r"features\[0\]\.kind: 'python' is not one of"),
+        (lambda p: p["metadata"]["schema"]["features"][0].update(dtype="datetime:Mars/Olympus"), r"unknown time zone"),
+        (lambda p: p["metadata"]["decision"].update(kind="eval"), r"metadata\.decision\.kind: 'eval' is not one of"),
+        (lambda p: p["metadata"]["decision"].update(kind="recall", targets={"click": float("nan")}),
+         r"metadata\.decision\.targets\.click: expected a finite number, got nan"),
+        (lambda p: p["metadata"]["decision"].update(kind="cost", costs=[[0, 1e309], [1, 0]]), r"metadata\.decision\.costs"),
+        (lambda p: p["metadata"]["decision"].update(thresholds={"click": 7.0}), r"thresholds\.click: 7\.0 outside \[0, 1\]"),
+        (lambda p: p["metadata"]["correction"].update(method="prior+exec"), r"metadata\.correction\.method: 'prior\+exec'"),
+        (lambda p: p["metadata"]["correction"].update(prior_ratio={"view": -1.0, "click": 1.0, "conversion": 1.0}),
+         r"prior_ratio\.view: -1\.0 outside"),
+        (lambda p: p["metadata"]["input"].update(header="yes"), r"metadata\.input\.header: expected true or false"),
+        (lambda p: p["metadata"]["data"]["class_counts"].update(click=-5), r"class_counts\.click: expected a count"),
+        (lambda p: p.update(extra=1), r"payload: unexpected entry 'extra'"),
+        (lambda p: p["decision_sample"].update(label=np.full(len(p["decision_sample"]["label"]), 9, dtype=np.int8)),
+         r"decision_sample: probabilities outside \[0, 1\] or labels outside the classes"),
+        (lambda p: p["fastpath"]["base"].__setitem__(0, np.inf), r"fastpath\.base: non-finite values"),
+        (lambda p: p["fastpath"]["category_tables"].update(
+            {k: v[:-1] for k, v in list(p["fastpath"]["category_tables"].items())[:1]}), r"fastpath\.category_tables\..*shape"),
+        (lambda p: p.update(calibrator={"view": None}), r"calibrator: 'view' is not a minority class"),
+    ],
+    ids=["no-versions", "no-sklearn-version", "classes-text", "classes-order", "kind", "tz", "rule-kind", "nan-target",
+         "inf-cost", "threshold", "correction", "prior-ratio", "header", "count", "extra-entry", "sample-labels",
+         "fastpath-inf", "fastpath-shape", "calibrator-key"],
+)
+def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(scoring_model, tmp_path, mutate))
+
+
+def test_an_archive_that_inflates_far_beyond_its_size_is_refused_before_it_is_read(scoring_model, tmp_path):
+    bomb = tmp_path / "bomb.skops"
+    with zipfile.ZipFile(scoring_model) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        with dst.open("zeros.npy", "w") as fh:  # 256 MiB of zeros: ~250 kB on disk
+            block = bytes(1 << 20)
+            for _ in range(256):
+                fh.write(block)
+    size = bomb.stat().st_size
+    assert 256 * 2**20 > MAX_INFLATION * size + INFLATION_FLOOR  # the bound this test is about
+    with pytest.raises(ModelFileError, match=r"refused to load: its members inflate to \d+ MiB from a [\d.]+ MiB file"):
+        load_model(bomb)
+
+
+def test_clickpred_model_files_stay_well_inside_the_inflation_bound(scoring_model):
+    with zipfile.ZipFile(scoring_model) as z:
+        total = sum(i.file_size for i in z.infolist())
+    assert total < (MAX_INFLATION * scoring_model.stat().st_size + INFLATION_FLOOR) / 2
+
+
+def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_csv, tmp_path):
+    """hgb needs functools.partial (of check_array, inside its preprocessor): exactly that, nothing else."""
+    import functools
+
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    out = run_train(small_csv, spec_from_options("hgb", "none", folds=2), model_path=tmp_path / "h.skops",
+                    report_dir=tmp_path / "r")
+    model = load_model(out.model_path)
+    assert type(model.pipeline.steps[-1][1]).__name__ == "HistGradientBoostingClassifier"
+
+    def swap(p):
+        ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]
+        ft.func = functools.partial(np.save, "/tmp/x")  # any other function
+
+    with pytest.raises(ModelFileError, match="refused to load"):
+        load_model(_tampered(out.model_path, tmp_path, swap))
+
+    def extra_keyword(p):
+        ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]
+        ft.func = functools.partial(ft.func.func, **ft.func.keywords, copy=True)
+
+    with pytest.raises(ModelFileError, match="FunctionTransformer: must not name a function"):
+        load_model(_tampered(out.model_path, tmp_path, extra_keyword, name="kw.skops"))

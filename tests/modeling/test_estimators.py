@@ -1,0 +1,117 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from clickpred.errors import RowLimitError
+from clickpred.modeling.estimators import (
+    BoundedSVC,
+    ClippedLogit,
+    FrequencyEncoder,
+    NystroemSVM,
+    ScaledTolLogisticRegression,
+    TimestampFeatures,
+    WeightedMLPClassifier,
+    null_loss,
+)
+
+
+@parametrize_with_checks(
+    [BoundedSVC(), NystroemSVM(n_components=20, epochs=2, random_state=0), ScaledTolLogisticRegression(), WeightedMLPClassifier(max_iter=50, early_stopping=False), FrequencyEncoder(), ClippedLogit()],
+    # As for scikit-learn's own SVC: libsvm's sample weights are not equivalent to repeated rows.
+    expected_failed_checks=lambda est: {
+        "check_sample_weight_equivalence_on_dense_data": "libsvm sample_weight semantics (as SVC)",
+        "check_sample_weight_equivalence_on_sparse_data": "libsvm sample_weight semantics (as SVC)",
+    }
+    if isinstance(est, BoundedSVC)
+    else {
+        "check_sample_weight_equivalence_on_dense_data": "stochastic (SGD), as SGDClassifier",
+        "check_sample_weight_equivalence_on_sparse_data": "stochastic (SGD), as SGDClassifier",
+    }
+    if isinstance(est, NystroemSVM)
+    else {},
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+def test_bounded_svc_refuses_past_its_row_limit_and_names_the_way_out():
+    X = np.random.default_rng(0).normal(size=(101, 2))
+    y = np.r_[np.zeros(90), np.ones(11)]
+    with pytest.raises(RowLimitError, match=r"svm-rbf refuses to fit 101 rows \(limit 100.*use classifier 'svm-nystroem'"):
+        BoundedSVC(max_rows=100).fit(X, y)
+    assert BoundedSVC(max_rows=101).fit(X, y).predict(X).shape == (101,)
+
+
+def test_weighted_mlp_uses_class_weight_as_sample_weight(monkeypatch):
+    seen = {}
+    from sklearn.neural_network import MLPClassifier
+
+    def fake_fit(self, X, y, sample_weight=None):
+        seen["w"] = sample_weight
+        return self
+
+    monkeypatch.setattr(MLPClassifier, "fit", fake_fit)
+    y = np.array([0] * 8 + [1] * 2)
+    WeightedMLPClassifier(class_weight="balanced").fit(np.zeros((10, 1)), y)
+    np.testing.assert_allclose(seen["w"], [10 / 16] * 8 + [10 / 4] * 2)
+    WeightedMLPClassifier().fit(np.zeros((10, 1)), y)
+    assert seen["w"] is None
+
+
+def test_timestamp_features_hour_and_weekday_with_missing():
+    X = pd.DataFrame({"t": pd.to_datetime(["2026-01-05 13:10:00", None, "2026-01-11 00:00:00"])})
+    out = TimestampFeatures().fit(X).transform(X)
+    np.testing.assert_array_equal(out, [[13, 0], [-1, -1], [0, 6]])
+    assert list(TimestampFeatures().fit(X).get_feature_names_out()) == ["t_hour", "t_dow"]
+
+
+def test_frequency_encoder_counts_and_unseen_levels():
+    X = np.array([["a"], ["a"], ["b"]], dtype=object)
+    enc = FrequencyEncoder().fit(X)
+    np.testing.assert_allclose(enc.transform(np.array([["a"], ["b"], ["z"]], dtype=object)).ravel(), [np.log(3), np.log(2), 0])
+
+
+def test_clipped_logit():
+    out = ClippedLogit(eps=1e-3).fit([[0.5]]).transform([[0.5], [0.0], [1.0], [0.2]]).ravel()
+    np.testing.assert_allclose(out, [0.0, np.log(1e-3 / (1 - 1e-3)), np.log((1 - 1e-3) / 1e-3), np.log(0.25)])
+
+
+def test_null_loss_is_the_entropy_of_weighted_class_shares():
+    y = np.array([0] * 98 + [1] * 2)
+    p = np.array([0.98, 0.02])
+    assert null_loss(y) == pytest.approx(-(p * np.log(p)).sum())
+    assert null_loss(y, "balanced") == pytest.approx(np.log(2))  # balanced weights: equal shares
+
+
+def test_scaled_tol_is_relative_and_params_are_untouched():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 3))
+    y = (X[:, 0] + rng.normal(size=2000) > 3).astype(int)
+    est = ScaledTolLogisticRegression(tol=1e-3).fit(X, y)
+    assert est.tol == 1e-3  # the parameter is unchanged after fit
+    assert est.tol_ == pytest.approx(1e-3 * null_loss(y))
+    weighted = ScaledTolLogisticRegression(tol=1e-3, class_weight="balanced").fit(X, y)
+    assert weighted.tol_ == pytest.approx(1e-3 * np.log(2))
+
+
+@pytest.mark.parametrize("solver, passes", [("lbfgs", 1), ("sgd", 3)])
+def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch, solver, passes):
+    from sklearn.kernel_approximation import Nystroem
+
+    sizes = []
+    original = Nystroem.transform
+
+    def spy(self, X):
+        sizes.append(X.shape[0])
+        return original(self, X)
+
+    monkeypatch.setattr(Nystroem, "transform", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(1000, 4))
+    y = (np.linalg.norm(X, axis=1) > 2.5).astype(int)  # a ring: not linearly separable
+    est = NystroemSVM(n_components=50, chunk_rows=128, epochs=3, C=10.0, solver=solver, random_state=0).fit(X, y)
+    assert max(sizes) == 128 and sum(sizes) == passes * 1000
+    if solver == "lbfgs":
+        assert est.coef_.shape == (1, 50)
+    assert (est.predict(X) == y).mean() > 0.9  # the kernel does what a linear model can't

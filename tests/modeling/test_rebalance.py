@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+from imblearn.over_sampling import SMOTE, SMOTENC, RandomOverSampler
+from imblearn.under_sampling import RandomUnderSampler
+
+from clickpred.errors import ConfigError, DataError
+from clickpred.modeling.rebalance import STRATEGIES, RatioStrategy, resampled_rows
+
+COUNTS = {"view": 9000, "click": 900, "conversion": 100}
+
+
+def test_ratio_strategy_over_grows_every_minority_to_the_ratio():
+    y = np.repeat(list(COUNTS), list(COUNTS.values()))
+    assert RatioStrategy("over", 1.0)(y) == {"click": 9000, "conversion": 9000}
+    assert RatioStrategy("over", 0.05)(y) == {"click": 900, "conversion": 450}
+
+
+def test_ratio_strategy_under_only_shrinks_the_majority():
+    y = np.repeat(list(COUNTS), list(COUNTS.values()))
+    assert RatioStrategy("under", 1.0)(y) == {"view": 900}  # clicks are not cut down to the conversions
+    assert RatioStrategy("under", 0.1)(y) == {"view": 9000}
+    assert resampled_rows(COUNTS, RatioStrategy("under", 0.5)) == 1800 + 900 + 100
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [("oversample", RandomOverSampler), ("undersample", RandomUnderSampler), ("smote", SMOTE)],
+)
+def test_each_sampler_strategy_builds_its_sampler(name, kind):
+    plan = STRATEGIES[name].plan({}, COUNTS, n_categorical=0, folds=5, seed=1)
+    assert isinstance(plan.sampler, kind) and plan.class_weight is None
+    assert plan.sampler.random_state == 1
+
+
+def test_smote_with_categoricals_is_smotenc_on_the_leading_columns():
+    plan = STRATEGIES["smote"].plan({}, COUNTS, n_categorical=3, folds=5, seed=0, n_numeric=4, n_levels=20)
+    assert isinstance(plan.sampler, SMOTENC) and plan.sampler.categorical_features == [0, 1, 2]
+
+
+def test_class_weight_balanced_and_explicit():
+    assert STRATEGIES["class_weight"].plan({}, COUNTS, 0, 5, 0).class_weight == "balanced"
+    plan = STRATEGIES["class_weight"].plan({"weights": {"click": 10, "conversion": 50}}, COUNTS, 0, 5, 0)
+    assert plan.class_weight == {"view": 1.0, "click": 10.0, "conversion": 50.0}
+    with pytest.raises(ConfigError, match="strategy.weights names class 'klick' not in the data; classes: view, click, conversion"):
+        STRATEGIES["class_weight"].plan({"weights": {"klick": 10}}, COUNTS, 0, 5, 0)
+
+
+def test_smote_adapts_k_neighbors_to_a_tiny_class_and_says_so():
+    counts = {"view": 1000, "click": 5}
+    plan = STRATEGIES["smote"].plan({}, counts, n_categorical=0, folds=5, seed=0)
+    assert plan.sampler.k_neighbors == 3  # 4 clicks per training fold
+    assert any("k_neighbors lowered from 5 to 3" in n for n in plan.notes)
+
+
+def test_smote_refuses_a_class_too_small_to_interpolate():
+    with pytest.raises(DataError, match="smote needs at least 2 rows of every minority class per training fold"):
+        STRATEGIES["smote"].plan({}, {"view": 1000, "click": 2}, n_categorical=0, folds=2, seed=0)
+
+
+def test_oversampling_that_would_exceed_memory_fails_with_advice():
+    big = {"view": 50_000_000, "click": 100_000}
+    with pytest.raises(DataError, match=r"oversample would grow each training fold to 80,000,000 rows .*set strategy.ratio below 1.0"):
+        STRATEGIES["oversample"].plan({}, big, n_categorical=2, folds=5, seed=0, n_numeric=20)
+
+
+def test_smotenc_memory_counts_the_dense_neighbour_expansion():
+    counts = {"view": 1_000_000, "click": 2_000}
+    with pytest.raises(DataError, match="smote would grow each training fold"):
+        STRATEGIES["smote"].plan({}, counts, n_categorical=4, folds=5, seed=0, n_numeric=10, n_levels=8000)
+    # the same data with a 1:100 ratio fits
+    STRATEGIES["smote"].plan({"ratio": 0.01}, counts, n_categorical=4, folds=5, seed=0, n_numeric=10, n_levels=100)

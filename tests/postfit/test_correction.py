@@ -1,0 +1,110 @@
+"""Probability correction: prior shift, calibration chosen by CV, cross-fitted, PR-AUC kept."""
+
+import numpy as np
+import pytest
+
+from clickpred.modeling.rebalance import effective_counts, prior_ratio
+from clickpred.postfit.correction import Correction, fit_correction, normalise
+
+CLASSES = ["view", "click"]
+
+
+def _distorted(n=60_000, seed=0):
+    """Labels from a known logistic model, and the scores of a 'balanced' model: the same
+    slope, the intercept of a 50/50 prior (what class weights / undersampling learn)."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(size=n)
+    p_true = 1 / (1 + np.exp(-(1.5 * z - 5.5)))
+    y = np.where(rng.random(n) < p_true, "click", "view")
+    odds_shift = np.log((y == "view").sum() / (y == "click").sum())
+    q = 1 / (1 + np.exp(-(1.5 * z - 5.5 + odds_shift)))
+    return y, np.column_stack([1 - q, q]), rng.integers(0, 5, n)
+
+
+def test_binary_downsampling_correction_is_the_textbook_formula():
+    counts = {"view": 9_900, "click": 100}
+    eff = effective_counts("undersample", {"ratio": 0.5}, counts)  # keep 200 views: w = 200 / 9900
+    w = eff["view"] / counts["view"]
+    p = np.array([0.01, 0.2, 0.5, 0.9])
+    c = Correction(CLASSES, "predict_proba", prior_ratio=prior_ratio(CLASSES, counts, eff))
+    got = c.apply(np.column_stack([1 - p, p]))[:, 1]
+    np.testing.assert_allclose(got, p / (p + (1 - p) / w), rtol=1e-12)
+
+
+def test_prior_shift_alone_fixes_a_balanced_model_and_auto_keeps_it_calibrated():
+    y, S, fold = _distorted()
+    counts = {c: int((y == c).sum()) for c in CLASSES}
+    ratio = prior_ratio(CLASSES, counts, effective_counts("class_weight", {}, counts))
+    rate = (y == "click").mean()
+    assert S[:, 1].mean() / rate > 20  # the rebalanced model's probabilities are far too high
+    corr, P = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto", ratio)
+    assert corr.method.startswith("prior")
+    assert P[:, 1].mean() / rate == pytest.approx(1.0, abs=0.1)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    prior_only, Q = fit_correction(S, y, CLASSES, "predict_proba", fold, "prior", ratio)
+    assert prior_only.method == "prior" and Q[:, 1].mean() / rate == pytest.approx(1.0, abs=0.1)
+
+
+def test_the_corrected_scores_of_a_fold_do_not_depend_on_its_labels():
+    y, S, fold = _distorted(20_000)
+    _, P = fit_correction(S, y, CLASSES, "predict_proba", fold, "sigmoid")
+    y2 = y.copy()
+    y2[fold == 0] = "view"  # change only fold 0's labels
+    _, P2 = fit_correction(S, y2, CLASSES, "predict_proba", fold, "sigmoid")
+    np.testing.assert_array_equal(P[fold == 0], P2[fold == 0])
+    assert not np.array_equal(P[fold == 1], P2[fold == 1])
+
+
+def test_decision_values_become_probabilities_and_auto_never_costs_per_fold_pr_auc():
+    rng = np.random.default_rng(1)
+    n = 30_000
+    z = rng.normal(size=n)
+    u = rng.random(n)
+    p1 = 1 / (1 + np.exp(-(2 * z - 5)))
+    y = np.where(u < 0.1 * p1, "conversion", np.where(u < p1, "click", "view"))
+    margins = np.column_stack([-z, z, z - 0.5]) + rng.normal(0, 0.3, (n, 3))
+    fold = rng.integers(0, 5, n)
+    classes = ["view", "click", "conversion"]
+    corr, P = fit_correction(margins, y, classes, "decision_function", fold, "auto")
+    assert corr.method in ("sigmoid", "isotonic", "temperature") and "none" not in corr.selection
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+    assert (P >= 0).all()
+    # the chosen method keeps every minority class's mean-over-folds PR-AUC within 1%
+    from clickpred.postfit.correction import _minority_ap
+
+    ref = _minority_ap(y, margins, classes, fold)
+    assert np.all(np.asarray(corr.pr_auc[corr.method]) >= 0.99 * ref - 1e-12)
+
+
+def test_none_leaves_scores_alone_and_bad_method_is_refused():
+    y, S, fold = _distorted(5_000)
+    corr, P = fit_correction(S, y, CLASSES, "predict_proba", fold, "none")
+    assert not corr.changes_scores and P is S
+    with pytest.raises(ValueError, match="calibration method"):
+        fit_correction(S, y, CLASSES, "predict_proba", fold, "platt")
+
+
+def test_normalise_handles_zero_rows():
+    out = normalise(np.array([[0.0, 0.0], [1.0, 3.0]]))
+    np.testing.assert_allclose(out, [[0.0, 0.0], [0.25, 0.75]])
+
+
+def test_auto_prefers_a_correction_that_keeps_each_class_mean():
+    from clickpred.postfit.correction import _choose
+
+    loss = {"sigmoid": 0.0102, "temperature": 0.0100}
+    ap = {"sigmoid": np.array([0.02]), "temperature": np.array([0.02])}
+    ref = np.array([0.02])
+    ratios = {"sigmoid": np.array([1.01]), "temperature": np.array([1.15])}
+    assert _choose(loss, ap, ref, ratios) == "sigmoid"  # temperature wins on log loss, misses the mean by 15%
+    # none within 0.1: the one that misses the mean least, whatever its log loss
+    assert _choose(loss, ap, ref, {"sigmoid": np.array([1.3]), "temperature": np.array([1.15])}) == "temperature"
+    assert _choose(loss, ap, ref, {"sigmoid": np.array([1.12]), "temperature": np.array([1.15])}) == "sigmoid"
+    assert _choose(loss, ap, ref, None) == "temperature"
+
+
+def test_a_forced_isotonic_is_used_even_when_it_costs_pr_auc():
+    from clickpred.postfit.correction import _choose
+
+    ap = {"isotonic": np.array([0.01])}
+    assert _choose({"isotonic": 0.1}, ap, np.array([0.02]), {"isotonic": np.array([1.0])}) == "isotonic"

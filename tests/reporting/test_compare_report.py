@@ -1,0 +1,65 @@
+"""The compare report: files, content, and the page in a real headless browser."""
+
+import json
+import shutil
+import subprocess
+
+import pandas as pd
+import pytest
+
+from clickpred.jobs.compare import compare
+from clickpred.reporting.compare_report import recall_at_precision, write_compare_report
+
+
+@pytest.fixture(scope="module")
+def written(small_csv, tmp_path_factory):
+    res = compare(small_csv, classifiers=["logistic", "svm"], strategies=["none", "undersample"], folds=2, replicates=100)
+    d = tmp_path_factory.mktemp("compare")
+    return res, write_compare_report(res, d / "report"), d / "report"
+
+
+def test_files_and_their_content(written):
+    res, paths, d = written
+    assert sorted(p.name for p in d.iterdir()) == [
+        ".clickpred-manifest.json", "confusion_grid.png", "fit_time.png", "leaderboard.csv", "leaderboard.json", "pr_curves.png",
+        "recall_at_precision.png", "reliability.png", "report.html"]
+    lb = pd.read_csv(paths["leaderboard"])
+    assert list(lb.columns[:5]) == ["rank", "name", "classifier", "strategy", "metric"]
+    assert lb["name"].tolist() == [r["name"] for r in res.leaderboard]
+    doc = json.loads(paths["json"].read_text())
+    assert doc["recommendation"] == res.recommendation and doc["metric"] == "pr_auc:click"
+    assert set(doc["recall_at_matched_precision"]["click"]) == {"2", "5", "10"}
+    html = paths["html"].read_text()
+    assert res.recommendation.split(",")[0] in html and html.count("data:image/png;base64,") == 5
+
+
+def test_recall_at_precision():
+    import numpy as np
+
+    y = np.array([1, 0, 1, 0, 0, 1])
+    s = np.array([0.9, 0.8, 0.7, 0.3, 0.2, 0.1])
+    assert recall_at_precision(y, s, 1.0) == pytest.approx(1 / 3)
+    assert recall_at_precision(y, s, 0.6) == pytest.approx(2 / 3)
+    assert recall_at_precision(y, s, 0.5) == 1.0
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_the_report_loads_in_a_headless_browser_with_every_figure_and_no_console_errors(written):
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium is not installed (make test installs it from the distribution's packages where it can)")
+    _, paths, _ = written
+    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+           "--virtual-time-budget=5000", "--dump-dom", paths["html"].resolve().as_uri()]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert 'data-figures="5/5"' in out.stdout  # the page's own check: every <img> decoded
+    console = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert console == []

@@ -1,0 +1,54 @@
+import json
+import re
+
+import numpy as np
+
+from clickpred.jobs.train import train
+from clickpred.modeling.spec import spec_from_options
+from clickpred.reporting.train_report import (
+    metrics_document,
+    summary_table,
+    write_report,
+)
+
+
+def test_report_is_self_contained_and_json_is_strict(small_csv, tmp_path):
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    paths = write_report(res, tmp_path / "r")
+    html = paths["html"].read_text()
+    assert "http://" not in html and "https://" not in html  # nothing fetched when opened
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 3  # + reliability diagram
+    assert "PR-AUC" in html and "no-skill baseline" in html
+    doc = json.loads(paths["metrics"].read_text())  # strict JSON: NaN would have failed to write
+    assert doc["per_class"]["click"]["pr_auc_baseline"] == doc["per_class"]["click"]["support"] / 4000
+    assert "Calibration ratio" in html and "Decision rule: auto" in html
+    for png in ("confusion_matrix", "pr_curves", "reliability"):
+        assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_accuracy_is_never_the_headline(small_csv):
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    doc = metrics_document(res)
+    table = summary_table(doc)
+    headers = [c.header for c in table.columns]
+    assert "PR-AUC" in headers and "recall" in headers and "accuracy" not in " ".join(headers).lower()
+
+
+def test_undefined_metrics_become_null_not_nan(small_csv, tmp_path):
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    res.cv.metrics["per_class"]["click"]["roc_auc"] = float("nan")
+    res.cv.metrics["per_class"]["click"]["pr_auc"] = np.float64("nan")
+    doc = metrics_document(res)
+    assert doc["per_class"]["click"]["roc_auc"] is None and doc["per_class"]["click"]["pr_auc"] is None
+    write_report(res, tmp_path / "r")  # renders with the gaps shown as dashes
+
+
+def test_out_of_fold_scores_are_written_for_every_row(small_csv, tmp_path):
+    import pandas as pd
+
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    paths = write_report(res, tmp_path / "r")
+    scores = pd.read_parquet(paths["scores"])
+    assert len(scores) == 4000 and list(scores.columns) == ["row", "label", "prediction", "p_view", "p_click", "p_conversion"]
+    assert (scores["label"].to_numpy() == res.data.y).all()
+    np.testing.assert_allclose(scores[["p_view", "p_click", "p_conversion"]].sum(axis=1), 1.0)
