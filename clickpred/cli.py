@@ -22,7 +22,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Predict ad clicks and conversions from impression logs where the events that matter are rare.",
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"clickpred {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Predict ad clicks and conversions from impression logs where the events that matter are rare."""
+
 class _Console(Console):
     """A rich Console that strips control characters from the text it prints (labels, names and file contents
     are user text: an escape sequence in a class label must not reach the terminal)."""
@@ -314,6 +332,35 @@ def compare(
     out.print(res.recommendation, markup=False, soft_wrap=True)
     paths = _guard(write_compare_report, res, report)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)
+    out.print("train the winner: " + train_command(res, data, target=target, drop=_split_list(drop), sep=sep,
+                                                   calibration=calibration, costs=costs, **schema_options),
+              markup=False, soft_wrap=True)
+
+
+def train_command(res, data, target=None, drop=(), sep=None, calibration="auto", costs=None, categorical=(),
+                  numeric=(), split_by=None) -> str:
+    """The ``clickpred train`` command that fits the leaderboard's first candidate on the same data, read the
+    same way (its spec file, or its classifier and strategy; folds, seed and the schema options)."""
+    import shlex
+
+    spec = res.results[res.leaderboard[0]["name"]].spec
+    words = ["clickpred", "train", str(data)]
+    if spec["source"] not in ("options", "<options>"):
+        words += ["--pipeline", spec["source"]]
+    else:
+        words += ["--classifier", spec["classifier"]["name"], "--strategy", spec["strategy"]["name"]]
+        words += ["--folds", str(spec["folds"]), "--seed", str(spec["seed"])]
+    for option, value in (("--target", target), ("--sep", sep), ("--split-by", split_by)):
+        if value is not None:
+            words += [option, value]
+    for option, values in (("--drop", drop), ("--categorical", categorical), ("--numeric", numeric)):
+        if values:
+            words += [option, ",".join(values)]
+    if calibration != "auto":
+        words += ["--calibration", calibration]
+    if costs is not None:
+        words += ["--costs", str(costs), "--decision", "cost"]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 @app.command()

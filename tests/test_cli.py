@@ -232,6 +232,34 @@ def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_pat
     assert (tmp_path / "cmp" / "report.html").exists() and (tmp_path / "cmp" / "leaderboard.csv").exists()
 
 
+def test_compare_ends_with_the_command_that_trains_its_winner_and_that_command_does(small_csv, tmp_path):
+    import shlex
+
+    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
+              "--seed", "3", "--drop", "impression_id", "--report", tmp_path / "cmp")
+    assert res.exit_code == 0, res.output
+    board = json.loads((tmp_path / "cmp" / "leaderboard.json").read_text())
+    winner = board["leaderboard"][0] if isinstance(board, dict) else board[0]
+    line = res.output.strip().splitlines()[-1]
+    assert line.startswith("train the winner: clickpred train "), line
+    words = shlex.split(line.removeprefix("train the winner: "))
+    assert words[words.index("--strategy") + 1] == winner["strategy"] and "--seed" in words and "--drop" in words
+    trained = run(*words[1:], "--model", tmp_path / "w.skops", "--report", tmp_path / "w")
+    assert trained.exit_code == 0, trained.output
+    metrics = json.loads((tmp_path / "w" / "metrics.json").read_text())
+    assert metrics["spec"]["strategy"]["name"] == winner["strategy"] and metrics["spec"]["folds"] == 2
+    assert metrics["spec"]["seed"] == 3
+
+
+def test_version_and_short_help():
+    from clickpred import __version__
+
+    res = run("--version")
+    assert res.exit_code == 0 and res.output.strip() == f"clickpred {__version__}"
+    assert run("-h").output == run("--help").output and "compare" in run("-h").output
+    assert run("train", "-h").exit_code == 0 and "--classifier" in run("train", "-h").output
+
+
 @pytest.mark.parametrize(
     "args, pattern",
     [

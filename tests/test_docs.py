@@ -40,3 +40,15 @@ def test_the_readme_defaults_table_is_the_benchmark_result():
     for row, numbers in zip(rows, expected):
         for number in numbers:
             assert number in row, (row, number)
+
+
+def test_generated_docs_are_current():
+    """docs/cli.md (every command's --help) and docs/layout.md (module docstrings) are generated: edit the code,
+    then run `python docs/generate.py`."""
+    import runpy
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    generate = runpy.run_path(str(root / "docs" / "generate.py"))
+    stale = [name for name, build in generate["GENERATED"].items() if (root / "docs" / name).read_text() != build()]
+    assert not stale, f"out of date: {stale} — run `python docs/generate.py`"
