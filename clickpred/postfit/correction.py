@@ -129,8 +129,12 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
         if len(np.unique(t)) < 2:
             continue
         X = _binary_input(scores, k, kind)
+        smaller = int(min(np.sum(t == "1"), np.sum(t == "0")))
+        if smaller < 2:  # one row of the class: nothing to calibrate on
+            continue
         est = FrozenEstimator(ScoresAsDecision().fit(X, np.array(["0", "1"])))
-        out[c] = CalibratedClassifierCV(est, method=method).fit(X, t)
+        # The frozen scorer is not refitted per split (ensemble=False): the splits only need to exist.
+        out[c] = CalibratedClassifierCV(est, method=method, cv=min(5, smaller)).fit(X, t)
     return out
 
 

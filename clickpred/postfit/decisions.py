@@ -50,7 +50,17 @@ from ..errors import ConfigError
 MAX_COST = 1e12  # per cell: mean costs over millions of rows stay finite
 KINDS = ("auto", "argmax", "cost", "recall", "top")
 DEFAULT = "auto"
-SKILL = 2.0  # auto flags a class only if its PR-AUC is at least this multiple of its prevalence
+SKILL = 2.0  # auto flags a class only if its PR-AUC is at least this multiple of its prevalence …
+
+
+def skill_bar(prevalence: float) -> float:
+    """… or, for a common class (prevalence over 1/3, where twice it would reach 1), halfway from no skill
+    (its prevalence) to a perfect ranking: the PR-AUC a class must reach for ``auto`` to flag it.
+
+    >>> skill_bar(0.002), skill_bar(0.5)
+    (0.004, 0.75)
+    """
+    return min(SKILL * prevalence, prevalence + (1.0 - prevalence) / 2.0)
 RULES_HELP = "auto, argmax, cost, recall:CLASS=R[,CLASS=R] or top:K%"
 
 
@@ -247,7 +257,7 @@ class DecisionRule:
     def _fit_f1(self, P, y):
         """Per minority class, rarest first, the threshold of highest F1 among the rows no rarer class took
         (recall counted over all the class's rows). A class the model has no skill for (PR-AUC under
-        :data:`SKILL` × its prevalence on these rows, or no true positive at any threshold) gets
+        :func:`skill_bar` of its prevalence on these rows (twice it, for a rare class), or no true positive at any threshold) gets
         threshold 1: flagged only at certainty, so that it does not take rows from the others."""
         from sklearn.metrics import average_precision_score
 
@@ -264,7 +274,7 @@ class DecisionRule:
             last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # a threshold flags every tied row
             flagged = np.arange(1, len(s) + 1)[last]
             f1 = 2.0 * tp[last] / (flagged + n_pos) if n_pos else np.zeros(int(last.sum()))
-            skilled = n_pos > 0 and average_precision_score(y == c, P[:, k]) >= SKILL * n_pos / len(y)
+            skilled = n_pos > 0 and average_precision_score(y == c, P[:, k]) >= skill_bar(n_pos / len(y))
             if not skilled or not len(f1) or f1.max() <= 0:
                 t[c] = 1.0
             else:

@@ -108,3 +108,15 @@ def test_a_forced_isotonic_is_used_even_when_it_costs_pr_auc():
 
     ap = {"isotonic": np.array([0.01])}
     assert _choose({"isotonic": 0.1}, ap, np.array([0.02]), {"isotonic": np.array([1.0])}) == "isotonic"
+
+
+def test_a_minority_class_of_a_few_rows_is_calibrated_without_error():
+    """Calibrating on folds of fewer than 5 rows of each class used to raise scikit-learn's 'n_splits=5 cannot
+    be greater than the number of members in each class' (the frozen scorer's splits only need to exist)."""
+    rng = np.random.default_rng(0)
+    y = np.array(["v"] * 6 + ["c"] * 3)
+    s = np.where(y == "c", 0.6, 0.2) + rng.normal(0, 0.1, 9)
+    S = np.column_stack([1 - s.clip(0.01, 0.99), s.clip(0.01, 0.99)])
+    for method in ("auto", "sigmoid", "isotonic", "temperature"):
+        corr, P = fit_correction(S, y, ["v", "c"], "predict_proba", np.arange(9) % 3, method)
+        assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)

@@ -181,3 +181,14 @@ def test_cost_decisions_do_not_change_when_the_matrix_is_shifted_or_scaled(oof, 
         assert rule.thresholds == pytest.approx(ref.thresholds)
         assert (rule.predict(P) == ref.predict(P)).all()
     assert (DecisionRule("cost", CLASSES, costs=gains).fit(P, y).predict(P) != "view").sum() > 0
+
+
+def test_auto_flags_a_common_class_it_ranks_well():
+    """Twice the prevalence of a class of 50% is 1, a PR-AUC no model reaches: the bar is then halfway from no
+    skill to perfect (0.75), so a well-ranked balanced class is flagged (it never was before)."""
+    rng = np.random.default_rng(0)
+    y = np.array(["a"] * 100 + ["b"] * 100)
+    p = np.r_[rng.uniform(0.0, 0.6, 100), rng.uniform(0.4, 1.0, 100)]
+    rule = DecisionRule("auto", ["a", "b"]).fit(np.column_stack([1 - p, p]), y)
+    assert rule.thresholds["b"] < 1.0
+    assert (rule.predict(np.column_stack([1 - p, p])) == y).mean() > 0.8
