@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import pkgutil
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-LAYERS = ["io", "modeling", "evaluation", "postfit", "model", "reporting", "jobs"]
+LAYERS = ["io", "modeling", "evaluation", "postfit", "model", "reporting", "jobs", "api"]
 
 
 def _first_paragraph(doc: str | None) -> str:

@@ -1,0 +1,242 @@
+""":class:`ClickClassifier`: the whole clickpred model as one scikit-learn estimator.
+
+prepare → sampler → encode → classifier (the pipeline ``clickpred train`` builds), then the probability correction
+and the decision rule, both fitted on cross-fitted out-of-fold scores inside :meth:`ClickClassifier.fit`, exactly
+as ``clickpred train`` fits them (it is the same call, :func:`clickpred.jobs.train.train`).
+
+- ``predict_proba``: corrected probabilities (undoing what rebalancing did to them), columns in ``classes_`` order;
+- ``predict``: the decision rule (default ``auto``: per minority class, the threshold of best F1 on out-of-fold
+  probabilities), so ``predict`` is *not* the argmax of ``predict_proba`` — on 0.2% clicks the argmax flags nothing.
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> from clickpred import ClickClassifier
+>>> rng = np.random.default_rng(0)
+>>> X = pd.DataFrame({"site": rng.choice(["a", "b", "c"], 600), "bid": rng.normal(size=600)})
+>>> y = np.where((X["site"] == "a") & (rng.random(600) < 0.5), "click", "view")
+>>> clf = ClickClassifier(folds=3).fit(X, y)
+>>> clf.classes_.tolist(), clf.predict_proba(X).shape
+(['click', 'view'], (600, 2))
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ..errors import ConfigError
+
+LABEL = "clickpred_label"
+
+
+class ClickClassifier(ClassifierMixin, BaseEstimator):
+    """A rare-event classifier for impression logs: ``clickpred train`` as a scikit-learn estimator.
+
+    Parameters
+    ----------
+    classifier : {"logistic", "svm", "svm-rbf", "svm-nystroem", "mlp", "hgb"}, default="logistic"
+    strategy : {"none", "class_weight", "oversample", "smote", "undersample"}, default="none"
+    classifier_params, strategy_params : dict, default=None
+        Parameters as in a spec file's ``[classifier]`` / ``[strategy]`` tables.
+    calibration : {"auto", "none", "prior", "sigmoid", "isotonic", "temperature"}, default="auto"
+    decision : str, default="auto"
+        ``auto``, ``argmax``, ``cost`` (with ``costs``), ``recall:CLASS=R`` or ``top:K%``.
+    costs : path, default=None
+        A TOML cost matrix (true class × predicted class).
+    folds : int, default=5
+        Cross-fitting folds for the correction and the rule (and the out-of-fold evaluation in ``cv_``).
+    categorical, numeric : list of str, default=None
+        Columns read as category codes / as quantities, whatever the schema inference says.
+    max_onehot_levels : int, default=50
+        More distinct values than this make a column an ID (frequency-capped one-hot).
+    random_state : int, default=42
+    n_jobs : int, default=1
+        Folds fitted in parallel.
+
+    Attributes
+    ----------
+    classes_ : ndarray — the labels, sorted (the columns of ``predict_proba``).
+    cv_ : the out-of-fold evaluation (corrected, decided), as ``clickpred train`` reports it.
+    result_ : the full :class:`~clickpred.jobs.training.TrainResult` (for :func:`clickpred.save_model`).
+    notes_ : list of str — what was decided about the data (schema, codes, classes, warnings).
+    """
+
+    def __init__(self, classifier="logistic", strategy="none", *, classifier_params=None, strategy_params=None,
+                 calibration="auto", decision="auto", costs=None, folds=5, categorical=None, numeric=None,
+                 max_onehot_levels=50, random_state=42, n_jobs=1):
+        self.classifier = classifier
+        self.strategy = strategy
+        self.classifier_params = classifier_params
+        self.strategy_params = strategy_params
+        self.calibration = calibration
+        self.decision = decision
+        self.costs = costs
+        self.folds = folds
+        self.categorical = categorical
+        self.numeric = numeric
+        self.max_onehot_levels = max_onehot_levels
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True  # missing values are a level (categories) or imputed (numbers)
+        tags.input_tags.categorical = True
+        tags.input_tags.string = True
+        tags.non_deterministic = self.classifier == "mlp"
+        return tags
+
+    # ------------------------------------------------------------ fitting
+
+    def spec(self):
+        """The validated :class:`~clickpred.modeling.spec.Spec` these parameters describe."""
+        from ..modeling.spec import spec_from_dict
+
+        seed = 42 if self.random_state is None else self.random_state
+        if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+            raise ConfigError(f"random_state {seed!r}: an int (a seed) or None; clickpred is seeded everywhere")
+        return spec_from_dict({
+            "classifier": {"name": self.classifier, **(self.classifier_params or {})},
+            "strategy": {"name": self.strategy, **(self.strategy_params or {})},
+            "evaluation": {"folds": self.folds, "seed": int(seed)},
+            "features": {"max_onehot_levels": self.max_onehot_levels},
+        }, source="ClickClassifier")
+
+    def fit(self, X, y):
+        from ..jobs.train import train
+        from ..postfit.predictor import Predictor
+
+        spec = self.spec()
+        frame = self._frame(X, reset=True)
+        y = column_or_1d(np.asarray(y), warn=True)
+        if len(y) != len(frame):
+            raise ValueError(f"X has {len(frame)} rows but y has {len(y)}")
+        check_classification_targets(y)
+        if np.unique(y).size < 2:
+            raise ValueError(f"ClickClassifier needs at least 2 classes in y; it holds only one class ({y[0]!r})")
+        if LABEL in frame.columns:
+            raise ValueError(f"X has a column named {LABEL}, which ClickClassifier uses for y")
+        labelled = frame.assign(**{LABEL: np.asarray(y, dtype=object)})
+        smallest = int(np.unique(y, return_counts=True)[1].min())
+        if smallest < 2:  # nothing to cross-fit a correction or a rule on
+            return self._fit_plain(labelled, y, spec, smallest)
+        notes = []
+        if smallest < spec.folds:
+            from dataclasses import replace
+
+            notes.append(f"folds: {spec.folds} → {smallest} (the smallest class has {smallest} rows)")
+            spec = replace(spec, folds=smallest)
+        result = train(labelled, spec, target=LABEL, calibration=self.calibration, decision=self.decision,
+                       costs=self.costs, jobs=self.n_jobs, categorical=self.categorical, numeric=self.numeric)
+        internal = result.data.y  # the labels as clickpred read them, row for row
+        pairs = {}
+        for original, read in zip(y.tolist(), internal.tolist()):
+            if pairs.setdefault(original, read) != read:  # pragma: no cover - reading is deterministic
+                raise ValueError(f"label {original!r} was read two ways")
+        if len(set(pairs.values())) < len(pairs):
+            merged = sorted({repr(k) for k, v in pairs.items() if list(pairs.values()).count(v) > 1})
+            raise ValueError(f"labels {', '.join(merged)} read as the same class: give distinct labels")
+        self.classes_ = np.unique(y)
+        self._set_fitted(result.pipeline, result.data.schema, result.built.score_method, result.cv.correction,
+                         result.cv.rule, [pairs[c] for c in self.classes_.tolist()], Predictor)
+        self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
+        return self
+
+    def _fit_plain(self, labelled, y, spec, smallest: int):
+        """A class with a single row: no out-of-fold scores exist, so no correction or rule is fitted — the
+        pipeline alone, deciding by argmax, said in ``notes_`` (``cv_`` and ``result_`` are None)."""
+        from ..io.dataset import load_dataset
+        from ..modeling.pipeline import build_pipeline
+        from ..postfit.predictor import Predictor
+
+        ds = load_dataset(labelled, target=LABEL, max_levels=spec.features.max_onehot_levels,
+                          categorical=self.categorical, numeric=self.numeric)
+        built = build_pipeline(spec, ds.schema, ds.class_counts)
+        pipeline = built.pipeline.fit(ds.frame, ds.y)
+        pairs = dict(zip(y.tolist(), ds.y.tolist()))
+        self.classes_ = np.unique(y)
+        self._set_fitted(pipeline, ds.schema, built.score_method, None, None,
+                         [pairs[c] for c in self.classes_.tolist()], Predictor)
+        self.result_, self.cv_ = None, None
+        self.notes_ = list(ds.notes) + [f"a class has {smallest} row: no cross-fitting, so no probability correction "
+                                        "and no decision rule (argmax of the classifier's scores)"]
+        return self
+
+    def _set_fitted(self, pipeline, schema, method, correction, rule, internal_classes, Predictor):
+        self.schema_ = schema
+        self.predictor_ = Predictor(pipeline, list(schema.classes), method, correction, rule)
+        order = list(schema.classes)
+        self._columns = np.array([order.index(c) for c in internal_classes])  # classes_ → predictor's columns
+        self._labels = np.empty(len(order), dtype=object)
+        for j, c in enumerate(internal_classes):
+            self._labels[order.index(c)] = self.classes_[j]
+
+    @classmethod
+    def from_model(cls, model) -> "ClickClassifier":
+        """The fitted estimator a loaded model file (:func:`clickpred.load_model`) holds: classes are its class
+        names, parameters its spec's."""
+        from ..io.schema import Schema
+        from ..postfit.predictor import Predictor
+
+        md = model.metadata
+        spec = md.get("spec") or {}
+        features = spec.get("features") or {}
+        clf = cls(classifier=spec.get("classifier", {}).get("name", "logistic"),
+                  strategy=spec.get("strategy", {}).get("name", "none"),
+                  classifier_params={k: v for k, v in spec.get("classifier", {}).get("params", {}).items()} or None,
+                  strategy_params={k: v for k, v in spec.get("strategy", {}).get("params", {}).items()} or None,
+                  folds=spec.get("folds", 5), random_state=spec.get("seed", 42),
+                  max_onehot_levels=features.get("max_onehot_levels", 50))
+        schema = Schema.from_dict(md["schema"])
+        clf.classes_ = np.array(sorted(md["classes"]), dtype=object)
+        pred = model.predictor()
+        clf._set_fitted(model.pipeline, schema, pred.method, pred.correction, pred.rule, clf.classes_.tolist(),
+                        Predictor)
+        clf.feature_names_in_ = np.array(schema.input_names, dtype=object)
+        clf.n_features_in_ = len(schema.input_names)
+        clf.model_ = model
+        return clf
+
+    # ------------------------------------------------------------ predicting
+
+    def predict_proba(self, X):
+        """Corrected class probabilities, columns in ``classes_`` order."""
+        check_is_fitted(self, "predictor_")
+        return self.predictor_.predict_proba(self._features(X))[:, self._columns]
+
+    def predict(self, X):
+        """Labels under the decision rule (see the module docstring: not the argmax of ``predict_proba``)."""
+        check_is_fitted(self, "predictor_")
+        index = self.predictor_.decide_index(self.predictor_.finish(self.predictor_.raw_scores(self._features(X))))
+        out = self._labels[index]
+        return out.astype(self.classes_.dtype) if self.classes_.dtype != object else out
+
+    # ------------------------------------------------------------ input
+
+    def _frame(self, X, reset: bool):
+        """X as a DataFrame with string column names (``x0``, ``x1``, … for an array), checked as scikit-learn
+        checks inputs: feature names and counts against fit."""
+        import pandas as pd
+
+        if hasattr(X, "iloc") and hasattr(X, "columns"):
+            validate_data(self, X, reset=reset, skip_check_array=True)
+            if X.shape[0] < 1:
+                raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
+            return X.set_axis([str(c) for c in X.columns], axis=1).reset_index(drop=True)
+        array = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1)
+        if array.dtype.kind not in "biufUSOMmc":  # pragma: no cover - check_array refuses the rest
+            raise ValueError(f"unsupported dtype {array.dtype}")
+        if array.dtype.kind == "c":
+            raise ValueError("Complex data not supported")
+        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+
+    def _features(self, X):
+        from ..io.dataset import features_from_pandas
+
+        if hasattr(self, "model_") and not (hasattr(X, "columns")):
+            raise ValueError("a model loaded from a file scores a DataFrame with its columns, not an array")
+        frame = self._frame(X, reset=False) if not hasattr(self, "model_") else X
+        return features_from_pandas(frame, self.schema_)

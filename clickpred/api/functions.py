@@ -1,0 +1,118 @@
+"""The functions a notebook calls: a file path or a pandas DataFrame in, typed results out.
+
+>>> import clickpred
+>>> result = clickpred.train("data/impressions_sample.csv.gz")  # doctest: +SKIP
+>>> result.cv.metrics["per_class"]["click"]["pr_auc"]  # doctest: +SKIP
+>>> clickpred.save_model(result, "models/clicks.skops")  # doctest: +SKIP
+>>> model = clickpred.load_model("models/clicks.skops")  # doctest: +SKIP
+>>> clickpred.score(model, frame).head()  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..jobs.compare import CompareResult
+    from ..jobs.score import ScoreResult
+    from ..jobs.train import TrainOutputs
+    from ..jobs.training import TrainResult
+    from .classifier import ClickClassifier
+
+
+def _spec(spec, classifier: str | None, strategy: str | None, folds: int | None, seed: int | None):
+    from ..modeling.spec import Spec, load_spec, spec_from_options
+
+    if spec is not None and not isinstance(spec, (Spec, str, Path)):
+        raise ConfigError(f"spec {spec!r}: a Spec, or the path of a pipeline spec file (pipelines/*.toml)")
+    base = load_spec(spec) if isinstance(spec, (str, Path)) else spec
+    return spec_from_options(classifier, strategy, folds, seed, base=base)
+
+
+def train(data: "str | Path | pd.DataFrame", spec: Any = None, *, classifier: str | None = None,
+          strategy: str | None = None, folds: int | None = None, seed: int | None = None,
+          **options: Any) -> "TrainResult":
+    """Cross-validate, correct, decide and fit, as ``clickpred train`` does; nothing is written.
+
+    ``data``: a labelled file or DataFrame. ``spec``: a pipeline spec file, a :class:`~clickpred.modeling.spec.Spec`,
+    or None (the defaults), overridden by ``classifier``/``strategy``/``folds``/``seed``. ``options``: those of
+    :func:`clickpred.jobs.train.train` (``target``, ``drop``, ``test``, ``split_by``, ``calibration``, ``decision``,
+    ``costs``, ``categorical``, ``numeric``, ``funnel``, ``jobs``). Save the result with :func:`save_model`."""
+    from ..jobs.train import train as run
+
+    return run(data, _spec(spec, classifier, strategy, folds, seed), **options)
+
+
+def compare(data: "str | Path | pd.DataFrame", **options: Any) -> "CompareResult":
+    """Rebalancing strategies × classifiers on the same folds, as ``clickpred compare`` does; nothing is written
+    (:func:`clickpred.reporting.compare_report.write_compare_report` writes the report). ``options``: those of
+    :func:`clickpred.jobs.compare.compare` (``classifiers``, ``strategies``, ``pipelines``, ``folds``, ``seed``,
+    ``metric``, ``costs``, ``jobs``, …). ``result.leaderboard[0]`` is the winner, ``result.recommendation`` says
+    why and what cannot be told apart from it."""
+    from ..jobs.compare import compare as run
+
+    return run(data, **options)
+
+
+def score(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame | str | Path | list",
+          output: str | Path | None = None, **options: Any) -> "pd.DataFrame | ScoreResult":
+    """Score with a trained model (a model file's path, a :func:`load_model` result or a fitted
+    :class:`ClickClassifier`).
+
+    A DataFrame in → a DataFrame out: the ``keep`` columns, ``p_<class>`` (corrected probabilities) and
+    ``prediction`` (the decision rule). Files, folders or globs → written to ``output`` as ``clickpred score``
+    writes them (streaming, every row accounted for) and a :class:`~clickpred.jobs.score.ScoreResult` returned."""
+    import pandas as pd
+
+    from .classifier import ClickClassifier
+
+    if isinstance(model, ClickClassifier):
+        if not hasattr(model, "model_"):
+            raise ConfigError("score a fitted ClickClassifier by save_model(clf, path) first, then score(path, …); "
+                              "or call clf.predict_proba / clf.predict on a DataFrame")
+        model = model.model_
+    if isinstance(data, pd.DataFrame):
+        if output is not None:
+            raise ConfigError("output: a DataFrame is scored in memory and returned; write it with to_parquet")
+        from ..jobs.score import score_frame
+
+        return score_frame(model, data, **options)
+    if output is None:
+        raise ConfigError("output: needed when scoring files (a file, or a folder ending in /)")
+    from ..jobs.score import score as run
+
+    inputs = [data] if isinstance(data, (str, Path)) else list(data)
+    return run(model, inputs, output, **options)
+
+
+def load_model(path: str | Path) -> "ClickClassifier":
+    """A model file as a fitted :class:`ClickClassifier` (validated by value before anything in it is used;
+    ``.model_`` is the file's :class:`~clickpred.model.modelfile.Model`)."""
+    from ..model.modelfile import load_model as load
+    from .classifier import ClickClassifier
+
+    return ClickClassifier.from_model(load(path))
+
+
+def save_model(fitted: "TrainResult | ClickClassifier", path: str | Path,
+               report: str | Path | None = None) -> "TrainOutputs":
+    """Write a model file (and its report folder, default ``reports/<name>/``) as ``clickpred train`` does, from
+    a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the report
+    appears whole or not at all."""
+    from ..jobs.train import save_result
+    from ..jobs.training import TrainResult
+    from .classifier import ClickClassifier
+
+    if isinstance(fitted, ClickClassifier):
+        if getattr(fitted, "result_", None) is None:
+            raise ConfigError("save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf "
+                              "from fit(X, y) with at least 2 rows per class, or one loaded from a file)")
+        fitted = fitted.result_
+    if not isinstance(fitted, TrainResult):
+        raise ConfigError(f"save_model: expected a train() result or a fitted ClickClassifier, got {type(fitted).__name__}")
+    return save_result(fitted, path, report)

@@ -1,0 +1,87 @@
+"""ClickClassifier: the whole model as one scikit-learn estimator."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from clickpred.api.classifier import ClickClassifier
+
+
+@parametrize_with_checks(
+    [ClickClassifier()],
+    # As scikit-learn declares for its own TunedThresholdClassifierCV: predict applies a threshold tuned on
+    # out-of-fold probabilities (the auto rule), so it is not the argmax of predict_proba, by design.
+    expected_failed_checks=lambda est: {"check_classifiers_train": "Threshold at probability 0.5 does not hold "
+                                        "(predict is the tuned decision rule, as TunedThresholdClassifierCV)"},
+)
+def test_sklearn_contract(estimator, check):
+    check(estimator)
+
+
+@pytest.fixture(scope="module")
+def clicks(small_csv):
+    frame = pd.read_csv(small_csv)
+    return frame.drop(columns=["event"]), frame["event"].to_numpy()
+
+
+def test_fit_is_clickpred_train_on_the_same_rows(clicks, small_csv):
+    """The estimator's out-of-fold evaluation and probabilities are those of the train call on the file."""
+    import clickpred
+
+    X, y = clicks
+    clf = ClickClassifier(folds=2).fit(X, y)
+    result = clickpred.train(small_csv, folds=2)
+    assert clf.cv_.metrics["per_class"]["click"]["pr_auc"] == pytest.approx(
+        result.cv.metrics["per_class"]["click"]["pr_auc"], abs=1e-12)
+    P = clf.predict_proba(X)
+    assert list(clf.classes_) == sorted(set(y))
+    order = [result.data.schema.classes.index(c) for c in clf.classes_]
+    from clickpred.postfit.predictor import Predictor
+
+    pred = Predictor(result.pipeline, result.data.schema.classes, result.built.score_method, result.cv.correction,
+                     result.cv.rule)
+    np.testing.assert_allclose(P, pred.predict_proba(result.data.frame)[:, order], atol=1e-12)
+    assert np.allclose(P.sum(axis=1), 1.0)
+    assert set(clf.predict(X)) <= set(clf.classes_)
+    assert (clf.predict(X) != "view").any(), "the auto rule flags minority rows"
+
+
+def test_usable_in_clone_cross_validate_and_grid_search(clicks):
+    X, y = clicks
+    y = (y != "view").astype(int)  # binary 0/1, for the average-precision scorer
+    clf = ClickClassifier(folds=2)
+    assert clone(clf).get_params() == clf.get_params()
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    scores = cross_validate(clf, X, y, cv=cv, scoring="average_precision")
+    assert np.all(scores["test_score"] > y.mean())
+    grid = GridSearchCV(clf, {"strategy": ["none", "undersample"]}, cv=cv, scoring="average_precision").fit(X, y)
+    assert grid.best_params_["strategy"] in ("none", "undersample")
+    assert grid.predict_proba(X).shape == (len(y), 2)
+
+
+def test_labels_keep_their_type_and_a_tiny_class_fits_without_cross_fitting():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.r_[np.zeros(30, int), np.ones(9, int), [2]]
+    clf = ClickClassifier(folds=3).fit(X, y)
+    assert clf.classes_.tolist() == [0, 1, 2] and clf.predict(X).dtype == y.dtype
+    assert clf.cv_ is None and any("no cross-fitting" in n for n in clf.notes_)
+
+
+def test_a_model_file_round_trips_as_a_fitted_estimator(clicks, tmp_path):
+    import clickpred
+
+    X, y = clicks
+    clf = ClickClassifier(folds=2).fit(X, y)
+    out = clickpred.save_model(clf, tmp_path / "m.skops", report=tmp_path / "report")
+    assert (tmp_path / "report" / "metrics.json").exists() and out.model_path.exists()
+    loaded = clickpred.load_model(tmp_path / "m.skops")
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-12)
+    assert (loaded.predict(X) == clf.predict(X)).all()
+    assert loaded.get_params()["folds"] == 2
+    scored = clickpred.score(loaded, X.head(50), keep=["impression_id"])
+    np.testing.assert_allclose(scored[[f"p_{c}" for c in loaded.predictor_.classes]].to_numpy(),
+                               loaded.predictor_.predict_proba(loaded._features(X.head(50))), atol=1e-12)

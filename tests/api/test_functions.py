@@ -1,0 +1,50 @@
+"""The top-level API: what `import clickpred` offers a notebook."""
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+import clickpred
+from clickpred.errors import ConfigError
+
+
+def test_help_shows_the_api_and_every_name_in_all_resolves():
+    text = subprocess.run([sys.executable, "-c", "import clickpred; help(clickpred)"], capture_output=True,
+                          text=True, check=True, env={"PAGER": "cat", "PATH": ""}).stdout
+    for name in ("ClickClassifier", "train(", "compare(", "score(", "load_model(", "save_model("):
+        assert name in text, name
+    for name in clickpred.__all__:
+        assert getattr(clickpred, name) is not None
+    with pytest.raises(AttributeError):
+        clickpred.nothing_here  # noqa: B018
+
+
+def test_import_is_lazy():
+    """`import clickpred` imports neither scikit-learn nor pandas: the CLI's --help and the API stay fast."""
+    code = "import sys, clickpred; print('sklearn' in sys.modules, 'pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_train_compare_and_score_take_a_dataframe_or_a_file(small_csv, tmp_path):
+    frame = pd.read_csv(small_csv)
+    result = clickpred.train(frame, "pipelines/logistic-class_weight.toml", folds=2)
+    assert result.spec.strategy.name == "class_weight" and result.spec.folds == 2
+    board = clickpred.compare(frame, classifiers=["logistic"], strategies=["none", "undersample"], folds=2)
+    assert {r["name"] for r in board.leaderboard} == {"logistic-none", "logistic-undersample"}
+    clickpred.save_model(result, tmp_path / "m.skops", report=tmp_path / "r")
+    scored = clickpred.score(tmp_path / "m.skops", frame.head(100))
+    assert len(scored) == 100 and "prediction" in scored.columns
+    summary = clickpred.score(tmp_path / "m.skops", small_csv, tmp_path / "out.parquet")
+    assert summary.rows_scored + summary.rows_rejected == len(frame)
+
+
+def test_wrong_arguments_are_one_clear_error(small_csv, tmp_path):
+    with pytest.raises(ConfigError, match="spec 3: a Spec, or the path"):
+        clickpred.train(small_csv, 3)
+    with pytest.raises(ConfigError, match="save_model: expected a train\\(\\) result"):
+        clickpred.save_model("not a result", tmp_path / "m.skops")
+    with pytest.raises(ConfigError, match="output: needed when scoring files"):
+        clickpred.score("models/none.skops", small_csv)
