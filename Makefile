@@ -1,17 +1,18 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 + pip):
 #   make demo   — create .venv, install, train on the shipped sample and score it, print summaries and paths
 #   make test   — create .venv, install, run the test suite (slow benchmarks excluded)
+#   make lint   — ruff (lint + format check), mypy on the public API, generated docs current
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions bench-stream bench-defaults clean
+.PHONY: install lint demo test test-slow browser sample bench-train bench-coil bench-score bench-compare bench-decisions bench-stream bench-defaults clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet -e '.[test,lint,dask]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -25,11 +26,18 @@ demo: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
 	  ( command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    echo "make test: installing Chromium (the distribution's package, once) for the compare report's browser test" && \
 	    (timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq chromium >/dev/null 2>&1) ) || \
 	  echo "note: Chromium is not installed and could not be installed here: the browser test will be skipped"
 
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python docs/generate.py --check
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

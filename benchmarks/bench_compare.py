@@ -34,7 +34,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, SHARED, simulated, write_result  # noqa: E402
 from bench_real import coil_files  # noqa: E402
 
-
 COSTS = {"coil": "coil.toml", "bank": "bank.toml", "sample": "impressions_value.toml"}  # in pipelines/costs/
 
 
@@ -82,9 +81,9 @@ def real(name: str, jobs: int, classifiers, strategies, costs: bool = False) -> 
 
 def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2), save=lambda out: None) -> dict:
     """Both halves in one process; `save(partial)` after each phase (a full-grid run takes hours)."""
-    from clickpred.jobs.compare import build_candidates, candidate_specs, compare
-    from clickpred.io.dataset import load_dataset
     from clickpred.evaluation.crossval import cross_validate
+    from clickpred.io.dataset import load_dataset
+    from clickpred.jobs.compare import build_candidates, candidate_specs, compare
 
     data, _ = simulated(rows)
     t0 = time.perf_counter()

@@ -46,9 +46,9 @@ def _per_fold_ap(y, s, fold_of, c):
 def calibration(rows: int, grid) -> dict:
     import pyarrow.parquet as pq
 
-    from clickpred.postfit.correction import normalise
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.jobs.train import train
+    from clickpred.modeling.spec import spec_from_options
+    from clickpred.postfit.correction import normalise
 
     data, truth = simulated(rows)
     tp = pq.read_table(truth).to_pandas()
@@ -93,8 +93,8 @@ def calibration(rows: int, grid) -> dict:
 
 
 def costs() -> dict:
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.jobs.train import train
+    from clickpred.modeling.spec import spec_from_options
 
     out = {}
     sample = ROOT / "data" / "impressions_sample.csv.gz"
@@ -123,8 +123,8 @@ def costs() -> dict:
 
 def funnel(rows: int) -> dict:
     """train --funnel also cross-validates the flat model on the same folds (TrainResult.funnel_vs_flat)."""
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.jobs.train import train
+    from clickpred.modeling.spec import spec_from_options
 
     data, truth = simulated(rows)
     out = {"data": str(data), "rows": rows, "results": {}}

@@ -54,8 +54,8 @@ def model_file(spec_name: str) -> Path:
     """A model trained (2 folds) on 200k simulated rows, cached."""
     path = CACHE / f"model_{spec_name}.skops"
     if not path.exists():
-        from clickpred.modeling.spec import load_spec
         from clickpred.jobs.train import run_train
+        from clickpred.modeling.spec import load_spec
 
         data, _ = simulated(200_000, seed=11)
         spec = load_spec(Path(__file__).resolve().parents[1] / "pipelines" / f"{spec_name}.toml")
@@ -78,9 +78,9 @@ def run_floor(csv: str) -> dict:
 def run_naive(csv: str, model: str, out: str) -> dict:
     import pandas as pd
 
-    from clickpred.model.modelfile import load_model
     from clickpred.io.dataset import clean_names, prepare_frame
     from clickpred.io.schema import Schema
+    from clickpred.model.modelfile import load_model
 
     m = load_model(model)
     schema = Schema.from_dict(m.metadata["schema"])
@@ -98,8 +98,8 @@ def run_naive(csv: str, model: str, out: str) -> dict:
 
 
 def run_clickpred(csv: str, model: str, out: str, fast: bool = True) -> dict:
-    from clickpred.model.modelfile import load_model
     from clickpred.jobs.score import score
+    from clickpred.model.modelfile import load_model
 
     m = load_model(model)
     t0 = time.perf_counter()

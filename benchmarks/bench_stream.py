@@ -106,8 +106,8 @@ def _child(conn, fn, args):
 
 def _test_view(result, test: Path) -> dict:
     """The final model, as saved (its own correction and rule), scored on the test file."""
-    from clickpred.io.dataset import load_dataset
     from clickpred.evaluation.crossval import holdout
+    from clickpred.io.dataset import load_dataset
     from clickpred.postfit.crossfit import finish_holdout
     from clickpred.postfit.predictor import Predictor
 
@@ -126,8 +126,8 @@ def _test_view(result, test: Path) -> dict:
 
 def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", keep_csv: str | None = None) -> dict:
     """One streaming train in this (fresh) process."""
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.jobs.stream_train import train_stream
+    from clickpred.modeling.spec import spec_from_options
 
 
     t0 = time.perf_counter()
@@ -161,8 +161,8 @@ def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", 
 
 def run_memory(train: Path, test: Path) -> dict:
     """The ordinary in-memory train (5-fold CV, final fit, test file) in this (fresh) process."""
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.jobs.train import train as train_file
+    from clickpred.modeling.spec import spec_from_options
 
 
     t0 = time.perf_counter()

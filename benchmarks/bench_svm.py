@@ -30,9 +30,9 @@ from _common import RESULTS, in_child, peak_rss_mb, reset_peak, rss_mb, simulate
 def _encoded(path, rows_limit=None, seed=0):
     from sklearn.model_selection import train_test_split
 
-    from clickpred.modeling.spec import spec_from_options
     from clickpred.io.dataset import load_dataset
     from clickpred.modeling.pipeline import build_pipeline
+    from clickpred.modeling.spec import spec_from_options
 
     ds = load_dataset(path)
     idx = np.arange(len(ds.y))

@@ -59,8 +59,8 @@ def baseline_pipeline(ds):
 
 
 def clickpred_pipeline(ds, tol=None, strategy="class_weight"):
-    from clickpred.modeling.spec import spec_from_dict
     from clickpred.modeling.pipeline import build_pipeline
+    from clickpred.modeling.spec import spec_from_dict
 
     params = {"name": "logistic"} if tol is None else {"name": "logistic", "tol": tol}
     spec = spec_from_dict({"classifier": params, "strategy": strategy})
@@ -148,7 +148,7 @@ def main():
 
     t = pd.read_parquet(truth)
     oracle = {c: float(average_precision_score(ds.y[te] == c, t[f"p_{c}"].to_numpy()[te])) for c in ds.schema.classes[1:]}
-    del ds
+    ds = None  # free the frame before the next phase (the makers above are done with it)
 
     # Peak memory: each variant alone in a fresh process (data load included).
     memory = dict(old.get("peak_rss_mb", {}))

@@ -40,12 +40,31 @@ _EXPORTS = {
     "DataError": "clickpred.errors",
     "ModelFileError": "clickpred.errors",
 }
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "ClickClassifier",
+    "ClickpredError",
+    "ConfigError",
+    "DataError",
+    "ModelFileError",
+    "__version__",
+    "compare",
+    "load_model",
+    "save_model",
+    "score",
+    "train",
+]
 
 if TYPE_CHECKING:
-    from .api.classifier import ClickClassifier
-    from .api.functions import compare, load_model, save_model, score, train
-    from .errors import ClickpredError, ConfigError, DataError, ModelFileError
+    from .api.classifier import ClickClassifier as ClickClassifier
+    from .api.functions import compare as compare
+    from .api.functions import load_model as load_model
+    from .api.functions import save_model as save_model
+    from .api.functions import score as score
+    from .api.functions import train as train
+    from .errors import ClickpredError as ClickpredError
+    from .errors import ConfigError as ConfigError
+    from .errors import DataError as DataError
+    from .errors import ModelFileError as ModelFileError
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,7 @@ def one_line_error(result, pattern):
     assert result.exit_code == 1, result.output
     out = result.output.strip()
     assert "Traceback" not in out
-    lines = [l for l in out.splitlines() if l.startswith("Error:")]
+    lines = [line for line in out.splitlines() if line.startswith("Error:")]
     assert len(lines) == 1, out
     assert re.search(pattern, lines[0]), lines[0]
 

@@ -31,7 +31,7 @@ def test_the_readme_defaults_table_is_the_benchmark_result():
     doc = json.loads((root / "benchmarks" / "results" / "defaults.json").read_text())
     expected = []
     for name in ("coil", "bank", "sample", "intcodes"):
-        for c, m in doc["results"][name]["classes"].items():
+        for _c, m in doc["results"][name]["classes"].items():
             d = m["default"]
             expected.append([f"{m['script']['pr_auc']:.4f}", f"{d['pr_auc']:.4f}",
                              f"{d['minus_script']:+.4f}".replace("-", "−"),

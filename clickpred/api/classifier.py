@@ -22,6 +22,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
@@ -64,9 +66,14 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     notes_ : list of str — what was decided about the data (schema, codes, classes, warnings).
     """
 
-    def __init__(self, classifier="logistic", strategy="none", *, classifier_params=None, strategy_params=None,
-                 calibration="auto", decision="auto", costs=None, folds=5, categorical=None, numeric=None,
-                 max_onehot_levels=50, random_state=42, n_jobs=1):
+    result_: Any  # TrainResult, or None without cross-fitting
+    cv_: Any  # Evaluation, or None without cross-fitting
+
+    def __init__(self, classifier: str = "logistic", strategy: str = "none", *,
+                 classifier_params: dict | None = None, strategy_params: dict | None = None,
+                 calibration: str = "auto", decision: str = "auto", costs: Any = None, folds: int = 5,
+                 categorical: list[str] | None = None, numeric: list[str] | None = None,
+                 max_onehot_levels: int = 50, random_state: int | None = 42, n_jobs: int = 1) -> None:
         self.classifier = classifier
         self.strategy = strategy
         self.classifier_params = classifier_params
@@ -81,7 +88,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # missing values are a level (categories) or imputed (numbers)
         tags.input_tags.categorical = True
@@ -91,7 +98,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ fitting
 
-    def spec(self):
+    def spec(self) -> Any:
         """The validated :class:`~clickpred.modeling.spec.Spec` these parameters describe."""
         from ..modeling.spec import spec_from_dict
 
@@ -105,7 +112,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             "features": {"max_onehot_levels": self.max_onehot_levels},
         }, source="ClickClassifier")
 
-    def fit(self, X, y):
+    def fit(self, X: Any, y: Any) -> ClickClassifier:
         from ..jobs.train import train
         from ..postfit.predictor import Predictor
 
@@ -132,7 +139,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         result = train(labelled, spec, target=LABEL, calibration=self.calibration, decision=self.decision,
                        costs=self.costs, jobs=self.n_jobs, categorical=self.categorical, numeric=self.numeric)
         internal = result.data.y  # the labels as clickpred read them, row for row
-        pairs = {}
+        pairs: dict[Any, str] = {}
         for original, read in zip(y.tolist(), internal.tolist()):
             if pairs.setdefault(original, read) != read:  # pragma: no cover - reading is deterministic
                 raise ValueError(f"label {original!r} was read two ways")
@@ -145,7 +152,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
         return self
 
-    def _fit_plain(self, labelled, y, spec, smallest: int):
+    def _fit_plain(self, labelled: Any, y: np.ndarray, spec: Any, smallest: int) -> ClickClassifier:
         """A class with a single row: no out-of-fold scores exist, so no correction or rule is fitted — the
         pipeline alone, deciding by argmax, said in ``notes_`` (``cv_`` and ``result_`` are None)."""
         from ..io.dataset import load_dataset
@@ -165,7 +172,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
                                         "and no decision rule (argmax of the classifier's scores)"]
         return self
 
-    def _set_fitted(self, pipeline, schema, method, correction, rule, internal_classes, Predictor):
+    def _set_fitted(self, pipeline: Any, schema: Any, method: str, correction: Any, rule: Any,
+                    internal_classes: list, Predictor: Any) -> None:
         self.schema_ = schema
         self.predictor_ = Predictor(pipeline, list(schema.classes), method, correction, rule)
         order = list(schema.classes)
@@ -175,7 +183,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             self._labels[order.index(c)] = self.classes_[j]
 
     @classmethod
-    def from_model(cls, model) -> "ClickClassifier":
+    def from_model(cls, model: Any) -> ClickClassifier:
         """The fitted estimator a loaded model file (:func:`clickpred.load_model`) holds: classes are its class
         names, parameters its spec's."""
         from ..io.schema import Schema
@@ -202,12 +210,12 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ predicting
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: Any) -> np.ndarray:
         """Corrected class probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "predictor_")
         return self.predictor_.predict_proba(self._features(X))[:, self._columns]
 
-    def predict(self, X):
+    def predict(self, X: Any) -> np.ndarray:
         """Labels under the decision rule (see the module docstring: not the argmax of ``predict_proba``)."""
         check_is_fitted(self, "predictor_")
         index = self.predictor_.decide_index(self.predictor_.finish(self.predictor_.raw_scores(self._features(X))))
@@ -216,7 +224,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ input
 
-    def _frame(self, X, reset: bool):
+    def _frame(self, X: Any, reset: bool) -> Any:
         """X as a DataFrame with string column names (``x0``, ``x1``, … for an array), checked as scikit-learn
         checks inputs: feature names and counts against fit."""
         import pandas as pd
@@ -233,7 +241,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("Complex data not supported")
         return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
-    def _features(self, X):
+    def _features(self, X: Any) -> Any:
         from ..io.dataset import features_from_pandas
 
         if hasattr(self, "model_") and not (hasattr(X, "columns")):

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .classifier import ClickClassifier
 
 
-def _spec(spec, classifier: str | None, strategy: str | None, folds: int | None, seed: int | None):
+def _spec(spec: Any, classifier: str | None, strategy: str | None, folds: int | None, seed: int | None) -> Any:
     from ..modeling.spec import Spec, load_spec, spec_from_options
 
     if spec is not None and not isinstance(spec, (Spec, str, Path)):

@@ -120,7 +120,7 @@ def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, 
     fold_metrics, seconds = [], []
     has_proba = method == "predict_proba"
     fold_of = np.zeros(len(y), dtype=int)
-    for f, ((tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
+    for f, ((_tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
         scores[te] = s
         y_pred[te] = p
         fold_of[te] = f

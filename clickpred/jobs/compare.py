@@ -515,7 +515,7 @@ def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, met
     preds = [np.empty(len(y), dtype=object) for _ in range(repeats)]
     fold_metric, seconds = [], []
     k = classes.index(metric_class)
-    for f, (tr, te) in enumerate(splits):
+    for f, (_tr, te) in enumerate(splits):
         s, p, sec, _, caught = outs[f]
         for w in caught:
             if f"{c.name}: {w}" not in notes:

@@ -92,7 +92,7 @@ def _link(clf):
 
 def _known_values(prepare, column: str) -> list:
     """The category strings the fitted encoders know for a column."""
-    for name, trans, cols in prepare.transformers_:
+    for _name, trans, cols in prepare.transformers_:
         if column not in list(cols):
             continue
         j = list(cols).index(column)
@@ -150,7 +150,7 @@ class LinearScorer:
         k = self.n_out
         d = np.empty((k, inputs.n))
         d[:] = self.base[:, None]
-        for col, (index, table_t) in self.cat_tables_t.items():
+        for col, (_index, table_t) in self.cat_tables_t.items():
             codes, canon = inputs.codes[col]
             missing, unseen = table_t.shape[1] - 2, table_t.shape[1] - 1
             # Fold the chunk's own dictionary into the table, then gather by code (-1 = missing).
