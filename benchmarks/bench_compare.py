@@ -57,15 +57,35 @@ def real(name: str, jobs: int, classifiers, strategies, costs: bool = False) -> 
     res = compare(data, classifiers=classifiers, strategies=strategies, folds=5, jobs=jobs, **kwargs)
     seconds = time.perf_counter() - t0
     paths = write_compare_report(res, ROOT / "reports" / (f"compare-{name}" + ("-costs" if costs else "")))
-    keep = ("rank", "name", "metric", "metric_low", "metric_high", "vs_best_difference", "vs_best_low", "vs_best_high",
-            "distinguishable_from_best", "fit_seconds", "mcc", "balanced_accuracy")
+    keep = (
+        "rank",
+        "name",
+        "metric",
+        "metric_low",
+        "metric_high",
+        "vs_best_difference",
+        "vs_best_low",
+        "vs_best_high",
+        "distinguishable_from_best",
+        "fit_seconds",
+        "mcc",
+        "balanced_accuracy",
+    )
     if costs:
         keep += ("cost_per_row_untuned", "cost_per_row_argmax", "cost_nothing_flagged", "pr_auc_" + res.metric[1])
     out = {
-        "data": str(data), "n_rows": res.n_rows, "class_counts": res.class_counts, "metric_note": res.metric_note,
-        "seconds": seconds, "timings": res.timings, "recommendation": res.recommendation, "skipped": res.skipped,
-        "leaderboard": [{k: r[k] for k in keep} | {f"recall_{c}": r[f"recall_{c}"] for c in res.classes[1:]}
-                        for r in res.leaderboard],
+        "data": str(data),
+        "n_rows": res.n_rows,
+        "class_counts": res.class_counts,
+        "metric_note": res.metric_note,
+        "seconds": seconds,
+        "timings": res.timings,
+        "recommendation": res.recommendation,
+        "skipped": res.skipped,
+        "leaderboard": [
+            {k: r[k] for k in keep} | {f"recall_{c}": r[f"recall_{c}"] for c in res.classes[1:]}
+            for r in res.leaderboard
+        ],
         "report": str(paths["html"].relative_to(ROOT)),
     }
     if res.test:
@@ -107,8 +127,10 @@ def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2), save
                 ours_r = res.results[c.name]
                 gaps[c.name] = float(np.max(np.abs(cv.scores - ours_r.scores[0])))
                 same_pred[c.name] = bool((cv.y_pred == ours_r.y_pred[0]).all())
-                same_pr_auc[c.name] = max(abs(cv.metrics["per_class"][k]["pr_auc"] - ours_r.metrics["per_class"][k]["pr_auc"])
-                                          for k in ds.schema.classes[1:])
+                same_pr_auc[c.name] = max(
+                    abs(cv.metrics["per_class"][k]["pr_auc"] - ours_r.metrics["per_class"][k]["pr_auc"])
+                    for k in ds.schema.classes[1:]
+                )
         naive[f"jobs_{nj}"] = {"seconds": time.perf_counter() - t0, "per_candidate": per}
         save(_speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc))
     return _speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc)
@@ -116,15 +138,23 @@ def speed(rows: int, jobs: int, classifiers, strategies, naive_jobs=(1, 2), save
 
 def _speed_result(rows, jobs, candidates, skipped, ours, res, naive, gaps, same_pred, same_pr_auc) -> dict:
     return {
-        "rows": rows, "jobs": jobs, "candidates": [c.name for c in candidates], "skipped": skipped,
-        "clickpred_seconds": ours, "clickpred_timings": res.timings, "naive": naive,
+        "rows": rows,
+        "jobs": jobs,
+        "candidates": [c.name for c in candidates],
+        "skipped": skipped,
+        "clickpred_seconds": ours,
+        "clickpred_timings": res.timings,
+        "naive": naive,
         "ratio": {k: ours / v["seconds"] for k, v in naive.items()},
         # compare also corrects every candidate's probabilities (cross-fitted calibration), which the naive
         # loop does not do: the like-for-like ratio leaves that phase out
         "correction_seconds": res.timings.get("correction", 0.0),
-        "ratio_without_correction": {k: (ours - res.timings.get("correction", 0.0)) / v["seconds"] for k, v in naive.items()},
+        "ratio_without_correction": {
+            k: (ours - res.timings.get("correction", 0.0)) / v["seconds"] for k, v in naive.items()
+        },
         "max_abs_score_difference": gaps,
-        "same_predictions": same_pred, "max_pr_auc_difference": same_pr_auc,
+        "same_predictions": same_pred,
+        "max_pr_auc_difference": same_pr_auc,
     }
 
 
@@ -148,12 +178,21 @@ def main() -> None:
         print(f"{name}: {out['recommendation']}\n  wrote {path}", flush=True)
     if args.speed:
         suffix = f"{args.rows // 1000}k" + (f"_{'-'.join(cls)}" if cls else "")
-        out = speed(args.rows, args.jobs, cls, strats, [int(x) for x in args.naive_jobs.split(",")],
-                    save=lambda part: write_result(f"compare_speed_{suffix}", {"command": command, "partial": True, **part}))
+        out = speed(
+            args.rows,
+            args.jobs,
+            cls,
+            strats,
+            [int(x) for x in args.naive_jobs.split(",")],
+            save=lambda part: write_result(f"compare_speed_{suffix}", {"command": command, "partial": True, **part}),
+        )
         path = write_result(f"compare_speed_{suffix}", {"command": command, **out})
-        print(f"speed: clickpred {out['clickpred_seconds']:.1f} s; naive "
-              + ", ".join(f"{k} {v['seconds']:.1f} s (ratio {out['ratio'][k]:.2f})" for k, v in out["naive"].items())
-              + f"; max score difference {max(out['max_abs_score_difference'].values()):.2g}\n  wrote {path}", flush=True)
+        print(
+            f"speed: clickpred {out['clickpred_seconds']:.1f} s; naive "
+            + ", ".join(f"{k} {v['seconds']:.1f} s (ratio {out['ratio'][k]:.2f})" for k, v in out["naive"].items())
+            + f"; max score difference {max(out['max_abs_score_difference'].values()):.2g}\n  wrote {path}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -30,17 +30,24 @@ from _common import ROOT, simulated, write_result  # noqa: E402
 from bench_real import coil_files  # noqa: E402
 
 GRID = [
-    ("logistic", "none"), ("logistic", "class_weight"), ("logistic", "undersample"), ("logistic", "oversample"),
-    ("logistic", "smote"), ("svm", "none"), ("svm", "class_weight"), ("svm", "undersample"),
-    ("mlp", "none"), ("mlp", "class_weight"), ("mlp", "undersample"),
+    ("logistic", "none"),
+    ("logistic", "class_weight"),
+    ("logistic", "undersample"),
+    ("logistic", "oversample"),
+    ("logistic", "smote"),
+    ("svm", "none"),
+    ("svm", "class_weight"),
+    ("svm", "undersample"),
+    ("mlp", "none"),
+    ("mlp", "class_weight"),
+    ("mlp", "undersample"),
 ]
 
 
 def _per_fold_ap(y, s, fold_of, c):
     from sklearn.metrics import average_precision_score
 
-    return float(np.mean([average_precision_score(y[fold_of == f] == c, s[fold_of == f])
-                          for f in np.unique(fold_of)]))
+    return float(np.mean([average_precision_score(y[fold_of == f] == c, s[fold_of == f]) for f in np.unique(fold_of)]))
 
 
 def calibration(rows: int, grid) -> dict:
@@ -67,8 +74,15 @@ def calibration(rows: int, grid) -> dict:
 
             P = tp[[f"p_{c}" for c in classes]].to_numpy()
             truth_nll = probability_metrics(y, P, classes)
-        row = {"name": res.name, "correction": cv.correction.method, "seconds": time.perf_counter() - t0,
-               "ne_before": before.get("ne"), "ne_after": after["ne"], "ne_oracle": truth_nll["ne"], "classes": {}}
+        row = {
+            "name": res.name,
+            "correction": cv.correction.method,
+            "seconds": time.perf_counter() - t0,
+            "ne_before": before.get("ne"),
+            "ne_after": after["ne"],
+            "ne_oracle": truth_nll["ne"],
+            "classes": {},
+        }
         for k, c in enumerate(classes[1:], start=1):
             true_mean = float(tp[f"p_{c}"].mean())
             rb = (before.get("calibration") or {}).get(c, {}).get("calibration_ratio")
@@ -81,14 +95,30 @@ def calibration(rows: int, grid) -> dict:
                 "ece_after": after["calibration"][c]["ece"],
                 "pr_auc_before": before["per_class"][c]["pr_auc"],
                 "pr_auc_after": after["per_class"][c]["pr_auc"],
-                "pr_auc_fold_mean_before": _per_fold_ap(y, normalise(raw)[:, k] if cv.correction.kind == "predict_proba" else raw[:, k], cv.fold_of, c),
+                "pr_auc_fold_mean_before": _per_fold_ap(
+                    y, normalise(raw)[:, k] if cv.correction.kind == "predict_proba" else raw[:, k], cv.fold_of, c
+                ),
                 "pr_auc_fold_mean_after": _per_fold_ap(y, cv.scores[:, k], cv.fold_of, c),
-                "pr_auc_oracle": float(__import__("sklearn.metrics", fromlist=["x"]).average_precision_score(y == c, tp[f"p_{c}"])),
+                "pr_auc_oracle": float(
+                    __import__("sklearn.metrics", fromlist=["x"]).average_precision_score(y == c, tp[f"p_{c}"])
+                ),
             }
         out.append(row)
-        print(row["name"], row["correction"], {c: (round(v["ratio_before"] or float("nan"), 2), round(v["ratio_after"], 3),
-              round(v["pr_auc_before"], 4), round(v["pr_auc_after"], 4)) for c, v in row["classes"].items()},
-              f"NE {row['ne_before']} -> {row['ne_after']:.4f}", flush=True)
+        print(
+            row["name"],
+            row["correction"],
+            {
+                c: (
+                    round(v["ratio_before"] or float("nan"), 2),
+                    round(v["ratio_after"], 3),
+                    round(v["pr_auc_before"], 4),
+                    round(v["pr_auc_after"], 4),
+                )
+                for c, v in row["classes"].items()
+            },
+            f"NE {row['ne_before']} -> {row['ne_after']:.4f}",
+            flush=True,
+        )
     return {"data": str(data), "rows": rows, "results": out}
 
 
@@ -98,25 +128,46 @@ def costs() -> dict:
 
     out = {}
     sample = ROOT / "data" / "impressions_sample.csv.gz"
-    for (clf, strat), matrix in [((c, s), m) for m in ("impressions", "impressions_value")
-                                 for c, s in [("logistic", "none"), ("logistic", "class_weight")]]:
-        res = train(sample, spec_from_options(clf, strat), decision="cost", costs=ROOT / f"pipelines/costs/{matrix}.toml")
+    for (clf, strat), matrix in [
+        ((c, s), m)
+        for m in ("impressions", "impressions_value")
+        for c, s in [("logistic", "none"), ("logistic", "class_weight")]
+    ]:
+        res = train(
+            sample, spec_from_options(clf, strat), decision="cost", costs=ROOT / f"pipelines/costs/{matrix}.toml"
+        )
         d = res.cv.decision
-        out[f"sample {res.name} costs/{matrix}"] = {"cost_per_row": d["cost_per_row"], "thresholds": d["thresholds"],
-                                     "bayes_thresholds": d["bayes_thresholds"], "fold_spread": d["fold_spread"],
-                                     "flagged_fraction": d["flagged_fraction"], "per_class": d["per_class"]}
+        out[f"sample {res.name} costs/{matrix}"] = {
+            "cost_per_row": d["cost_per_row"],
+            "thresholds": d["thresholds"],
+            "bayes_thresholds": d["bayes_thresholds"],
+            "fold_spread": d["fold_spread"],
+            "flagged_fraction": d["flagged_fraction"],
+            "per_class": d["per_class"],
+        }
         print(matrix, res.name, out[f"sample {res.name} costs/{matrix}"], flush=True)
     tmp = Path(tempfile.mkdtemp())
     data, test = coil_files(tmp)
     for clf, strat in [("logistic", "none"), ("logistic", "class_weight"), ("svm", "none")]:
-        res = train(data, spec_from_options(clf, strat), target="CARAVAN", test=test, decision="cost",
-                    costs=ROOT / "pipelines/costs/coil.toml")
+        res = train(
+            data,
+            spec_from_options(clf, strat),
+            target="CARAVAN",
+            test=test,
+            decision="cost",
+            costs=ROOT / "pipelines/costs/coil.toml",
+        )
         d = res.cv.decision
         t = res.test.metrics.get("decision", {}).get("cost_per_row")
-        out[f"coil {res.name}"] = {"cv_cost_per_row": d["cost_per_row"], "test_cost_per_row": t,
-                                   "thresholds": d["thresholds"], "bayes_thresholds": d["bayes_thresholds"],
-                                   "fold_spread": d["fold_spread"], "cv_flagged_fraction": d["flagged_fraction"],
-                                   "test_flagged": int(np.sum(res.test.y_pred != "0"))}
+        out[f"coil {res.name}"] = {
+            "cv_cost_per_row": d["cost_per_row"],
+            "test_cost_per_row": t,
+            "thresholds": d["thresholds"],
+            "bayes_thresholds": d["bayes_thresholds"],
+            "fold_spread": d["fold_spread"],
+            "cv_flagged_fraction": d["flagged_fraction"],
+            "test_flagged": int(np.sum(res.test.y_pred != "0")),
+        }
         print(res.name, out[f"coil {res.name}"], flush=True)
     return out
 

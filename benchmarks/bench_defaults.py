@@ -56,8 +56,12 @@ def ten_line_script(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame) -> t
     a, b = prep(train), prep(test)
     num = list(a.select_dtypes("number").columns)
     cat = [c for c in a.columns if c not in num]
-    pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(), StandardScaler()), num),
-                             ("cat", OneHotEncoder(handle_unknown="ignore"), cat)])
+    pre = ColumnTransformer(
+        [
+            ("num", make_pipeline(SimpleImputer(), StandardScaler()), num),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), cat),
+        ]
+    )
     model = make_pipeline(pre, LogisticRegression(max_iter=1000)).fit(a, y)
     return model.predict_proba(b), model.predict(b), list(model.classes_)
 
@@ -118,13 +122,24 @@ def compare_one(name, data, test, target, drop, candidates, sep=None, test_label
     first = runs["default"]
     classes = first.data.schema.classes
     ev0 = first.test if first.test is not None else first.cv
-    folds = list(StratifiedKFold(first.spec.folds, shuffle=True, random_state=first.spec.seed).split(np.zeros(len(first.data.y)), first.data.y))
+    folds = list(
+        StratifiedKFold(first.spec.folds, shuffle=True, random_state=first.spec.seed).split(
+            np.zeros(len(first.data.y)), first.data.y
+        )
+    )
     t0 = time.perf_counter()
-    P, pred, y = script_scores(Path(data), Path(test) if test else None, first.data.schema.target, drop, folds, classes, sep)
+    P, pred, y = script_scores(
+        Path(data), Path(test) if test else None, first.data.schema.target, drop, folds, classes, sep
+    )
     seconds["script"] = time.perf_counter() - t0
     assert (y == ev0.y_true).all(), "the script and clickpred must score the same rows"
-    out = {"rows": int(len(y)), "evaluated_on": test_label if test else f"{first.spec.folds}-fold out-of-fold",
-           "classes": {}, "seconds": seconds, "specs": {k: r.spec.name for k, r in runs.items()}}
+    out = {
+        "rows": int(len(y)),
+        "evaluated_on": test_label if test else f"{first.spec.folds}-fold out-of-fold",
+        "classes": {},
+        "seconds": seconds,
+        "specs": {k: r.spec.name for k, r in runs.items()},
+    }
     for k, c in enumerate(classes[1:], start=1):
         n_pos = int((y == c).sum())
         ranked = {"script": [RankedScores(y == c, P[:, k])]}
@@ -132,18 +147,33 @@ def compare_one(name, data, test, target, drop, candidates, sep=None, test_label
             ev = r.test if r.test is not None else r.cv
             ranked[cand] = [RankedScores(ev.y_true == c, ev.scores[:, k])]
         point, values = bootstrap_ap(ranked, REPLICATES, seed=0)
-        cls = {"positives": n_pos, "prevalence": n_pos / len(y), "script": {
-            "pr_auc": point["script"].estimate, "low": point["script"].low, "high": point["script"].high,
-            "recall_argmax": float(np.mean(pred[y == c] == c)) if n_pos else None,
-            "precision_argmax": float(np.mean(y[pred == c] == c)) if (pred == c).any() else 0.0}}
+        cls = {
+            "positives": n_pos,
+            "prevalence": n_pos / len(y),
+            "script": {
+                "pr_auc": point["script"].estimate,
+                "low": point["script"].low,
+                "high": point["script"].high,
+                "recall_argmax": float(np.mean(pred[y == c] == c)) if n_pos else None,
+                "precision_argmax": float(np.mean(y[pred == c] == c)) if (pred == c).any() else 0.0,
+            },
+        }
         for cand, r in runs.items():
             ev = r.test if r.test is not None else r.cv
             d = paired(cand, "script", point, values)
             m = ev.metrics["per_class"][c]
-            cls[cand] = {"pr_auc": point[cand].estimate, "low": point[cand].low, "high": point[cand].high,
-                         "minus_script": d.difference, "minus_script_low": d.low, "minus_script_high": d.high,
-                         "verdict": "better" if d.low > 0 else ("worse" if d.high < 0 else "can't tell"),
-                         "recall_rule": m["recall"], "precision_rule": m["precision"], "rule": r.cv.rule.label}
+            cls[cand] = {
+                "pr_auc": point[cand].estimate,
+                "low": point[cand].low,
+                "high": point[cand].high,
+                "minus_script": d.difference,
+                "minus_script_low": d.low,
+                "minus_script_high": d.high,
+                "verdict": "better" if d.low > 0 else ("worse" if d.high < 0 else "can't tell"),
+                "recall_rule": m["recall"],
+                "precision_rule": m["precision"],
+                "rule": r.cv.rule.label,
+            }
             if cand != "default":  # a candidate for the defaults, against today's
                 dd = paired(cand, "default", point, values)
                 cls[cand].update(minus_default=dd.difference, minus_default_low=dd.low, minus_default_high=dd.high)
@@ -174,16 +204,20 @@ def datasets(tmp: Path, only):
 
 
 def table(results: dict) -> str:
-    lines = ["| data set (evaluated on) | class (positives) | ten-line script PR-AUC | clickpred default PR-AUC | "
-             "default − script [95% CI] | verdict | recall / precision: default rule | script at argmax |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| data set (evaluated on) | class (positives) | ten-line script PR-AUC | clickpred default PR-AUC | "
+        "default − script [95% CI] | verdict | recall / precision: default rule | script at argmax |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, r in results.items():
         for c, m in r["classes"].items():
             d, s = m["default"], m["script"]
-            lines.append(f"| {name} ({r['evaluated_on']}, {r['rows']:,} rows) | {c} ({m['positives']}) | {s['pr_auc']:.4f} | "
-                         f"{d['pr_auc']:.4f} | {d['minus_script']:+.4f} [{d['minus_script_low']:+.4f}, {d['minus_script_high']:+.4f}] | "
-                         f"{d['verdict']} | {d['recall_rule']:.3f} / {d['precision_rule']:.3f} ({d['rule']}) | "
-                         f"{s['recall_argmax']:.3f} / {s['precision_argmax']:.3f} |")
+            lines.append(
+                f"| {name} ({r['evaluated_on']}, {r['rows']:,} rows) | {c} ({m['positives']}) | {s['pr_auc']:.4f} | "
+                f"{d['pr_auc']:.4f} | {d['minus_script']:+.4f} [{d['minus_script_low']:+.4f}, {d['minus_script_high']:+.4f}] | "
+                f"{d['verdict']} | {d['recall_rule']:.3f} / {d['precision_rule']:.3f} ({d['rule']}) | "
+                f"{s['recall_argmax']:.3f} / {s['precision_argmax']:.3f} |"
+            )
     return "\n".join(lines)
 
 
@@ -196,7 +230,9 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, data, test, target, drop, sep, label in datasets(Path(tmp), args.only):
-            results[name] = compare_one(name, data, test, target, drop, args.candidates, sep, label or "held-out test file")
+            results[name] = compare_one(
+                name, data, test, target, drop, args.candidates, sep, label or "held-out test file"
+            )
             write_result(args.name, {"replicates": REPLICATES, "results": results})
     print(table(results))
 

@@ -56,7 +56,13 @@ def row(result, which):
     ev = result.test if which == "test" else result.cv
     m = ev.metrics
     out = {
-        "per_class": {c: {k: m["per_class"][c][k] for k in ("recall", "precision", "pr_auc", "pr_auc_baseline", "roc_auc", "hits_at")} for c in result.data.schema.classes[1:]},
+        "per_class": {
+            c: {
+                k: m["per_class"][c][k]
+                for k in ("recall", "precision", "pr_auc", "pr_auc_baseline", "roc_auc", "hits_at")
+            }
+            for c in result.data.schema.classes[1:]
+        },
         "balanced_accuracy": m["balanced_accuracy"],
         "mcc": m["mcc"],
         "log_loss": m.get("log_loss"),
@@ -106,7 +112,12 @@ def oracle_for_sample():
 
 
 def table(results, classes, extra=None):
-    head = "| pipeline | " + " | ".join(f"{c} recall | {c} PR-AUC" for c in classes) + (f" | {extra[0]}" if extra else "") + " |"
+    head = (
+        "| pipeline | "
+        + " | ".join(f"{c} recall | {c} PR-AUC" for c in classes)
+        + (f" | {extra[0]}" if extra else "")
+        + " |"
+    )
     lines = [head, "|" + "---|" * (1 + 2 * len(classes) + (1 if extra else 0))]
     for name, r in results.items():
         if "refused" in r:
@@ -128,12 +139,24 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             tr, te = coil_files(Path(tmp))
             payload["coil2000"] = run_all(tr, args.jobs, args.spec, target="CARAVAN", test=te)
-        print(table(payload["coil2000"], ["1"], ("owners in top 800 of 4,000 (winner: 121 of 238)", lambda r: r["per_class"]["1"]["hits_at"]["20%"])))
+        print(
+            table(
+                payload["coil2000"],
+                ["1"],
+                ("owners in top 800 of 4,000 (winner: 121 of 238)", lambda r: r["per_class"]["1"]["hits_at"]["20%"]),
+            )
+        )
     if args.only in (None, "sample"):
         payload["sample_oracle_pr_auc"] = oracle_for_sample()
         payload["sample"] = run_all(ROOT / "data" / "impressions_sample.csv.gz", args.jobs, args.spec)
         o = payload["sample_oracle_pr_auc"]
-        print(table(payload["sample"], ["click", "conversion"], ("click PR-AUC / oracle", lambda r: f"{r['per_class']['click']['pr_auc'] / o['click']:.2f}")))
+        print(
+            table(
+                payload["sample"],
+                ["click", "conversion"],
+                ("click PR-AUC / oracle", lambda r: f"{r['per_class']['click']['pr_auc'] / o['click']:.2f}"),
+            )
+        )
     name = "real" if args.only is None else f"real_{args.only}"
     if args.spec:
         name += f"_{args.spec}"

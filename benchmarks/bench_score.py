@@ -66,6 +66,7 @@ def model_file(spec_name: str) -> Path:
 
 # ---------------------------------------------------------------- the three methods (run in children)
 
+
 def run_floor(csv: str) -> dict:
     import pyarrow.csv as pacsv
 
@@ -127,7 +128,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--specs", nargs="+", default=list(SPECS))
-    ap.add_argument("--no-naive-above", type=int, default=5_000_000, help="skip the naive baseline above this many rows")
+    ap.add_argument(
+        "--no-naive-above", type=int, default=5_000_000, help="skip the naive baseline above this many rows"
+    )
     ap.add_argument("--name", default="score")
     args = ap.parse_args()
 
@@ -149,8 +152,11 @@ def main() -> None:
             floors += floor_runs
             ours = median_run(runs)
             floor = median_run(floor_runs)
-            m = {"clickpred_parquet": ours, "floor_same_run": floor,
-                 "ratio_to_floor": round(ours["rows_per_s"] / floor["rows_per_s"], 3)}
+            m = {
+                "clickpred_parquet": ours,
+                "floor_same_run": floor,
+                "ratio_to_floor": round(ours["rows_per_s"] / floor["rows_per_s"], 3),
+            }
             if spec in LINEAR:
                 csv_out = child(run_clickpred, csv, models[spec], str(out_dir / "scores.csv"))
                 m["clickpred_csv"] = csv_out
@@ -163,17 +169,26 @@ def main() -> None:
                 m["speedup_vs_naive"] = round(ours["rows_per_s"] / naive["rows_per_s"], 2)
                 m["naive_ratio_to_floor"] = round(naive["rows_per_s"] / floor["rows_per_s"], 3)
             entry["models"][spec] = m
-            print(f"  {spec}: {ours['rows_per_s']:,} rows/s = {m['ratio_to_floor']:.2f}× floor "
-                  f"({floor['rows_per_s']:,}); peak {ours['peak_rss_mb']} MB"
-                  + (f"; naive {m['naive']['rows_per_s']:,} rows/s, {m['naive']['peak_rss_mb']} MB" if "naive" in m else ""),
-                  flush=True)
+            print(
+                f"  {spec}: {ours['rows_per_s']:,} rows/s = {m['ratio_to_floor']:.2f}× floor "
+                f"({floor['rows_per_s']:,}); peak {ours['peak_rss_mb']} MB"
+                + (
+                    f"; naive {m['naive']['rows_per_s']:,} rows/s, {m['naive']['peak_rss_mb']} MB"
+                    if "naive" in m
+                    else ""
+                ),
+                flush=True,
+            )
         entry["floor_rows_per_s_all"] = [f["rows_per_s"] for f in floors]
         result["files"][str(rows)] = entry
     if len(args.rows) >= 2:
         small, large = str(min(args.rows)), str(max(args.rows))
         result["memory_growth"] = {
-            spec: round(result["files"][large]["models"][spec]["clickpred_parquet"]["peak_rss_mb_max"]
-                        / result["files"][small]["models"][spec]["clickpred_parquet"]["peak_rss_mb_max"], 3)
+            spec: round(
+                result["files"][large]["models"][spec]["clickpred_parquet"]["peak_rss_mb_max"]
+                / result["files"][small]["models"][spec]["clickpred_parquet"]["peak_rss_mb_max"],
+                3,
+            )
             for spec in args.specs
         }
     path = write_result(args.name, result)

@@ -113,13 +113,17 @@ def _test_view(result, test: Path) -> dict:
 
     classes, method = result.cv.classes, result.built.score_method
     tds = load_dataset(test, schema=result.data.schema)
-    ev = finish_holdout(holdout(result.pipeline, tds.frame, tds.y, classes, method),
-                        Predictor(None, classes, method, result.cv.correction, result.cv.rule))
+    ev = finish_holdout(
+        holdout(result.pipeline, tds.frame, tds.y, classes, method),
+        Predictor(None, classes, method, result.cv.correction, result.cv.rule),
+    )
     return {
         "y": ev.y_true,
         "scores": ev.scores.astype("float32"),
-        "per_class": {c: {k: ev.metrics["per_class"][c].get(k) for k in ("pr_auc", "calibration_ratio", "recall", "support")}
-                      for c in CLASSES},
+        "per_class": {
+            c: {k: ev.metrics["per_class"][c].get(k) for k in ("pr_auc", "calibration_ratio", "recall", "support")}
+            for c in CLASSES
+        },
         "ne": ev.metrics.get("ne"),
     }
 
@@ -129,10 +133,15 @@ def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", 
     from clickpred.jobs.stream_train import train_stream
     from clickpred.modeling.spec import spec_from_options
 
-
     t0 = time.perf_counter()
-    res = train_stream([str(f) for f in files], spec_from_options(*SPEC), negative_rate=rate, holdout_fraction=HOLDOUT,
-                       engine=engine, jobs=2)
+    res = train_stream(
+        [str(f) for f in files],
+        spec_from_options(*SPEC),
+        negative_rate=rate,
+        holdout_fraction=HOLDOUT,
+        engine=engine,
+        jobs=2,
+    )
     wall = time.perf_counter() - t0
     peak = peak_rss_mb()  # training, before the test file is read
     s = res.sampling
@@ -164,12 +173,17 @@ def run_memory(train: Path, test: Path) -> dict:
     from clickpred.jobs.train import train as train_file
     from clickpred.modeling.spec import spec_from_options
 
-
     t0 = time.perf_counter()
     res = train_file(str(train), spec_from_options(*SPEC))
     wall, peak = time.perf_counter() - t0, peak_rss_mb()
-    return {"wall_seconds": wall, "timings": res.timings, "rows": int(len(res.data.y)),
-            "peak_rss_mb": peak, "test": _test_view(res, test), "peak_rss_mb_with_test": peak_rss_mb()}
+    return {
+        "wall_seconds": wall,
+        "timings": res.timings,
+        "rows": int(len(res.data.y)),
+        "peak_rss_mb": peak,
+        "test": _test_view(res, test),
+        "peak_rss_mb_with_test": peak_rss_mb(),
+    }
 
 
 def intervals(runs: dict, baseline: str, replicates: int = 500) -> dict:
@@ -187,8 +201,7 @@ def intervals(runs: dict, baseline: str, replicates: int = 500) -> dict:
         out[c] = {}
         for name in runs:
             d = paired(name, baseline, point, values) if name != baseline else None
-            out[c][name] = {"pr_auc": point[name].to_dict(),
-                            "minus_baseline": d.to_dict() if d is not None else None}
+            out[c][name] = {"pr_auc": point[name].to_dict(), "minus_baseline": d.to_dict() if d is not None else None}
         assert np.isfinite(point[baseline].estimate)
     return out
 
@@ -222,9 +235,11 @@ def main() -> None:
                 peak = r["peak_rss_mb"]
                 r["read_vs_floor"] = r["read_rows_per_second"] / floors[f"{m}M"]["rows_per_second"]
                 runs[name] = r
-                print(f"  read {r['read_rows_per_second']:,.0f} rows/s ({r['read_vs_floor']:.2f}× floor), "
-                      f"peak {peak:,.0f} MB, wall {r['wall_seconds']:.0f} s, click PR-AUC {r['test']['per_class']['click']['pr_auc']:.4f}",
-                      flush=True)
+                print(
+                    f"  read {r['read_rows_per_second']:,.0f} rows/s ({r['read_vs_floor']:.2f}× floor), "
+                    f"peak {peak:,.0f} MB, wall {r['wall_seconds']:.0f} s, click PR-AUC {r['test']['per_class']['click']['pr_auc']:.4f}",
+                    flush=True,
+                )
                 if keep:
                     print("  memory reference: the kept rows trained on alone …", flush=True)
                     ref = child(run_memory, Path(keep), test)
@@ -236,17 +251,26 @@ def main() -> None:
     for v in runs.values():
         v["test"] = {k: v["test"][k] for k in ("per_class", "ne")}
     name = "stream_quick" if args.quick else "stream"
-    path = write_result(name, {
-        "command": "python benchmarks/bench_stream.py " + " ".join(sys.argv[1:]),
-        "spec": list(SPEC), "holdout": HOLDOUT, "test_file_rows": ROWS_PER_FILE,
-        "read_floor": floors, "runs": runs, "pr_auc_on_test": ci,
-    })
+    path = write_result(
+        name,
+        {
+            "command": "python benchmarks/bench_stream.py " + " ".join(sys.argv[1:]),
+            "spec": list(SPEC),
+            "holdout": HOLDOUT,
+            "test_file_rows": ROWS_PER_FILE,
+            "read_floor": floors,
+            "runs": runs,
+            "pr_auc_on_test": ci,
+        },
+    )
     print(path)
     for c, rows in ci.items():
         for k, v in rows.items():
             d = v["minus_baseline"]
-            print(f"{c:>10} {k:<24} {v['pr_auc']['estimate']:.4f} [{v['pr_auc']['low']:.4f}, {v['pr_auc']['high']:.4f}]"
-                  + (f"  − baseline {d['difference']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]" if d else ""))
+            print(
+                f"{c:>10} {k:<24} {v['pr_auc']['estimate']:.4f} [{v['pr_auc']['low']:.4f}, {v['pr_auc']['high']:.4f}]"
+                + (f"  − baseline {d['difference']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}]" if d else "")
+            )
 
 
 if __name__ == "__main__":

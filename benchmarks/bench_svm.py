@@ -65,7 +65,8 @@ def nystroem_child(path, which):
     else:
         gamma = NystroemSVM()._gamma(A)
         model = make_pipeline(
-            Nystroem(gamma=gamma, n_components=300, random_state=0), LinearSVC(C=0.1, class_weight="balanced", max_iter=50)
+            Nystroem(gamma=gamma, n_components=300, random_state=0),
+            LinearSVC(C=0.1, class_weight="balanced", max_iter=50),
         ).fit(A, y)
     seconds = time.perf_counter() - t0
     fit_peak = peak_rss_mb()
@@ -107,7 +108,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument(
-        "--variants", default="clickpred,clickpred-sgd,plain,rbf",
+        "--variants",
+        default="clickpred,clickpred-sgd,plain,rbf",
         help="run only these; the others are kept from the previous results file (each variant records when it was measured)",
     )
     args = ap.parse_args()
@@ -133,7 +135,8 @@ def main():
             "command": f"python benchmarks/bench_svm.py --rows {args.rows} --variants {args.variants}",
             "nystroem": results,
             "ratios": {
-                "fit_phase_peak_clickpred_over_plain": results["clickpred"]["fit_phase_peak_rss_mb"] / results["plain"]["fit_phase_peak_rss_mb"],
+                "fit_phase_peak_clickpred_over_plain": results["clickpred"]["fit_phase_peak_rss_mb"]
+                / results["plain"]["fit_phase_peak_rss_mb"],
             },
             "svm_rbf": rbf,
         },

@@ -51,7 +51,13 @@ def baseline_pipeline(ds):
     nums = [c.name for c in ds.schema.features if c.kind == "numeric"]
     pre = ColumnTransformer(
         [
-            ("onehot", make_pipeline(SimpleImputer(strategy="constant", fill_value="NA"), OneHotEncoder(handle_unknown="ignore")), cats),
+            (
+                "onehot",
+                make_pipeline(
+                    SimpleImputer(strategy="constant", fill_value="NA"), OneHotEncoder(handle_unknown="ignore")
+                ),
+                cats,
+            ),
             ("scale", make_pipeline(SimpleImputer(), StandardScaler()), nums),
         ]
     )
@@ -117,7 +123,8 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--reference", action="store_true")
     ap.add_argument(
-        "--variants", default="baseline,clickpred,clickpred_none",
+        "--variants",
+        default="baseline,clickpred,clickpred_none",
         help="fit only these (baseline, clickpred, clickpred_none, clickpred_tight); others are kept from the previous results file",
     )
     args = ap.parse_args()
@@ -147,7 +154,9 @@ def main():
     from sklearn.metrics import average_precision_score
 
     t = pd.read_parquet(truth)
-    oracle = {c: float(average_precision_score(ds.y[te] == c, t[f"p_{c}"].to_numpy()[te])) for c in ds.schema.classes[1:]}
+    oracle = {
+        c: float(average_precision_score(ds.y[te] == c, t[f"p_{c}"].to_numpy()[te])) for c in ds.schema.classes[1:]
+    }
     ds = None  # free the frame before the next phase (the makers above are done with it)
 
     # Peak memory: each variant alone in a fresh process (data load included).
@@ -164,7 +173,8 @@ def main():
         "rows": args.rows,
         "train_rows": int(len(tr)),
         "test_rows": int(len(te)),
-        "command": f"python benchmarks/bench_train.py --variants {args.variants}" + (" --reference" if args.reference else ""),
+        "command": f"python benchmarks/bench_train.py --variants {args.variants}"
+        + (" --reference" if args.reference else ""),
         "results": results,
         "oracle_pr_auc": oracle,
         "peak_rss_mb": memory,
@@ -174,7 +184,11 @@ def main():
             "pr_auc_clickpred_minus_baseline": {k: c["pr_auc"][k] - b["pr_auc"][k] for k in c["pr_auc"]},
             "pr_auc_fraction_of_oracle": {k: c["pr_auc"][k] / oracle[k] for k in c["pr_auc"]},
             **(
-                {"pr_auc_fraction_of_oracle_none": {k: results["clickpred_none"]["pr_auc"][k] / oracle[k] for k in c["pr_auc"]}}
+                {
+                    "pr_auc_fraction_of_oracle_none": {
+                        k: results["clickpred_none"]["pr_auc"][k] / oracle[k] for k in c["pr_auc"]
+                    }
+                }
                 if "clickpred_none" in results
                 else {}
             ),

@@ -36,10 +36,12 @@ def _show_version(value: bool) -> None:
 
 @app.callback()
 def _main(
-    version: bool = typer.Option(False, "--version", callback=_show_version, is_eager=True,
-                                 help="Print the version and exit."),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+    ),
 ) -> None:
     """Predict ad clicks and conversions from impression logs where the events that matter are rare."""
+
 
 class _Console(Console):
     """A rich Console that strips control characters from the text it prints (labels, names and file contents
@@ -115,8 +117,16 @@ def simulate(
     truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the true per-row class probabilities here."),
     click_rate: float = typer.Option(0.002, "--click-rate", help="Mean click probability."),
     conversion_rate: float = typer.Option(0.10, "--conversion-rate", help="Mean conversion probability given a click."),
-    world_seed: Optional[int] = typer.Option(None, "--world-seed", help="Seed of the simulated world (sites, apps, ads and their effects; default: --seed). Another --seed with the same --world-seed gives fresh rows of the same world."),
-    integer_codes: bool = typer.Option(False, "--integer-codes", help="Write the categorical fields as integer codes (site, app, ad, campaign, device, os), as many ad logs do."),
+    world_seed: Optional[int] = typer.Option(
+        None,
+        "--world-seed",
+        help="Seed of the simulated world (sites, apps, ads and their effects; default: --seed). Another --seed with the same --world-seed gives fresh rows of the same world.",
+    ),
+    integer_codes: bool = typer.Option(
+        False,
+        "--integer-codes",
+        help="Write the categorical fields as integer codes (site, app, ad, campaign, device, os), as many ad logs do.",
+    ),
 ):
     """Write a synthetic impression log drawn from a known model.
 
@@ -124,41 +134,114 @@ def simulate(
     """
     from .jobs.simulate import simulate as run
 
-    stats = _guard(run, output, rows=rows, seed=seed, truth=truth, click_rate=click_rate, conversion_rate=conversion_rate,
-                   world_seed=world_seed, integer_codes=integer_codes)
+    stats = _guard(
+        run,
+        output,
+        rows=rows,
+        seed=seed,
+        truth=truth,
+        click_rate=click_rate,
+        conversion_rate=conversion_rate,
+        world_seed=world_seed,
+        integer_codes=integer_codes,
+    )
     counts = ", ".join(f"{c} {n:,} ({stats['rates'][c]:.3%})" for c, n in stats["counts"].items())
     out.print(f"wrote {rows:,} rows to {output}: {counts}" + (f"; true probabilities in {truth}" if truth else ""))
 
 
 @app.command()
 def train(
-    data: list[str] = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream."),
-    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected from common names)."),
+    data: list[str] = typer.Argument(
+        ...,
+        help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream.",
+    ),
+    target: Optional[str] = typer.Option(
+        None, "--target", "-t", help="Label column (default: detected from common names)."
+    ),
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
-    classifier: Optional[str] = typer.Option(None, "--classifier", "-c", help="logistic (the default), svm, svm-rbf, svm-nystroem, mlp or hgb (gradient-boosted trees)."),
-    strategy: Optional[str] = typer.Option(None, "--strategy", "-s", help="none (the default: the probability correction and the decision rule do what rebalancing was for), class_weight, oversample, smote or undersample."),
+    classifier: Optional[str] = typer.Option(
+        None,
+        "--classifier",
+        "-c",
+        help="logistic (the default), svm, svm-rbf, svm-nystroem, mlp or hgb (gradient-boosted trees).",
+    ),
+    strategy: Optional[str] = typer.Option(
+        None,
+        "--strategy",
+        "-s",
+        help="none (the default: the probability correction and the decision rule do what rebalancing was for), class_weight, oversample, smote or undersample.",
+    ),
     folds: Optional[int] = typer.Option(None, "--folds", help="Stratified CV folds (default 5, or the spec's)."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default 42, or the spec's)."),
     test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file to evaluate the final model on."),
-    split_by: Optional[str] = typer.Option(None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."),
+    split_by: Optional[str] = typer.Option(
+        None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."
+    ),
     drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
-    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Column(s) of category codes, whatever the schema inference reads; repeat or comma-separate."),
-    numeric: Optional[list[str]] = typer.Option(None, "--numeric", help="Integer column(s) that are quantities (counts, ages), whatever the schema inference reads; repeat or comma-separate."),
+    categorical: Optional[list[str]] = typer.Option(
+        None,
+        "--categorical",
+        help="Column(s) of category codes, whatever the schema inference reads; repeat or comma-separate.",
+    ),
+    numeric: Optional[list[str]] = typer.Option(
+        None,
+        "--numeric",
+        help="Integer column(s) that are quantities (counts, ages), whatever the schema inference reads; repeat or comma-separate.",
+    ),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
-    header: bool = typer.Option(True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."),
+    header: bool = typer.Option(
+        True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."
+    ),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Folds fitted in parallel (-1: all cores); with --negative-rate, reader threads or Dask workers."),
-    calibration: str = typer.Option("auto", "--calibration", help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none."),
-    decision: str = typer.Option("auto", "--decision", help="Decision rule, tuned on out-of-fold predictions: auto (per minority class the threshold of best F1; argmax of honest probabilities never picks a 0.2% class), argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%."),
-    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."),
-    funnel: Optional[str] = typer.Option(None, "--funnel", help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click)."),
-    negative_rate: Optional[str] = typer.Option(None, "--negative-rate", help="Stream the inputs, keep every minority row and this fraction of the majority (0 < R ≤ 1), or 'auto'; probabilities are corrected for R."),
-    per_positive: float = typer.Option(10.0, "--negatives-per-positive", help="--negative-rate auto: keep about this many majority rows per minority row."),
-    negative_class: Optional[str] = typer.Option(None, "--negative-class", help="The class to downsample (default: the most frequent class of the first block)."),
-    holdout: Optional[float] = typer.Option(None, "--holdout", help="--negative-rate: random fraction of all rows held out before downsampling, to evaluate at natural balance (default 0.05, or 0 with --test)."),
-    engine: str = typer.Option("local", "--engine", help="--negative-rate: read and downsample here (local) or on a Dask cluster (dask)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: scheduler address (default: a LocalCluster of --jobs workers)."),
+    jobs: int = typer.Option(
+        1,
+        "--jobs",
+        "-j",
+        help="Folds fitted in parallel (-1: all cores); with --negative-rate, reader threads or Dask workers.",
+    ),
+    calibration: str = typer.Option(
+        "auto",
+        "--calibration",
+        help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none.",
+    ),
+    decision: str = typer.Option(
+        "auto",
+        "--decision",
+        help="Decision rule, tuned on out-of-fold predictions: auto (per minority class the threshold of best F1; argmax of honest probabilities never picks a 0.2% class), argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%.",
+    ),
+    costs: Optional[Path] = typer.Option(
+        None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."
+    ),
+    funnel: Optional[str] = typer.Option(
+        None,
+        "--funnel",
+        help="Ordered classes, e.g. view,click,conversion: fit P(reach click) × P(conversion | click).",
+    ),
+    negative_rate: Optional[str] = typer.Option(
+        None,
+        "--negative-rate",
+        help="Stream the inputs, keep every minority row and this fraction of the majority (0 < R ≤ 1), or 'auto'; probabilities are corrected for R.",
+    ),
+    per_positive: float = typer.Option(
+        10.0,
+        "--negatives-per-positive",
+        help="--negative-rate auto: keep about this many majority rows per minority row.",
+    ),
+    negative_class: Optional[str] = typer.Option(
+        None, "--negative-class", help="The class to downsample (default: the most frequent class of the first block)."
+    ),
+    holdout: Optional[float] = typer.Option(
+        None,
+        "--holdout",
+        help="--negative-rate: random fraction of all rows held out before downsampling, to evaluate at natural balance (default 0.05, or 0 with --test).",
+    ),
+    engine: str = typer.Option(
+        "local", "--engine", help="--negative-rate: read and downsample here (local) or on a Dask cluster (dask)."
+    ),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="--engine dask: scheduler address (default: a LocalCluster of --jobs workers)."
+    ),
 ):
     """Cross-validate a classifier under a rebalancing strategy, then fit and save it with a report.
 
@@ -174,20 +257,46 @@ def train(
     spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
     stream = negative_rate is not None
     if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):
-        used = [o for o, v in (("--holdout", holdout is not None), ("--engine", engine != "local"), ("--scheduler", scheduler),
-                               ("--negative-class", negative_class)) if v]
+        used = [
+            o
+            for o, v in (
+                ("--holdout", holdout is not None),
+                ("--engine", engine != "local"),
+                ("--scheduler", scheduler),
+                ("--negative-class", negative_class),
+            )
+            if v
+        ]
         _fail(f"{', '.join(used)}: only with --negative-rate (training on a downsampled stream)")
     if stream and (split_by or funnel):
         _fail(f"{'--split-by' if split_by else '--funnel'}: not with --negative-rate (use --test for a later period)")
-    kwargs = dict(target=target, sep=sep, drop=_split_list(drop), test=test, categorical=_split_list(categorical), numeric=_split_list(numeric),
-                  header=header, calibration=calibration, decision=decision, costs=costs)
+    kwargs = dict(
+        target=target,
+        sep=sep,
+        drop=_split_list(drop),
+        test=test,
+        categorical=_split_list(categorical),
+        numeric=_split_list(numeric),
+        header=header,
+        calibration=calibration,
+        decision=decision,
+        costs=costs,
+    )
     if stream:
-        kwargs.update(negative_rate=negative_rate, per_positive=per_positive, negative_class=negative_class,
-                      holdout_fraction=holdout, engine=engine, scheduler=scheduler, jobs=jobs if jobs > 0 else (os.cpu_count() or 2))
+        kwargs.update(
+            negative_rate=negative_rate,
+            per_positive=per_positive,
+            negative_class=negative_class,
+            holdout_fraction=holdout,
+            engine=engine,
+            scheduler=scheduler,
+            jobs=jobs if jobs > 0 else (os.cpu_count() or 2),
+        )
     else:
         kwargs.update(split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None)
     label = data[0] if len(data) == 1 else f"{len(data)} inputs"
     if stream:
+
         def with_bar():
             with _progress(err.is_terminal, "reading", f"training {spec.name} on the kept rows …") as bar:
                 return run_train(data, spec, model_path=model, report_dir=report, progress=bar, **kwargs)
@@ -206,19 +315,31 @@ def train(
         spread = d.get("fold_spread", {})
         line = f"decision rule {d['label']}: thresholds " + ", ".join(
             f"{k} {v:.4g}" + (f" (folds {spread[k]['min']:.4g}–{spread[k]['max']:.4g})" if k in spread else "")
-            for k, v in d["thresholds"].items())
+            for k, v in d["thresholds"].items()
+        )
         line += f"; flags {d['flagged_fraction']:.2%} of rows"
         if d.get("cost_per_row"):
             c = d["cost_per_row"]
             line += f"; mean cost per row {c['rule']:.5g} (argmax {c['argmax']:.5g}, flag nothing {c['nothing_flagged']:.5g})"
         out.print(line, markup=False, soft_wrap=True)
         if d.get("not_flagged"):
-            err.print(f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: out-of-fold PR-AUC under twice "
-                      "the prevalence (no skill to act on)", markup=False, soft_wrap=True)
+            err.print(
+                f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: out-of-fold PR-AUC under twice "
+                "the prevalence (no skill to act on)",
+                markup=False,
+                soft_wrap=True,
+            )
         if d.get("unstable"):
-            err.print(f"[bold red]WARNING[/]: thresholds of {escape(', '.join(d['unstable']))} move by more than ±25% across folds", soft_wrap=True)
+            err.print(
+                f"[bold red]WARNING[/]: thresholds of {escape(', '.join(d['unstable']))} move by more than ±25% across folds",
+                soft_wrap=True,
+            )
         if d.get("unreached"):
-            err.print("[bold red]WARNING[/]: recall target not reached: " + escape(", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items())), soft_wrap=True)
+            err.print(
+                "[bold red]WARNING[/]: recall target not reached: "
+                + escape(", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items())),
+                soft_wrap=True,
+            )
     out.print(f"model:  {res.model_path}")
     out.print(f"report: {res.report_paths['html']}")
 
@@ -247,8 +368,15 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
                     TimeRemainingColumn,
                 )
 
-                bar = Progress(TextColumn(f"training {spec.name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
-                               TextColumn("fits · ETA"), TimeRemainingColumn(), console=err, transient=True)
+                bar = Progress(
+                    TextColumn(f"training {spec.name}: {{task.description}}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TextColumn("fits · ETA"),
+                    TimeRemainingColumn(),
+                    console=err,
+                    transient=True,
+                )
                 bar.__enter__()
                 task = bar.add_task(info["name"], total=info["total"])
             bar.update(task, description=info["name"], completed=info["done"], total=info["total"])
@@ -263,25 +391,55 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
 @app.command()
 def compare(
     data: Path = typer.Argument(..., help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet."),
-    classifiers: Optional[list[str]] = typer.Option(None, "--classifiers", help="Comma-separated (default: all: logistic, svm, svm-rbf, svm-nystroem, mlp, hgb)."),
-    strategies: Optional[list[str]] = typer.Option(None, "--strategies", help="Comma-separated (default: all: none, class_weight, oversample, smote, undersample)."),
-    pipelines: Optional[list[str]] = typer.Option(None, "--pipelines", help="Spec files or globs instead of the grid, e.g. 'pipelines/logistic-*.toml'."),
+    classifiers: Optional[list[str]] = typer.Option(
+        None, "--classifiers", help="Comma-separated (default: all: logistic, svm, svm-rbf, svm-nystroem, mlp, hgb)."
+    ),
+    strategies: Optional[list[str]] = typer.Option(
+        None, "--strategies", help="Comma-separated (default: all: none, class_weight, oversample, smote, undersample)."
+    ),
+    pipelines: Optional[list[str]] = typer.Option(
+        None, "--pipelines", help="Spec files or globs instead of the grid, e.g. 'pipelines/logistic-*.toml'."
+    ),
     folds: int = typer.Option(5, "--folds", help="Stratified CV folds, the same for every candidate."),
     repeats: int = typer.Option(1, "--repeats", help="Repeat the folds with other shuffles."),
-    metric: Optional[str] = typer.Option(None, "--metric", help="Sort metric: pr_auc:CLASS (default: the rarest class with enough rows) or cost (the default with --costs)."),
+    metric: Optional[str] = typer.Option(
+        None,
+        "--metric",
+        help="Sort metric: pr_auc:CLASS (default: the rarest class with enough rows) or cost (the default with --costs).",
+    ),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Candidates × folds fitted in parallel (-1: all cores)."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."),
-    test: Optional[Path] = typer.Option(None, "--test", help="Held-out labelled file: every candidate refitted on DATA and scored on it."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."
+    ),
+    test: Optional[Path] = typer.Option(
+        None, "--test", help="Held-out labelled file: every candidate refitted on DATA and scored on it."
+    ),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected)."),
     drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     seed: int = typer.Option(42, "--seed", help="Random seed for the folds, samplers, models and bootstrap."),
     report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
-    calibration: str = typer.Option("auto", "--calibration", help="Probability correction behind the NE / log loss / calibration columns (as in train)."),
-    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML, as in train): sort by the mean cost per row of each candidate's cross-fitted minimum-cost decisions."),
-    categorical: Optional[list[str]] = typer.Option(None, "--categorical", help="Column(s) of category codes, as in train; repeat or comma-separate."),
-    numeric: Optional[list[str]] = typer.Option(None, "--numeric", help="Integer column(s) that are quantities, as in train; repeat or comma-separate."),
-    split_by: Optional[str] = typer.Option(None, "--split-by", help="Validate forward in time: order rows by this column, each fold trains on every earlier block (forward-chaining folds)."),
+    calibration: str = typer.Option(
+        "auto",
+        "--calibration",
+        help="Probability correction behind the NE / log loss / calibration columns (as in train).",
+    ),
+    costs: Optional[Path] = typer.Option(
+        None,
+        "--costs",
+        help="Cost matrix (TOML, as in train): sort by the mean cost per row of each candidate's cross-fitted minimum-cost decisions.",
+    ),
+    categorical: Optional[list[str]] = typer.Option(
+        None, "--categorical", help="Column(s) of category codes, as in train; repeat or comma-separate."
+    ),
+    numeric: Optional[list[str]] = typer.Option(
+        None, "--numeric", help="Integer column(s) that are quantities, as in train; repeat or comma-separate."
+    ),
+    split_by: Optional[str] = typer.Option(
+        None,
+        "--split-by",
+        help="Validate forward in time: order rows by this column, each fold trains on every earlier block (forward-chaining folds).",
+    ),
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
@@ -308,18 +466,60 @@ def compare(
         )
 
         if not show:
-            return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, calibration=calibration, costs=costs, **schema_options)
-        with Progress(TextColumn("comparing"), BarColumn(), MofNCompleteColumn(), TextColumn("fits ·"),
-                      TimeRemainingColumn(), TextColumn("{task.fields[best]}"), console=err, transient=True) as bar:
+            return run(
+                data,
+                classifiers,
+                strategies,
+                pipelines,
+                folds,
+                repeats,
+                metric,
+                jobs,
+                test,
+                seed,
+                target,
+                sep,
+                _split_list(drop),
+                scheduler,
+                calibration=calibration,
+                costs=costs,
+                **schema_options,
+            )
+        with Progress(
+            TextColumn("comparing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("fits ·"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[best]}"),
+            console=err,
+            transient=True,
+        ) as bar:
             task = bar.add_task("compare", total=None, best="")
 
             def progress(done, total, best):
                 bar.update(task, completed=done, total=total, best=best)
 
-            return run(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, test, seed, target, sep,
-                       _split_list(drop), scheduler, progress=progress, calibration=calibration, costs=costs,
-                       **schema_options)
+            return run(
+                data,
+                classifiers,
+                strategies,
+                pipelines,
+                folds,
+                repeats,
+                metric,
+                jobs,
+                test,
+                seed,
+                target,
+                sep,
+                _split_list(drop),
+                scheduler,
+                progress=progress,
+                calibration=calibration,
+                costs=costs,
+                **schema_options,
+            )
 
     res = _guard(with_bar)
     for note in res.notes:
@@ -332,13 +532,26 @@ def compare(
     out.print(res.recommendation, markup=False, soft_wrap=True)
     paths = _guard(write_compare_report, res, report)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)
-    out.print("train the winner: " + train_command(res, data, target=target, drop=_split_list(drop), sep=sep,
-                                                   calibration=calibration, costs=costs, **schema_options),
-              markup=False, soft_wrap=True)
+    out.print(
+        "train the winner: "
+        + train_command(
+            res,
+            data,
+            target=target,
+            drop=_split_list(drop),
+            sep=sep,
+            calibration=calibration,
+            costs=costs,
+            **schema_options,
+        ),
+        markup=False,
+        soft_wrap=True,
+    )
 
 
-def train_command(res, data, target=None, drop=(), sep=None, calibration="auto", costs=None, categorical=(),
-                  numeric=(), split_by=None) -> str:
+def train_command(
+    res, data, target=None, drop=(), sep=None, calibration="auto", costs=None, categorical=(), numeric=(), split_by=None
+) -> str:
     """The ``clickpred train`` command that fits the leaderboard's first candidate on the same data, read the
     same way (its spec file, or its classifier and strategy; folds, seed and the schema options)."""
     import shlex
@@ -367,20 +580,44 @@ def train_command(res, data, target=None, drop=(), sep=None, calibration="auto",
 def score(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
     inputs: list[str] = typer.Argument(..., help="Impression logs: CSV, .csv.gz or Parquet files, folders or globs."),
-    output: str = typer.Option(..., "--output", "-o", help="Output file, or a folder (one part per input; end it with / to ask for one)."),
-    fmt: Optional[str] = typer.Option(None, "--format", help="parquet or csv (default: from the output name; parquet)."),
-    keep: Optional[list[str]] = typer.Option(None, "--keep", help="Input column(s) copied to the output unchanged, e.g. an impression ID."),
-    chunk_rows: Optional[int] = typer.Option(None, "--chunk-rows", help="Rows per chunk, approximate for CSV (default 100,000; 50,000 for non-linear models)."),
+    output: str = typer.Option(
+        ..., "--output", "-o", help="Output file, or a folder (one part per input; end it with / to ask for one)."
+    ),
+    fmt: Optional[str] = typer.Option(
+        None, "--format", help="parquet or csv (default: from the output name; parquet)."
+    ),
+    keep: Optional[list[str]] = typer.Option(
+        None, "--keep", help="Input column(s) copied to the output unchanged, e.g. an impression ID."
+    ),
+    chunk_rows: Optional[int] = typer.Option(
+        None,
+        "--chunk-rows",
+        help="Rows per chunk, approximate for CSV (default 100,000; 50,000 for non-linear models).",
+    ),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker threads (default: all cores)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows file (default: next to the output)."),
-    max_reject_rate: float = typer.Option(0.01, "--max-reject-rate", help="Stop with an error when more than this fraction of a file's rows is rejected."),
+    max_reject_rate: float = typer.Option(
+        0.01, "--max-reject-rate", help="Stop with an error when more than this fraction of a file's rows is rejected."
+    ),
     engine: str = typer.Option("local", "--engine", help="local (threads) or dask."),
-    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster."
+    ),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
-    fast_path: bool = typer.Option(True, "--fast-path/--no-fast-path", help="--no-fast-path: call the pipeline for every chunk even for linear models."),
+    trust_pickle: bool = typer.Option(
+        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
+    ),
+    fast_path: bool = typer.Option(
+        True,
+        "--fast-path/--no-fast-path",
+        help="--no-fast-path: call the pipeline for every chunk even for linear models.",
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
-    decision: Optional[str] = typer.Option(None, "--decision", help="Replace the model's decision rule (argmax, cost, recall:CLASS=R, top:K%), re-tuned on the out-of-fold predictions the model keeps."),
+    decision: Optional[str] = typer.Option(
+        None,
+        "--decision",
+        help="Replace the model's decision rule (argmax, cost, recall:CLASS=R, top:K%), re-tuned on the out-of-fold predictions the model keeps.",
+    ),
     costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix for --decision cost (TOML)."),
 ):
     """Score impression logs with a model: streaming, bounded memory, every row accounted for.
@@ -392,8 +629,16 @@ def score(
     if engine not in ("local", "dask"):
         _fail(f"--engine must be local or dask, got {engine!r}")
     kwargs = dict(
-        fmt=fmt, keep=_split_list(keep), chunk_rows=chunk_rows, jobs=jobs or None, rejects=rejects,
-        max_reject_rate=max_reject_rate, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs,
+        fmt=fmt,
+        keep=_split_list(keep),
+        chunk_rows=chunk_rows,
+        jobs=jobs or None,
+        rejects=rejects,
+        max_reject_rate=max_reject_rate,
+        sep=sep,
+        trust_pickle=trust_pickle,
+        decision=decision,
+        costs=costs,
     )
     if scheduler and engine != "dask":
         _fail("--scheduler needs --engine dask")
@@ -413,8 +658,11 @@ def score(
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     if not quiet:
-        out.print(f"model: {res.model} · scored by the {res.scorer} · engine {res.engine} · decision {res.decision}",
-                  markup=False, soft_wrap=True)
+        out.print(
+            f"model: {res.model} · scored by the {res.scorer} · engine {res.engine} · decision {res.decision}",
+            markup=False,
+            soft_wrap=True,
+        )
         out.print(score_table(res))
     out.print(
         f"{res.rows_read:,} rows read = {res.rows_scored:,} scored + {res.rows_rejected:,} rejected "
@@ -444,10 +692,15 @@ class _progress:
         )
 
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
             TextColumn("{task.fields[rows]:,} rows · {task.fields[rate]:,.0f} rows/s"),
-            TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=err, transient=True,
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            transient=True,
         )
         self.bar.__enter__()
         self.task = self.bar.add_task(self.label, total=1, rows=0, rate=0.0)
@@ -477,9 +730,15 @@ def evaluate(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: the model's)."),
     sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
-    decision: Optional[str] = typer.Option(None, "--decision", help="Replace the model's decision rule (re-tuned on its out-of-fold predictions)."),
-    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix (TOML); with it the cost per row is reported."),
+    trust_pickle: bool = typer.Option(
+        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
+    ),
+    decision: Optional[str] = typer.Option(
+        None, "--decision", help="Replace the model's decision rule (re-tuned on its out-of-fold predictions)."
+    ),
+    costs: Optional[Path] = typer.Option(
+        None, "--costs", help="Cost matrix (TOML); with it the cost per row is reported."
+    ),
 ):
     """Evaluate a saved model on a labelled file: per-class PR-AUC, recall, confusion matrix.
 
@@ -488,8 +747,17 @@ def evaluate(
     from .jobs.evaluate import evaluate_model
     from .reporting.train_report import summary_table
 
-    doc = _guard(evaluate_model, model, data, target=target, sep=sep, trust_pickle=trust_pickle, decision=decision, costs=costs,
-                 output=output)
+    doc = _guard(
+        evaluate_model,
+        model,
+        data,
+        target=target,
+        sep=sep,
+        trust_pickle=trust_pickle,
+        decision=decision,
+        costs=costs,
+        output=output,
+    )
     for note in doc["notes"]:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for w in doc["warnings"]:
@@ -505,7 +773,9 @@ def evaluate(
 @app.command()
 def info(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
-    trust_pickle: bool = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."),
+    trust_pickle: bool = typer.Option(
+        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
+    ),
 ):
     """Print what a model file records: classes, schema, spec, data, metrics and versions.
 
@@ -518,26 +788,41 @@ def info(
     out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
     out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}", markup=False)
     corr, rule = md.get("correction") or {}, md.get("decision") or {}
-    out.print(f"probabilities: correction {corr.get('method', 'none (model file version 2)')}  ·  decision rule: "
-              f"{rule.get('label', 'argmax')}"
-              + ("  (thresholds " + ", ".join(f"{k} {v:.4g}" for k, v in rule.get("thresholds", {}).items()) + ")"
-                 if rule.get("thresholds") else ""), markup=False)
+    out.print(
+        f"probabilities: correction {corr.get('method', 'none (model file version 2)')}  ·  decision rule: "
+        f"{rule.get('label', 'argmax')}"
+        + (
+            "  (thresholds " + ", ".join(f"{k} {v:.4g}" for k, v in rule.get("thresholds", {}).items()) + ")"
+            if rule.get("thresholds")
+            else ""
+        ),
+        markup=False,
+    )
     spec = md["spec"]
-    out.print(f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
-              f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}", markup=False)
+    out.print(
+        f"classifier: {spec['classifier']['name']} {spec['classifier']['params'] or ''}  ·  "
+        f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}",
+        markup=False,
+    )
     d = md["data"]
     s = md.get("sampling")
     if s:
-        out.print(f"trained on: {d['path']}: {d['n_rows']:,} rows kept of {s['rows_read']:,} read — every minority row, "
-                  f"'{s['negative_class']}' at rate {s['negative_rate']:.4g} ({s['engine']} engine; probabilities corrected"
-                  f" for it); inputs fingerprint {d['sha256'][:16]}…", markup=False)
+        out.print(
+            f"trained on: {d['path']}: {d['n_rows']:,} rows kept of {s['rows_read']:,} read — every minority row, "
+            f"'{s['negative_class']}' at rate {s['negative_rate']:.4g} ({s['engine']} engine; probabilities corrected"
+            f" for it); inputs fingerprint {d['sha256'][:16]}…",
+            markup=False,
+        )
     else:
         out.print(f"trained on: {d['path']} ({d['n_rows']:,} rows, sha256 {d['sha256'][:16]}…)", markup=False)
     feats = md["schema"]["features"]
     out.print("features: " + ", ".join(f"{c['name']} ({c['kind']})" for c in feats), markup=False)
     for c, mm in md["metrics"].items():
         pr = "–" if mm["pr_auc"] is None else f"{mm['pr_auc']:.4f}"
-        out.print(f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}", markup=False)
+        out.print(
+            f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}",
+            markup=False,
+        )
     for w in md.get("leakage_warnings", []):
         out.print(f"[bold red]WARNING[/]: {escape(w)}")
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)

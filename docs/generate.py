@@ -44,13 +44,18 @@ def _cli_reference() -> str:
 
     runner = CliRunner()
     command = get_command(app)
-    parts = ["# Command reference", "",
-             "Generated from each command's `--help` by `python docs/generate.py` (a test checks it is current).",
-             "Concepts and worked examples: [reference.md](reference.md).", ""]
+    parts = [
+        "# Command reference",
+        "",
+        "Generated from each command's `--help` by `python docs/generate.py` (a test checks it is current).",
+        "Concepts and worked examples: [reference.md](reference.md).",
+        "",
+    ]
     for name in [None, *sorted(command.commands)]:
         args = ([name] if name else []) + ["--help"]
-        shown = runner.invoke(app, args, env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}, color=False,
-                              prog_name="clickpred").output
+        shown = runner.invoke(
+            app, args, env={"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"}, color=False, prog_name="clickpred"
+        ).output
         shown = "\n".join(line.rstrip() for line in shown.splitlines()).strip("\n")
         parts += [f"## `clickpred{' ' + name if name else ''}`", "", "```text", shown, "```", ""]
     return "\n".join(parts)
@@ -59,24 +64,40 @@ def _cli_reference() -> str:
 def layout() -> str:
     import clickpred
 
-    parts = ["# Source layout", "",
-             "Generated from the modules' docstrings by `python docs/generate.py` (a test checks it is current).", "",
-             "Subpackages import one way, lowest first: `errors`, `text` (used everywhere) → "
-             + " → ".join(f"`{p}/`" for p in LAYERS)
-             + " → `cli.py`. The public API (`clickpred/__init__.py`) re-exports from the layers; "
-             "`tests/test_layout.py` fails on an import that points up, an import cycle (lazy imports included) "
-             "or a private name imported from another module. Tests mirror the modules (`tests/io/test_sources.py` "
-             "tests `clickpred/io/sources.py`).", "",
-             "| module | what it holds |", "|---|---|"]
+    parts = [
+        "# Source layout",
+        "",
+        "Generated from the modules' docstrings by `python docs/generate.py` (a test checks it is current).",
+        "",
+        "Subpackages import one way, lowest first: `errors`, `text` (used everywhere) → "
+        + " → ".join(f"`{p}/`" for p in LAYERS)
+        + " → `cli.py`. The public API (`clickpred/__init__.py`) re-exports from the layers; "
+        "`tests/test_layout.py` fails on an import that points up, an import cycle (lazy imports included) "
+        "or a private name imported from another module. Tests mirror the modules (`tests/io/test_sources.py` "
+        "tests `clickpred/io/sources.py`).",
+        "",
+        "| module | what it holds |",
+        "|---|---|",
+    ]
     top = [m.name for m in pkgutil.iter_modules(clickpred.__path__, "clickpred.") if not m.ispkg]
     for name in ["clickpred", *sorted(top, key=lambda n: (n != "clickpred.errors", n != "clickpred.text", n))]:
-        parts.append(f"| `{name.replace('.', '/')}{'/__init__' if name == 'clickpred' else ''}.py` | "
-                     f"{_first_paragraph(importlib.import_module(name).__doc__)} |")
+        parts.append(
+            f"| `{name.replace('.', '/')}{'/__init__' if name == 'clickpred' else ''}.py` | "
+            f"{_first_paragraph(importlib.import_module(name).__doc__)} |"
+        )
     for package in LAYERS:
         pkg = importlib.import_module(f"clickpred.{package}")
-        parts += ["", f"## `{package}/` — {_first_paragraph(pkg.__doc__)}", "", "| module | what it holds |", "|---|---|"]
+        parts += [
+            "",
+            f"## `{package}/` — {_first_paragraph(pkg.__doc__)}",
+            "",
+            "| module | what it holds |",
+            "|---|---|",
+        ]
         for m in sorted(pkgutil.iter_modules(pkg.__path__, f"clickpred.{package}."), key=lambda m: m.name):
-            parts.append(f"| `{m.name.split('.')[-1]}.py` | {_first_paragraph(importlib.import_module(m.name).__doc__)} |")
+            parts.append(
+                f"| `{m.name.split('.')[-1]}.py` | {_first_paragraph(importlib.import_module(m.name).__doc__)} |"
+            )
     return "\n".join(parts) + "\n"
 
 

@@ -11,10 +11,11 @@ import clickpred
 frame = pd.read_csv("data/impressions_sample.csv.gz", nrows=60_000).drop(columns=["impression_id"])
 
 # %% Every candidate on the same 3 folds, with bootstrap intervals
-board = clickpred.compare(frame, classifiers=["logistic"], strategies=["none", "class_weight", "undersample"],
-                          folds=3)
+board = clickpred.compare(frame, classifiers=["logistic"], strategies=["none", "class_weight", "undersample"], folds=3)
 for row in board.leaderboard:
-    print(f"{row['rank']}. {row['name']:<25} PR-AUC {row['metric']:.4f} [{row['metric_low']:.4f}, {row['metric_high']:.4f}]")
+    print(
+        f"{row['rank']}. {row['name']:<25} PR-AUC {row['metric']:.4f} [{row['metric_low']:.4f}, {row['metric_high']:.4f}]"
+    )
 print(board.recommendation)
 
 # %% Fit the winner as an estimator (the same model `clickpred train` would build)

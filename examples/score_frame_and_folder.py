@@ -14,8 +14,9 @@ import clickpred
 OUT = Path(os.environ.get("CLICKPRED_EXAMPLES_OUT", "reports/examples"))
 sample = pd.read_csv("data/impressions_sample.csv.gz", nrows=40_000)
 train_rows, new_rows = sample.iloc[:30_000], sample.iloc[30_000:].drop(columns=["event"])
-clickpred.save_model(clickpred.train(train_rows, drop=["impression_id"], folds=3), OUT / "scorer.skops",
-                     report=OUT / "scorer-report")
+clickpred.save_model(
+    clickpred.train(train_rows, drop=["impression_id"], folds=3), OUT / "scorer.skops", report=OUT / "scorer-report"
+)
 model = clickpred.load_model(OUT / "scorer.skops")  # validated by value before anything in it is used
 
 # %% A DataFrame in, a DataFrame out: corrected probabilities and the decision rule's prediction

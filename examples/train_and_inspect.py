@@ -22,8 +22,10 @@ for note in result.notes[:6]:
 
 # %% Per-class figures, out of fold (never on the rows a model was fitted on)
 for cls, m in result.cv.metrics["per_class"].items():
-    print(f"{cls:>10}: PR-AUC {m['pr_auc']:.4f} (no skill {m['pr_auc_baseline']:.4f}), "
-          f"recall {m['recall']:.3f}, precision {m['precision']:.3f}")
+    print(
+        f"{cls:>10}: PR-AUC {m['pr_auc']:.4f} (no skill {m['pr_auc_baseline']:.4f}), "
+        f"recall {m['recall']:.3f}, precision {m['precision']:.3f}"
+    )
 print("decision rule:", result.cv.rule.label)
 
 # %% Save the model file and its report, as `clickpred train` would

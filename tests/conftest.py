@@ -60,6 +60,6 @@ def stream_parts(tmp_path_factory):
     files = []
     for k in range(3):
         f = d / f"part-{k}.csv"
-        f.write_text("\n".join([lines[0]] + lines[1 + k * 8000: 1 + (k + 1) * 8000]) + "\n")
+        f.write_text("\n".join([lines[0]] + lines[1 + k * 8000 : 1 + (k + 1) * 8000]) + "\n")
         files.append(f)
     return files

@@ -82,8 +82,16 @@ def test_same_command_same_data_same_model_and_report(small_csv, tmp_path, train
 
 def test_pipeline_spec_and_flags(small_csv, tmp_path):
     res = run(
-        "train", small_csv, "--pipeline", ROOT / "pipelines" / "svm-undersample.toml", "--folds", "2",
-        "--report", tmp_path / "r", "--model", tmp_path / "m.skops",
+        "train",
+        small_csv,
+        "--pipeline",
+        ROOT / "pipelines" / "svm-undersample.toml",
+        "--folds",
+        "2",
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
     )
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "r" / "metrics.json").read_text())
@@ -93,16 +101,46 @@ def test_pipeline_spec_and_flags(small_csv, tmp_path):
 
 
 def test_held_out_test_file_is_the_headline(sim_csv, small_csv, tmp_path):
-    res = run("train", small_csv, "--test", sim_csv, "--folds", "2", "-s", "none", "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    res = run(
+        "train",
+        small_csv,
+        "--test",
+        sim_csv,
+        "--folds",
+        "2",
+        "-s",
+        "none",
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
+    )
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "r" / "metrics.json").read_text())
-    assert m["primary"] == "test" and m["per_class"]["view"]["support"] + m["per_class"]["click"]["support"] + m["per_class"]["conversion"]["support"] == 20_000
+    assert (
+        m["primary"] == "test"
+        and m["per_class"]["view"]["support"]
+        + m["per_class"]["click"]["support"]
+        + m["per_class"]["conversion"]["support"]
+        == 20_000
+    )
     assert m["cv"]["n_rows"] == 4000
     assert "held-out" in res.output
 
 
 def test_time_ordered_split(small_csv, tmp_path):
-    res = run("train", small_csv, "--split-by", "timestamp", "--folds", "2", "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    res = run(
+        "train",
+        small_csv,
+        "--split-by",
+        "timestamp",
+        "--folds",
+        "2",
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
+    )
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert m["primary"] == "test" and m["test"]["n_rows"] == 800 and m["cv"]["n_rows"] == 3200
@@ -126,12 +164,32 @@ GOOD = "site,price,event\n" + "".join(f"s{i % 7},{i * 0.5},{'click' if i % 10 ==
         ("a,b,event\n", [], r"has a header but no data rows"),
         (GOOD, ["--target", "nope"], r"target column 'nope' not found; columns: site, price, event"),
         ("x,event\n" + "1,view\n" * 30, [], r"has a single class \('view'\)"),
-        (GOOD.replace("s3,1.5,", "s3,abc,", 1), [], r"column 'price' is numeric but has 1 non-numeric value\(s\): line 5 \('abc'\)"),
-        (GOOD.replace("s3,1.5,view", "s3,1.5,view,x", 1), [], r"1 row\(s\) with the wrong number of fields \(lines 5\)"),
-        (GOOD.encode().replace(b"s3,1.5", b"s\xff3,1.5", 1), [], r"column 'site' has bytes that are not UTF-8 at line 5"),
-        ("a,b,event\n" + "".join(f"{i},,{'c' if i % 4 == 0 else 'v'}\n" for i in range(20)), [], r"column 'b' is empty in every row"),
+        (
+            GOOD.replace("s3,1.5,", "s3,abc,", 1),
+            [],
+            r"column 'price' is numeric but has 1 non-numeric value\(s\): line 5 \('abc'\)",
+        ),
+        (
+            GOOD.replace("s3,1.5,view", "s3,1.5,view,x", 1),
+            [],
+            r"1 row\(s\) with the wrong number of fields \(lines 5\)",
+        ),
+        (
+            GOOD.encode().replace(b"s3,1.5", b"s\xff3,1.5", 1),
+            [],
+            r"column 'site' has bytes that are not UTF-8 at line 5",
+        ),
+        (
+            "a,b,event\n" + "".join(f"{i},,{'c' if i % 4 == 0 else 'v'}\n" for i in range(20)),
+            [],
+            r"column 'b' is empty in every row",
+        ),
         (GOOD, ["--classifier", "xgb"], r"unknown classifier 'xgb' .*valid: logistic, svm, svm-rbf, svm-nystroem, mlp"),
-        (GOOD, ["--strategy", "adasyn"], r"unknown strategy 'adasyn' .*valid: none, class_weight, oversample, smote, undersample"),
+        (
+            GOOD,
+            ["--strategy", "adasyn"],
+            r"unknown strategy 'adasyn' .*valid: none, class_weight, oversample, smote, undersample",
+        ),
         (GOOD, ["--folds", "20"], r"class 'click' has 10 row\(s\), fewer than --folds 20: use --folds 10"),
         (GOOD, ["--drop", "zzz"], r"--drop zzz: no such feature column"),
         (GOOD, ["--split-by", "when"], r"--split-by when: no such feature column"),
@@ -154,8 +212,14 @@ def test_malformed_spec(tmp_path):
 def test_output_that_cannot_be_written(tmp_path):
     blocker = write(tmp_path / "blocker", "x")
     data = write(tmp_path / "d.csv", GOOD)
-    one_line_error(run("train", data, "--model", blocker / "m.skops", "--report", tmp_path / "r"), r"--model .*blocker/m\.skops: cannot write there")
-    one_line_error(run("train", data, "--model", tmp_path / "m.skops", "--report", blocker / "r"), r"--report .*blocker/r/metrics\.json: cannot write there")
+    one_line_error(
+        run("train", data, "--model", blocker / "m.skops", "--report", tmp_path / "r"),
+        r"--model .*blocker/m\.skops: cannot write there",
+    )
+    one_line_error(
+        run("train", data, "--model", tmp_path / "m.skops", "--report", blocker / "r"),
+        r"--report .*blocker/r/metrics\.json: cannot write there",
+    )
 
 
 def test_svm_rbf_over_its_limit_suggests_nystroem(small_csv, tmp_path):
@@ -195,7 +259,10 @@ def test_score_prints_the_accounting_and_the_drift_table(trained, small_csv, tmp
         (["{model}", "{tmp}/none.csv"], r"^Error: .*none\.csv: file not found$"),
         (["{tmp}/none.skops", "{data}"], r"^Error: .*none\.skops: model file not found$"),
         (["{data}", "{data}"], r"small\.csv: not a clickpred model file \(not a skops archive\)$"),
-        (["{pickle}", "{data}"], r"model\.pkl: is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"),
+        (
+            ["{pickle}", "{data}"],
+            r"model\.pkl: is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle",
+        ),
         (["{model}", "{data}", "--engine", "spark"], r"--engine must be local or dask, got 'spark'"),
         (["{model}", "{data}", "--scheduler", "tcp://x:1"], r"--scheduler needs --engine dask"),
         (["{model}", "{data}", "--max-reject-rate", "2"], r"--max-reject-rate must be between 0 and 1, got 2\.0"),
@@ -224,8 +291,18 @@ def test_evaluate_prints_the_table_and_writes_json(trained, sim_csv, small_csv, 
 
 
 def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_path):
-    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
-              "--report", tmp_path / "cmp")
+    res = run(
+        "compare",
+        small_csv,
+        "--classifiers",
+        "logistic",
+        "--strategies",
+        "none,undersample",
+        "--folds",
+        "2",
+        "--report",
+        tmp_path / "cmp",
+    )
     assert res.exit_code == 0, res.output
     assert "sorted by PR-AUC of click" in res.output and "logistic-undersample" in res.output
     assert "has the best PR-AUC for click" in res.output
@@ -235,8 +312,22 @@ def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_pat
 def test_compare_ends_with_the_command_that_trains_its_winner_and_that_command_does(small_csv, tmp_path):
     import shlex
 
-    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
-              "--seed", "3", "--drop", "impression_id", "--report", tmp_path / "cmp")
+    res = run(
+        "compare",
+        small_csv,
+        "--classifiers",
+        "logistic",
+        "--strategies",
+        "none,undersample",
+        "--folds",
+        "2",
+        "--seed",
+        "3",
+        "--drop",
+        "impression_id",
+        "--report",
+        tmp_path / "cmp",
+    )
     assert res.exit_code == 0, res.output
     board = json.loads((tmp_path / "cmp" / "leaderboard.json").read_text())
     winner = board["leaderboard"][0] if isinstance(board, dict) else board[0]
@@ -275,8 +366,10 @@ def test_compare_bad_options_are_one_line(small_csv, tmp_path, args, pattern):
 def test_compare_checks_the_report_folder_before_fitting(small_csv, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    one_line_error(run("compare", small_csv, "--classifiers", "logistic", "--report", blocker / "sub"),
-                   r"^Error: --report .*file/sub: cannot write there")
+    one_line_error(
+        run("compare", small_csv, "--classifiers", "logistic", "--report", blocker / "sub"),
+        r"^Error: --report .*file/sub: cannot write there",
+    )
 
 
 COSTS = "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n"
@@ -288,8 +381,20 @@ def test_compare_sorted_by_cost_prints_and_reports_it(small_csv, tmp_path):
     import pandas as pd
 
     costs = write(tmp_path / "costs.toml", COSTS)
-    res = run("compare", small_csv, "--classifiers", "logistic", "--strategies", "none,undersample", "--folds", "2",
-              "--costs", costs, "--report", tmp_path / "cmp")
+    res = run(
+        "compare",
+        small_csv,
+        "--classifiers",
+        "logistic",
+        "--strategies",
+        "none,undersample",
+        "--folds",
+        "2",
+        "--costs",
+        costs,
+        "--report",
+        tmp_path / "cmp",
+    )
     assert res.exit_code == 0, res.output
     assert "sorted by mean cost per row under costs.toml (lower is better)" in res.output
     assert "cost per row [95% CI]" in res.output and "has the lowest cost per row under costs.toml" in res.output
@@ -300,16 +405,30 @@ def test_compare_sorted_by_cost_prints_and_reports_it(small_csv, tmp_path):
     assert doc["metric"] == "cost" and doc["costs"].endswith("costs.toml")
     html = (tmp_path / "cmp" / "report.html").read_text()
     assert "cost per row [95% CI]" in html and "this − best" in html and "cost: flag nothing" in html
-    one_line_error(run("compare", small_csv, "--metric", "cost", "--report", tmp_path / "c2"),
-                   r"^Error: --metric cost needs --costs FILE")
+    one_line_error(
+        run("compare", small_csv, "--metric", "cost", "--report", tmp_path / "c2"),
+        r"^Error: --metric cost needs --costs FILE",
+    )
 
 
 def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_path):
     import pandas as pd
 
     costs = write(tmp_path / "costs.toml", COSTS)
-    res = run("train", small_csv, "--folds", "3", "--decision", "cost", "--costs", costs,
-              "--report", tmp_path / "r", "--model", tmp_path / "m.skops")
+    res = run(
+        "train",
+        small_csv,
+        "--folds",
+        "3",
+        "--decision",
+        "cost",
+        "--costs",
+        costs,
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
+    )
     assert res.exit_code == 0, res.output
     assert re.search(r"decision\s+rule:\s+cost", res.output)
     assert "decision rule cost: thresholds click " in res.output and "mean cost per row" in res.output
@@ -336,35 +455,62 @@ def test_train_with_a_cost_rule_reports_it_and_score_applies_it(small_csv, tmp_p
 
 
 def test_train_with_recall_targets(small_csv, tmp_path):
-    res = run("train", small_csv, "--folds", "3", "--decision", "recall:click=0.5", "--report", tmp_path / "r",
-              "--model", tmp_path / "m.skops")
+    res = run(
+        "train",
+        small_csv,
+        "--folds",
+        "3",
+        "--decision",
+        "recall:click=0.5",
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
+    )
     assert res.exit_code == 0, res.output
     d = json.loads((tmp_path / "r" / "metrics.json").read_text())["decision"]
-    assert d["label"] == "recall:click=0.5" and d["per_class"]["click"]["recall"] >= 0.4  # cross-fitted: near the target
+    assert (
+        d["label"] == "recall:click=0.5" and d["per_class"]["click"]["recall"] >= 0.4
+    )  # cross-fitted: near the target
 
 
 @pytest.mark.parametrize(
     "args, pattern",
     [
         (["--decision", "cost"], r"^Error: --decision cost: needs --costs FILE"),
-        (["--decision", "recall:purchase=0.5"], r"^Error: --decision recall:purchase=0\.5: 'purchase' is not a minority class"),
+        (
+            ["--decision", "recall:purchase=0.5"],
+            r"^Error: --decision recall:purchase=0\.5: 'purchase' is not a minority class",
+        ),
         (["--decision", "cost", "--costs", "{tmp}/none.toml"], r"^Error: --costs .*none\.toml: file not found$"),
         (["--calibration", "platt"], r"^Error: --calibration platt: expected one of auto, none, prior"),
         (["--funnel", "view,click"], r"^Error: --funnel view,click: must name every class of the data once"),
-        (["--calibration", "none", "--decision", "top:5%", "--classifier", "svm"], r"^Error: --decision top:5%: needs probabilities"),
+        (
+            ["--calibration", "none", "--decision", "top:5%", "--classifier", "svm"],
+            r"^Error: --decision top:5%: needs probabilities",
+        ),
     ],
 )
 def test_bad_decision_options_are_one_line(small_csv, tmp_path, args, pattern):
     args = [a.format(tmp=tmp_path) for a in args]
-    one_line_error(run("train", small_csv, "--folds", "2", *args, "--report", tmp_path / "r", "--model", tmp_path / "m.skops"),
-                   pattern)
+    one_line_error(
+        run("train", small_csv, "--folds", "2", *args, "--report", tmp_path / "r", "--model", tmp_path / "m.skops"),
+        pattern,
+    )
 
 
 def test_evaluate_with_costs_reports_the_cost_per_row(trained, sim_csv, tmp_path):
     d, _ = trained
     costs = write(tmp_path / "costs.toml", COSTS)
-    res = run("evaluate", d / "m.skops", sim_csv, "--decision", "cost", "--costs", costs, "--output", tmp_path / "m.json")
+    res = run(
+        "evaluate", d / "m.skops", sim_csv, "--decision", "cost", "--costs", costs, "--output", tmp_path / "m.json"
+    )
     assert res.exit_code == 0, res.output
     doc = json.loads((tmp_path / "m.json").read_text())
-    assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {"rule", "argmax", "nothing_flagged", "bayes_untuned"}
+    assert doc["decision"] == "cost" and set(doc["cost_per_row"]) == {
+        "rule",
+        "argmax",
+        "nothing_flagged",
+        "bayes_untuned",
+    }
     assert "mean cost per row: cost " in res.output

@@ -25,7 +25,7 @@ def test_the_readme_defaults_table_is_the_benchmark_result():
 
     root = Path(__file__).resolve().parents[1]
     readme = (root / "README.md").read_text()
-    table = readme[readme.index("| data set (evaluated on) | class (positives) | script PR-AUC"):]
+    table = readme[readme.index("| data set (evaluated on) | class (positives) | script PR-AUC") :]
     table = table[: table.index("\n\n")]
     rows = [line for line in table.splitlines()[2:]]
     doc = json.loads((root / "benchmarks" / "results" / "defaults.json").read_text())
@@ -33,9 +33,15 @@ def test_the_readme_defaults_table_is_the_benchmark_result():
     for name in ("coil", "bank", "sample", "intcodes"):
         for _c, m in doc["results"][name]["classes"].items():
             d = m["default"]
-            expected.append([f"{m['script']['pr_auc']:.4f}", f"{d['pr_auc']:.4f}",
-                             f"{d['minus_script']:+.4f}".replace("-", "−"),
-                             f"{d['minus_script_low']:+.4f}".replace("-", "−"), f"{d['minus_script_high']:+.4f}".replace("-", "−")])
+            expected.append(
+                [
+                    f"{m['script']['pr_auc']:.4f}",
+                    f"{d['pr_auc']:.4f}",
+                    f"{d['minus_script']:+.4f}".replace("-", "−"),
+                    f"{d['minus_script_low']:+.4f}".replace("-", "−"),
+                    f"{d['minus_script_high']:+.4f}".replace("-", "−"),
+                ]
+            )
     assert len(rows) == len(expected)
     for row, numbers in zip(rows, expected):
         for number in numbers:

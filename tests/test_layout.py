@@ -81,7 +81,7 @@ def test_no_import_cycles():
             if n == m or n not in GRAPH:
                 continue
             if state.get(n) == 1:
-                raise AssertionError("import cycle: " + " → ".join(path[path.index(n):] + [n]))
+                raise AssertionError("import cycle: " + " → ".join(path[path.index(n) :] + [n]))
             if n not in state:
                 visit(n)
         path.pop()
@@ -97,5 +97,9 @@ def test_no_private_names_imported_from_other_modules():
     for p in sorted(PACKAGE.rglob("*.py")):
         for node in ast.walk(ast.parse(p.read_text())):
             if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("clickpred")):
-                bad += [f"{_module_name(p)}: {a.name}" for a in node.names if a.name.startswith("_") and a.name != "__version__"]
+                bad += [
+                    f"{_module_name(p)}: {a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and a.name != "__version__"
+                ]
     assert not bad, bad

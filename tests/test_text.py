@@ -21,16 +21,30 @@ def _relabelled(small_csv, tmp_path):
 
 def test_markup_mathtext_and_escape_sequences_in_labels(small_csv, tmp_path):
     path = _relabelled(small_csv, tmp_path)
-    res = runner.invoke(app, ["train", str(path), "--folds", "2", "--report", str(tmp_path / "r"),
-                              "--model", str(tmp_path / "m.skops")])
+    res = runner.invoke(
+        app, ["train", str(path), "--folds", "2", "--report", str(tmp_path / "r"), "--model", str(tmp_path / "m.skops")]
+    )
     assert res.exit_code == 0, res.output
     assert "[/]click" in res.output and "$\\foo$ [31mconv" in res.output  # as text, the ESC byte stripped
     assert "\x1b" not in res.output
     assert (tmp_path / "r" / "pr_curves.png").exists()  # mathtext off: the figure was drawn
     info = runner.invoke(app, ["info", str(tmp_path / "m.skops")])
     assert info.exit_code == 0 and "[/]click" in info.output and "\x1b" not in info.output
-    res = runner.invoke(app, ["compare", str(path), "--classifiers", "logistic", "--strategies", "none,undersample",
-                              "--folds", "2", "--report", str(tmp_path / "c")])
+    res = runner.invoke(
+        app,
+        [
+            "compare",
+            str(path),
+            "--classifiers",
+            "logistic",
+            "--strategies",
+            "none,undersample",
+            "--folds",
+            "2",
+            "--report",
+            str(tmp_path / "c"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "\x1b" not in res.output and (tmp_path / "c" / "report.html").exists()
 

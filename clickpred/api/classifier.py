@@ -69,11 +69,23 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     result_: Any  # TrainResult, or None without cross-fitting
     cv_: Any  # Evaluation, or None without cross-fitting
 
-    def __init__(self, classifier: str = "logistic", strategy: str = "none", *,
-                 classifier_params: dict | None = None, strategy_params: dict | None = None,
-                 calibration: str = "auto", decision: str = "auto", costs: Any = None, folds: int = 5,
-                 categorical: list[str] | None = None, numeric: list[str] | None = None,
-                 max_onehot_levels: int = 50, random_state: int | None = 42, n_jobs: int = 1) -> None:
+    def __init__(
+        self,
+        classifier: str = "logistic",
+        strategy: str = "none",
+        *,
+        classifier_params: dict | None = None,
+        strategy_params: dict | None = None,
+        calibration: str = "auto",
+        decision: str = "auto",
+        costs: Any = None,
+        folds: int = 5,
+        categorical: list[str] | None = None,
+        numeric: list[str] | None = None,
+        max_onehot_levels: int = 50,
+        random_state: int | None = 42,
+        n_jobs: int = 1,
+    ) -> None:
         self.classifier = classifier
         self.strategy = strategy
         self.classifier_params = classifier_params
@@ -105,12 +117,15 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         seed = 42 if self.random_state is None else self.random_state
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ConfigError(f"random_state {seed!r}: an int (a seed) or None; clickpred is seeded everywhere")
-        return spec_from_dict({
-            "classifier": {"name": self.classifier, **(self.classifier_params or {})},
-            "strategy": {"name": self.strategy, **(self.strategy_params or {})},
-            "evaluation": {"folds": self.folds, "seed": int(seed)},
-            "features": {"max_onehot_levels": self.max_onehot_levels},
-        }, source="ClickClassifier")
+        return spec_from_dict(
+            {
+                "classifier": {"name": self.classifier, **(self.classifier_params or {})},
+                "strategy": {"name": self.strategy, **(self.strategy_params or {})},
+                "evaluation": {"folds": self.folds, "seed": int(seed)},
+                "features": {"max_onehot_levels": self.max_onehot_levels},
+            },
+            source="ClickClassifier",
+        )
 
     def fit(self, X: Any, y: Any) -> ClickClassifier:
         from ..jobs.train import train
@@ -136,8 +151,17 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
             notes.append(f"folds: {spec.folds} → {smallest} (the smallest class has {smallest} rows)")
             spec = replace(spec, folds=smallest)
-        result = train(labelled, spec, target=LABEL, calibration=self.calibration, decision=self.decision,
-                       costs=self.costs, jobs=self.n_jobs, categorical=self.categorical, numeric=self.numeric)
+        result = train(
+            labelled,
+            spec,
+            target=LABEL,
+            calibration=self.calibration,
+            decision=self.decision,
+            costs=self.costs,
+            jobs=self.n_jobs,
+            categorical=self.categorical,
+            numeric=self.numeric,
+        )
         internal = result.data.y  # the labels as clickpred read them, row for row
         pairs: dict[Any, str] = {}
         for original, read in zip(y.tolist(), internal.tolist()):
@@ -147,8 +171,15 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             merged = sorted({repr(k) for k, v in pairs.items() if list(pairs.values()).count(v) > 1})
             raise ValueError(f"labels {', '.join(merged)} read as the same class: give distinct labels")
         self.classes_ = np.unique(y)
-        self._set_fitted(result.pipeline, result.data.schema, result.built.score_method, result.cv.correction,
-                         result.cv.rule, [pairs[c] for c in self.classes_.tolist()], Predictor)
+        self._set_fitted(
+            result.pipeline,
+            result.data.schema,
+            result.built.score_method,
+            result.cv.correction,
+            result.cv.rule,
+            [pairs[c] for c in self.classes_.tolist()],
+            Predictor,
+        )
         self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
         return self
 
@@ -159,21 +190,37 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         from ..modeling.pipeline import build_pipeline
         from ..postfit.predictor import Predictor
 
-        ds = load_dataset(labelled, target=LABEL, max_levels=spec.features.max_onehot_levels,
-                          categorical=self.categorical, numeric=self.numeric)
+        ds = load_dataset(
+            labelled,
+            target=LABEL,
+            max_levels=spec.features.max_onehot_levels,
+            categorical=self.categorical,
+            numeric=self.numeric,
+        )
         built = build_pipeline(spec, ds.schema, ds.class_counts)
         pipeline = built.pipeline.fit(ds.frame, ds.y)
         pairs = dict(zip(y.tolist(), ds.y.tolist()))
         self.classes_ = np.unique(y)
-        self._set_fitted(pipeline, ds.schema, built.score_method, None, None,
-                         [pairs[c] for c in self.classes_.tolist()], Predictor)
+        self._set_fitted(
+            pipeline, ds.schema, built.score_method, None, None, [pairs[c] for c in self.classes_.tolist()], Predictor
+        )
         self.result_, self.cv_ = None, None
-        self.notes_ = list(ds.notes) + [f"a class has {smallest} row: no cross-fitting, so no probability correction "
-                                        "and no decision rule (argmax of the classifier's scores)"]
+        self.notes_ = list(ds.notes) + [
+            f"a class has {smallest} row: no cross-fitting, so no probability correction "
+            "and no decision rule (argmax of the classifier's scores)"
+        ]
         return self
 
-    def _set_fitted(self, pipeline: Any, schema: Any, method: str, correction: Any, rule: Any,
-                    internal_classes: list, Predictor: Any) -> None:
+    def _set_fitted(
+        self,
+        pipeline: Any,
+        schema: Any,
+        method: str,
+        correction: Any,
+        rule: Any,
+        internal_classes: list,
+        Predictor: Any,
+    ) -> None:
         self.schema_ = schema
         self.predictor_ = Predictor(pipeline, list(schema.classes), method, correction, rule)
         order = list(schema.classes)
@@ -192,17 +239,21 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         md = model.metadata
         spec = md.get("spec") or {}
         features = spec.get("features") or {}
-        clf = cls(classifier=spec.get("classifier", {}).get("name", "logistic"),
-                  strategy=spec.get("strategy", {}).get("name", "none"),
-                  classifier_params={k: v for k, v in spec.get("classifier", {}).get("params", {}).items()} or None,
-                  strategy_params={k: v for k, v in spec.get("strategy", {}).get("params", {}).items()} or None,
-                  folds=spec.get("folds", 5), random_state=spec.get("seed", 42),
-                  max_onehot_levels=features.get("max_onehot_levels", 50))
+        clf = cls(
+            classifier=spec.get("classifier", {}).get("name", "logistic"),
+            strategy=spec.get("strategy", {}).get("name", "none"),
+            classifier_params={k: v for k, v in spec.get("classifier", {}).get("params", {}).items()} or None,
+            strategy_params={k: v for k, v in spec.get("strategy", {}).get("params", {}).items()} or None,
+            folds=spec.get("folds", 5),
+            random_state=spec.get("seed", 42),
+            max_onehot_levels=features.get("max_onehot_levels", 50),
+        )
         schema = Schema.from_dict(md["schema"])
         clf.classes_ = np.array(sorted(md["classes"]), dtype=object)
         pred = model.predictor()
-        clf._set_fitted(model.pipeline, schema, pred.method, pred.correction, pred.rule, clf.classes_.tolist(),
-                        Predictor)
+        clf._set_fitted(
+            model.pipeline, schema, pred.method, pred.correction, pred.rule, clf.classes_.tolist(), Predictor
+        )
         clf.feature_names_in_ = np.array(schema.input_names, dtype=object)
         clf.n_features_in_ = len(schema.input_names)
         clf.model_ = model

@@ -34,9 +34,16 @@ def _spec(spec: Any, classifier: str | None, strategy: str | None, folds: int | 
     return spec_from_options(classifier, strategy, folds, seed, base=base)
 
 
-def train(data: "str | Path | pd.DataFrame", spec: Any = None, *, classifier: str | None = None,
-          strategy: str | None = None, folds: int | None = None, seed: int | None = None,
-          **options: Any) -> "TrainResult":
+def train(
+    data: "str | Path | pd.DataFrame",
+    spec: Any = None,
+    *,
+    classifier: str | None = None,
+    strategy: str | None = None,
+    folds: int | None = None,
+    seed: int | None = None,
+    **options: Any,
+) -> "TrainResult":
     """Cross-validate, correct, decide and fit, as ``clickpred train`` does; nothing is written.
 
     ``data``: a labelled file or DataFrame. ``spec``: a pipeline spec file, a :class:`~clickpred.modeling.spec.Spec`,
@@ -59,8 +66,12 @@ def compare(data: "str | Path | pd.DataFrame", **options: Any) -> "CompareResult
     return run(data, **options)
 
 
-def score(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame | str | Path | list",
-          output: str | Path | None = None, **options: Any) -> "pd.DataFrame | ScoreResult":
+def score(
+    model: "str | Path | ClickClassifier | Any",
+    data: "pd.DataFrame | str | Path | list",
+    output: str | Path | None = None,
+    **options: Any,
+) -> "pd.DataFrame | ScoreResult":
     """Score with a trained model (a model file's path, a :func:`load_model` result or a fitted
     :class:`ClickClassifier`).
 
@@ -73,8 +84,10 @@ def score(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame | str
 
     if isinstance(model, ClickClassifier):
         if not hasattr(model, "model_"):
-            raise ConfigError("score a fitted ClickClassifier by save_model(clf, path) first, then score(path, …); "
-                              "or call clf.predict_proba / clf.predict on a DataFrame")
+            raise ConfigError(
+                "score a fitted ClickClassifier by save_model(clf, path) first, then score(path, …); "
+                "or call clf.predict_proba / clf.predict on a DataFrame"
+            )
         model = model.model_
     if isinstance(data, pd.DataFrame):
         if output is not None:
@@ -99,8 +112,9 @@ def load_model(path: str | Path) -> "ClickClassifier":
     return ClickClassifier.from_model(load(path))
 
 
-def save_model(fitted: "TrainResult | ClickClassifier", path: str | Path,
-               report: str | Path | None = None) -> "TrainOutputs":
+def save_model(
+    fitted: "TrainResult | ClickClassifier", path: str | Path, report: str | Path | None = None
+) -> "TrainOutputs":
     """Write a model file (and its report folder, default ``reports/<name>/``) as ``clickpred train`` does, from
     a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the report
     appears whole or not at all."""
@@ -110,9 +124,13 @@ def save_model(fitted: "TrainResult | ClickClassifier", path: str | Path,
 
     if isinstance(fitted, ClickClassifier):
         if getattr(fitted, "result_", None) is None:
-            raise ConfigError("save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf "
-                              "from fit(X, y) with at least 2 rows per class, or one loaded from a file)")
+            raise ConfigError(
+                "save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf "
+                "from fit(X, y) with at least 2 rows per class, or one loaded from a file)"
+            )
         fitted = fitted.result_
     if not isinstance(fitted, TrainResult):
-        raise ConfigError(f"save_model: expected a train() result or a fitted ClickClassifier, got {type(fitted).__name__}")
+        raise ConfigError(
+            f"save_model: expected a train() result or a fitted ClickClassifier, got {type(fitted).__name__}"
+        )
     return save_result(fitted, path, report)

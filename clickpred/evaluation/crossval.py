@@ -70,8 +70,9 @@ def in_class_order(raw, model_classes: list[str], classes: list[str], method: st
     if raw.ndim == 1:  # binary decision_function: score of model_classes[1]
         raw = np.column_stack([-raw, raw])
     missing = -np.inf if method == "decision_function" else 0.0
-    return np.column_stack([raw[:, model_classes.index(c)] if c in model_classes else np.full(raw.shape[0], missing)
-                            for c in classes])
+    return np.column_stack(
+        [raw[:, model_classes.index(c)] if c in model_classes else np.full(raw.shape[0], missing) for c in classes]
+    )
 
 
 def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
@@ -95,14 +96,23 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> N
     if small:
         v, c = small[0]  # the smallest class decides which --folds can work
         raise DataError(
-            f"{path}: class '{v}' has {c} row(s), fewer than --folds {folds}: "
-            f"use --folds {max(2, c)} or more data" if c >= 2 else
-            f"{path}: class '{v}' has {c} row(s): stratified cross-validation needs at least 2 per class"
+            f"{path}: class '{v}' has {c} row(s), fewer than --folds {folds}: use --folds {max(2, c)} or more data"
+            if c >= 2
+            else f"{path}: class '{v}' has {c} row(s): stratified cross-validation needs at least 2 per class"
         )
 
 
-def cross_validate(pipeline, X, y: np.ndarray, classes: list[str], method: str, folds: int = 5,
-                   seed: int = 0, jobs: int = 1, progress=None) -> Evaluation:
+def cross_validate(
+    pipeline,
+    X,
+    y: np.ndarray,
+    classes: list[str],
+    method: str,
+    folds: int = 5,
+    seed: int = 0,
+    jobs: int = 1,
+    progress=None,
+) -> Evaluation:
     """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
 
     ``progress(folds_done, folds)`` is called as each fold's fit completes."""
@@ -135,8 +145,10 @@ def fold_pr_auc(y, scores, classes: list[str], fold_of: np.ndarray) -> tuple[lis
     """Per-fold ranking metrics, and PR-AUC mean ± std over folds per class."""
     folds = [_ranking_metrics(y[fold_of == f], scores[fold_of == f], classes) for f in np.unique(fold_of)]
     summary = {
-        c: {"mean": float(np.nanmean([f[c]["pr_auc"] for f in folds])),
-            "std": float(np.nanstd([f[c]["pr_auc"] for f in folds]))}
+        c: {
+            "mean": float(np.nanmean([f[c]["pr_auc"] for f in folds])),
+            "std": float(np.nanstd([f[c]["pr_auc"] for f in folds])),
+        }
         for c in classes
     }
     return folds, summary
@@ -147,7 +159,9 @@ def holdout(fitted, X, y: np.ndarray, classes: list[str], method: str) -> Evalua
     scores = scores_for(fitted, X, classes, method)
     y_pred = np.asarray(fitted.predict(X)).astype(str)
     has_proba = method == "predict_proba"
-    return Evaluation("holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred))
+    return Evaluation(
+        "holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred)
+    )
 
 
 def _ranking_metrics(y, scores, classes):

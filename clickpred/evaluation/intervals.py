@@ -79,8 +79,11 @@ class PairedDifference:
 
     def to_dict(self) -> dict:
         return {
-            "difference": self.difference, "low": self.low, "high": self.high,
-            "share_candidate_better": self.share_candidate_better, "distinguishable": self.distinguishable,
+            "difference": self.difference,
+            "low": self.low,
+            "high": self.high,
+            "share_candidate_better": self.share_candidate_better,
+            "distinguishable": self.distinguishable,
         }
 
 
@@ -91,8 +94,9 @@ def bootstrap_weights(n: int, replicates: int, seed: int):
         yield np.bincount(rng.integers(0, n, n), minlength=n)
 
 
-def bootstrap_ap(ranked: dict[str, list[RankedScores]], replicates: int = 500, seed: int = 0,
-                 confidence: float = CONFIDENCE) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+def bootstrap_ap(
+    ranked: dict[str, list[RankedScores]], replicates: int = 500, seed: int = 0, confidence: float = CONFIDENCE
+) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
     """Percentile intervals of average precision for every candidate, on shared replicates.
 
     ``ranked`` maps a candidate to one :class:`RankedScores` per repeat (all on the
@@ -112,13 +116,14 @@ def bootstrap_ap(ranked: dict[str, list[RankedScores]], replicates: int = 500, s
     for k in names:
         point = float(np.mean([r.average_precision() for r in ranked[k]]))
         v = values[k][~np.isnan(values[k])]
-        lo, hi = (np.quantile(v, [alpha, 1 - alpha]) if len(v) else (np.nan, np.nan))
+        lo, hi = np.quantile(v, [alpha, 1 - alpha]) if len(v) else (np.nan, np.nan)
         out[k] = Interval(point, float(lo), float(hi))
     return out, values
 
 
-def bootstrap_mean(per_row: dict[str, list[np.ndarray]], replicates: int = 500, seed: int = 0,
-                   confidence: float = CONFIDENCE) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
+def bootstrap_mean(
+    per_row: dict[str, list[np.ndarray]], replicates: int = 500, seed: int = 0, confidence: float = CONFIDENCE
+) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
     """Percentile intervals of a per-row mean (e.g. the cost of each row's decision) for every candidate.
 
     Same replicates as :func:`bootstrap_ap` with the same ``seed`` (rows drawn with replacement,
@@ -142,8 +147,14 @@ def bootstrap_mean(per_row: dict[str, list[np.ndarray]], replicates: int = 500, 
     return out, values
 
 
-def paired(best: str, other: str, point: dict[str, Interval], values: dict[str, np.ndarray],
-           confidence: float = CONFIDENCE, higher_is_better: bool = True) -> PairedDifference:
+def paired(
+    best: str,
+    other: str,
+    point: dict[str, Interval],
+    values: dict[str, np.ndarray],
+    confidence: float = CONFIDENCE,
+    higher_is_better: bool = True,
+) -> PairedDifference:
     """How much better ``best`` is than ``other`` (best − other, or other − best for a cost), with a
     percentile interval from the shared replicates."""
     sign = 1.0 if higher_is_better else -1.0
@@ -151,5 +162,9 @@ def paired(best: str, other: str, point: dict[str, Interval], values: dict[str, 
     d = d[~np.isnan(d)]
     alpha = (1 - confidence) / 2
     lo, hi = np.quantile(d, [alpha, 1 - alpha]) if len(d) else (np.nan, np.nan)
-    return PairedDifference(sign * (point[best].estimate - point[other].estimate), float(lo), float(hi),
-                            float(np.mean(d < 0)) if len(d) else float("nan"))
+    return PairedDifference(
+        sign * (point[best].estimate - point[other].estimate),
+        float(lo),
+        float(hi),
+        float(np.mean(d < 0)) if len(d) else float("nan"),
+    )

@@ -66,7 +66,9 @@ def _score(t, s):
     return average_precision_score(t, s), roc
 
 
-def find_leaks(X: pd.DataFrame, y: np.ndarray, classes: list[str], kinds: dict[str, str], seed: int = 0) -> list[LeakWarning]:
+def find_leaks(
+    X: pd.DataFrame, y: np.ndarray, classes: list[str], kinds: dict[str, str], seed: int = 0
+) -> list[LeakWarning]:
     """Return a warning for each (column, minority class) that looks like leakage."""
     rng = np.random.default_rng(seed)
     if len(X) > MAX_ROWS:
@@ -88,7 +90,7 @@ def find_leaks(X: pd.DataFrame, y: np.ndarray, classes: list[str], kinds: dict[s
             v = pd.to_datetime(s, errors="coerce").astype("int64").to_numpy(dtype=float)
             candidates.append(("value", v))
         for c in classes[1:]:
-            t = (y == c)
+            t = y == c
             if t.sum() < 5:
                 continue
             cands = list(candidates)

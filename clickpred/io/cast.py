@@ -106,10 +106,15 @@ def category_series(s: pd.Series, dtype: str) -> pd.Series:
 
 # ---------------------------------------------------------------- Arrow inputs (scoring)
 
+
 def unusable_type(t: pa.DataType) -> bool:
     """Arrow types no feature can be made of: nested values (lists, structs, maps) and raw bytes."""
-    return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
-            or pa.types.is_fixed_size_binary(t))
+    return (
+        pa.types.is_nested(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+    )
 
 
 def _as_array(arr) -> pa.Array:
@@ -179,10 +184,16 @@ def timestamps(arr, dtype: str) -> tuple[pa.Array, np.ndarray]:
     if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         values = pc.cast(arr, target) if arr.type != target else arr
         return values, np.zeros(n, dtype=bool)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_dictionary(arr.type)
-            or pa.types.is_null(arr.type)):
-        raise TypeError(f"holds {arr.type} values, but the model learnt it as timestamps: write it as a timestamp "
-                        "type or as ISO 8601 text (numbers have no unit or zone to go by)")
+    if not (
+        pa.types.is_string(arr.type)
+        or pa.types.is_large_string(arr.type)
+        or pa.types.is_dictionary(arr.type)
+        or pa.types.is_null(arr.type)
+    ):
+        raise TypeError(
+            f"holds {arr.type} values, but the model learnt it as timestamps: write it as a timestamp "
+            "type or as ISO 8601 text (numbers have no unit or zone to go by)"
+        )
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     dictionary = enc.dictionary
     try:

@@ -71,7 +71,9 @@ def shape_verdict(distinct: np.ndarray) -> Verdict:
     lo, hi = distinct[0], distinct[-1]
     filled = m / (hi - lo + 1)
     if run and lo in NEAR_ZERO:
-        return Verdict("numeric", f"values run {', '.join(f'{v:g}' for v in distinct[:k])}, … from near zero: a count or measure")
+        return Verdict(
+            "numeric", f"values run {', '.join(f'{v:g}' for v in distinct[:k])}, … from near zero: a count or measure"
+        )
     if filled >= FILLED:
         return Verdict("numeric", f"{m} values fill {filled:.0%} of {lo:g}…{hi:g}: a quantity")
     shown = ", ".join(f"{v:g}" for v in distinct[:4]) + (", …" if m > 4 else "")
@@ -80,10 +82,13 @@ def shape_verdict(distinct: np.ndarray) -> Verdict:
 
 # Cross-fitted rates of a 0/1 target per code, shared with clickpred.io.crosses.
 
+
 def code_counts(codes: np.ndarray, t: np.ndarray, train: np.ndarray, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
     """Per code, the positives and rows among the ``train`` rows."""
-    return (np.bincount(codes[train], weights=t[train], minlength=n_codes),
-            np.bincount(codes[train], minlength=n_codes))
+    return (
+        np.bincount(codes[train], weights=t[train], minlength=n_codes),
+        np.bincount(codes[train], minlength=n_codes),
+    )
 
 
 def shrunk(pos, rows, prior):
@@ -143,6 +148,8 @@ def integer_verdict(values: np.ndarray, minority: np.ndarray, seed: int = 0) -> 
     if gain > 2 * se:
         return Verdict("categorical", f"the label follows each value, not their order ({said})")
     if gain < -2 * se and order > 2 * order_se:
-        return Verdict("numeric", f"the label follows the values' order ({said}; bins vs the overall rate "
-                                  f"{order:+.2e} ± {order_se:.1e})")
+        return Verdict(
+            "numeric",
+            f"the label follows the values' order ({said}; bins vs the overall rate {order:+.2e} ± {order_se:.1e})",
+        )
     return Verdict(shape.kind, f"{shape.evidence}; the label can't tell ({said})")

@@ -73,8 +73,9 @@ def cross_codes(a: tuple, b: tuple) -> tuple[np.ndarray, list[str]]:
     return codes.astype(np.int64), names
 
 
-def with_crosses(frame: pd.DataFrame, schema, pairs: list[tuple[str, str]], max_levels: int,
-                 evidence: dict | None = None):
+def with_crosses(
+    frame: pd.DataFrame, schema, pairs: list[tuple[str, str]], max_levels: int, evidence: dict | None = None
+):
     """``frame`` and ``schema`` with a cross column per pair (kind ``id`` above ``max_levels`` values)."""
     from .schema import Column
 
@@ -103,8 +104,10 @@ def check_pairs(pairs, schema, where: str) -> list[tuple[str, str]]:
         a, b = pair
         for col in (a, b):
             if kinds.get(col) not in ("categorical", "id"):
-                raise ConfigError(f"{where}: crosses: '{col}' is not a categorical or ID column of the data; those are: "
-                                  + ", ".join(c for c, k in kinds.items() if k in ("categorical", "id")))
+                raise ConfigError(
+                    f"{where}: crosses: '{col}' is not a categorical or ID column of the data; those are: "
+                    + ", ".join(c for c, k in kinds.items() if k in ("categorical", "id"))
+                )
         if a == b:
             raise ConfigError(f"{where}: crosses: a column crossed with itself ({a})")
         out.append((a, b))
@@ -137,23 +140,28 @@ def pair_gain(a: np.ndarray, b: np.ndarray, t: np.ndarray, seed: int = 0) -> tup
     return mean_se(d)
 
 
-def choose(frame: pd.DataFrame, y: np.ndarray, schema, seed: int = 0, budget: float = BUDGET_SECONDS,
-           max_pairs: int = MAX_AUTO) -> tuple[list[tuple[str, str]], dict, str]:
+def choose(
+    frame: pd.DataFrame, y: np.ndarray, schema, seed: int = 0, budget: float = BUDGET_SECONDS, max_pairs: int = MAX_AUTO
+) -> tuple[list[tuple[str, str]], dict, str]:
     """Pairs worth crossing (``crosses = "auto"``), their evidence, and a note saying what was tried."""
     cols = [c.name for c in schema.features if c.kind in ("categorical", "id") and not c.of]
     t = (np.asarray(y).astype(str) != schema.classes[0]).astype(float)
     if t.sum() < MIN_POSITIVES or len(cols) < 2:
         return [], {}, f"crosses auto: none tried ({int(t.sum())} minority rows, {len(cols)} categorical/ID columns)"
     codes = {c: frame[c].fillna(MISSING).astype(str).to_numpy() for c in cols}
-    pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1:]]
+    pairs = [(a, b) for i, a in enumerate(cols) for b in cols[i + 1 :]]
     t0, gains = time.perf_counter(), {}
     for a, b in pairs:
         if time.perf_counter() - t0 > budget:
             break
         gains[(a, b)] = pair_gain(codes[a], codes[b], t, seed)
     kept = sorted((p for p, (g, se) in gains.items() if g > 2 * se), key=lambda p: -gains[p][0])[:max_pairs]
-    evidence = {p: f"cross kept by crosses = \"auto\": cross-fitted log loss per row, additive − pair "
-                   f"{gains[p][0]:+.2e} ± {gains[p][1]:.1e}" for p in kept}
-    note = (f"crosses auto: {len(gains)} of {len(pairs)} pairs tried in {time.perf_counter() - t0:.1f} s; kept "
-            + (", ".join(cross_name(*p) for p in kept) if kept else "none (no pair beat the additive model by 2 SE)"))
+    evidence = {
+        p: f'cross kept by crosses = "auto": cross-fitted log loss per row, additive − pair '
+        f"{gains[p][0]:+.2e} ± {gains[p][1]:.1e}"
+        for p in kept
+    }
+    note = f"crosses auto: {len(gains)} of {len(pairs)} pairs tried in {time.perf_counter() - t0:.1f} s; kept " + (
+        ", ".join(cross_name(*p) for p in kept) if kept else "none (no pair beat the additive model by 2 SE)"
+    )
     return kept, evidence, note

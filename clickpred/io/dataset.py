@@ -55,6 +55,7 @@ class Dataset:
 
 # ---------------------------------------------------------------- reading
 
+
 def file_sha256(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -122,8 +123,9 @@ def known_headers(schema: "Schema") -> dict[str, str]:
     return out
 
 
-def read_table(path: str | Path, sep: str | None = None, header: bool = True,
-               known: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict[str, str]]:
+def read_table(
+    path: str | Path, sep: str | None = None, header: bool = True, known: dict[str, str] | None = None
+) -> tuple[pd.DataFrame, dict[str, str]]:
     """Read a CSV / .csv.gz / Parquet file into a DataFrame with cleaned column names.
 
     Returns the frame and the renamed columns ({new: original}). Rows with the
@@ -159,8 +161,10 @@ def read_table(path: str | Path, sep: str | None = None, header: bool = True,
         if pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
             _raise_not_utf8(path, name, col)
         if pa.types.is_nested(col.type) or pa.types.is_fixed_size_binary(col.type):
-            raise DataError(f"{path}: column '{name}' holds {col.type} values: clickpred reads numbers, text and "
-                            f"timestamps (remove it with --drop {name})")
+            raise DataError(
+                f"{path}: column '{name}' holds {col.type} values: clickpred reads numbers, text and "
+                f"timestamps (remove it with --drop {name})"
+            )
     frame = table.to_pandas(types_mapper=None)
     return frame, renamed
 
@@ -204,7 +208,9 @@ def _csv_attempt(path: Path, sep: str, header: bool, use_threads: bool):
 
     table = pacsv.read_csv(
         path,
-        read_options=pacsv.ReadOptions(block_size=1 << 24, use_threads=use_threads, autogenerate_column_names=not header),
+        read_options=pacsv.ReadOptions(
+            block_size=1 << 24, use_threads=use_threads, autogenerate_column_names=not header
+        ),
         parse_options=pacsv.ParseOptions(delimiter=sep, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
     )
@@ -225,6 +231,7 @@ def _raise_not_utf8(path: Path, name: str, col: pa.ChunkedArray) -> None:
 
 
 # ---------------------------------------------------------------- target
+
 
 def pick_target(columns: list[str], target: str | None, renamed: dict[str, str], path) -> tuple[str, str | None]:
     """Return the target column and a note saying how it was chosen."""
@@ -254,7 +261,9 @@ def _label_strings(s: pd.Series) -> pd.Series:
     return s.map(lambda x: str(x).strip() if pd.notna(x) else None)
 
 
-def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | None = None) -> tuple[np.ndarray, list[str]]:
+def encode_target(
+    frame: pd.DataFrame, target: str, path, classes: list[str] | None = None
+) -> tuple[np.ndarray, list[str]]:
     """Labels as strings and the class order (majority first, then by decreasing count)."""
     labels = _label_strings(frame[target])
     missing = np.flatnonzero(labels.isna().to_numpy())
@@ -265,9 +274,7 @@ def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | N
     values, counts = np.unique(y, return_counts=True)
     if classes is None:
         if len(values) < 2:
-            raise DataError(
-                f"{path}: target column '{target}' has a single class ('{values[0]}'): nothing to learn"
-            )
+            raise DataError(f"{path}: target column '{target}' has a single class ('{values[0]}'): nothing to learn")
         order = sorted(zip(values.tolist(), counts.tolist()), key=lambda vc: (-vc[1], vc[0]))
         classes = [v for v, _ in order]
     else:
@@ -280,6 +287,7 @@ def encode_target(frame: pd.DataFrame, target: str, path, classes: list[str] | N
 
 
 # ---------------------------------------------------------------- schema
+
 
 def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
     """Columns of numbers with a few junk strings are errors naming the rows."""
@@ -296,14 +304,21 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
         if ok.mean() >= 0.95 and not ok.all():
             bad = nonnull[~ok]
             shown = ", ".join(f"{locate(i)} ({v!r})" for i, v in zip(bad.index[:MAX_SHOWN], bad.iloc[:MAX_SHOWN]))
-            raise DataError(
-                f"{path}: column '{col}' is numeric but has {len(bad)} non-numeric value(s): {shown}"
-            )
+            raise DataError(f"{path}: column '{col}' is numeric but has {len(bad)} non-numeric value(s): {shown}")
 
 
-def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max_levels: int = 50,
-                 renamed: dict[str, str] | None = None, categorical: list[str] | None = None,
-                 numeric: list[str] | None = None, seed: int = 0, y: np.ndarray | None = None) -> Schema:
+def infer_schema(
+    frame: pd.DataFrame,
+    target: str,
+    classes: list[str],
+    path,
+    max_levels: int = 50,
+    renamed: dict[str, str] | None = None,
+    categorical: list[str] | None = None,
+    numeric: list[str] | None = None,
+    seed: int = 0,
+    y: np.ndarray | None = None,
+) -> Schema:
     """Decide what each column is: numeric, categorical, ID (high cardinality) or timestamp.
 
     Integer-valued columns are codes or quantities as :func:`clickpred.io.codes.integer_verdict`
@@ -349,7 +364,9 @@ def infer_schema(frame: pd.DataFrame, target: str, classes: list[str], path, max
             evidence = "--categorical"
         elif col in as_numbers:
             if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-                raise DataError(f"--numeric {col}: column '{col}' of {path} is not numeric (e.g. {s.dropna().iloc[0]!r})")
+                raise DataError(
+                    f"--numeric {col}: column '{col}' of {path} is not numeric (e.g. {s.dropna().iloc[0]!r})"
+                )
             kind, evidence = "numeric", "--numeric"
         elif is_time:
             kind = "timestamp"
@@ -384,8 +401,10 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None =
     out = {}
     for c in schema.features:
         if c.of:  # a cross: computed from its two columns' canonical strings (listed before it)
-            out[c.name] = pd.Series(cross_values(out[c.of[0]].to_numpy(dtype=object),
-                                                 out[c.of[1]].to_numpy(dtype=object)), index=frame.index)
+            out[c.name] = pd.Series(
+                cross_values(out[c.of[0]].to_numpy(dtype=object), out[c.of[1]].to_numpy(dtype=object)),
+                index=frame.index,
+            )
             continue
         s = frame[c.name]
         if c.kind in ("categorical", "id"):
@@ -394,8 +413,10 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None =
             values, replaced = finite(pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, na_value=np.nan))
             s = pd.Series(values, index=frame.index)
             if replaced and notes is not None:
-                notes.append(f"column '{c.name}': {replaced:,} value(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as "
-                             "missing (imputed like any missing value)")
+                notes.append(
+                    f"column '{c.name}': {replaced:,} value(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as "
+                    "missing (imputed like any missing value)"
+                )
         out[c.name] = s
     return pd.DataFrame(out, index=frame.index)
 
@@ -423,8 +444,18 @@ def load_dataset(
         raise DataError(f"expected a file path or a pandas DataFrame, got {type(path).__name__}")
     path = Path(path)
     frame, renamed = read_table(path, sep, header, known_headers(schema) if schema is not None else None)
-    ds = dataset_from_frame(frame, renamed, path, target=target, drop=drop, max_levels=max_levels, schema=schema,
-                            categorical=categorical, numeric=numeric, sha256=file_sha256(path))
+    ds = dataset_from_frame(
+        frame,
+        renamed,
+        path,
+        target=target,
+        drop=drop,
+        max_levels=max_levels,
+        schema=schema,
+        categorical=categorical,
+        numeric=numeric,
+        sha256=file_sha256(path),
+    )
     tcol = ds.schema.target
     if not _is_parquet(path) and tcol in frame.columns and pd.api.types.is_numeric_dtype(frame[tcol]):
         ds.notes += _merged_spellings(path, sep, header, renamed.get(tcol, tcol), tcol)
@@ -445,7 +476,9 @@ def _read_pandas(df: pd.DataFrame, schema: Schema | None) -> tuple[pd.DataFrame,
     if df.empty:
         raise DataError("<DataFrame>: has no rows")
     try:
-        table = typed_table(pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False))
+        table = typed_table(
+            pa.Table.from_pandas(df.set_axis([str(c) for c in df.columns], axis=1), preserve_index=False)
+        )
     except (pa.ArrowException, TypeError, ValueError) as exc:
         raise DataError(f"<DataFrame>: cannot be read as a table of numbers, text and timestamps ({exc})") from None
     names, renamed = clean_names(table.column_names, known_headers(schema) if schema is not None else None)
@@ -460,9 +493,19 @@ def _check_inputs(frame: pd.DataFrame, schema: Schema, path) -> None:
 
 def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric) -> Dataset:
     frame, renamed = _read_pandas(df, schema)
-    return dataset_from_frame(frame, renamed, "<DataFrame>", target=target, drop=drop, max_levels=max_levels,
-                              schema=schema, categorical=categorical, numeric=numeric, sha256=frame_fingerprint(frame),
-                              locate=lambda i: f"row {i}")
+    return dataset_from_frame(
+        frame,
+        renamed,
+        "<DataFrame>",
+        target=target,
+        drop=drop,
+        max_levels=max_levels,
+        schema=schema,
+        categorical=categorical,
+        numeric=numeric,
+        sha256=frame_fingerprint(frame),
+        locate=lambda i: f"row {i}",
+    )
 
 
 def features_from_pandas(df: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:
@@ -480,7 +523,8 @@ def _merged_spellings(path: Path, sep, header: bool, raw_target: str, target: st
         return []
     try:
         text = pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(block_size=1 << 24),
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=sep or sniff_separator(path)),
             convert_options=pacsv.ConvertOptions(include_columns=[raw_target], column_types={raw_target: pa.string()}),
         ).column(0)
@@ -552,19 +596,38 @@ def dataset_from_frame(
         folded.setdefault(c.casefold(), []).append(c)
     alike = [v for v in folded.values() if len(v) > 1]
     if alike and not fixed_classes:
-        notes.append(f"classes {' and '.join(repr(v) for v in alike[0])} differ only in letter case: kept apart "
-                     "(labels are compared exactly, after trimming spaces); fix the labels if they are one class")
+        notes.append(
+            f"classes {' and '.join(repr(v) for v in alike[0])} differ only in letter case: kept apart "
+            "(labels are compared exactly, after trimming spaces); fix the labels if they are one class"
+        )
     _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
     if schema is None:
-        schema = infer_schema(frame, tcol, classes, path, max_levels=max_levels, renamed=renamed, categorical=categorical,
-                              numeric=numeric, y=y)
+        schema = infer_schema(
+            frame,
+            tcol,
+            classes,
+            path,
+            max_levels=max_levels,
+            renamed=renamed,
+            categorical=categorical,
+            numeric=numeric,
+            y=y,
+        )
         if schema.dropped:
             notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
-        codes = [c for c in schema.features if c.evidence and c.evidence != "--categorical"
-                 and c.kind in ("categorical", "id") and c.dtype in ("int", "float")]
+        codes = [
+            c
+            for c in schema.features
+            if c.evidence
+            and c.evidence != "--categorical"
+            and c.kind in ("categorical", "id")
+            and c.dtype in ("int", "float")
+        ]
         if codes:
-            notes.append("integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
-                         "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes))
+            notes.append(
+                "integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
+                "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes)
+            )
     else:
         _check_inputs(frame, schema, path)
     X = prepare_frame(frame, schema, notes)

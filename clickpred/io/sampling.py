@@ -135,8 +135,12 @@ class Labelled:
         """These rows, every column as text (as a CSV file holds them)."""
         if self.table is not None:
             t = self.table.take(pa.array(idx))
-            return pa.table({c: (col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
-                             for c, col in zip(t.column_names, t.columns)})
+            return pa.table(
+                {
+                    c: (col if pa.types.is_string(col.type) else pc.cast(col, pa.string()))
+                    for c, col in zip(t.column_names, t.columns)
+                }
+            )
         text = self.text
         picked = b"\n".join([text[s:e] for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]) + b"\n"
         table, invalid = parse_text(src, picked, columns)
@@ -175,15 +179,28 @@ def parse_labelled(src: Source, block, columns: list[str], target: str) -> Label
     parsed = parse_block(src, block, [target])
     if parsed.rejects:
         r = parsed.rejects[0]
-        return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
-                        (r.line, f"{r.reason} — training needs every row readable ({len(parsed.rejects)} such row(s) near it)"))
+        return Labelled(
+            np.zeros(0, np.int64),
+            [],
+            np.zeros(0, np.int64),
+            0,
+            (r.line, f"{r.reason} — training needs every row readable ({len(parsed.rejects)} such row(s) near it)"),
+        )
     starts, ends, lines, n_lines = _line_bounds(block.text, 1)
     if len(lines) != parsed.table.num_rows:  # a quoted line break: one record over several lines
         spanning = next((k for k, rec in records(block.text) if b"\n" in rec), 0)
-        return Labelled(np.zeros(0, np.int64), [], np.zeros(0, np.int64), 0,
-                        (spanning + 1, "a quoted value spans lines: streaming training (--negative-rate) reads ranges "
-                                       "of lines, one record per line; train on the file without --negative-rate, or "
-                                       "remove the line breaks inside quoted values"))
+        return Labelled(
+            np.zeros(0, np.int64),
+            [],
+            np.zeros(0, np.int64),
+            0,
+            (
+                spanning + 1,
+                "a quoted value spans lines: streaming training (--negative-rate) reads ranges "
+                "of lines, one record per line; train on the file without --negative-rate, or "
+                "remove the line breaks inside quoted values",
+            ),
+        )
     return _labelled(parsed.table.column(target), lines, n_lines, target, text=block.text, starts=starts, ends=ends)
 
 
@@ -219,8 +236,9 @@ class RangeSample:
 class RangeSampler:
     """Draws, holds out and keeps, block by block, for one range (blocks must come in order)."""
 
-    def __init__(self, plan: SamplingPlan, negative: str, r: Range, src: Source, columns: list[str],
-                 collect: bool = True):
+    def __init__(
+        self, plan: SamplingPlan, negative: str, r: Range, src: Source, columns: list[str], collect: bool = True
+    ):
         self.plan, self.negative, self.collect = plan, negative, collect  # collect=False: count only
         self.src, self.columns = src, columns
         self.rng = np.random.default_rng([plan.seed, r.file_index, r.index])
@@ -296,8 +314,9 @@ class Sample:
 
     @property
     def kept_counts(self) -> dict:
-        values, n = np.unique(self.kept.column(self.target).to_numpy(zero_copy_only=False).astype(str),
-                              return_counts=True)
+        values, n = np.unique(
+            self.kept.column(self.target).to_numpy(zero_copy_only=False).astype(str), return_counts=True
+        )
         return {str(v): int(c) for v, c in zip(values, n)}
 
     def to_dict(self) -> dict:
@@ -390,8 +409,9 @@ def raise_error(p: RangeSample, src: Source, offset: int) -> None:
         raise DataError(f"{src.path}: {'row' if src.parquet else 'line'} {line + offset}: {what}")
 
 
-def merge(parts: list[RangeSample], sources: list[Source], plan: SamplingPlan, negative: str,
-          rate: float) -> tuple[pa.Table | None, pa.Table | None]:
+def merge(
+    parts: list[RangeSample], sources: list[Source], plan: SamplingPlan, negative: str, rate: float
+) -> tuple[pa.Table | None, pa.Table | None]:
     """Join range samples in order, lines made file lines, kept negatives trimmed to ``rate``."""
     parts = sorted(parts, key=lambda p: (p.file_index, p.index))
     offsets = line_offsets(parts, sources)
@@ -426,15 +446,29 @@ def check_sources(sources: list[Source]) -> None:
         if set(src.columns) != set(first.columns):
             missing = [c for c in first.columns if c not in src.columns]
             extra = [c for c in src.columns if c not in first.columns]
-            what = "; ".join(x for x in (f"missing {', '.join(missing)}" if missing else "",
-                                         f"extra {', '.join(extra)}" if extra else "") if x)
-            raise DataError(f"{src.path}: columns differ from {first.path} ({what}): every input of one training run"
-                            " needs the same header")
+            what = "; ".join(
+                x
+                for x in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"extra {', '.join(extra)}" if extra else "",
+                )
+                if x
+            )
+            raise DataError(
+                f"{src.path}: columns differ from {first.path} ({what}): every input of one training run"
+                " needs the same header"
+            )
 
 
-def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan, jobs: int = 2,
-                  chunk_rows: int = DEFAULT_CHUNK_ROWS, range_bytes: int = DEFAULT_RANGE_BYTES,
-                  progress=None) -> Sample:
+def sample_stream(
+    sources: list[Source],
+    columns: list[str],
+    plan: SamplingPlan,
+    jobs: int = 2,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    range_bytes: int = DEFAULT_RANGE_BYTES,
+    progress=None,
+) -> Sample:
     """Read every range in order (blocks parsed by ``jobs`` threads) and sample it; see the module docstring."""
     t0 = time.perf_counter()
     check_sources(sources)
@@ -488,8 +522,16 @@ def sample_stream(sources: list[Source], columns: list[str], plan: SamplingPlan,
     return finish_sample(parts, sources, plan, negative, lowest, time.perf_counter() - t0, "local", range_bytes)
 
 
-def sample_range(src: Source, r: Range, columns: list[str], plan: SamplingPlan, negative: str, threshold: float,
-                 chunk_rows: int, collect: bool = True) -> RangeSample:
+def sample_range(
+    src: Source,
+    r: Range,
+    columns: list[str],
+    plan: SamplingPlan,
+    negative: str,
+    threshold: float,
+    chunk_rows: int,
+    collect: bool = True,
+) -> RangeSample:
     """One range on its own (a Dask task): read, parse, draw, keep. ``collect=False`` only counts
     (and reads only the label column)."""
     cols = columns if collect else [plan.target]
@@ -506,12 +548,24 @@ def range_weights(ranges: list[Range], sources: list[Source]) -> dict:
     per_file = {}
     for r in ranges:
         per_file[r.file_index] = per_file.get(r.file_index, 0) + 1
-    return {(r.file_index, r.index): (sources[r.file_index].size / per_file[r.file_index]
-                                      if sources[r.file_index].parquet else r.end - r.start) for r in ranges}
+    return {
+        (r.file_index, r.index): (
+            sources[r.file_index].size / per_file[r.file_index] if sources[r.file_index].parquet else r.end - r.start
+        )
+        for r in ranges
+    }
 
 
-def finish_sample(parts: list[RangeSample], sources: list[Source], plan: SamplingPlan, negative: str,
-                  lowest: float, seconds: float, engine: str, range_bytes: int) -> Sample:
+def finish_sample(
+    parts: list[RangeSample],
+    sources: list[Source],
+    plan: SamplingPlan,
+    negative: str,
+    lowest: float,
+    seconds: float,
+    engine: str,
+    range_bytes: int,
+) -> Sample:
     """The rate (fixed, or auto from the whole stream's counts), the merged sample, and checks."""
     counts: dict = {}
     for p in parts:
@@ -521,8 +575,12 @@ def finish_sample(parts: list[RangeSample], sources: list[Source], plan: Samplin
     if plan.rate is None:
         wanted = auto_rate(counts, negative, plan.per_positive)
         rate = min(wanted, lowest)
-        auto = {"per_positive": plan.per_positive, "wanted": wanted, "lowest_threshold": lowest,
-                "short": bool(rate < wanted)}
+        auto = {
+            "per_positive": plan.per_positive,
+            "wanted": wanted,
+            "lowest_threshold": lowest,
+            "short": bool(rate < wanted),
+        }
     else:
         rate = plan.rate
     kept, held = merge(parts, sources, plan, negative, rate)
@@ -534,14 +592,31 @@ def finish_sample(parts: list[RangeSample], sources: list[Source], plan: Samplin
     where = sources[0].path if len(sources) == 1 else f"{len(sources)} inputs"
     if rows == 0:
         raise DataError(f"{where}: no data rows")
-    sample = Sample(kept, held, plan.target, negative, rate, plan.holdout, counts, holdout_counts, rows, seconds,
-                    sum(s.size for s in sources), engine, auto, len(parts), range_bytes)
+    sample = Sample(
+        kept,
+        held,
+        plan.target,
+        negative,
+        rate,
+        plan.holdout,
+        counts,
+        holdout_counts,
+        rows,
+        seconds,
+        sum(s.size for s in sources),
+        engine,
+        auto,
+        len(parts),
+        range_bytes,
+    )
     seen = sample.read_counts
     if negative not in seen:
         raise DataError(f"--negative-class {negative}: no such class in {where}; classes: {', '.join(sorted(seen))}")
     if len(seen) < 2:
         raise DataError(f"{where}: only class '{negative}' in {rows:,} rows: nothing to learn (no minority rows)")
     if kept is None:
-        raise DataError(f"{where}: no row was kept for training (every minority row fell in the --holdout"
-                        f" {plan.holdout:g} slice): lower --holdout")
+        raise DataError(
+            f"{where}: no row was kept for training (every minority row fell in the --holdout"
+            f" {plan.holdout:g} slice): lower --holdout"
+        )
     return sample

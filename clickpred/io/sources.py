@@ -184,8 +184,9 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
             files += matched
         elif path.is_dir():
             matched = sorted(
-                p for p in path.rglob("*") if p.is_file() and not p.name.startswith((".", "_"))
-                and _suffix(p) in CSV_SUFFIXES + PARQUET_SUFFIXES
+                p
+                for p in path.rglob("*")
+                if p.is_file() and not p.name.startswith((".", "_")) and _suffix(p) in CSV_SUFFIXES + PARQUET_SUFFIXES
             )
             if not matched:
                 raise DataError(f"{path}: folder holds no CSV or Parquet files")
@@ -206,8 +207,17 @@ def expand_inputs(inputs: list[str | Path]) -> list[Path]:
 class Source:
     """One input file: its columns (cleaned names), separator and a block reader."""
 
-    def __init__(self, path: Path, columns: list[str], raw_columns: list[str], sep: str | None,
-                 header: bool, size: int, parquet: bool, cr_only: bool = False):
+    def __init__(
+        self,
+        path: Path,
+        columns: list[str],
+        raw_columns: list[str],
+        sep: str | None,
+        header: bool,
+        size: int,
+        parquet: bool,
+        cr_only: bool = False,
+    ):
         self.path = path
         self.cr_only = cr_only  # old Mac line ends (\r alone): read as \n, as the training reader does
         self.columns = columns  # cleaned names, as the model knows them
@@ -262,13 +272,13 @@ class Source:
                         self._check_line(data, line)
                         rest = data
                         continue
-                    data, header_pending, line = data[nl + 1:], False, 2
+                    data, header_pending, line = data[nl + 1 :], False, 2
                 cut = _last_record_end(data)
                 if cut < 0:
                     self._check_line(data, line)
                     rest = data
                     continue
-                text, rest = data[: cut + 1], data[cut + 1:]
+                text, rest = data[: cut + 1], data[cut + 1 :]
                 if target is None:  # read about chunk_rows lines at a time
                     per_line = len(text) / max(text.count(b"\n"), 1)
                     target = max(int(per_line * chunk_rows), 1 << 12)
@@ -285,8 +295,10 @@ class Source:
 
     def _check_line(self, pending: bytes, line: int) -> None:
         if len(pending) > MAX_LINE_BYTES:
-            raise DataError(f"{self.path}: line {line} is longer than {MAX_LINE_BYTES // 1024**2} MiB (a record that "
-                            "never ends, or not a CSV file): nothing written")
+            raise DataError(
+                f"{self.path}: line {line} is longer than {MAX_LINE_BYTES // 1024**2} MiB (a record that "
+                "never ends, or not a CSV file): nothing written"
+            )
 
 
 def _last_record_end(data: bytes) -> int:
@@ -299,8 +311,9 @@ def _last_record_end(data: bytes) -> int:
     return cut
 
 
-def open_source(path: str | Path, sep: str | None = None, header: bool = True,
-                known: dict[str, str] | None = None) -> Source:
+def open_source(
+    path: str | Path, sep: str | None = None, header: bool = True, known: dict[str, str] | None = None
+) -> Source:
     """Check a file is readable and read its column names (cleaned as at training; ``known``: see
     :func:`clickpred.io.dataset.clean_names`)."""
     path = Path(path)
@@ -360,7 +373,9 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
             table, invalid = _read_block(src, text, columns)
     except pa.ArrowInvalid as exc:
         if not _has_bad_utf8(text):
-            raise DataError(f"{src.path}: cannot parse lines {block.first_line}+ as CSV: {str(exc).splitlines()[0]}") from None
+            raise DataError(
+                f"{src.path}: cannot parse lines {block.first_line}+ as CSV: {str(exc).splitlines()[0]}"
+            ) from None
         # Reject the lines that are not UTF-8; blank them so that line numbers stay put.
         lines = text.split(b"\n")
         for k, raw in enumerate(lines):
@@ -435,6 +450,7 @@ def _read_block(src: Source, text: bytes, columns: list[str], types: dict | None
 
 # ---------------------------------------------------------------- ranges
 
+
 @dataclass
 class Range:
     """One task's share of an input file."""
@@ -476,8 +492,13 @@ def read_range(src: Source, r: Range, chunk_rows: int, count_lines: bool = True)
         return
     if src.path.name.lower().endswith(".gz") or src.cr_only:
         for b in src.blocks(None, chunk_rows):  # the whole (unsplittable) file, streamed
-            yield Block(b.index, b.first_line - (1 if src.header else 0), text=b.text, n_lines=b.n_lines,
-                        end_offset=b.end_offset)
+            yield Block(
+                b.index,
+                b.first_line - (1 if src.header else 0),
+                text=b.text,
+                n_lines=b.n_lines,
+                end_offset=b.end_offset,
+            )
         return
     with open(src.path, "rb") as fh:
         if r.start == 0:

@@ -219,8 +219,14 @@ class Outputs:
         self._writers: list = []  # closed (quietly) by abort()
 
     @classmethod
-    def plan(cls, output: str | Path, inputs: list[Path], fmt: str | None = None, rejects: str | Path | None = None,
-             folder: bool | None = None) -> "Outputs":
+    def plan(
+        cls,
+        output: str | Path,
+        inputs: list[Path],
+        fmt: str | None = None,
+        rejects: str | Path | None = None,
+        folder: bool | None = None,
+    ) -> "Outputs":
         trailing_slash = str(output).endswith(("/", os.sep))
         output = Path(output)
         fmt = format_for(output, fmt)
@@ -330,8 +336,12 @@ class PartWriter:
             if fmt == "parquet":
                 # Dictionary-encode only the prediction: scores are distinct doubles and kept columns
                 # are mostly IDs; trying a dictionary on them costs 4x the rest of the write.
-                self._writer = pq.ParquetWriter(path, schema, compression="snappy",
-                                                use_dictionary=[f.name for f in schema if f.name == "prediction"])
+                self._writer = pq.ParquetWriter(
+                    path,
+                    schema,
+                    compression="snappy",
+                    use_dictionary=[f.name for f in schema if f.name == "prediction"],
+                )
             elif final_name.lower().endswith(".gz"):
                 self._sink = pa.CompressedOutputStream(str(path), "gzip")
                 self._writer = pacsv.CSVWriter(self._sink, schema)
@@ -375,7 +385,9 @@ class RejectsWriter:
     def write(self, rejects) -> None:
         try:
             for r in rejects:  # cells a spreadsheet would run as formulas get a leading '
-                self._csv.writerow((for_spreadsheet(r.source), r.line, for_spreadsheet(r.reason), for_spreadsheet(r.raw)))
+                self._csv.writerow(
+                    (for_spreadsheet(r.source), r.line, for_spreadsheet(r.reason), for_spreadsheet(r.raw))
+                )
         except OSError as exc:
             raise DataError(write_error(self.final, exc)) from None
         self.rows += len(rejects)

@@ -112,7 +112,9 @@ class CompareResult:
     y: np.ndarray
     test: dict | None = None
     recommendation: str = ""
-    timings: dict = field(default_factory=dict)  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
+    timings: dict = field(
+        default_factory=dict
+    )  # wall seconds: read, prepare, resample, fits, correction, bootstrap, test
     costs: str | None = None  # the --costs file of a cost-sorted compare
     leakage_warnings: list[str] = field(default_factory=list)  # the same single-column scan as train's
     validation: str = ""  # how the rows were split: stratified folds, or forward-chaining folds in time order
@@ -124,6 +126,7 @@ class CompareResult:
 
 
 # ---------------------------------------------------------------- candidates
+
 
 def _csv(values) -> list[str]:
     out = []
@@ -182,12 +185,21 @@ def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[l
                 "use undersample, or svm-nystroem"
             )
             continue
-        out.append(Candidate(spec.name, spec, built.pipeline, built.score_method,
-                             _prep_key(built.pipeline.steps[0][1]), list(built.notes)))
+        out.append(
+            Candidate(
+                spec.name,
+                spec,
+                built.pipeline,
+                built.score_method,
+                _prep_key(built.pipeline.steps[0][1]),
+                list(built.notes),
+            )
+        )
     return out, skipped
 
 
 # ---------------------------------------------------------------- the two phases
+
 
 def _fit_prepare(prepare, X, y, train_idx, test_idx):
     t0 = time.perf_counter()
@@ -237,8 +249,13 @@ def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False,
             return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}", []
         seconds = time.perf_counter() - t0
         out = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
-    seen = sorted({f"{w.category.__name__}: {str(w.message).splitlines()[0]}" for w in caught
-                   if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))})
+    seen = sorted(
+        {
+            f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
+            for w in caught
+            if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
+        }
+    )
     return (*out, seen)
 
 
@@ -268,15 +285,18 @@ def _backend(scheduler: str | None):
     return _Ctx()
 
 
-def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int],
-                costs: str | Path | None = None) -> tuple[tuple[str, str], str]:
+def pick_metric(
+    metric: str | None, classes: list[str], counts: dict[str, int], costs: str | Path | None = None
+) -> tuple[tuple[str, str], str]:
     """The sort metric (PR-AUC of one class, or the cost per row under ``costs``) and a sentence saying why."""
     if metric == "cost" or (costs is not None and not metric):
         if costs is None:
             raise ConfigError(NEEDS_COSTS)
         (_, c), _ = pick_metric(None, classes, counts)
-        return ("cost", c), (f"sorted by mean cost per row under {Path(costs).name} (lower is better), each candidate "
-                             "deciding by its cross-fitted minimum-cost rule")
+        return ("cost", c), (
+            f"sorted by mean cost per row under {Path(costs).name} (lower is better), each candidate "
+            "deciding by its cross-fitted minimum-cost rule"
+        )
     if metric:
         name, _, cls = metric.partition(":")
         if name != "pr_auc" or cls not in classes[1:]:
@@ -292,7 +312,10 @@ def pick_metric(metric: str | None, classes: list[str], counts: dict[str, int],
             why = f"sorted by PR-AUC of {c}: the rarest class with at least {MIN_SUPPORT} rows"
             return ("pr_auc", c), why + (f" ({'; '.join(rarer)})" if rarer else "")
     c = max(classes[1:], key=lambda k: counts[k])
-    return ("pr_auc", c), f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
+    return (
+        "pr_auc",
+        c,
+    ), f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
 
 
 def compare(
@@ -344,8 +367,10 @@ def compare(
     ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
     crossings = {s.features.crosses for s in specs}
     if len(crossings) > 1:
-        raise ConfigError("compare: the candidates ask for different [features] crosses; the folds share one "
-                          "dataset: give every spec the same crosses")
+        raise ConfigError(
+            "compare: the candidates ask for different [features] crosses; the folds share one "
+            "dataset: give every spec the same crosses"
+        )
     if crossings != {"none"}:
         from .training import cross_columns
 
@@ -356,14 +381,23 @@ def compare(
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
     # Every candidate decides as its model file would: the minimum-cost rule with --costs, else the
     # default rule of `train` (auto), both cross-fitted — so compare and train agree on a candidate.
-    rule = DecisionRule("cost", classes, costs=load_costs(costs, classes)) if costs is not None else DecisionRule(DEFAULT_RULE, classes)
+    rule = (
+        DecisionRule("cost", classes, costs=load_costs(costs, classes))
+        if costs is not None
+        else DecisionRule(DEFAULT_RULE, classes)
+    )
     if rule.kind == "cost" and calibration == "none":
         raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
     leaks = find_leaks(X, y_all, classes, {c.name: c.kind for c in ds.schema.features}, seed=seed)
     if split_by is None:
         # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
-        splits = [s for r in range(repeats)
-                  for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(np.zeros(len(y_all)), y_all)]
+        splits = [
+            s
+            for r in range(repeats)
+            for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(
+                np.zeros(len(y_all)), y_all
+            )
+        ]
         validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
     else:
         splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path)
@@ -401,8 +435,11 @@ def compare(
             sk = _sampler_key(c.pipeline)
             if sk is not None:
                 users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
-        samplers = {(c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1] for c in candidates
-                    if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1}
+        samplers = {
+            (c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1]
+            for c in candidates
+            if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1
+        }
         rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
         resampled_out = Parallel(n_jobs=jobs)(
             delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
@@ -438,7 +475,9 @@ def compare(
                 if value > best_value:
                     best, best_value = c.name, value
             if progress is not None:
-                progress(done, len(tasks), f"best {metric_class} PR-AUC so far: {best} {best_value:.4f}" if best else "")
+                progress(
+                    done, len(tasks), f"best {metric_class} PR-AUC so far: {best} {best_value:.4f}" if best else ""
+                )
 
     timings["fits"] = time.perf_counter() - t0
     t0 = time.perf_counter()
@@ -448,10 +487,22 @@ def compare(
     # Phase 3: each candidate's metrics and cross-fitted correction (independent: in parallel too).
     summaries = Parallel(n_jobs=jobs)(
         delayed(_summarise)(
-            c, [outputs[(c.name, f)] for f in range(len(splits))], eval_splits, folds, repeats, y, classes, metric_class,
-            fold_of, [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
-            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts), calibration, rule)
-        for c in candidates)
+            c,
+            [outputs[(c.name, f)] for f in range(len(splits))],
+            eval_splits,
+            folds,
+            repeats,
+            y,
+            classes,
+            metric_class,
+            fold_of,
+            [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
+            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts),
+            calibration,
+            rule,
+        )
+        for c in candidates
+    )
     results: dict[str, CandidateResult] = {}
     for c, (result, failure) in zip(candidates, summaries):
         if failure:
@@ -466,8 +517,9 @@ def compare(
     k = classes.index(metric_class)
     t0 = time.perf_counter()
     if metric_name == "cost":
-        point, values = bootstrap_mean({name: [r.row_costs] for name, r in results.items()},
-                                       replicates=replicates, seed=seed)
+        point, values = bootstrap_mean(
+            {name: [r.row_costs] for name, r in results.items()}, replicates=replicates, seed=seed
+        )
         order = sorted(results, key=lambda n: point[n].estimate)
     else:
         ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
@@ -481,17 +533,34 @@ def compare(
         pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
         leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
     t0 = time.perf_counter()
-    test_result = _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class,
-                               jobs=1 if scheduler else jobs) if test else None
+    test_result = (
+        _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class, jobs=1 if scheduler else jobs)
+        if test
+        else None
+    )
     if test:
         timings["test"] = time.perf_counter() - t0
     result = CompareResult(
-        data=str(data), n_rows=len(y), classes=list(classes),
-        class_counts={c: int((y == c).sum()) for c in classes}, folds=folds,
-        repeats=repeats, seed=seed, metric=(metric_name, metric_class), metric_note=metric_note, results=results,
-        leaderboard=leaderboard, skipped=skipped, notes=notes, seconds=time.perf_counter() - t_start, y=y,
-        test=test_result, timings=timings, costs=str(costs) if costs is not None else None,
-        leakage_warnings=[w.message() for w in leaks], validation=validation,
+        data=str(data),
+        n_rows=len(y),
+        classes=list(classes),
+        class_counts={c: int((y == c).sum()) for c in classes},
+        folds=folds,
+        repeats=repeats,
+        seed=seed,
+        metric=(metric_name, metric_class),
+        metric_note=metric_note,
+        results=results,
+        leaderboard=leaderboard,
+        skipped=skipped,
+        notes=notes,
+        seconds=time.perf_counter() - t_start,
+        y=y,
+        test=test_result,
+        timings=timings,
+        costs=str(costs) if costs is not None else None,
+        leakage_warnings=[w.message() for w in leaks],
+        validation=validation,
     )
     result.recommendation = recommend(result)
     return result
@@ -502,9 +571,21 @@ def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
     return shared_resample[2] if shared_resample else 0.0
 
 
-def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, metric_class, fold_of,
-               shared_seconds: list[float], ratio, calibration,
-               rule: DecisionRule) -> tuple[CandidateResult | None, str | None]:
+def _summarise(
+    c: Candidate,
+    outs: list,
+    splits,
+    folds,
+    repeats,
+    y,
+    classes,
+    metric_class,
+    fold_of,
+    shared_seconds: list[float],
+    ratio,
+    calibration,
+    rule: DecisionRule,
+) -> tuple[CandidateResult | None, str | None]:
     """One candidate's out-of-fold scores, metrics, corrected probabilities and cross-fitted decisions under
     ``rule`` (auto, or the cost rule: then also the cost of each row's decision) from its fold outputs."""
     fails = [o[3] for o in outs if o[3]]
@@ -532,9 +613,20 @@ def _summarise(c: Candidate, outs: list, splits, folds, repeats, y, classes, met
         finish(ev, c.method, ratio, calibration, rule=rule)
     except ConfigError as exc:
         return None, str(exc)
-    result = CandidateResult(c.name, c.spec.to_dict(), c.method, metrics, scores, preds, float(np.mean(seconds)),
-                             fold_metric, notes, corrected=ev.argmax if ev.has_proba else None,
-                             correction=ev.correction.method, corrected_scores=ev.scores if ev.has_proba else None)
+    result = CandidateResult(
+        c.name,
+        c.spec.to_dict(),
+        c.method,
+        metrics,
+        scores,
+        preds,
+        float(np.mean(seconds)),
+        fold_metric,
+        notes,
+        corrected=ev.argmax if ev.has_proba else None,
+        correction=ev.correction.method,
+        corrected_scores=ev.scores if ev.has_proba else None,
+    )
     result.decisions = ev.y_pred
     result.decision = ev.decision
     result.under_rule = ev.metrics
@@ -571,8 +663,9 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         row[f"precision_{c}"] = rule[c]["precision"]
         row[f"recall_raw_argmax_{c}"] = pc["recall"]
         row[f"precision_raw_argmax_{c}"] = pc["precision"]
-    row["macro_pr_auc"] = float(np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:]
-                                            if m["per_class"][c]["pr_auc"] is not None]))
+    row["macro_pr_auc"] = float(
+        np.nanmean([m["per_class"][c]["pr_auc"] for c in classes[1:] if m["per_class"][c]["pr_auc"] is not None])
+    )
     row["balanced_accuracy"] = r.under_rule["balanced_accuracy"]  # under the rule, as the recall above
     row["mcc"] = r.under_rule["mcc"]
     # Probabilities as the saved model would give them: corrected for the rebalancing, calibrated
@@ -607,9 +700,11 @@ def _test_scores(test, ds, results, candidates, X, y, classes, metric_class, job
     tds = load_dataset(test, schema=ds.schema)
     todo = [c for c in candidates if c.name in results]
     fitted = Parallel(n_jobs=jobs)(
-        delayed(_refit_and_score)(c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class,
-                                  results[c.name].fitted)
-        for c in todo)
+        delayed(_refit_and_score)(
+            c.pipeline, c.method, X, y, tds.frame, tds.y, classes, metric_class, results[c.name].fitted
+        )
+        for c in todo
+    )
     out = dict(zip([c.name for c in todo], fitted))
     return {"path": str(test), "n_rows": len(tds.y), "y": tds.y, "candidates": out}
 
@@ -646,8 +741,10 @@ def _ties(res: CompareResult, fmt: str) -> str:
     fastest = min(ties, key=lambda r: r["fit_seconds"])
     speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
     faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
-    return (f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
-            f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:{fmt}}){faster}.")
+    return (
+        f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
+        f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:{fmt}}){faster}."
+    )
 
 
 def _recommend_cost(res: CompareResult) -> str:
@@ -677,10 +774,14 @@ def forward_splits(X, y, classes, split_by: str, folds: int, path) -> tuple[list
     for f, (tr, _) in enumerate(splits):
         missing = [c for c in classes if not (y[tr] == c).any()]
         if missing:
-            raise DataError(f"--split-by {split_by}: the earliest {len(tr):,} rows (fold {f + 1}'s training rows) have no "
-                            f"'{missing[0]}': use fewer --folds")
-    return splits, (f"forward-chaining folds in '{split_by}' order: fold f trains on the earliest f + 1 of {folds + 1} "
-                    f"blocks and is scored on the next ({len(splits[0][1]) * folds:,} rows scored)")
+            raise DataError(
+                f"--split-by {split_by}: the earliest {len(tr):,} rows (fold {f + 1}'s training rows) have no "
+                f"'{missing[0]}': use fewer --folds"
+            )
+    return splits, (
+        f"forward-chaining folds in '{split_by}' order: fold f trains on the earliest f + 1 of {folds + 1} "
+        f"blocks and is scored on the next ({len(splits[0][1]) * folds:,} rows scored)"
+    )
 
 
 def recommend(res: CompareResult) -> str:
@@ -688,9 +789,12 @@ def recommend(res: CompareResult) -> str:
     lb = res.leaderboard
     best = lb[0]
     cls = res.metric[1]
-    beware = ("" if not res.leakage_warnings else
-              f" Beware: {len(res.leakage_warnings)} column(s) look like leakage (see the warning): figures near 1 are "
-              "not to be believed until they are dropped.")
+    beware = (
+        ""
+        if not res.leakage_warnings
+        else f" Beware: {len(res.leakage_warnings)} column(s) look like leakage (see the warning): figures near 1 are "
+        "not to be believed until they are dropped."
+    )
     if res.by_cost:
         return _recommend_cost(res) + beware
     sentence = (

@@ -71,8 +71,9 @@ class RangeResult:
 _SCORERS: dict[int, Scorer] = {}
 
 
-def _run_range(model: Model, fast: bool, src: Source, r: Range, keep: list[str], columns: list[str],
-               part: str, chunk_rows: int) -> RangeResult:
+def _run_range(
+    model: Model, fast: bool, src: Source, r: Range, keep: list[str], columns: list[str], part: str, chunk_rows: int
+) -> RangeResult:
     """One task: read, score and write a range; return counts and rejects (lines within the range)."""
     key = (id(model), fast)
     scorer = _SCORERS.get(key)
@@ -128,8 +129,14 @@ def _client(scheduler: str | None, jobs: int):
         return
     for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
         logging.getLogger(name).setLevel(logging.ERROR)
-    cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
-                           dashboard_address=None, silence_logs=logging.ERROR)
+    cluster = LocalCluster(
+        n_workers=jobs,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
     client = Client(cluster)
     try:
         yield client
@@ -138,8 +145,16 @@ def _client(scheduler: str | None, jobs: int):
         cluster.close()
 
 
-def sample_dask(sources: list[Source], columns: list[str], plan, jobs: int = 2, scheduler: str | None = None,
-                chunk_rows: int = 100_000, range_bytes: int = DEFAULT_RANGE_BYTES, progress=None):
+def sample_dask(
+    sources: list[Source],
+    columns: list[str],
+    plan,
+    jobs: int = 2,
+    scheduler: str | None = None,
+    chunk_rows: int = 100_000,
+    range_bytes: int = DEFAULT_RANGE_BYTES,
+    progress=None,
+):
     """The training sampler (:func:`clickpred.io.sampling.sample_stream`) as one task per range on a Dask cluster.
 
     Each task reads its range, draws from the range's own generator and returns its kept and
@@ -163,9 +178,23 @@ def sample_dask(sources: list[Source], columns: list[str], plan, jobs: int = 2, 
     weight = range_weights(ranges, sources)
     total = sum(s.size for s in sources)
     with _client(scheduler, jobs) as client:
+
         def run(rate: float, collect: bool) -> list:
-            futures = {client.submit(sample_range, sources[r.file_index], r, columns, plan, negative, rate, chunk_rows,
-                                     collect, pure=False): r for r in ranges}
+            futures = {
+                client.submit(
+                    sample_range,
+                    sources[r.file_index],
+                    r,
+                    columns,
+                    plan,
+                    negative,
+                    rate,
+                    chunk_rows,
+                    collect,
+                    pure=False,
+                ): r
+                for r in ranges
+            }
             from distributed import as_completed
 
             parts, done, rows = [], 0.0, 0
@@ -211,10 +240,33 @@ def score_dask(
 ):
     """Score like :func:`clickpred.jobs.score.score`, on a Dask cluster (a LocalCluster by default)."""
     t0 = time.perf_counter()
-    run = prepare_run(model, inputs, output, fmt, keep, DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
-                      jobs, rejects, max_reject_rate, sep, header, fast, trust_pickle, folder=True,
-                      decision=decision, costs=costs)
-    model, scorer, sources, outs, notes, keep, columns = run.model, run.scorer, run.sources, run.outs, run.notes, run.keep, run.columns
+    run = prepare_run(
+        model,
+        inputs,
+        output,
+        fmt,
+        keep,
+        DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
+        jobs,
+        rejects,
+        max_reject_rate,
+        sep,
+        header,
+        fast,
+        trust_pickle,
+        folder=True,
+        decision=decision,
+        costs=costs,
+    )
+    model, scorer, sources, outs, notes, keep, columns = (
+        run.model,
+        run.scorer,
+        run.sources,
+        run.outs,
+        run.notes,
+        run.keep,
+        run.columns,
+    )
     chunk_rows, jobs = run.chunk_rows, run.jobs
     ranges = plan_ranges(sources, range_bytes)
     stage = outs.stage_folder()
@@ -225,8 +277,18 @@ def score_dask(
         with _client(scheduler, jobs) as client:
             model_future = client.scatter(model, broadcast=True)
             futures = [
-                client.submit(_run_range, model_future, fast, sources[r.file_index], r, keep, columns,
-                              str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}"), chunk_rows, pure=False)
+                client.submit(
+                    _run_range,
+                    model_future,
+                    fast,
+                    sources[r.file_index],
+                    r,
+                    keep,
+                    columns,
+                    str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}"),
+                    chunk_rows,
+                    pure=False,
+                )
                 for r in ranges
             ]
             from distributed import as_completed
@@ -258,7 +320,9 @@ def score_dask(
             check_file(src, res, max_reject_rate, notes)
         fell_back = sum(d.fell_back for d in done)
         if fell_back:
-            notes.insert(0, f"fast path disagreed with the pipeline on {fell_back} range(s); those were scored with the pipeline")
+            notes.insert(
+                0, f"fast path disagreed with the pipeline on {fell_back} range(s); those were scored with the pipeline"
+            )
         rejects_out.close()
         result = summarise_run(model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         result.engine = "dask"

@@ -24,9 +24,17 @@ from ..io.schema import Schema
 from ..model.modelfile import Model, load_model
 
 
-def evaluate_model(model: str | Path | Model, data: str | Path, target: str | None = None, sep: str | None = None,
-                   header: bool | None = None, trust_pickle: bool = False, decision: str | None = None,
-                   costs: str | Path | None = None, output: str | Path | None = None) -> dict:
+def evaluate_model(
+    model: str | Path | Model,
+    data: str | Path,
+    target: str | None = None,
+    sep: str | None = None,
+    header: bool | None = None,
+    trust_pickle: bool = False,
+    decision: str | None = None,
+    costs: str | Path | None = None,
+    output: str | Path | None = None,
+) -> dict:
     """Metrics of a saved model on a labelled file, as a JSON-ready document.
 
     ``output``: also write the document there as JSON (atomically; refused, before anything
@@ -38,9 +46,12 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
 
     in_memory = isinstance(data, pd.DataFrame)
     if output is not None:
-        check_targets([("--output", Path(output), False)],
-                      [Path(model.path if isinstance(model, Model) else model)] + ([] if in_memory else [Path(data)])
-                      + ([Path(costs)] if costs else []))
+        check_targets(
+            [("--output", Path(output), False)],
+            [Path(model.path if isinstance(model, Model) else model)]
+            + ([] if in_memory else [Path(data)])
+            + ([Path(costs)] if costs else []),
+        )
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     md = model.metadata
@@ -59,13 +70,17 @@ def evaluate_model(model: str | Path | Model, data: str | Path, target: str | No
         metrics["cost_per_row"] = rule.cost_summary(ds.y, y_pred, scores)
     warnings = []
     if ds.sha256 == md.get("data", {}).get("sha256"):
-        warnings.append(f"{label} is the {'data' if in_memory else 'file'} this model was trained on: these figures are not a validation")
+        warnings.append(
+            f"{label} is the {'data' if in_memory else 'file'} this model was trained on: these figures are not a validation"
+        )
     doc = {
         "name": md.get("name", Path(model.path).stem),
         "model": model.path,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "primary": "test",
-        "evaluated_on": f"{label} ({len(ds.y):,} rows, not the training file)" if not warnings else f"{label} (the training file)",
+        "evaluated_on": f"{label} ({len(ds.y):,} rows, not the training file)"
+        if not warnings
+        else f"{label} (the training file)",
         "classes": classes,
         "score_kind": "probability" if predictor.has_proba else "decision_function",
         "decision": rule.label if rule is not None else "argmax",

@@ -99,8 +99,11 @@ class Scorer:
         self._finish = self.predictor.correction is not None and self.predictor.correction.changes_scores
         self._decide = self.predictor.rule is not None and self.predictor.rule.kind != "argmax"
         if self._finish or self._decide:  # corrected probabilities and/or a decision rule, in class order
-            self.columns = [f"p_{_column_name(c)}" for c in self.classes] if self.predictor.has_proba \
+            self.columns = (
+                [f"p_{_column_name(c)}" for c in self.classes]
+                if self.predictor.has_proba
                 else [f"score_{_column_name(c)}" for c in self.classes]
+            )
         elif self.method == "predict_proba":
             self.columns = [f"p_{_column_name(c)}" for c in self.classes]
             self._order = [self.model_classes.index(c) for c in self.classes]
@@ -122,14 +125,20 @@ class Scorer:
     def _raw(self, inputs: Inputs, fast: bool | None = None) -> np.ndarray:
         use_fast = self.fast is not None if fast is None else fast
         if inputs.n == 0:
-            width = len(self.model_classes) if not (self.method == "decision_function" and len(self.model_classes) == 2) else 1
+            width = (
+                len(self.model_classes)
+                if not (self.method == "decision_function" and len(self.model_classes) == 2)
+                else 1
+            )
             return np.zeros((0, width)) if width > 1 else np.zeros(0)
         if use_fast:
             return self.fast.scores(inputs)
         # The pipeline in slices: kernel features and hidden layers are dense (rows × hundreds).
         frame = inputs.frame(self.schema)
         fn = getattr(self.pipeline, self.method)
-        parts = [np.asarray(fn(frame.iloc[i: i + PIPELINE_ROWS]), dtype=float) for i in range(0, len(frame), PIPELINE_ROWS)]
+        parts = [
+            np.asarray(fn(frame.iloc[i : i + PIPELINE_ROWS]), dtype=float) for i in range(0, len(frame), PIPELINE_ROWS)
+        ]
         return np.concatenate(parts)
 
     def scores(self, inputs: Inputs) -> tuple[np.ndarray, np.ndarray]:
@@ -255,9 +264,16 @@ class BlockJob:
         self.labels = pa.array(scorer.prediction_labels, pa.string())
         keep_set = set(keep)
         # Numbers and timestamps parse faster typed than as text (a block with a bad value is re-read as text).
-        self.types = {c.name: pa.float64() for c in scorer.schema.features if c.kind == "numeric" and c.name not in keep_set}
-        self.types.update({c.name: timestamp_type(c.dtype) for c in scorer.schema.features
-                           if c.kind == "timestamp" and c.name not in keep_set})
+        self.types = {
+            c.name: pa.float64() for c in scorer.schema.features if c.kind == "numeric" and c.name not in keep_set
+        }
+        self.types.update(
+            {
+                c.name: timestamp_type(c.dtype)
+                for c in scorer.schema.features
+                if c.kind == "timestamp" and c.name not in keep_set
+            }
+        )
 
     def process(self, src: Source, block, want_sample: bool) -> _Chunk:
         parsed = parse_block(src, block, self.columns, self.types)
@@ -349,9 +365,24 @@ class Run:
     chunk_rows: int
 
 
-def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, jobs=None, rejects=None,
-                max_reject_rate=DEFAULT_MAX_REJECT_RATE, sep=None, header=None, fast=True, trust_pickle=False,
-                folder: bool | None = None, decision: str | None = None, costs=None) -> Run:
+def prepare_run(
+    model,
+    inputs,
+    output,
+    fmt=None,
+    keep=None,
+    chunk_rows=None,
+    jobs=None,
+    rejects=None,
+    max_reject_rate=DEFAULT_MAX_REJECT_RATE,
+    sep=None,
+    header=None,
+    fast=True,
+    trust_pickle=False,
+    folder: bool | None = None,
+    decision: str | None = None,
+    costs=None,
+) -> Run:
     """Validate options, load the model, open every input and plan the outputs (shared by both engines).
 
     ``decision``/``costs`` replace the model's decision rule, re-tuned on the
@@ -378,8 +409,14 @@ def prepare_run(model, inputs, output, fmt=None, keep=None, chunk_rows=None, job
     notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
     outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
     read = files + [Path(str(i)) for i in inputs if Path(str(i)).is_dir()] + [Path(model.path)]
-    check_targets([("--output", outs.output, outs.folder), *(("--output", p, False) for p in outs.parts),
-                   ("--rejects", outs.rejects, False)], read + ([Path(costs)] if costs else []))
+    check_targets(
+        [
+            ("--output", outs.output, outs.folder),
+            *(("--output", p, False) for p in outs.parts),
+            ("--rejects", outs.rejects, False),
+        ],
+        read + ([Path(costs)] if costs else []),
+    )
     columns = list(dict.fromkeys(scorer.schema.input_names + keep))
     return Run(model, scorer, files, sources, keep, columns, outs, notes, jobs, chunk_rows)
 
@@ -396,8 +433,14 @@ def check_file(src: Source, res: FileResult, max_reject_rate: float, notes: list
         notes.append(f"{src.path}: no data rows")
 
 
-def score_frame(model: str | Path | Model, frame, keep: list[str] | None = None, decision: str | None = None,
-                costs: str | Path | None = None, trust_pickle: bool = False):
+def score_frame(
+    model: str | Path | Model,
+    frame,
+    keep: list[str] | None = None,
+    decision: str | None = None,
+    costs: str | Path | None = None,
+    trust_pickle: bool = False,
+):
     """Scores of an in-memory table (a notebook's DataFrame), as ``score`` would write them: the kept columns,
     ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them) and ``prediction``
     under the model's decision rule (or ``decision``, re-tuned)."""
@@ -452,8 +495,23 @@ def score(
     if output is None:
         raise ClickpredError("--output: name the file or folder to write the scores to")
     t0 = time.perf_counter()
-    run = prepare_run(model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
-                      fast, trust_pickle, decision=decision, costs=costs)
+    run = prepare_run(
+        model,
+        inputs,
+        output,
+        fmt,
+        keep,
+        chunk_rows,
+        jobs,
+        rejects,
+        max_reject_rate,
+        sep,
+        header,
+        fast,
+        trust_pickle,
+        decision=decision,
+        costs=costs,
+    )
     scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
     job = BlockJob(scorer, run.keep, run.columns)
     total_bytes = sum(s.size for s in sources)
@@ -504,7 +562,9 @@ def score(
                 done_bytes += src.size
         rejects_out.close()
         if replaced:
-            notes.append(f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training")
+            notes.append(
+                f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training"
+            )
         result = summarise_run(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         outs.write_summary(result.to_dict())
         outs.commit()
@@ -513,9 +573,24 @@ def score(
         outs.abort()
         if not fast:  # pragma: no cover - the pipeline can't disagree with itself
             raise
-        out = score(run.model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header,
-                    fast=False, progress=progress)
-        out.notes.insert(0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline")
+        out = score(
+            run.model,
+            inputs,
+            output,
+            fmt,
+            keep,
+            chunk_rows,
+            jobs,
+            rejects,
+            max_reject_rate,
+            sep,
+            header,
+            fast=False,
+            progress=progress,
+        )
+        out.notes.insert(
+            0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline"
+        )
         return out
     except BaseException:
         outs.abort()

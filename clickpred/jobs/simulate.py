@@ -71,7 +71,11 @@ class _World:
 DEVICES = np.array(["mobile", "desktop", "tablet"])
 DEVICE_P = np.array([0.62, 0.30, 0.08])
 DEVICE_EFF = np.array([0.0, -0.35, 0.2])
-OS_BY_DEVICE = {0: (["android", "ios"], [0.7, 0.3]), 1: (["windows", "macos", "linux"], [0.75, 0.2, 0.05]), 2: (["android", "ios"], [0.4, 0.6])}
+OS_BY_DEVICE = {
+    0: (["android", "ios"], [0.7, 0.3]),
+    1: (["windows", "macos", "linux"], [0.75, 0.2, 0.05]),
+    2: (["android", "ios"], [0.4, 0.6]),
+}
 OS_NAMES = np.array(["android", "ios", "windows", "macos", "linux"])
 OS_EFF = np.array([0.0, 0.25, -0.1, 0.15, -0.3])
 POS_P = np.array([0.55, 0.25, 0.08, 0.05, 0.03, 0.02, 0.01, 0.01])
@@ -125,9 +129,16 @@ def _draw(world: _World, rng: np.random.Generator, n: int, offset: int, integer_
     age = rng.exponential(200, size=n).round(1)
     age_missing = rng.random(n) < 0.1
     click_logit = (
-        world.site_eff[site] + world.app_eff[app] + world.ad_eff[ad] + world.camp_eff[camp]
-        + DEVICE_EFF[device] + OS_EFF[os_idx] + POS_EFF[pos]
-        + 0.45 * np.sin(2 * np.pi * (hour - 14) / 24) + 0.5 * np.log(bid) - 0.04 * depth
+        world.site_eff[site]
+        + world.app_eff[app]
+        + world.ad_eff[ad]
+        + world.camp_eff[camp]
+        + DEVICE_EFF[device]
+        + OS_EFF[os_idx]
+        + POS_EFF[pos]
+        + 0.45 * np.sin(2 * np.pi * (hour - 14) / 24)
+        + 0.5 * np.log(bid)
+        - 0.04 * depth
         + np.where(age_missing, 0.3, -0.0015 * np.minimum(age, 600))
     )
     conv_logit = world.camp_conv[camp] + 0.6 * (device == 1) + 0.03 * np.minimum(depth, 20) + 0.3 * np.log(bid)
@@ -147,13 +158,30 @@ def _draw(world: _World, rng: np.random.Generator, n: int, offset: int, integer_
         "user_age_days": age_col,
     }
     if integer_codes:  # the same rows, their categorical fields written as scattered integer codes
-        fields = {"site_id": ("site", site, 1), "app_id": ("app", app, 2), "ad_id": ("ad", ad, 3),
-                  "campaign_id": ("campaign", camp, 4), "device_type": ("device", device, 5), "os": ("os", os_idx, 6)}
-        sizes = {"site_id": len(world.site_p), "app_id": len(world.app_p), "ad_id": len(world.ad_p),
-                 "campaign_id": len(world.camp_eff), "device_type": len(DEVICES), "os": len(OS_NAMES)}
-        columns = {fields[k][0] if k in fields else k:
-                   (pa.array(_codes(world.seed, sizes[k], fields[k][2])[fields[k][1]].astype(np.int64)) if k in fields else v)
-                   for k, v in columns.items()}
+        fields = {
+            "site_id": ("site", site, 1),
+            "app_id": ("app", app, 2),
+            "ad_id": ("ad", ad, 3),
+            "campaign_id": ("campaign", camp, 4),
+            "device_type": ("device", device, 5),
+            "os": ("os", os_idx, 6),
+        }
+        sizes = {
+            "site_id": len(world.site_p),
+            "app_id": len(world.app_p),
+            "ad_id": len(world.ad_p),
+            "campaign_id": len(world.camp_eff),
+            "device_type": len(DEVICES),
+            "os": len(OS_NAMES),
+        }
+        columns = {
+            fields[k][0] if k in fields else k: (
+                pa.array(_codes(world.seed, sizes[k], fields[k][2])[fields[k][1]].astype(np.int64))
+                if k in fields
+                else v
+            )
+            for k, v in columns.items()
+        }
     return {"columns": columns, "click_logit": click_logit, "conv_logit": conv_logit}
 
 
@@ -185,7 +213,9 @@ class _Writer:
             if self.kind == "parquet":
                 self._w = pq.ParquetWriter(self.path, table.schema)
             else:
-                self._sink = pa.CompressedOutputStream(str(self.path), "gzip") if self.gz else pa.OSFile(str(self.path), "wb")
+                self._sink = (
+                    pa.CompressedOutputStream(str(self.path), "gzip") if self.gz else pa.OSFile(str(self.path), "wb")
+                )
                 self._w = pacsv.CSVWriter(self._sink, table.schema)
         self._w.write_table(table)
 

@@ -112,7 +112,9 @@ def score_text_rows(pipeline, schema, table: pa.Table, sources: list[Source], me
         if bad:
             i = min(bad)
             src = sources[files[start + i]]
-            raise DataError(f"{src.path}: line {lines[start + i]}: {bad[i]} ({len(bad)} such row(s) in the evaluation slice)")
+            raise DataError(
+                f"{src.path}: line {lines[start + i]}: {bad[i]} ({len(bad)} such row(s) in the evaluation slice)"
+            )
         out.append(scores_for(pipeline, inputs.frame(schema), schema.classes, method))
     return np.vstack(out) if out else np.zeros((0, len(schema.classes)))
 
@@ -134,7 +136,9 @@ def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where:
 def _evaluation(y, scores, classes, method, fold_of) -> Evaluation:
     has_proba = method == "predict_proba"
     y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
-    ev = Evaluation("holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred))
+    ev = Evaluation(
+        "holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred)
+    )
     ev.fold_of = fold_of
     return ev
 
@@ -178,7 +182,9 @@ def train_stream(
         raise ConfigError(f"--engine {engine}: expected local or dask")
     rate = parse_rate(negative_rate)
     if holdout_fraction == 0 and test is None:
-        raise ConfigError("--holdout 0 needs --test FILE: a model trained on downsampled rows is evaluated at natural balance")
+        raise ConfigError(
+            "--holdout 0 needs --test FILE: a model trained on downsampled rows is evaluated at natural balance"
+        )
     timings: dict[str, float] = {}
     sources = open_inputs(inputs, sep, header)
     holdout_note = None
@@ -187,25 +193,42 @@ def train_stream(
         estimate = estimate_rows(sources)
         if holdout_fraction * estimate > MAX_DEFAULT_HOLDOUT_ROWS:
             holdout_fraction = MAX_DEFAULT_HOLDOUT_ROWS / estimate
-            holdout_note = (f"holdout slice: {holdout_fraction:.3g} of the stream (the default 5% capped at about "
-                            f"{MAX_DEFAULT_HOLDOUT_ROWS:,} of an estimated {estimate:,} rows; --holdout to choose)")
+            holdout_note = (
+                f"holdout slice: {holdout_fraction:.3g} of the stream (the default 5% capped at about "
+                f"{MAX_DEFAULT_HOLDOUT_ROWS:,} of an estimated {estimate:,} rows; --holdout to choose)"
+            )
     first = sources[0]
     renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
     tcol, note = pick_target(first.columns, target, renamed, first.path)
     dropped = {resolve_column("--drop", d, first.columns, renamed, tcol, first.path) for d in drop or []}
     columns = [c for c in first.columns if c not in dropped]
-    plan = SamplingPlan(target=tcol, rate=rate, negative_class=negative_class, per_positive=per_positive,
-                        holdout=holdout_fraction, seed=spec.seed)
+    plan = SamplingPlan(
+        target=tcol,
+        rate=rate,
+        negative_class=negative_class,
+        per_positive=per_positive,
+        holdout=holdout_fraction,
+        seed=spec.seed,
+    )
     check_rule_text(decision, costs)  # the full check needs the classes, known after reading
     t0 = time.perf_counter()
     if engine == "dask":
         from .dask_engine import sample_dask
 
-        sample = sample_dask(sources, columns, plan, jobs=jobs, scheduler=scheduler, chunk_rows=chunk_rows,
-                             range_bytes=range_bytes, progress=progress)
+        sample = sample_dask(
+            sources,
+            columns,
+            plan,
+            jobs=jobs,
+            scheduler=scheduler,
+            chunk_rows=chunk_rows,
+            range_bytes=range_bytes,
+            progress=progress,
+        )
     else:
-        sample = sample_stream(sources, columns, plan, jobs=jobs, chunk_rows=chunk_rows, range_bytes=range_bytes,
-                               progress=progress)
+        sample = sample_stream(
+            sources, columns, plan, jobs=jobs, chunk_rows=chunk_rows, range_bytes=range_bytes, progress=progress
+        )
     timings["read_seconds"] = time.perf_counter() - t0
     where = describe(sources)
     notes = [note] if note else []
@@ -221,9 +244,14 @@ def train_stream(
     lines = kept.column(LINE_COL).to_numpy()
     frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
     ds = dataset_from_frame(
-        frame, {c: r for c, r in renamed.items() if c in frame.columns}, where, target=tcol,
-        max_levels=spec.features.max_onehot_levels, **forced_columns([spec], categorical, numeric),
-        classes=classes, sha256=fingerprint(sources),
+        frame,
+        {c: r for c, r in renamed.items() if c in frame.columns},
+        where,
+        target=tcol,
+        max_levels=spec.features.max_onehot_levels,
+        **forced_columns([spec], categorical, numeric),
+        classes=classes,
+        sha256=fingerprint(sources),
         locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
     )
     ds.notes.insert(0, f"schema inferred from the kept sample ({len(ds.y):,} rows drawn from the whole stream)")
@@ -249,7 +277,9 @@ def train_stream(
         final = built.pipeline.fit(ds.frame, ds.y)
         timings["final_fit_seconds"] = time.perf_counter() - t0
         method = built.score_method
-        ratio = natural_ratio(classes, kept_counts, sample.negative, sample.rate, spec.strategy.name, dict(spec.strategy.params))
+        ratio = natural_ratio(
+            classes, kept_counts, sample.negative, sample.rate, spec.strategy.name, dict(spec.strategy.params)
+        )
 
         t0 = time.perf_counter()
         test_ds = None
@@ -261,8 +291,10 @@ def train_stream(
                 raise DataError(f"{where}: the --holdout {holdout_fraction:g} slice is empty: raise it or pass --test")
             y_eval = held.column(tcol).to_numpy(zero_copy_only=False).astype(str)
             scores = score_text_rows(final, ds.schema, held, sources, method)
-            eval_source = (f"a random {100 * holdout_fraction:.3g}% of the stream held out before downsampling "
-                           f"({len(y_eval):,} rows at natural balance)")
+            eval_source = (
+                f"a random {100 * holdout_fraction:.3g}% of the stream held out before downsampling "
+                f"({len(y_eval):,} rows at natural balance)"
+            )
             hint = "raise --holdout or pass --test FILE"
         else:
             y_eval = test_ds.y
@@ -280,15 +312,27 @@ def train_stream(
             test_source = str(test)
     notes += warning_notes(caught)
     sampling = sample.to_dict()
-    sampling.update({
-        "inputs": [str(s.path) for s in sources],
-        "evaluated_on": eval_source,
-        "eval_parts": spec.folds,
-        "prior_ratio": dict(zip(classes, ratio.tolist())) if ratio is not None else None,
-    })
+    sampling.update(
+        {
+            "inputs": [str(s.path) for s in sources],
+            "evaluated_on": eval_source,
+            "eval_parts": spec.folds,
+            "prior_ratio": dict(zip(classes, ratio.tolist())) if ratio is not None else None,
+        }
+    )
     return TrainResult(
-        spec=spec, data=ds, built=built, cv=ev, test=test_eval, pipeline=final, leaks=leaks, notes=notes,
-        timings=timings, test_source=test_source, versions=library_versions(), sampling=sampling,
+        spec=spec,
+        data=ds,
+        built=built,
+        cv=ev,
+        test=test_eval,
+        pipeline=final,
+        leaks=leaks,
+        notes=notes,
+        timings=timings,
+        test_source=test_source,
+        versions=library_versions(),
+        sampling=sampling,
     )
 
 
@@ -308,14 +352,19 @@ def _sampling_notes(sample: Sample, where: str) -> list[str]:
     ]
     if sample.auto is not None:
         a = sample.auto
-        text = (f"--negative-rate auto: {a['per_positive']:g} negatives per minority row → rate {a['wanted']:.4g}")
+        text = f"--negative-rate auto: {a['per_positive']:g} negatives per minority row → rate {a['wanted']:.4g}"
         if a["short"]:
-            text += (f"; used {sample.rate:.4g} instead, the lowest threshold applied while reading (the minority share"
-                     " rose late in the stream): the sample is exact at that rate")
+            text += (
+                f"; used {sample.rate:.4g} instead, the lowest threshold applied while reading (the minority share"
+                " rose late in the stream): the sample is exact at that rate"
+            )
         notes.append(text)
     if sample.holdout_counts:
-        notes.append(f"held out before downsampling: {sum(sample.holdout_counts.values()):,} rows ("
-                     + ", ".join(f"{c} {n:,}" for c, n in sorted(sample.holdout_counts.items(), key=lambda kv: -kv[1])) + ")")
+        notes.append(
+            f"held out before downsampling: {sum(sample.holdout_counts.values()):,} rows ("
+            + ", ".join(f"{c} {n:,}" for c, n in sorted(sample.holdout_counts.items(), key=lambda kv: -kv[1]))
+            + ")"
+        )
     top = max(sample.counts, key=lambda c: sample.counts[c])
     if top != neg:
         notes.append(f"negative class '{neg}' is not the most frequent class outside the holdout ('{top}' is)")
@@ -323,7 +372,11 @@ def _sampling_notes(sample: Sample, where: str) -> list[str]:
 
 
 def _describe(correction, rate: float) -> str:
-    parts = [f"prior shift for negatives kept at rate {rate:.4g} (and the rebalancing)"] if correction.prior_ratio is not None else []
+    parts = (
+        [f"prior shift for negatives kept at rate {rate:.4g} (and the rebalancing)"]
+        if correction.prior_ratio is not None
+        else []
+    )
     if correction.calibrator is not None:
         parts.append(f"{correction.method.split('+')[-1]} calibration cross-fitted on the evaluation rows")
     return " then ".join(parts) or "as the classifier gives them"

@@ -75,7 +75,11 @@ def train(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(
-        data, target=target, sep=sep, drop=drop, max_levels=spec.features.max_onehot_levels,
+        data,
+        target=target,
+        sep=sep,
+        drop=drop,
+        max_levels=spec.features.max_onehot_levels,
         **forced_columns([spec], categorical, numeric),
         header=header,
     )
@@ -95,7 +99,9 @@ def train(
         train_idx, test_idx = order[:cut], order[cut:]
         train_X, train_y = X.iloc[train_idx], y[train_idx]
         split_eval = (X.iloc[test_idx], y[test_idx])
-        notes.append(f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out")
+        notes.append(
+            f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out"
+        )
     check_folds(train_y, classes, spec.folds, ds.path)
     ds, crossed = cross_columns(ds, spec, train_X, train_y)
     notes += crossed
@@ -119,6 +125,7 @@ def train(
         def advance(*_):
             done[0] += 1
             tell("step", {"name": name, "done": done[0], "total": fits})
+
         return advance
 
     tell("step", {"name": "cross-validation", "done": 0, "total": fits})
@@ -131,8 +138,17 @@ def train(
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*least populated class.*")
         t0 = time.perf_counter()
-        cv = cross_validate(built.pipeline, train_X, train_y, classes, built.score_method, spec.folds, spec.seed, jobs,
-                            progress=step("cross-validation"))
+        cv = cross_validate(
+            built.pipeline,
+            train_X,
+            train_y,
+            classes,
+            built.score_method,
+            spec.folds,
+            spec.seed,
+            jobs,
+            progress=step("cross-validation"),
+        )
         timings["cv_seconds"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
@@ -144,10 +160,23 @@ def train(
         if funnel:
             t0 = time.perf_counter()
             flat = build_pipeline(spec, ds.schema, counts)
-            fcv = cross_validate(flat.pipeline, train_X, train_y, classes, flat.score_method, spec.folds, spec.seed, jobs,
-                                 progress=step("flat model, for comparison"))
-            finish(fcv, flat.score_method, strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
-                   calibration)
+            fcv = cross_validate(
+                flat.pipeline,
+                train_X,
+                train_y,
+                classes,
+                flat.score_method,
+                spec.folds,
+                spec.seed,
+                jobs,
+                progress=step("flat model, for comparison"),
+            )
+            finish(
+                fcv,
+                flat.score_method,
+                strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
+                calibration,
+            )
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0
         predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
@@ -157,7 +186,9 @@ def train(
 
             early = clone(built.pipeline).fit(train_X, train_y)
             step("fit on the earlier rows")()
-            test_eval = finish_holdout(holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor)
+            test_eval = finish_holdout(
+                holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor
+            )
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         t0 = time.perf_counter()
         tell("step", {"name": "final fit", "done": done[0], "total": fits})
@@ -212,8 +243,10 @@ def expected_time(pipeline, X, y, fits: int, spec: Spec) -> str:
     per_row = (time.perf_counter() - t0) / PROBE_ROWS
     fold_rows = n * (spec.folds - 1) / spec.folds
     total = per_row * (fold_rows * (fits - 1) + n)
-    return (f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits "
-            f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds")
+    return (
+        f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits "
+        f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds"
+    )
 
 
 def _duration(seconds: float) -> str:
@@ -232,18 +265,27 @@ def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPi
 
     where = f"--funnel {','.join(order)}"
     if sorted(order) != sorted(schema.classes) or len(set(order)) != len(order):
-        raise ConfigError(f"{where}: must name every class of the data once, in funnel order; classes: {', '.join(schema.classes)}")
+        raise ConfigError(
+            f"{where}: must name every class of the data once, in funnel order; classes: {', '.join(schema.classes)}"
+        )
     level = np.array([order.index(v) for v in y])
     stages, notes = [], []
     for s in range(len(order) - 1):
         counts = {"0": int((level == s).sum()), "1": int((level > s).sum())}
         built = build_pipeline(spec, replace(schema, classes=["0", "1"]), counts)
         if built.score_method != "predict_proba":
-            raise ConfigError(f"{where}: each stage needs probabilities: use logistic, mlp, or an svm spec with calibration = \"sigmoid\"")
+            raise ConfigError(
+                f'{where}: each stage needs probabilities: use logistic, mlp, or an svm spec with calibration = "sigmoid"'
+            )
         stages.append(built.pipeline)
         notes += [f"funnel stage {order[s]} → {order[s + 1]}: {n}" for n in built.notes]
-    notes.append(f"funnel: {len(stages)} stages, P({order[-1]}) = " + " · ".join(f"P({order[s + 1]} | {order[s]})" for s in range(len(stages))))
-    return BuiltPipeline(FunnelClassifier(stages, order, spec.strategy.name, dict(spec.strategy.params)), "predict_proba", notes)
+    notes.append(
+        f"funnel: {len(stages)} stages, P({order[-1]}) = "
+        + " · ".join(f"P({order[s + 1]} | {order[s]})" for s in range(len(stages)))
+    )
+    return BuiltPipeline(
+        FunnelClassifier(stages, order, spec.strategy.name, dict(spec.strategy.params)), "predict_proba", notes
+    )
 
 
 def compare_on_folds(funnel: Evaluation, flat: Evaluation, seed: int, replicates: int = 500) -> dict:
@@ -254,15 +296,20 @@ def compare_on_folds(funnel: Evaluation, flat: Evaluation, seed: int, replicates
     y, classes = funnel.y_true, funnel.classes
     out = {"classes": {}, "ne": {"funnel": funnel.argmax.get("ne"), "flat": flat.argmax.get("ne")}}
     for k, c in enumerate(classes[1:], start=1):
-        ranked = {"funnel": [RankedScores(y == c, funnel.scores[:, k])], "flat": [RankedScores(y == c, flat.scores[:, k])]}
+        ranked = {
+            "funnel": [RankedScores(y == c, funnel.scores[:, k])],
+            "flat": [RankedScores(y == c, flat.scores[:, k])],
+        }
         point, values = bootstrap_ap(ranked, replicates, seed)
         d = paired("funnel", "flat", point, values)
         out["classes"][c] = {
             "pr_auc": {m: point[m].to_dict() for m in ("funnel", "flat")},
             "funnel_minus_flat": {"estimate": d.difference, "low": d.low, "high": d.high},
             "distinguishable": bool(d.low > 0 or d.high < 0),
-            "calibration_ratio": {"funnel": funnel.argmax["calibration"][c]["calibration_ratio"],
-                                  "flat": flat.argmax["calibration"][c]["calibration_ratio"]},
+            "calibration_ratio": {
+                "funnel": funnel.argmax["calibration"][c]["calibration_ratio"],
+                "flat": flat.argmax["calibration"][c]["calibration_ratio"],
+            },
             "ne": {"funnel": funnel.argmax["calibration"][c]["ne"], "flat": flat.argmax["calibration"][c]["ne"]},
         }
     return out
@@ -345,13 +392,17 @@ def run_train(
     else:
         if isinstance(data, (list, tuple)):
             if len(data) != 1:
-                raise ConfigError(f"{len(data)} inputs: training on several files streams them: pass --negative-rate R "
-                                  "(1 keeps every row, auto picks one)")
+                raise ConfigError(
+                    f"{len(data)} inputs: training on several files streams them: pass --negative-rate R "
+                    "(1 keeps every row, auto picks one)"
+                )
             data = data[0]
         text = "" if in_memory else str(data)
         if text and (Path(text).is_dir() or (any(ch in text for ch in "*?[") and not Path(text).exists())):
-            raise ConfigError(f"{text}: a folder or glob is read as a stream: pass --negative-rate R (1 keeps every row, "
-                              "auto picks one)")
+            raise ConfigError(
+                f"{text}: a folder or glob is read as a stream: pass --negative-rate R (1 keeps every row, "
+                "auto picks one)"
+            )
         kwargs.pop("negative_rate", None)
         result = train(data, spec, **kwargs)
     return _save(result, model_path, report_dir, header=kwargs.get("header", True))
@@ -399,15 +450,32 @@ def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> Tr
         document = json.loads(staged["metrics"].read_text())
         compiled = compile_linear(result.pipeline, result.data.schema)
         cv = result.cv
-        save_model(model_path, result.pipeline, model_metadata(result, document, header=header),
-                   fastpath=compiled.state() if compiled is not None else None,
-                   calibrator=cv.correction.calibrator,
-                   decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None)
+        save_model(
+            model_path,
+            result.pipeline,
+            model_metadata(result, document, header=header),
+            fastpath=compiled.state() if compiled is not None else None,
+            calibrator=cv.correction.calibrator,
+            decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed)
+            if cv.has_proba
+            else None,
+        )
         stage.commit()
     paths = {k: report_dir / Path(v).name for k, v in staged.items()}
     return TrainOutputs(result, model_path, paths, document)
 
 
 # What a train report folder holds (folders written before manifests are recognised by these names).
-REPORT_FILES = frozenset({"metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "reliability.png",
-                          "cv_pr_curves.png", "oof_scores.parquet", "test_scores.parquet", ".write-test"})
+REPORT_FILES = frozenset(
+    {
+        "metrics.json",
+        "report.html",
+        "confusion_matrix.png",
+        "pr_curves.png",
+        "reliability.png",
+        "cv_pr_curves.png",
+        "oof_scores.parquet",
+        "test_scores.parquet",
+        ".write-test",
+    }
+)

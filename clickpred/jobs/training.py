@@ -34,7 +34,9 @@ class TrainResult:
     test_source: str | None = None
     versions: dict[str, str] = field(default_factory=dict)
     funnel_vs_flat: dict | None = None  # --funnel: the flat multi-class model on the same folds
-    sampling: dict | None = None  # --negative-rate: what was read, kept and held out (then ``cv`` is the held-out slice)
+    sampling: dict | None = (
+        None  # --negative-rate: what was read, kept and held out (then ``cv`` is the held-out slice)
+    )
 
     @property
     def name(self) -> str:
@@ -49,8 +51,11 @@ def _git_commit() -> str:
             ["git", "rev-parse", "HEAD"], cwd=Path(__file__).parent, capture_output=True, text=True, timeout=5
         )
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=Path(__file__).parent,
-            capture_output=True, text=True, timeout=5,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
         )
     except (OSError, subprocess.SubprocessError):
         return ""

@@ -78,6 +78,7 @@ def _link(clf):
         cal.estimator.classes_ = parts[0].estimator.classes_
         return parts[0].estimator, "predict_proba", cal.predict_proba
     if isinstance(clf, LogisticRegression):
+
         def logistic(d):
             if d.shape[1] == 1:
                 p = expit(d[:, 0])
@@ -139,11 +140,22 @@ class LinearScorer:
         if parts is None:
             return None
         _, method, link = parts
-        cats = {c: ({v: i for i, v in enumerate(values)}, np.asarray(state["category_tables"][c], dtype=float))
-                for c, values in state["categories"].items()}
+        cats = {
+            c: ({v: i for i, v in enumerate(values)}, np.asarray(state["category_tables"][c], dtype=float))
+            for c, values in state["categories"].items()
+        }
         base = np.asarray(state["base"], dtype=float)
-        return cls(schema, base, cats, dict(state["num_slopes"]), dict(state["num_missing"]),
-                   dict(state["time_tables"]), link, method, len(base))
+        return cls(
+            schema,
+            base,
+            cats,
+            dict(state["num_slopes"]),
+            dict(state["num_missing"]),
+            dict(state["time_tables"]),
+            link,
+            method,
+            len(base),
+        )
 
     def decisions(self, inputs: Inputs) -> np.ndarray:
         """The linear decision values (rows × outputs)."""
@@ -239,7 +251,7 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     step = max(64, PROBE_CELLS // max(len(schema.features), 1))
     parts = []
     for i in range(0, len(rows), step):  # in slices: a probe frame is rows × every column
-        X = _transform(pipeline, _probe_frame(schema, rows[i: i + step]))
+        X = _transform(pipeline, _probe_frame(schema, rows[i : i + step]))
         part = np.asarray(inner.decision_function(X), dtype=float)
         parts.append(part[:, None] if part.ndim == 1 else part)
     d = np.concatenate(parts)
@@ -250,14 +262,17 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
         start, known = spans[c.name]
         if c.kind in ("categorical", "id"):
             m = len(known)
-            cat_tables[c.name] = ({v: i for i, v in enumerate(known)}, delta[start: start + m + 2])
+            cat_tables[c.name] = ({v: i for i, v in enumerate(known)}, delta[start : start + m + 2])
         elif c.kind == "numeric":
-            slope, missing, at2, at_m35 = delta[start: start + 4]
-            if not (np.allclose(at2, 2 * slope, rtol=1e-9, atol=1e-12) and np.allclose(at_m35, -3.5 * slope, rtol=1e-9, atol=1e-12)):
+            slope, missing, at2, at_m35 = delta[start : start + 4]
+            if not (
+                np.allclose(at2, 2 * slope, rtol=1e-9, atol=1e-12)
+                and np.allclose(at_m35, -3.5 * slope, rtol=1e-9, atol=1e-12)
+            ):
                 return None  # not affine in this column
             num_slopes[c.name], num_missing[c.name] = slope, missing
         else:
             table = np.zeros((24 * 7 + 1, d.shape[1]))
-            table[: 24 * 7] = delta[start: start + 24 * 7]  # row = hour * 7 + dow
+            table[: 24 * 7] = delta[start : start + 24 * 7]  # row = hour * 7 + dow
             time_tables[c.name] = table
     return LinearScorer(schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, d.shape[1])

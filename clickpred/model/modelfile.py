@@ -93,8 +93,14 @@ class Model:
         return Predictor.from_model(self, decision, costs)
 
 
-def save_model(path: str | Path, pipeline, metadata: dict, fastpath: dict | None = None,
-               calibrator=None, decision_sample: dict | None = None) -> Path:
+def save_model(
+    path: str | Path,
+    pipeline,
+    metadata: dict,
+    fastpath: dict | None = None,
+    calibrator=None,
+    decision_sample: dict | None = None,
+) -> Path:
     """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename).
 
     ``fastpath``: the compiled linear scorer's tables (:meth:`LinearScorer.state`), so that
@@ -158,8 +164,10 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
     refused = sorted(set(untrusted) - ALLOWED_TYPES)
     if refused and all(t.rsplit(".", 1)[0] in LEGACY_MODULES for t in refused):
-        raise ModelFileError(f"{path}: written by an older clickpred (model-file format 3 or earlier, before its "
-                             f"estimators moved to clickpred.modeling): {RETRAIN}")
+        raise ModelFileError(
+            f"{path}: written by an older clickpred (model-file format 3 or earlier, before its "
+            f"estimators moved to clickpred.modeling): {RETRAIN}"
+        )
     if refused:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
@@ -193,8 +201,14 @@ def _check_payload(path: Path, payload) -> Model:
     if isinstance(metadata, dict) and isinstance(metadata.get("versions"), dict):
         _check_versions(path, metadata["versions"])  # first: another major version explains any other mismatch
     validate_payload(path, payload)
-    return Model(pipeline=payload["pipeline"], metadata=metadata, path=str(path), fastpath=payload.get("fastpath"),
-                 calibrator=payload.get("calibrator"), decision_sample=payload.get("decision_sample"))
+    return Model(
+        pipeline=payload["pipeline"],
+        metadata=metadata,
+        path=str(path),
+        fastpath=payload.get("fastpath"),
+        calibrator=payload.get("calibrator"),
+        decision_sample=payload.get("decision_sample"),
+    )
 
 
 def _check_versions(path: Path, written: dict) -> None:

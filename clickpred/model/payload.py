@@ -103,7 +103,12 @@ class _Checker:
         return value
 
     def array(self, value, where: str, ndim: int, kind: str = "f") -> np.ndarray:
-        if not isinstance(value, np.ndarray) or value.ndim != ndim or value.dtype.kind not in kind or value.dtype.hasobject:
+        if (
+            not isinstance(value, np.ndarray)
+            or value.ndim != ndim
+            or value.dtype.kind not in kind
+            or value.dtype.hasobject
+        ):
             self.fail(where, f"expected a {ndim}-d numeric array")
         if value.dtype.kind == "f" and not np.isfinite(value).all():
             self.fail(where, "non-finite values")
@@ -120,7 +125,9 @@ class _Checker:
                 self.fail("metadata", f"no '{key}'")
         classes = self.classes(md["classes"])
         if md["score_method"] not in SCORE_METHODS:
-            self.fail("metadata.score_method", f"{md['score_method']!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}")
+            self.fail(
+                "metadata.score_method", f"{md['score_method']!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}"
+            )
         self.versions(md["versions"])
         self.schema(md["schema"], classes)
         self.metadata_rest(md, classes)
@@ -141,7 +148,9 @@ class _Checker:
         self.mapping(versions, "metadata.versions")
         for lib in PINNED:
             if not versions.get(lib):
-                self.fail("metadata.versions", f"no {lib} version (clickpred records it to refuse another major version)")
+                self.fail(
+                    "metadata.versions", f"no {lib} version (clickpred records it to refuse another major version)"
+                )
         for k, v in versions.items():
             self.text(v, f"metadata.versions.{k}", allow_none=True)
 
@@ -157,7 +166,10 @@ class _Checker:
         for i, col in enumerate(features):
             where = f"metadata.schema.features[{i}]"
             self.mapping(col, where)
-            if set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of"} or "name" not in col:
+            if (
+                set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of"}
+                or "name" not in col
+            ):
                 self.fail(where, "unexpected fields")
             self.text(col["name"], f"{where}.name")
             if col["name"] in names:
@@ -170,8 +182,12 @@ class _Checker:
             self.text(col.get("source", ""), f"{where}.source")
             self.text(col.get("evidence", ""), f"{where}.evidence")
             of = col.get("of", [])
-            if of and (not isinstance(of, list) or len(of) != 2 or not all(isinstance(o, str) and o in names for o in of)
-                       or col.get("kind") not in ("categorical", "id")):
+            if of and (
+                not isinstance(of, list)
+                or len(of) != 2
+                or not all(isinstance(o, str) and o in names for o in of)
+                or col.get("kind") not in ("categorical", "id")
+            ):
                 self.fail(f"{where}.of", "a cross must pair two categorical columns listed before it")
             dtype = col.get("dtype", "string")
             self.text(dtype, f"{where}.dtype")
@@ -240,7 +256,10 @@ class _Checker:
         if not isinstance(method, str) or not set(parts) <= valid or len(parts) != len(set(parts)):
             self.fail("metadata.correction.method", f"{method!r}"[:100] + " is not a correction clickpred applies")
         if state.get("kind") not in SCORE_METHODS:
-            self.fail("metadata.correction.kind", f"{state.get('kind')!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}")
+            self.fail(
+                "metadata.correction.kind",
+                f"{state.get('kind')!r}"[:100] + f" is not one of {', '.join(SCORE_METHODS)}",
+            )
         ratio = self.mapping(state.get("prior_ratio"), "metadata.correction.prior_ratio", allow_none=True)
         if ratio:
             if sorted(ratio) != sorted(classes):
@@ -296,7 +315,11 @@ class _Checker:
         stack = [root]
         while stack:
             obj = stack.pop()
-            if id(obj) in seen or obj is None or isinstance(obj, (str, bytes, bool, int, float, np.ndarray, np.generic)):
+            if (
+                id(obj) in seen
+                or obj is None
+                or isinstance(obj, (str, bytes, bool, int, float, np.ndarray, np.generic))
+            ):
                 continue
             seen.add(id(obj))
             if isinstance(obj, dict):
@@ -404,8 +427,12 @@ def _harmless(func) -> bool:
         return True
     from sklearn.utils.validation import check_array
 
-    return (isinstance(func, functools.partial) and func.func is check_array and not func.args
-            and set(func.keywords) <= {"dtype", "ensure_all_finite"})
+    return (
+        isinstance(func, functools.partial)
+        and func.func is check_array
+        and not func.args
+        and set(func.keywords) <= {"dtype", "ensure_all_finite"}
+    )
 
 
 def validate_payload(path, payload: dict) -> None:

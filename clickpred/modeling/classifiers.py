@@ -80,8 +80,15 @@ class ClassifierEntry:
             if not (isinstance(h, list) and h and all(isinstance(x, int) and x > 0 for x in h)):
                 raise ConfigError(f"{where}.hidden_layer_sizes must be a list of positive integers, got {h!r}")
 
-    def build(self, params: dict, class_weight: Any, random_state: int, width: int = 100, strategy: str = "none",
-              n_categorical: int = 0):
+    def build(
+        self,
+        params: dict,
+        class_weight: Any,
+        random_state: int,
+        width: int = 100,
+        strategy: str = "none",
+        n_categorical: int = 0,
+    ):
         """Return an unfitted estimator for these parameters.
 
         ``width`` is (an upper bound on) the number of encoded feature columns;
@@ -115,7 +122,9 @@ def _linear_svm(p, class_weight, rs, width, strategy, n_categorical=0):
     # rows of random oversampling: 409 s vs 73 s for the dual one on 479k × 5,859 (same PR-AUC to 4 decimals);
     # elsewhere the primal one is as fast or faster.
     dual = True if strategy == "oversample" else "auto"
-    return LinearSVC(C=p["C"], tol=p["tol"], max_iter=p["max_iter"], dual=dual, class_weight=class_weight, random_state=rs)
+    return LinearSVC(
+        C=p["C"], tol=p["tol"], max_iter=p["max_iter"], dual=dual, class_weight=class_weight, random_state=rs
+    )
 
 
 def _rbf_svm(p, class_weight, rs, width, strategy, n_categorical=0):
@@ -126,8 +135,14 @@ def _rbf_svm(p, class_weight, rs, width, strategy, n_categorical=0):
 
 def _nystroem_svm(p, class_weight, rs, width, strategy, n_categorical=0):
     return NystroemSVM(
-        C=p["C"], gamma=p["gamma"], n_components=p["n_components"], solver=p["solver"],
-        max_iter=p["max_iter"], epochs=p["epochs"], class_weight=class_weight, random_state=rs,
+        C=p["C"],
+        gamma=p["gamma"],
+        n_components=p["n_components"],
+        solver=p["solver"],
+        max_iter=p["max_iter"],
+        epochs=p["epochs"],
+        class_weight=class_weight,
+        random_state=rs,
     )
 
 
@@ -153,10 +168,17 @@ def _hgb(p, class_weight, rs, width, strategy, n_categorical=0):
     # the fold that scores it. Codes (categories, timestamp parts, capped IDs) are native categories; -1
     # (unseen) and missing values go down the trees' missing branch.
     return HistGradientBoostingClassifier(
-        learning_rate=p["learning_rate"], max_iter=p["max_iter"], max_leaf_nodes=p["max_leaf_nodes"],
-        min_samples_leaf=p["min_samples_leaf"], l2_regularization=float(p["l2_regularization"]),
-        early_stopping=p["early_stopping"], validation_fraction=0.1, n_iter_no_change=10,
-        categorical_features=list(range(n_categorical)) or None, class_weight=class_weight, random_state=rs,
+        learning_rate=p["learning_rate"],
+        max_iter=p["max_iter"],
+        max_leaf_nodes=p["max_leaf_nodes"],
+        min_samples_leaf=p["min_samples_leaf"],
+        l2_regularization=float(p["l2_regularization"]),
+        early_stopping=p["early_stopping"],
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        categorical_features=list(range(n_categorical)) or None,
+        class_weight=class_weight,
+        random_state=rs,
     )
 
 
@@ -187,14 +209,28 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
         ClassifierEntry(
             "svm-nystroem",
             "Nystroem RBF features in float32, made chunk by chunk, + squared-hinge linear SVM: the kernel SVM that scales",
-            {"C": 0.1, "gamma": "scale", "n_components": 300, "solver": "lbfgs", "max_iter": 300, "epochs": 5, "calibration": "none"},
+            {
+                "C": 0.1,
+                "gamma": "scale",
+                "n_components": 300,
+                "solver": "lbfgs",
+                "max_iter": 300,
+                "epochs": 5,
+                "calibration": "none",
+            },
             _nystroem_svm,
             "decision_function",
         ),
         ClassifierEntry(
             "mlp",
             "MLPClassifier (adam, early stopping); class weights passed as sample_weight",
-            {"hidden_layer_sizes": [64], "alpha": 1e-4, "learning_rate_init": 1e-3, "max_iter": 200, "early_stopping": True},
+            {
+                "hidden_layer_sizes": [64],
+                "alpha": 1e-4,
+                "learning_rate_init": 1e-3,
+                "max_iter": 200,
+                "early_stopping": True,
+            },
             _mlp,
             "predict_proba",
         ),
@@ -202,8 +238,14 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
             "hgb",
             "HistGradientBoostingClassifier: categories and capped IDs as native categories, missing values native, "
             "early stopping on a slice of the training fold",
-            {"learning_rate": 0.1, "max_iter": 200, "max_leaf_nodes": 31, "min_samples_leaf": 20,
-             "l2_regularization": 0.0, "early_stopping": True},
+            {
+                "learning_rate": 0.1,
+                "max_iter": 200,
+                "max_leaf_nodes": 31,
+                "min_samples_leaf": 20,
+                "l2_regularization": 0.0,
+                "early_stopping": True,
+            },
             _hgb,
             "predict_proba",
             one_hot=False,

@@ -47,7 +47,9 @@ class ScaledTolLogisticRegression(LogisticRegression):
     """
 
     def __init__(self, *, C=1.0, tol=3e-3, max_iter=1000, solver="lbfgs", class_weight=None, random_state=None):
-        super().__init__(C=C, tol=tol, max_iter=max_iter, solver=solver, class_weight=class_weight, random_state=random_state)
+        super().__init__(
+            C=C, tol=tol, max_iter=max_iter, solver=solver, class_weight=class_weight, random_state=random_state
+        )
 
     def fit(self, X, y, sample_weight=None):
         if y is None:  # let scikit-learn raise its own error
@@ -330,7 +332,9 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
         n = X.shape[0]
         seed = int(rng.randint(0, 2**31 - 1))
         self.gamma_ = self._gamma(X)
-        self.kernel_ = Nystroem(kernel="rbf", gamma=self.gamma_, n_components=min(self.n_components, n), random_state=seed).fit(X)
+        self.kernel_ = Nystroem(
+            kernel="rbf", gamma=self.gamma_, n_components=min(self.n_components, n), random_state=seed
+        ).fit(X)
         weights = _check_sample_weight(sample_weight, X)
         if self.solver == "lbfgs":
             self._fit_lbfgs(self._features(X), y, weights)
@@ -368,8 +372,13 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
                 grad_w = (Z.T @ g.astype(np.float32)).astype(float) / total + w / (self.C * total)
                 return loss, np.append(grad_w, g.sum() / total)
 
-            res = minimize(objective, np.zeros(m + 1), jac=True, method="L-BFGS-B",
-                           options={"maxiter": self.max_iter, "gtol": self.tol})
+            res = minimize(
+                objective,
+                np.zeros(m + 1),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": self.max_iter, "gtol": self.tol},
+            )
             coef.append(res.x[:m])
             intercept.append(res.x[m])
             self.n_iter_.append(int(res.nit))

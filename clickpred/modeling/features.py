@@ -76,7 +76,9 @@ def _codes(min_frequency=None, max_categories=None) -> Pipeline:
 
 def _dense_ids(encode: list) -> Pipeline:
     """ID columns as dense numbers: filled, encoded by ``encode`` (target rate, frequency), scaled."""
-    return Pipeline([("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), *encode, ("scale", StandardScaler())])
+    return Pipeline(
+        [("fill", SimpleImputer(strategy="constant", fill_value=MISSING)), *encode, ("scale", StandardScaler())]
+    )
 
 
 def build_features(

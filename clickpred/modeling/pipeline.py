@@ -51,8 +51,9 @@ def build_pipeline(
     f = spec.features
     entry = CLASSIFIERS[spec.classifier.name]
     id_max_levels = f.id_max_levels if entry.one_hot else min(f.id_max_levels, HGB_MAX_LEVELS)
-    layout = build_features(schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts,
-                            one_hot=entry.one_hot)
+    layout = build_features(
+        schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts, one_hot=entry.one_hot
+    )
     plan = STRATEGIES[spec.strategy.name].plan(
         spec.strategy.params,
         class_counts=class_counts,
@@ -64,8 +65,14 @@ def build_pipeline(
         memory_budget=memory_budget,
     )
     width = layout.n_levels + layout.n_numeric
-    clf = entry.build(spec.classifier.params, class_weight=plan.class_weight, random_state=spec.seed, width=width,
-                      strategy=spec.strategy.name, n_categorical=layout.n_categorical)
+    clf = entry.build(
+        spec.classifier.params,
+        class_weight=plan.class_weight,
+        random_state=spec.seed,
+        width=width,
+        strategy=spec.strategy.name,
+        n_categorical=layout.n_categorical,
+    )
     steps = [
         ("prepare", layout.prepare),
         ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),

@@ -97,11 +97,12 @@ class StrategyEntry:
         if "weights" in params:
             w = params["weights"]
             ok = w == "balanced" or (
-                isinstance(w, dict) and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in w.values())
+                isinstance(w, dict)
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in w.values())
             )
             if not ok:
                 raise ConfigError(
-                    f"{where}.weights must be \"balanced\" or a table of positive numbers per class, got {w!r}"
+                    f'{where}.weights must be "balanced" or a table of positive numbers per class, got {w!r}'
                 )
 
     def plan(
@@ -168,7 +169,9 @@ class StrategyEntry:
                 "use 'oversample' or 'class_weight', or fewer --folds"
             )
         if k >= smallest:
-            notes.append(f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows per training fold)")
+            notes.append(
+                f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows per training fold)"
+            )
             k = smallest - 1
         if n_categorical == 0:
             sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
@@ -177,7 +180,10 @@ class StrategyEntry:
             notes.append("smote: all features categorical, using SMOTEN")
         else:
             sampler = SMOTENC(
-                categorical_features=list(range(n_categorical)), sampling_strategy=strategy, k_neighbors=k, random_state=seed
+                categorical_features=list(range(n_categorical)),
+                sampling_strategy=strategy,
+                k_neighbors=k,
+                random_state=seed,
             )
             notes.append(f"smote: {n_categorical} categorical feature(s) present, using SMOTENC")
         return RebalancePlan(sampler=sampler, notes=notes)
@@ -187,10 +193,20 @@ STRATEGIES: dict[str, StrategyEntry] = {
     e.name: e
     for e in [
         StrategyEntry("none", "no rebalancing: the classifier sees the natural class balance", {}),
-        StrategyEntry("class_weight", "class weights in the loss: 'balanced' (C_k = C·n/(K·n_k)) or a table per class", {"weights": "balanced"}),
+        StrategyEntry(
+            "class_weight",
+            "class weights in the loss: 'balanced' (C_k = C·n/(K·n_k)) or a table per class",
+            {"weights": "balanced"},
+        ),
         StrategyEntry("oversample", "random oversampling of minority classes (inside training folds)", {"ratio": 1.0}),
-        StrategyEntry("smote", "SMOTE on numeric features, SMOTENC when categoricals are present", {"ratio": 1.0, "k_neighbors": 5}),
-        StrategyEntry("undersample", "random undersampling of the majority class (inside training folds)", {"ratio": 1.0}),
+        StrategyEntry(
+            "smote",
+            "SMOTE on numeric features, SMOTENC when categoricals are present",
+            {"ratio": 1.0, "k_neighbors": 5},
+        ),
+        StrategyEntry(
+            "undersample", "random undersampling of the majority class (inside training folds)", {"ratio": 1.0}
+        ),
     ]
 }
 

@@ -30,8 +30,16 @@ MAX_SEED = 2**32 - 1  # numpy's legacy RandomState, which scikit-learn estimator
 
 _TOP_KEYS = {"name", "description", "classifier", "strategy", "evaluation", "features"}
 _EVAL_KEYS = {"folds", "seed"}
-_FEATURE_KEYS = {"max_onehot_levels", "id_encoding", "id_min_frequency", "id_max_levels", "categorical", "numeric",
-                 "crosses", "counts"}
+_FEATURE_KEYS = {
+    "max_onehot_levels",
+    "id_encoding",
+    "id_min_frequency",
+    "id_max_levels",
+    "categorical",
+    "numeric",
+    "crosses",
+    "counts",
+}
 ID_ENCODINGS = ("onehot", "target", "frequency")
 
 
@@ -103,17 +111,13 @@ def _check_component(kind: str, table: Any, where: str) -> ComponentSpec:
     if name is None:
         raise ConfigError(f"{where}: [{kind}] needs a 'name'; valid: {', '.join(registry)}")
     if name not in registry:
-        raise ConfigError(
-            f"{where}: unknown {kind} '{name}' (key {kind}.name); valid: {', '.join(registry)}"
-        )
+        raise ConfigError(f"{where}: unknown {kind} '{name}' (key {kind}.name); valid: {', '.join(registry)}")
     entry = registry[name]
     allowed = set(entry.defaults)
     unknown = sorted(set(params) - allowed)
     if unknown:
         valid = ", ".join(sorted(allowed)) or "(none)"
-        raise ConfigError(
-            f"{where}: unknown parameter {kind}.{unknown[0]} for {kind} '{name}'; valid: {valid}"
-        )
+        raise ConfigError(f"{where}: unknown parameter {kind}.{unknown[0]} for {kind} '{name}'; valid: {valid}")
     _check_finite(params, f"{kind}", where)
     entry.validate(params, f"{where}: {kind}")
     return ComponentSpec(name=name, params=params)
@@ -140,9 +144,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     """Validate a parsed TOML document and build a :class:`Spec`."""
     unknown = sorted(set(data) - _TOP_KEYS)
     if unknown:
-        raise ConfigError(
-            f"{source}: unknown key '{unknown[0]}'; valid top-level keys: {', '.join(sorted(_TOP_KEYS))}"
-        )
+        raise ConfigError(f"{source}: unknown key '{unknown[0]}'; valid top-level keys: {', '.join(sorted(_TOP_KEYS))}")
     classifier = _check_component("classifier", data.get("classifier", DEFAULT_CLASSIFIER), source)
     strategy = _check_component("strategy", data.get("strategy", DEFAULT_STRATEGY), source)
     evaluation = _table(data, "evaluation", _EVAL_KEYS, source)
@@ -161,19 +163,25 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     for key in ("categorical", "numeric"):
         value = feats.get(key, [])
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
-            raise ConfigError(f"{source}: features.{key} must be a list of column names, e.g. {key} = [\"app\", \"os\"]")
+            raise ConfigError(f'{source}: features.{key} must be a list of column names, e.g. {key} = ["app", "os"]')
         columns[key] = tuple(value)
     both = sorted(set(columns["categorical"]) & set(columns["numeric"]))
     if both:
         raise ConfigError(f"{source}: features.categorical and features.numeric both name '{both[0]}'")
     crosses = feats.get("crosses", "none")
     if isinstance(crosses, (list, tuple)):
-        if not all(isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(c, str) and c for c in p) for p in crosses):
-            raise ConfigError(f"{source}: features.crosses must be \"none\", \"auto\" or a list of column pairs, "
-                              "e.g. crosses = [[\"app\", \"channel\"]]")
+        if not all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(c, str) and c for c in p) for p in crosses
+        ):
+            raise ConfigError(
+                f'{source}: features.crosses must be "none", "auto" or a list of column pairs, '
+                'e.g. crosses = [["app", "channel"]]'
+            )
         crosses = tuple(tuple(p) for p in crosses)
     elif crosses not in ("none", "auto"):
-        raise ConfigError(f"{source}: features.crosses must be \"none\", \"auto\" or a list of column pairs, got {crosses!r}")
+        raise ConfigError(
+            f'{source}: features.crosses must be "none", "auto" or a list of column pairs, got {crosses!r}'
+        )
     counts = feats.get("counts", False)
     if not isinstance(counts, bool):
         raise ConfigError(f"{source}: features.counts must be true or false, got {counts!r}")
@@ -187,19 +195,30 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
         strategy=strategy,
         folds=folds,
         seed=seed,
-        features=FeatureSpec(max_levels, id_encoding, id_min_frequency, id_max_levels, columns["categorical"],
-                             columns["numeric"], crosses, counts),
+        features=FeatureSpec(
+            max_levels,
+            id_encoding,
+            id_min_frequency,
+            id_max_levels,
+            columns["categorical"],
+            columns["numeric"],
+            crosses,
+            counts,
+        ),
         description=str(data.get("description", "")),
         source=source,
     )
 
 
-def forced_columns(specs: list[Spec], categorical: list[str] | None = None,
-                   numeric: list[str] | None = None) -> dict[str, list[str]]:
+def forced_columns(
+    specs: list[Spec], categorical: list[str] | None = None, numeric: list[str] | None = None
+) -> dict[str, list[str]]:
     """The columns the options and the specs' ``[features]`` force to be categorical or numeric
     (``load_dataset``'s keyword arguments), each named once."""
-    return {"categorical": list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)])),
-            "numeric": list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)]))}
+    return {
+        "categorical": list(dict.fromkeys([*(categorical or []), *(c for s in specs for c in s.features.categorical)])),
+        "numeric": list(dict.fromkeys([*(numeric or []), *(c for s in specs for c in s.features.numeric)])),
+    }
 
 
 def safe_name(name: str) -> str:

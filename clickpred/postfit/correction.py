@@ -203,6 +203,7 @@ def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = No
     PR-AUC too would be a mistake: with a few dozen positives a sigmoid can come out
     flat or reversed in a fold, and the guard would then hand the choice to temperature.)
     """
+
     def keeps(m):
         a, ok = ap[m], ~np.isnan(reference)
         return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * reference[ok]))
@@ -274,7 +275,13 @@ def fit_correction(
     best = _choose(selection, ap, reference, ratios)
     calibrator = None if best == "none" else _fit_calibrator(best, base, y, kind, classes)
     name = "+".join([s for s in (("prior" if use_prior else ""), ("" if best == "none" else best)) if s]) or "none"
-    corr = Correction(classes, kind, ratio if use_prior else None, calibrator, name,
-                      {k: round(v, 6) for k, v in selection.items()},
-                      {m: [round(float(v), 6) for v in a] for m, a in ap.items()})
+    corr = Correction(
+        classes,
+        kind,
+        ratio if use_prior else None,
+        calibrator,
+        name,
+        {k: round(v, 6) for k, v in selection.items()},
+        {m: [round(float(v), 6) for v in a] for m, a in ap.items()},
+    )
     return corr, crossfit[best]

@@ -26,8 +26,9 @@ def strategy_ratio(strategy: str, params: dict, classes: list[str], counts: dict
     return prior_ratio(classes, counts, effective_counts(strategy, params, counts))
 
 
-def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: str = "auto",
-           rule: DecisionRule | None = None) -> Evaluation:
+def finish(
+    ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: str = "auto", rule: DecisionRule | None = None
+) -> Evaluation:
     """Correct and decide the out-of-fold scores of ``ev`` (in place); return it."""
     classes, y = ev.classes, ev.y_true
     rule = rule or DecisionRule("argmax", classes)
@@ -36,7 +37,9 @@ def finish(ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: s
     if rule.kind == "auto" and not has_proba:  # thresholds are on probabilities: decision values keep argmax
         rule = DecisionRule("argmax", classes, costs=rule.costs)
     if rule.kind != "argmax" and not has_proba:
-        raise ConfigError(f"--decision {rule.label}: needs probabilities, and --calibration none leaves decision values")
+        raise ConfigError(
+            f"--decision {rule.label}: needs probabilities, and --calibration none leaves decision values"
+        )
     ev.raw_scores, ev.before = ev.scores, ev.metrics
     ev.correction = correction
     ev.scores, ev.has_proba = P, has_proba
@@ -73,8 +76,11 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
     if rule.kind == "auto":
         out["not_flagged"] = [c for c in rule.classes[1:] if rule.thresholds.get(c, 0.0) >= 1.0]
     if rule.kind == "recall":
-        out["unreached"] = {c: under_rule["per_class"][c]["recall"] for c, t in rule.targets.items()
-                            if under_rule["per_class"][c]["recall"] < t}
+        out["unreached"] = {
+            c: under_rule["per_class"][c]["recall"]
+            for c, t in rule.targets.items()
+            if under_rule["per_class"][c]["recall"] < t
+        }
     if rule.costs is not None:
         out["cost_per_row"] = rule.cost_summary(y, fitted.predictions, P)
         if rule.kind == "cost":

@@ -61,6 +61,8 @@ def skill_bar(prevalence: float) -> float:
     (0.004, 0.75)
     """
     return min(SKILL * prevalence, prevalence + (1.0 - prevalence) / 2.0)
+
+
 RULES_HELP = "auto, argmax, cost, recall:CLASS=R[,CLASS=R] or top:K%"
 
 
@@ -88,7 +90,9 @@ def load_costs(path: str | Path, classes: list[str]) -> np.ndarray:
         raise ConfigError(f"--costs {path}: malformed TOML: {exc}") from None
     table = doc.get("costs")
     if not isinstance(table, dict) or set(doc) - {"costs"}:
-        raise ConfigError(f"{path}: expected only [costs.<true class>] tables, e.g. [costs.{classes[-1]}] {classes[0]} = 50")
+        raise ConfigError(
+            f"{path}: expected only [costs.<true class>] tables, e.g. [costs.{classes[-1]}] {classes[0]} = 50"
+        )
     C = np.zeros((len(classes), len(classes)))
     for true, row in table.items():
         if true not in classes:
@@ -97,12 +101,16 @@ def load_costs(path: str | Path, classes: list[str]) -> np.ndarray:
             raise ConfigError(f"{path}: costs.{true} must be a table of <predicted class> = cost")
         for pred, v in row.items():
             if pred not in classes:
-                raise ConfigError(f"{path}: costs.{true}.{pred}: no class '{pred}' in the data; classes: {', '.join(classes)}")
+                raise ConfigError(
+                    f"{path}: costs.{true}.{pred}: no class '{pred}' in the data; classes: {', '.join(classes)}"
+                )
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
                 raise ConfigError(f"{path}: costs.{true}.{pred} must be a number, got {v!r}")
             if abs(v) > MAX_COST:
-                raise ConfigError(f"{path}: costs.{true}.{pred} = {v:g} is beyond ±{MAX_COST:g}: rescale the matrix "
-                                  "(decisions depend only on its ratios)")
+                raise ConfigError(
+                    f"{path}: costs.{true}.{pred} = {v:g} is beyond ±{MAX_COST:g}: rescale the matrix "
+                    "(decisions depend only on its ratios)"
+                )
             C[classes.index(true), classes.index(pred)] = float(v)
     if not np.any(C - C.min(axis=1, keepdims=True)):
         raise ConfigError(f"{path}: every decision costs the same for every true class: nothing to decide")
@@ -295,10 +303,14 @@ class DecisionRule:
         for _ in range(2):
             for c in list(t):
                 k = self.classes.index(c)
-                grid = np.unique(np.concatenate([
-                    t[c] * np.geomspace(1 / 16, 16, 33),
-                    np.quantile(P[:, k], np.linspace(0.5, 1.0, 101)),
-                ]))
+                grid = np.unique(
+                    np.concatenate(
+                        [
+                            t[c] * np.geomspace(1 / 16, 16, 33),
+                            np.quantile(P[:, k], np.linspace(0.5, 1.0, 101)),
+                        ]
+                    )
+                )
                 grid = grid[(grid > 0) & (grid <= 1)]
                 for g in grid:
                     trial = dict(t, **{c: float(g)})
@@ -328,9 +340,12 @@ class DecisionRule:
     @classmethod
     def from_dict(cls, d: dict) -> "DecisionRule":
         return cls(
-            kind=d["kind"], classes=list(d["classes"]),
+            kind=d["kind"],
+            classes=list(d["classes"]),
             costs=None if d.get("costs") is None else np.asarray(d["costs"], dtype=float),
-            targets=dict(d.get("targets") or {}), top=d.get("top"), thresholds=dict(d.get("thresholds") or {}),
+            targets=dict(d.get("targets") or {}),
+            top=d.get("top"),
+            thresholds=dict(d.get("thresholds") or {}),
         )
 
 
@@ -391,12 +406,16 @@ def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = No
     if kind in ("auto", "argmax", "cost"):
         return DecisionRule(kind, classes, costs=costs)
     if kind == "top":
-        return DecisionRule("top", classes, costs=costs, top=float(re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg).group(1)) / 100)
+        return DecisionRule(
+            "top", classes, costs=costs, top=float(re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg).group(1)) / 100
+        )
     targets = {}
     for part in filter(None, arg.split(",")):
         c, r = _RECALL.match(part).groups()
         if c not in classes[1:]:
-            raise ConfigError(f"--decision {text}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}")
+            raise ConfigError(
+                f"--decision {text}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}"
+            )
         targets[c] = float(r)
     return DecisionRule("recall", classes, costs=costs, targets=targets)
 
@@ -415,8 +434,12 @@ class CrossFitted:
             vals = np.array([f[key] for f in self.fold_thresholds if key in f])
             if len(vals):
                 mid = float(np.median(vals))
-                out[key] = {"min": float(vals.min()), "max": float(vals.max()), "median": mid,
-                            "relative_spread": float((vals.max() - vals.min()) / mid) if mid > 0 else float("inf")}
+                out[key] = {
+                    "min": float(vals.min()),
+                    "max": float(vals.max()),
+                    "median": mid,
+                    "relative_spread": float((vals.max() - vals.min()) / mid) if mid > 0 else float("inf"),
+                }
         return out
 
 

@@ -80,9 +80,12 @@ def correction_from(state: dict | None, calibrator, classes: list[str]) -> Corre
         return None
     ratio = state.get("prior_ratio")
     return Correction(
-        classes, state["kind"],
+        classes,
+        state["kind"],
         None if ratio is None else np.array([ratio[c] for c in classes], dtype=float),
-        calibrator, state["method"], dict(state.get("selection") or {}),
+        calibrator,
+        state["method"],
+        dict(state.get("selection") or {}),
     )
 
 
@@ -97,7 +100,9 @@ def retune(model, decision: str, costs, classes: list[str], correction) -> Decis
             "or pass the rule to train"
         )
     if correction is None and model.metadata["score_method"] != "predict_proba":
-        raise ConfigError(f"--decision {decision}: the model gives decision values, not probabilities: retrain with --calibration auto")
+        raise ConfigError(
+            f"--decision {decision}: the model gives decision values, not probabilities: retrain with --calibration auto"
+        )
     return rule.fit(np.asarray(sample["probabilities"], dtype=float), np.asarray(classes)[np.asarray(sample["label"])])
 
 

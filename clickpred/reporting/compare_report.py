@@ -73,39 +73,48 @@ def metric_label(res) -> str:
 
 def document(res) -> dict:
     cost = res.by_cost
-    return jsonable({
-        "data": res.data,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "n_rows": res.n_rows,
-        "classes": res.classes,
-        "class_counts": res.class_counts,
-        "folds": res.folds,
-        "repeats": res.repeats,
-        "seed": res.seed,
-        "metric": "cost" if cost else f"{res.metric[0]}:{res.metric[1]}",
-        "metric_label": metric_label(res),
-        "costs": res.costs,
-        "metric_note": res.metric_note,
-        "interval": "95% percentile bootstrap over rows of the out-of-fold predictions; "
-                    + ("vs_best: paired bootstrap of candidate − best (extra cost per row) on the same rows" if cost
-                       else "vs_best: paired bootstrap of best − candidate on the same rows"),
-        "leaderboard": res.leaderboard,
-        "skipped": res.skipped,
-        "recommendation": res.recommendation,
-        "recall_at_matched_precision": recall_table(res),
-        "test": None if not res.test else {
-            "path": res.test["path"], "n_rows": res.test["n_rows"],
-            "metric": {k: v["metric"] for k, v in res.test["candidates"].items()},
-        },
-        "notes": res.notes,
-        "leakage_warnings": res.leakage_warnings,
-        "validation": res.validation,
-        "seconds": res.seconds,
-        "timings": res.timings,
-    })
+    return jsonable(
+        {
+            "data": res.data,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "n_rows": res.n_rows,
+            "classes": res.classes,
+            "class_counts": res.class_counts,
+            "folds": res.folds,
+            "repeats": res.repeats,
+            "seed": res.seed,
+            "metric": "cost" if cost else f"{res.metric[0]}:{res.metric[1]}",
+            "metric_label": metric_label(res),
+            "costs": res.costs,
+            "metric_note": res.metric_note,
+            "interval": "95% percentile bootstrap over rows of the out-of-fold predictions; "
+            + (
+                "vs_best: paired bootstrap of candidate − best (extra cost per row) on the same rows"
+                if cost
+                else "vs_best: paired bootstrap of best − candidate on the same rows"
+            ),
+            "leaderboard": res.leaderboard,
+            "skipped": res.skipped,
+            "recommendation": res.recommendation,
+            "recall_at_matched_precision": recall_table(res),
+            "test": None
+            if not res.test
+            else {
+                "path": res.test["path"],
+                "n_rows": res.test["n_rows"],
+                "metric": {k: v["metric"] for k, v in res.test["candidates"].items()},
+            },
+            "notes": res.notes,
+            "leakage_warnings": res.leakage_warnings,
+            "validation": res.validation,
+            "seconds": res.seconds,
+            "timings": res.timings,
+        }
+    )
 
 
 # ---------------------------------------------------------------- figures
+
 
 def plot_pr_overlay(res, path: Path) -> Path:
     from sklearn.metrics import precision_recall_curve
@@ -122,8 +131,9 @@ def plot_pr_overlay(res, path: Path) -> Path:
             p, r, _ = precision_recall_curve(t, s)
             ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
             ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
-        style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC",
-                      legend_size=8)
+        style_pr_axes(
+            ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC", legend_size=8
+        )
     return save_figure(fig, path, dpi=90)
 
 
@@ -136,8 +146,14 @@ def plot_reliability(res, path: Path) -> Path:
     for ax, c in zip(axes[0], minority):
         k = res.classes.index(c)
         curves = [(name, res.results[name].corrected_scores[:, k]) for name in top]
-        draw_reliability(ax, (res.y == c).astype(float), curves, c,
-                         f"{c}: reliability after correction, top {len(top)}", legend_size=7)
+        draw_reliability(
+            ax,
+            (res.y == c).astype(float),
+            curves,
+            c,
+            f"{c}: reliability after correction, top {len(top)}",
+            legend_size=7,
+        )
     return save_figure(fig, path, dpi=90)
 
 
@@ -161,8 +177,15 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.imshow(np.nan_to_num(norm), vmin=0, vmax=1, cmap="Blues")
         for i in range(K):
             for j in range(K):
-                ax.text(j, i, f"{norm[i, j]:.2f}\n{cm[i, j]:,}", ha="center", va="center", fontsize=7,
-                        color="white" if norm[i, j] > 0.6 else "black")
+                ax.text(
+                    j,
+                    i,
+                    f"{norm[i, j]:.2f}\n{cm[i, j]:,}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if norm[i, j] > 0.6 else "black",
+                )
         ax.set_xticks(range(K), res.classes, fontsize=7, rotation=30)
         ax.set_yticks(range(K), res.classes, fontsize=7)
         ax.set_title(name, fontsize=9)
@@ -175,15 +198,20 @@ def plot_recall_at_precision(res, table: dict, path: Path) -> Path:
     plt = pyplot()
     minority = [c for c in res.classes[1:] if table.get(c)]
     names = [row["name"] for row in res.leaderboard]
-    fig, axes = plt.subplots(1, max(len(minority), 1), figsize=(6 * max(len(minority), 1), 0.3 * len(names) + 2),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        1, max(len(minority), 1), figsize=(6 * max(len(minority), 1), 0.3 * len(names) + 2), squeeze=False
+    )
     for ax, c in zip(axes[0], minority):
         lifts = sorted(table[c])
         height = 0.8 / max(len(lifts), 1)
         for i, lift in enumerate(lifts):
             vals = [table[c][lift]["recall"][n] for n in names]
-            ax.barh(np.arange(len(names)) + i * height, vals, height=height,
-                    label=f"precision ≥ {table[c][lift]['precision']:.4f} ({lift}× prevalence)")
+            ax.barh(
+                np.arange(len(names)) + i * height,
+                vals,
+                height=height,
+                label=f"precision ≥ {table[c][lift]['precision']:.4f} ({lift}× prevalence)",
+            )
         ax.set_yticks(np.arange(len(names)) + 0.4 - height / 2, names, fontsize=8)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -198,9 +226,17 @@ def plot_fit_time(res, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     for row in res.leaderboard:
         err = [[row["metric"] - row["metric_low"]], [row["metric_high"] - row["metric"]]]
-        ax.errorbar(row["fit_seconds"], row["metric"], yerr=err, fmt="o", capsize=3,
-                    color="tab:red" if row["rank"] == 1 else ("tab:blue" if row["distinguishable_from_best"] else "tab:green"))
-        ax.annotate(row["name"], (row["fit_seconds"], row["metric"]), fontsize=7, xytext=(4, 2), textcoords="offset points")
+        ax.errorbar(
+            row["fit_seconds"],
+            row["metric"],
+            yerr=err,
+            fmt="o",
+            capsize=3,
+            color="tab:red" if row["rank"] == 1 else ("tab:blue" if row["distinguishable_from_best"] else "tab:green"),
+        )
+        ax.annotate(
+            row["name"], (row["fit_seconds"], row["metric"]), fontsize=7, xytext=(4, 2), textcoords="offset points"
+        )
     ax.set_xscale("log")
     ax.set_xlabel("fit seconds per fold (log scale)")
     ax.set_ylabel(f"{metric_label(res)} (95% interval)")
@@ -211,13 +247,35 @@ def plot_fit_time(res, path: Path) -> Path:
 
 # ---------------------------------------------------------------- files
 
-LEADERBOARD_COLUMNS_FIRST = ["rank", "name", "classifier", "strategy", "metric", "metric_low", "metric_high",
-                             "vs_best_difference", "vs_best_low", "vs_best_high", "distinguishable_from_best"]
+LEADERBOARD_COLUMNS_FIRST = [
+    "rank",
+    "name",
+    "classifier",
+    "strategy",
+    "metric",
+    "metric_low",
+    "metric_high",
+    "vs_best_difference",
+    "vs_best_low",
+    "vs_best_high",
+    "distinguishable_from_best",
+]
 
 
 # What a compare report folder holds (folders written before manifests are recognised by these names).
-COMPARE_FILES = frozenset({"leaderboard.csv", "leaderboard.json", "report.html", "pr_curves.png", "confusion_grid.png",
-                           "recall_at_precision.png", "fit_time.png", "reliability.png", ".write-test"})
+COMPARE_FILES = frozenset(
+    {
+        "leaderboard.csv",
+        "leaderboard.json",
+        "report.html",
+        "pr_curves.png",
+        "confusion_grid.png",
+        "recall_at_precision.png",
+        "fit_time.png",
+        "reliability.png",
+        ".write-test",
+    }
+)
 
 
 def plan_report(directory: str | Path, inputs: list) -> Path:
@@ -251,18 +309,25 @@ def _write_files(res, directory: Path) -> dict[str, Path]:
     figures = {
         "pr_curves": plot_pr_overlay(res, directory / "pr_curves.png"),
         "confusion_grid": plot_confusion_grid(res, directory / "confusion_grid.png"),
-        "recall_at_precision": plot_recall_at_precision(res, {c: {int(k): v for k, v in t.items()} for c, t in table.items()},
-                                                        directory / "recall_at_precision.png"),
+        "recall_at_precision": plot_recall_at_precision(
+            res, {c: {int(k): v for k, v in t.items()} for c, t in table.items()}, directory / "recall_at_precision.png"
+        ),
         "fit_time": plot_fit_time(res, directory / "fit_time.png"),
         "reliability": plot_reliability(res, directory / "reliability.png"),
     }
     frame = pd.DataFrame(res.leaderboard)
     frame = frame[LEADERBOARD_COLUMNS_FIRST + [c for c in frame.columns if c not in LEADERBOARD_COLUMNS_FIRST]]
-    paths = {"leaderboard": directory / "leaderboard.csv", "json": directory / "leaderboard.json",
-             "html": directory / "report.html", **figures}
+    paths = {
+        "leaderboard": directory / "leaderboard.csv",
+        "json": directory / "leaderboard.json",
+        "html": directory / "report.html",
+        **figures,
+    }
     from ..text import for_spreadsheet
 
-    for col in frame.select_dtypes(exclude="number").columns:  # text a spreadsheet would run as a formula gets a leading quote
+    for col in frame.select_dtypes(
+        exclude="number"
+    ).columns:  # text a spreadsheet would run as a formula gets a leading quote
         frame[col] = frame[col].map(for_spreadsheet)
     frame.to_csv(paths["leaderboard"], index=False)
     paths["json"].write_text(json.dumps(doc, indent=2, allow_nan=False))
@@ -296,18 +361,30 @@ def leaderboard_table(res, top: int = 15):
     table.add_column("fit\ns", justify="right")
     for row in res.leaderboard[:top]:
         verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
-        vs = "" if row["rank"] == 1 else f"{row['vs_best_difference']:{fmt}} [{row['vs_best_low']:{fmt}}, {row['vs_best_high']:{fmt}}]"
+        vs = (
+            ""
+            if row["rank"] == 1
+            else f"{row['vs_best_difference']:{fmt}} [{row['vs_best_low']:{fmt}}, {row['vs_best_high']:{fmt}}]"
+        )
         table.add_row(
-            str(row["rank"]), T(row["name"]), f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
-            vs, verdict, *[f"{row[recall + m]:.3f}" for m in res.classes[1:]], f"{row['mcc']:.3f}",
+            str(row["rank"]),
+            T(row["name"]),
+            f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
+            vs,
+            verdict,
+            *[f"{row[recall + m]:.3f}" for m in res.classes[1:]],
+            f"{row['mcc']:.3f}",
             f"{row['fit_seconds']:.1f}",
         )
     if len(res.leaderboard) > top:
         table.add_row("…", f"{len(res.leaderboard) - top} more in leaderboard.csv", "", "", "")
-    table.caption = ("intervals: 95% bootstrap over rows of the out-of-fold scores; "
-                     + ("this − best" if cost else "best − this") + ": paired, same rows; "
-                     "can't tell = the paired interval includes 0; "
-                     + ("recall and MCC under the cost rule" if cost else "recall and MCC under the auto rule")
-                     + " (cross-fitted, as train reports them)")
+    table.caption = (
+        "intervals: 95% bootstrap over rows of the out-of-fold scores; "
+        + ("this − best" if cost else "best − this")
+        + ": paired, same rows; "
+        "can't tell = the paired interval includes 0; "
+        + ("recall and MCC under the cost rule" if cost else "recall and MCC under the auto rule")
+        + " (cross-fitted, as train reports them)"
+    )
     table.caption_justify = "left"
     return table

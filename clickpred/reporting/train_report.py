@@ -59,8 +59,11 @@ def metrics_document(result) -> dict:
         "mcc": ev.metrics["mcc"],
         "accuracy": ev.metrics["accuracy"],
         "confusion_matrix": ev.metrics["confusion_matrix"],
-        "confusion_matrix_argmax": (ev.argmax["confusion_matrix"]
-                                    if ev.argmax is not None and ev.rule is not None and ev.rule.kind != "argmax" else None),
+        "confusion_matrix_argmax": (
+            ev.argmax["confusion_matrix"]
+            if ev.argmax is not None and ev.rule is not None and ev.rule.kind != "argmax"
+            else None
+        ),
         "log_loss": ev.metrics.get("log_loss"),
         "brier": ev.metrics.get("brier"),
         "ne": ev.metrics.get("ne"),
@@ -96,8 +99,10 @@ def _evaluated_on(result, which: str) -> str:
         return f"held-out {result.test_source}"
     s = getattr(result, "sampling", None)
     if s:
-        return (f"{s['evaluated_on']}; correction and decision rule cross-fitted over {s['eval_parts']} parts of it"
-                f" (trained on {sum(s['kept_counts'].values()):,} kept rows)")
+        return (
+            f"{s['evaluated_on']}; correction and decision rule cross-fitted over {s['eval_parts']} parts of it"
+            f" (trained on {sum(s['kept_counts'].values()):,} kept rows)"
+        )
     return f"{result.spec.folds}-fold stratified CV, out-of-fold scores"
 
 
@@ -110,8 +115,15 @@ def _sampling_view(result) -> dict | None:
     rows = []
     for c in classes:
         rest, kept = s["counts"].get(c, 0), s["kept_counts"].get(c, 0)  # rest: rows not held out
-        rows.append({"class": c, "read": s["read_counts"].get(c, 0), "kept": kept,
-                     "kept_fraction": kept / rest if rest else None, "holdout": s["holdout_counts"].get(c, 0)})
+        rows.append(
+            {
+                "class": c,
+                "read": s["read_counts"].get(c, 0),
+                "kept": kept,
+                "kept_fraction": kept / rest if rest else None,
+                "holdout": s["holdout_counts"].get(c, 0),
+            }
+        )
     return {**s, "per_class": rows}
 
 
@@ -144,9 +156,15 @@ def decision_document(result, ev: Evaluation) -> dict | None:
     doc = dict(cv.decision)
     if ev is not cv and ev.argmax is not None:  # held-out rows, the saved rule
         doc["held_out"] = {
-            "per_class": {c: {"recall": ev.metrics["per_class"][c]["recall"], "precision": ev.metrics["per_class"][c]["precision"],
-                              "recall_argmax": ev.argmax["per_class"][c]["recall"],
-                              "precision_argmax": ev.argmax["per_class"][c]["precision"]} for c in ev.classes[1:]},
+            "per_class": {
+                c: {
+                    "recall": ev.metrics["per_class"][c]["recall"],
+                    "precision": ev.metrics["per_class"][c]["precision"],
+                    "recall_argmax": ev.argmax["per_class"][c]["recall"],
+                    "precision_argmax": ev.argmax["per_class"][c]["precision"],
+                }
+                for c in ev.classes[1:]
+            },
             "cost_per_row": (ev.metrics.get("decision") or {}).get("cost_per_row"),
             "flagged_fraction": float(np.mean(ev.y_pred != ev.classes[0])),
         }
@@ -154,6 +172,7 @@ def decision_document(result, ev: Evaluation) -> dict | None:
 
 
 # ---------------------------------------------------------------- figures
+
 
 def pyplot():
     import matplotlib
@@ -203,8 +222,14 @@ def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
     for ax, normalize, sub in ((axes[0], None, "counts"), (axes[1], "true", "row-normalised (recall on the diagonal)")):
         ConfusionMatrixDisplay.from_predictions(
-            ev.y_true, ev.y_pred, labels=ev.classes, normalize=normalize, ax=ax, colorbar=False,
-            values_format="d" if normalize is None else ".3f", cmap="Blues",
+            ev.y_true,
+            ev.y_pred,
+            labels=ev.classes,
+            normalize=normalize,
+            ax=ax,
+            colorbar=False,
+            values_format="d" if normalize is None else ".3f",
+            cmap="Blues",
         )
         ax.set_title(sub)
     fig.suptitle(title)
@@ -252,8 +277,9 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
 RELIABILITY_FLOOR = 1e-6  # probabilities and rates below this are drawn on the floor (observed 0 too)
 
 
-def draw_reliability(ax, t: np.ndarray, curves: list[tuple[str, np.ndarray]], c: str, title: str,
-                     legend_size=8) -> None:
+def draw_reliability(
+    ax, t: np.ndarray, curves: list[tuple[str, np.ndarray]], c: str, title: str, legend_size=8
+) -> None:
     """One class's reliability diagram: mean predicted vs observed rate in 10 equal-count bins per
     curve, log-log (a 0.2% class lives near zero), the diagonal, each curve's calibration ratio."""
     from ..evaluation.crossval import reliability_bins
@@ -265,8 +291,15 @@ def draw_reliability(ax, t: np.ndarray, curves: list[tuple[str, np.ndarray]], c:
         lo = min(lo, pred.min(), obs.min())
         ax.plot(pred, obs, "o-", ms=3, label=f"{label}: ratio {s.mean() / max(t.mean(), 1e-300):.2f}")
     ax.plot([lo / 2, 1], [lo / 2, 1], "k--", lw=1, label="perfect")
-    ax.set(xscale="log", yscale="log", xlim=(lo / 2, 1), ylim=(lo / 2, 1), title=title,
-           xlabel=f"mean predicted p({c}) per bin", ylabel="observed rate (log; 1e-6 = none)")
+    ax.set(
+        xscale="log",
+        yscale="log",
+        xlim=(lo / 2, 1),
+        ylim=(lo / 2, 1),
+        title=title,
+        xlabel=f"mean predicted p({c}) per bin",
+        ylabel="observed rate (log; 1e-6 = none)",
+    )
     ax.legend(fontsize=legend_size, loc="upper left")
     ax.grid(alpha=0.3)
 
@@ -281,8 +314,9 @@ def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
     before = ev.raw_scores is not None and ev.before is not None and "calibration" in ev.before
     for ax, c in zip(axes[0], minority):
         k = ev.classes.index(c)
-        curves = ([("before (classifier's own)", normalise(ev.raw_scores)[:, k])] if before else []) \
-            + [("after correction", ev.scores[:, k])]
+        curves = ([("before (classifier's own)", normalise(ev.raw_scores)[:, k])] if before else []) + [
+            ("after correction", ev.scores[:, k])
+        ]
         draw_reliability(ax, (ev.y_true == c).astype(float), curves, c, f"{c}: 10 equal-count bins")
     fig.suptitle(title)
     return save_figure(fig, path, dpi=100)
@@ -301,6 +335,7 @@ def write_scores(ev: Evaluation, path: Path) -> Path:
 
 
 # ---------------------------------------------------------------- html
+
 
 def png_base64(path: Path) -> str:
     return base64.b64encode(path.read_bytes()).decode("ascii")
@@ -335,15 +370,25 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
     directory = writable_folder(directory)
     doc = metrics_document(result)
     which, ev = primary(result)
-    label = "held-out test" if which == "test" else ("natural-balance holdout" if getattr(result, "sampling", None) else "out-of-fold CV")
+    label = (
+        "held-out test"
+        if which == "test"
+        else ("natural-balance holdout" if getattr(result, "sampling", None) else "out-of-fold CV")
+    )
     figures = {
-        "confusion_matrix": plot_confusion(ev, directory / "confusion_matrix.png", f"{result.name}: confusion matrix ({label})"),
+        "confusion_matrix": plot_confusion(
+            ev, directory / "confusion_matrix.png", f"{result.name}: confusion matrix ({label})"
+        ),
         "pr_curves": plot_pr_curves(ev, directory / "pr_curves.png", f"{result.name}: precision-recall ({label})"),
     }
     if ev.has_proba:
-        figures["reliability"] = plot_reliability(ev, directory / "reliability.png", f"{result.name}: reliability ({label})")
+        figures["reliability"] = plot_reliability(
+            ev, directory / "reliability.png", f"{result.name}: reliability ({label})"
+        )
     if which == "test":
-        figures["cv_pr_curves"] = plot_pr_curves(result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)")
+        figures["cv_pr_curves"] = plot_pr_curves(
+            result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)"
+        )
     paths = {"metrics": directory / "metrics.json", "html": directory / "report.html", **figures}
     paths["metrics"].write_text(json.dumps(doc, indent=2, allow_nan=False))
     paths["scores"] = write_scores(result.cv, directory / "oof_scores.parquet")
@@ -354,6 +399,7 @@ def write_report(result, directory: str | Path) -> dict[str, Path]:
 
 
 # ---------------------------------------------------------------- terminal
+
 
 def summary_table(doc: dict):
     """A rich Table of the headline per-class metrics (the CLI prints it)."""
@@ -378,9 +424,15 @@ def summary_table(doc: dict):
             pr += f"±{fold[c]['std']:.4f}"
         lift = "–" if not m["pr_auc"] or not m["pr_auc_baseline"] else f"{m['pr_auc'] / m['pr_auc_baseline']:.1f}×"
         table.add_row(
-            T(c), f"{m['support']:,}", f"{m['pr_auc_baseline']:.3%}", pr, lift,
+            T(c),
+            f"{m['support']:,}",
+            f"{m['pr_auc_baseline']:.3%}",
+            pr,
+            lift,
             "–" if m["roc_auc"] is None else f"{m['roc_auc']:.3f}",
-            f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}",
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
             *([f"{beside[c]['recall_argmax']:.3f}" if c in beside else "–"] if beside else []),
         )
     extra = f"balanced accuracy {doc['balanced_accuracy']:.3f} · MCC {doc['mcc']:.3f}"
@@ -389,20 +441,33 @@ def summary_table(doc: dict):
     after = (doc.get("probabilities") or {}).get("after")
     if after:
         extra += "\ncalibration ratio (mean predicted / observed): " + ", ".join(
-            f"{c} {after['per_class'][c]['calibration_ratio']:.2f}" for c in doc["classes"][1:]
-            if after["per_class"][c]["calibration_ratio"] is not None)
+            f"{c} {after['per_class'][c]['calibration_ratio']:.2f}"
+            for c in doc["classes"][1:]
+            if after["per_class"][c]["calibration_ratio"] is not None
+        )
         before = (doc["probabilities"] or {}).get("before")
         if before:
-            extra += " (before correction: " + ", ".join(
-                f"{c} {before['per_class'][c]['calibration_ratio']:.2f}" for c in doc["classes"][1:]
-                if before["per_class"][c]["calibration_ratio"] is not None) + ")"
+            extra += (
+                " (before correction: "
+                + ", ".join(
+                    f"{c} {before['per_class'][c]['calibration_ratio']:.2f}"
+                    for c in doc["classes"][1:]
+                    if before["per_class"][c]["calibration_ratio"] is not None
+                )
+                + ")"
+            )
     rule = doc.get("decision") or "argmax"
     rule = rule.get("label", "argmax") if isinstance(rule, dict) else rule
     over = "parts of the evaluation rows" if doc.get("sampling") else "folds"
-    table.caption = T(extra + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}")
+    table.caption = T(
+        extra
+        + f"\nPR-AUC ± std over {over} · lift = PR-AUC / prevalence · precision/recall/F1 under the decision rule: {rule}"
+    )
     if beside:
-        table.caption += (" (thresholds tuned on other folds) · recall at argmax: the most probable class, which for a"
-                          " rare class picks it only where it is more likely than not — with honest probabilities, seldom")
+        table.caption += (
+            " (thresholds tuned on other folds) · recall at argmax: the most probable class, which for a"
+            " rare class picks it only where it is more likely than not — with honest probabilities, seldom"
+        )
     table.caption_justify = "left"
     return table
 

@@ -14,8 +14,10 @@ from clickpred.api.classifier import ClickClassifier
     [ClickClassifier()],
     # As scikit-learn declares for its own TunedThresholdClassifierCV: predict applies a threshold tuned on
     # out-of-fold probabilities (the auto rule), so it is not the argmax of predict_proba, by design.
-    expected_failed_checks=lambda est: {"check_classifiers_train": "Threshold at probability 0.5 does not hold "
-                                        "(predict is the tuned decision rule, as TunedThresholdClassifierCV)"},
+    expected_failed_checks=lambda est: {
+        "check_classifiers_train": "Threshold at probability 0.5 does not hold "
+        "(predict is the tuned decision rule, as TunedThresholdClassifierCV)"
+    },
 )
 def test_sklearn_contract(estimator, check):
     check(estimator)
@@ -35,14 +37,16 @@ def test_fit_is_clickpred_train_on_the_same_rows(clicks, small_csv):
     clf = ClickClassifier(folds=2).fit(X, y)
     result = clickpred.train(small_csv, folds=2)
     assert clf.cv_.metrics["per_class"]["click"]["pr_auc"] == pytest.approx(
-        result.cv.metrics["per_class"]["click"]["pr_auc"], abs=1e-12)
+        result.cv.metrics["per_class"]["click"]["pr_auc"], abs=1e-12
+    )
     P = clf.predict_proba(X)
     assert list(clf.classes_) == sorted(set(y))
     order = [result.data.schema.classes.index(c) for c in clf.classes_]
     from clickpred.postfit.predictor import Predictor
 
-    pred = Predictor(result.pipeline, result.data.schema.classes, result.built.score_method, result.cv.correction,
-                     result.cv.rule)
+    pred = Predictor(
+        result.pipeline, result.data.schema.classes, result.built.score_method, result.cv.correction, result.cv.rule
+    )
     np.testing.assert_allclose(P, pred.predict_proba(result.data.frame)[:, order], atol=1e-12)
     assert np.allclose(P.sum(axis=1), 1.0)
     assert set(clf.predict(X)) <= set(clf.classes_)
@@ -83,5 +87,8 @@ def test_a_model_file_round_trips_as_a_fitted_estimator(clicks, tmp_path):
     assert (loaded.predict(X) == clf.predict(X)).all()
     assert loaded.get_params()["folds"] == 2
     scored = clickpred.score(loaded, X.head(50), keep=["impression_id"])
-    np.testing.assert_allclose(scored[[f"p_{c}" for c in loaded.predictor_.classes]].to_numpy(),
-                               loaded.predictor_.predict_proba(loaded._features(X.head(50))), atol=1e-12)
+    np.testing.assert_allclose(
+        scored[[f"p_{c}" for c in loaded.predictor_.classes]].to_numpy(),
+        loaded.predictor_.predict_proba(loaded._features(X.head(50))),
+        atol=1e-12,
+    )

@@ -11,8 +11,13 @@ from clickpred.errors import ConfigError
 
 
 def test_help_shows_the_api_and_every_name_in_all_resolves():
-    text = subprocess.run([sys.executable, "-c", "import clickpred; help(clickpred)"], capture_output=True,
-                          text=True, check=True, env={"PAGER": "cat", "PATH": ""}).stdout
+    text = subprocess.run(
+        [sys.executable, "-c", "import clickpred; help(clickpred)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PAGER": "cat", "PATH": ""},
+    ).stdout
     for name in ("ClickClassifier", "train(", "compare(", "score(", "load_model(", "save_model("):
         assert name in text, name
     for name in clickpred.__all__:

@@ -1,6 +1,5 @@
 """Raw values become the same category strings at training and at scoring time."""
 
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -93,6 +92,7 @@ def test_timestamps_parse_and_flag_garbage():
 
 # ---- red-team family 'numeric values': one rule for inf and huge numbers, at training and scoring alike
 
+
 def _with_extremes(small_csv, tmp_path):
     import pandas as pd
 
@@ -111,7 +111,9 @@ def test_infinite_and_huge_numbers_are_missing_in_train_score_and_evaluate(small
 
     path = _with_extremes(small_csv, tmp_path)
     run = CliRunner().invoke
-    res = run(app, ["train", str(path), "--folds", "2", "--report", str(tmp_path / "r"), "--model", str(tmp_path / "m.skops")])
+    res = run(
+        app, ["train", str(path), "--folds", "2", "--report", str(tmp_path / "r"), "--model", str(tmp_path / "m.skops")]
+    )
     assert res.exit_code == 0, res.output
     assert "column 'bid_price': 4 value(s) infinite or beyond ±1e+100 read as missing" in res.output
     res = run(app, ["score", str(scoring_model), str(path), "--output", str(tmp_path / "s.parquet")])
@@ -148,8 +150,12 @@ def test_columns_whose_names_clean_alike_are_matched_by_the_header_written(small
     i, j = cols.index("bid price"), cols.index("bid_price")
     cols[i], cols[j] = cols[j], cols[i]
     d[cols].to_csv(swapped, index=False)
-    out = run_train(train_path, spec_from_options("logistic", "none", folds=2), model_path=tmp_path / "m.skops",
-                    report_dir=tmp_path / "r")
+    out = run_train(
+        train_path,
+        spec_from_options("logistic", "none", folds=2),
+        model_path=tmp_path / "m.skops",
+        report_dir=tmp_path / "r",
+    )
     a = score(out.model_path, [train_path], tmp_path / "a.parquet", keep=["impression_id"])
     b = score(out.model_path, [swapped], tmp_path / "b.parquet", keep=["impression_id"])
     pa_, pb = pd.read_parquet(tmp_path / "a.parquet"), pd.read_parquet(tmp_path / "b.parquet")
@@ -159,7 +165,10 @@ def test_columns_whose_names_clean_alike_are_matched_by_the_header_written(small
     from clickpred.model.modelfile import load_model
 
     schema = Schema.from_dict(load_model(out.model_path).metadata["schema"])
-    e1, e2 = load_dataset(train_path, schema=schema), load_dataset(swapped, schema=schema)  # evaluate reads the same way
+    e1, e2 = (
+        load_dataset(train_path, schema=schema),
+        load_dataset(swapped, schema=schema),
+    )  # evaluate reads the same way
     assert e1.frame.equals(e2.frame)
 
 
@@ -180,13 +189,20 @@ def test_parquet_types_that_cannot_be_read_as_the_model_learnt_them_are_refused(
 
     n = 4000
     ints = _parquet_like(small_csv, tmp_path, "timestamp", pa.array(np.arange(n, dtype=np.int64) + 1_767_600_000))
-    with pytest.raises(DataError, match=r"timestamp.parquet: column 'timestamp' holds int64 values, but the model learnt "
-                                        r"it as timestamps: write it as a timestamp type or as ISO 8601 text"):
+    with pytest.raises(
+        DataError,
+        match=r"timestamp.parquet: column 'timestamp' holds int64 values, but the model learnt "
+        r"it as timestamps: write it as a timestamp type or as ISO 8601 text",
+    ):
         score(scoring_model, [ints], tmp_path / "s.parquet")
     lists = _parquet_like(small_csv, tmp_path, "bid_price", pa.array([[1.0]] * n))
-    with pytest.raises(DataError, match=r"column 'bid_price' holds list<(item|element): double> values: clickpred reads numbers"):
+    with pytest.raises(
+        DataError, match=r"column 'bid_price' holds list<(item|element): double> values: clickpred reads numbers"
+    ):
         score(scoring_model, [lists], tmp_path / "s.parquet")
-    with pytest.raises(DataError, match=r"bid_price.parquet: column 'bid_price' holds list<(item|element): double> values"):
+    with pytest.raises(
+        DataError, match=r"bid_price.parquet: column 'bid_price' holds list<(item|element): double> values"
+    ):
         read_table(lists)
     assert not (tmp_path / "s.parquet").exists()
 

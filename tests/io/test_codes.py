@@ -44,8 +44,17 @@ def test_criteo_counts_stay_numeric():
 def test_bank_marketing_ages_counts_and_indicators_stay_numeric():
     ds = load_dataset(SHARED / "bank_marketing" / "bank-additional.csv", target="y")
     kinds = _kinds(ds)
-    for col in ["age", "campaign", "pdays", "previous", "emp_var_rate", "cons_price_idx", "cons_conf_idx", "euribor3m",
-                "nr_employed"]:
+    for col in [
+        "age",
+        "campaign",
+        "pdays",
+        "previous",
+        "emp_var_rate",
+        "cons_price_idx",
+        "cons_conf_idx",
+        "euribor3m",
+        "nr_employed",
+    ]:
         assert kinds[col] == "numeric", col
     evidence = {c.name: c.evidence for c in ds.schema.features}
     assert "the label follows the values' order" in evidence["campaign"]  # the label test ran (451 yes)
@@ -113,8 +122,14 @@ def test_simulated_integer_codes_at_scale(tmp_path):
 def test_overrides_and_their_errors(tmp_path):
     path = tmp_path / "t.csv"
     rng = np.random.default_rng(3)
-    pd.DataFrame({"code": rng.choice([1002, 1005, 1010], 500), "n": rng.integers(0, 9, 500),
-                  "s": rng.choice(["a", "b"], 500), "y": rng.choice(["0", "1"], 500, p=[0.9, 0.1])}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "code": rng.choice([1002, 1005, 1010], 500),
+            "n": rng.integers(0, 9, 500),
+            "s": rng.choice(["a", "b"], 500),
+            "y": rng.choice(["0", "1"], 500, p=[0.9, 0.1]),
+        }
+    ).to_csv(path, index=False)
     kinds = _kinds(load_dataset(path, numeric=["code"], categorical=["n"]))
     assert kinds["code"] == "numeric" and kinds["n"] == "categorical"
     with pytest.raises(DataError, match="--categorical and --numeric both name 'code': choose one"):

@@ -17,7 +17,9 @@ def test_codes_and_values_agree():
     b = (np.array([1, -1, 0, 1]), pa.array(["p", "q"]))
     codes, names = cross_codes(a, b)
     decoded = [names[c] for c in codes]
-    expected = cross_values(np.array(["x", "y", None, "x"], dtype=object), np.array(["q", None, "p", "q"], dtype=object))
+    expected = cross_values(
+        np.array(["x", "y", None, "x"], dtype=object), np.array(["q", None, "p", "q"], dtype=object)
+    )
     assert decoded == expected.tolist() and codes[0] == codes[3]
 
 
@@ -28,9 +30,16 @@ def planted(tmp_path_factory):
     n = 30_000
     a, b = rng.integers(0, 8, n), rng.integers(0, 8, n)
     p = np.where((a + b) % 3 == 0, 0.06, 0.01)
-    frame = pd.DataFrame({"a": [f"a{v}" for v in a], "b": [f"b{v}" for v in b],
-                          "c": [f"c{v}" for v in rng.integers(0, 5, n)], "d": [f"d{v}" for v in rng.integers(0, 6, n)],
-                          "x": rng.normal(size=n), "y": np.where(rng.random(n) < p, "click", "view")})
+    frame = pd.DataFrame(
+        {
+            "a": [f"a{v}" for v in a],
+            "b": [f"b{v}" for v in b],
+            "c": [f"c{v}" for v in rng.integers(0, 5, n)],
+            "d": [f"d{v}" for v in rng.integers(0, 6, n)],
+            "x": rng.normal(size=n),
+            "y": np.where(rng.random(n) < p, "click", "view"),
+        }
+    )
     path = tmp_path_factory.mktemp("planted") / "planted.csv"
     frame.to_csv(path, index=False)
     return path
@@ -49,9 +58,18 @@ def test_a_cross_lifts_the_linear_model_and_scores_exactly(planted, tmp_path):
 
     runs = {}
     for crosses in ("none", "auto"):
-        spec = spec_from_dict({"classifier": "logistic", "strategy": "none", "name": f"m-{crosses}",
-                               "features": {"crosses": crosses, "counts": True}, "evaluation": {"folds": 3}})
-        runs[crosses] = run_train(planted, spec, model_path=tmp_path / f"{crosses}.skops", report_dir=tmp_path / crosses)
+        spec = spec_from_dict(
+            {
+                "classifier": "logistic",
+                "strategy": "none",
+                "name": f"m-{crosses}",
+                "features": {"crosses": crosses, "counts": True},
+                "evaluation": {"folds": 3},
+            }
+        )
+        runs[crosses] = run_train(
+            planted, spec, model_path=tmp_path / f"{crosses}.skops", report_dir=tmp_path / crosses
+        )
     ap = {k: r.result.cv.metrics["per_class"]["click"]["pr_auc"] for k, r in runs.items()}
     assert ap["auto"] > ap["none"] + 0.01, ap
     fast = score(tmp_path / "auto.skops", [planted], tmp_path / "f.parquet")
@@ -70,8 +88,10 @@ def test_a_cross_lifts_the_linear_model_and_scores_exactly(planted, tmp_path):
 def test_bad_crosses_are_one_line_errors(small_csv):
     from clickpred.jobs.train import train
 
-    for crosses, message in [([["bid_price", "os"]], r"crosses: 'bid_price' is not a categorical or ID column"),
-                             ([["os", "os"]], r"crosses: a column crossed with itself \(os\)")]:
+    for crosses, message in [
+        ([["bid_price", "os"]], r"crosses: 'bid_price' is not a categorical or ID column"),
+        ([["os", "os"]], r"crosses: a column crossed with itself \(os\)"),
+    ]:
         spec = spec_from_dict({"features": {"crosses": crosses}, "evaluation": {"folds": 2}})
         with pytest.raises(ConfigError, match=message):
             train(small_csv, spec)

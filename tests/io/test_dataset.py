@@ -63,7 +63,9 @@ def test_constant_column_dropped_with_note(tmp_path):
 
 
 def test_awkward_headers_are_renamed_and_reported(tmp_path):
-    text = "..ip,user agent,x,x,event\n" + "".join(f"{i % 13},ua{i % 3},{i % 17},{i % 2},{'c' if i % 5 == 0 else 'v'}\n" for i in range(60))
+    text = "..ip,user agent,x,x,event\n" + "".join(
+        f"{i % 13},ua{i % 3},{i % 17},{i % 2},{'c' if i % 5 == 0 else 'v'}\n" for i in range(60)
+    )
     ds = load_dataset(write(tmp_path / "h.csv", text))
     assert list(ds.frame.columns) == ["ip", "user_agent", "x", "x_2"]
     assert ds.schema.renamed == {"ip": "..ip", "user_agent": "user agent", "x_2": "x"}
@@ -79,11 +81,14 @@ def test_clean_names_handles_empty_digits_and_case_duplicates():
 def test_drop_removes_columns_and_rejects_unknown(tmp_path):
     p = write(tmp_path / "a.csv", GOOD)
     assert list(load_dataset(p, drop=["price"]).frame.columns) == ["site"]
-    with pytest.raises(DataError, match=r"--drop nope: no such feature column in .*a\.csv; columns: site, price, event"):
+    with pytest.raises(
+        DataError, match=r"--drop nope: no such feature column in .*a\.csv; columns: site, price, event"
+    ):
         load_dataset(p, drop=["nope"])
 
 
 # ------------------------------------------------------------- bad input
+
 
 def test_missing_file(tmp_path):
     with pytest.raises(DataError, match=r"nope\.csv: file not found"):
@@ -127,7 +132,10 @@ def test_junk_in_numeric_column_names_rows(tmp_path):
     rows[17] = "abc,view"
     rows[42] = "n/a?,click"
     p = write(tmp_path / "j.csv", "price,event\n" + "\n".join(rows) + "\n")
-    with pytest.raises(DataError, match=r"column 'price' is numeric but has 2 non-numeric value\(s\): line 19 \('abc'\), line 44 \('n/a\?'\)"):
+    with pytest.raises(
+        DataError,
+        match=r"column 'price' is numeric but has 2 non-numeric value\(s\): line 19 \('abc'\), line 44 \('n/a\?'\)",
+    ):
         load_dataset(p)
 
 
@@ -135,7 +143,10 @@ def test_wrong_field_count_names_lines(tmp_path):
     lines = GOOD.splitlines()
     lines[5] = lines[5] + ",extra"
     p = write(tmp_path / "w.csv", "\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"w\.csv: 1 row\(s\) with the wrong number of fields \(lines 6\); first at line 6: expected 3, got 4"):
+    with pytest.raises(
+        DataError,
+        match=r"w\.csv: 1 row\(s\) with the wrong number of fields \(lines 6\); first at line 6: expected 3, got 4",
+    ):
         load_dataset(p)
 
 
@@ -203,15 +214,28 @@ def test_headerless_files_get_numbered_columns(tmp_path):
 def test_what_is_done_with_labels_that_look_alike_is_said(tmp_path):
     from clickpred.io.dataset import load_dataset
 
-    rows = ["a,y"] + [f"{i % 7},0" for i in range(60)] + [f"{i % 7},1" for i in range(20)] + [f"{i % 7},01" for i in range(5)]
+    rows = (
+        ["a,y"]
+        + [f"{i % 7},0" for i in range(60)]
+        + [f"{i % 7},1" for i in range(20)]
+        + [f"{i % 7},01" for i in range(5)]
+    )
     path = tmp_path / "n.csv"
     path.write_text("\n".join(rows) + "\n")
     ds = load_dataset(path)
     assert ds.schema.classes == ["0", "1"]
     assert any("spellings of one number are one class: '01', '1' → class '1'" in n for n in ds.notes), ds.notes
-    rows = ["a,y"] + [f"{i % 7},no" for i in range(60)] + [f"{i % 7},yes" for i in range(20)] + [f"{i % 7},No " for i in range(5)]
+    rows = (
+        ["a,y"]
+        + [f"{i % 7},no" for i in range(60)]
+        + [f"{i % 7},yes" for i in range(20)]
+        + [f"{i % 7},No " for i in range(5)]
+    )
     path.write_text("\n".join(rows) + "\n")
     ds = load_dataset(path)
     assert ds.schema.classes == ["no", "yes", "No"]
-    assert any("classes 'No' and 'no' differ only in letter case: kept apart" in n or
-               "classes 'no' and 'No' differ only in letter case: kept apart" in n for n in ds.notes), ds.notes
+    assert any(
+        "classes 'No' and 'no' differ only in letter case: kept apart" in n
+        or "classes 'no' and 'No' differ only in letter case: kept apart" in n
+        for n in ds.notes
+    ), ds.notes

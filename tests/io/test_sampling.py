@@ -33,7 +33,14 @@ def _labels(table):
 
 
 def test_labels_are_spelled_as_the_in_memory_reader_spells_them():
-    assert [normal_label(v) for v in (" click ", "1.0", "0", "TRUE", "false", "2.50")] == ["click", "1", "0", "1", "0", "2.50"]
+    assert [normal_label(v) for v in (" click ", "1.0", "0", "TRUE", "false", "2.50")] == [
+        "click",
+        "1",
+        "0",
+        "1",
+        "0",
+        "2.50",
+    ]
 
 
 @pytest.mark.parametrize("text, expected", [("auto", None), ("0.25", 0.25), ("1", 1.0)])
@@ -49,7 +56,9 @@ def test_a_negative_rate_outside_0_1_is_a_clear_error(text):
 
 def test_every_minority_row_and_about_r_of_the_negatives_are_kept(stream_parts):
     s = _sample(stream_parts, rate=0.1, seed=1)
-    truth = np.concatenate([pacsv.read_csv(f).column("event").to_numpy(zero_copy_only=False).astype(str) for f in stream_parts])
+    truth = np.concatenate(
+        [pacsv.read_csv(f).column("event").to_numpy(zero_copy_only=False).astype(str) for f in stream_parts]
+    )
     assert s.rows == len(truth) == 24_000
     assert s.counts == {c: int((truth == c).sum()) for c in np.unique(truth)}
     kept = s.kept_counts
@@ -85,7 +94,9 @@ def test_kept_rows_carry_their_file_and_line(stream_parts):
     assert s.ranges > 3
     lines = {i: f.read_text().splitlines() for i, f in enumerate(stream_parts)}
     ids = s.kept.column("impression_id").to_pylist()
-    for f, line, ident in list(zip(s.kept.column(FILE_COL).to_pylist(), s.kept.column(LINE_COL).to_pylist(), ids))[::97]:
+    for f, line, ident in list(zip(s.kept.column(FILE_COL).to_pylist(), s.kept.column(LINE_COL).to_pylist(), ids))[
+        ::97
+    ]:
         assert lines[f][line - 1].split(",")[0].strip('"') == ident
 
 
@@ -112,8 +123,9 @@ def test_auto_says_so_when_the_minority_share_rises_late(tmp_path):
 
 def test_a_first_block_without_minority_rows_is_fine(tmp_path):
     """Documented: the negative class is the first block's most frequent class; the minority may come later."""
-    rows = [f"{i},{i % 5},view" for i in range(3_000)] + [f"{3000 + i},{i % 5},{'click' if i % 3 == 0 else 'view'}"
-                                                         for i in range(3_000)]
+    rows = [f"{i},{i % 5},view" for i in range(3_000)] + [
+        f"{3000 + i},{i % 5},{'click' if i % 3 == 0 else 'view'}" for i in range(3_000)
+    ]
     f = write(tmp_path / "late_clicks.csv", "id,x,event\n" + "\n".join(rows) + "\n")
     s = _sample([f], rate=0.5, seed=0, chunk_rows=1_000)
     assert s.negative == "view" and s.kept_counts["click"] == s.counts["click"] == 1_000
@@ -128,7 +140,9 @@ def test_a_stream_with_no_minority_class_is_an_error(tmp_path):
 def test_a_file_with_another_header_in_the_middle_is_an_error(stream_parts, tmp_path):
     text = stream_parts[1].read_text().replace("bid_price", "price", 1)
     odd = write(tmp_path / "odd.csv", text)
-    with pytest.raises(DataError, match=r"odd\.csv: columns differ from .*part-0\.csv \(missing bid_price; extra price\)"):
+    with pytest.raises(
+        DataError, match=r"odd\.csv: columns differ from .*part-0\.csv \(missing bid_price; extra price\)"
+    ):
         _sample([stream_parts[0], odd, stream_parts[2]], rate=0.1)
 
 

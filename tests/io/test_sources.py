@@ -69,6 +69,7 @@ def test_expand_inputs(tmp_path):
 
 # ---- red-team family 'CSV parsing': rows counted as the parser counts them, lines named right, lines bounded
 
+
 def _quoted_newline_file(small_csv, tmp_path):
     lines = small_csv.read_text().splitlines()
     parts = lines[101].split(",")
@@ -82,7 +83,9 @@ def _quoted_newline_file(small_csv, tmp_path):
 
 
 @pytest.mark.parametrize("chunk_rows", [None, 7])
-def test_a_quoted_line_break_is_one_record_and_rejects_name_where_it_starts(scoring_model, small_csv, tmp_path, chunk_rows):
+def test_a_quoted_line_break_is_one_record_and_rejects_name_where_it_starts(
+    scoring_model, small_csv, tmp_path, chunk_rows
+):
     import csv
 
     from clickpred.jobs.score import score

@@ -34,13 +34,20 @@ def _refused(res, message):
 
 def test_score_output_or_rejects_naming_the_input_or_the_model_is_refused(scoring_model, data, tmp_path):
     before = data.read_bytes()
-    _refused(_run("score", scoring_model, data, "--output", data), f"--output {data}: is an input of this run ({data}): choose another path")
-    _refused(_run("score", scoring_model, data, "--output", tmp_path / "s.parquet", "--rejects", data),
-             f"--rejects {data}: is an input of this run ({data}): choose another path")
+    _refused(
+        _run("score", scoring_model, data, "--output", data),
+        f"--output {data}: is an input of this run ({data}): choose another path",
+    )
+    _refused(
+        _run("score", scoring_model, data, "--output", tmp_path / "s.parquet", "--rejects", data),
+        f"--rejects {data}: is an input of this run ({data}): choose another path",
+    )
     model_copy = tmp_path / "m.skops"
     shutil.copy(scoring_model, model_copy)
-    _refused(_run("score", model_copy, data, "--output", model_copy),
-             f"--output {model_copy}: is an input of this run ({model_copy}): choose another path")
+    _refused(
+        _run("score", model_copy, data, "--output", model_copy),
+        f"--output {model_copy}: is an input of this run ({model_copy}): choose another path",
+    )
     assert data.read_bytes() == before
 
 
@@ -55,37 +62,51 @@ def test_an_output_inside_an_input_folder_is_refused(scoring_model, data, tmp_pa
     folder = tmp_path / "logs"
     folder.mkdir()
     shutil.copy(data, folder / "day1.csv")
-    _refused(_run("score", scoring_model, folder, "--output", folder / "scores.parquet"),
-             f"--output {folder / 'scores.parquet'}: inside the input folder {folder}: choose a path outside it")
+    _refused(
+        _run("score", scoring_model, folder, "--output", folder / "scores.parquet"),
+        f"--output {folder / 'scores.parquet'}: inside the input folder {folder}: choose a path outside it",
+    )
 
 
 def test_train_model_naming_the_data_or_the_test_file_is_refused(data, tmp_path):
     test = tmp_path / "test.csv"
     shutil.copy(data, test)
     before = data.read_bytes()
-    _refused(_run("train", data, "--model", data, "--report", tmp_path / "r"),
-             f"--model {data}: is an input of this run ({data}): choose another path")
-    _refused(_run("train", data, "--test", test, "--model", test, "--report", tmp_path / "r"),
-             f"--model {test}: is an input of this run ({test}): choose another path")
+    _refused(
+        _run("train", data, "--model", data, "--report", tmp_path / "r"),
+        f"--model {data}: is an input of this run ({data}): choose another path",
+    )
+    _refused(
+        _run("train", data, "--test", test, "--model", test, "--report", tmp_path / "r"),
+        f"--model {test}: is an input of this run ({test}): choose another path",
+    )
     assert data.read_bytes() == before and not (tmp_path / "r").exists()
 
 
 def test_evaluate_output_naming_the_data_or_the_model_is_refused(scoring_model, data):
     before = data.read_bytes()
-    _refused(_run("evaluate", scoring_model, data, "--output", data),
-             f"--output {data}: is an input of this run ({data}): choose another path")
-    _refused(_run("evaluate", scoring_model, data, "--output", scoring_model),
-             f"--output {scoring_model}: is an input of this run ({scoring_model}): choose another path")
+    _refused(
+        _run("evaluate", scoring_model, data, "--output", data),
+        f"--output {data}: is an input of this run ({data}): choose another path",
+    )
+    _refused(
+        _run("evaluate", scoring_model, data, "--output", scoring_model),
+        f"--output {scoring_model}: is an input of this run ({scoring_model}): choose another path",
+    )
     assert data.read_bytes() == before
 
 
 def test_a_device_or_pipe_is_not_replaced_by_a_file(scoring_model, data, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
-    _refused(_run("score", scoring_model, data, "--output", fifo),
-             f"--output {fifo}: not a regular file (a device or a pipe): write to a file")
-    _refused(_run("train", data, "--model", fifo, "--report", tmp_path / "r"),
-             f"--model {fifo}: not a regular file (a device or a pipe): write to a file")
+    _refused(
+        _run("score", scoring_model, data, "--output", fifo),
+        f"--output {fifo}: not a regular file (a device or a pipe): write to a file",
+    )
+    _refused(
+        _run("train", data, "--model", fifo, "--report", tmp_path / "r"),
+        f"--model {fifo}: not a regular file (a device or a pipe): write to a file",
+    )
     with pytest.raises(ClickpredError, match="not a regular file"):
         check_targets([("--output", "/dev/null", False)], [])
     assert not fifo.is_file() and fifo.exists()
@@ -98,8 +119,10 @@ def test_rerunning_score_into_its_folder_removes_only_what_it_listed(scoring_mod
     assert listed == {p.name for p in out.iterdir()}
     assert _run("score", scoring_model, data, "--output", f"{out}/").exit_code == 0  # its own folder: replaced
     (out / "notes.txt").write_text("mine")
-    _refused(_run("score", scoring_model, data, "--output", f"{out}/"),
-             f"--output {out}: folder exists and holds files clickpred did not write there (notes.txt): choose another folder")
+    _refused(
+        _run("score", scoring_model, data, "--output", f"{out}/"),
+        f"--output {out}: folder exists and holds files clickpred did not write there (notes.txt): choose another folder",
+    )
     assert (out / "notes.txt").read_text() == "mine"
     (out / "notes.txt").unlink()
     shutil.copy(data, out / "today.csv")  # the run's own input inside the folder it would replace
@@ -164,6 +187,8 @@ def test_a_report_folder_holding_other_files_is_refused_before_training(data, tm
     report = tmp_path / "r"
     report.mkdir()
     (report / "thesis.tex").write_text("x")
-    _refused(_run("train", data, "--report", report, "--model", tmp_path / "m.skops"),
-             f"--report {report}: folder exists and holds files clickpred did not write there (thesis.tex): choose another folder")
+    _refused(
+        _run("train", data, "--report", report, "--model", tmp_path / "m.skops"),
+        f"--report {report}: folder exists and holds files clickpred did not write there (thesis.tex): choose another folder",
+    )
     assert (report / "thesis.tex").exists() and not (tmp_path / "m.skops").exists()

@@ -14,14 +14,28 @@ from clickpred.modeling.spec import spec_from_options
 @pytest.fixture(scope="module")
 def result(small_csv):
     calls = []
-    res = compare(small_csv, classifiers=["logistic", "svm"], strategies=["none", "class_weight", "smote", "undersample"],
-                  folds=3, jobs=2, replicates=200, progress=lambda done, total, best: calls.append((done, total, best)))
+    res = compare(
+        small_csv,
+        classifiers=["logistic", "svm"],
+        strategies=["none", "class_weight", "smote", "undersample"],
+        folds=3,
+        jobs=2,
+        replicates=200,
+        progress=lambda done, total, best: calls.append((done, total, best)),
+    )
     return res, calls
 
 
 def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
     res, _ = result
-    assert set(res.timings) == {"read", "prepare", "resample", "fits", "correction", "bootstrap"}  # smote/undersample shared
+    assert set(res.timings) == {
+        "read",
+        "prepare",
+        "resample",
+        "fits",
+        "correction",
+        "bootstrap",
+    }  # smote/undersample shared
     ds = load_dataset(small_csv)
     for name in ("logistic-class_weight", "logistic-smote", "svm-undersample"):
         clf, _, strat = name.partition("-")
@@ -57,8 +71,17 @@ def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     assert all(lb[i]["metric"] >= lb[i + 1]["metric"] for i in range(len(lb) - 1))
     for r in lb:
         assert r["metric_low"] <= r["metric"] <= r["metric_high"]
-        assert set(r) >= {"pr_auc_click", "recall_conversion", "precision_click", "macro_pr_auc", "balanced_accuracy",
-                          "mcc", "fit_seconds", "log_loss", "brier"}
+        assert set(r) >= {
+            "pr_auc_click",
+            "recall_conversion",
+            "precision_click",
+            "macro_pr_auc",
+            "balanced_accuracy",
+            "mcc",
+            "fit_seconds",
+            "log_loss",
+            "brier",
+        }
     assert lb[0]["distinguishable_from_best"] is None
     assert {r["distinguishable_from_best"] for r in lb[1:]} <= {True, False}
     assert any(r["distinguishable_from_best"] for r in lb[1:])  # smote is clearly worse here
@@ -90,12 +113,21 @@ def test_what_cannot_run_is_skipped_with_the_reason(small_csv, tmp_path):
     other.write_text('[classifier]\nname = "logistic"\n[strategy]\nname = "none"\n')
     res = compare(small_csv, pipelines=[str(tmp_path / "*.toml")], folds=2, replicates=50)
     assert [r["name"] for r in res.leaderboard] == ["lr"]
-    assert res.skipped == {"rbf": "svm-rbf refuses 2,000 training rows (max_rows 1,000): use undersample, or svm-nystroem"}
+    assert res.skipped == {
+        "rbf": "svm-rbf refuses 2,000 training rows (max_rows 1,000): use undersample, or svm-nystroem"
+    }
 
 
 def test_repeats_and_an_explicit_metric(small_csv):
-    res = compare(small_csv, classifiers=["logistic"], strategies=["none", "undersample"], folds=2, repeats=2,
-                  metric="pr_auc:conversion", replicates=50)
+    res = compare(
+        small_csv,
+        classifiers=["logistic"],
+        strategies=["none", "undersample"],
+        folds=2,
+        repeats=2,
+        metric="pr_auc:conversion",
+        replicates=50,
+    )
     assert res.metric == ("pr_auc", "conversion") and len(res.results["logistic-none"].scores) == 2
     assert len(res.results["logistic-none"].fold_metric) == 4
 
@@ -112,7 +144,10 @@ def test_held_out_test_file(small_csv, sim_csv):
         ({"classifiers": ["forest"]}, r"--classifiers forest: unknown classifier; valid: logistic, svm"),
         ({"strategies": ["adasyn"]}, r"--strategies adasyn: unknown strategy; valid: none, class_weight"),
         ({"pipelines": ["nowhere/*.toml"]}, r"--pipelines nowhere/\*\.toml: no spec files match"),
-        ({"metric": "accuracy"}, r"--metric accuracy: expected pr_auc:CLASS with a minority class \(click, conversion\)"),
+        (
+            {"metric": "accuracy"},
+            r"--metric accuracy: expected pr_auc:CLASS with a minority class \(click, conversion\)",
+        ),
         ({"metric": "pr_auc:view"}, r"--metric pr_auc:view: expected pr_auc:CLASS"),
         ({"folds": 1}, r"--folds must be at least 2, got 1"),
         ({"repeats": 0}, r"--repeats must be at least 1, got 0"),
@@ -125,7 +160,9 @@ def test_bad_options(small_csv, kwargs, pattern):
 
 def test_default_grid_is_every_classifier_by_every_strategy():
     names = [s.name for s in candidate_specs()]
-    assert len(names) == 30 and names[0] == "logistic-none" and "mlp-undersample" in names and "hgb-class_weight" in names
+    assert (
+        len(names) == 30 and names[0] == "logistic-none" and "mlp-undersample" in names and "hgb-class_weight" in names
+    )
 
 
 def test_pick_metric_with_too_few_rows_everywhere():
@@ -140,8 +177,16 @@ COSTS = "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[co
 def by_cost(small_csv, sim_csv, tmp_path_factory):
     costs = tmp_path_factory.mktemp("costs") / "costs.toml"
     costs.write_text(COSTS)
-    res = compare(small_csv, classifiers=["logistic"], strategies=["none", "class_weight", "undersample"], folds=3,
-                  replicates=200, costs=costs, test=sim_csv, jobs=2)
+    res = compare(
+        small_csv,
+        classifiers=["logistic"],
+        strategies=["none", "class_weight", "undersample"],
+        folds=3,
+        replicates=200,
+        costs=costs,
+        test=sim_csv,
+        jobs=2,
+    )
     return res, costs
 
 
@@ -156,19 +201,25 @@ def test_a_cost_matrix_sorts_by_the_cost_of_cross_fitted_decisions(by_cost, smal
     assert all(lb[i]["metric"] <= lb[i + 1]["metric"] for i in range(len(lb) - 1))  # lower is better
     for row in lb:
         r = res.results[row["name"]]
-        assert row["metric"] == pytest.approx(row["cost_per_row"]) and row["metric_low"] <= row["metric"] <= row["metric_high"]
+        assert (
+            row["metric"] == pytest.approx(row["cost_per_row"])
+            and row["metric_low"] <= row["metric"] <= row["metric_high"]
+        )
         # the cost of the decisions shown, recomputed from the matrix
         C = load_costs(costs, res.classes)
         idx = {c: i for i, c in enumerate(res.classes)}
         assert row["metric"] == pytest.approx(np.mean([C[idx[t], idx[p]] for t, p in zip(res.y, r.decisions)]))
         assert row["cost_nothing_flagged"] == pytest.approx(
-            (5 * res.class_counts["click"] + 50 * res.class_counts["conversion"]) / res.n_rows)
+            (5 * res.class_counts["click"] + 50 * res.class_counts["conversion"]) / res.n_rows
+        )
         if row["rank"] > 1:  # this − best: positive means dearer
             assert row["vs_best_difference"] == pytest.approx(row["metric"] - lb[0]["metric"])
     # the decisions are cross-fitted: the same as finish() with the cost rule gives for that candidate
     plain = res.results["logistic-none"]
     ev = Evaluation("cv", res.classes, res.y, plain.scores[0], plain.y_pred[0], True, {}, fold_of=_fold_of(res))
-    finish(ev, "predict_proba", None, "auto", rule=DecisionRule("cost", res.classes, costs=load_costs(costs, res.classes)))
+    finish(
+        ev, "predict_proba", None, "auto", rule=DecisionRule("cost", res.classes, costs=load_costs(costs, res.classes))
+    )
     assert (ev.y_pred == plain.decisions).all()
     s = res.recommendation
     assert s.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the lowest cost per row under costs.toml")
@@ -185,14 +236,16 @@ def _fold_of(res):
     return fold_of
 
 
-
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
         ({"metric": "cost"}, r"--metric cost needs --costs FILE"),
         ({"costs": "nowhere.toml"}, r"--costs nowhere.toml: file not found"),
         ({"costs": "nowhere.toml", "data": "missing.csv"}, r"--costs nowhere.toml: file not found"),  # before the read
-        ({"costs": "COSTS", "calibration": "none"}, r"--costs with --calibration none: the minimum-cost rule needs probabilities"),
+        (
+            {"costs": "COSTS", "calibration": "none"},
+            r"--costs with --calibration none: the minimum-cost rule needs probabilities",
+        ),
     ],
 )
 def test_cost_options(small_csv, tmp_path, kwargs, pattern):
@@ -227,8 +280,15 @@ def test_compare_warns_about_a_leaking_column_like_train(leaky_csv):
 
 
 def test_split_by_validates_forward_in_time(leaky_csv):
-    res = compare(leaky_csv, classifiers=["logistic"], strategies=["none", "undersample"], folds=3, replicates=50,
-                  split_by="timestamp", drop=["converted_at"])
+    res = compare(
+        leaky_csv,
+        classifiers=["logistic"],
+        strategies=["none", "undersample"],
+        folds=3,
+        replicates=50,
+        split_by="timestamp",
+        drop=["converted_at"],
+    )
     assert res.validation.startswith("forward-chaining folds in 'timestamp' order") and not res.leakage_warnings
     assert res.n_rows == 4500  # the first of 4 blocks is never scored
     from clickpred.jobs.compare import forward_splits

@@ -17,8 +17,9 @@ from clickpred.jobs.score import score  # noqa: E402
 
 @pytest.fixture(scope="module")
 def cluster():
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=":0") as c:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
+    ) as c:
         yield c.scheduler_address
 
 
@@ -53,13 +54,24 @@ def _rejects(path):
 
 def test_same_scores_and_rejects_as_the_local_engine(cluster, scoring_model, messy, tmp_path):
     local = score(scoring_model, [messy], tmp_path / "local.parquet", keep=["impression_id"])
-    remote = score_dask(scoring_model, [messy], tmp_path / "dask", keep=["impression_id"], scheduler=cluster,
-                        range_bytes=50_000, chunk_rows=97)
+    remote = score_dask(
+        scoring_model,
+        [messy],
+        tmp_path / "dask",
+        keep=["impression_id"],
+        scheduler=cluster,
+        range_bytes=50_000,
+        chunk_rows=97,
+    )
     assert remote.engine == "dask" and len(glob.glob(str(tmp_path / "dask" / "*.parquet"))) > 5
     a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
     pd.testing.assert_frame_equal(a, b)
     assert _rejects(tmp_path / "local.rejects.csv") == _rejects(tmp_path / "dask" / "_rejects.csv")
-    assert (remote.rows_read, remote.rows_scored, remote.rows_rejected) == (local.rows_read, local.rows_scored, local.rows_rejected)
+    assert (remote.rows_read, remote.rows_scored, remote.rows_rejected) == (
+        local.rows_read,
+        local.rows_scored,
+        local.rows_rejected,
+    )
     assert remote.rows_rejected == 8 + 5
     assert remote.predicted == local.predicted
     np.testing.assert_allclose(list(remote.mean_scores.values()), list(local.mean_scores.values()), rtol=1e-12)
@@ -72,14 +84,23 @@ def test_gzip_and_parquet_inputs_on_a_default_local_cluster(scoring_model, small
     res = score_dask(scoring_model, [tmp_path / "in"], tmp_path / "out", keep=["impression_id"], jobs=1, chunk_rows=700)
     assert res.rows_scored == 8000 and res.rows_rejected == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["_rejects.csv", "_summary.json", "a-00000.parquet", "b-00000.parquet", "b-00001.parquet", "b-00002.parquet"]
+    assert names == [
+        "_rejects.csv",
+        "_summary.json",
+        "a-00000.parquet",
+        "b-00000.parquet",
+        "b-00001.parquet",
+        "b-00002.parquet",
+    ]
     got = _parts(tmp_path / "out")
     assert got["impression_id"].tolist() == [str(i) for i in range(4000)] * 2
     np.testing.assert_allclose(got["p_click"][:4000], got["p_click"][4000:], rtol=0, atol=1e-12)
 
 
 def test_the_reject_rate_is_enforced_and_nothing_is_left_behind(cluster, scoring_model, messy, tmp_path):
-    with pytest.raises(DataError, match=r"messy\.csv: 13 of 4,013 rows rejected so far .* more than --max-reject-rate 0\.001"):
+    with pytest.raises(
+        DataError, match=r"messy\.csv: 13 of 4,013 rows rejected so far .* more than --max-reject-rate 0\.001"
+    ):
         score_dask(scoring_model, [messy], tmp_path / "out", scheduler=cluster, max_reject_rate=0.001)
     assert list(tmp_path.iterdir()) == []
 
@@ -96,8 +117,20 @@ def test_cli_engine_dask(cluster, scoring_model, small_csv, tmp_path):
 
     from clickpred.cli import app
 
-    res = CliRunner().invoke(app, ["score", str(scoring_model), str(small_csv), "-o", str(tmp_path / "out"),
-                                   "--engine", "dask", "--scheduler", cluster])
+    res = CliRunner().invoke(
+        app,
+        [
+            "score",
+            str(scoring_model),
+            str(small_csv),
+            "-o",
+            str(tmp_path / "out"),
+            "--engine",
+            "dask",
+            "--scheduler",
+            cluster,
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "4,000 rows read = 4,000 scored + 0 rejected" in res.output and "engine dask" in res.output
 
@@ -123,8 +156,11 @@ def test_a_task_whose_tables_disagree_rescored_with_the_pipeline(scoring_model, 
     model = load_model(scoring_model)
     _SCORERS.clear()
     src = open_source(small_csv)
-    cols = list(dict.fromkeys(model.metadata["schema"]["features"][i]["name"]
-                              for i in range(len(model.metadata["schema"]["features"]))))
+    cols = list(
+        dict.fromkeys(
+            model.metadata["schema"]["features"][i]["name"] for i in range(len(model.metadata["schema"]["features"]))
+        )
+    )
     real = _run_range(model, True, src, Range(0, 0, 0, src.size), [], cols, str(tmp_path / "a.parquet"), 1000)
     assert not real.fell_back
     monkeypatch.setattr(Scorer, "gap", lambda self, inputs: 1.0 if self.fast is not None else 0.0)
@@ -154,8 +190,9 @@ def test_compare_on_a_dask_cluster_gives_the_local_leaderboard(cluster, small_cs
 
 def test_a_decision_override_reaches_the_workers(cluster, scoring_model, small_csv, tmp_path):
     local = score(scoring_model, [small_csv], tmp_path / "local.parquet", decision="top:10%")
-    remote = score_dask(scoring_model, [small_csv], tmp_path / "dask", scheduler=cluster, range_bytes=50_000,
-                        decision="top:10%")
+    remote = score_dask(
+        scoring_model, [small_csv], tmp_path / "dask", scheduler=cluster, range_bytes=50_000, decision="top:10%"
+    )
     assert local.decision == remote.decision == "top:10%"
     a, b = pd.read_parquet(tmp_path / "local.parquet"), _parts(tmp_path / "dask")
     pd.testing.assert_frame_equal(a, b)
@@ -187,8 +224,24 @@ def test_cli_train_engine_dask(cluster, sim_csv, tmp_path):
 
     runs = {}
     for engine in ("local", "dask"):
-        args = ["train", str(sim_csv), "--negative-rate", "0.2", "--holdout", "0.25", "-c", "logistic", "-s", "none",
-                "--model", str(tmp_path / f"{engine}.skops"), "--report", str(tmp_path / engine), "--engine", engine]
+        args = [
+            "train",
+            str(sim_csv),
+            "--negative-rate",
+            "0.2",
+            "--holdout",
+            "0.25",
+            "-c",
+            "logistic",
+            "-s",
+            "none",
+            "--model",
+            str(tmp_path / f"{engine}.skops"),
+            "--report",
+            str(tmp_path / engine),
+            "--engine",
+            engine,
+        ]
         if engine == "dask":
             args += ["--scheduler", cluster]
         r = CliRunner().invoke(app, args)
@@ -230,11 +283,16 @@ def test_hgb_scores_the_same_on_the_cluster(cluster, small_csv, messy, tmp_path)
     from clickpred.jobs.train import run_train
     from clickpred.modeling.spec import spec_from_options
 
-    model = run_train(small_csv, spec_from_options("hgb", "class_weight", folds=2), model_path=tmp_path / "h.skops",
-                      report_dir=tmp_path / "r").model_path
+    model = run_train(
+        small_csv,
+        spec_from_options("hgb", "class_weight", folds=2),
+        model_path=tmp_path / "h.skops",
+        report_dir=tmp_path / "r",
+    ).model_path
     local = score(model, [messy], f"{tmp_path / 'local'}/", keep=["impression_id"])
     remote = score_dask(model, [messy], f"{tmp_path / 'dask'}/", keep=["impression_id"], scheduler=cluster)
     assert (local.rows_scored, local.rows_rejected) == (remote.rows_scored, remote.rows_rejected)
     a, b = _parts(tmp_path / "local"), _parts(tmp_path / "dask")
-    pd.testing.assert_frame_equal(a.sort_values("impression_id").reset_index(drop=True),
-                                  b.sort_values("impression_id").reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        a.sort_values("impression_id").reset_index(drop=True), b.sort_values("impression_id").reset_index(drop=True)
+    )

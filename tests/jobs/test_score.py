@@ -33,7 +33,11 @@ def expected(model, small_csv):
 
 
 def _read(path):
-    return pq.read_table(path).to_pandas() if str(path).endswith(".parquet") else pd.read_csv(path, dtype={"impression_id": str})
+    return (
+        pq.read_table(path).to_pandas()
+        if str(path).endswith(".parquet")
+        else pd.read_csv(path, dtype={"impression_id": str})
+    )
 
 
 def _lines(path):
@@ -86,7 +90,9 @@ def _with_garbage(src, dst, every=100):
         out.append(line)
         if i % every == 0:
             kind = i // every % 3
-            garbage = {0: "garbage,line", 1: line.replace(line.split(",")[9], '"not-a-price"'), 2: line + ",extra"}[kind]
+            garbage = {0: "garbage,line", 1: line.replace(line.split(",")[9], '"not-a-price"'), 2: line + ",extra"}[
+                kind
+            ]
             out.append(garbage)
             bad.append((len(out), garbage))  # 1-based line number of the garbage line
     dst.write_text("\n".join(out) + "\n")
@@ -117,7 +123,10 @@ def test_too_many_rejects_stop_the_run_and_nothing_is_written(model, small_csv, 
     src = tmp_path / "mixed.csv"
     _with_garbage(small_csv, src, every=20)  # 5%
     out = tmp_path / "s.parquet"
-    with pytest.raises(DataError, match=r"mixed\.csv: \d+ of [\d,]+ rows rejected so far \(\d\.\d%\), more than --max-reject-rate 0\.01: is this the right file\?"):
+    with pytest.raises(
+        DataError,
+        match=r"mixed\.csv: \d+ of [\d,]+ rows rejected so far \(\d\.\d%\), more than --max-reject-rate 0\.01: is this the right file\?",
+    ):
         score(model, [src], out)
     assert list(tmp_path.iterdir()) == [src]  # no output, no rejects, no temporary files
     res = score(model, [src], out, max_reject_rate=0.1)
@@ -184,10 +193,16 @@ def test_a_folder_of_inputs_gives_a_folder_of_parts_and_an_unreadable_file_stops
     logs.mkdir()
     lines = _lines(small_csv)
     for k in range(3):
-        (logs / f"hour{k}.csv").write_text("\n".join([lines[0]] + lines[1 + k * 1000: 1 + (k + 1) * 1000]) + "\n")
+        (logs / f"hour{k}.csv").write_text("\n".join([lines[0]] + lines[1 + k * 1000 : 1 + (k + 1) * 1000]) + "\n")
     out = tmp_path / "scores"
     res = score(model, [logs], out, keep=["impression_id"])
-    assert sorted(p.name for p in out.iterdir()) == ["_rejects.csv", "_summary.json", "hour0.parquet", "hour1.parquet", "hour2.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "_rejects.csv",
+        "_summary.json",
+        "hour0.parquet",
+        "hour1.parquet",
+        "hour2.parquet",
+    ]
     assert [f.rows_scored for f in res.files] == [1000, 1000, 1000]
     summary = json.loads((out / "_summary.json").read_text())
     assert summary["rows_read"] == summary["rows_scored"] == 3000
@@ -266,7 +281,9 @@ def test_gzip_csv_output(model, small_csv, tmp_path):
     assert pd.read_csv(tmp_path / "s.csv.gz").shape == (4000, 4)
 
 
-def test_a_fast_path_that_disagrees_on_the_input_falls_back_to_the_pipeline(model, small_csv, expected, tmp_path, monkeypatch):
+def test_a_fast_path_that_disagrees_on_the_input_falls_back_to_the_pipeline(
+    model, small_csv, expected, tmp_path, monkeypatch
+):
     from clickpred.jobs.score import Scorer
 
     real_gap = Scorer.gap

@@ -74,13 +74,22 @@ def test_a_test_file_replaces_the_holdout(stream_parts, tmp_path):
 
 
 def test_too_few_minority_rows_to_evaluate_is_a_clear_error(stream_parts):
-    with pytest.raises(DataError, match=r"evaluation rows: class '(click|conversion)' has .* raise --holdout or pass --test"):
+    with pytest.raises(
+        DataError, match=r"evaluation rows: class '(click|conversion)' has .* raise --holdout or pass --test"
+    ):
         train_stream(stream_parts[:1], _spec(folds=5), negative_rate=0.2, holdout_fraction=0.002)
 
 
 def test_the_model_file_records_the_rate_and_scores_at_natural_balance(stream_parts, tmp_path):
-    out = run_train(stream_parts, _spec(), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r",
-                    negative_rate="auto", per_positive=4, holdout_fraction=0.25)
+    out = run_train(
+        stream_parts,
+        _spec(),
+        model_path=tmp_path / "m.skops",
+        report_dir=tmp_path / "r",
+        negative_rate="auto",
+        per_positive=4,
+        holdout_fraction=0.25,
+    )
     m = load_model(out.model_path)
     s = m.metadata["sampling"]
     assert s["auto"]["per_positive"] == 4 and 0 < s["negative_rate"] < 1
@@ -92,7 +101,11 @@ def test_the_model_file_records_the_rate_and_scores_at_natural_balance(stream_pa
     # scoring the held-out period gives natural-balance probabilities: the mean p(click) is near the click rate
     from clickpred.io.dataset import load_dataset
 
-    ds = load_dataset(stream_parts[2], schema=m.metadata and __import__("clickpred.io.schema", fromlist=["Schema"]).Schema.from_dict(m.metadata["schema"]))
+    ds = load_dataset(
+        stream_parts[2],
+        schema=m.metadata
+        and __import__("clickpred.io.schema", fromlist=["Schema"]).Schema.from_dict(m.metadata["schema"]),
+    )
     p = m.predictor().predict_proba(ds.frame)
     rate = float(np.mean(ds.y == "click"))
     assert abs(p[:, m.metadata["classes"].index("click")].mean() / rate - 1) < 0.25
@@ -100,8 +113,20 @@ def test_the_model_file_records_the_rate_and_scores_at_natural_balance(stream_pa
 
 def test_cli_train_stream_and_its_errors(stream_parts, tmp_path):
     runner = CliRunner()
-    base = ["train", *map(str, stream_parts), "-c", "logistic", "-s", "none", "--folds", "3",
-            "--model", str(tmp_path / "m.skops"), "--report", str(tmp_path / "r")]
+    base = [
+        "train",
+        *map(str, stream_parts),
+        "-c",
+        "logistic",
+        "-s",
+        "none",
+        "--folds",
+        "3",
+        "--model",
+        str(tmp_path / "m.skops"),
+        "--report",
+        str(tmp_path / "r"),
+    ]
     r = runner.invoke(app, base + ["--negative-rate", "0.1", "--holdout", "0.3"])
     assert r.exit_code == 0, r.output
     assert "read 24,000 rows" in r.output and "kept at rate 0.1" in r.output
@@ -120,8 +145,21 @@ def test_cli_train_stream_and_its_errors(stream_parts, tmp_path):
         assert r.exit_code == 1, (extra, r.output)
         assert message in r.output and "Traceback" not in r.output
         assert len(r.output.strip().splitlines()) == 1, r.output
-    r = runner.invoke(app, ["train", *map(str, stream_parts[:2]), "--negative-rate", "0.2", "--folds", "3",
-                            "--model", str(tmp_path / "d.skops"), "--report", str(tmp_path / "d")])
+    r = runner.invoke(
+        app,
+        [
+            "train",
+            *map(str, stream_parts[:2]),
+            "--negative-rate",
+            "0.2",
+            "--folds",
+            "3",
+            "--model",
+            str(tmp_path / "d.skops"),
+            "--report",
+            str(tmp_path / "d"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert load_model(tmp_path / "d.skops").metadata["spec"]["strategy"]["name"] == "none"
     r = runner.invoke(app, ["train", str(stream_parts[0].parent), "--model", str(tmp_path / "x.skops")])

@@ -15,7 +15,9 @@ def test_leaky_column_is_warned_about_in_result_and_report(small_csv, tmp_path):
     df["converted_at"] = np.where(df.event == "conversion", "2026-01-09 10:00:00", None)
     path = tmp_path / "leaky.csv"
     df.to_csv(path, index=False)
-    out = run_train(path, spec_from_options("logistic", "none", folds=3), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r")
+    out = run_train(
+        path, spec_from_options("logistic", "none", folds=3), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r"
+    )
     assert [w.column for w in out.result.leaks] == ["converted_at"]
     assert "possible leakage: column 'converted_at'" in out.document["leakage_warnings"][0]
     assert "possible leakage" in (tmp_path / "r" / "report.html").read_text()
@@ -67,7 +69,9 @@ def test_a_malformed_decision_is_refused_before_the_data_is_read(tmp_path):
 
 def test_train_tells_the_schema_before_fitting_then_each_fit(small_csv):
     seen = []
-    train(small_csv, spec_from_options("logistic", "none", folds=3), events=lambda kind, info: seen.append((kind, info)))
+    train(
+        small_csv, spec_from_options("logistic", "none", folds=3), events=lambda kind, info: seen.append((kind, info))
+    )
     assert seen[0][0] == "notes"
     first = seen[0][1]["notes"]
     assert any(n.startswith("target column: 'event'") for n in first)
@@ -90,5 +94,6 @@ def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkey
     ds = load_dataset(sim_csv)
     built = build_pipeline(spec, ds.schema, ds.class_counts)
     notes.append(train_module.expected_time(built.pipeline, ds.frame, ds.y, 3, spec))
-    assert re.match(r"mlp is slow: expect about \d+ (s|min|h) for 3 fits \(one fit timed on 500 rows, scaled to 20,000\)",
-                    notes[0]), notes[0]
+    assert re.match(
+        r"mlp is slow: expect about \d+ (s|min|h) for 3 fits \(one fit timed on 500 rows, scaled to 20,000\)", notes[0]
+    ), notes[0]

@@ -18,14 +18,20 @@ def small(small_csv):
 
 
 def _fit(ds, classifier, strategy="none", features=None, **params):
-    spec = spec_from_dict({"classifier": {"name": classifier, **params}, "strategy": strategy, "features": features or {}})
+    spec = spec_from_dict(
+        {"classifier": {"name": classifier, **params}, "strategy": strategy, "features": features or {}}
+    )
     built = build_pipeline(spec, ds.schema, ds.class_counts)
     return built.pipeline.fit(ds.frame, ds.y), built.score_method
 
 
 def _inputs(path, schema):
-    table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
-        column_types={c: "string" for c in schema.feature_names}, strings_can_be_null=True))
+    table = pacsv.read_csv(
+        path,
+        convert_options=pacsv.ConvertOptions(
+            column_types={c: "string" for c in schema.feature_names}, strings_can_be_null=True
+        ),
+    )
     inputs, bad = to_inputs(table, schema)
     assert not bad
     return inputs

@@ -64,7 +64,10 @@ class Sneaky:
 def test_a_file_with_a_foreign_type_is_refused_before_it_runs(tmp_path):
     path = tmp_path / "evil.skops"
     sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": {}, "pipeline": Sneaky()}, path)
-    with pytest.raises(ModelFileError, match=r"refused to load: contains types clickpred does not write \(tests\.model\.test_modelfile\.Sneaky\)"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"refused to load: contains types clickpred does not write \(tests\.model\.test_modelfile\.Sneaky\)",
+    ):
         load_model(path)
 
 
@@ -116,7 +119,9 @@ def test_a_pickle_is_refused_without_trust_and_nothing_in_it_runs(tmp_path):
     target = tmp_path / "pwned"
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(RunsCode(target)))
-    with pytest.raises(ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"):
+    with pytest.raises(
+        ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"
+    ):
         load_model(path)
     assert not target.exists()
 
@@ -144,7 +149,10 @@ def test_a_model_from_another_major_library_version_is_refused(tmp_path):
     path = tmp_path / "old.skops"
     meta = {"versions": {"scikit-learn": "0.24.2", "imbalanced-learn": "0.14.0"}}
     sio.dump({"format": FORMAT, "format_version": FORMAT_VERSION, "metadata": meta, "pipeline": None}, path)
-    with pytest.raises(ModelFileError, match=r"written with scikit-learn 0\.24\.2, this installation has 1\.\d+\.\d+ \(another major version\)"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"written with scikit-learn 0\.24\.2, this installation has 1\.\d+\.\d+ \(another major version\)",
+    ):
         load_model(path)
 
 
@@ -166,6 +174,9 @@ def test_an_older_model_file_is_refused_with_how_to_retrain(scoring_model, tmp_p
         load_model(old)
     v3 = tmp_path / "v3.skops"
     sio.dump({"format": FORMAT, "format_version": 3, "metadata": {}, "pipeline": None}, v3)
-    with pytest.raises(ModelFileError, match=r"format version 3 is not supported \(this clickpred reads version 4\): "
-                                             r"written by an older clickpred; retrain it"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"format version 3 is not supported \(this clickpred reads version 4\): "
+        r"written by an older clickpred; retrain it",
+    ):
         load_model(v3)

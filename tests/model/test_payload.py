@@ -33,7 +33,10 @@ def test_a_score_method_that_would_fit_the_pipeline_is_refused(scoring_model, tm
     from clickpred.jobs.score import score
 
     path = _tampered(scoring_model, tmp_path, lambda p: p["metadata"].update(score_method="fit"))
-    with pytest.raises(ModelFileError, match=r"refused to load: metadata\.score_method: 'fit' is not one of predict_proba, decision_function"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"refused to load: metadata\.score_method: 'fit' is not one of predict_proba, decision_function",
+    ):
         load_model(path)
     with pytest.raises(ModelFileError, match="score_method"):
         score(path, [small_csv], tmp_path / "out.parquet")
@@ -87,29 +90,69 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         (lambda p: p["metadata"]["versions"].pop("scikit-learn"), r"metadata\.versions: no scikit-learn version"),
         (lambda p: p["metadata"].update(classes="view"), r"metadata\.classes: expected a list"),
         (lambda p: p["metadata"].update(classes=["click", "view", "conversion"]), r"metadata\.schema\.classes: differ"),
-        (lambda p: p["metadata"]["schema"]["features"][0].update(kind="python"), r"features\[0\]\.kind: 'python' is not one of"),
+        (
+            lambda p: p["metadata"]["schema"]["features"][0].update(kind="python"),
+            r"features\[0\]\.kind: 'python' is not one of",
+        ),
         (lambda p: p["metadata"]["schema"]["features"][0].update(dtype="datetime:Mars/Olympus"), r"unknown time zone"),
         (lambda p: p["metadata"]["decision"].update(kind="eval"), r"metadata\.decision\.kind: 'eval' is not one of"),
-        (lambda p: p["metadata"]["decision"].update(kind="recall", targets={"click": float("nan")}),
-         r"metadata\.decision\.targets\.click: expected a finite number, got nan"),
-        (lambda p: p["metadata"]["decision"].update(kind="cost", costs=[[0, 1e309], [1, 0]]), r"metadata\.decision\.costs"),
-        (lambda p: p["metadata"]["decision"].update(thresholds={"click": 7.0}), r"thresholds\.click: 7\.0 outside \[0, 1\]"),
-        (lambda p: p["metadata"]["correction"].update(method="prior+exec"), r"metadata\.correction\.method: 'prior\+exec'"),
-        (lambda p: p["metadata"]["correction"].update(prior_ratio={"view": -1.0, "click": 1.0, "conversion": 1.0}),
-         r"prior_ratio\.view: -1\.0 outside"),
+        (
+            lambda p: p["metadata"]["decision"].update(kind="recall", targets={"click": float("nan")}),
+            r"metadata\.decision\.targets\.click: expected a finite number, got nan",
+        ),
+        (
+            lambda p: p["metadata"]["decision"].update(kind="cost", costs=[[0, 1e309], [1, 0]]),
+            r"metadata\.decision\.costs",
+        ),
+        (
+            lambda p: p["metadata"]["decision"].update(thresholds={"click": 7.0}),
+            r"thresholds\.click: 7\.0 outside \[0, 1\]",
+        ),
+        (
+            lambda p: p["metadata"]["correction"].update(method="prior+exec"),
+            r"metadata\.correction\.method: 'prior\+exec'",
+        ),
+        (
+            lambda p: p["metadata"]["correction"].update(prior_ratio={"view": -1.0, "click": 1.0, "conversion": 1.0}),
+            r"prior_ratio\.view: -1\.0 outside",
+        ),
         (lambda p: p["metadata"]["input"].update(header="yes"), r"metadata\.input\.header: expected true or false"),
         (lambda p: p["metadata"]["data"]["class_counts"].update(click=-5), r"class_counts\.click: expected a count"),
         (lambda p: p.update(extra=1), r"payload: unexpected entry 'extra'"),
-        (lambda p: p["decision_sample"].update(label=np.full(len(p["decision_sample"]["label"]), 9, dtype=np.int8)),
-         r"decision_sample: probabilities outside \[0, 1\] or labels outside the classes"),
+        (
+            lambda p: p["decision_sample"].update(label=np.full(len(p["decision_sample"]["label"]), 9, dtype=np.int8)),
+            r"decision_sample: probabilities outside \[0, 1\] or labels outside the classes",
+        ),
         (lambda p: p["fastpath"]["base"].__setitem__(0, np.inf), r"fastpath\.base: non-finite values"),
-        (lambda p: p["fastpath"]["category_tables"].update(
-            {k: v[:-1] for k, v in list(p["fastpath"]["category_tables"].items())[:1]}), r"fastpath\.category_tables\..*shape"),
+        (
+            lambda p: p["fastpath"]["category_tables"].update(
+                {k: v[:-1] for k, v in list(p["fastpath"]["category_tables"].items())[:1]}
+            ),
+            r"fastpath\.category_tables\..*shape",
+        ),
         (lambda p: p.update(calibrator={"view": None}), r"calibrator: 'view' is not a minority class"),
     ],
-    ids=["no-versions", "no-sklearn-version", "classes-text", "classes-order", "kind", "tz", "rule-kind", "nan-target",
-         "inf-cost", "threshold", "correction", "prior-ratio", "header", "count", "extra-entry", "sample-labels",
-         "fastpath-inf", "fastpath-shape", "calibrator-key"],
+    ids=[
+        "no-versions",
+        "no-sklearn-version",
+        "classes-text",
+        "classes-order",
+        "kind",
+        "tz",
+        "rule-kind",
+        "nan-target",
+        "inf-cost",
+        "threshold",
+        "correction",
+        "prior-ratio",
+        "header",
+        "count",
+        "extra-entry",
+        "sample-labels",
+        "fastpath-inf",
+        "fastpath-shape",
+        "calibrator-key",
+    ],
 )
 def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
     with pytest.raises(ModelFileError, match=message):
@@ -118,7 +161,10 @@ def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
 
 def test_an_archive_that_inflates_far_beyond_its_size_is_refused_before_it_is_read(scoring_model, tmp_path):
     bomb = tmp_path / "bomb.skops"
-    with zipfile.ZipFile(scoring_model) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+    with (
+        zipfile.ZipFile(scoring_model) as src,
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst,
+    ):
         for info in src.infolist():
             dst.writestr(info, src.read(info))
         with dst.open("zeros.npy", "w") as fh:  # 256 MiB of zeros: ~250 kB on disk
@@ -144,8 +190,9 @@ def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_c
     from clickpred.jobs.train import run_train
     from clickpred.modeling.spec import spec_from_options
 
-    out = run_train(small_csv, spec_from_options("hgb", "none", folds=2), model_path=tmp_path / "h.skops",
-                    report_dir=tmp_path / "r")
+    out = run_train(
+        small_csv, spec_from_options("hgb", "none", folds=2), model_path=tmp_path / "h.skops", report_dir=tmp_path / "r"
+    )
     model = load_model(out.model_path)
     assert type(model.pipeline.steps[-1][1]).__name__ == "HistGradientBoostingClassifier"
 

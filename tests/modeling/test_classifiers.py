@@ -25,13 +25,16 @@ def test_hgb_takes_codes_as_native_categories_with_ids_capped(sim_csv):
     assert pipe.named_steps["prepare"].transform(ds.frame)[:, :n_codes].max() < 255
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"learning_rate": -1}, r"classifier.learning_rate must be a number > 0"),
-    ({"max_leaf_nodes": 1}, r"classifier.max_leaf_nodes must be an integer > 1"),
-    ({"l2_regularization": -0.5}, r"classifier.l2_regularization must be a number >= 0"),
-    ({"early_stopping": "yes"}, r"classifier.early_stopping must be true or false"),
-    ({"min_samples_leaf": 0}, r"classifier.min_samples_leaf must be an integer > 0"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"learning_rate": -1}, r"classifier.learning_rate must be a number > 0"),
+        ({"max_leaf_nodes": 1}, r"classifier.max_leaf_nodes must be an integer > 1"),
+        ({"l2_regularization": -0.5}, r"classifier.l2_regularization must be a number >= 0"),
+        ({"early_stopping": "yes"}, r"classifier.early_stopping must be true or false"),
+        ({"min_samples_leaf": 0}, r"classifier.min_samples_leaf must be an integer > 0"),
+    ],
+)
 def test_hgb_parameters_are_validated(params, message):
     with pytest.raises(ConfigError, match=message):
         spec_from_dict({"classifier": {"name": "hgb", **params}})
@@ -43,13 +46,40 @@ def test_hgb_trains_scores_and_evaluates_like_the_others(small_csv, tmp_path):
     from clickpred.cli import app
 
     run = CliRunner().invoke
-    res = run(app, ["train", str(small_csv), "--classifier", "hgb", "--strategy", "class_weight", "--folds", "2",
-                    "--report", str(tmp_path / "r"), "--model", str(tmp_path / "h.skops")])
+    res = run(
+        app,
+        [
+            "train",
+            str(small_csv),
+            "--classifier",
+            "hgb",
+            "--strategy",
+            "class_weight",
+            "--folds",
+            "2",
+            "--report",
+            str(tmp_path / "r"),
+            "--model",
+            str(tmp_path / "h.skops"),
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "hgb-class_weight — 2-fold stratified CV" in res.output
-    res = run(app, ["score", str(tmp_path / "h.skops"), str(small_csv), "--output", str(tmp_path / "s.parquet"),
-                    "--chunk-rows", "700"])
-    assert res.exit_code == 0 and "scored by the pipeline" in res.output and "4,000 rows read = 4,000 scored" in res.output
+    res = run(
+        app,
+        [
+            "score",
+            str(tmp_path / "h.skops"),
+            str(small_csv),
+            "--output",
+            str(tmp_path / "s.parquet"),
+            "--chunk-rows",
+            "700",
+        ],
+    )
+    assert (
+        res.exit_code == 0 and "scored by the pipeline" in res.output and "4,000 rows read = 4,000 scored" in res.output
+    )
     res = run(app, ["evaluate", str(tmp_path / "h.skops"), str(small_csv)])
     assert res.exit_code == 0, res.output
     from clickpred.io.schema import Schema

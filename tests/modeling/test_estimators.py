@@ -17,19 +17,28 @@ from clickpred.modeling.estimators import (
 
 
 @parametrize_with_checks(
-    [BoundedSVC(), NystroemSVM(n_components=20, epochs=2, random_state=0), ScaledTolLogisticRegression(), WeightedMLPClassifier(max_iter=50, early_stopping=False), FrequencyEncoder(), ClippedLogit()],
+    [
+        BoundedSVC(),
+        NystroemSVM(n_components=20, epochs=2, random_state=0),
+        ScaledTolLogisticRegression(),
+        WeightedMLPClassifier(max_iter=50, early_stopping=False),
+        FrequencyEncoder(),
+        ClippedLogit(),
+    ],
     # As for scikit-learn's own SVC: libsvm's sample weights are not equivalent to repeated rows.
-    expected_failed_checks=lambda est: {
-        "check_sample_weight_equivalence_on_dense_data": "libsvm sample_weight semantics (as SVC)",
-        "check_sample_weight_equivalence_on_sparse_data": "libsvm sample_weight semantics (as SVC)",
-    }
-    if isinstance(est, BoundedSVC)
-    else {
-        "check_sample_weight_equivalence_on_dense_data": "stochastic (SGD), as SGDClassifier",
-        "check_sample_weight_equivalence_on_sparse_data": "stochastic (SGD), as SGDClassifier",
-    }
-    if isinstance(est, NystroemSVM)
-    else {},
+    expected_failed_checks=lambda est: (
+        {
+            "check_sample_weight_equivalence_on_dense_data": "libsvm sample_weight semantics (as SVC)",
+            "check_sample_weight_equivalence_on_sparse_data": "libsvm sample_weight semantics (as SVC)",
+        }
+        if isinstance(est, BoundedSVC)
+        else {
+            "check_sample_weight_equivalence_on_dense_data": "stochastic (SGD), as SGDClassifier",
+            "check_sample_weight_equivalence_on_sparse_data": "stochastic (SGD), as SGDClassifier",
+        }
+        if isinstance(est, NystroemSVM)
+        else {}
+    ),
 )
 def test_sklearn_contract(estimator, check):
     check(estimator)
@@ -38,7 +47,9 @@ def test_sklearn_contract(estimator, check):
 def test_bounded_svc_refuses_past_its_row_limit_and_names_the_way_out():
     X = np.random.default_rng(0).normal(size=(101, 2))
     y = np.r_[np.zeros(90), np.ones(11)]
-    with pytest.raises(RowLimitError, match=r"svm-rbf refuses to fit 101 rows \(limit 100.*use classifier 'svm-nystroem'"):
+    with pytest.raises(
+        RowLimitError, match=r"svm-rbf refuses to fit 101 rows \(limit 100.*use classifier 'svm-nystroem'"
+    ):
         BoundedSVC(max_rows=100).fit(X, y)
     assert BoundedSVC(max_rows=101).fit(X, y).predict(X).shape == (101,)
 
@@ -69,7 +80,9 @@ def test_timestamp_features_hour_and_weekday_with_missing():
 def test_frequency_encoder_counts_and_unseen_levels():
     X = np.array([["a"], ["a"], ["b"]], dtype=object)
     enc = FrequencyEncoder().fit(X)
-    np.testing.assert_allclose(enc.transform(np.array([["a"], ["b"], ["z"]], dtype=object)).ravel(), [np.log(3), np.log(2), 0])
+    np.testing.assert_allclose(
+        enc.transform(np.array([["a"], ["b"], ["z"]], dtype=object)).ravel(), [np.log(3), np.log(2), 0]
+    )
 
 
 def test_clipped_logit():

@@ -59,8 +59,13 @@ def test_a_class_outside_the_funnel_is_an_error():
 def test_train_and_score_a_funnel_model(small_csv, tmp_path):
     from clickpred.jobs.score import score
 
-    out = run_train(small_csv, spec_from_options("logistic", "class_weight", folds=3),
-                    model_path=tmp_path / "f.skops", report_dir=tmp_path / "r", funnel=ORDER)
+    out = run_train(
+        small_csv,
+        spec_from_options("logistic", "class_weight", folds=3),
+        model_path=tmp_path / "f.skops",
+        report_dir=tmp_path / "r",
+        funnel=ORDER,
+    )
     cv = out.result.cv
     assert type(out.result.pipeline).__name__ == "FunnelClassifier"
     for c in ("click", "conversion"):  # each stage's class weights undone inside the funnel
@@ -74,10 +79,13 @@ def test_train_and_score_a_funnel_model(small_csv, tmp_path):
     np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
-@pytest.mark.parametrize("funnel, message", [
-    (["view", "click"], "must name every class of the data once"),
-    (["view", "click", "click"], "must name every class of the data once"),
-])
+@pytest.mark.parametrize(
+    "funnel, message",
+    [
+        (["view", "click"], "must name every class of the data once"),
+        (["view", "click", "click"], "must name every class of the data once"),
+    ],
+)
 def test_bad_funnels(small_csv, funnel, message):
     with pytest.raises(ConfigError, match=message):
         train(small_csv, spec_from_options("logistic", "none", folds=2), funnel=funnel)
@@ -91,8 +99,13 @@ def test_a_funnel_needs_probabilities(small_csv):
 def test_funnel_report_compares_with_the_flat_model_on_the_same_folds(small_csv, tmp_path):
     import json
 
-    out = run_train(small_csv, spec_from_options("logistic", "none", folds=3), model_path=tmp_path / "f.skops",
-                    report_dir=tmp_path / "r", funnel=ORDER)
+    out = run_train(
+        small_csv,
+        spec_from_options("logistic", "none", folds=3),
+        model_path=tmp_path / "f.skops",
+        report_dir=tmp_path / "r",
+        funnel=ORDER,
+    )
     ff = json.loads((tmp_path / "r" / "metrics.json").read_text())["funnel_vs_flat"]
     for c in ("click", "conversion"):
         v = ff["classes"][c]

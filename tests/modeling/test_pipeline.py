@@ -73,6 +73,10 @@ def test_logistic_solver_follows_the_width(small):
 
 def test_linear_svm_solves_the_dual_under_random_oversampling(small):
     """The primal solver crawls on duplicated rows (409 s vs 73 s on the sample's 479k oversampled rows)."""
-    solver = {s: build_pipeline(spec_from_options("svm", s), small.schema, small.class_counts).pipeline
-              .named_steps["classifier"].dual for s in ("none", "class_weight", "smote", "oversample")}
+    solver = {
+        s: build_pipeline(spec_from_options("svm", s), small.schema, small.class_counts)
+        .pipeline.named_steps["classifier"]
+        .dual
+        for s in ("none", "class_weight", "smote", "oversample")
+    }
     assert solver == {"none": "auto", "class_weight": "auto", "smote": "auto", "oversample": True}

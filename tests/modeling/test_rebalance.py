@@ -41,7 +41,9 @@ def test_class_weight_balanced_and_explicit():
     assert STRATEGIES["class_weight"].plan({}, COUNTS, 0, 5, 0).class_weight == "balanced"
     plan = STRATEGIES["class_weight"].plan({"weights": {"click": 10, "conversion": 50}}, COUNTS, 0, 5, 0)
     assert plan.class_weight == {"view": 1.0, "click": 10.0, "conversion": 50.0}
-    with pytest.raises(ConfigError, match="strategy.weights names class 'klick' not in the data; classes: view, click, conversion"):
+    with pytest.raises(
+        ConfigError, match="strategy.weights names class 'klick' not in the data; classes: view, click, conversion"
+    ):
         STRATEGIES["class_weight"].plan({"weights": {"klick": 10}}, COUNTS, 0, 5, 0)
 
 
@@ -59,7 +61,9 @@ def test_smote_refuses_a_class_too_small_to_interpolate():
 
 def test_oversampling_that_would_exceed_memory_fails_with_advice():
     big = {"view": 50_000_000, "click": 100_000}
-    with pytest.raises(DataError, match=r"oversample would grow each training fold to 80,000,000 rows .*set strategy.ratio below 1.0"):
+    with pytest.raises(
+        DataError, match=r"oversample would grow each training fold to 80,000,000 rows .*set strategy.ratio below 1.0"
+    ):
         STRATEGIES["oversample"].plan({}, big, n_categorical=2, folds=5, seed=0, n_numeric=20)
 
 

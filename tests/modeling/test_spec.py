@@ -57,17 +57,25 @@ def test_missing_spec_file(tmp_path):
 def test_unknown_classifier_lists_valid_ones(tmp_path):
     p = tmp_path / "x.toml"
     p.write_text('[classifier]\nname = "xgboost"\n')
-    with pytest.raises(ConfigError, match=r"x\.toml: unknown classifier 'xgboost' \(key classifier\.name\); valid: logistic, svm, svm-rbf, svm-nystroem, mlp"):
+    with pytest.raises(
+        ConfigError,
+        match=r"x\.toml: unknown classifier 'xgboost' \(key classifier\.name\); valid: logistic, svm, svm-rbf, svm-nystroem, mlp",
+    ):
         load_spec(p)
 
 
 def test_unknown_strategy_lists_valid_ones():
-    with pytest.raises(ConfigError, match="unknown strategy 'adasyn'.*valid: none, class_weight, oversample, smote, undersample"):
+    with pytest.raises(
+        ConfigError, match="unknown strategy 'adasyn'.*valid: none, class_weight, oversample, smote, undersample"
+    ):
         spec_from_options(strategy="adasyn")
 
 
 def test_unknown_parameter_names_key_and_valid_params():
-    with pytest.raises(ConfigError, match=r"unknown parameter classifier\.gamma for classifier 'logistic'; valid: C, max_iter, solver, tol"):
+    with pytest.raises(
+        ConfigError,
+        match=r"unknown parameter classifier\.gamma for classifier 'logistic'; valid: C, max_iter, solver, tol",
+    ):
         spec_from_dict({"classifier": {"name": "logistic", "gamma": 1}}, source="f.toml")
 
 
@@ -82,8 +90,14 @@ def test_unknown_parameter_names_key_and_valid_params():
         ({"evaluation": {"shuffle": True}}, r"unknown key evaluation\.shuffle"),
         ({"features": {"id_encoding": "hash"}}, r"features\.id_encoding must be one of onehot, target, frequency"),
         ({"classifer": {"name": "svm"}}, r"unknown key 'classifer'"),
-        ({"classifier": {"name": "mlp", "hidden_layer_sizes": [0]}}, r"hidden_layer_sizes must be a list of positive integers"),
-        ({"classifier": {"name": "svm", "calibration": "platt"}}, r"calibration must be one of none, sigmoid, isotonic"),
+        (
+            {"classifier": {"name": "mlp", "hidden_layer_sizes": [0]}},
+            r"hidden_layer_sizes must be a list of positive integers",
+        ),
+        (
+            {"classifier": {"name": "svm", "calibration": "platt"}},
+            r"calibration must be one of none, sigmoid, isotonic",
+        ),
     ],
 )
 def test_bad_values_name_the_key(data, match):
@@ -100,8 +114,10 @@ def test_spec_round_trips_to_dict():
 def test_nan_and_infinite_spec_values_are_refused_where_written(tmp_path):
     from clickpred.modeling.spec import load_spec
 
-    for text, message in [("[classifier]\nname = \"logistic\"\nC = nan\n", r"s.toml: classifier.C must be a finite number, got nan"),
-                          ("[strategy]\nname = \"oversample\"\nratio = inf\n", r"s.toml: strategy.ratio must be a finite number, got inf")]:
+    for text, message in [
+        ('[classifier]\nname = "logistic"\nC = nan\n', r"s.toml: classifier.C must be a finite number, got nan"),
+        ('[strategy]\nname = "oversample"\nratio = inf\n', r"s.toml: strategy.ratio must be a finite number, got inf"),
+    ]:
         (tmp_path / "s.toml").write_text(text)
         with pytest.raises(ConfigError, match=message):
             load_spec(tmp_path / "s.toml")

@@ -31,7 +31,9 @@ def oof():
 @pytest.fixture
 def costs_file(tmp_path):
     p = tmp_path / "costs.toml"
-    p.write_text("[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n")
+    p.write_text(
+        "[costs.conversion]\nview = 50\nclick = 10\n[costs.click]\nview = 5\n[costs.view]\nclick = 1\nconversion = 1\n"
+    )
     return p
 
 
@@ -40,15 +42,18 @@ def test_cost_file_is_read_into_a_true_by_predicted_matrix(costs_file):
     assert C.tolist() == [[0, 1, 1], [5, 0, 0], [50, 10, 0]]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[costs.purchase]\nview = 1\n", "costs.purchase: no class 'purchase'"),
-    ("[costs.click]\nsale = 1\n", "costs.click.sale: no class 'sale'"),
-    ("[costs.click]\nview = \"a lot\"\n", "costs.click.view must be a number"),
-    ("[costs.click]\nview = 0\n", "every decision costs the same"),
-    ("[costs.click]\nview = 1e300\n", "beyond ±1e\\+12: rescale"),
-    ("view = 1\n", "expected only \\[costs.<true class>\\] tables"),
-    ("[costs.click\n", "malformed TOML"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[costs.purchase]\nview = 1\n", "costs.purchase: no class 'purchase'"),
+        ("[costs.click]\nsale = 1\n", "costs.click.sale: no class 'sale'"),
+        ('[costs.click]\nview = "a lot"\n', "costs.click.view must be a number"),
+        ("[costs.click]\nview = 0\n", "every decision costs the same"),
+        ("[costs.click]\nview = 1e300\n", "beyond ±1e\\+12: rescale"),
+        ("view = 1\n", "expected only \\[costs.<true class>\\] tables"),
+        ("[costs.click\n", "malformed TOML"),
+    ],
+)
 def test_bad_cost_files_name_the_file_and_key(tmp_path, text, message):
     p = tmp_path / "c.toml"
     p.write_text(text)
@@ -57,19 +62,22 @@ def test_bad_cost_files_name_the_file_and_key(tmp_path, text, message):
     assert "\n" not in str(e.value) or "malformed" in message
 
 
-@pytest.mark.parametrize("text, message", [
-    ("best", "expected one of auto, argmax, cost"),
-    ("auto:click", "'auto' takes no argument"),
-    ("recall:click=1.2.3", "must be in \\(0, 1\\], got 1.2.3"),
-    ("cost", "needs --costs FILE"),
-    ("recall:purchase=0.8", "'purchase' is not a minority class"),
-    ("recall:view=0.8", "'view' is not a minority class"),
-    ("recall:click=1.5", "must be in \\(0, 1\\]"),
-    ("recall:", "name at least one target"),
-    ("recall:click", "expected recall:CLASS=R"),
-    ("top:0%", "0 < K < 100"),
-    ("top:5", "top:K%"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("best", "expected one of auto, argmax, cost"),
+        ("auto:click", "'auto' takes no argument"),
+        ("recall:click=1.2.3", "must be in \\(0, 1\\], got 1.2.3"),
+        ("cost", "needs --costs FILE"),
+        ("recall:purchase=0.8", "'purchase' is not a minority class"),
+        ("recall:view=0.8", "'view' is not a minority class"),
+        ("recall:click=1.5", "must be in \\(0, 1\\]"),
+        ("recall:", "name at least one target"),
+        ("recall:click", "expected recall:CLASS=R"),
+        ("top:0%", "0 < K < 100"),
+        ("top:5", "top:K%"),
+    ],
+)
 def test_bad_rules_are_one_line_errors(text, message):
     with pytest.raises(ConfigError, match=message):
         parse_rule(text, CLASSES)
@@ -102,7 +110,9 @@ def test_recall_targets_are_met_with_the_highest_thresholds(oof):
     k = CLASSES.index("conversion")
     above = np.unique(P[y == "conversion", k])
     higher = above[above > rule.thresholds["conversion"]][0]
-    stricter = DecisionRule("recall", CLASSES, targets=rule.targets, thresholds={**rule.thresholds, "conversion": float(higher)})
+    stricter = DecisionRule(
+        "recall", CLASSES, targets=rule.targets, thresholds={**rule.thresholds, "conversion": float(higher)}
+    )
     assert np.mean(stricter.predict(P)[y == "conversion"] == "conversion") < 0.5
 
 

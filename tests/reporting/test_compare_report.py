@@ -13,7 +13,9 @@ from clickpred.reporting.compare_report import recall_at_precision, write_compar
 
 @pytest.fixture(scope="module")
 def written(small_csv, tmp_path_factory):
-    res = compare(small_csv, classifiers=["logistic", "svm"], strategies=["none", "undersample"], folds=2, replicates=100)
+    res = compare(
+        small_csv, classifiers=["logistic", "svm"], strategies=["none", "undersample"], folds=2, replicates=100
+    )
     d = tmp_path_factory.mktemp("compare")
     return res, write_compare_report(res, d / "report"), d / "report"
 
@@ -21,8 +23,16 @@ def written(small_csv, tmp_path_factory):
 def test_files_and_their_content(written):
     res, paths, d = written
     assert sorted(p.name for p in d.iterdir()) == [
-        ".clickpred-manifest.json", "confusion_grid.png", "fit_time.png", "leaderboard.csv", "leaderboard.json", "pr_curves.png",
-        "recall_at_precision.png", "reliability.png", "report.html"]
+        ".clickpred-manifest.json",
+        "confusion_grid.png",
+        "fit_time.png",
+        "leaderboard.csv",
+        "leaderboard.json",
+        "pr_curves.png",
+        "recall_at_precision.png",
+        "reliability.png",
+        "report.html",
+    ]
     lb = pd.read_csv(paths["leaderboard"])
     assert list(lb.columns[:5]) == ["rank", "name", "classifier", "strategy", "metric"]
     assert lb["name"].tolist() == [r["name"] for r in res.leaderboard]
@@ -56,8 +66,17 @@ def test_the_report_loads_in_a_headless_browser_with_every_figure_and_no_console
     if browser is None:
         pytest.skip("Chromium is not installed (make test installs it from the distribution's packages where it can)")
     _, paths, _ = written
-    cmd = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-           "--virtual-time-budget=5000", "--dump-dom", paths["html"].resolve().as_uri()]
+    cmd = [
+        browser,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        paths["html"].resolve().as_uri(),
+    ]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert 'data-figures="5/5"' in out.stdout  # the page's own check: every <img> decoded

@@ -49,6 +49,13 @@ def test_out_of_fold_scores_are_written_for_every_row(small_csv, tmp_path):
     res = train(small_csv, spec_from_options("logistic", "none", folds=3))
     paths = write_report(res, tmp_path / "r")
     scores = pd.read_parquet(paths["scores"])
-    assert len(scores) == 4000 and list(scores.columns) == ["row", "label", "prediction", "p_view", "p_click", "p_conversion"]
+    assert len(scores) == 4000 and list(scores.columns) == [
+        "row",
+        "label",
+        "prediction",
+        "p_view",
+        "p_click",
+        "p_conversion",
+    ]
     assert (scores["label"].to_numpy() == res.data.y).all()
     np.testing.assert_allclose(scores[["p_view", "p_click", "p_conversion"]].sum(axis=1), 1.0)
