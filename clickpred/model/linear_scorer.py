@@ -34,13 +34,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from scipy.special import expit, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from ..io.chunks import Inputs
 from ..io.schema import Schema
+from ..postfit.correction import ScoresAsDecision
 
 TOLERANCE = 1e-9
 UNSEEN = "\x00clickpred-unseen\x00"
@@ -54,19 +54,6 @@ def _transform(pipeline, X):
     return X
 
 
-class _Decisions(ClassifierMixin, BaseEstimator):
-    """Stands in for the calibrated classifier: its 'features' are already its decisions."""
-
-    def __init__(self, classes):
-        self.classes = classes
-
-    def fit(self, X, y=None):  # pragma: no cover - never fitted
-        return self
-
-    def decision_function(self, X):
-        return X[:, 0] if X.shape[1] == 1 else X
-
-
 def _link(clf):
     """The classifier's map from decisions to scores, or None when it is not linear."""
     if isinstance(clf, CalibratedClassifierCV):
@@ -74,8 +61,10 @@ def _link(clf):
         if len(parts) != 1 or not isinstance(parts[0].estimator, (LogisticRegression, LinearSVC)):
             return None
         cal = copy.copy(parts[0])
-        cal.estimator = _Decisions(parts[0].estimator.classes_)
-        cal.estimator.classes_ = parts[0].estimator.classes_
+        classes = parts[0].estimator.classes_  # the calibrator reads decisions: 1 column for 2 classes, else K
+        cal.estimator = ScoresAsDecision().fit(
+            np.zeros((len(classes), 1 if len(classes) == 2 else len(classes))), classes
+        )
         return parts[0].estimator, "predict_proba", cal.predict_proba
     if isinstance(clf, LogisticRegression):
 

@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..errors import RowLimitError
@@ -160,35 +161,68 @@ class WeightedMLPClassifier(MLPClassifier):
         if self.class_weight is not None:
             cw = compute_sample_weight(self.class_weight, y)
             sample_weight = cw if sample_weight is None else sample_weight * cw
+        if self.early_stopping and not _has_validation_slice(y, self.validation_fraction):
+            # Too few rows for a stratified validation slice with every class in it: fit on all rows, to
+            # max_iter / tol (scikit-learn would raise from train_test_split instead).
+            self.early_stopping = False
+            try:
+                return super().fit(X, y, sample_weight=sample_weight)
+            finally:
+                self.early_stopping = True
         return super().fit(X, y, sample_weight=sample_weight)
+
+    @available_if(lambda est: est.solver in ("sgd", "adam") and not est.early_stopping)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """As MLPClassifier's (without early stopping, which needs the whole data)."""
+        return super().partial_fit(X, y, sample_weight=sample_weight, classes=classes)
+
+
+def _has_validation_slice(y, fraction: float) -> bool:
+    """Whether a stratified validation slice of ``fraction`` can hold every class and leave it in training."""
+    y = np.asarray(y)
+    if y.ndim != 1 or len(y) == 0:
+        return True  # let scikit-learn's own validation say what is wrong
+    _, counts = np.unique(y, return_counts=True)
+    n_val = int(np.ceil(fraction * len(y)))
+    return len(counts) > 1 and counts.min() >= 2 and len(counts) <= n_val <= len(y) - len(counts)
 
 
 class TimestampFeatures(TransformerMixin, BaseEstimator):
     """Hour of day (0-23) and day of week (0-6) codes for each datetime column.
 
-    Missing timestamps become -1. Output is two integer columns per input column.
+    Missing timestamps become -1. Output is two integer columns per input column. Input: datetimes, or text and
+    numbers that ``pandas.to_datetime`` reads (numbers as nanoseconds since the epoch).
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # timestamps in text
+        tags.input_tags.allow_nan = True  # a missing timestamp is coded -1
+        return tags
+
     def fit(self, X, y=None):
-        X = pd.DataFrame(X)
-        self.n_features_in_ = X.shape[1]
-        self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+        validate_data(self, X, dtype=None, ensure_all_finite=False)
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = pd.DataFrame(X)
+        frame = pd.DataFrame(validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False))
         out = []
-        for col in X.columns:
-            ts = pd.to_datetime(X[col], errors="coerce")
+        for col in frame.columns:
+            ts = pd.to_datetime(frame[col], errors="coerce")
             out.append(ts.dt.hour.fillna(-1).to_numpy(dtype=float))
             out.append(ts.dt.day_of_week.fillna(-1).to_numpy(dtype=float))
-        return np.column_stack(out) if out else np.empty((len(X), 0))
+        return np.column_stack(out) if out else np.empty((len(frame), 0))
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         names = []
-        for c in self.feature_names_in_:
+        known = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = known if known is not None else [f"x{i}" for i in range(self.n_features_in_)]
+        elif len(input_features) != self.n_features_in_ or (known is not None and list(input_features) != list(known)):
+            raise ValueError("input_features is not equal to feature_names_in_ (or has another length)")
+        for c in input_features:
             names += [f"{c}_hour", f"{c}_dow"]
         return np.asarray(names, dtype=object)
 

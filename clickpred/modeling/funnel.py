@@ -36,27 +36,55 @@ from ..errors import ConfigError
 class FunnelClassifier(ClassifierMixin, BaseEstimator):
     """K − 1 binary stages over ordered classes; ``predict_proba`` columns in ``order``.
 
-    ``strategy``/``strategy_params``: the rebalancing each stage was built with, used
-    to undo its prior shift (``None``: the stage's probabilities are used as they are).
+    ``stages``: one classifier (or pipeline) per stage, or None for a ``LogisticRegression`` each; ``order``: the
+    classes in funnel order, or None for decreasing frequency (view → click → conversion on impression logs).
+    ``strategy``/``strategy_params``: the rebalancing each stage was built with, used to undo its prior shift
+    (``None``: the stage's probabilities are used as they are).
     """
 
-    def __init__(self, stages, order, strategy=None, strategy_params=None):
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True  # as its default stages (LogisticRegression) take it
+        return tags
+
+    def __init__(self, stages=None, order=None, strategy=None, strategy_params=None):
         self.stages = stages
         self.order = order
         self.strategy = strategy
         self.strategy_params = strategy_params
 
     def fit(self, X, y):
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.utils.multiclass import check_classification_targets
+        from sklearn.utils.validation import column_or_1d, validate_data
+
         from .rebalance import effective_counts, prior_ratio
 
-        y = np.asarray(y).astype(str)
-        order = list(self.order)
-        unknown = sorted(set(np.unique(y)) - set(order))
+        if hasattr(X, "iloc"):  # a DataFrame: the stages' pipelines read its columns
+            validate_data(self, X, skip_check_array=True)
+            y = column_or_1d(y, warn=True)
+        else:
+            X, y = validate_data(self, X, y, accept_sparse="csr", ensure_all_finite=False)
+        check_classification_targets(y)
+        if self.order is None:
+            values, counts = np.unique(y, return_counts=True)
+            order = [values[i] for i in sorted(range(len(values)), key=lambda i: (-counts[i], i))]
+        else:
+            order = list(self.order)
+        if len(order) < 2:
+            raise ValueError(f"FunnelClassifier needs 2 or more classes; y holds one class ({order[0]!r})")
+        where = {str(c): i for i, c in enumerate(order)}
+        unknown = sorted({str(v) for v in np.unique(y)} - set(where))
         if unknown:
-            raise ConfigError(f"--funnel {','.join(order)}: the data has class '{unknown[0]}' not in the funnel")
-        level = np.array([order.index(v) for v in y])
+            raise ConfigError(
+                f"--funnel {','.join(map(str, order))}: the data has class '{unknown[0]}' not in the funnel"
+            )
+        stages = self.stages if self.stages is not None else [LogisticRegression() for _ in order[1:]]
+        if len(stages) != len(order) - 1:
+            raise ConfigError(f"--funnel: {len(order)} classes need {len(order) - 1} stages, got {len(stages)}")
+        level = np.array([where[str(v)] for v in y])
         self.stages_, self.ratios_ = [], []
-        for s, stage in enumerate(self.stages):
+        for s, stage in enumerate(stages):
             rows = level >= s
             t = np.where(level[rows] >= s + 1, "1", "0")
             if len(np.unique(t)) < 2:
@@ -73,6 +101,13 @@ class FunnelClassifier(ClassifierMixin, BaseEstimator):
 
     def stage_probabilities(self, X) -> np.ndarray:
         """n × (K − 1): q_s = P(reach class s+1 | reached class s), prior-corrected."""
+        from sklearn.utils.validation import check_is_fitted, validate_data
+
+        check_is_fitted(self)
+        if hasattr(X, "iloc"):
+            validate_data(self, X, skip_check_array=True, reset=False)
+        else:
+            X = validate_data(self, X, accept_sparse="csr", ensure_all_finite=False, reset=False)
         qs = []
         for st, r in zip(self.stages_, self.ratios_):
             p = np.asarray(st.predict_proba(X), dtype=float)
@@ -95,4 +130,5 @@ class FunnelClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def predict(self, X):
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        P = self.predict_proba(X)
+        return self.classes_[np.argmax(P, axis=1)]

@@ -39,6 +39,8 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.frozen import FrozenEstimator
 from sklearn.metrics import log_loss
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 METHODS = ("auto", "none", "prior", "sigmoid", "isotonic", "temperature")
 CALIBRATORS = ("sigmoid", "isotonic", "temperature")
@@ -46,19 +48,36 @@ EPS = 1e-15
 
 
 class ScoresAsDecision(ClassifierMixin, BaseEstimator):
-    """A binary 'classifier' whose input *is* its decision values (n × 2: −d, d): lets
-    scikit-learn's ``CalibratedClassifierCV`` calibrate one column of scores (probabilities
-    come in as logits, see :func:`_binary_input`)."""
+    """A classifier whose input columns *are* its decision values, so that scikit-learn's
+    ``CalibratedClassifierCV`` can calibrate scores computed elsewhere (probabilities come in as logits, see
+    :func:`_binary_input`; the compiled linear scorer passes the decisions it computed).
+
+    Two classes: the decision is the last column (``(−d, d)`` or ``d``); K classes: the K columns. It learns
+    the classes only — by design it cannot fit arbitrary data (``tests/modeling/test_estimators.py`` declares
+    the checks that need learning as expected failures)."""
 
     def fit(self, X, y):
+        X, y = validate_data(self, X, y)
+        check_classification_targets(y)
         self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"ScoresAsDecision needs 2 or more classes; y holds one class ({self.classes_[0]!r})")
         return self
 
     def decision_function(self, X):
-        return np.asarray(X, dtype=float)[:, 1]
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, ensure_min_samples=0)  # a chunk may have no valid rows
+        if len(self.classes_) == 2:
+            return X[:, -1]
+        if X.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"{len(self.classes_)} classes need {len(self.classes_)} decision columns; X has {X.shape[1]}"
+            )
+        return X
 
     def predict(self, X):
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        d = self.decision_function(X)
+        return self.classes_[(d > 0).astype(int)] if d.ndim == 1 else self.classes_[np.argmax(d, axis=1)]
 
 
 def normalise(p: np.ndarray) -> np.ndarray:
@@ -132,7 +151,7 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
         smaller = int(min(np.sum(t == "1"), np.sum(t == "0")))
         if smaller < 2:  # one row of the class: nothing to calibrate on
             continue
-        est = FrozenEstimator(ScoresAsDecision().fit(X, np.array(["0", "1"])))
+        est = FrozenEstimator(ScoresAsDecision().fit(X, t))
         # The frozen scorer is not refitted per split (ensemble=False): the splits only need to exist.
         out[c] = CalibratedClassifierCV(est, method=method, cv=min(5, smaller)).fit(X, t)
     return out

@@ -5,22 +5,10 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from clickpred.api.classifier import ClickClassifier
 
-
-@parametrize_with_checks(
-    [ClickClassifier()],
-    # As scikit-learn declares for its own TunedThresholdClassifierCV: predict applies a threshold tuned on
-    # out-of-fold probabilities (the auto rule), so it is not the argmax of predict_proba, by design.
-    expected_failed_checks=lambda est: {
-        "check_classifiers_train": "Threshold at probability 0.5 does not hold "
-        "(predict is the tuned decision rule, as TunedThresholdClassifierCV)"
-    },
-)
-def test_sklearn_contract(estimator, check):
-    check(estimator)
+# scikit-learn's estimator checks: tests/modeling/test_estimators.py runs them on every estimator class.
 
 
 @pytest.fixture(scope="module")
