@@ -562,7 +562,10 @@ def train_command(
         words += ["--pipeline", spec["source"]]
     else:
         words += ["--classifier", spec["classifier"]["name"], "--strategy", spec["strategy"]["name"]]
-        words += ["--folds", str(spec["folds"]), "--seed", str(spec["seed"])]
+        from .modeling.spec import DEFAULT_FOLDS, DEFAULT_SEED
+
+        words += ["--folds", str(spec["folds"])] if spec["folds"] != DEFAULT_FOLDS else []
+        words += ["--seed", str(spec["seed"])] if spec["seed"] != DEFAULT_SEED else []
     for option, value in (("--target", target), ("--sep", sep), ("--split-by", split_by)):
         if value is not None:
             words += [option, value]
