@@ -38,9 +38,10 @@ from sklearn.model_selection import StratifiedKFold
 from ..errors import DataError
 
 
-@dataclass
+@dataclass(frozen=True)
 class Evaluation:
-    """Out-of-fold (or held-out) scores for every row and the metrics computed from them."""
+    """Out-of-fold (or held-out) scores for every row and the metrics computed from them (frozen: the corrected
+    and decided evaluation is a new one, :func:`clickpred.postfit.crossfit.finish`)."""
 
     kind: str  # "cv" or "holdout"
     classes: list[str]
@@ -53,7 +54,7 @@ class Evaluation:
     fit_seconds: list[float] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fold_of: np.ndarray | None = None  # validation fold of each row (cv)
-    # Filled by clickpred.postfit.crossfit.finish: scores/metrics above become the corrected ones under the rule.
+    # Set by clickpred.postfit.crossfit.finish: scores/metrics above are then the corrected ones under the rule.
     raw_scores: np.ndarray | None = None
     before: dict | None = None  # metrics of the raw scores, argmax
     argmax: dict | None = None  # metrics of the corrected scores, argmax

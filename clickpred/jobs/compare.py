@@ -232,13 +232,22 @@ def _resample(sampler, Xtr, ytr):
         return np.asarray(Xr), np.asarray(yr), time.perf_counter() - t0, None
 
 
-def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False, error: str | None = None):
-    """Fit sampler → encode → classifier on a fold's shared preprocessing (or encode → classifier on its
-    shared resampled rows); score the validation fold.
+@dataclass(frozen=True)
+class FoldFit:
+    """One candidate fitted on one fold's training rows and scored on its validation rows."""
 
-    Returns (scores, predictions, seconds, error or None, warning messages)."""
+    scores: np.ndarray | None  # validation rows × classes (None when the fit failed)
+    predictions: np.ndarray | None  # the classifier's own labels for the validation rows
+    seconds: float  # the fit (the shared preprocessing and resampling are counted apart)
+    error: str | None = None  # why the fit failed, in one line
+    warnings: tuple[str, ...] = ()  # distinct warnings the fit raised (deprecations left out)
+
+
+def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False, error: str | None = None) -> FoldFit:
+    """Fit sampler → encode → classifier on a fold's shared preprocessing (or encode → classifier on its
+    shared resampled rows); score the validation fold."""
     if error is not None:
-        return None, None, 0.0, error, []
+        return FoldFit(None, None, 0.0, error)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         est = _rest(pipeline, resampled)
@@ -246,9 +255,9 @@ def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False,
         try:
             est.fit(Xtr, ytr)
         except (ValueError, MemoryError, ClickpredError) as exc:
-            return None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}", []
+            return FoldFit(None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
         seconds = time.perf_counter() - t0
-        out = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str), seconds, None
+        scores, predictions = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str)
     seen = sorted(
         {
             f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
@@ -256,7 +265,7 @@ def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False,
             if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning))
         }
     )
-    return (*out, seen)
+    return FoldFit(scores, predictions, seconds, None, tuple(seen))
 
 
 def _backend(scheduler: str | None):
@@ -458,7 +467,7 @@ def compare(
         # Phase 2: the rest of each pipeline, candidates × folds.
         t0 = time.perf_counter()
         tasks = [(c, f) for c in candidates for f in range(len(splits))]
-        outputs: dict[tuple[str, int], tuple] = {}
+        outputs: dict[tuple[str, int], FoldFit] = {}
         done = 0
         stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
         best = ""
@@ -467,10 +476,10 @@ def compare(
         for (c, f), out in zip(tasks, stream):
             outputs[(c.name, f)] = out
             done += 1
-            if f == len(splits) - 1 and all(outputs[(c.name, g)][3] is None for g in range(len(splits))):
+            if f == len(splits) - 1 and all(outputs[(c.name, g)].error is None for g in range(len(splits))):
                 oof = np.zeros(len(y))
                 for g in range(folds):  # first repeat
-                    oof[eval_splits[g][1]] = outputs[(c.name, g)][0][:, k_metric]
+                    oof[eval_splits[g][1]] = outputs[(c.name, g)].scores[:, k_metric]
                 value = RankedScores(y == metric_class, oof).average_precision()
                 if value > best_value:
                     best, best_value = c.name, value
@@ -588,7 +597,7 @@ def _summarise(
 ) -> tuple[CandidateResult | None, str | None]:
     """One candidate's out-of-fold scores, metrics, corrected probabilities and cross-fitted decisions under
     ``rule`` (auto, or the cost rule: then also the cost of each row's decision) from its fold outputs."""
-    fails = [o[3] for o in outs if o[3]]
+    fails = [o.error for o in outs if o.error]
     if fails:
         return None, f"failed to fit: {fails[0]}"
     notes = list(c.notes)
@@ -597,7 +606,7 @@ def _summarise(
     fold_metric, seconds = [], []
     k = classes.index(metric_class)
     for f, (_tr, te) in enumerate(splits):
-        s, p, sec, _, caught = outs[f]
+        s, p, sec, caught = outs[f].scores, outs[f].predictions, outs[f].seconds, outs[f].warnings
         for w in caught:
             if f"{c.name}: {w}" not in notes:
                 notes.append(f"{c.name}: {w}")
@@ -610,7 +619,7 @@ def _summarise(
     metrics = compute_metrics(y, scores[0], classes, c.method == "predict_proba", preds[0])
     ev = Evaluation("cv", classes, y, scores[0], preds[0], c.method == "predict_proba", metrics, fold_of=fold_of)
     try:
-        finish(ev, c.method, ratio, calibration, rule=rule)
+        ev = finish(ev, c.method, ratio, calibration, rule=rule)
     except ConfigError as exc:
         return None, str(exc)
     result = CandidateResult(

@@ -136,11 +136,16 @@ def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where:
 def _evaluation(y, scores, classes, method, fold_of) -> Evaluation:
     has_proba = method == "predict_proba"
     y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
-    ev = Evaluation(
-        "holdout", classes, y, scores, y_pred, has_proba, compute_metrics(y, scores, classes, has_proba, y_pred)
+    return Evaluation(
+        "holdout",
+        classes,
+        y,
+        scores,
+        y_pred,
+        has_proba,
+        compute_metrics(y, scores, classes, has_proba, y_pred),
+        fold_of=fold_of,
     )
-    ev.fold_of = fold_of
-    return ev
 
 
 def train_stream(

@@ -153,7 +153,7 @@ def train(
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
         ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-        finish(cv, built.score_method, ratio, calibration, rule)
+        cv = finish(cv, built.score_method, ratio, calibration, rule)
         timings["correction_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe_correction(cv.correction)}")
         funnel_vs_flat = None
@@ -171,7 +171,7 @@ def train(
                 jobs,
                 progress=step("flat model, for comparison"),
             )
-            finish(
+            fcv = finish(
                 fcv,
                 flat.score_method,
                 strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),

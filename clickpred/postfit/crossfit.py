@@ -12,6 +12,8 @@ both call it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import ConfigError
@@ -29,7 +31,7 @@ def strategy_ratio(strategy: str, params: dict, classes: list[str], counts: dict
 def finish(
     ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: str = "auto", rule: DecisionRule | None = None
 ) -> Evaluation:
-    """Correct and decide the out-of-fold scores of ``ev`` (in place); return it."""
+    """The evaluation of ``ev``'s out-of-fold scores corrected and decided (a new Evaluation; ``ev`` is unchanged)."""
     classes, y = ev.classes, ev.y_true
     rule = rule or DecisionRule("argmax", classes)
     correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio)
@@ -40,20 +42,28 @@ def finish(
         raise ConfigError(
             f"--decision {rule.label}: needs probabilities, and --calibration none leaves decision values"
         )
-    ev.raw_scores, ev.before = ev.scores, ev.metrics
-    ev.correction = correction
-    ev.scores, ev.has_proba = P, has_proba
     argmax = compute_metrics(y, P, classes, has_proba)
     fitted = cross_fitted(rule, P, y, ev.fold_of)
-    ev.metrics = argmax if rule.kind == "argmax" else compute_metrics(y, P, classes, has_proba, fitted.predictions)
-    ev.y_pred = fitted.predictions
-    ev.argmax = argmax
-    ev.rule = fitted.rule
-    ev.decision = decision_summary(fitted, y, P, argmax, ev.metrics)
-    ev.fold_metrics, ev.metrics["fold_pr_auc"] = fold_pr_auc(y, P, classes, ev.fold_of)
-    ev.metrics["correction"] = correction.state()
-    ev.metrics["decision"] = ev.decision
-    return ev
+    metrics = argmax if rule.kind == "argmax" else compute_metrics(y, P, classes, has_proba, fitted.predictions)
+    metrics = dict(metrics)  # argmax is kept as it is, beside
+    decision = decision_summary(fitted, y, P, argmax, metrics)
+    fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, P, classes, ev.fold_of)
+    metrics["correction"] = correction.state()
+    metrics["decision"] = decision
+    return replace(
+        ev,
+        raw_scores=ev.scores,
+        before=ev.metrics,
+        correction=correction,
+        scores=P,
+        has_proba=has_proba,
+        metrics=metrics,
+        y_pred=fitted.predictions,
+        argmax=argmax,
+        rule=fitted.rule,
+        decision=decision,
+        fold_metrics=fold_metrics,
+    )
 
 
 def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
@@ -91,13 +101,20 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
 def finish_holdout(ev: Evaluation, predictor) -> Evaluation:
     """The same for held-out rows scored by a final model: its own correction and rule, nothing refitted."""
     classes, y = ev.classes, ev.y_true
-    ev.raw_scores, ev.before = ev.scores, ev.metrics
     P = predictor.finish(ev.scores)
-    ev.scores, ev.has_proba = P, predictor.has_proba
-    ev.argmax = compute_metrics(y, P, classes, ev.has_proba)
-    ev.y_pred = predictor.decide(P)
-    ev.metrics = compute_metrics(y, P, classes, ev.has_proba, ev.y_pred)
-    ev.correction, ev.rule = predictor.correction, predictor.rule
+    y_pred = predictor.decide(P)
+    metrics = compute_metrics(y, P, classes, predictor.has_proba, y_pred)
     if predictor.rule is not None and predictor.rule.costs is not None:
-        ev.metrics["decision"] = {"cost_per_row": predictor.rule.cost_summary(y, ev.y_pred, P)}
-    return ev
+        metrics["decision"] = {"cost_per_row": predictor.rule.cost_summary(y, y_pred, P)}
+    return replace(
+        ev,
+        raw_scores=ev.scores,
+        before=ev.metrics,
+        scores=P,
+        has_proba=predictor.has_proba,
+        argmax=compute_metrics(y, P, classes, predictor.has_proba),
+        y_pred=y_pred,
+        metrics=metrics,
+        correction=predictor.correction,
+        rule=predictor.rule,
+    )

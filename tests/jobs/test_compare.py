@@ -217,7 +217,7 @@ def test_a_cost_matrix_sorts_by_the_cost_of_cross_fitted_decisions(by_cost, smal
     # the decisions are cross-fitted: the same as finish() with the cost rule gives for that candidate
     plain = res.results["logistic-none"]
     ev = Evaluation("cv", res.classes, res.y, plain.scores[0], plain.y_pred[0], True, {}, fold_of=_fold_of(res))
-    finish(
+    ev = finish(
         ev, "predict_proba", None, "auto", rule=DecisionRule("cost", res.classes, costs=load_costs(costs, res.classes))
     )
     assert (ev.y_pred == plain.decisions).all()
