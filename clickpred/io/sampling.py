@@ -38,8 +38,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -47,6 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ConfigError, DataError
+from .engines import Threads
 from .sources import (
     Range,
     Source,
@@ -482,35 +481,25 @@ def sample_stream(
     weight = range_weights(ranges, sources)
     first_line = {i: (2 if s.header and not s.parquet else 1) for i, s in enumerate(sources)}
     done_bytes = rows = 0
-    with ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="clickpred-sample") as pool:
+    with Threads(jobs, "clickpred-sample") as engine:
         for r in ranges:
             src = sources[r.file_index]
             here = weight[(r.file_index, r.index)]
             sampler = RangeSampler(plan, negative, r, src, columns)
-            pending: deque = deque()
-
-            def drain(limit: int) -> None:
-                nonlocal threshold, lowest, rows
-                while len(pending) > limit:
-                    block, fut = pending.popleft()
-                    lab = fut.result()
-                    sampler.take(lab, threshold)
-                    rows += len(lab.codes)
-                    if progress is not None and block.end_offset:  # within a range: bytes consumed so far
-                        progress(min(int(done_bytes + min(block.end_offset, here)), total), total, rows)
-                    if plan.rate is None:  # the rows outside the holdout so far, as auto_rate counts them
-                        seen = dict(counts)
-                        for k, c in sampler.out.counts.items():
-                            seen[k] = seen.get(k, 0) + c
-                        threshold = _threshold(seen, negative, plan.per_positive, threshold)
-                        lowest = min(lowest, threshold)
-
-            for block in read_range(src, r, chunk_rows, count_lines=False):
-                pending.append((block, pool.submit(parse_labelled, src, block, columns, plan.target)))
-                drain(max(1, jobs) + 1)
+            blocks = read_range(src, r, chunk_rows, count_lines=False)
+            for block, lab in engine.map(lambda b, src=src: parse_labelled(src, b, columns, plan.target), blocks):
+                sampler.take(lab, threshold)
+                rows += len(lab.codes)
+                if progress is not None and block.end_offset:  # within a range: bytes consumed so far
+                    progress(min(int(done_bytes + min(block.end_offset, here)), total), total, rows)
+                if plan.rate is None:  # the rows outside the holdout so far, as auto_rate counts them
+                    seen = dict(counts)
+                    for k, c in sampler.out.counts.items():
+                        seen[k] = seen.get(k, 0) + c
+                    threshold = _threshold(seen, negative, plan.per_positive, threshold)
+                    lowest = min(lowest, threshold)
                 if sampler.out.error is not None:
-                    break
-            drain(0)
+                    break  # the rest of the range is not needed: the error is raised below
             raise_error(sampler.out, src, first_line[r.file_index] - 1)
             first_line[r.file_index] += sampler.out.lines
             parts.append(sampler.out)

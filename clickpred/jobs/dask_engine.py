@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ClickpredError
+from ..io.engines import DaskTasks
 from ..io.sources import Range, Source, plan_ranges, read_range
 from ..io.writers import PartWriter
 from ..model.linear_scorer import TOLERANCE
@@ -69,6 +70,18 @@ class RangeResult:
 
 
 _SCORERS: dict[int, Scorer] = {}
+
+
+def _sample_one(r: Range, sources, columns, plan, negative, rate, chunk_rows, collect):
+    """One task of the Dask sampler: a range of its source."""
+    from ..io.sampling import sample_range
+
+    return sample_range(sources[r.file_index], r, columns, plan, negative, rate, chunk_rows, collect)
+
+
+def _score_one(r: Range, model, fast, sources, keep, columns, parts: dict, chunk_rows) -> RangeResult:
+    """One task of the Dask scorer: a range of its source, written to its own part."""
+    return _run_range(model, fast, sources[r.file_index], r, keep, columns, parts[(r.file_index, r.index)], chunk_rows)
 
 
 def _run_range(
@@ -168,7 +181,6 @@ def sample_dask(
         finish_sample,
         first_negative,
         range_weights,
-        sample_range,
     )
 
     t0 = time.perf_counter()
@@ -180,26 +192,11 @@ def sample_dask(
     with _client(scheduler, jobs) as client:
 
         def run(rate: float, collect: bool) -> list:
-            futures = {
-                client.submit(
-                    sample_range,
-                    sources[r.file_index],
-                    r,
-                    columns,
-                    plan,
-                    negative,
-                    rate,
-                    chunk_rows,
-                    collect,
-                    pure=False,
-                ): r
-                for r in ranges
-            }
-            from distributed import as_completed
-
             parts, done, rows = [], 0.0, 0
-            for fut in as_completed(futures):
-                part = fut.result()
+            tasks = DaskTasks(client).map(
+                _sample_one, ranges, sources, columns, plan, negative, rate, chunk_rows, collect
+            )
+            for _, part in tasks:
                 parts.append(part)
                 done += weight[(part.file_index, part.index)]
                 rows += part.rows
@@ -276,29 +273,16 @@ def score_dask(
     try:
         with _client(scheduler, jobs) as client:
             model_future = client.scatter(model, broadcast=True)
-            futures = [
-                client.submit(
-                    _run_range,
-                    model_future,
-                    fast,
-                    sources[r.file_index],
-                    r,
-                    keep,
-                    columns,
-                    str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}"),
-                    chunk_rows,
-                    pure=False,
-                )
-                for r in ranges
-            ]
-            from distributed import as_completed
-
+            parts = {(r.file_index, r.index): str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}") for r in ranges}
+            tasks = DaskTasks(client).map(
+                _score_one, ranges, model_future, fast, sources, keep, columns, parts, chunk_rows
+            )
             done: list[RangeResult] = []
             total = sum(s.size for s in sources)
-            for fut in as_completed(futures):
-                done.append(fut.result())
+            for _, d in tasks:
+                done.append(d)
                 if progress is not None:
-                    progress(int(total * len(done) / len(futures)), total, sum(d.rows_in for d in done))
+                    progress(int(total * len(done) / len(ranges)), total, sum(d.rows_in for d in done))
         done.sort(key=lambda d: (d.file_index, d.index))
         results = [FileResult(s.name, str(outs.output)) for s in sources]
         predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)

@@ -23,8 +23,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -37,6 +35,7 @@ from ..evaluation.crossval import in_class_order
 from ..io.cast import MAX_MAGNITUDE, timestamp_type
 from ..io.chunks import Inputs, to_inputs
 from ..io.dataset import known_headers
+from ..io.engines import Threads
 from ..io.schema import Schema
 from ..io.sources import (
     Parsed,
@@ -523,40 +522,33 @@ def score(
     verified = False
     replaced = 0  # numbers read as missing (cast.finite), over every chunk
     try:
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="clickpred-score") as pool:
+        with Threads(jobs, "clickpred-score") as engine:
             for i, src in enumerate(sources):
                 res = results[i]
                 writer = outs.part_writer(i, output_schema(src, run.keep, scorer))
-                pending: deque = deque()
 
-                def drain(limit: int) -> None:
-                    nonlocal verified, predicted, sums, replaced
-                    while len(pending) > limit:
-                        block, fut = pending.popleft()
-                        chunk = fut.result()
-                        if chunk.sample is not None and not verified:
-                            gap = scorer.gap(chunk.sample)
-                            if not gap <= TOLERANCE:
-                                raise _FastPathMismatch(gap)
-                            verified = True
-                        writer.write(chunk.table)
-                        rejects_out.write(chunk.rejects)
-                        res.rows_read += chunk.rows_in
-                        res.rows_scored += chunk.table.num_rows
-                        res.rows_rejected += len(chunk.rejects)
-                        predicted += chunk.predicted
-                        sums += chunk.score_sums
-                        replaced += chunk.replaced
-                        if res.rows_read >= MIN_ROWS_FOR_RATE:
-                            _check_rate(src, res, max_reject_rate)
-                        if progress is not None:
-                            progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
+                def process(block, src=src):
+                    return job.process(src, block, scorer.fast is not None and not verified)
 
-                for block in src.blocks(run.columns, run.chunk_rows):
-                    want = scorer.fast is not None and not verified
-                    pending.append((block, pool.submit(job.process, src, block, want)))
-                    drain(jobs + 1)  # bounded: at most jobs + 2 blocks in memory
-                drain(0)
+                # in order, at most jobs + 2 blocks in memory
+                for block, chunk in engine.map(process, src.blocks(run.columns, run.chunk_rows)):
+                    if chunk.sample is not None and not verified:
+                        gap = scorer.gap(chunk.sample)
+                        if not gap <= TOLERANCE:
+                            raise _FastPathMismatch(gap)
+                        verified = True
+                    writer.write(chunk.table)
+                    rejects_out.write(chunk.rejects)
+                    res.rows_read += chunk.rows_in
+                    res.rows_scored += chunk.table.num_rows
+                    res.rows_rejected += len(chunk.rejects)
+                    predicted += chunk.predicted
+                    sums += chunk.score_sums
+                    replaced += chunk.replaced
+                    if res.rows_read >= MIN_ROWS_FOR_RATE:
+                        _check_rate(src, res, max_reject_rate)
+                    if progress is not None:
+                        progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
                 writer.close()
                 check_file(src, res, max_reject_rate, notes)
                 done_bytes += src.size
