@@ -7,8 +7,9 @@ finished. One input gives one output file; several inputs (or an existing
 folder as ``--output``) give a folder with one part per input, plus
 ``_rejects.csv`` and ``_summary.json``.
 
-:func:`check_targets` is the one place every command plans its outputs against
-its inputs: an output that is an input (same real path or same inode), lies
+:func:`plan_outputs` is the one place train, compare and evaluate plan their outputs (score's
+:meth:`Outputs.plan` adds its parts and rejects file): writable (:func:`check_writable`), and, by
+:func:`check_targets`, never over an input: an output that is an input (same real path or same inode), lies
 inside an input folder, would replace a folder holding an input, or is not a
 regular file (a device, a FIFO) is refused before any work starts. A folder
 output (a score folder, a report) is swapped in whole by :class:`StagedFolder`,
@@ -193,6 +194,39 @@ def _stem(path: Path) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return path.stem
+
+
+def plan_outputs(
+    targets: list[tuple[str, Path, bool]],
+    inputs: list[Path],
+    legacy: dict[str, frozenset[str]] | None = None,
+    shown: dict[str, Path] | None = None,
+) -> None:
+    """The one check, before any work, that a run's outputs (``(option, path, is_folder)``) can be written: a file
+    is not a folder and its folder is writable, a folder is writable (:func:`check_writable`); none replaces or
+    sits inside an input (:func:`check_targets`); a folder that exists holds only what clickpred wrote there
+    (:func:`check_replaceable`, with ``legacy`` file names per option). ``shown``: the path a message names."""
+    from ..errors import ConfigError
+
+    for option, path, is_folder in targets:
+        if not is_folder and path.is_dir():
+            raise ConfigError(f"{option} {path}: cannot write there (a folder)")
+        check_writable(path if is_folder else path.parent, option, shown=(shown or {}).get(option, path))
+    check_targets(targets, inputs)
+    for option, path, is_folder in targets:
+        if is_folder:
+            check_replaceable(path, option, legacy=(legacy or {}).get(option, frozenset()))
+
+
+def make_folder(directory: Path, option: str) -> Path:
+    """Create ``directory`` (and its parents) or say, in one line naming ``option``, why it cannot be."""
+    directory = Path(directory)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClickpredError(f"{option} {directory}: cannot write there ({exc.strerror})") from None
+    check_writable(directory, option)
+    return directory
 
 
 def check_writable(folder: Path, option: str, shown: Path | None = None) -> None:

@@ -41,12 +41,12 @@ def evaluate_model(
     is read, when it names the model, the data or the cost file)."""
     import pandas as pd
 
-    from ..io.writers import check_targets, write_text_atomic
+    from ..io.writers import plan_outputs, write_text_atomic
     from ..reporting.train_report import jsonable
 
     in_memory = isinstance(data, pd.DataFrame)
     if output is not None:
-        check_targets(
+        plan_outputs(
             [("--output", Path(output), False)],
             [Path(model.path if isinstance(model, Model) else model)]
             + ([] if in_memory else [Path(data)])

@@ -427,14 +427,14 @@ def save_result(result, model_path: str | Path, report_dir: str | Path | None = 
 def _plan_outputs(model_path: Path, report_dir: Path, read: list[Path]) -> None:
     """The model file and report folder can be written, replace nothing read, and the folder holds only
     a report's files."""
-    from ..io.writers import check_replaceable, check_targets, check_writable
+    from ..io.writers import plan_outputs
 
-    if model_path.is_dir():
-        raise ConfigError(f"--model {model_path}: cannot write there (a folder)")
-    check_writable(model_path.parent, "--model", shown=model_path)
-    check_writable(report_dir, "--report", shown=report_dir / "metrics.json")
-    check_targets([("--model", model_path, False), ("--report", report_dir, True)], read)
-    check_replaceable(report_dir, "--report", legacy=REPORT_FILES)
+    plan_outputs(
+        [("--model", model_path, False), ("--report", report_dir, True)],
+        read,
+        legacy={"--report": REPORT_FILES},
+        shown={"--report": report_dir / "metrics.json"},
+    )
 
 
 def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> TrainOutputs:

@@ -280,12 +280,12 @@ COMPARE_FILES = frozenset(
 
 def plan_report(directory: str | Path, inputs: list) -> Path:
     """Check, before any fit, that the report folder can be written and replaces nothing the run reads."""
-    from ..io.writers import check_replaceable, check_targets, check_writable
+    from ..io.writers import plan_outputs
 
     directory = Path(directory)
-    check_targets([("--report", directory, True)], [Path(str(i)) for i in inputs if i])
-    check_replaceable(directory, "--report", legacy=COMPARE_FILES)
-    check_writable(directory, "--report")
+    plan_outputs(
+        [("--report", directory, True)], [Path(str(i)) for i in inputs if i], legacy={"--report": COMPARE_FILES}
+    )
     return directory
 
 

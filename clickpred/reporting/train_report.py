@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ClickpredError
 from ..evaluation.crossval import Evaluation
 
 
@@ -352,22 +351,11 @@ def render_html(doc: dict, figures: dict[str, Path]) -> str:
     )
 
 
-def writable_folder(directory: str | Path, option: str = "--report") -> Path:
-    """Create the folder if needed and check a file can be written in it (before any work is saved)."""
-    directory = Path(directory)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        probe = directory / ".write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as exc:
-        raise ClickpredError(f"{option} {directory}: cannot write there ({exc.strerror})") from None
-    return directory
-
-
 def write_report(result, directory: str | Path) -> dict[str, Path]:
     """Write metrics.json, PNG figures and a self-contained report.html into ``directory``."""
-    directory = writable_folder(directory)
+    from ..io.writers import make_folder
+
+    directory = make_folder(Path(directory), "--report")
     doc = metrics_document(result)
     which, ev = primary(result)
     label = (

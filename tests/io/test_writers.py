@@ -192,3 +192,26 @@ def test_a_report_folder_holding_other_files_is_refused_before_training(data, tm
         f"--report {report}: folder exists and holds files clickpred did not write there (thesis.tex): choose another folder",
     )
     assert (report / "thesis.tex").exists() and not (tmp_path / "m.skops").exists()
+
+
+def test_plan_outputs_is_the_one_check_before_any_work(tmp_path):
+    """File targets that are folders, unwritable places, outputs over inputs and foreign folders: one line each."""
+    from clickpred.errors import ClickpredError
+    from clickpred.io.writers import make_folder, plan_outputs
+
+    data = tmp_path / "data.csv"
+    data.write_text("a,b\n1,2\n")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ClickpredError, match=r"--model .*folder: cannot write there \(a folder\)"):
+        plan_outputs([("--model", tmp_path / "folder", False)], [data])
+    with pytest.raises(ClickpredError, match=r"--output .*data\.csv"):
+        plan_outputs([("--output", data, False)], [data])
+    (tmp_path / "foreign").mkdir()
+    (tmp_path / "foreign" / "notes.txt").write_text("mine")
+    with pytest.raises(ClickpredError, match=r"--report .*foreign"):
+        plan_outputs([("--report", tmp_path / "foreign", True)], [data])
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    with pytest.raises(ClickpredError, match=r"--report .*blocker/sub: cannot write there"):
+        make_folder(blocker / "sub", "--report")
+    plan_outputs([("--model", tmp_path / "m.skops", False), ("--report", tmp_path / "r", True)], [data])  # fine
