@@ -1,16 +1,18 @@
 """Write the parts of docs/ that are generated, so they cannot drift from the code.
 
-    python docs/generate.py          # rewrite docs/cli.md, docs/layout.md and docs/benchmarks-tables.md
+    python docs/generate.py          # rewrite docs/cli.md, docs/layout.md and docs/benchmark-results.md
     python docs/generate.py --check  # exit 1 if any of them is out of date (tests/test_docs.py runs this)
 
 - ``cli.md``: every command's ``--help``, as the terminal shows it (80 columns, no colour).
 - ``layout.md``: the subpackages in import order and each module's first docstring sentence.
-- ``benchmarks-tables.md``: the headline ratios and intervals, read from ``benchmarks/results/*.json``.
+- ``benchmark-results.md``: every ``benchmarks/results/*.json`` — when, by which command, and its headline figures
+  (ratios, seconds, the paired differences of the defaults), read from the files.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import pkgutil
 import sys
@@ -101,7 +103,65 @@ def layout() -> str:
     return "\n".join(parts) + "\n"
 
 
-GENERATED = {"cli.md": cli_reference, "layout.md": layout}
+def _headline(doc: dict) -> list[str]:
+    """The figures a results file leads with: its ratios, its top-level numbers, the defaults' paired differences."""
+    out = []
+
+    def walk(prefix: str, value, depth: int) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, (int, float)):
+            out.append(f"{prefix} = {value:.4g}")
+        elif isinstance(value, dict) and depth < 2:
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v, depth + 1)
+
+    for key in ("ratio", "ratios", "ratio_without_correction"):
+        if key in doc:
+            walk(key, doc[key], 0)
+    for key, value in doc.items():
+        if (
+            key not in ("ratio", "ratios", "replicates")
+            and isinstance(value, (int, float))
+            and not isinstance(value, bool)
+        ):
+            out.append(f"{key} = {value:.4g}")
+    results = doc.get("results")
+    if isinstance(results, dict) and doc.get("benchmark", "").startswith("defaults"):
+        for data, r in results.items():
+            for cls, m in (r.get("classes") or {}).items():
+                for name, v in m.items():
+                    if isinstance(v, dict) and "minus_script" in v:
+                        out.append(
+                            f"{data}/{cls}: {name} − script = {v['minus_script']:+.4f} "
+                            f"[{v['minus_script_low']:+.4f}, {v['minus_script_high']:+.4f}]"
+                        )
+    return out
+
+
+def benchmark_results() -> str:
+    parts = [
+        "# Benchmark results",
+        "",
+        "Generated from `benchmarks/results/*.json` by `python docs/generate.py` (a test checks it is current):",
+        "what each file measured, when, with which command, and the figures it leads with. The write-ups, with",
+        "what the figures mean, are in [benchmarks.md](benchmarks.md). Ratios are against a baseline run in the",
+        "same process on the same (shared, noisy) 2-core machine.",
+        "",
+    ]
+    for path in sorted((ROOT / "benchmarks" / "results").glob("*.json")):
+        doc = json.loads(path.read_text())
+        parts += [f"## `{path.name}`", "", f"- created {doc.get('created', '?')}"]
+        if doc.get("command"):
+            parts.append(f"- command: `{doc['command']}`")
+        figures = _headline(doc)
+        if figures:
+            parts.append("- " + "; ".join(f"`{f}`" for f in figures[:24]) + (" …" if len(figures) > 24 else ""))
+        parts.append("")
+    return "\n".join(parts)
+
+
+GENERATED = {"cli.md": cli_reference, "layout.md": layout, "benchmark-results.md": benchmark_results}
 
 
 def main(argv: list[str]) -> int:
