@@ -8,7 +8,7 @@ import pandas as pd
 
 import clickpred
 
-frame = pd.read_csv("data/impressions_sample.csv.gz", nrows=60_000).drop(columns=["impression_id"])
+frame = pd.read_csv("data/impressions_sample.csv.gz", nrows=40_000).drop(columns=["impression_id"])
 
 # %% Every candidate on the same 3 folds, with bootstrap intervals
 board = clickpred.compare(frame, classifiers=["logistic"], strategies=["none", "class_weight", "undersample"], folds=3)
