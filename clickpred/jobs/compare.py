@@ -33,7 +33,7 @@ import glob as globmod
 import time
 import warnings
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -72,7 +72,7 @@ class Candidate:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CandidateResult:
     name: str
     spec: dict
@@ -93,7 +93,7 @@ class CandidateResult:
     under_rule: dict | None = None  # metrics of the corrected probabilities under the cross-fitted rule (repeat 1)
 
 
-@dataclass
+@dataclass(frozen=True)
 class CompareResult:
     data: str
     n_rows: int
@@ -571,8 +571,7 @@ def compare(
         leakage_warnings=[w.message() for w in leaks],
         validation=validation,
     )
-    result.recommendation = recommend(result)
-    return result
+    return replace(result, recommendation=recommend(result))
 
 
 def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
@@ -635,13 +634,12 @@ def _summarise(
         corrected=ev.argmax if ev.has_proba else None,
         correction=ev.correction.method,
         corrected_scores=ev.scores if ev.has_proba else None,
+        decisions=ev.y_pred,
+        decision=ev.decision,
+        row_costs=rule.row_costs(y, ev.y_pred) if rule.kind == "cost" else None,
+        fitted=(ev.correction, ev.rule),
+        under_rule=ev.metrics,
     )
-    result.decisions = ev.y_pred
-    result.decision = ev.decision
-    result.under_rule = ev.metrics
-    result.fitted = (ev.correction, ev.rule)
-    if rule.kind == "cost":
-        result.row_costs = rule.row_costs(y, ev.y_pred)
     return result, None
 
 

@@ -18,7 +18,7 @@ from ..modeling.pipeline import BuiltPipeline
 from ..modeling.spec import Spec
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainResult:
     """Everything a train run produced, before anything is written."""
 
