@@ -1,0 +1,111 @@
+"""`clickpred train` on a small log, against one plain scikit-learn fit of the same one-hot pipeline, in the same
+process (issue 15: the whole train — read, 5-fold CV, probability correction, decision rule, final fit, model file
+and report — should cost at most ~10× one plain fit).
+
+    python benchmarks/bench_train_small.py [--rows 100000] [--repeats 3]
+
+Per repeat, in this order: one plain fit (ColumnTransformer: one-hot of the text columns, imputed and scaled numbers;
+LogisticRegression(max_iter=300)) on every row, then `run_train` with the defaults (logistic, no rebalancing, auto
+calibration and decision rule) writing its model file and report to a temporary folder. The ratio is the median over
+repeats of (train wall time / plain fit wall time); `timings` are clickpred's own phases. Writes
+benchmarks/results/train_<rows/1000>k_small.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import simulated, write_result  # noqa: E402
+
+
+def plain_fit_seconds(path) -> tuple[float, int]:
+    """One fit of the one-hot pipeline a data scientist writes, on the columns as clickpred types them (its
+    categorical and ID columns one-hot encoded, its numbers imputed and scaled; the timestamp left out)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    from clickpred.io.dataset import load_dataset
+
+    ds = load_dataset(path)
+    text = [c.name for c in ds.schema.features if c.kind in ("categorical", "id")]
+    numbers = [c.name for c in ds.schema.features if c.kind == "numeric"]
+    frame = ds.frame.copy()
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), "NA")
+    pipe = Pipeline(
+        [
+            (
+                "pre",
+                ColumnTransformer(
+                    [
+                        ("onehot", OneHotEncoder(handle_unknown="ignore"), text),
+                        ("scale", make_pipeline(SimpleImputer(), StandardScaler()), numbers),
+                    ]
+                ),
+            ),
+            ("lr", LogisticRegression(max_iter=300)),
+        ]
+    )
+    t0 = time.perf_counter()
+    pipe.fit(frame, ds.y)
+    return time.perf_counter() - t0, int(pipe[:-1].transform(frame.head(1)).shape[1])
+
+
+def clickpred_seconds(path) -> tuple[float, dict]:
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        out = run_train(path, spec_from_options(), model_path=Path(d) / "m.skops", report_dir=Path(d) / "report")
+        seconds = time.perf_counter() - t0
+    return seconds, dict(out.result.timings)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    path, _ = simulated(args.rows)
+    runs = []
+    for r in range(args.repeats):
+        plain, width = plain_fit_seconds(path)
+        total, timings = clickpred_seconds(path)
+        runs.append(
+            {
+                "plain_fit_seconds": plain,
+                "clickpred_seconds": total,
+                "ratio": total / plain,
+                "clickpred_timings": timings,
+                "one_hot_columns": width,
+            }
+        )
+        print(
+            f"repeat {r + 1}: plain fit {plain:.2f} s, clickpred train {total:.2f} s, ratio {total / plain:.1f}×",
+            {k: round(v, 2) for k, v in timings.items()},
+            flush=True,
+        )
+    ratio = statistics.median(run["ratio"] for run in runs)
+    path_out = write_result(
+        f"train_{args.rows // 1000}k_small",
+        {
+            "command": f"python benchmarks/bench_train_small.py --rows {args.rows} --repeats {args.repeats}",
+            "rows": args.rows,
+            "runs": runs,
+            "ratio": {"train_over_plain_fit_median": ratio},
+        },
+    )
+    print(f"median ratio {ratio:.1f}× → {path_out}")
+
+
+if __name__ == "__main__":
+    main()
