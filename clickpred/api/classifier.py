@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -261,10 +262,19 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ predicting
 
+    @available_if(lambda self: not hasattr(self, "predictor_") or self.predictor_.has_proba)
     def predict_proba(self, X: Any) -> np.ndarray:
         """Corrected class probabilities, columns in ``classes_`` order."""
         check_is_fitted(self, "predictor_")
         return self.predictor_.predict_proba(self._features(X))[:, self._columns]
+
+    @available_if(lambda self: hasattr(self, "predictor_") and not self.predictor_.has_proba)
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Decision values, where the model gives no probabilities (an SVM with ``calibration="none"``): columns in
+        ``classes_`` order, or the values of ``classes_[1]`` for two classes, as scikit-learn's classifiers do."""
+        check_is_fitted(self, "predictor_")
+        scores = self.predictor_.finish(self.predictor_.raw_scores(self._features(X)))[:, self._columns]
+        return scores[:, 1] - scores[:, 0] if len(self.classes_) == 2 else scores
 
     def predict(self, X: Any) -> np.ndarray:
         """Labels under the decision rule (see the module docstring: not the argmax of ``predict_proba``)."""

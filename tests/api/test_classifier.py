@@ -80,3 +80,18 @@ def test_a_model_file_round_trips_as_a_fitted_estimator(clicks, tmp_path):
         loaded.predictor_.predict_proba(loaded._features(X.head(50))),
         atol=1e-12,
     )
+
+
+def test_decision_function_where_there_are_no_probabilities():
+    """An SVM left uncalibrated gives decision values, not probabilities: decision_function is there and agrees
+    with predict under argmax; predict_proba is not (and the default model is the other way round)."""
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = np.where(X["a"] + rng.normal(size=400) > 1, "click", "view")
+    svm = ClickClassifier(classifier="svm", calibration="none", decision="argmax", folds=3).fit(X, y)
+    assert hasattr(svm, "decision_function") and not hasattr(svm, "predict_proba")
+    d = svm.decision_function(X)
+    assert d.shape == (400,)
+    assert (np.where(d > 0, svm.classes_[1], svm.classes_[0]) == svm.predict(X)).all()
+    default = ClickClassifier(folds=3).fit(X, y)
+    assert hasattr(default, "predict_proba") and not hasattr(default, "decision_function")
