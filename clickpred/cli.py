@@ -784,10 +784,9 @@ def info(
 
     Example: clickpred info models/logistic-class_weight.skops
     """
-    from .model.modelfile import load_model
+    from .model.modelfile import read_metadata
 
-    m = _guard(load_model, model, trust_pickle=trust_pickle)
-    md = m.metadata
+    md = _guard(read_metadata, model, trust_pickle=trust_pickle)
     out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
     out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}", markup=False)
     corr, rule = md.get("correction") or {}, md.get("decision") or {}

@@ -40,7 +40,7 @@ from sklearn.svm import LinearSVC
 
 from ..io.chunks import Inputs
 from ..io.schema import Schema
-from ..postfit.correction import ScoresAsDecision
+from ..postfit.adapters import ScoresAsDecision
 
 TOLERANCE = 1e-9
 UNSEEN = "\x00clickpred-unseen\x00"

@@ -24,10 +24,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import skops.io as sio
-
 from ..errors import ModelFileError
-from .payload import check_archive, validate_payload
+from .payload import check_archive, validate_metadata, validate_payload
 
 FORMAT = "clickpred-model"
 # 2: columns record their training type (cast.dtype_of); 3: probability correction + decision rule;
@@ -37,13 +35,17 @@ READABLE_VERSIONS = (4,)
 # Where format-3 files recorded clickpred's estimators: such a file is an older model, not a hostile one.
 LEGACY_MODULES = frozenset({"clickpred.calibrate", "clickpred.estimators", "clickpred.funnel", "clickpred.rebalance"})
 RETRAIN = "retrain it with this clickpred (`clickpred train DATA --model FILE`, same options as before)"
+# The metadata again as plain JSON beside the skops payload, so that `clickpred info` reads it without importing
+# scikit-learn (validated by value all the same; load_model checks the two agree).
+METADATA_MEMBER = "clickpred-metadata.json"
+MAX_METADATA_BYTES = 64 * 1024**2
 # Libraries whose major version must match the one that wrote the model.
 PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 
 # Types (beyond skops' built-in trusted ones) that clickpred model files contain.
 ALLOWED_TYPES = frozenset(
     {
-        "clickpred.postfit.correction.ScoresAsDecision",
+        "clickpred.postfit.adapters.ScoresAsDecision",
         "clickpred.modeling.estimators.BoundedSVC",
         "clickpred.modeling.estimators.ClippedLogit",
         "clickpred.modeling.estimators.FrequencyEncoder",
@@ -124,11 +126,60 @@ def save_model(
         from ..io.writers import file_mode
 
         os.chmod(tmp, file_mode())
+        import skops.io as sio
+
         sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
+        with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(METADATA_MEMBER, _metadata_json(metadata))
         os.replace(tmp, path)
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot write model file ({exc.strerror})") from None
     return path
+
+
+def _plain(value):
+    """numpy scalars and arrays as Python numbers and lists (json.dumps' default)."""
+    import numpy as np
+
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _metadata_json(metadata: dict) -> str:
+    import json
+
+    return json.dumps(metadata, default=_plain, sort_keys=True)
+
+
+def read_metadata(path: str | Path, trust_pickle: bool = False) -> dict:
+    """What a model file records (classes, schema, spec, data, metrics, versions), validated by value, without
+    loading its pipeline — so without importing scikit-learn (a file written before the metadata member existed,
+    or a pickle, is loaded whole)."""
+    import json
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: model file not found")
+    if _is_pickle(path) or not zipfile.is_zipfile(path):
+        return load_model(path, trust_pickle=trust_pickle).metadata  # refuses it, or loads a trusted pickle
+    check_archive(path)
+    try:
+        with zipfile.ZipFile(path) as z:
+            if METADATA_MEMBER not in z.namelist():
+                return load_model(path).metadata
+            info = z.getinfo(METADATA_MEMBER)
+            if info.file_size > MAX_METADATA_BYTES:
+                raise ModelFileError(f"{path}: refused to load: its metadata inflates to {info.file_size:,} bytes")
+            metadata = json.loads(z.read(METADATA_MEMBER))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+    if not isinstance(metadata, dict):
+        raise ModelFileError(f"{path}: corrupt model file (its metadata is not a table)")
+    validate_metadata(path, metadata)
+    return metadata
 
 
 def _is_pickle(path: Path) -> bool:
@@ -158,6 +209,8 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
             return _check_payload(path, _load_pickle(path))
         raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
     check_archive(path)
+    import skops.io as sio
+
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:  # noqa: BLE001 - any parse failure means a corrupt file
@@ -201,6 +254,7 @@ def _check_payload(path: Path, payload) -> Model:
     if isinstance(metadata, dict) and isinstance(metadata.get("versions"), dict):
         _check_versions(path, metadata["versions"])  # first: another major version explains any other mismatch
     validate_payload(path, payload)
+    _check_metadata_member(path, metadata)
     return Model(
         pipeline=payload["pipeline"],
         metadata=metadata,
@@ -209,6 +263,21 @@ def _check_payload(path: Path, payload) -> Model:
         calibrator=payload.get("calibrator"),
         decision_sample=payload.get("decision_sample"),
     )
+
+
+def _check_metadata_member(path: Path, metadata: dict) -> None:
+    """The plain-JSON metadata `info` shows must be the payload's (a file edited to show one thing and score with
+    another is refused)."""
+    import json
+
+    if not zipfile.is_zipfile(path):
+        return  # a trusted pickle
+    with zipfile.ZipFile(path) as z:
+        if METADATA_MEMBER not in z.namelist():
+            return
+        shown = json.loads(z.read(METADATA_MEMBER))
+    if shown != json.loads(_metadata_json(metadata)):
+        raise ModelFileError(f"{path}: refused to load: its {METADATA_MEMBER} differs from the model's own metadata")
 
 
 def _check_versions(path: Path, written: dict) -> None:

@@ -119,7 +119,15 @@ class _Checker:
         extra = sorted(set(payload) - PAYLOAD_KEYS, key=str)
         if extra:
             self.fail("payload", f"unexpected entry {extra[0]!r}")
-        md = self.mapping(payload.get("metadata"), "metadata")
+        md, classes = self.metadata(payload.get("metadata"))
+        self.objects(payload.get("pipeline"), "pipeline")
+        self.pipeline(payload.get("pipeline"), md["score_method"], classes)
+        self.calibrator(payload.get("calibrator"), classes)
+        self.fastpath(payload.get("fastpath"), md["schema"])
+        self.decision_sample(payload.get("decision_sample"), classes)
+
+    def metadata(self, metadata) -> tuple[dict, list[str]]:
+        md = self.mapping(metadata, "metadata")
         for key in REQUIRED_METADATA:
             if key not in md:
                 self.fail("metadata", f"no '{key}'")
@@ -131,11 +139,7 @@ class _Checker:
         self.versions(md["versions"])
         self.schema(md["schema"], classes)
         self.metadata_rest(md, classes)
-        self.objects(payload.get("pipeline"), "pipeline")
-        self.pipeline(payload.get("pipeline"), md["score_method"], classes)
-        self.calibrator(payload.get("calibrator"), classes)
-        self.fastpath(payload.get("fastpath"), md["schema"])
-        self.decision_sample(payload.get("decision_sample"), classes)
+        return md, classes
 
     def classes(self, classes) -> list[str]:
         if not isinstance(classes, list) or len(classes) < 2 or len(set(map(str, classes))) != len(classes):
@@ -433,6 +437,11 @@ def _harmless(func) -> bool:
         and not func.args
         and set(func.keywords) <= {"dtype", "ensure_all_finite"}
     )
+
+
+def validate_metadata(path, metadata: dict) -> None:
+    """Check a model file's metadata alone by value (what `clickpred info` shows); raise :class:`ModelFileError`."""
+    _Checker(path).metadata(metadata)
 
 
 def validate_payload(path, payload: dict) -> None:

@@ -35,49 +35,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.frozen import FrozenEstimator
-from sklearn.metrics import log_loss
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
 
 METHODS = ("auto", "none", "prior", "sigmoid", "isotonic", "temperature")
 CALIBRATORS = ("sigmoid", "isotonic", "temperature")
 EPS = 1e-15
-
-
-class ScoresAsDecision(ClassifierMixin, BaseEstimator):
-    """A classifier whose input columns *are* its decision values, so that scikit-learn's
-    ``CalibratedClassifierCV`` can calibrate scores computed elsewhere (probabilities come in as logits, see
-    :func:`_binary_input`; the compiled linear scorer passes the decisions it computed).
-
-    Two classes: the decision is the last column (``(−d, d)`` or ``d``); K classes: the K columns. It learns
-    the classes only — by design it cannot fit arbitrary data (``tests/modeling/test_estimators.py`` declares
-    the checks that need learning as expected failures)."""
-
-    def fit(self, X, y):
-        X, y = validate_data(self, X, y)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"ScoresAsDecision needs 2 or more classes; y holds one class ({self.classes_[0]!r})")
-        return self
-
-    def decision_function(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, ensure_min_samples=0)  # a chunk may have no valid rows
-        if len(self.classes_) == 2:
-            return X[:, -1]
-        if X.shape[1] != len(self.classes_):
-            raise ValueError(
-                f"{len(self.classes_)} classes need {len(self.classes_)} decision columns; X has {X.shape[1]}"
-            )
-        return X
-
-    def predict(self, X):
-        d = self.decision_function(X)
-        return self.classes_[(d > 0).astype(int)] if d.ndim == 1 else self.classes_[np.argmax(d, axis=1)]
 
 
 def normalise(p: np.ndarray) -> np.ndarray:
@@ -151,6 +112,11 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
         smaller = int(min(np.sum(t == "1"), np.sum(t == "0")))
         if smaller < 2:  # one row of the class: nothing to calibrate on
             continue
+        from sklearn.calibration import CalibratedClassifierCV
+        from sklearn.frozen import FrozenEstimator
+
+        from .adapters import ScoresAsDecision
+
         est = FrozenEstimator(ScoresAsDecision().fit(X, t))
         # The frozen scorer is never refitted (ensemble=False): its cross-validated predictions are its predictions,
         # so one split holding every row gives the same calibrator as five, at a fifth of the bookkeeping.
@@ -177,6 +143,8 @@ def _calibrated(calibrator: dict, scores: np.ndarray, classes: list[str], kind: 
 def safe_log_loss(y: np.ndarray, p: np.ndarray, classes: list[str]) -> float:
     p = normalise(np.clip(p, EPS, 1.0))
     order = np.argsort(classes)
+    from sklearn.metrics import log_loss
+
     return float(log_loss(y, p[:, order], labels=[classes[i] for i in order]))
 
 

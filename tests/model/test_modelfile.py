@@ -180,3 +180,44 @@ def test_an_older_model_file_is_refused_with_how_to_retrain(scoring_model, tmp_p
         r"written by an older clickpred; retrain it",
     ):
         load_model(v3)
+
+
+def test_info_reads_the_metadata_without_scikit_learn_and_it_is_the_models(scoring_model, tmp_path):
+    """`clickpred info` reads the plain-JSON metadata member (validated by value) without importing scikit-learn;
+    a file whose member says something else than the payload is refused by load_model."""
+    import json
+    import subprocess
+    import sys
+    import zipfile
+
+    from clickpred.model.modelfile import METADATA_MEMBER, read_metadata
+
+    md = read_metadata(scoring_model)
+    assert md == json.loads(json.dumps(load_model(scoring_model).metadata, default=lambda v: v.tolist()))
+    code = (
+        "import sys; from clickpred.model.modelfile import read_metadata; "
+        f"read_metadata({str(scoring_model)!r}); print('sklearn' in sys.modules)"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )
+
+    def rewritten(name, change):
+        out = tmp_path / name
+        with zipfile.ZipFile(scoring_model) as src, zipfile.ZipFile(out, "w") as dst:
+            for item in src.infolist():
+                data = src.read(item.filename)
+                if item.filename == METADATA_MEMBER:
+                    doc = json.loads(data)
+                    change(doc)
+                    data = json.dumps(doc).encode()
+                dst.writestr(item, data)
+        return out
+
+    shown = rewritten("shown.skops", lambda d: d.update(name="something else"))
+    with pytest.raises(ModelFileError, match="differs from the model's own metadata"):
+        load_model(shown)
+    bad = rewritten("bad.skops", lambda d: d.update(classes="view"))
+    with pytest.raises(ModelFileError, match="metadata.classes"):
+        read_metadata(bad)
