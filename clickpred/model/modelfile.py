@@ -47,6 +47,7 @@ ALLOWED_TYPES = frozenset(
     {
         "clickpred.postfit.adapters.ScoresAsDecision",
         "clickpred.modeling.estimators.BoundedSVC",
+        "clickpred.modeling.estimators.CategoryCodes",
         "clickpred.modeling.estimators.ClippedLogit",
         "clickpred.modeling.estimators.FrequencyEncoder",
         "clickpred.modeling.estimators.NystroemSVM",

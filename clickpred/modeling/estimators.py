@@ -227,6 +227,89 @@ class TimestampFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
+def _sort_key(value) -> tuple:
+    return (0, value, 0.0) if isinstance(value, str) else (1, "", float(value))
+
+
+class CategoryCodes(TransformerMixin, BaseEstimator):
+    """Category values → integer codes, exactly as ``SimpleImputer(strategy="constant", fill_value=fill_value)``
+    followed by ``OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, min_frequency=…,
+    max_categories=…)``: the same ``categories_`` (sorted), frequent categories coded 0…k−1 in that order, every
+    infrequent one coded k, unseen values −1 — but counted and looked up by pandas' hash tables instead of Python
+    dictionaries, several times faster on the string columns of impression logs.
+    """
+
+    def __init__(self, min_frequency=None, max_categories=None, fill_value="__missing__"):
+        self.min_frequency = min_frequency
+        self.max_categories = max_categories
+        self.fill_value = fill_value
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.allow_nan = True  # missing is a category of its own (fill_value)
+        return tags
+
+    def _filled(self, X, j: int) -> pd.Series:
+        col = pd.Series(X[:, j], dtype=object)
+        return col.where(col.notna(), self.fill_value)
+
+    def fit(self, X, y=None):
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=True)
+        self.categories_, self.infrequent_categories_, self._lookup = [], [], []
+        for j in range(X.shape[1]):
+            counts = self._filled(X, j).value_counts(sort=False, dropna=False)
+            # categories sorted, as scikit-learn's (strings as it sorts them; numbers, which only its checks give
+            # here, after the strings and among themselves by value)
+            order = sorted(range(len(counts)), key=lambda i: _sort_key(counts.index[i]))
+            categories = np.array([counts.index[i] for i in order], dtype=object)
+            count = counts.to_numpy()[order]
+            infrequent = self._infrequent(count, X.shape[0])
+            frequent = ~infrequent
+            codes = np.full(len(categories), float(frequent.sum()))  # every infrequent category: the last code
+            codes[frequent] = np.arange(frequent.sum(), dtype=float)
+            self.categories_.append(categories)
+            self.infrequent_categories_.append(categories[infrequent] if infrequent.any() else None)
+            self._lookup.append(np.r_[codes, -1.0])  # position len(categories): unseen
+        return self
+
+    def _infrequent(self, count: np.ndarray, n_samples: int) -> np.ndarray:
+        """scikit-learn's rule (``OrdinalEncoder._identify_infrequent``): below min_frequency, then beyond
+        max_categories − 1 by count (a stable sort keeps the earlier category among ties)."""
+        import numbers
+
+        if isinstance(self.min_frequency, numbers.Integral):
+            mask = count < self.min_frequency
+        elif isinstance(self.min_frequency, numbers.Real):
+            mask = count < self.min_frequency * n_samples
+        else:
+            mask = np.zeros(len(count), dtype=bool)
+        n_current = count.size - mask.sum() + 1
+        if self.max_categories is not None and self.max_categories < n_current:
+            keep = self.max_categories - 1
+            if keep == 0:
+                mask[:] = True
+            else:
+                mask[np.argsort(count, kind="mergesort")[:-keep]] = True
+        return mask
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
+        out = np.empty(X.shape, dtype=float)
+        for j, (categories, lookup) in enumerate(zip(self.categories_, self._lookup)):
+            position = pd.Index(categories).get_indexer(self._filled(X, j))  # −1 for unseen
+            out[:, j] = lookup[np.where(position < 0, len(categories), position)]
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        names = getattr(self, "feature_names_in_", None)
+        return np.asarray(
+            list(names) if names is not None else [f"x{i}" for i in range(self.n_features_in_)], dtype=object
+        )
+
+
 class FrequencyEncoder(TransformerMixin, BaseEstimator):
     """Replace each category by log(1 + its count in the training data); unseen → 0."""
 

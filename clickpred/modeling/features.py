@@ -33,13 +33,12 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
-    OrdinalEncoder,
     StandardScaler,
     TargetEncoder,
 )
 
 from ..io.schema import Schema
-from .estimators import ClippedLogit, FrequencyEncoder, TimestampFeatures
+from .estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, TimestampFeatures
 
 MISSING = "__missing__"
 TIMESTAMP_LEVELS = 24 + 7
@@ -56,22 +55,9 @@ class FeatureLayout:
     n_levels: int  # upper bound on one-hot columns the codes expand to
 
 
-def _codes(min_frequency=None, max_categories=None) -> Pipeline:
-    return Pipeline(
-        [
-            ("fill", SimpleImputer(strategy="constant", fill_value=MISSING)),
-            (
-                "codes",
-                OrdinalEncoder(
-                    handle_unknown="use_encoded_value",
-                    unknown_value=-1,
-                    min_frequency=min_frequency,
-                    max_categories=max_categories,
-                    dtype=float,
-                ),
-            ),
-        ]
-    )
+def _codes(min_frequency=None, max_categories=None) -> CategoryCodes:
+    """Category codes (missing a category of its own; infrequent values one code; unseen −1)."""
+    return CategoryCodes(min_frequency=min_frequency, max_categories=max_categories, fill_value=MISSING)
 
 
 def _dense_ids(encode: list) -> Pipeline:

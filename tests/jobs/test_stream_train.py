@@ -11,6 +11,7 @@ from clickpred.errors import ConfigError, DataError
 from clickpred.jobs.stream_train import natural_ratio, train_stream
 from clickpred.jobs.train import run_train
 from clickpred.model.modelfile import load_model
+from clickpred.modeling.estimators import CategoryCodes
 from clickpred.modeling.spec import spec_from_options
 from tests.conftest import write
 
@@ -46,7 +47,6 @@ def test_probabilities_are_corrected_on_natural_balance_rows(stream_parts):
 
 
 def test_a_category_first_seen_late_in_the_stream_is_learnt(stream_parts, tmp_path):
-    from sklearn.preprocessing import OrdinalEncoder
 
     lines = stream_parts[2].read_text().splitlines()
     header = lines[0].split(",")
@@ -60,8 +60,8 @@ def test_a_category_first_seen_late_in_the_stream_is_learnt(stream_parts, tmp_pa
     late = write(tmp_path / "late.csv", "\n".join(lines) + "\n")
     res = train_stream([stream_parts[0], stream_parts[1], late], _spec(), negative_rate=0.05, holdout_fraction=0.2)
     assert "smartwatch" in set(res.data.frame["device_type"])
-    codes = res.pipeline.named_steps["prepare"].named_transformers_["categorical"].named_steps["codes"]
-    assert isinstance(codes, OrdinalEncoder)
+    codes = res.pipeline.named_steps["prepare"].named_transformers_["categorical"]
+    assert isinstance(codes, CategoryCodes)
     assert any("smartwatch" in list(c) for c in codes.categories_)  # device_type's fitted vocabulary
 
 

@@ -20,7 +20,7 @@ def test_hgb_takes_codes_as_native_categories_with_ids_capped(sim_csv):
     n_codes = len(ds.schema.names("categorical")) + 2 * len(ds.schema.names("timestamp")) + len(ds.schema.names("id"))
     assert list(clf.categorical_features) == list(range(n_codes)) and clf.is_categorical_.sum() == n_codes
     assert clf.n_iter_ < 200  # early stopping on a slice of the training rows
-    codes = pipe.named_steps["prepare"].named_transformers_["id"].named_steps["codes"]
+    codes = pipe.named_steps["prepare"].named_transformers_["id"]
     assert all(len(c) <= HGB_MAX_LEVELS + 1 or codes.infrequent_categories_ is not None for c in codes.categories_)
     assert pipe.named_steps["prepare"].transform(ds.frame)[:, :n_codes].max() < 255
 

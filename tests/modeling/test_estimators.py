@@ -177,3 +177,45 @@ def test_nystroem_svm_never_transforms_more_than_a_chunk(monkeypatch, solver, pa
     if solver == "lbfgs":
         assert est.coef_.shape == (1, 50)
     assert (est.predict(X) == y).mean() > 0.9  # the kernel does what a linear model can't
+
+
+@pytest.mark.parametrize(
+    "min_frequency, max_categories", [(None, None), (5, None), (None, 7), (3, 10), (0.05, None), (5, 2), (1, 1)]
+)
+def test_category_codes_are_the_imputer_and_ordinal_encoder_they_replace(min_frequency, max_categories):
+    """Same categories_ and the same codes — missing filled, infrequent grouped, unseen −1 — as
+    SimpleImputer(constant) + OrdinalEncoder(use_encoded_value, −1, min_frequency, max_categories)."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    from clickpred.modeling.estimators import CategoryCodes
+
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        n, k = int(rng.integers(5, 3000)), int(rng.integers(1, 60))
+        values = np.array([f"v{i}" for i in range(k)], dtype=object)
+        X = pd.DataFrame({"a": rng.choice(values, n, p=rng.dirichlet(np.ones(k) * 0.3)), "b": rng.choice(values, n)})
+        X.loc[rng.random(n) < 0.1, "a"] = np.nan
+        new = pd.DataFrame({"a": rng.choice(np.r_[values, ["new"]], 200), "b": rng.choice(np.r_[values, ["zz"]], 200)})
+        new.loc[rng.random(200) < 0.1, "b"] = None
+        reference = Pipeline(
+            [
+                ("fill", SimpleImputer(strategy="constant", fill_value="__missing__")),
+                (
+                    "codes",
+                    OrdinalEncoder(
+                        handle_unknown="use_encoded_value",
+                        unknown_value=-1,
+                        min_frequency=min_frequency,
+                        max_categories=max_categories,
+                        dtype=float,
+                    ),
+                ),
+            ]
+        ).fit(X)
+        codes = CategoryCodes(min_frequency, max_categories).fit(X)
+        for ours, theirs in zip(codes.categories_, reference[-1].categories_):
+            assert list(ours) == list(theirs)
+        np.testing.assert_array_equal(codes.transform(X), reference.transform(X))
+        np.testing.assert_array_equal(codes.transform(new), reference.transform(new))
