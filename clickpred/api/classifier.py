@@ -172,15 +172,11 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             merged = sorted({repr(k) for k, v in pairs.items() if list(pairs.values()).count(v) > 1})
             raise ValueError(f"labels {', '.join(merged)} read as the same class: give distinct labels")
         self.classes_ = np.unique(y)
-        self._set_fitted(
-            result.pipeline,
-            result.data.schema,
-            result.built.score_method,
-            result.cv.correction,
-            result.cv.rule,
-            [pairs[c] for c in self.classes_.tolist()],
-            Predictor,
-        )
+        schema, cv = result.data.schema, result.cv
+        correction: Any = cv.correction  # Evaluation types them loosely (evaluation sits below postfit)
+        rule: Any = cv.rule
+        predictor = Predictor(result.pipeline, list(schema.classes), result.built.score_method, correction, rule)
+        self._set_fitted(predictor, schema, [pairs[c] for c in self.classes_.tolist()])
         self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
         return self
 
@@ -202,9 +198,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         pipeline = built.pipeline.fit(ds.frame, ds.y)
         pairs = dict(zip(y.tolist(), ds.y.tolist()))
         self.classes_ = np.unique(y)
-        self._set_fitted(
-            pipeline, ds.schema, built.score_method, None, None, [pairs[c] for c in self.classes_.tolist()], Predictor
-        )
+        predictor = Predictor(pipeline, list(ds.schema.classes), built.score_method)
+        self._set_fitted(predictor, ds.schema, [pairs[c] for c in self.classes_.tolist()])
         self.result_, self.cv_ = None, None
         self.notes_ = list(ds.notes) + [
             f"a class has {smallest} row: no cross-fitting, so no probability correction "
@@ -212,18 +207,10 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         ]
         return self
 
-    def _set_fitted(
-        self,
-        pipeline: Any,
-        schema: Any,
-        method: str,
-        correction: Any,
-        rule: Any,
-        internal_classes: list,
-        Predictor: Any,
-    ) -> None:
+    def _set_fitted(self, predictor: Any, schema: Any, internal_classes: list) -> None:
+        """Keep the fitted model (pipeline → correction → rule) and map ``classes_`` onto its class order."""
         self.schema_ = schema
-        self.predictor_ = Predictor(pipeline, list(schema.classes), method, correction, rule)
+        self.predictor_ = predictor
         order = list(schema.classes)
         self._columns = np.array([order.index(c) for c in internal_classes])  # classes_ → predictor's columns
         self._labels = np.empty(len(order), dtype=object)
@@ -235,7 +222,6 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         """The fitted estimator a loaded model file (:func:`clickpred.load_model`) holds: classes are its class
         names, parameters its spec's."""
         from ..io.schema import Schema
-        from ..postfit.predictor import Predictor
 
         md = model.metadata
         spec = md.get("spec") or {}
@@ -243,18 +229,15 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         clf = cls(
             classifier=spec.get("classifier", {}).get("name", "logistic"),
             strategy=spec.get("strategy", {}).get("name", "none"),
-            classifier_params={k: v for k, v in spec.get("classifier", {}).get("params", {}).items()} or None,
-            strategy_params={k: v for k, v in spec.get("strategy", {}).get("params", {}).items()} or None,
+            classifier_params=dict(spec.get("classifier", {}).get("params", {})) or None,
+            strategy_params=dict(spec.get("strategy", {}).get("params", {})) or None,
             folds=spec.get("folds", 5),
             random_state=spec.get("seed", 42),
             max_onehot_levels=features.get("max_onehot_levels", 50),
         )
         schema = Schema.from_dict(md["schema"])
         clf.classes_ = np.array(sorted(md["classes"]), dtype=object)
-        pred = model.predictor()
-        clf._set_fitted(
-            model.pipeline, schema, pred.method, pred.correction, pred.rule, clf.classes_.tolist(), Predictor
-        )
+        clf._set_fitted(model.predictor(), schema, clf.classes_.tolist())
         clf.feature_names_in_ = np.array(schema.input_names, dtype=object)
         clf.n_features_in_ = len(schema.input_names)
         clf.model_ = model
@@ -295,11 +278,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             if X.shape[0] < 1:
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
             return X.set_axis([str(c) for c in X.columns], axis=1).reset_index(drop=True)
+        # check_array refuses complex numbers, sparse matrices and arrays that are not 2-D
         array = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1)
-        if array.dtype.kind not in "biufUSOMmc":  # pragma: no cover - check_array refuses the rest
-            raise ValueError(f"unsupported dtype {array.dtype}")
-        if array.dtype.kind == "c":
-            raise ValueError("Complex data not supported")
         return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
 
     def _features(self, X: Any) -> Any:
