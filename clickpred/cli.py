@@ -455,6 +455,25 @@ def compare(
     _guard(plan_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits, not after them
     schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
     show = err.is_terminal
+    options = dict(
+        data=data,
+        classifiers=classifiers,
+        strategies=strategies,
+        pipelines=pipelines,
+        folds=folds,
+        repeats=repeats,
+        metric=metric,
+        jobs=jobs,
+        test=test,
+        seed=seed,
+        target=target,
+        sep=sep,
+        drop=_split_list(drop),
+        scheduler=scheduler,
+        calibration=calibration,
+        costs=costs,
+        **schema_options,
+    )
 
     def with_bar():
         from rich.progress import (
@@ -466,25 +485,7 @@ def compare(
         )
 
         if not show:
-            return run(
-                data,
-                classifiers,
-                strategies,
-                pipelines,
-                folds,
-                repeats,
-                metric,
-                jobs,
-                test,
-                seed,
-                target,
-                sep,
-                _split_list(drop),
-                scheduler,
-                calibration=calibration,
-                costs=costs,
-                **schema_options,
-            )
+            return run(**options)
         with Progress(
             TextColumn("comparing"),
             BarColumn(),
@@ -500,26 +501,7 @@ def compare(
             def progress(done, total, best):
                 bar.update(task, completed=done, total=total, best=best)
 
-            return run(
-                data,
-                classifiers,
-                strategies,
-                pipelines,
-                folds,
-                repeats,
-                metric,
-                jobs,
-                test,
-                seed,
-                target,
-                sep,
-                _split_list(drop),
-                scheduler,
-                progress=progress,
-                calibration=calibration,
-                costs=costs,
-                **schema_options,
-            )
+            return run(**options, progress=progress)
 
     res = _guard(with_bar)
     for note in res.notes:
