@@ -72,16 +72,18 @@ class RangeResult:
 _SCORERS: dict[int, Scorer] = {}
 
 
-def _sample_one(r: Range, sources, columns, plan, negative, rate, chunk_rows, collect):
-    """One task of the Dask sampler: a range of its source."""
+def _sample_one(task: tuple[Source, Range], columns, plan, negative, rate, chunk_rows, collect):
+    """One task of the Dask sampler: a range of its source (each task carries only its own source)."""
     from ..io.sampling import sample_range
 
-    return sample_range(sources[r.file_index], r, columns, plan, negative, rate, chunk_rows, collect)
+    src, r = task
+    return sample_range(src, r, columns, plan, negative, rate, chunk_rows, collect)
 
 
-def _score_one(r: Range, model, fast, sources, keep, columns, parts: dict, chunk_rows) -> RangeResult:
+def _score_one(task: tuple[Source, Range, str], model, fast, keep, columns, chunk_rows) -> RangeResult:
     """One task of the Dask scorer: a range of its source, written to its own part."""
-    return _run_range(model, fast, sources[r.file_index], r, keep, columns, parts[(r.file_index, r.index)], chunk_rows)
+    src, r, part = task
+    return _run_range(model, fast, src, r, keep, columns, part, chunk_rows)
 
 
 def _run_range(
@@ -193,9 +195,8 @@ def sample_dask(
 
         def run(rate: float, collect: bool) -> list:
             parts, done, rows = [], 0.0, 0
-            tasks = DaskTasks(client).map(
-                _sample_one, ranges, sources, columns, plan, negative, rate, chunk_rows, collect
-            )
+            work = [(sources[r.file_index], r) for r in ranges]
+            tasks = DaskTasks(client).map(_sample_one, work, columns, plan, negative, rate, chunk_rows, collect)
             for _, part in tasks:
                 parts.append(part)
                 done += weight[(part.file_index, part.index)]
@@ -273,10 +274,10 @@ def score_dask(
     try:
         with _client(scheduler, jobs) as client:
             model_future = client.scatter(model, broadcast=True)
-            parts = {(r.file_index, r.index): str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}") for r in ranges}
-            tasks = DaskTasks(client).map(
-                _score_one, ranges, model_future, fast, sources, keep, columns, parts, chunk_rows
-            )
+            work = [
+                (sources[r.file_index], r, str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}")) for r in ranges
+            ]
+            tasks = DaskTasks(client).map(_score_one, work, model_future, fast, keep, columns, chunk_rows)
             done: list[RangeResult] = []
             total = sum(s.size for s in sources)
             for _, d in tasks:
