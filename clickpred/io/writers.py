@@ -36,7 +36,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import ClickpredError, DataError
+from ..errors import ClickpredError, ConfigError, DataError
 from ..text import for_spreadsheet
 
 FORMATS = ("parquet", "csv")
@@ -206,8 +206,6 @@ def plan_outputs(
     is not a folder and its folder is writable, a folder is writable (:func:`check_writable`); none replaces or
     sits inside an input (:func:`check_targets`); a folder that exists holds only what clickpred wrote there
     (:func:`check_replaceable`, with ``legacy`` file names per option). ``shown``: the path a message names."""
-    from ..errors import ConfigError
-
     for option, path, is_folder in targets:
         if not is_folder and path.is_dir():
             raise ConfigError(f"{option} {path}: cannot write there (a folder)")
