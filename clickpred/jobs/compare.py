@@ -56,6 +56,7 @@ from ..modeling.spec import Spec, forced_columns, load_spec, spec_from_options
 from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
+from .training import cross_columns
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
@@ -381,8 +382,6 @@ def compare(
             "dataset: give every spec the same crosses"
         )
     if crossings != {"none"}:
-        from .training import cross_columns
-
         ds, crossed = cross_columns(ds, specs[0], ds.frame, ds.y)
         ds.notes.extend(crossed)
     X, y_all, classes = ds.frame, ds.y, ds.schema.classes

@@ -68,6 +68,7 @@ from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
+from .training import TrainResult, cross_columns, library_versions, warning_notes
 
 DEFAULT_HOLDOUT = 0.05
 MAX_DEFAULT_HOLDOUT_ROWS = 1_000_000  # the default slice is capped: it is held in memory as text
@@ -179,7 +180,6 @@ def train_stream(
     of the stream evaluated at natural balance (default 5%, capped at about 1M rows; 0 with ``test``).
     """
     from ..postfit.correction import METHODS
-    from .training import TrainResult, library_versions, warning_notes
 
     if calibration not in METHODS:
         raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
@@ -265,8 +265,6 @@ def train_stream(
     kept_counts = ds.class_counts
     if sum(1 for c in classes if kept_counts.get(c, 0) > 0) < 2:
         raise DataError(f"{where}: the kept rows hold a single class: nothing to learn (lower --holdout or add data)")
-
-    from .training import cross_columns
 
     ds, crossed = cross_columns(ds, spec, ds.frame, ds.y)  # chosen on the kept rows, never the held-out ones
     notes += crossed
