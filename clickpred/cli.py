@@ -478,19 +478,18 @@ def compare(
     def with_bar():
         from rich.progress import (
             BarColumn,
-            MofNCompleteColumn,
             Progress,
+            TaskProgressColumn,
             TextColumn,
             TimeRemainingColumn,
         )
 
         if not show:
             return run(**options)
-        with Progress(
+        with Progress(  # counted in estimated seconds of fitting (measured per row), so the ETA follows costs
             TextColumn("comparing"),
             BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("fits ·"),
+            TaskProgressColumn(),
             TimeRemainingColumn(),
             TextColumn("{task.fields[best]}"),
             console=err,

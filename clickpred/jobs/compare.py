@@ -56,6 +56,7 @@ from ..modeling.spec import Spec, forced_columns, load_spec, spec_from_options
 from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
+from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, permutations, race, round_splits, schedule
 from .training import cross_columns
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
@@ -119,6 +120,8 @@ class CompareResult:
     costs: str | None = None  # the --costs file of a cost-sorted compare
     leakage_warnings: list[str] = field(default_factory=list)  # the same single-column scan as train's
     validation: str = ""  # how the rows were split: stratified folds, or forward-chaining folds in time order
+    eliminated: dict[str, Elimination] = field(default_factory=dict)  # left the race early (racing.py)
+    race: list[Round] = field(default_factory=list)  # the racing rounds (none: every candidate ran on all rows)
 
     @property
     def by_cost(self) -> bool:
@@ -295,6 +298,82 @@ def _backend(scheduler: str | None):
     return _Ctx()
 
 
+def _fit_grid(
+    candidates: list[Candidate],
+    X,
+    y_all: np.ndarray,
+    splits: list,
+    classes: list[str],
+    jobs: int,
+    costs: Costs,
+    on_fit: Callable | None = None,
+    timings: dict | None = None,
+) -> tuple[dict, dict, dict[tuple[str, int], FoldFit]]:
+    """Every candidate on every split: preprocessing once per split and feature configuration, resampling
+    once per split × preprocessing × sampler that several candidates share, then the rest of each pipeline,
+    the costliest fits first. Returns the shared preprocessing, the shared resampling and the fold fits;
+    records each candidate's measured seconds per training row in ``costs``; ``on_fit(candidate, split,
+    fit, estimated seconds, number of splits, fits so far)`` after each fit; wall seconds of the three
+    phases in ``timings`` (prepare, resample, fits)."""
+    prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
+    t0 = time.perf_counter()
+    keys = [(f, k) for f in range(len(splits)) for k in prepares]
+    prepared = Parallel(n_jobs=jobs)(
+        delayed(_fit_prepare)(prepares[k], X, y_all, splits[f][0], splits[f][1]) for f, k in keys
+    )
+    shared = dict(zip(keys, prepared))
+    t_prepare = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    # Resampling, once per fold × preprocessing × sampler that several classifiers share (SMOTE's
+    # neighbour search is the costliest step of a grid; its output does not depend on the classifier).
+    users: dict[tuple[str, str], int] = {}
+    for c in candidates:
+        sk = _sampler_key(c.pipeline)
+        if sk is not None:
+            users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
+    samplers = {
+        (c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1]
+        for c in candidates
+        if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1
+    }
+    rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
+    resampled_out = Parallel(n_jobs=jobs)(
+        delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
+    )
+    resampled = dict(zip(rkeys, resampled_out))
+    t_resample = time.perf_counter() - t0
+
+    def fit_args(c, f):
+        sk = _sampler_key(c.pipeline)
+        Xte = shared[(f, c.prep_key)][1]
+        if (f, c.prep_key, sk) in resampled:
+            Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
+            return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
+        return (c.pipeline, shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
+
+    t0 = time.perf_counter()
+    # The costliest candidates first (measured per training row, or a prior), so that the last fits
+    # running alone on a worker are short ones.
+    order = sorted(candidates, key=lambda c: -costs.estimate(c.name, len(splits[0][0])))
+    tasks = [(c, f) for c in order for f in range(len(splits))]
+    units = {(c.name, f): costs.units(c.name, len(splits[f][0])) for c, f in tasks}  # before any is measured
+    outputs: dict[tuple[str, int], FoldFit] = {}
+    stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
+    for (c, f), out in zip(tasks, stream):
+        outputs[(c.name, f)] = out
+        if f == len(splits) - 1 and all(outputs[(c.name, g)].error is None for g in range(len(splits))):
+            costs.record(
+                c.name,
+                float(np.mean([outputs[(c.name, g)].seconds for g in range(len(splits))])),
+                int(np.mean([len(tr) for tr, _ in splits])),
+            )
+        if on_fit is not None:
+            on_fit(c, f, out, units[(c.name, f)], len(splits), outputs)
+    if timings is not None:
+        timings.update(prepare=t_prepare, resample=t_resample, fits=time.perf_counter() - t0)
+    return shared, resampled, outputs
+
+
 def pick_metric(
     metric: str | None, classes: list[str], counts: dict[str, int], costs: str | Path | None = None
 ) -> tuple[tuple[str, str], str]:
@@ -350,6 +429,8 @@ def compare(
     categorical: list[str] | None = None,
     numeric: list[str] | None = None,
     split_by: str | None = None,
+    racing: bool = True,
+    race_rows: int = START_ROWS,
 ) -> CompareResult:
     """Evaluate the grid on shared folds; see the module docstring.
 
@@ -357,7 +438,12 @@ def compare(
     ``[features]``); ``split_by`` orders the rows by that column and validates forward in time:
     fold f trains on the earliest f + 1 of ``folds`` + 1 blocks and is scored on the next one
     (scikit-learn's ``TimeSeriesSplit``), so no candidate is scored on rows older than its training
-    rows. Every figure is then on the rows after the first block."""
+    rows. Every figure is then on the rows after the first block.
+
+    ``racing`` (the default) first drops, on subsets of the rows, the candidates that are clearly
+    worse than the best (:mod:`clickpred.jobs.racing`, first round at ``race_rows`` majority rows per
+    fold); the survivors then run as with ``racing=False`` and get exactly its figures. The eliminated
+    candidates are in ``result.eliminated``, the rounds in ``result.race``."""
     t_start = time.perf_counter()
     if folds < 2:
         raise ConfigError(f"--folds must be at least 2, got {folds}")
@@ -420,74 +506,101 @@ def compare(
     if not candidates:
         raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     notes = list(ds.notes)
-    prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
 
     if scheduler:
         jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
     timings = {"read": time.perf_counter() - t_start}
+    k_metric = classes.index(metric_class)
+    costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})
+    eliminated: dict[str, Elimination] = {}
+    race_rounds: list[Round] = []
+    majority = max(classes, key=lambda c: ds.class_counts[c])
+    fractions = (
+        schedule(min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds]), start_rows=race_rows)
+        if racing and len(candidates) > 1
+        else []
+    )
+    if fractions and metric_name == "cost":
+        fractions = []
+        notes.append(
+            "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
+            "(as --exhaustive)"
+        )
+    # Estimated seconds of the work still to do (every candidate surviving every round: an upper bound).
+    fold_rows = [len(tr) for tr, _ in splits]
+
+    def planned(names: list[str], after: int) -> int:
+        later = [len(tr) for r in fractions[after:] for tr, _ in round_splits(splits[:folds], orders, r)]
+        return sum(costs_seen.units(n, rows) for n in names for rows in later + fold_rows)
+
+    orders = permutations(splits[:folds], y_all, majority, seed) if fractions else []
+    work = {"done": 0, "total": planned([c.name for c in candidates], 0), "label": ""}
+    best_seen = {"name": "", "value": -1.0}
+
+    def on_fit(c: Candidate, f: int, out: FoldFit, units: int, n_splits: int, fold_outputs: dict) -> None:
+        work["done"] += units
+        if f == n_splits - 1 and all(fold_outputs[(c.name, g)].error is None for g in range(n_splits)):
+            oof = oof_scores(
+                [fold_outputs[(c.name, g)].scores[:, k_metric] for g in range(folds)],
+                [te for _, te in eval_splits[:folds]],
+                len(y),
+            )
+            value = RankedScores(y == metric_class, oof).average_precision()
+            if value > best_seen["value"]:
+                best_seen["name"], best_seen["value"] = c.name, value
+        if progress is not None:
+            best = (
+                f"best {metric_class} PR-AUC so far: {best_seen['name']} {best_seen['value']:.4f}"
+                if best_seen["name"]
+                else ""
+            )
+            progress(work["done"], work["total"], " · ".join(x for x in (work["label"], best) if x))
+
     with _backend(scheduler):
-        # Phase 1: preprocessing, once per fold and feature configuration.
-        t0 = time.perf_counter()
-        keys = [(f, k) for f in range(len(splits)) for k in prepares]
-        prepared = Parallel(n_jobs=jobs)(
-            delayed(_fit_prepare)(prepares[k], X, y_all, splits[f][0], splits[f][1]) for f, k in keys
-        )
-        shared = dict(zip(keys, prepared))
-        timings["prepare"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        # Phase 1b: resampling, once per fold × preprocessing × sampler that several classifiers share
-        # (SMOTE's neighbour search is the costliest step of a grid; its output does not depend on the
-        # classifier).
-        users: dict[tuple[str, str], int] = {}
-        for c in candidates:
-            sk = _sampler_key(c.pipeline)
-            if sk is not None:
-                users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
-        samplers = {
-            (c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1]
-            for c in candidates
-            if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1
-        }
-        rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
-        resampled_out = Parallel(n_jobs=jobs)(
-            delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
-        )
-        resampled = dict(zip(rkeys, resampled_out))
-        timings["resample"] = time.perf_counter() - t0
+        if fractions:
+            t0 = time.perf_counter()
+            by_name = {c.name: c for c in candidates}
 
-        def fit_args(c, f):
-            sk = _sampler_key(c.pipeline)
-            Xte = shared[(f, c.prep_key)][1]
-            if (f, c.prep_key, sk) in resampled:
-                Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
-                return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
-            return (c.pipeline, shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
-
-        # Phase 2: the rest of each pipeline, candidates × folds.
-        t0 = time.perf_counter()
-        tasks = [(c, f) for c in candidates for f in range(len(splits))]
-        outputs: dict[tuple[str, int], FoldFit] = {}
-        done = 0
-        stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
-        best = ""
-        best_value = -1.0
-        k_metric = classes.index(metric_class)
-        for (c, f), out in zip(tasks, stream):
-            outputs[(c.name, f)] = out
-            done += 1
-            if f == len(splits) - 1 and all(outputs[(c.name, g)].error is None for g in range(len(splits))):
-                oof = np.zeros(len(y))
-                for g in range(folds):  # first repeat
-                    oof[eval_splits[g][1]] = outputs[(c.name, g)].scores[:, k_metric]
-                value = RankedScores(y == metric_class, oof).average_precision()
-                if value > best_value:
-                    best, best_value = c.name, value
-            if progress is not None:
-                progress(
-                    done, len(tasks), f"best {metric_class} PR-AUC so far: {best} {best_value:.4f}" if best else ""
+            def fit_round(alive: list[str], folds_r: list, number: int) -> dict:
+                rows = int(np.mean([len(tr) for tr, _ in folds_r]))
+                label = f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows"
+                work["label"], best_seen["name"], best_seen["value"] = label, "", -1.0
+                _, _, outs = _fit_grid(
+                    [by_name[n] for n in alive], X, y_all, folds_r, classes, jobs, costs_seen, on_fit
                 )
+                fitted = {}
+                for n in alive:
+                    fold_fits = [outs[(n, f)] for f in range(folds)]
+                    if any(o.error is not None for o in fold_fits):
+                        fitted[n] = (None, 0.0)
+                        continue
+                    oof = oof_scores(
+                        [o.scores[:, k_metric] for o in fold_fits], [te for _, te in eval_splits[:folds]], len(y)
+                    )
+                    fitted[n] = (oof, float(np.mean([o.seconds for o in fold_fits])))
+                # what is left: the later rounds and the full run of the candidates still in the race
+                work["total"] = work["done"] + planned(alive, number)
+                return fitted
 
-    timings["fits"] = time.perf_counter() - t0
+            outcome = race(
+                [c.name for c in candidates],
+                fit_round,
+                y_all,
+                splits[:folds],
+                y,
+                metric_class,
+                majority,
+                fractions,
+                replicates,
+                seed,
+            )
+            eliminated, race_rounds = outcome.eliminated, outcome.rounds
+            candidates = [c for c in candidates if c.name in outcome.survivors]
+            timings["racing"] = time.perf_counter() - t0
+            work["total"] = work["done"] + planned([c.name for c in candidates], len(fractions))
+        work["label"], best_seen["name"], best_seen["value"] = "", "", -1.0
+        t0 = time.perf_counter()
+        shared, resampled, outputs = _fit_grid(candidates, X, y_all, splits, classes, jobs, costs_seen, on_fit, timings)
     t0 = time.perf_counter()
     fold_of = np.zeros(len(y), dtype=int)
     for f in range(folds):  # repeat 1
@@ -569,6 +682,8 @@ def compare(
         costs=str(costs) if costs is not None else None,
         leakage_warnings=[w.message() for w in leaks],
         validation=validation,
+        eliminated=eliminated,
+        race=race_rounds,
     )
     return replace(result, recommendation=recommend(result))
 
