@@ -440,6 +440,12 @@ def compare(
         "--split-by",
         help="Validate forward in time: order rows by this column, each fold trains on every earlier block (forward-chaining folds).",
     ),
+    exhaustive: bool = typer.Option(
+        False,
+        "--exhaustive",
+        help="Run every candidate on all rows. By default, on logs with over 40,000 majority rows per fold, racing "
+        "rounds on every minority row and a share of the majority first drop the candidates clearly worse than the best.",
+    ),
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
@@ -447,6 +453,7 @@ def compare(
     """
     from .jobs.compare import compare as run
     from .reporting.compare_report import (
+        eliminated_table,
         leaderboard_table,
         plan_report,
         write_compare_report,
@@ -472,6 +479,7 @@ def compare(
         scheduler=scheduler,
         calibration=calibration,
         costs=costs,
+        racing=not exhaustive,
         **schema_options,
     )
 
@@ -510,6 +518,8 @@ def compare(
     for w in res.leakage_warnings:
         err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(leaderboard_table(res))
+    if res.eliminated:
+        out.print(eliminated_table(res))
     out.print(res.recommendation, markup=False, soft_wrap=True)
     paths = _guard(write_compare_report, res, report)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)

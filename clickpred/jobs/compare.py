@@ -594,7 +594,11 @@ def compare(
                 replicates,
                 seed,
             )
-            eliminated, race_rounds = outcome.eliminated, outcome.rounds
+            eliminated = {
+                n: replace(e, classifier=by_name[n].spec.classifier.name, strategy=by_name[n].spec.strategy.name)
+                for n, e in outcome.eliminated.items()
+            }
+            race_rounds = outcome.rounds
             candidates = [c for c in candidates if c.name in outcome.survivors]
             timings["racing"] = time.perf_counter() - t0
             work["total"] = work["done"] + planned([c.name for c in candidates], len(fractions))
@@ -868,6 +872,15 @@ def _ties(res: CompareResult, fmt: str) -> str:
     )
 
 
+def _raced(res: CompareResult) -> str:
+    if not res.eliminated:
+        return ""
+    return (
+        f" Racing eliminated {len(res.eliminated)} more as clearly worse than the best on a share of the rows "
+        "(listed apart; --exhaustive runs them on all rows)."
+    )
+
+
 def _recommend_cost(res: CompareResult) -> str:
     best = res.leaderboard[0]
     sentence = (
@@ -923,7 +936,7 @@ def recommend(res: CompareResult) -> str:
         f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
         f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
     )
-    sentence += _ties(res, ".4f")
+    sentence += _ties(res, ".4f") + _raced(res)
     n_pos = res.class_counts[cls]
     if n_pos < 500:
         sentence += f" With only {n_pos:,} rows of {class_words(cls)}, differences inside the intervals are noise."

@@ -59,6 +59,8 @@ class Elimination:
     high: float
     level: float  # of that interval (Bonferroni over the round's comparisons)
     fit_seconds: float  # mean per fold in that round
+    classifier: str = ""
+    strategy: str = ""
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)

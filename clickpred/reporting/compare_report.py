@@ -94,6 +94,12 @@ def document(res) -> dict:
                 else "vs_best: paired bootstrap of best − candidate on the same rows"
             ),
             "leaderboard": res.leaderboard,
+            "racing": {
+                "rounds": [r.to_dict() for r in res.race],
+                "eliminated": [
+                    e.to_dict() for e in sorted(res.eliminated.values(), key=lambda e: (e.round, e.difference))
+                ],
+            },
             "skipped": res.skipped,
             "recommendation": res.recommendation,
             "recall_at_matched_precision": recall_table(res),
@@ -317,6 +323,9 @@ def _write_files(res, directory: Path) -> dict[str, Path]:
     }
     frame = pd.DataFrame(res.leaderboard)
     frame = frame[LEADERBOARD_COLUMNS_FIRST + [c for c in frame.columns if c not in LEADERBOARD_COLUMNS_FIRST]]
+    if res.eliminated:  # the candidates racing dropped, after the ranked ones, with the round's figures
+        frame.insert(2, "status", "ran on all rows")
+        frame = pd.concat([frame, pd.DataFrame(eliminated_rows(res))], ignore_index=True)
     paths = {
         "leaderboard": directory / "leaderboard.csv",
         "json": directory / "leaderboard.json",
@@ -338,6 +347,61 @@ def _write_files(res, directory: Path) -> dict[str, Path]:
     html = env.get_template("compare.html").render(doc=doc, figures={k: png_base64(p) for k, p in figures.items()})
     paths["html"].write_text(html, encoding="utf-8")
     return paths
+
+
+def eliminated_rows(res) -> list[dict]:
+    """One leaderboard.csv row per candidate racing eliminated: its round's figures, not all rows'."""
+    out = []
+    for e in sorted(res.eliminated.values(), key=lambda e: (e.round, e.difference)):
+        out.append(
+            {
+                "name": e.name,
+                "status": f"eliminated in racing round {e.round}",
+                "classifier": e.classifier,
+                "strategy": e.strategy,
+                "race_round": e.round,
+                "race_rows_per_fold": e.rows,
+                "race_metric": e.metric,
+                "race_best": e.best,
+                "race_vs_best_difference": e.difference,
+                "race_vs_best_low": e.low,
+                "race_vs_best_high": e.high,
+                "race_level": e.level,
+                "fit_seconds": e.fit_seconds,
+            }
+        )
+    return out
+
+
+def eliminated_table(res, top: int = 10):
+    """A rich Table of the candidates racing eliminated (None when it eliminated none)."""
+    from rich.table import Table
+
+    from ..text import for_terminal as T
+
+    if not res.eliminated:
+        return None
+    rounds = ", ".join(f"round {r.number}: {r.rows:,} rows per fold" for r in res.race)
+    table = Table(title=T(f"eliminated by racing ({rounds})"), title_justify="left")
+    for name in ("round", "candidate", f"{metric_label(res)} in the round", "best − this [interval]", "vs"):
+        table.add_column(T(name), justify="left" if name in ("candidate", "vs") else "right", no_wrap=True)
+    rows = eliminated_rows(res)
+    for e in rows[:top]:
+        table.add_row(
+            str(e["race_round"]),
+            T(e["name"]),
+            f"{e['race_metric']:.4f}",
+            f"{e['race_vs_best_difference']:.4f} [{e['race_vs_best_low']:.4f}, {e['race_vs_best_high']:.4f}]",
+            T(e["race_best"]),
+        )
+    if len(rows) > top:
+        table.add_row("…", f"{len(rows) - top} more in leaderboard.csv", "", "", "")
+    table.caption = (
+        "on a share of the majority rows (every minority row), scored on all validation rows; the interval at a "
+        "level corrected for the round's comparisons (Holm); --exhaustive runs every candidate on all rows"
+    )
+    table.caption_justify = "left"
+    return table
 
 
 def leaderboard_table(res, top: int = 15):
