@@ -374,6 +374,48 @@ def _fit_grid(
     return shared, resampled, outputs
 
 
+class _Runner:
+    """Fits candidates on folds for compare — the racing rounds and the full run — and reports progress
+    in estimated milliseconds of fitting, with the best out-of-fold PR-AUC of the stage so far."""
+
+    def __init__(self, X, y_all, classes, jobs, costs: Costs, y, eval_tests, metric_class, progress):
+        self.X, self.y_all, self.classes, self.jobs, self.costs = X, y_all, classes, jobs, costs
+        self.y, self.eval_tests, self.metric_class, self.progress = y, eval_tests, metric_class, progress
+        self.k = classes.index(metric_class)
+        self.done, self.total, self.label, self.best = 0, 0, "", ("", -1.0)
+
+    def plan(self, units_left: int) -> None:
+        self.total = self.done + units_left
+
+    def stage(self, label: str) -> None:
+        self.label, self.best = label, ("", -1.0)
+
+    def fit(self, candidates, splits, timings: dict | None = None):
+        return _fit_grid(
+            candidates, self.X, self.y_all, splits, self.classes, self.jobs, self.costs, self._on_fit, timings
+        )
+
+    def first_repeat(self, outputs: dict, name: str) -> tuple[np.ndarray | None, float]:
+        """A candidate's out-of-fold scores of the sort class over the first repeat's folds (None if a fit
+        failed) and its mean fit seconds per fold."""
+        fits = [outputs[(name, f)] for f in range(len(self.eval_tests))]
+        if any(o.error is not None for o in fits):
+            return None, 0.0
+        oof = oof_scores([o.scores[:, self.k] for o in fits], self.eval_tests, len(self.y))
+        return oof, float(np.mean([o.seconds for o in fits]))
+
+    def _on_fit(self, c: Candidate, f: int, out: FoldFit, units: int, n_splits: int, outputs: dict) -> None:
+        self.done += units
+        if f == n_splits - 1:
+            oof, _ = self.first_repeat(outputs, c.name)
+            value = RankedScores(self.y == self.metric_class, oof).average_precision() if oof is not None else -1.0
+            if value > self.best[1]:
+                self.best = (c.name, value)
+        if self.progress is not None:
+            best = f"best {self.metric_class} PR-AUC so far: {self.best[0]} {self.best[1]:.4f}" if self.best[0] else ""
+            self.progress(self.done, self.total, " · ".join(x for x in (self.label, best) if x))
+
+
 def pick_metric(
     metric: str | None, classes: list[str], counts: dict[str, int], costs: str | Path | None = None
 ) -> tuple[tuple[str, str], str]:
@@ -510,7 +552,6 @@ def compare(
     if scheduler:
         jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
     timings = {"read": time.perf_counter() - t_start}
-    k_metric = classes.index(metric_class)
     costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})
     eliminated: dict[str, Elimination] = {}
     race_rounds: list[Round] = []
@@ -526,36 +567,18 @@ def compare(
             "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
             "(as --exhaustive)"
         )
-    # Estimated seconds of the work still to do (every candidate surviving every round: an upper bound).
+    runner = _Runner(
+        X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress
+    )
+    orders = permutations(splits[:folds], y_all, majority, seed) if fractions else []
     fold_rows = [len(tr) for tr, _ in splits]
 
     def planned(names: list[str], after: int) -> int:
+        """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
         later = [len(tr) for r in fractions[after:] for tr, _ in round_splits(splits[:folds], orders, r)]
         return sum(costs_seen.units(n, rows) for n in names for rows in later + fold_rows)
 
-    orders = permutations(splits[:folds], y_all, majority, seed) if fractions else []
-    work = {"done": 0, "total": planned([c.name for c in candidates], 0), "label": ""}
-    best_seen = {"name": "", "value": -1.0}
-
-    def on_fit(c: Candidate, f: int, out: FoldFit, units: int, n_splits: int, fold_outputs: dict) -> None:
-        work["done"] += units
-        if f == n_splits - 1 and all(fold_outputs[(c.name, g)].error is None for g in range(n_splits)):
-            oof = oof_scores(
-                [fold_outputs[(c.name, g)].scores[:, k_metric] for g in range(folds)],
-                [te for _, te in eval_splits[:folds]],
-                len(y),
-            )
-            value = RankedScores(y == metric_class, oof).average_precision()
-            if value > best_seen["value"]:
-                best_seen["name"], best_seen["value"] = c.name, value
-        if progress is not None:
-            best = (
-                f"best {metric_class} PR-AUC so far: {best_seen['name']} {best_seen['value']:.4f}"
-                if best_seen["name"]
-                else ""
-            )
-            progress(work["done"], work["total"], " · ".join(x for x in (work["label"], best) if x))
-
+    runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
     with _backend(scheduler):
         if fractions:
             t0 = time.perf_counter()
@@ -563,24 +586,10 @@ def compare(
 
             def fit_round(alive: list[str], folds_r: list, number: int) -> dict:
                 rows = int(np.mean([len(tr) for tr, _ in folds_r]))
-                label = f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows"
-                work["label"], best_seen["name"], best_seen["value"] = label, "", -1.0
-                _, _, outs = _fit_grid(
-                    [by_name[n] for n in alive], X, y_all, folds_r, classes, jobs, costs_seen, on_fit
-                )
-                fitted = {}
-                for n in alive:
-                    fold_fits = [outs[(n, f)] for f in range(folds)]
-                    if any(o.error is not None for o in fold_fits):
-                        fitted[n] = (None, 0.0)
-                        continue
-                    oof = oof_scores(
-                        [o.scores[:, k_metric] for o in fold_fits], [te for _, te in eval_splits[:folds]], len(y)
-                    )
-                    fitted[n] = (oof, float(np.mean([o.seconds for o in fold_fits])))
-                # what is left: the later rounds and the full run of the candidates still in the race
-                work["total"] = work["done"] + planned(alive, number)
-                return fitted
+                runner.stage(f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows")
+                _, _, outs = runner.fit([by_name[n] for n in alive], folds_r)
+                runner.plan(planned(alive, number))
+                return {n: runner.first_repeat(outs, n) for n in alive}
 
             outcome = race(
                 [c.name for c in candidates],
@@ -601,10 +610,9 @@ def compare(
             race_rounds = outcome.rounds
             candidates = [c for c in candidates if c.name in outcome.survivors]
             timings["racing"] = time.perf_counter() - t0
-            work["total"] = work["done"] + planned([c.name for c in candidates], len(fractions))
-        work["label"], best_seen["name"], best_seen["value"] = "", "", -1.0
-        t0 = time.perf_counter()
-        shared, resampled, outputs = _fit_grid(candidates, X, y_all, splits, classes, jobs, costs_seen, on_fit, timings)
+            runner.plan(planned([c.name for c in candidates], len(fractions)))
+        runner.stage("")
+        shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()
     fold_of = np.zeros(len(y), dtype=int)
     for f in range(folds):  # repeat 1

@@ -7,14 +7,15 @@ the majority class's rows (the first ``r_k`` of one seeded permutation per fold:
 nested). Each round is scored on the whole validation folds, at their natural balance, so a
 round's PR-AUC is the figure the full run would compute, but for a classifier trained on fewer
 negatives. A candidate is eliminated when its paired bootstrap interval against the round's best
-(the same replicates as the leaderboard's) is entirely worse. The interval's level is Bonferroni's
-over the round's comparisons (1 − 0.05 / (m − 1) for m candidates: with 21, 99.75%), from a normal
-approximation of the replicates' differences (500 replicates do not resolve a 0.125% percentile),
-so that the chance of eliminating a candidate the round cannot tell from the best is at most 5%
-per round. The fractions start at
-``START_ROWS`` majority rows per fold and grow ``GROWTH``-fold while they stay at most
-``LAST_FRACTION`` of the majority rows; a file too small for one round is not raced. The survivors
-then run exactly the exhaustive code on all rows, so their figures are the exhaustive run's.
+(the same replicates as the leaderboard's) is entirely worse, at a level corrected for the round's
+number of comparisons by Holm's step-down method (:func:`compare_to_best`): the chance that a round
+eliminates any candidate it cannot tell from the best is at most the leaderboard's 2.5% one-sided
+(95% two-sided). That protects against the noise of the validation rows, not against a candidate
+that would catch up with more training rows: the rounds are at most ``LAST_FRACTION`` of the rows
+apart from the full run, and ``benchmarks/bench_racing.py`` measures how often that happens. The
+fractions start at ``START_ROWS`` majority rows per fold and grow ``GROWTH``-fold while they stay at
+most ``LAST_FRACTION`` of the majority rows; a file too small for one round is not raced. The
+survivors then run exactly the exhaustive code on all rows, so their figures are the exhaustive run's.
 
 Costs: every fit's seconds are recorded per training row, per candidate; the next round (and the
 full run) schedules the costliest fits first and its progress is counted in estimated seconds, so
