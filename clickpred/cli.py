@@ -443,7 +443,7 @@ def compare(
     exhaustive: bool = typer.Option(
         False,
         "--exhaustive",
-        help="Run every candidate on all rows. By default, on logs with over 40,000 majority rows per fold, racing "
+        help="Run every candidate on all rows. By default, on logs with at least 80,000 majority rows per training fold, racing "
         "rounds on every minority row and a share of the majority first drop the candidates clearly worse than the best.",
     ),
 ):

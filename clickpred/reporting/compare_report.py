@@ -397,8 +397,8 @@ def eliminated_table(res, top: int = 10):
     if len(rows) > top:
         table.add_row("…", f"{len(rows) - top} more in leaderboard.csv", "", "", "")
     table.caption = (
-        "on a share of the majority rows (every minority row), scored on all validation rows; the interval at a "
-        "level corrected for the round's comparisons (Holm); --exhaustive runs every candidate on all rows"
+        "on a share of the majority rows (every minority row), scored on all validation rows; the leaderboard's "
+        "paired interval, at 99%; --exhaustive runs every candidate on all rows"
     )
     table.caption_justify = "left"
     return table

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clickpred.evaluation.intervals import Interval
+from clickpred.evaluation.intervals import Interval, paired
 from clickpred.jobs.compare import compare
 from clickpred.jobs.racing import Costs, compare_to_best, permutations, round_splits, schedule
 from clickpred.jobs.simulate import simulate
@@ -17,12 +17,12 @@ from clickpred.jobs.simulate import simulate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_schedule_starts_at_start_rows_and_grows_while_at_most_half_the_majority():
-    assert schedule(160_000) == [0.125, 0.5]
-    assert schedule(800_000) == pytest.approx([0.025, 0.1, 0.4])
-    assert schedule(39_999) == []  # the first round would be over half the rows: not worth racing
-    assert schedule(40_000) == [0.5]
-    assert schedule(3_000, start_rows=300) == pytest.approx([0.1, 0.4])
+def test_schedule_starts_at_start_rows_and_grows_while_at_most_a_quarter_of_the_majority():
+    assert schedule(160_000) == [0.125]  # the 200k sample: one round
+    assert schedule(800_000) == pytest.approx([0.025, 0.1])  # 1M rows: two
+    assert schedule(79_999) == []  # the first round would be over a quarter of the rows: not worth racing
+    assert schedule(80_000) == [0.25]
+    assert schedule(3_000, start_rows=300) == pytest.approx([0.1])
     assert schedule(0) == []
 
 
@@ -49,39 +49,28 @@ def test_rounds_keep_every_minority_row_a_nested_share_of_the_majority_and_the_w
     assert not all(np.array_equal(a[0], b[0]) for a, b in zip(small, other))
 
 
-def _table(differences: dict[str, tuple[float, float]], replicates: int = 2_000):
-    """Replicates of a best candidate at 0.5 and others at 0.5 − difference, with the given spread."""
+def _table(differences: dict[str, float], spread: float = 0.01, replicates: int = 2_000, confidence: float = 0.99):
+    """Replicates of a best candidate at 0.5 and others at 0.5 − difference, paired (a shared row draw) plus noise."""
     rng = np.random.default_rng(1)
     base = 0.5 + rng.normal(0, 0.01, replicates)
     values = {"best": base}
     point = {"best": Interval(0.5, 0.0, 1.0)}
-    for name, (difference, sd) in differences.items():
-        values[name] = base - difference + rng.normal(0, sd, replicates)
+    for name, difference in differences.items():
+        values[name] = base - difference + rng.normal(0, spread, replicates)
         point[name] = Interval(0.5 - difference, 0.0, 1.0)
-    return compare_to_best("best", point, values)
+    return compare_to_best("best", point, values, confidence=confidence), point, values
 
 
-def test_holm_eliminates_the_clearly_worse_and_keeps_what_the_round_cannot_tell_apart():
-    table = _table({"far": (0.1, 0.01), "near": (0.005, 0.01), "same": (0.0, 0.01)})
+def test_a_round_eliminates_by_the_leaderboards_paired_test_at_a_stricter_level():
+    table, point, values = _table({"far": 0.05, "near": 0.005, "same": 0.0, "edge": 0.022})
     assert table["far"]["eliminated"] and not table["near"]["eliminated"] and not table["same"]["eliminated"]
     assert table["best"] == {"metric": 0.5, "best": True, "eliminated": False}
-    far = table["far"]
-    assert far["low"] > 0 and far["high"] > far["low"] and far["threshold"] == pytest.approx(0.025 / 3)
-    assert far["level"] == pytest.approx(1 - 2 * 0.025 / 3)  # the smallest p faces Bonferroni's level
-
-
-def test_holm_is_stricter_than_one_test_per_candidate():
-    # A difference of 2.2 standard deviations passes a single one-sided 2.5% test (z 1.96) ...
-    alone = _table({"a": (0.022, 0.01)})
-    assert alone["a"]["eliminated"]
-    # ... but not with twenty comparisons in the round (Holm's first threshold 0.025 / 20: z 2.81).
-    crowd = _table({"a": (0.022, 0.01), **{f"tie{i}": (0.0, 0.01) for i in range(19)}})
-    assert not crowd["a"]["eliminated"]
-    # step-down: once a comparison is kept, every larger p is kept
-    mixed = _table({"x": (0.1, 0.01), "y": (0.03, 0.01), "z": (0.001, 0.01)})
-    kept = sorted(mixed[n]["p"] for n in "xyz" if not mixed[n]["eliminated"])
-    gone = sorted(mixed[n]["p"] for n in "xyz" if mixed[n]["eliminated"])
-    assert not gone or not kept or max(gone) < min(kept)
+    for name in ("far", "near", "same", "edge"):  # the leaderboard's own paired interval, at 99%
+        pair = paired("best", name, point, values, confidence=0.99)
+        assert (table[name]["low"], table[name]["high"]) == (pair.low, pair.high)
+        assert table[name]["eliminated"] == (pair.low > 0) and table[name]["level"] == 0.99
+    # 2.2 standard deviations: the leaderboard (95%) would call it worse, the race (99%) keeps it
+    assert paired("best", "edge", point, values).distinguishable and not table["edge"]["eliminated"]
 
 
 def test_costs_use_a_prior_until_measured_then_seconds_per_row():
@@ -132,7 +121,7 @@ def test_racing_eliminates_only_what_the_exhaustive_run_finds_distinguishably_wo
     assert all(verdict[name] is True for name in race.eliminated)
     for e in race.eliminated.values():
         assert e.low > 0 and e.high >= e.difference >= e.low and e.best in race.results
-        assert e.rows < len(race.y) and 0 < e.level < 1 and e.classifier == "logistic"
+        assert e.rows < len(race.y) and e.level == 0.99 and e.classifier == "logistic"
     assert [r.number for r in race.race] == list(range(1, len(race.race) + 1))
     assert "Racing eliminated" in race.recommendation and "Racing" not in full.recommendation
     assert "racing" in race.timings and "racing" not in full.timings
