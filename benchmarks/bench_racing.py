@@ -105,7 +105,17 @@ def run(name: str, jobs: int, race_rows: int | None, exhaustive: bool, naive: bo
     extra = {"race_rows": race_rows} if race_rows else {}
     out: dict = {"data": str(data), "jobs": jobs, "race_rows": race_rows}
     t0 = time.perf_counter()
-    race = compare(data, folds=5, jobs=jobs, racing=True, **extra, **kwargs)
+    last = [0.0]
+
+    def progress(done, total, text):  # a line every 30 s: where a long run is, if it must be stopped
+        if time.perf_counter() - last[0] > 30:
+            last[0] = time.perf_counter()
+            print(
+                f"  {time.perf_counter() - t0:7.0f} s  {done / max(total, 1):6.1%} of estimated work  {text}",
+                flush=True,
+            )
+
+    race = compare(data, folds=5, jobs=jobs, racing=True, progress=progress, **extra, **kwargs)
     out["racing"] = {
         "seconds": time.perf_counter() - t0,
         "timings": race.timings,
