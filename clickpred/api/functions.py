@@ -59,8 +59,9 @@ def compare(data: "str | Path | pd.DataFrame", **options: Any) -> "CompareResult
     """Rebalancing strategies × classifiers on the same folds, as ``clickpred compare`` does; nothing is written
     (:func:`clickpred.reporting.compare_report.write_compare_report` writes the report). ``options``: those of
     :func:`clickpred.jobs.compare.compare` (``classifiers``, ``strategies``, ``pipelines``, ``folds``, ``seed``,
-    ``metric``, ``costs``, ``jobs``, …). ``result.leaderboard[0]`` is the winner, ``result.recommendation`` says
-    why and what cannot be told apart from it."""
+    ``metric``, ``costs``, ``jobs``, ``racing`` — ``False`` runs every candidate on all rows, as
+    ``--exhaustive`` …). ``result.leaderboard[0]`` is the winner, ``result.recommendation`` says why and what cannot
+    be told apart from it; ``result.eliminated`` holds the candidates racing dropped early, with their round."""
     from ..jobs.compare import compare as run
 
     return run(data, **options)
