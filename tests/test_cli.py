@@ -309,6 +309,27 @@ def test_compare_prints_the_leaderboard_and_writes_the_report(small_csv, tmp_pat
     assert (tmp_path / "cmp" / "report.html").exists() and (tmp_path / "cmp" / "leaderboard.csv").exists()
 
 
+def test_compare_races_unless_exhaustive_and_prints_what_racing_eliminated(small_csv, tmp_path, monkeypatch):
+    import clickpred.jobs.compare as compare_module
+
+    real, seen = compare_module.compare, []
+
+    def raced(*args, **kwargs):  # a 4,000-row file is too small to race by default: race it from 100 rows
+        seen.append(kwargs["racing"])
+        return real(*args, **kwargs, race_rows=100)
+
+    monkeypatch.setattr(compare_module, "compare", raced)
+    args = ["compare", small_csv, "--classifiers", "logistic,svm-rbf", "--strategies", "none,smote"]
+    args += ["--folds", "2", "--report", tmp_path / "c"]
+    res = run(*args)
+    assert res.exit_code == 0, res.output
+    assert "eliminated by racing (round 1: " in res.output and "Racing eliminated" in res.output
+    assert "status" in (tmp_path / "c" / "leaderboard.csv").read_text().splitlines()[0]
+    res = run(*args[:-1], tmp_path / "e", "--exhaustive")
+    assert res.exit_code == 0, res.output
+    assert "eliminated by racing" not in res.output and seen == [True, False]
+
+
 def test_compare_ends_with_the_command_that_trains_its_winner_and_that_command_does(small_csv, tmp_path):
     import shlex
 
