@@ -56,7 +56,7 @@ from ..modeling.spec import Spec, forced_columns, load_spec, spec_from_options
 from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
-from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, permutations, race, round_splits, schedule
+from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
 from .training import cross_columns
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
@@ -570,13 +570,11 @@ def compare(
     runner = _Runner(
         X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress
     )
-    orders = permutations(splits[:folds], y_all, majority, seed) if fractions else []
-    fold_rows = [len(tr) for tr, _ in splits]
+    sizes = [round_sizes(splits[:folds], y_all, majority, r) for r in fractions] + [[len(tr) for tr, _ in splits]]
 
     def planned(names: list[str], after: int) -> int:
         """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
-        later = [len(tr) for r in fractions[after:] for tr, _ in round_splits(splits[:folds], orders, r)]
-        return sum(costs_seen.units(n, rows) for n in names for rows in later + fold_rows)
+        return sum(costs_seen.units(n, rows) for n in names for stage in sizes[after:] for rows in stage)
 
     runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
     with _backend(scheduler):

@@ -114,12 +114,25 @@ def permutations(splits, y, majority, seed: int) -> list[tuple[np.ndarray, np.nd
     return out
 
 
+def _kept(n_major: int, fraction: float) -> int:
+    return max(1, int(round(fraction * n_major)))
+
+
 def round_splits(splits, orders, fraction: float) -> list[tuple[np.ndarray, np.ndarray]]:
     """The folds of one round: every minority training row, the first ``fraction`` of the majority's."""
     out = []
     for (_, te), (minority, major) in zip(splits, orders):
-        keep = major[: max(1, int(round(fraction * len(major))))]
+        keep = major[: _kept(len(major), fraction)]
         out.append((np.sort(np.concatenate([minority, keep])), te))
+    return out
+
+
+def round_sizes(splits, y, majority, fraction: float) -> list[int]:
+    """The training rows per fold of the round at ``fraction`` (as :func:`round_splits` keeps them)."""
+    out = []
+    for tr, _ in splits:
+        n_major = int((y[tr] == majority).sum())
+        out.append(len(tr) - n_major + _kept(n_major, fraction))
     return out
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from clickpred.evaluation.intervals import Interval, paired
 from clickpred.jobs.compare import compare
-from clickpred.jobs.racing import Costs, compare_to_best, permutations, round_splits, schedule
+from clickpred.jobs.racing import Costs, compare_to_best, permutations, round_sizes, round_splits, schedule
 from clickpred.jobs.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,7 @@ def test_rounds_keep_every_minority_row_a_nested_share_of_the_majority_and_the_w
         assert (y[b_tr] == "view").sum() == round(0.4 * n_major)
         assert np.isin(s_tr, b_tr).all()  # nested: the bigger round holds the smaller one
         assert np.isin(s_tr, tr).all() and len(np.unique(s_tr)) == len(s_tr)
+    assert round_sizes(splits, y, "view", 0.1) == [len(tr) for tr, _ in small]
     again = round_splits(splits, permutations(splits, y, "view", seed=7), 0.1)
     other = round_splits(splits, permutations(splits, y, "view", seed=8), 0.1)
     assert all(np.array_equal(a[0], b[0]) for a, b in zip(small, again))  # seeded
