@@ -609,7 +609,7 @@ def compare(
             candidates = [c for c in candidates if c.name in outcome.survivors]
             timings["racing"] = time.perf_counter() - t0
             runner.plan(planned([c.name for c in candidates], len(fractions)))
-        runner.stage("")
+        runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
         shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()
     fold_of = np.zeros(len(y), dtype=int)
