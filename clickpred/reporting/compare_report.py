@@ -391,7 +391,7 @@ def eliminated_table(res, top: int = 10):
             str(e["race_round"]),
             T(e["name"]),
             f"{e['race_metric']:.4f}",
-            f"{e['race_vs_best_difference']:.4f} [{e['race_vs_best_low']:.4f}, {e['race_vs_best_high']:.4f}]",
+            f"{e['race_vs_best_difference']:.4f} [{e['race_vs_best_low']:.5f}, {e['race_vs_best_high']:.4f}]",
             T(e["race_best"]),
         )
     if len(rows) > top:
