@@ -518,8 +518,9 @@ def compare(
     for w in res.leakage_warnings:
         err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(leaderboard_table(res))
-    if res.eliminated:
-        out.print(eliminated_table(res))
+    eliminated = eliminated_table(res)  # None when racing eliminated nothing
+    if eliminated is not None:
+        out.print(eliminated)
     out.print(res.recommendation, markup=False, soft_wrap=True)
     paths = _guard(write_compare_report, res, report)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)

@@ -326,15 +326,16 @@ def _fit_grid(
     t0 = time.perf_counter()
     # Resampling, once per fold × preprocessing × sampler that several classifiers share (SMOTE's
     # neighbour search is the costliest step of a grid; its output does not depend on the classifier).
+    sampler_key = {c.name: _sampler_key(c.pipeline) for c in candidates}  # hashed once, not per fold
     users: dict[tuple[str, str], int] = {}
     for c in candidates:
-        sk = _sampler_key(c.pipeline)
+        sk = sampler_key[c.name]
         if sk is not None:
             users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
     samplers = {
-        (c.prep_key, _sampler_key(c.pipeline)): c.pipeline.steps[1][1]
+        (c.prep_key, sampler_key[c.name]): c.pipeline.steps[1][1]
         for c in candidates
-        if _sampler_key(c.pipeline) is not None and users[(c.prep_key, _sampler_key(c.pipeline))] > 1
+        if sampler_key[c.name] is not None and users[(c.prep_key, sampler_key[c.name])] > 1
     }
     rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
     resampled_out = Parallel(n_jobs=jobs)(
@@ -344,7 +345,7 @@ def _fit_grid(
     t_resample = time.perf_counter() - t0
 
     def fit_args(c, f):
-        sk = _sampler_key(c.pipeline)
+        sk = sampler_key[c.name]
         Xte = shared[(f, c.prep_key)][1]
         if (f, c.prep_key, sk) in resampled:
             Xr, yr, _, err = resampled[(f, c.prep_key, sk)]

@@ -27,7 +27,7 @@ the ETA follows measured costs rather than a count of fits.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Callable
 
 import numpy as np
@@ -65,7 +65,7 @@ class Elimination:
     strategy: str = ""
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class Round:
     comparisons: dict[str, dict]  # per candidate: its PR-AUC, and against the best the test of compare_to_best
 
     def to_dict(self) -> dict:
-        return {**self.__dict__, "candidates": list(self.candidates), "eliminated": list(self.eliminated)}
+        return {**asdict(self), "candidates": list(self.candidates), "eliminated": list(self.eliminated)}
 
 
 @dataclass(frozen=True)
@@ -193,8 +193,9 @@ def race(
             oof, _ = fitted[name]
             if oof is not None:
                 ranked[name] = [RankedScores(y_eval == metric_class, oof)]
-        if len(ranked) < 2:
-            rounds.append(Round(number, fraction, rows, tuple(alive), (), next(iter(ranked), ""), 0.0, {}))
+        if len(ranked) < 2:  # nothing to compare: every fit but one (or all) failed
+            best = next(iter(ranked), "")
+            rounds.append(Round(number, fraction, rows, tuple(alive), (), best, time.perf_counter() - t0, {}))
             continue
         point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
         best = max(ranked, key=lambda n: np.nan_to_num(point[n].estimate, nan=-1.0))
@@ -242,10 +243,8 @@ def compare_to_best(best: str, point: dict, values: dict, confidence: float = CO
     return rows
 
 
-def oof_scores(fold_scores: list[np.ndarray | None], eval_positions: list[np.ndarray], n: int) -> np.ndarray | None:
-    """One column of out-of-fold scores from each fold's validation scores (None if a fold failed)."""
-    if any(s is None for s in fold_scores):
-        return None
+def oof_scores(fold_scores: list[np.ndarray], eval_positions: list[np.ndarray], n: int) -> np.ndarray:
+    """One column of out-of-fold scores from each fold's validation scores."""
     oof = np.zeros(n)
     for s, te in zip(fold_scores, eval_positions):
         oof[te] = s

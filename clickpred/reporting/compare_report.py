@@ -96,9 +96,7 @@ def document(res) -> dict:
             "leaderboard": res.leaderboard,
             "racing": {
                 "rounds": [r.to_dict() for r in res.race],
-                "eliminated": [
-                    e.to_dict() for e in sorted(res.eliminated.values(), key=lambda e: (e.round, e.difference))
-                ],
+                "eliminated": [e.to_dict() for e in eliminations(res)],
             },
             "skipped": res.skipped,
             "recommendation": res.recommendation,
@@ -349,10 +347,15 @@ def _write_files(res, directory: Path) -> dict[str, Path]:
     return paths
 
 
+def eliminations(res) -> list:
+    """The candidates racing eliminated, by round, then the closest to the round's best first."""
+    return sorted(res.eliminated.values(), key=lambda e: (e.round, e.difference))
+
+
 def eliminated_rows(res) -> list[dict]:
     """One leaderboard.csv row per candidate racing eliminated: its round's figures, not all rows'."""
     out = []
-    for e in sorted(res.eliminated.values(), key=lambda e: (e.round, e.difference)):
+    for e in eliminations(res):
         out.append(
             {
                 "name": e.name,
@@ -396,9 +399,10 @@ def eliminated_table(res, top: int = 10):
         )
     if len(rows) > top:
         table.add_row("…", f"{len(rows) - top} more in leaderboard.csv", "", "", "")
+    levels = ", ".join(sorted({f"{100 * e['race_level']:g}%" for e in rows}))
     table.caption = (
         "on a share of the majority rows (every minority row), scored on all validation rows; the leaderboard's "
-        "paired interval, at 99%; --exhaustive runs every candidate on all rows"
+        f"paired interval, at {levels}; --exhaustive runs every candidate on all rows"
     )
     table.caption_justify = "left"
     return table
