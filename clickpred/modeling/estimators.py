@@ -19,6 +19,7 @@ from sklearn.svm import SVC
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ..errors import RowLimitError
 
@@ -61,7 +62,8 @@ class ScaledTolLogisticRegression(LogisticRegression):
         self.tol_ = relative * max(null_loss(y_arr, self.class_weight, sample_weight), 1e-12)
         self.tol = self.tol_
         try:
-            super().fit(X, y, sample_weight=sample_weight)
+            with threadpool_limits(1, user_api="blas"):
+                super().fit(X, y, sample_weight=sample_weight)
         finally:
             self.tol = relative
         return self

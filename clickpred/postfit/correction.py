@@ -245,6 +245,15 @@ def fit_correction(
     # "none" starts from it (--calibration sigmoid = prior shift, then sigmoid).
     use_prior = ratio is not None and not np.allclose(ratio, 1.0) and kind == "predict_proba"
     base = normalise(scores * ratio) if use_prior else scores
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread: each calibrator is a one- or two-parameter L-BFGS fit, where OpenBLAS's threads cost more than
+    # the work (sigmoid on 80k rows: 85 ms with two threads, 32 ms with one, on 2 cores).
+    with threadpool_limits(1, user_api="blas"):
+        return _fit_correction(scores, y, classes, kind, fold_of, method, ratio, use_prior, base)
+
+
+def _fit_correction(scores, y, classes, kind, fold_of, method, ratio, use_prior, base) -> tuple[Correction, np.ndarray]:
     folds = np.unique(fold_of)
     reference = _minority_ap(y, scores, classes, fold_of)
     selection, crossfit, ap, ratios = {}, {}, {}, {}
