@@ -195,10 +195,10 @@ def train(
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(
-        1,
+        0,
         "--jobs",
         "-j",
-        help="Folds fitted in parallel (-1: all cores); with --negative-rate, reader threads or Dask workers.",
+        help="Worker processes for the folds and the final fit (default 0, auto: one per core from 250,000 rows, 20,000 for mlp and kernel SVMs, as memory allows; 1: all in this process); with --negative-rate, reader threads or Dask workers.",
     ),
     calibration: str = typer.Option(
         "auto",

@@ -17,6 +17,8 @@ Example
 from __future__ import annotations
 
 import time
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,12 +84,38 @@ def scores_for(fitted, X, classes: list[str], method: str) -> np.ndarray:
 
 
 def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):
-    est = clone(pipeline)
-    t0 = time.perf_counter()
-    est.fit(X.iloc[train_idx], y[train_idx])
-    seconds = time.perf_counter() - t0
-    Xt = X.iloc[test_idx]
-    return scores_for(est, Xt, classes, method), np.asarray(est.predict(Xt)).astype(str), seconds
+    with _caught() as heard:
+        est = clone(pipeline)
+        t0 = time.perf_counter()
+        est.fit(X.iloc[train_idx], y[train_idx])
+        seconds = time.perf_counter() - t0
+        Xt = X.iloc[test_idx]
+        out = scores_for(est, Xt, classes, method), np.asarray(est.predict(Xt)).astype(str), seconds
+    return out, heard
+
+
+def _refit(pipeline, X, y):
+    with _caught() as heard:
+        t0 = time.perf_counter()
+        est = clone(pipeline).fit(X, y)
+        seconds = time.perf_counter() - t0
+    return (est, seconds), heard
+
+
+@contextmanager
+def _caught():
+    """Warnings raised in a task, kept as (category, text) to be raised again where the task's result is read (a
+    worker process's warnings would otherwise be lost; the caller's filters then apply, e.g. train's notes)."""
+    heard: list = []
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        yield heard
+    heard.extend((w.category, str(w.message)) for w in seen)
+
+
+def _raise_again(heard: list) -> None:
+    for category, text in heard:
+        warnings.warn(text, category, stacklevel=2)
 
 
 def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> None:
@@ -116,16 +144,41 @@ def cross_validate(
 ) -> Evaluation:
     """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
 
-    ``progress(folds_done, folds)`` is called as each fold's fit completes."""
+    ``progress(fits_done, fits)`` is called as each fold's fit completes."""
+    return cross_validate_and_refit(pipeline, X, y, classes, method, folds, seed, jobs, progress)[0]
+
+
+def cross_validate_and_refit(
+    pipeline,
+    X,
+    y: np.ndarray,
+    classes: list[str],
+    method: str,
+    folds: int = 5,
+    seed: int = 0,
+    jobs: int = 1,
+    progress=None,
+    refit=None,
+) -> tuple[Evaluation, tuple | None]:
+    """:func:`cross_validate`, and with ``refit=(X_all, y_all)`` also a clone of ``pipeline`` fitted on those rows
+    in the same pool of ``jobs`` workers (with five folds on two workers the final fit then costs no extra round).
+
+    Returns the evaluation and ``(fitted pipeline, fit seconds)`` (None without ``refit``). Warnings raised in the
+    fits are raised again here, in fold order, whichever process fitted."""
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     splits = list(cv.split(np.zeros(len(y)), y))
-    results = []
-    for out in Parallel(n_jobs=jobs, return_as="generator")(
-        delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits
-    ):
+    tasks = [delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits]
+    if refit is not None:  # first: the longest task starts first
+        tasks.insert(0, delayed(_refit)(pipeline, *refit))
+    results: list = []
+    for out in Parallel(n_jobs=jobs, return_as="generator")(tasks):
         results.append(out)
         if progress is not None:
-            progress(len(results), len(splits))
+            progress(len(results), len(tasks))
+    for _, heard in results:
+        _raise_again(heard)
+    refitted = results.pop(0)[0] if refit is not None else None
+    results = [out for out, _ in results]
     scores = np.zeros((len(y), len(classes)))
     y_pred = np.empty(len(y), dtype=object)
     fold_metrics, seconds = [], []
@@ -139,7 +192,10 @@ def cross_validate(
     y_pred = y_pred.astype(str)
     metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
     fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, scores, classes, fold_of)
-    return Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of)
+    return (
+        Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of),
+        refitted,
+    )
 
 
 def fold_pr_auc(y, scores, classes: list[str], fold_of: np.ndarray) -> tuple[list[dict], dict]:

@@ -20,7 +20,6 @@ True
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field, replace
@@ -49,6 +48,7 @@ from ..io.sources import (
 from ..io.writers import Outputs, check_targets
 from ..model.linear_scorer import TOLERANCE, LinearScorer, compile_linear
 from ..model.modelfile import Model, load_model
+from .workers import available_cores
 
 DEFAULT_CHUNK_ROWS = 100_000
 PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
@@ -56,13 +56,6 @@ DEFAULT_MAX_REJECT_RATE = 0.01
 MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)
 VERIFY_ROWS = 2000
 PIPELINE_ROWS = 16_384  # rows per call when scoring through the pipeline (bounds dense intermediates)
-
-
-def default_jobs() -> int:
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(os.cpu_count() or 1, 1)
 
 
 def _column_name(label: str) -> str:
@@ -390,7 +383,7 @@ def prepare_run(
         raise ClickpredError(f"--chunk-rows must be at least 1, got {chunk_rows}")
     if not 0 <= max_reject_rate <= 1:
         raise ClickpredError(f"--max-reject-rate must be between 0 and 1, got {max_reject_rate}")
-    jobs = default_jobs() if not jobs or jobs < 1 else jobs
+    jobs = available_cores() if not jobs or jobs < 1 else jobs
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     if decision is not None or costs is not None:

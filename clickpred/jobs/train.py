@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..evaluation.crossval import Evaluation, check_folds, cross_validate, holdout
+from ..evaluation.crossval import Evaluation, check_folds, cross_validate, cross_validate_and_refit, holdout
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import load_dataset
 from ..modeling.pipeline import BuiltPipeline, build_pipeline
@@ -31,6 +31,7 @@ from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, warning_notes
+from .workers import fit_workers
 
 SPLIT_FRACTION = 0.2
 
@@ -43,7 +44,7 @@ def train(
     drop: list[str] | None = None,
     test: str | Path | None = None,
     split_by: str | None = None,
-    jobs: int = 1,
+    jobs: int = 0,
     categorical: list[str] | None = None,
     numeric: list[str] | None = None,
     header: bool = True,
@@ -61,6 +62,10 @@ def train(
     TOML cost matrix); both are part of the model. With ``test``, the final model
     is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
     by that column) are held out, scored by a model fitted on the earlier 80%.
+
+    The folds and the final fit run in ``jobs`` worker processes (0, auto: one per core from
+    :data:`PARALLEL_ROWS` rows — :data:`PARALLEL_ROWS_SLOW` for slow classifiers — as memory allows; 1: in this
+    process); the model and figures do not depend on it.
 
     ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
     (``info["notes"]``: target, classes, schema decisions — before any fit) and
@@ -128,17 +133,22 @@ def train(
 
         return advance
 
-    tell("step", {"name": "cross-validation", "done": 0, "total": fits})
+    tell("step", {"name": "cross-validation and final fit", "done": 0, "total": fits})
 
     t0 = time.perf_counter()
     leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
     timings["leakage_seconds"] = time.perf_counter() - t0
 
+    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
+    workers, held = fit_workers(jobs, spec.folds + 1, _frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
+    if held:
+        notes.append(held)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*least populated class.*")
         t0 = time.perf_counter()
-        cv = cross_validate(
+        # The final fit (all rows) runs in the folds' pool: with 5 folds on 2 workers it costs no extra round.
+        cv, (final, final_seconds) = cross_validate_and_refit(
             built.pipeline,
             train_X,
             train_y,
@@ -146,10 +156,12 @@ def train(
             built.score_method,
             spec.folds,
             spec.seed,
-            jobs,
-            progress=step("cross-validation"),
+            workers,
+            progress=step("cross-validation and final fit"),
+            refit=(X, y),
         )
-        timings["cv_seconds"] = time.perf_counter() - t0
+        timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, in `workers` processes
+        timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
         ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
@@ -168,7 +180,7 @@ def train(
                 flat.score_method,
                 spec.folds,
                 spec.seed,
-                jobs,
+                workers,
                 progress=step("flat model, for comparison"),
             )
             fcv = finish(
@@ -190,11 +202,6 @@ def train(
                 holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor
             )
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
-        t0 = time.perf_counter()
-        tell("step", {"name": "final fit", "done": done[0], "total": fits})
-        final = built.pipeline.fit(X, y)
-        step("final fit")()
-        timings["final_fit_seconds"] = time.perf_counter() - t0
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
             test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), predictor)
@@ -216,7 +223,17 @@ def train(
     )
 
 
+def _frame_bytes(X) -> int:
+    return int(X.memory_usage(index=True, deep=True).sum())
+
+
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
+# --jobs 0 (auto) fits in a pool of workers from this many rows: below, a pool's start-up (each worker imports
+# scikit-learn, ~2 s of CPU) eats what two cores save. Measured on 2 cores, logistic, 5 folds + final fit: 100k rows
+# 6.0 s in this process vs 6.1 s in 2 workers, 200k 10.6-12.3 vs 10.4-10.8 s, 1M 61 vs 47 s; MLP on 30k rows 12.0
+# vs 9.5 s.
+PARALLEL_ROWS = 250_000
+PARALLEL_ROWS_SLOW = 20_000
 PROBE_ROWS = 2_000
 
 

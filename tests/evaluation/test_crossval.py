@@ -74,3 +74,30 @@ def test_too_many_folds_names_the_smallest_class():
     y = np.array(["view"] * 50 + ["click"] * 3 + ["conversion"] * 2)
     with pytest.raises(DataError, match=r"class 'conversion' has 2 row\(s\), fewer than --folds 5: use --folds 2"):
         check_folds(y, ["view", "click", "conversion"], 5)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_caller(jobs):
+    import warnings
+
+    import pandas as pd
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    from clickpred.evaluation.crossval import cross_validate, cross_validate_and_refit
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=300), "b": rng.normal(size=300)})
+    y = np.where(X.a + rng.normal(size=300) > 1, "click", "view")
+    model = LogisticRegression(max_iter=2)  # stops early: every fit warns
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ev, (fitted, seconds) = cross_validate_and_refit(
+            model, X, y, ["view", "click"], "predict_proba", 3, 0, jobs, refit=(X, y)
+        )
+    assert sum(issubclass(w.category, ConvergenceWarning) for w in seen) == 4  # 3 folds + the final fit
+    np.testing.assert_array_equal(fitted.coef_, LogisticRegression(max_iter=2).fit(X, y).coef_)
+    assert seconds >= 0 and fitted is not model
+    np.testing.assert_array_equal(
+        ev.scores, cross_validate(model, X, y, ["view", "click"], "predict_proba", 3, 0).scores
+    )

@@ -77,9 +77,40 @@ def test_train_tells_the_schema_before_fitting_then_each_fit(small_csv):
     assert any(n.startswith("target column: 'event'") for n in first)
     assert any(n.startswith("classes (majority first): view") for n in first)
     steps = [info for kind, info in seen if kind == "step"]
-    assert steps[0] == {"name": "cross-validation", "done": 0, "total": 4}
-    assert [s["done"] for s in steps if s["name"] == "cross-validation"] == [0, 1, 2, 3]
-    assert steps[-1] == {"name": "final fit", "done": 4, "total": 4}
+    assert {s["name"] for s in steps} == {"cross-validation and final fit"}  # one pool: 3 folds and the final fit
+    assert [s["done"] for s in steps] == [0, 1, 2, 3, 4] and {s["total"] for s in steps} == {4}
+
+
+def test_workers_change_nothing_but_the_time(small_csv):
+    """The folds and the final fit in 2 worker processes give the in-process run's scores, model and notes (the
+    workers' warnings are raised again in the parent: here the MLP's convergence warning, seen as a note)."""
+    spec = spec_from_options("mlp", "none", folds=2)
+    one, two = train(small_csv, spec, jobs=1), train(small_csv, spec, jobs=2)
+    np.testing.assert_array_equal(one.cv.scores, two.cv.scores)
+    np.testing.assert_array_equal(
+        one.pipeline.predict_proba(one.data.frame), two.pipeline.predict_proba(two.data.frame)
+    )
+    assert one.notes == two.notes and any("ConvergenceWarning" in n for n in two.notes)
+
+
+def test_auto_workers_only_where_they_pay(small_csv, monkeypatch):
+    from clickpred.jobs import train as train_module
+    from clickpred.jobs import workers
+
+    used = []
+    real = train_module.cross_validate_and_refit
+
+    def spy(*a, **k):
+        used.append(a[7])
+        return real(*a, **k)
+
+    monkeypatch.setattr(train_module, "cross_validate_and_refit", spy)
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    spec = spec_from_options("logistic", "none", folds=2)
+    train(small_csv, spec)  # 4,000 rows of a logistic: in this process
+    monkeypatch.setattr(train_module, "PARALLEL_ROWS", 1000)
+    train(small_csv, spec)
+    assert used == [1, 2]
 
 
 def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkeypatch):

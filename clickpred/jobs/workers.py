@@ -1,0 +1,75 @@
+"""How many worker processes a job uses: the cores this process may run on, capped by the tasks there are and by
+the memory each worker needs.
+
+Example
+-------
+>>> fit_workers(1, tasks=6, frame_bytes=10**6)
+(1, None)
+>>> fit_workers(0, tasks=6, frame_bytes=10**6, worth_it=False)
+(1, None)
+>>> fit_workers(4, tasks=2, frame_bytes=10**6)[0]
+2
+"""
+
+from __future__ import annotations
+
+import os
+
+# A worker fitting a fold holds the data it was sent, its training rows and the fold's transformed matrices: about
+# this many times the frame's own memory (one-hot CSR of 100k-1M rows: 1.5-2.5× the frame; pandas copies one more).
+WORKER_FRAMES = 4
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(os.cpu_count() or 1, 1)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes (Linux MemAvailable), or None when unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def fit_workers(
+    requested: int, tasks: int, frame_bytes: int, worth_it: bool = True, memory: int | None = None
+) -> tuple[int, str | None]:
+    """Worker processes for ``tasks`` fits of a frame of ``frame_bytes``, and a note when memory capped them.
+
+    ``requested``: a number (capped at the tasks), 0 for auto (every core, as many as there are tasks, as many as
+    memory holds at :data:`WORKER_FRAMES` frames each; 1 when the caller says the fits are too short to be ``worth``
+    a pool's start-up), -1 for every core regardless of memory. 1 fits in this process. ``memory``: bytes available
+    (default: :func:`available_memory`).
+    """
+    tasks = max(tasks, 1)
+    if requested > 0:
+        return min(requested, tasks), None
+    if requested == 0 and not worth_it:
+        return 1, None
+    n = min(available_cores(), tasks)
+    if requested < 0 or n == 1:
+        return n, None
+    memory = available_memory() if memory is None else memory
+    if memory is None:
+        return n, None
+    fits = int(memory // max(WORKER_FRAMES * frame_bytes, 1))
+    if fits >= n:
+        return n, None
+    held = max(fits, 1)
+    return held, (
+        f"{held} worker{'s' if held > 1 else ''} instead of {n}: each needs about {_gb(WORKER_FRAMES * frame_bytes)} "
+        f"and {_gb(memory)} is available (--jobs N to choose)"
+    )
+
+
+def _gb(n: float) -> str:
+    return f"{n / 2**30:.1f} GB"

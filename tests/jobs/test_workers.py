@@ -1,0 +1,42 @@
+import pytest
+
+from clickpred.jobs import workers
+from clickpred.jobs.workers import WORKER_FRAMES, available_memory, fit_workers
+
+GB = 2**30
+
+
+@pytest.fixture
+def four_cores(monkeypatch):
+    monkeypatch.setattr(workers, "available_cores", lambda: 4)
+
+
+def test_a_number_is_kept_up_to_the_tasks(four_cores):
+    assert fit_workers(3, tasks=6, frame_bytes=GB, memory=GB) == (3, None)  # asked for: memory is the user's call
+    assert fit_workers(8, tasks=6, frame_bytes=GB) == (6, None)
+
+
+def test_auto_uses_every_core_up_to_the_tasks(four_cores):
+    assert fit_workers(0, tasks=6, frame_bytes=GB, memory=100 * GB) == (4, None)
+    assert fit_workers(0, tasks=2, frame_bytes=GB, memory=100 * GB) == (2, None)
+    assert fit_workers(-1, tasks=6, frame_bytes=GB, memory=GB) == (4, None)  # every core, whatever the memory
+
+
+def test_auto_stays_in_process_when_the_fits_are_too_short(four_cores):
+    assert fit_workers(0, tasks=6, frame_bytes=GB, worth_it=False, memory=100 * GB) == (1, None)
+    assert fit_workers(2, tasks=6, frame_bytes=GB, worth_it=False) == (2, None)  # a number is a number
+
+
+def test_auto_holds_back_to_what_memory_holds_and_says_so(four_cores):
+    n, note = fit_workers(0, tasks=6, frame_bytes=GB, memory=2 * WORKER_FRAMES * GB + GB // 2)
+    assert n == 2
+    assert (
+        note
+        == f"2 workers instead of 4: each needs about {WORKER_FRAMES}.0 GB and 8.5 GB is available (--jobs N to choose)"
+    )
+    assert fit_workers(0, tasks=6, frame_bytes=GB, memory=GB)[0] == 1
+
+
+def test_available_memory_reads_a_positive_number_on_linux():
+    m = available_memory()
+    assert m is None or m > 0
