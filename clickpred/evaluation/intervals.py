@@ -40,6 +40,47 @@ class RankedScores:
         self.pos = np.asarray(y_true)[order].astype(float)
         # last index of each group of tied scores: thresholds are the distinct scores
         self.ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
+        self._buckets = None
+
+    def _bucket_matrices(self):
+        """A one-hot map (rows in input order × the groups of tied scores holding a positive) of every row to the
+        first such group at or after its own: ``seen`` at a group sums the weights of the rows mapped to it and to
+        the groups before (rows after the last such group count for no threshold that moves recall: no column);
+        and the positive rows' indices and their part of the map (``tp``). Built once."""
+        if self._buckets is None:
+            from scipy import sparse
+
+            n = len(self.pos)
+            group = np.zeros(n, dtype=np.int64)
+            group[self.ends[:-1] + 1] = 1
+            group = np.cumsum(group)  # group of tied scores of each sorted position
+            relevant = np.unique(group[self.pos > 0])
+            bucket = np.searchsorted(relevant, group, side="left")  # sorted position → first relevant group ≥ it
+            rows = np.empty(n, dtype=np.int64)
+            rows[self.order] = np.arange(n)  # input row → sorted position
+            b = bucket[rows]
+            m = len(relevant)
+            keep = np.flatnonzero(b < m)
+            seen = sparse.csr_matrix((np.ones(len(keep)), (keep, b[keep])), shape=(n, m))
+            positive = np.flatnonzero(self.pos[rows] > 0)
+            self._buckets = (seen, positive, sparse.csr_matrix(seen[positive]))
+        return self._buckets
+
+    def average_precisions(self, weights: np.ndarray) -> np.ndarray:
+        """:meth:`average_precision` of each row of ``weights`` (replicates × rows, rows in input order) at once:
+        only the groups of tied scores holding a positive can move recall, so each replicate needs the weights
+        summed per such group — a sparse product, not a sort or a cumulative sum over every row."""
+        seen_map, positive, tp_map = self._bucket_matrices()
+        w = np.asarray(weights, dtype=float)
+        tp = np.cumsum(w[:, positive] @ tp_map, axis=1)
+        seen = np.cumsum(w @ seen_map, axis=1)
+        total = tp[:, -1] if tp.shape[1] else np.zeros(len(w))
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        step = np.diff(tp, axis=1, prepend=0.0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ap = np.sum(step * precision, axis=1) / total
+        ap[~(total > 0)] = np.nan
+        return ap
 
     def average_precision(self, weights=None) -> float:
         w = np.ones(len(self.pos)) if weights is None else np.asarray(weights, dtype=float)[self.order]
@@ -94,6 +135,22 @@ def bootstrap_weights(n: int, replicates: int, seed: int):
         yield np.bincount(rng.integers(0, n, n), minlength=n)
 
 
+BATCH_VALUES = 2**22  # replicates are weighed in batches of at most this many row weights (32 MB)
+
+
+def _batches(weights, n: int):
+    """(first replicate, replicates × n matrix) batches of a stream of replicate weights."""
+    size = max(1, BATCH_VALUES // max(n, 1))
+    batch, start = [], 0
+    for w in weights:
+        batch.append(w)
+        if len(batch) == size:
+            yield start, np.vstack(batch)
+            start, batch = start + size, []
+    if batch:
+        yield start, np.vstack(batch)
+
+
 def bootstrap_ap(
     ranked: dict[str, list[RankedScores]], replicates: int = 500, seed: int = 0, confidence: float = CONFIDENCE
 ) -> tuple[dict[str, Interval], dict[str, np.ndarray]]:
@@ -108,9 +165,9 @@ def bootstrap_ap(
         return {}, {}
     n = len(ranked[names[0]][0].pos)
     values = {k: np.empty(replicates) for k in names}
-    for b, w in enumerate(bootstrap_weights(n, replicates, seed)):
+    for start, w in _batches(bootstrap_weights(n, replicates, seed), n):
         for k in names:
-            values[k][b] = np.mean([r.average_precision(w) for r in ranked[k]])
+            values[k][start : start + len(w)] = np.mean([r.average_precisions(w) for r in ranked[k]], axis=0)
     alpha = (1 - confidence) / 2
     out = {}
     for k in names:

@@ -59,3 +59,27 @@ def test_mean_intervals_share_the_replicates_and_pair_costs():
     assert not paired("cheap", "twin", point, values, higher_is_better=False).distinguishable
     # the unpaired intervals overlap although the pair is clearly separated
     assert point["dear"].low < point["cheap"].high
+
+
+@pytest.mark.parametrize("case", ["ties", "distinct", "tied_block_with_positives", "no_positive", "few_rows"])
+def test_many_replicates_at_once_equal_one_at_a_time(case):
+    """The batched weighted AP the bootstrap uses (per group of tied scores holding a positive) equals the
+    one-replicate version, including replicates that drop every positive (nan) or weigh every row 0."""
+    rng = np.random.default_rng(7)
+    n = {"few_rows": 5}.get(case, 3000)
+    y = rng.random(n) < (0.0 if case == "no_positive" else 0.05)
+    if case == "few_rows":
+        y[:2] = [True, False]
+    s = rng.random(n) + y * 0.3
+    if case == "ties":
+        s = np.round(s, 1)
+    if case == "tied_block_with_positives":
+        s[: n // 3] = 0.5
+    r = RankedScores(y, s)
+    W = rng.poisson(1.0, size=(40, n)).astype(float)
+    W[0] = 0.0  # nothing drawn
+    W[1] = np.where(y, 0.0, W[1])  # no positive drawn
+    W[2] = 1.0
+    expected = np.array([r.average_precision(w) for w in W])
+    np.testing.assert_allclose(r.average_precisions(W), expected, rtol=0, atol=1e-12)
+    assert np.isnan(r.average_precisions(W[:2])).all()
