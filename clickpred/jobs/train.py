@@ -165,7 +165,7 @@ def train(
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
         ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-        cv = finish(cv, built.score_method, ratio, calibration, rule)
+        cv = finish(cv, built.score_method, ratio, calibration, rule, workers)
         timings["correction_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe_correction(cv.correction)}")
         funnel_vs_flat = None
@@ -188,6 +188,7 @@ def train(
                 flat.score_method,
                 strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
                 calibration,
+                jobs=workers,
             )
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0

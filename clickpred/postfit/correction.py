@@ -227,13 +227,16 @@ def fit_correction(
     fold_of: np.ndarray,
     method: str = "auto",
     ratio: np.ndarray | None = None,
+    jobs: int = 1,
 ) -> tuple[Correction, np.ndarray]:
     """Fit the correction on out-of-fold scores; return it and cross-fitted corrected scores.
 
     ``fold_of[i]`` is the validation fold of row i. The corrected scores of fold j
     come from a calibrator fitted on the other folds' rows only, so metrics computed
     on them are honest. The returned :class:`Correction` is fitted on all rows.
-    ``ratio``: prior ratios π/π̂ (None when unknown, e.g. SVM scores).
+    ``ratio``: prior ratios π/π̂ (None when unknown, e.g. SVM scores). ``jobs``: worker
+    processes for the cross-fitted calibrators (one task per method and fold; the same
+    calibrators either way).
     """
     if method not in METHODS:
         raise ValueError(f"calibration method {method!r}; valid: {', '.join(METHODS)}")
@@ -250,22 +253,35 @@ def fit_correction(
     # One BLAS thread: each calibrator is a one- or two-parameter L-BFGS fit, where OpenBLAS's threads cost more than
     # the work (sigmoid on 80k rows: 85 ms with two threads, 32 ms with one, on 2 cores).
     with threadpool_limits(1, user_api="blas"):
-        return _fit_correction(scores, y, classes, kind, fold_of, method, ratio, use_prior, base)
+        return _fit_correction(scores, y, classes, kind, fold_of, method, ratio, use_prior, base, jobs)
 
 
-def _fit_correction(scores, y, classes, kind, fold_of, method, ratio, use_prior, base) -> tuple[Correction, np.ndarray]:
+def _fit_correction(
+    scores, y, classes, kind, fold_of, method, ratio, use_prior, base, jobs
+) -> tuple[Correction, np.ndarray]:
+    from joblib import Parallel, delayed
+
     folds = np.unique(fold_of)
     reference = _minority_ap(y, scores, classes, fold_of)
     selection, crossfit, ap, ratios = {}, {}, {}, {}
-    for m in _candidates(method, kind):
+    methods = _candidates(method, kind)
+    tasks = [(m, f) for m in methods if m != "none" for f in folds]
+    fitted = dict(
+        zip(
+            tasks,
+            Parallel(n_jobs=jobs)(
+                delayed(_fit_calibrator)(m, base[fold_of != f], y[fold_of != f], kind, classes) for m, f in tasks
+            ),
+        )
+    )
+    for m in methods:
         if m == "none":
             out = normalise(base)
         else:
             out = np.zeros_like(base)
             for f in folds:
                 te = fold_of == f
-                cal = _fit_calibrator(m, base[~te], y[~te], kind, classes)
-                out[te] = _calibrated(cal, base[te], classes, kind)
+                out[te] = _calibrated(fitted[(m, f)], base[te], classes, kind)
         crossfit[m] = out
         selection[m] = safe_log_loss(y, out, classes)
         ap[m] = _minority_ap(y, out, classes, fold_of)

@@ -29,12 +29,18 @@ def strategy_ratio(strategy: str, params: dict, classes: list[str], counts: dict
 
 
 def finish(
-    ev: Evaluation, method: str, ratio: np.ndarray | None, calibration: str = "auto", rule: DecisionRule | None = None
+    ev: Evaluation,
+    method: str,
+    ratio: np.ndarray | None,
+    calibration: str = "auto",
+    rule: DecisionRule | None = None,
+    jobs: int = 1,
 ) -> Evaluation:
-    """The evaluation of ``ev``'s out-of-fold scores corrected and decided (a new Evaluation; ``ev`` is unchanged)."""
+    """The evaluation of ``ev``'s out-of-fold scores corrected and decided (a new Evaluation; ``ev`` is unchanged).
+    ``jobs``: worker processes for the correction's cross-fitted calibrators."""
     classes, y = ev.classes, ev.y_true
     rule = rule or DecisionRule("argmax", classes)
-    correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio)
+    correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio, jobs)
     has_proba = method == "predict_proba" or correction.changes_scores
     if rule.kind == "auto" and not has_proba:  # thresholds are on probabilities: decision values keep argmax
         rule = DecisionRule("argmax", classes, costs=rule.costs)

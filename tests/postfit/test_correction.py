@@ -120,3 +120,11 @@ def test_a_minority_class_of_a_few_rows_is_calibrated_without_error():
     for method in ("auto", "sigmoid", "isotonic", "temperature"):
         corr, P = fit_correction(S, y, ["v", "c"], "predict_proba", np.arange(9) % 3, method)
         assert np.isfinite(P).all() and np.allclose(P.sum(axis=1), 1.0)
+
+
+def test_calibrators_fitted_in_workers_are_the_same():
+    y, S, fold = _distorted(20_000)
+    one, P1 = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto")
+    two, P2 = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto", jobs=2)
+    np.testing.assert_array_equal(P1, P2)
+    assert one.method == two.method and one.selection == two.selection
