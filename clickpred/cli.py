@@ -407,7 +407,12 @@ def compare(
         "--metric",
         help="Sort metric: pr_auc:CLASS (default: the rarest class with enough rows) or cost (the default with --costs).",
     ),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Candidates × folds fitted in parallel (-1: all cores)."),
+    jobs: int = typer.Option(
+        0,
+        "--jobs",
+        "-j",
+        help="Worker processes for candidates × folds (default 0, auto: one per core when rows × candidates reach 250,000, as memory allows; 1: all in this process).",
+    ),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."
     ),
@@ -449,7 +454,7 @@ def compare(
 ):
     """Compare rebalancing strategies × classifiers on the same folds, with confidence intervals.
 
-    Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm --jobs 2
+    Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm
     """
     from .jobs.compare import compare as run
     from .reporting.compare_report import (

@@ -58,6 +58,7 @@ from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
 from .training import cross_columns
+from .workers import PARALLEL_ROWS, fit_workers
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
@@ -458,7 +459,7 @@ def compare(
     folds: int = 5,
     repeats: int = 1,
     metric: str | None = None,
-    jobs: int = 1,
+    jobs: int = 0,
     test: str | Path | None = None,
     seed: int = 42,
     target: str | None = None,
@@ -486,7 +487,10 @@ def compare(
     ``racing`` (the default) first drops, on subsets of the rows, the candidates that are clearly
     worse than the best (:mod:`clickpred.jobs.racing`, first round at ``race_rows`` majority rows per
     fold); the survivors then run as with ``racing=False`` and get exactly its figures. The eliminated
-    candidates are in ``result.eliminated``, the rounds in ``result.race``."""
+    candidates are in ``result.eliminated``, the rounds in ``result.race``.
+
+    ``jobs``: worker processes for candidates × folds (0, auto: one per core when the grid has at least
+    :data:`~clickpred.jobs.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
     t_start = time.perf_counter()
     if folds < 2:
         raise ConfigError(f"--folds must be at least 2, got {folds}")
@@ -552,6 +556,14 @@ def compare(
 
     if scheduler:
         jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
+    elif jobs == 0:  # auto: a pool when the grid is worth one, as memory allows
+        jobs, held = fit_workers(
+            0,
+            len(candidates) * len(splits),
+            int(X.memory_usage(index=True, deep=True).sum()),
+            len(y_all) * len(candidates) >= PARALLEL_ROWS,
+        )
+        notes += [held] if held else []
     timings = {"read": time.perf_counter() - t_start}
     costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})
     eliminated: dict[str, Elimination] = {}

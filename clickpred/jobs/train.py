@@ -31,7 +31,7 @@ from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, warning_notes
-from .workers import fit_workers
+from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, fit_workers
 
 SPLIT_FRACTION = 0.2
 
@@ -229,12 +229,6 @@ def _frame_bytes(X) -> int:
 
 
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
-# --jobs 0 (auto) fits in a pool of workers from this many rows: below, a pool's start-up (each worker imports
-# scikit-learn, ~2 s of CPU) eats what two cores save. Measured on 2 cores, logistic, 5 folds + final fit: 100k rows
-# 6.0 s in this process vs 6.1 s in 2 workers, 200k 10.6-12.3 vs 10.4-10.8 s, 1M 61 vs 47 s; MLP on 30k rows 12.0
-# vs 9.5 s.
-PARALLEL_ROWS = 250_000
-PARALLEL_ROWS_SLOW = 20_000
 PROBE_ROWS = 2_000
 
 

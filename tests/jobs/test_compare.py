@@ -323,3 +323,17 @@ def test_compare_reads_columns_as_train_does(tmp_path):
     assert kinds["banner_pos"] == "categorical" and kinds["device"] == "numeric" and kinds["os"] == "categorical"
     assert any("integer columns read as codes" in n for n in res.notes)
     assert len(pd.read_csv(path)) == 4000
+
+
+def test_auto_jobs_pool_only_for_a_grid_worth_one(small_csv, monkeypatch):
+    import clickpred.jobs.compare as compare_module
+
+    asked = []
+    real = compare_module.fit_workers
+    monkeypatch.setattr(compare_module, "fit_workers", lambda *a: asked.append(a) or real(*a))
+    compare(small_csv, classifiers=["logistic"], strategies=["none", "class_weight"], folds=2)
+    ((requested, tasks, frame_bytes, worth_it),) = asked
+    assert (requested, tasks, worth_it) == (0, 4, False) and frame_bytes > 0  # 4,000 rows × 2 candidates
+    asked.clear()
+    compare(small_csv, classifiers=["logistic"], strategies=["none"], folds=2, jobs=1)
+    assert asked == []  # a number is a number
