@@ -115,7 +115,10 @@ def _caught():
 
 def _raise_again(heard: list) -> None:
     for category, text in heard:
-        warnings.warn(text, category, stacklevel=2)
+        try:
+            warnings.warn(text, category, stacklevel=2)
+        except TypeError:  # a category that takes more than a message to build
+            warnings.warn(f"{category.__name__}: {text}", RuntimeWarning, stacklevel=2)
 
 
 def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> None:

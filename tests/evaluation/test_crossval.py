@@ -101,3 +101,21 @@ def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_cal
     np.testing.assert_array_equal(
         ev.scores, cross_validate(model, X, y, ["view", "click"], "predict_proba", 3, 0).scores
     )
+
+
+def test_a_warning_that_cannot_be_rebuilt_from_its_text_is_still_heard():
+    import warnings
+
+    from clickpred.evaluation.crossval import _raise_again
+
+    class Picky(UserWarning):
+        def __init__(self, text, *, origin):
+            super().__init__(text)
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        _raise_again([(UserWarning, "plain"), (Picky, "needs an origin")])
+    assert [(w.category, str(w.message)) for w in seen] == [
+        (UserWarning, "plain"),
+        (RuntimeWarning, "Picky: needs an origin"),
+    ]
