@@ -121,8 +121,12 @@ def train(
         built = build_pipeline(spec, ds.schema, counts)
     notes += built.notes
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
+    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
+    workers, held = fit_workers(jobs, spec.folds + 1, _frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
+    if held:
+        notes.append(held)
     if spec.classifier.name in SLOW_CLASSIFIERS:
-        notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec))
+        notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec, workers))
     tell("notes", {"notes": list(notes)})
     done = [0]
 
@@ -139,10 +143,6 @@ def train(
     leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
     timings["leakage_seconds"] = time.perf_counter() - t0
 
-    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
-    workers, held = fit_workers(jobs, spec.folds + 1, _frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
-    if held:
-        notes.append(held)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*least populated class.*")
@@ -232,9 +232,10 @@ SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
 PROBE_ROWS = 2_000
 
 
-def expected_time(pipeline, X, y, fits: int, spec: Spec) -> str:
+def expected_time(pipeline, X, y, fits: int, spec: Spec, workers: int = 1) -> str:
     """A note saying how long a slow classifier should take: one fit timed on a stratified subsample of
-    :data:`PROBE_ROWS` rows, scaled linearly to the training rows of a fold and the final fit."""
+    :data:`PROBE_ROWS` rows, scaled linearly to the training rows of a fold and the final fit, shared by
+    ``workers`` processes."""
     from sklearn.base import clone
     from sklearn.model_selection import train_test_split
 
@@ -254,9 +255,10 @@ def expected_time(pipeline, X, y, fits: int, spec: Spec) -> str:
             return f"{spec.classifier.name}: a slow classifier, on {n:,} rows"
     per_row = (time.perf_counter() - t0) / PROBE_ROWS
     fold_rows = n * (spec.folds - 1) / spec.folds
-    total = per_row * (fold_rows * (fits - 1) + n)
+    total = per_row * (fold_rows * (fits - 1) + n) / max(workers, 1)
+    shared = f" on {workers} workers" if workers > 1 else ""
     return (
-        f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits "
+        f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits{shared} "
         f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds"
     )
 

@@ -128,3 +128,5 @@ def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkey
     assert re.match(
         r"mlp is slow: expect about \d+ (s|min|h) for 3 fits \(one fit timed on 500 rows, scaled to 20,000\)", notes[0]
     ), notes[0]
+    shared = train_module.expected_time(built.pipeline, ds.frame, ds.y, 3, spec, workers=2)
+    assert re.match(r"mlp is slow: expect about \d+ (s|min|h) for 3 fits on 2 workers \(one fit timed", shared), shared
