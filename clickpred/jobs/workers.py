@@ -52,9 +52,9 @@ def fit_workers(
     """Worker processes for ``tasks`` fits of a frame of ``frame_bytes``, and a note when memory capped them.
 
     ``requested``: a number (capped at the tasks), 0 for auto (every core, as many as there are tasks, as many as
-    memory holds at :data:`WORKER_FRAMES` frames each; 1 when the caller says the fits are too short to be ``worth``
-    a pool's start-up), -1 for every core regardless of memory. 1 fits in this process. ``memory``: bytes available
-    (default: :func:`available_memory`).
+    memory holds at :data:`WORKER_FRAMES` frames each; 1 when ``worth_it`` is False: the caller judges the fits too
+    short to pay for a pool's start-up), -1 for every core regardless of memory. 1 fits in this process.
+    ``memory``: bytes available (default: :func:`available_memory`).
     """
     tasks = max(tasks, 1)
     if requested > 0:
