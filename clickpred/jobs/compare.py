@@ -58,7 +58,7 @@ from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
 from .training import cross_columns
-from .workers import PARALLEL_ROWS, fit_workers
+from .workers import PARALLEL_ROWS, fit_workers, frame_bytes
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
@@ -557,12 +557,8 @@ def compare(
     if scheduler:
         jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
     elif jobs == 0:  # auto: a pool when the grid is worth one, as memory allows
-        jobs, held = fit_workers(
-            0,
-            len(candidates) * len(splits),
-            int(X.memory_usage(index=True, deep=True).sum()),
-            len(y_all) * len(candidates) >= PARALLEL_ROWS,
-        )
+        worth_it = len(y_all) * len(candidates) >= PARALLEL_ROWS
+        jobs, held = fit_workers(0, len(candidates) * len(splits), frame_bytes(X), worth_it)
         notes += [held] if held else []
     timings = {"read": time.perf_counter() - t_start}
     costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})

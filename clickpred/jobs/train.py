@@ -31,7 +31,7 @@ from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, warning_notes
-from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, fit_workers
+from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, fit_workers, frame_bytes
 
 SPLIT_FRACTION = 0.2
 
@@ -122,7 +122,7 @@ def train(
     notes += built.notes
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
     worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
-    workers, held = fit_workers(jobs, spec.folds + 1, _frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
+    workers, held = fit_workers(jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
     if held:
         notes.append(held)
     if spec.classifier.name in SLOW_CLASSIFIERS:
@@ -222,10 +222,6 @@ def train(
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
     )
-
-
-def _frame_bytes(X) -> int:
-    return int(X.memory_usage(index=True, deep=True).sum())
 
 
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")

@@ -34,6 +34,11 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
+def frame_bytes(X) -> int:
+    """Memory of a DataFrame, its text included (what each worker is sent)."""
+    return int(X.memory_usage(index=True, deep=True).sum())
+
+
 def available_memory() -> int | None:
     """Bytes of memory available to new processes (Linux MemAvailable), or None when unknown."""
     try:
