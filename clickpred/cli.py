@@ -198,7 +198,7 @@ def train(
         0,
         "--jobs",
         "-j",
-        help="Worker processes for the folds and the final fit (default 0, auto: one per core from 250,000 rows, 20,000 for mlp and kernel SVMs, as memory allows; 1: all in this process); with --negative-rate, reader threads or Dask workers.",
+        help="Workers for the folds and the final fit (default 0, auto: one process per core from 250,000 rows, 20,000 for mlp and kernel SVMs, as memory allows; below that one thread per core for logistic and svm; 1: all in this process); with --negative-rate, reader threads or Dask workers.",
     ),
     calibration: str = typer.Option(
         "auto",

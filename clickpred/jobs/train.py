@@ -31,7 +31,7 @@ from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, warning_notes
-from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, fit_workers, frame_bytes
+from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, THREADED_CLASSIFIERS, fit_workers, frame_bytes
 
 SPLIT_FRACTION = 0.2
 
@@ -63,9 +63,10 @@ def train(
     is also scored on that file; with ``split_by``, the latest 20% of rows (ordered
     by that column) are held out, scored by a model fitted on the earlier 80%.
 
-    The folds and the final fit run in ``jobs`` worker processes (0, auto: one per core from
-    :data:`PARALLEL_ROWS` rows — :data:`PARALLEL_ROWS_SLOW` for slow classifiers — as memory allows; 1: in this
-    process); the model and figures do not depend on it.
+    The folds and the final fit run on ``jobs`` workers (0, auto: one process per core from
+    :data:`PARALLEL_ROWS` rows — :data:`PARALLEL_ROWS_SLOW` for slow classifiers — as memory allows; below that
+    one thread per core for the classifiers in :data:`THREADED_CLASSIFIERS`; 1: in this process); the model and
+    figures do not depend on it.
 
     ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
     (``info["notes"]``: target, classes, schema decisions — before any fit) and
@@ -122,7 +123,11 @@ def train(
     notes += built.notes
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
     worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
-    workers, held = fit_workers(jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it)
+    # Below that, a classifier whose fit releases the GIL shares the fits among threads of this process instead.
+    threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
+    workers, held = fit_workers(
+        jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
+    )
     if held:
         notes.append(held)
     if spec.classifier.name in SLOW_CLASSIFIERS:
@@ -159,13 +164,14 @@ def train(
             workers,
             progress=step("cross-validation and final fit"),
             refit=(X, y),
+            threads=threads,
         )
-        timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, in `workers` processes
+        timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, on `workers` workers
         timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
         ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-        cv = finish(cv, built.score_method, ratio, calibration, rule, workers)
+        cv = finish(cv, built.score_method, ratio, calibration, rule, workers, threads)
         timings["correction_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe_correction(cv.correction)}")
         funnel_vs_flat = None
@@ -182,6 +188,7 @@ def train(
                 spec.seed,
                 workers,
                 progress=step("flat model, for comparison"),
+                threads=threads,
             )
             fcv = finish(
                 fcv,
@@ -189,6 +196,7 @@ def train(
                 strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
                 calibration,
                 jobs=workers,
+                threads=threads,
             )
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0

@@ -1,5 +1,5 @@
-"""How many worker processes a job uses: the cores this process may run on, capped by the tasks there are and by
-the memory each worker needs.
+"""How many workers a job uses: the cores this process may run on, capped by the tasks there are and by the memory
+each worker process needs; and when threads do instead of processes.
 
 Example
 -------
@@ -24,6 +24,12 @@ WORKER_FRAMES = 4
 # MLP on 30k rows 12.0 vs 9.5 s.
 PARALLEL_ROWS = 250_000
 PARALLEL_ROWS_SLOW = 20_000  # mlp and the kernel SVMs
+# Below PARALLEL_ROWS, these classifiers' fits run in threads of the process instead (no start-up, no copies of the
+# data): their solvers and the sparse products release the GIL. Measured on 2 cores, 5 folds + final fit on 100k
+# rows: logistic 5.6 s in this process vs 4.0-4.4 s in 2 threads, linear SVM 8.1-8.9 vs 5.0-5.5 s (the same scores).
+# Not hgb (OpenMP already uses every core: 4.4-5.0 vs 4.1-4.3 s) nor mlp (numpy's BLAS threads oversubscribed: 30k
+# rows 11 vs 13 s).
+THREADED_CLASSIFIERS = ("logistic", "svm")
 
 
 def available_cores() -> int:

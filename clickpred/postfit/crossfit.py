@@ -35,12 +35,13 @@ def finish(
     calibration: str = "auto",
     rule: DecisionRule | None = None,
     jobs: int = 1,
+    threads: bool = False,
 ) -> Evaluation:
     """The evaluation of ``ev``'s out-of-fold scores corrected and decided (a new Evaluation; ``ev`` is unchanged).
-    ``jobs``: worker processes for the correction's cross-fitted calibrators."""
+    ``jobs``: worker processes (with ``threads``: threads) for the correction's cross-fitted calibrators."""
     classes, y = ev.classes, ev.y_true
     rule = rule or DecisionRule("argmax", classes)
-    correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio, jobs)
+    correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio, jobs, threads)
     has_proba = method == "predict_proba" or correction.changes_scores
     if rule.kind == "auto" and not has_proba:  # thresholds are on probabilities: decision values keep argmax
         rule = DecisionRule("argmax", classes, costs=rule.costs)

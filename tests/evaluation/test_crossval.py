@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, log_loss
 
 from clickpred.errors import DataError
@@ -76,8 +77,8 @@ def test_too_many_folds_names_the_smallest_class():
         check_folds(y, ["view", "click", "conversion"], 5)
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_caller(jobs):
+@pytest.mark.parametrize("jobs, threads", [(1, False), (2, False), (2, True)])
+def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_caller(jobs, threads):
     import warnings
 
     import pandas as pd
@@ -93,7 +94,7 @@ def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_cal
     with warnings.catch_warnings(record=True) as seen:
         warnings.simplefilter("always")
         ev, (fitted, seconds) = cross_validate_and_refit(
-            model, X, y, ["view", "click"], "predict_proba", 3, 0, jobs, refit=(X, y)
+            model, X, y, ["view", "click"], "predict_proba", 3, 0, jobs, refit=(X, y), threads=threads
         )
     assert sum(issubclass(w.category, ConvergenceWarning) for w in seen) == 4  # 3 folds + the final fit
     np.testing.assert_array_equal(fitted.coef_, LogisticRegression(max_iter=2).fit(X, y).coef_)
@@ -101,6 +102,43 @@ def test_refit_in_the_folds_pool_is_a_fit_on_all_rows_and_warnings_reach_the_cal
     np.testing.assert_array_equal(
         ev.scores, cross_validate(model, X, y, ["view", "click"], "predict_proba", 3, 0).scores
     )
+
+
+class _Talkative(LogisticRegression):
+    """Warns with the number of rows it is fitted on, twice (so that two threads' warnings interleave)."""
+
+    def fit(self, X, y, sample_weight=None):
+        import time
+        import warnings
+
+        warnings.warn(f"fitting {len(y)} rows", UserWarning, stacklevel=2)
+        time.sleep(0.01)
+        warnings.warn(f"fitted {len(y)} rows", UserWarning, stacklevel=2)
+        return super().fit(X, y, sample_weight)
+
+
+def test_in_threads_each_fit_hears_its_own_warnings_and_the_process_is_left_as_it_was():
+    import warnings
+
+    import pandas as pd
+    from threadpoolctl import threadpool_info
+
+    from clickpred.evaluation.crossval import cross_validate_and_refit
+
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=203)})
+    y = np.where(X.a + rng.normal(size=203) > 1, "click", "view")
+    blas_before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    filters_before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        ev, _ = cross_validate_and_refit(
+            _Talkative(), X, y, ["view", "click"], "predict_proba", 4, 0, 2, refit=(X, y), threads=True
+        )
+    rows = [203] + [int((ev.fold_of != f).sum()) for f in range(4)]  # the final fit first, then the folds in order
+    assert [str(w.message) for w in seen] == [m for n in rows for m in (f"fitting {n} rows", f"fitted {n} rows")]
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == blas_before
+    assert list(warnings.filters) == filters_before
 
 
 def test_a_warning_that_cannot_be_rebuilt_from_its_text_is_still_heard():

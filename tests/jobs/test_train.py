@@ -101,16 +101,27 @@ def test_auto_workers_only_where_they_pay(small_csv, monkeypatch):
     real = train_module.cross_validate_and_refit
 
     def spy(*a, **k):
-        used.append(a[7])
+        used.append((a[7], k["threads"]))
         return real(*a, **k)
 
     monkeypatch.setattr(train_module, "cross_validate_and_refit", spy)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    train(small_csv, spec_from_options("hgb", "none", folds=2))  # 4,000 rows of hgb (OpenMP): in this process
     spec = spec_from_options("logistic", "none", folds=2)
-    train(small_csv, spec)  # 4,000 rows of a logistic: in this process
+    train(small_csv, spec)  # 4,000 rows of a logistic: in two threads
+    train(small_csv, spec, jobs=1)
     monkeypatch.setattr(train_module, "PARALLEL_ROWS", 1000)
-    train(small_csv, spec)
-    assert used == [1, 2]
+    train(small_csv, spec)  # "many" rows: in two processes
+    assert used == [(1, False), (2, True), (1, True), (2, False)]
+
+
+def test_threads_change_nothing_but_the_time(small_csv):
+    spec = spec_from_options("logistic", "none", folds=3)
+    one, two = train(small_csv, spec, jobs=1), train(small_csv, spec, jobs=2)
+    np.testing.assert_array_equal(one.cv.scores, two.cv.scores)
+    np.testing.assert_array_equal(one.cv.raw_scores, two.cv.raw_scores)
+    np.testing.assert_array_equal(one.pipeline[-1].coef_, two.pipeline[-1].coef_)
+    assert one.notes == two.notes and one.cv.correction.method == two.cv.correction.method
 
 
 def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkeypatch):
