@@ -82,6 +82,21 @@ class RankedScores:
         ap[~(total > 0)] = np.nan
         return ap
 
+    def roc_auc(self) -> float:
+        """Area under the ROC curve (scikit-learn's ``roc_auc_score``: one point per distinct score, trapezoids
+        between them, so tied scores count half); nan without positives or without negatives."""
+        tp = np.cumsum(self.pos)[self.ends]
+        fp = (self.ends + 1) - tp
+        if len(tp) == 0 or tp[-1] <= 0 or fp[-1] <= 0:
+            return float("nan")
+        tpr, fpr = np.r_[0.0, tp] / tp[-1], np.r_[0.0, fp] / fp[-1]
+        return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1])) / 2)
+
+    def hits_at(self, counts) -> list[int]:
+        """Positives among the first ``count`` rows by score, for each count (ties in row order)."""
+        hits = np.cumsum(self.pos)
+        return [int(hits[count - 1]) for count in counts]
+
     def average_precision(self, weights=None) -> float:
         w = np.ones(len(self.pos)) if weights is None else np.asarray(weights, dtype=float)[self.order]
         tp = np.cumsum(w * self.pos)[self.ends]

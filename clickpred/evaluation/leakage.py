@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
+
+from .intervals import RankedScores
 
 PR_AUC_LIMIT = 0.8
 ROC_AUC_LIMIT = 0.98
@@ -58,12 +59,14 @@ def _level_rate(values: pd.Series, t: np.ndarray, rng: np.random.Generator) -> n
 
 
 def _score(t, s):
+    """PR-AUC and ROC-AUC of ``s`` for ``t``, or of ``-s`` when that ranks better (one sort each)."""
     if t.sum() == 0 or t.all() or np.all(s == s[0]):
         return 0.0, 0.5
-    roc = roc_auc_score(t, s)
+    ranked = RankedScores(t, s)
+    roc = ranked.roc_auc()
     if roc < 0.5:
-        s, roc = -s, 1 - roc
-    return average_precision_score(t, s), roc
+        ranked, roc = RankedScores(t, -s), 1 - roc
+    return ranked.average_precision(), roc
 
 
 def find_leaks(

@@ -154,7 +154,7 @@ AP_TOLERANCE = 0.01  # a calibration may cost at most 1% (relative) of any minor
 def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of: np.ndarray) -> np.ndarray:
     """PR-AUC per minority class, the mean over folds: a monotone map fitted per fold cannot
     change it (pooling folds scored by different maps can, by a little, either way)."""
-    from sklearn.metrics import average_precision_score
+    from ..evaluation.intervals import RankedScores
 
     out = []
     for k, c in enumerate(classes[1:], start=1):
@@ -162,7 +162,7 @@ def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of:
         for f in np.unique(fold_of):
             t = y[fold_of == f] == c
             if 0 < t.sum() < len(t):
-                vals.append(average_precision_score(t, scores[fold_of == f, k]))
+                vals.append(RankedScores(t, scores[fold_of == f, k]).average_precision())
         out.append(np.mean(vals) if vals else np.nan)
     return np.array(out)
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from sklearn.metrics import average_precision_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 from clickpred.evaluation.intervals import (
     RankedScores,
@@ -23,6 +23,25 @@ def test_weighted_average_precision_matches_sklearn_with_ties(seed):
     assert ranked.average_precision() == pytest.approx(average_precision_score(y, s), abs=1e-12)
     w = next(bootstrap_weights(n, 1, seed))
     assert ranked.average_precision(w) == pytest.approx(average_precision_score(y, s, sample_weight=w), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("decimals", [2, 6])  # many ties, few ties
+def test_roc_auc_and_hits_from_the_one_sort_match_sklearn_and_a_stable_sort(seed, decimals):
+    rng = np.random.default_rng(seed)
+    n = 3000
+    y = rng.random(n) < 0.02
+    s = np.round(rng.random(n) + y * 0.3, decimals)
+    ranked = RankedScores(y, s)
+    assert ranked.roc_auc() == pytest.approx(roc_auc_score(y, s), abs=1e-12)
+    cumulative = np.cumsum(y[np.argsort(-s, kind="stable")])
+    assert ranked.hits_at([1, 30, 3000]) == [int(cumulative[0]), int(cumulative[29]), int(y.sum())]
+
+
+def test_roc_auc_is_nan_with_one_side_only():
+    assert np.isnan(RankedScores(np.zeros(5, bool), np.arange(5.0)).roc_auc())
+    assert np.isnan(RankedScores(np.ones(5, bool), np.arange(5.0)).roc_auc())
+    assert RankedScores(np.array([0, 1, 0, 1]), np.array([0.1, 0.9, 0.5, 0.5])).roc_auc() == 0.875  # a tie: half
 
 
 def test_intervals_cover_the_estimate_and_pairs_tell_noise_from_signal():
