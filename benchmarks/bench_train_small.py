@@ -23,7 +23,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import simulated, write_result  # noqa: E402
 
-
 PLAIN_FITS = 3  # one fit of under a second swings ±30% on a shared machine: the median of three
 
 

@@ -257,8 +257,16 @@ def _label_strings(s: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(s):
         v = s.dropna()
         if len(v) and np.all(np.mod(v, 1) == 0):
-            return s.map(lambda x: str(int(x)) if pd.notna(x) else None)
-    return s.map(lambda x: str(x).strip() if pd.notna(x) else None)
+            return _per_value(s, lambda x: str(int(x)))
+    if pd.api.types.is_string_dtype(s) or pd.api.types.is_integer_dtype(s):
+        return _per_value(s, lambda x: str(x).strip())
+    return s.map(lambda x: str(x).strip() if pd.notna(x) else None)  # mixed objects (True and 1 are equal keys)
+
+
+def _per_value(s: pd.Series, label) -> pd.Series:
+    """``label`` of each row's value (missing stays missing), computed once per distinct value."""
+    values = s.dropna().unique()
+    return s.map(dict(zip(values, map(label, values))))
 
 
 def encode_target(
@@ -296,13 +304,14 @@ def _coerce_numeric_strings(frame: pd.DataFrame, path, locate=None) -> None:
         s = frame[col]
         if not (pd.api.types.is_object_dtype(s) or pd.api.types.is_string_dtype(s)):
             continue
-        nonnull = s.dropna()
-        if nonnull.empty:
+        counts = s.value_counts(dropna=True, sort=False)  # each distinct text read as a number once
+        if counts.empty:
             continue
-        num = pd.to_numeric(nonnull, errors="coerce")
-        ok = num.notna()
-        if ok.mean() >= 0.95 and not ok.all():
-            bad = nonnull[~ok]
+        numeric = pd.to_numeric(pd.Series(counts.index, dtype=object), errors="coerce").notna().to_numpy()
+        share = counts.to_numpy()[numeric].sum() / counts.to_numpy().sum()
+        if share >= 0.95 and not numeric.all():
+            nonnull = s.dropna()
+            bad = nonnull[~pd.to_numeric(nonnull, errors="coerce").notna()]
             shown = ", ".join(f"{locate(i)} ({v!r})" for i, v in zip(bad.index[:MAX_SHOWN], bad.iloc[:MAX_SHOWN]))
             raise DataError(f"{path}: column '{col}' is numeric but has {len(bad)} non-numeric value(s): {shown}")
 

@@ -139,6 +139,43 @@ def test_junk_in_numeric_column_names_rows(tmp_path):
         load_dataset(p)
 
 
+def test_the_numeric_share_counts_rows_not_distinct_values(tmp_path):
+    """96 rows of one number and 4 distinct junk texts: 96% of the rows are numbers (an error naming the junk),
+    although only 1 of the 5 distinct values is; 90% of the rows: a text column, no error."""
+    rows = [f"5,{'click' if i % 3 == 0 else 'view'}" for i in range(100)]
+    for i, junk in zip((10, 20, 30, 40), "abcd"):
+        rows[i] = f"{junk},view"
+    p = write(tmp_path / "share.csv", "price,event\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"column 'price' is numeric but has 4 non-numeric value\(s\): line 12 \('a'\)"):
+        load_dataset(p)
+    for i in range(50, 56):
+        rows[i] = f"e{i},view"
+    load_dataset(write(tmp_path / "text.csv", "price,event\n" + "\n".join(rows) + "\n"))
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [" click", "view ", None, "view", "click"],
+        [1.0, 0.0, np.nan, 1.0, 0.0],
+        [1.5, 0.0, 2.0, np.nan, 1.5],
+        [1, 0, 0, 1, 2],
+        [True, 1, "a", None, 1.0],  # mixed objects: row by row (True and 1 are equal keys)
+    ],
+)
+def test_labels_per_distinct_value_are_the_labels_row_by_row(values):
+    import pandas as pd
+
+    from clickpred.io.dataset import _label_strings
+
+    for s in (pd.Series(values), pd.Series(values, dtype=object)):
+        by_row = s.map(lambda x: str(x).strip() if pd.notna(x) else None)
+        if pd.api.types.is_float_dtype(s) and all(v == int(v) for v in s.dropna()):
+            by_row = s.map(lambda x: str(int(x)) if pd.notna(x) else None)
+        got = _label_strings(s)
+        assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in by_row]
+
+
 def test_wrong_field_count_names_lines(tmp_path):
     lines = GOOD.splitlines()
     lines[5] = lines[5] + ",extra"
