@@ -26,13 +26,8 @@ import numpy as np
 from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.metrics import (
-    accuracy_score,
-    balanced_accuracy_score,
     brier_score_loss,
-    confusion_matrix,
     log_loss,
-    matthews_corrcoef,
-    precision_recall_fscore_support,
 )
 from sklearn.model_selection import StratifiedKFold
 
@@ -299,10 +294,42 @@ def _hits_at(ranked: RankedScores) -> dict[str, int]:
 
 
 def label_codes(labels, classes: list[str]) -> np.ndarray:
-    """Position of each label in ``classes`` (-1: not a class)."""
-    import pandas as pd
+    """Position of each label in ``classes`` (-1: not a class). One comparison per class (a handful of classes:
+    1M labels in ~20 ms, where a pandas Categorical takes ~0.3 s)."""
+    labels = np.asarray(labels).astype(str)
+    codes = np.full(len(labels), -1, dtype=np.int64)
+    for k, c in enumerate(classes):
+        codes[labels == c] = k
+    return codes
 
-    return pd.Categorical(np.asarray(labels).astype(str), categories=list(classes)).codes.astype(np.int64)
+
+def _confusion_counts(t_codes: np.ndarray, p_codes: np.ndarray, k: int) -> dict:
+    """From one count of (true, predicted) code pairs, what scikit-learn's ``precision_recall_fscore_support`` and
+    ``confusion_matrix`` (both with ``labels=range(k)``, ``zero_division=0``), ``balanced_accuracy_score``,
+    ``matthews_corrcoef`` and ``accuracy_score`` compute from the codes (tested equal to them; code -1, no class, is
+    one more label to the last three, as to them). Each of those checks and encodes the labels again: on 1M rows
+    that was half a second per evaluation."""
+    t = np.where(t_codes < 0, k, t_codes)
+    p = np.where(p_codes < 0, k, p_codes)
+    full = np.bincount(t * (k + 1) + p, minlength=(k + 1) ** 2).reshape(k + 1, k + 1)
+    tp = np.diag(full)[:k].astype(float)
+    support, predicted = full[:k].sum(axis=1), full[:, :k].sum(axis=0)
+    both = support + predicted  # 2·tp + false negatives + false positives
+    rows = full.sum(axis=1)
+    t_sum, p_sum = rows.astype(float), full.sum(axis=0).astype(float)
+    n = p_sum.sum()
+    cov_ytyp = np.trace(full).astype(float) * n - np.dot(t_sum, p_sum)
+    cov_both = (n**2 - np.dot(p_sum, p_sum)) * (n**2 - np.dot(t_sum, t_sum))
+    return {
+        "precision": np.divide(tp, predicted, out=np.zeros(k), where=predicted > 0),
+        "recall": np.divide(tp, support, out=np.zeros(k), where=support > 0),
+        "f1": np.divide(2 * tp, both, out=np.zeros(k), where=both > 0),
+        "support": support,
+        "confusion_matrix": full[:k, :k],
+        "balanced_accuracy": float(np.mean(np.diag(full)[rows > 0] / rows[rows > 0])),
+        "mcc": 0.0 if cov_both == 0 else float(cov_ytyp / np.sqrt(cov_both)),
+        "accuracy": float(np.trace(full) / n),
+    }
 
 
 def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
@@ -315,8 +342,8 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
         y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
     n = len(y_true)
     # scikit-learn's label handling sorts strings row by row: integer codes are ~10× faster on 1M rows.
-    t_codes, p_codes, labels = label_codes(y_true, classes), label_codes(y_pred, classes), list(range(len(classes)))
-    prec, rec, f1, sup = precision_recall_fscore_support(t_codes, p_codes, labels=labels, zero_division=0)
+    counts = _confusion_counts(label_codes(y_true, classes), label_codes(y_pred, classes), len(classes))
+    prec, rec, f1, sup = counts["precision"], counts["recall"], counts["f1"], counts["support"]
     ranking = _ranking_metrics(y_true, scores, classes, hits=True)
     per_class = {}
     for k, c in enumerate(classes):
@@ -331,7 +358,7 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
             "hits_at": ranking[c]["hits_at"],
         }
     minority = classes[1:]
-    cm = confusion_matrix(t_codes, p_codes, labels=labels)
+    cm = counts["confusion_matrix"]
     with np.errstate(invalid="ignore", divide="ignore"):
         norm = cm / cm.sum(axis=1, keepdims=True)
     metrics = {
@@ -345,9 +372,9 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
             "pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in classes])),
             "minority_pr_auc": float(np.nanmean([per_class[c]["pr_auc"] for c in minority])),
         },
-        "balanced_accuracy": float(balanced_accuracy_score(t_codes, p_codes)),
-        "mcc": float(matthews_corrcoef(t_codes, p_codes)),
-        "accuracy": float(accuracy_score(t_codes, p_codes)),
+        "balanced_accuracy": counts["balanced_accuracy"],
+        "mcc": counts["mcc"],
+        "accuracy": counts["accuracy"],
         "confusion_matrix": {
             "labels": list(classes),
             "counts": cm.tolist(),

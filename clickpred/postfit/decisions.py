@@ -267,7 +267,7 @@ class DecisionRule:
         (recall counted over all the class's rows). A class the model has no skill for (PR-AUC under
         :func:`skill_bar` of its prevalence on these rows (twice it, for a rare class), or no true positive at any threshold) gets
         threshold 1: flagged only at certainty, so that it does not take rows from the others."""
-        from sklearn.metrics import average_precision_score
+        from ..evaluation.intervals import RankedScores
 
         t: dict[str, float] = {}
         taken = np.zeros(len(y), dtype=bool)
@@ -282,7 +282,7 @@ class DecisionRule:
             last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # a threshold flags every tied row
             flagged = np.arange(1, len(s) + 1)[last]
             f1 = 2.0 * tp[last] / (flagged + n_pos) if n_pos else np.zeros(int(last.sum()))
-            skilled = n_pos > 0 and average_precision_score(y == c, P[:, k]) >= skill_bar(n_pos / len(y))
+            skilled = n_pos > 0 and RankedScores(y == c, P[:, k]).average_precision() >= skill_bar(n_pos / len(y))
             if not skilled or not len(f1) or f1.max() <= 0:
                 t[c] = 1.0
             else:

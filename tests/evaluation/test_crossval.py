@@ -157,3 +157,29 @@ def test_a_warning_that_cannot_be_rebuilt_from_its_text_is_still_heard():
         (UserWarning, "plain"),
         (RuntimeWarning, "Picky: needs an origin"),
     ]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_confusion_counts_equal_scikit_learns_metrics(seed):
+    """Including a class never predicted, a class never true, and codes of no class (-1)."""
+    from sklearn.metrics import (
+        accuracy_score,
+        balanced_accuracy_score,
+        confusion_matrix,
+        matthews_corrcoef,
+        precision_recall_fscore_support,
+    )
+
+    from clickpred.evaluation.crossval import _confusion_counts
+
+    rng = np.random.default_rng(seed)
+    t = rng.choice([0, 0, 0, 1, 2, -1] if seed % 2 else [0, 0, 1, 2], size=500)
+    p = rng.choice([0, 1, 3, -1] if seed > 1 else [0, 2], size=500)  # 3: no row's true class; 1 or 2 never predicted
+    got = _confusion_counts(t, p, 4)
+    prec, rec, f1, sup = precision_recall_fscore_support(t, p, labels=[0, 1, 2, 3], zero_division=0)
+    for name, want in (("precision", prec), ("recall", rec), ("f1", f1), ("support", sup)):
+        np.testing.assert_allclose(got[name], want, rtol=0, atol=1e-15, err_msg=name)
+    np.testing.assert_array_equal(got["confusion_matrix"], confusion_matrix(t, p, labels=[0, 1, 2, 3]))
+    assert got["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(t, p), abs=1e-15)
+    assert got["mcc"] == pytest.approx(matthews_corrcoef(t, p), abs=1e-15)
+    assert got["accuracy"] == pytest.approx(accuracy_score(t, p), abs=1e-15)
