@@ -341,7 +341,7 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
     if y_pred is None:
         y_pred = np.asarray(classes)[np.argmax(scores, axis=1)]
     n = len(y_true)
-    # scikit-learn's label handling sorts strings row by row: integer codes are ~10× faster on 1M rows.
+    # integer codes in class order: one count of (true, predicted) pairs gives every classification metric
     counts = _confusion_counts(label_codes(y_true, classes), label_codes(y_pred, classes), len(classes))
     prec, rec, f1, sup = counts["precision"], counts["recall"], counts["f1"], counts["support"]
     ranking = _ranking_metrics(y_true, scores, classes, hits=True)
