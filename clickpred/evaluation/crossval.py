@@ -332,6 +332,13 @@ def _confusion_counts(t_codes: np.ndarray, p_codes: np.ndarray, k: int) -> dict:
     }
 
 
+def confusion_counts(y_true, y_pred, classes: list[str]) -> np.ndarray:
+    """scikit-learn's ``confusion_matrix(y_true, y_pred, labels=classes)`` (rows true, columns predicted; labels
+    outside ``classes`` left out) from one count of code pairs, without its label checks."""
+    k = len(classes)
+    return _confusion_counts(label_codes(y_true, classes), label_codes(y_pred, classes), k)["confusion_matrix"]
+
+
 def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
     """Per-class and summary metrics from true labels and an n × K score matrix.
 

@@ -92,6 +92,14 @@ class RankedScores:
         tpr, fpr = np.r_[0.0, tp] / tp[-1], np.r_[0.0, fp] / fp[-1]
         return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1])) / 2)
 
+    def pr_curve(self) -> tuple[np.ndarray, np.ndarray]:
+        """Precision and recall at every distinct score, as scikit-learn's ``precision_recall_curve`` returns them
+        (recall decreasing, ending at precision 1, recall 0; recall 1 everywhere without positives)."""
+        tp = np.cumsum(self.pos)[self.ends]
+        precision = tp / (self.ends + 1)
+        recall = tp / tp[-1] if len(tp) and tp[-1] > 0 else np.ones_like(tp)
+        return np.r_[precision[::-1], 1.0], np.r_[recall[::-1], 0.0]
+
     def hits_at(self, counts) -> list[int]:
         """Positives among the first ``count`` rows by score, for each count (ties in row order)."""
         hits = np.cumsum(self.pos)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..evaluation.crossval import confusion_counts
+from ..evaluation.intervals import RankedScores
 from .train_report import (
     draw_reliability,
     jsonable,
@@ -38,30 +40,37 @@ LIFTS = (2, 5, 10)  # matched precision = lift × prevalence
 
 def recall_at_precision(y_true: np.ndarray, scores: np.ndarray, precision: float) -> float:
     """Highest recall reachable with precision ≥ ``precision`` (0 when never reached)."""
-    from sklearn.metrics import precision_recall_curve
-
     if y_true.sum() == 0:
         return float("nan")
-    p, r, _ = precision_recall_curve(y_true, scores)
+    return _recall_at(RankedScores(y_true, scores).pr_curve(), precision)
+
+
+def _recall_at(curve: tuple[np.ndarray, np.ndarray], precision: float) -> float:
+    p, r = curve
     ok = p >= precision
     return float(r[ok].max()) if ok.any() else 0.0
 
 
 def recall_table(res) -> dict:
-    """{class: {lift: {candidate: recall at precision lift × prevalence}}}."""
+    """{class: {lift: {candidate: recall at precision lift × prevalence}}} (one precision-recall curve per
+    candidate and class serves every lift)."""
     out = {}
     for c in res.classes[1:]:
         k = res.classes.index(c)
         t = res.y == c
         prev = t.mean()
         out[c] = {}
-        for lift in LIFTS:
+        lifts = [lift for lift in LIFTS if lift * prev < 1]
+        curves = (
+            {name: RankedScores(t, r.scores[0][:, k]).pr_curve() for name, r in res.results.items()} if lifts else {}
+        )
+        for lift in lifts:
             target = lift * prev
-            if target >= 1:
-                continue
             out[c][lift] = {
                 "precision": target,
-                "recall": {name: recall_at_precision(t, r.scores[0][:, k], target) for name, r in res.results.items()},
+                "recall": {
+                    name: _recall_at(curve, target) if t.any() else float("nan") for name, curve in curves.items()
+                },
             }
     return out
 
@@ -121,8 +130,6 @@ def document(res) -> dict:
 
 
 def plot_pr_overlay(res, path: Path) -> Path:
-    from sklearn.metrics import precision_recall_curve
-
     plt = pyplot()
     minority = res.classes[1:]
     top = [row["name"] for row in res.leaderboard[:TOP]]
@@ -132,7 +139,7 @@ def plot_pr_overlay(res, path: Path) -> Path:
         t = res.y == c
         for name in top:
             s = res.results[name].scores[0][:, k]
-            p, r, _ = precision_recall_curve(t, s)
+            p, r = RankedScores(t, s).pr_curve()
             ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
             ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
         style_pr_axes(
@@ -162,8 +169,6 @@ def plot_reliability(res, path: Path) -> Path:
 
 
 def plot_confusion_grid(res, path: Path) -> Path:
-    from sklearn.metrics import confusion_matrix
-
     plt = pyplot()
     names = [row["name"] for row in res.leaderboard]
     cols = min(4, len(names))
@@ -174,7 +179,7 @@ def plot_confusion_grid(res, path: Path) -> Path:
         ax.axis("off")
     for ax, name in zip(axes.flat, names):
         r = res.results[name]
-        cm = confusion_matrix(res.y, r.decisions, labels=res.classes)  # under the rule each model file would use
+        cm = confusion_counts(res.y, r.decisions, res.classes)  # under the rule each model file would use
         with np.errstate(invalid="ignore", divide="ignore"):
             norm = cm / cm.sum(axis=1, keepdims=True)
         ax.axis("on")

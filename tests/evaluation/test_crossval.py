@@ -183,3 +183,16 @@ def test_confusion_counts_equal_scikit_learns_metrics(seed):
     assert got["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(t, p), abs=1e-15)
     assert got["mcc"] == pytest.approx(matthews_corrcoef(t, p), abs=1e-15)
     assert got["accuracy"] == pytest.approx(accuracy_score(t, p), abs=1e-15)
+
+
+def test_confusion_counts_of_labels_equal_scikit_learns_confusion_matrix():
+    """Labels as strings, a class never predicted, a label that is no class (left out, as there)."""
+    from sklearn.metrics import confusion_matrix
+
+    from clickpred.evaluation.crossval import confusion_counts
+
+    rng = np.random.default_rng(3)
+    y = rng.choice(["view", "view", "click", "conversion", "other"], size=400)
+    p = rng.choice(["view", "click", "spam"], size=400)
+    classes = ["view", "click", "conversion"]
+    np.testing.assert_array_equal(confusion_counts(y, p, classes), confusion_matrix(y, p, labels=classes))

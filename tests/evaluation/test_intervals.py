@@ -38,6 +38,31 @@ def test_roc_auc_and_hits_from_the_one_sort_match_sklearn_and_a_stable_sort(seed
     assert ranked.hits_at([1, 30, 3000]) == [int(cumulative[0]), int(cumulative[29]), int(y.sum())]
 
 
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("decimals", [2, 6])
+def test_pr_curve_from_the_one_sort_equals_sklearns(seed, decimals):
+    from sklearn.metrics import precision_recall_curve
+
+    rng = np.random.default_rng(seed)
+    y = rng.random(2000) < 0.03
+    s = np.round(rng.random(2000) + y * 0.3, decimals)
+    want_p, want_r, _ = precision_recall_curve(y, s)
+    got_p, got_r = RankedScores(y, s).pr_curve()
+    np.testing.assert_allclose(got_p, want_p, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(got_r, want_r, rtol=0, atol=1e-15)
+
+
+def test_pr_curve_without_positives_is_sklearns_too():
+    from sklearn.metrics import precision_recall_curve
+
+    y, s = np.zeros(6, bool), np.array([0.1, 0.5, 0.5, 0.2, 0.9, 0.3])
+    with pytest.warns(UserWarning):  # scikit-learn: "No positive class found in y_true"
+        want_p, want_r, _ = precision_recall_curve(y, s)
+    got_p, got_r = RankedScores(y, s).pr_curve()
+    np.testing.assert_array_equal(got_p, want_p)
+    np.testing.assert_array_equal(got_r, want_r)
+
+
 def test_roc_auc_is_nan_with_one_side_only():
     assert np.isnan(RankedScores(np.zeros(5, bool), np.arange(5.0)).roc_auc())
     assert np.isnan(RankedScores(np.ones(5, bool), np.arange(5.0)).roc_auc())
