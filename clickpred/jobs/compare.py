@@ -45,7 +45,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from ..errors import ClickpredError, ConfigError, DataError
-from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_for
+from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_and_predictions
 from ..evaluation.intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import Dataset, load_dataset
@@ -262,7 +262,7 @@ def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False,
         except (ValueError, MemoryError, ClickpredError) as exc:
             return FoldFit(None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
         seconds = time.perf_counter() - t0
-        scores, predictions = scores_for(est, Xte, classes, method), np.asarray(est.predict(Xte)).astype(str)
+        scores, predictions = scores_and_predictions(est, Xte, classes, method)
     seen = sorted(
         {
             f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
@@ -853,8 +853,8 @@ def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = clone(pipeline).fit(X, y)
-    s = scores_for(est, Xtest, classes, method)
-    m = compute_metrics(ytest, s, classes, method == "predict_proba", np.asarray(est.predict(Xtest)).astype(str))
+    s, predictions = scores_and_predictions(est, Xtest, classes, method)
+    m = compute_metrics(ytest, s, classes, method == "predict_proba", predictions)
     out = {"metric": m["per_class"][metric_class]["pr_auc"], "metrics": m, "scores": s}
     correction, rule = decide  # fitted on the out-of-fold scores: decide as the model file would
     P = correction.apply(s)

@@ -257,15 +257,27 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
         return col.where(col.notna(), self.fill_value)
 
     def fit(self, X, y=None):
+        self._fit(X, with_codes=False)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        """``fit(X).transform(X)``, hashing each column once: the rows' codes come with the counts (a pipeline's fit
+        calls this; in a CV's threads this step holds Python's lock, so its time is not shared between cores)."""
+        return self._fit(X, with_codes=True)
+
+    def _fit(self, X, with_codes: bool):
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=True)
         self.categories_, self.infrequent_categories_, self._lookup = [], [], []
+        out = np.empty(X.shape, dtype=float) if with_codes else None
         for j in range(X.shape[1]):
-            counts = self._filled(X, j).value_counts(sort=False, dropna=False)
+            position, uniques = pd.factorize(self._filled(X, j), use_na_sentinel=False)  # distinct values as seen
+            values = list(uniques)
             # categories sorted, as scikit-learn's (strings as it sorts them; numbers, which only its checks give
             # here, after the strings and among themselves by value)
-            order = sorted(range(len(counts)), key=lambda i: _sort_key(counts.index[i]))
-            categories = np.array([counts.index[i] for i in order], dtype=object)
-            count = counts.to_numpy()[order]
+            keys = [_sort_key(v) for v in values]
+            order = np.array(sorted(range(len(values)), key=keys.__getitem__), dtype=np.int64)
+            categories = np.array([values[i] for i in order], dtype=object)
+            count = np.bincount(position, minlength=len(values))[order]
             infrequent = self._infrequent(count, X.shape[0])
             frequent = ~infrequent
             codes = np.full(len(categories), float(frequent.sum()))  # every infrequent category: the last code
@@ -273,7 +285,11 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
             self.categories_.append(categories)
             self.infrequent_categories_.append(categories[infrequent] if infrequent.any() else None)
             self._lookup.append(np.r_[codes, -1.0])  # position len(categories): unseen
-        return self
+            if out is not None:
+                code_of_value = np.empty(len(values))
+                code_of_value[order] = codes
+                out[:, j] = code_of_value[position]
+        return out if with_codes else self
 
     def _infrequent(self, count: np.ndarray, n_samples: int) -> np.ndarray:
         """scikit-learn's rule (``OrdinalEncoder._identify_infrequent``): below min_frequency, then beyond

@@ -196,3 +196,30 @@ def test_confusion_counts_of_labels_equal_scikit_learns_confusion_matrix():
     p = rng.choice(["view", "click", "spam"], size=400)
     classes = ["view", "click", "conversion"]
     np.testing.assert_array_equal(confusion_counts(y, p, classes), confusion_matrix(y, p, labels=classes))
+
+
+def test_scores_and_predictions_are_the_pipelines_own_with_one_pass_of_its_transforms():
+    """A sampler in the pipeline, and an SVC whose three-class predict (one-vs-one votes) is not the argmax of its
+    decision function: both outputs are still exactly the pipeline's two methods'."""
+    from imblearn.over_sampling import RandomOverSampler
+    from imblearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    from clickpred.evaluation.crossval import scores_and_predictions, scores_for
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 4))
+    y = np.array(["view"] * 240 + ["click"] * 40 + ["conversion"] * 20)
+    X[y == "click", 0] += 1.0
+    X[y == "conversion", 1] += 1.0
+    pipe = Pipeline([("scale", StandardScaler()), ("sampler", RandomOverSampler(random_state=0)), ("svc", SVC())])
+    pipe.fit(X, y)
+    scores, predictions = scores_and_predictions(pipe, X, CLASSES, "decision_function")
+    np.testing.assert_array_equal(scores, scores_for(pipe, X, CLASSES, "decision_function"))
+    np.testing.assert_array_equal(predictions, pipe.predict(X).astype(str))
+    argmax = np.asarray(CLASSES)[scores.argmax(axis=1)]
+    assert (argmax != predictions).any()  # the case that makes predict not a function of the scores
+    lr = LogisticRegression().fit(X, y)  # not a pipeline
+    scores, predictions = scores_and_predictions(lr, X, CLASSES, "predict_proba")
+    np.testing.assert_array_equal(predictions, lr.predict(X))

@@ -218,4 +218,5 @@ def test_category_codes_are_the_imputer_and_ordinal_encoder_they_replace(min_fre
         for ours, theirs in zip(codes.categories_, reference[-1].categories_):
             assert list(ours) == list(theirs)
         np.testing.assert_array_equal(codes.transform(X), reference.transform(X))
+        np.testing.assert_array_equal(CategoryCodes(min_frequency, max_categories).fit_transform(X), codes.transform(X))
         np.testing.assert_array_equal(codes.transform(new), reference.transform(new))
