@@ -40,6 +40,7 @@ from sklearn.svm import LinearSVC
 
 from ..io.chunks import Inputs
 from ..io.schema import Schema
+from ..modeling.estimators import text_array
 from ..postfit.adapters import ScoresAsDecision
 
 TOLERANCE = 1e-9
@@ -95,6 +96,12 @@ def _known_values(prepare, column: str) -> list:
     return []
 
 
+def _texts(values) -> list[str]:
+    """A column's categories as stored: a text array (:func:`~clickpred.modeling.estimators.text_array`), or a
+    list in files written before."""
+    return values.tolist() if isinstance(values, np.ndarray) else list(values)
+
+
 class LinearScorer:
     """Table lookups that reproduce a fitted linear pipeline's scores."""
 
@@ -115,7 +122,7 @@ class LinearScorer:
         """The tables as plain lists and arrays (stored in the model file by ``train``)."""
         return {
             "base": np.asarray(self.base, dtype=float),
-            "categories": {c: list(index) for c, (index, _) in self.cat_tables.items()},
+            "categories": {c: text_array(list(index)) for c, (index, _) in self.cat_tables.items()},
             "category_tables": {c: t for c, (_, t) in self.cat_tables.items()},
             "num_slopes": dict(self.num_slopes),
             "num_missing": dict(self.num_missing),
@@ -130,7 +137,7 @@ class LinearScorer:
             return None
         _, method, link = parts
         cats = {
-            c: ({v: i for i, v in enumerate(values)}, np.asarray(state["category_tables"][c], dtype=float))
+            c: ({v: i for i, v in enumerate(_texts(values))}, np.asarray(state["category_tables"][c], dtype=float))
             for c, values in state["categories"].items()
         }
         base = np.asarray(state["base"], dtype=float)

@@ -392,6 +392,8 @@ class _Checker:
         for c, values in cats.items():
             if kinds.get(c) not in ("categorical", "id"):
                 self.fail("fastpath.categories", f"{c!r} is not a categorical column of the schema")
+            if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind == "U":
+                values = values.tolist()  # a text array (files written before: a list)
             if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 self.fail(f"fastpath.categories.{c}", "expected a list of text values")
             t = self.array(tables[c], f"fastpath.category_tables.{c}", 2, "f")

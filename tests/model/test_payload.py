@@ -131,6 +131,12 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
             r"fastpath\.category_tables\..*shape",
         ),
         (lambda p: p.update(calibrator={"view": None}), r"calibrator: 'view' is not a minority class"),
+        (
+            lambda p: p["fastpath"]["categories"].update(
+                {k: np.arange(len(v)) for k, v in list(p["fastpath"]["categories"].items())[:1]}
+            ),
+            r"fastpath\.categories\..*expected a list of text values",
+        ),
     ],
     ids=[
         "no-versions",
@@ -152,11 +158,45 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         "fastpath-inf",
         "fastpath-shape",
         "calibrator-key",
+        "fastpath-numbers",
     ],
 )
 def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(scoring_model, tmp_path, mutate))
+
+
+def test_vocabularies_are_stored_as_text_arrays_not_one_json_node_per_value(scoring_model):
+    """A 100k-row log's category values, one JSON node each, were most of a model file's write and read time."""
+    import json
+
+    payload = _payload(scoring_model)
+    for values in payload["fastpath"]["categories"].values():
+        assert isinstance(values, np.ndarray) and values.dtype.kind == "U"
+    prepare = payload["pipeline"].named_steps["prepare"]
+    codes = [t for _, t, _ in prepare.transformers_ if type(t).__name__ == "CategoryCodes"]
+    assert codes and all(c.dtype.kind == "U" for t in codes for c in t.categories_)
+    with zipfile.ZipFile(scoring_model) as z:
+        schema = z.read("schema.json").decode()
+    levels = sum(len(v) for v in payload["fastpath"]["categories"].values())
+    assert schema.count('"__loader__"') < levels  # not a node per category value
+    assert json.loads(schema)
+
+
+def test_a_fast_path_written_as_lists_by_earlier_versions_still_loads_and_scores_the_same(scoring_model, tmp_path):
+    from clickpred.io.schema import Schema
+    from clickpred.model.linear_scorer import LinearScorer
+
+    def as_lists(p):
+        p["fastpath"]["categories"] = {c: v.tolist() for c, v in p["fastpath"]["categories"].items()}
+
+    old = load_model(_tampered(scoring_model, tmp_path, as_lists))
+    new = load_model(scoring_model)
+    assert isinstance(next(iter(old.fastpath["categories"].values())), list)
+    schema = Schema.from_dict(new.metadata["schema"])
+    a = LinearScorer.from_state(old.fastpath, old.pipeline, schema)
+    b = LinearScorer.from_state(new.fastpath, new.pipeline, schema)
+    assert {c: index for c, (index, _) in a.cat_tables.items()} == {c: index for c, (index, _) in b.cat_tables.items()}
 
 
 def test_an_archive_that_inflates_far_beyond_its_size_is_refused_before_it_is_read(scoring_model, tmp_path):

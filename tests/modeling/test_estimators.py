@@ -220,3 +220,25 @@ def test_category_codes_are_the_imputer_and_ordinal_encoder_they_replace(min_fre
         np.testing.assert_array_equal(codes.transform(X), reference.transform(X))
         np.testing.assert_array_equal(CategoryCodes(min_frequency, max_categories).fit_transform(X), codes.transform(X))
         np.testing.assert_array_equal(codes.transform(new), reference.transform(new))
+
+
+def test_text_array_keeps_objects_where_fixed_width_text_would_change_or_bloat_them():
+    from clickpred.modeling.estimators import text_array
+
+    assert text_array(["b", "a", "__missing__"]).dtype == np.dtype("<U11")
+    assert text_array(["b", "a"]).tolist() == ["b", "a"]
+    assert text_array(["a", 1.5]).dtype == object  # numbers among the values
+    assert text_array(["a", "b\x00"]).tolist() == ["a", "b\x00"]  # fixed-width text would drop the NUL
+    assert text_array(["a"] * 10 + ["x" * 100_000]).dtype == object  # one long value: 11 × 400 kB otherwise
+    assert text_array([]).dtype == object
+
+
+def test_category_codes_keep_text_categories_as_text_arrays_with_the_same_codes():
+    from clickpred.modeling.estimators import CategoryCodes
+
+    X = pd.DataFrame({"a": ["x", "y", None, "x", "z"], "b": [1.0, 2.0, 1.0, np.nan, 2.0]}, dtype=object)
+    codes = CategoryCodes().fit(X)
+    assert codes.categories_[0].dtype.kind == "U" and codes.categories_[1].dtype == object
+    new = pd.DataFrame({"a": ["z", "w", None], "b": [2.0, "2.0", None]}, dtype=object)
+    # sorted: "__missing__" first, then x, y, z; numbers after the text, by value ("2.0" as text is unseen)
+    np.testing.assert_array_equal(codes.transform(new), [[3, 2], [-1, -1], [0, 0]])
