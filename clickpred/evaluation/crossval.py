@@ -16,6 +16,7 @@ Example
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import warnings
@@ -355,10 +356,16 @@ def confusion_counts(y_true, y_pred, classes: list[str]) -> np.ndarray:
     return _confusion_counts(label_codes(y_true, classes), label_codes(y_pred, classes), k)["confusion_matrix"]
 
 
-def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None) -> dict:
+RANKING_KEYS = ("pr_auc", "roc_auc", "hits_at")  # per class, from the scores alone
+PROBABILITY_KEYS = ("log_loss", "brier", "ne", "calibration")  # what probability_metrics returns
+
+
+def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=None, same_scores=None) -> dict:
     """Per-class and summary metrics from true labels and an n × K score matrix.
 
-    ``y_pred`` defaults to the argmax of the scores.
+    ``y_pred`` defaults to the argmax of the scores. ``same_scores``: metrics already computed for these rows and
+    scores (under other predictions): their ranking and probability parts, which do not depend on the predictions,
+    are taken from there instead of sorting and binning the scores again.
     """
     y_true = np.asarray(y_true).astype(str)
     if y_pred is None:
@@ -367,7 +374,10 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
     # integer codes in class order: one count of (true, predicted) pairs gives every classification metric
     counts = _confusion_counts(label_codes(y_true, classes), label_codes(y_pred, classes), len(classes))
     prec, rec, f1, sup = counts["precision"], counts["recall"], counts["f1"], counts["support"]
-    ranking = _ranking_metrics(y_true, scores, classes, hits=True)
+    if same_scores is None:
+        ranking = _ranking_metrics(y_true, scores, classes, hits=True)
+    else:
+        ranking = {c: {k: copy.deepcopy(same_scores["per_class"][c][k]) for k in RANKING_KEYS} for c in classes}
     per_class = {}
     for k, c in enumerate(classes):
         per_class[c] = {
@@ -405,7 +415,10 @@ def compute_metrics(y_true, scores, classes: list[str], has_proba: bool, y_pred=
         },
     }
     if has_proba:
-        metrics.update(probability_metrics(y_true, scores, classes))
+        if same_scores is None:
+            metrics.update(probability_metrics(y_true, scores, classes))
+        else:
+            metrics.update({k: copy.deepcopy(same_scores[k]) for k in PROBABILITY_KEYS})
         for c in classes:
             per_class[c].update(metrics["calibration"][c])
     return metrics

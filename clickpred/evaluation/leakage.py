@@ -44,9 +44,13 @@ class LeakWarning:
         )
 
 
-def _level_rate(values: pd.Series, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Per-level positive rate, cross-fitted over two halves so rare levels don't look perfect."""
-    codes = pd.factorize(values.astype(str), use_na_sentinel=False)[0]
+def _level_codes(values: pd.Series) -> np.ndarray:
+    return pd.factorize(values.astype(str), use_na_sentinel=False)[0]
+
+
+def _level_rate(codes: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per-level positive rate (levels: :func:`_level_codes`), cross-fitted over two halves so rare levels don't
+    look perfect."""
     half = rng.random(len(codes)) < 0.5
     out = np.zeros(len(codes))
     prior = t.mean()
@@ -92,13 +96,15 @@ def find_leaks(
         elif kind == "timestamp":
             v = pd.to_datetime(s, errors="coerce").astype("int64").to_numpy(dtype=float)
             candidates.append(("value", v))
+        levels = None  # a column's levels, coded once for every class
         for c in classes[1:]:
             t = y == c
             if t.sum() < 5:
                 continue
             cands = list(candidates)
             if kind in ("categorical", "id"):
-                cands.append(("level rate", _level_rate(s, t.astype(float), rng)))
+                levels = _level_codes(s) if levels is None else levels
+                cands.append(("level rate", _level_rate(levels, t.astype(float), rng)))
             for how, score in cands:
                 pr, roc = _score(t, score)
                 if pr >= PR_AUC_LIMIT and roc >= ROC_AUC_LIMIT:

@@ -51,7 +51,10 @@ def finish(
         )
     argmax = compute_metrics(y, P, classes, has_proba)
     fitted = cross_fitted(rule, P, y, ev.fold_of)
-    metrics = argmax if rule.kind == "argmax" else compute_metrics(y, P, classes, has_proba, fitted.predictions)
+    if rule.kind == "argmax":
+        metrics = argmax
+    else:  # the same scores under the rule's predictions: only the counts change
+        metrics = compute_metrics(y, P, classes, has_proba, fitted.predictions, same_scores=argmax)
     metrics = dict(metrics)  # argmax is kept as it is, beside
     decision = decision_summary(fitted, y, P, argmax, metrics)
     fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, P, classes, ev.fold_of)

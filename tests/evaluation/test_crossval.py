@@ -223,3 +223,16 @@ def test_scores_and_predictions_are_the_pipelines_own_with_one_pass_of_its_trans
     lr = LogisticRegression().fit(X, y)  # not a pipeline
     scores, predictions = scores_and_predictions(lr, X, CLASSES, "predict_proba")
     np.testing.assert_array_equal(predictions, lr.predict(X))
+
+
+@pytest.mark.parametrize("has_proba", [True, False])
+def test_metrics_under_other_predictions_reuse_the_scores_parts_and_equal_a_fresh_computation(has_proba):
+    y, s = _toy()
+    rng = np.random.default_rng(1)
+    other = rng.choice(CLASSES, size=len(y))
+    first = compute_metrics(y, s, CLASSES, has_proba)
+    again = compute_metrics(y, s, CLASSES, has_proba, other, same_scores=first)
+    assert again == compute_metrics(y, s, CLASSES, has_proba, other)
+    assert again["per_class"]["click"]["recall"] != first["per_class"]["click"]["recall"]
+    again["per_class"]["click"]["hits_at"]["1%"] = -1  # a copy: the first metrics are not changed through it
+    assert first["per_class"]["click"]["hits_at"]["1%"] != -1
