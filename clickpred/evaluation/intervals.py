@@ -33,8 +33,10 @@ CONFIDENCE = 0.95
 class RankedScores:
     """Binary labels and scores, sorted once for fast weighted average precision."""
 
-    def __init__(self, y_true, scores):
-        order = np.argsort(-np.asarray(scores, dtype=float), kind="mergesort")
+    def __init__(self, y_true, scores, order=None):
+        """``order``: the rows by decreasing score, ties in row order (a stable sort), when the caller has it."""
+        if order is None:
+            order = np.argsort(-np.asarray(scores, dtype=float), kind="stable")
         s = np.asarray(scores, dtype=float)[order]
         self.order = order
         self.pos = np.asarray(y_true)[order].astype(float)

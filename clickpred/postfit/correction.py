@@ -152,20 +152,26 @@ def safe_log_loss(y: np.ndarray, p: np.ndarray, classes: list[str]) -> float:
 AP_TOLERANCE = 0.01  # a calibration may cost at most 1% (relative) of any minority class's per-fold PR-AUC
 
 
-def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of: np.ndarray) -> np.ndarray:
+def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of) -> np.ndarray:
     """PR-AUC per minority class, the mean over folds: a monotone map fitted per fold cannot
-    change it (pooling folds scored by different maps can, by a little, either way)."""
+    change it (pooling folds scored by different maps can, by a little, either way). ``fold_of``: each row's
+    fold, or the folds' rows (:func:`_fold_rows`, when called for several score matrices)."""
     from ..evaluation.intervals import RankedScores
 
+    rows = _fold_rows(fold_of) if isinstance(fold_of, np.ndarray) else fold_of
     out = []
     for k, c in enumerate(classes[1:], start=1):
         vals = []
-        for f in np.unique(fold_of):
-            t = y[fold_of == f] == c
+        for idx in rows:
+            t = y[idx] == c
             if 0 < t.sum() < len(t):
-                vals.append(RankedScores(t, scores[fold_of == f, k]).average_precision())
+                vals.append(RankedScores(t, scores[idx, k]).average_precision())
         out.append(np.mean(vals) if vals else np.nan)
     return np.array(out)
+
+
+def _fold_rows(fold_of: np.ndarray) -> list[np.ndarray]:
+    return [np.flatnonzero(fold_of == f) for f in np.unique(fold_of)]
 
 
 RATIO_TOLERANCE = 0.1  # calibration-in-the-large: mean predicted / observed within 1 ± 0.1 per minority class
@@ -264,7 +270,8 @@ def _fit_correction(
     from joblib import Parallel, delayed
 
     folds = np.unique(fold_of)
-    reference = _minority_ap(y, scores, classes, fold_of)
+    rows = _fold_rows(fold_of)
+    reference = _minority_ap(y, scores, classes, rows)
     selection, crossfit, ap, ratios = {}, {}, {}, {}
     methods = _candidates(method, kind)
     tasks = [(m, f) for m in methods if m != "none" for f in folds]
@@ -286,7 +293,7 @@ def _fit_correction(
                 out[te] = _calibrated(fitted[(m, f)], base[te], classes, kind)
         crossfit[m] = out
         selection[m] = safe_log_loss(y, out, classes)
-        ap[m] = _minority_ap(y, out, classes, fold_of)
+        ap[m] = _minority_ap(y, out, classes, rows)
         ratios[m] = _ratios(y, out, classes)
     best = _choose(selection, ap, reference, ratios)
     calibrator = None if best == "none" else _fit_calibrator(best, base, y, kind, classes)

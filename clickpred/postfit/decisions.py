@@ -273,16 +273,19 @@ class DecisionRule:
         taken = np.zeros(len(y), dtype=bool)
         for c in reversed(self.classes[1:]):
             k = self.classes.index(c)
-            free = ~taken
-            n_pos = int(np.sum(y == c))
-            s = P[free, k]
-            order = np.argsort(-s, kind="stable")
-            s_sorted = s[order]
-            tp = np.cumsum(y[free][order] == c)
+            is_c = y == c
+            n_pos = int(np.sum(is_c))
+            # One stable sort of every row serves the skill check (all rows) and the F1 (the free rows, which keep
+            # their order in it: the stable sort of the free rows alone).
+            every = np.argsort(-P[:, k], kind="stable")
+            order = every[~taken[every]]
+            s_sorted = P[order, k]
+            tp = np.cumsum(is_c[order])
             last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # a threshold flags every tied row
-            flagged = np.arange(1, len(s) + 1)[last]
+            flagged = np.arange(1, len(order) + 1)[last]
             f1 = 2.0 * tp[last] / (flagged + n_pos) if n_pos else np.zeros(int(last.sum()))
-            skilled = n_pos > 0 and RankedScores(y == c, P[:, k]).average_precision() >= skill_bar(n_pos / len(y))
+            ranked = RankedScores(is_c, P[:, k], order=every)
+            skilled = n_pos > 0 and ranked.average_precision() >= skill_bar(n_pos / len(y))
             if not skilled or not len(f1) or f1.max() <= 0:
                 t[c] = 1.0
             else:

@@ -202,3 +202,34 @@ def test_auto_flags_a_common_class_it_ranks_well():
     rule = DecisionRule("auto", ["a", "b"]).fit(np.column_stack([1 - p, p]), y)
     assert rule.thresholds["b"] < 1.0
     assert (rule.predict(np.column_stack([1 - p, p])) == y).mean() > 0.8
+
+
+def _f1_thresholds_sorting_the_free_rows_again(rule, P, y):
+    """The auto rule as first written: each class's free rows sorted on their own, and all its rows again for the
+    skill check."""
+    from clickpred.evaluation.intervals import RankedScores
+    from clickpred.postfit.decisions import skill_bar
+
+    t, taken = {}, np.zeros(len(y), dtype=bool)
+    for c in reversed(rule.classes[1:]):
+        k = rule.classes.index(c)
+        free = ~taken
+        n_pos = int(np.sum(y == c))
+        s = P[free, k]
+        order = np.argsort(-s, kind="stable")
+        s_sorted = s[order]
+        tp = np.cumsum(y[free][order] == c)
+        last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
+        f1 = 2.0 * tp[last] / (np.arange(1, len(s) + 1)[last] + n_pos)
+        skilled = RankedScores(y == c, P[:, k]).average_precision() >= skill_bar(n_pos / len(y))
+        t[c] = float(s_sorted[last][int(np.argmax(f1))]) if skilled and f1.max() > 0 else 1.0
+        taken |= P[:, k] >= t[c]
+    return t
+
+
+@pytest.mark.parametrize("decimals", [None, 3, 2])  # ties: the one sort must keep them in row order too
+def test_auto_thresholds_from_one_sort_per_class_equal_sorting_the_free_rows_again(oof, decimals):
+    P, y, _ = oof
+    P = P if decimals is None else np.round(P, decimals)
+    rule = parse_rule("auto", CLASSES)
+    assert rule.fit(P, y).thresholds == _f1_thresholds_sorting_the_free_rows_again(rule, P, y)
