@@ -152,13 +152,11 @@ def safe_log_loss(y: np.ndarray, p: np.ndarray, classes: list[str]) -> float:
 AP_TOLERANCE = 0.01  # a calibration may cost at most 1% (relative) of any minority class's per-fold PR-AUC
 
 
-def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], fold_of) -> np.ndarray:
-    """PR-AUC per minority class, the mean over folds: a monotone map fitted per fold cannot
-    change it (pooling folds scored by different maps can, by a little, either way). ``fold_of``: each row's
-    fold, or the folds' rows (:func:`_fold_rows`, when called for several score matrices)."""
+def _minority_ap(y: np.ndarray, scores: np.ndarray, classes: list[str], rows: list[np.ndarray]) -> np.ndarray:
+    """PR-AUC per minority class, the mean over folds (``rows``: each fold's rows, :func:`_fold_rows`): a monotone
+    map fitted per fold cannot change it (pooling folds scored by different maps can, by a little, either way)."""
     from ..evaluation.intervals import RankedScores
 
-    rows = _fold_rows(fold_of) if isinstance(fold_of, np.ndarray) else fold_of
     out = []
     for k, c in enumerate(classes[1:], start=1):
         vals = []
