@@ -118,10 +118,12 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
         from .adapters import ScoresAsDecision
 
         est = FrozenEstimator(ScoresAsDecision().fit(X, t))
-        # The frozen scorer is never refitted (ensemble=False): its cross-validated predictions are its predictions,
-        # so one split holding every row gives the same calibrator as five, at a fifth of the bookkeeping.
+        # The frozen scorer is never refitted: its cross-validated predictions are its predictions, so one split
+        # holding every row gives the same calibrator as five, at a fifth of the bookkeeping; and with that one
+        # split, ensemble=True fits the same single calibrator on the same predictions as the default path
+        # (tested), without cross_val_predict's checks and copies around it (a third of the calibrator search).
         every_row = np.arange(len(t))
-        out[c] = CalibratedClassifierCV(est, method=method, cv=[(every_row, every_row)]).fit(X, t)
+        out[c] = CalibratedClassifierCV(est, method=method, cv=[(every_row, every_row)], ensemble=True).fit(X, t)
     return out
 
 

@@ -128,3 +128,26 @@ def test_calibrators_fitted_in_workers_are_the_same():
     two, P2 = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto", jobs=2)
     np.testing.assert_array_equal(P1, P2)
     assert one.method == two.method and one.selection == two.selection
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic", "temperature"])
+@pytest.mark.parametrize("kind", ["predict_proba", "decision_function"])
+def test_calibrators_are_scikit_learns_default_path_on_every_row(method, kind):
+    """ensemble=True with one split of every row: the same calibrator, to the last bit, as CalibratedClassifierCV's
+    default path on the frozen scorer (which wraps the same fit in cross_val_predict)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    from clickpred.postfit.adapters import ScoresAsDecision
+    from clickpred.postfit.correction import _binary_input, _fit_calibrator
+
+    y, S, _ = _distorted(20_000, seed=3)
+    scores = S if kind == "predict_proba" else np.log(S)
+    ours = _fit_calibrator(method, scores, y, kind, CLASSES)["click"]
+    X, t = _binary_input(scores, 1, kind), np.where(y == "click", "1", "0")
+    every_row = np.arange(len(t))
+    default = CalibratedClassifierCV(
+        FrozenEstimator(ScoresAsDecision().fit(X, t)), method=method, cv=[(every_row, every_row)]
+    ).fit(X, t)
+    assert len(ours.calibrated_classifiers_) == len(default.calibrated_classifiers_) == 1
+    np.testing.assert_array_equal(ours.predict_proba(X), default.predict_proba(X))
