@@ -288,8 +288,7 @@ def _fit_correction(
             out = normalise(base)
         else:
             out = np.zeros_like(base)
-            for f in folds:
-                te = fold_of == f
+            for f, te in zip(folds, rows):  # each fold's rows, found once above
                 out[te] = _calibrated(fitted[(m, f)], base[te], classes, kind)
         crossfit[m] = out
         selection[m] = safe_log_loss(y, out, classes)
