@@ -18,7 +18,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..errors import RowLimitError
@@ -126,6 +126,11 @@ class WeightedMLPClassifier(MLPClassifier):
     scikit-learn 1.9's MLPClassifier has no ``class_weight``; this passes the
     weights as ``sample_weight`` to its ``fit``, so it works inside any pipeline
     (including after a sampler, where row-aligned fit parameters would not).
+
+    ``max_updates`` caps the optimizer's steps (mini-batches) rather than its epochs: a fit runs
+    ``max_iter`` epochs, or fewer when that many epochs of the training rows would take more than
+    ``max_updates`` steps (at least one epoch). On a large file an epoch is many steps, and a fixed
+    number of epochs makes the fit grow with the rows while the model stops gaining from them.
     """
 
     def __init__(
@@ -141,6 +146,7 @@ class WeightedMLPClassifier(MLPClassifier):
         early_stopping=True,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        max_updates=None,
         class_weight=None,
         random_state=None,
     ):
@@ -157,21 +163,35 @@ class WeightedMLPClassifier(MLPClassifier):
             n_iter_no_change=n_iter_no_change,
             random_state=random_state,
         )
+        self.max_updates = max_updates
         self.class_weight = class_weight
 
     def fit(self, X, y, sample_weight=None):
         if self.class_weight is not None:
             cw = compute_sample_weight(self.class_weight, y)
             sample_weight = cw if sample_weight is None else sample_weight * cw
-        if self.early_stopping and not _has_validation_slice(y, self.validation_fraction):
-            # Too few rows for a stratified validation slice with every class in it: fit on all rows, to
-            # max_iter / tol (scikit-learn would raise from train_test_split instead).
-            self.early_stopping = False
-            try:
-                return super().fit(X, y, sample_weight=sample_weight)
-            finally:
-                self.early_stopping = True
-        return super().fit(X, y, sample_weight=sample_weight)
+        # Too few rows for a stratified validation slice with every class in it: fit on all rows, to
+        # max_iter / tol (scikit-learn would raise from train_test_split instead).
+        early_stopping = self.early_stopping and _has_validation_slice(y, self.validation_fraction)
+        fit_params = {"early_stopping": early_stopping, "max_iter": self.epochs(_num_samples(X), early_stopping)}
+        saved = {k: getattr(self, k) for k in fit_params}
+        try:  # scikit-learn's fit reads its parameters from the instance: set for this fit, then restored
+            for k, v in fit_params.items():
+                setattr(self, k, v)
+            return super().fit(X, y, sample_weight=sample_weight)
+        finally:
+            for k, v in saved.items():
+                setattr(self, k, v)
+
+    def epochs(self, n_rows: int, early_stopping: bool | None = None) -> int:
+        """The epochs a fit on ``n_rows`` rows may run: ``max_iter``, or fewer under ``max_updates``."""
+        if self.max_updates is None or self.solver not in ("sgd", "adam"):
+            return self.max_iter
+        if early_stopping if early_stopping is not None else self.early_stopping:
+            n_rows -= int(np.ceil(self.validation_fraction * n_rows))  # as train_test_split's test_size
+        batch = min(200, n_rows) if self.batch_size == "auto" else int(np.clip(self.batch_size, 1, max(n_rows, 1)))
+        steps = int(np.ceil(max(n_rows, 1) / max(batch, 1)))
+        return max(1, min(self.max_iter, self.max_updates // steps))
 
     @available_if(lambda est: est.solver in ("sgd", "adam") and not est.early_stopping)
     def partial_fit(self, X, y, sample_weight=None, classes=None):

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -117,6 +119,43 @@ def test_weighted_mlp_uses_class_weight_as_sample_weight(monkeypatch):
     np.testing.assert_allclose(seen["w"], [10 / 16] * 8 + [10 / 4] * 2)
     WeightedMLPClassifier().fit(np.zeros((10, 1)), y)
     assert seen["w"] is None
+
+
+@pytest.mark.parametrize(
+    "n, params, epochs",
+    [
+        (160_000, {"batch_size": 2000, "max_iter": 40, "max_updates": 800}, 10),  # 80 steps an epoch
+        (160_000, {"batch_size": 2000, "max_iter": 40, "max_updates": None}, 40),
+        (5_822, {"batch_size": 2000, "max_iter": 40, "max_updates": 800}, 40),  # 3 steps an epoch: under the cap
+        (160_000, {"batch_size": 2000, "max_iter": 40, "max_updates": 10}, 1),  # at least one epoch
+        (1_000, {"batch_size": "auto", "max_iter": 40, "max_updates": 20}, 4),  # auto: batches of 200
+        # early stopping keeps ceil(10%) of the rows apart: 900 training rows, 5 steps an epoch
+        (1_000, {"batch_size": 180, "max_iter": 40, "max_updates": 20, "early_stopping": True}, 4),
+        (1_000, {"batch_size": 180, "max_iter": 40, "max_updates": 20, "early_stopping": False}, 3),
+    ],
+)
+def test_weighted_mlp_epochs_under_an_update_cap(n, params, epochs):
+    assert WeightedMLPClassifier(**{"early_stopping": False, **params}).epochs(n) == epochs
+
+
+def test_weighted_mlp_update_cap_runs_fewer_epochs_and_keeps_its_parameters():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(400, 3))
+    y = (X[:, 0] + rng.normal(size=400) > 1).astype(int)
+    base = dict(batch_size=50, max_iter=12, tol=0.0, n_iter_no_change=100, early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        capped = WeightedMLPClassifier(max_updates=24, **base).fit(X, y)  # 8 steps an epoch: 3 epochs
+        short = WeightedMLPClassifier(**{**base, "max_iter": 3}).fit(X, y)
+        roomy = WeightedMLPClassifier(max_updates=10_000, **base).fit(X, y)
+        plain = WeightedMLPClassifier(**base).fit(X, y)
+    assert capped.n_iter_ == 3 and capped.t_ == 3 * 400
+    assert capped.max_iter == 12 and capped.get_params() == WeightedMLPClassifier(max_updates=24, **base).get_params()
+    for a, b in zip(capped.coefs_, short.coefs_):  # the cap is exactly fewer epochs
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(roomy.coefs_, plain.coefs_):  # a cap never reached changes nothing
+        np.testing.assert_array_equal(a, b)
+    assert roomy.n_iter_ == 12
 
 
 def test_timestamp_features_hour_and_weekday_with_missing():
