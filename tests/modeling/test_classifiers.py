@@ -108,3 +108,14 @@ def test_hgb_in_compare_decides_like_train(small_csv):
     t = train(small_csv, spec_from_options("hgb", "class_weight", folds=2, seed=42))
     row = next(r for r in res.leaderboard if r["name"] == "hgb-class_weight")
     assert row["recall_click"] == pytest.approx(t.cv.metrics["per_class"]["click"]["recall"], abs=1e-9)
+
+
+def test_mlp_caps_its_optimizer_steps_by_default_and_in_a_spec():
+    from clickpred.modeling.classifiers import CLASSIFIERS
+
+    entry = CLASSIFIERS["mlp"]
+    mlp = entry.build({}, None, 0)
+    assert mlp.max_updates == 400 and mlp.max_iter == 40 and mlp.batch_size == 2000
+    assert mlp.epochs(160_000) == 5  # the sample's training rows: 80 steps an epoch
+    assert mlp.epochs(5_822) == 40  # CoIL's: 3 steps an epoch, never near the cap
+    assert entry.build({"max_updates": 8_000}, None, 0).epochs(160_000) == 40

@@ -94,6 +94,8 @@ def test_unknown_parameter_names_key_and_valid_params():
             {"classifier": {"name": "mlp", "hidden_layer_sizes": [0]}},
             r"hidden_layer_sizes must be a list of positive integers",
         ),
+        ({"classifier": {"name": "mlp", "max_updates": 0}}, r"classifier\.max_updates must be an integer > 0"),
+        ({"classifier": {"name": "mlp", "max_updates": 1.5}}, r"classifier\.max_updates must be an integer > 0"),
         (
             {"classifier": {"name": "svm", "calibration": "platt"}},
             r"calibration must be one of none, sigmoid, isotonic",
