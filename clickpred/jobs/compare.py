@@ -45,7 +45,7 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from ..errors import ClickpredError, ConfigError, DataError
-from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_and_predictions
+from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_and_predictions, scores_for
 from ..evaluation.intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import Dataset, load_dataset
@@ -248,9 +248,20 @@ class FoldFit:
     warnings: tuple[str, ...] = ()  # distinct warnings the fit raised (deprecations left out)
 
 
-def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False, error: str | None = None) -> FoldFit:
+def _fit_rest(
+    pipeline,
+    Xtr,
+    ytr,
+    Xte,
+    classes,
+    method,
+    resampled: bool = False,
+    error: str | None = None,
+    predict: bool = True,
+) -> FoldFit:
     """Fit sampler → encode → classifier on a fold's shared preprocessing (or encode → classifier on its
-    shared resampled rows); score the validation fold."""
+    shared resampled rows); score the validation fold (and, with ``predict``, take its own labels for it:
+    a racing round needs only the scores)."""
     if error is not None:
         return FoldFit(None, None, 0.0, error)
     with warnings.catch_warnings(record=True) as caught:
@@ -262,7 +273,10 @@ def _fit_rest(pipeline, Xtr, ytr, Xte, classes, method, resampled: bool = False,
         except (ValueError, MemoryError, ClickpredError) as exc:
             return FoldFit(None, None, time.perf_counter() - t0, f"{type(exc).__name__}: {str(exc).splitlines()[0]}")
         seconds = time.perf_counter() - t0
-        scores, predictions = scores_and_predictions(est, Xte, classes, method)
+        if predict:
+            scores, predictions = scores_and_predictions(est, Xte, classes, method)
+        else:
+            scores, predictions = scores_for(est, Xte, classes, method), None
     seen = sorted(
         {
             f"{w.category.__name__}: {str(w.message).splitlines()[0]}"
@@ -309,13 +323,15 @@ def _fit_grid(
     costs: Costs,
     on_fit: Callable | None = None,
     timings: dict | None = None,
+    predict: bool = True,
 ) -> tuple[dict, dict, dict[tuple[str, int], FoldFit]]:
     """Every candidate on every split: preprocessing once per split and feature configuration, resampling
     once per split × preprocessing × sampler that several candidates share, then the rest of each pipeline,
     the costliest fits first. Returns the shared preprocessing, the shared resampling and the fold fits;
     records each candidate's measured seconds per training row in ``costs``; ``on_fit(candidate, split,
     fit, estimated seconds, number of splits, fits so far)`` after each fit; wall seconds of the three
-    phases in ``timings`` (prepare, resample, fits)."""
+    phases in ``timings`` (prepare, resample, fits). Without ``predict`` the fits keep only their scores
+    (:func:`_fit_rest`)."""
     prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
     t0 = time.perf_counter()
     keys = [(f, k) for f in range(len(splits)) for k in prepares]
@@ -360,7 +376,9 @@ def _fit_grid(
     tasks = [(c, f) for c in order for f in range(len(splits))]
     units = {(c.name, f): costs.units(c.name, len(splits[f][0])) for c, f in tasks}  # before any is measured
     outputs: dict[tuple[str, int], FoldFit] = {}
-    stream = Parallel(n_jobs=jobs, return_as="generator")(delayed(_fit_rest)(*fit_args(c, f)) for c, f in tasks)
+    stream = Parallel(n_jobs=jobs, return_as="generator")(
+        delayed(_fit_rest)(*fit_args(c, f), predict=predict) for c, f in tasks
+    )
     for (c, f), out in zip(tasks, stream):
         outputs[(c.name, f)] = out
         if f == len(splits) - 1 and all(outputs[(c.name, g)].error is None for g in range(len(splits))):
@@ -392,9 +410,9 @@ class _Runner:
     def stage(self, label: str) -> None:
         self.label, self.best = label, ("", -1.0)
 
-    def fit(self, candidates, splits, timings: dict | None = None):
+    def fit(self, candidates, splits, timings: dict | None = None, predict: bool = True):
         return _fit_grid(
-            candidates, self.X, self.y_all, splits, self.classes, self.jobs, self.costs, self._on_fit, timings
+            candidates, self.X, self.y_all, splits, self.classes, self.jobs, self.costs, self._on_fit, timings, predict
         )
 
     def first_repeat(self, outputs: dict, name: str) -> tuple[np.ndarray | None, float]:
@@ -594,7 +612,7 @@ def compare(
             def fit_round(alive: list[str], folds_r: list, number: int) -> dict:
                 rows = int(np.mean([len(tr) for tr, _ in folds_r]))
                 runner.stage(f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows")
-                _, _, outs = runner.fit([by_name[n] for n in alive], folds_r)
+                _, _, outs = runner.fit([by_name[n] for n in alive], folds_r, predict=False)  # rounds rank scores
                 runner.plan(planned(alive, number))
                 return {n: runner.first_repeat(outs, n) for n in alive}
 

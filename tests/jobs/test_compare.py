@@ -337,3 +337,21 @@ def test_auto_jobs_pool_only_for_a_grid_worth_one(small_csv, monkeypatch):
     asked.clear()
     compare(small_csv, classifiers=["logistic"], strategies=["none"], folds=2, jobs=1)
     assert asked == []  # a number is a number
+
+
+@pytest.mark.parametrize("name", ["svm-undersample", "mlp-none", "hgb-class_weight"])
+def test_a_fit_without_predictions_keeps_exactly_the_same_scores(small_csv, name):
+    """Racing rounds rank candidates by their scores alone: _fit_rest(predict=False) skips the labels, nothing else."""
+    from clickpred.jobs.compare import _fit_prepare, _fit_rest, build_candidates
+
+    ds = load_dataset(small_csv)
+    (cand,), _ = build_candidates(
+        [s for s in candidate_specs(None, None, None, 3, 42) if s.name == name], ds, len(ds.y)
+    )
+    tr, te = np.arange(0, 3000), np.arange(3000, len(ds.y))
+    Xtr, Xte, _ = _fit_prepare(cand.pipeline.steps[0][1], ds.frame, ds.y, tr, te)
+    args = (cand.pipeline, Xtr, ds.y[tr], Xte, ds.schema.classes, cand.method)
+    full, scores_only = _fit_rest(*args), _fit_rest(*args, predict=False)
+    assert full.predictions is not None and len(full.predictions) == len(te)
+    assert scores_only.predictions is None and scores_only.error is None
+    np.testing.assert_array_equal(scores_only.scores, full.scores)
