@@ -187,10 +187,13 @@ class WeightedMLPClassifier(MLPClassifier):
         """The epochs a fit on ``n_rows`` rows may run: ``max_iter``, or fewer under ``max_updates``."""
         if self.max_updates is None or self.solver not in ("sgd", "adam"):
             return self.max_iter
-        if early_stopping if early_stopping is not None else self.early_stopping:
+        if early_stopping is None:
+            early_stopping = self.early_stopping
+        if early_stopping:
             n_rows -= int(np.ceil(self.validation_fraction * n_rows))  # as train_test_split's test_size
-        batch = min(200, n_rows) if self.batch_size == "auto" else int(np.clip(self.batch_size, 1, max(n_rows, 1)))
-        steps = int(np.ceil(max(n_rows, 1) / max(batch, 1)))
+        n = max(n_rows, 1)
+        batch = min(200, n) if self.batch_size == "auto" else int(np.clip(self.batch_size, 1, n))  # as MLP's fit
+        steps = -(-n // batch)
         return max(1, min(self.max_iter, self.max_updates // steps))
 
     @available_if(lambda est: est.solver in ("sgd", "adam") and not est.early_stopping)
