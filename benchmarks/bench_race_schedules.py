@@ -100,7 +100,7 @@ def record(sizes: list[int], jobs: int) -> None:
 def simulate(jobs_divisor: int = 2, folds: int = 5) -> dict:
     from sklearn.model_selection import StratifiedKFold
 
-    from clickpred.evaluation.intervals import RankedScores, paired
+    from clickpred.evaluation.intervals import RankedScores
     from clickpred.jobs import racing
 
     meta = json.loads((CACHE / "race_curves_sample.json").read_text())
@@ -165,13 +165,12 @@ def simulate(jobs_divisor: int = 2, folds: int = 5) -> dict:
             ranked = {n: [RankedScores(positive, scores(size, n))] for n in alive if scores(size, n) is not None}
             current["size"] = size
             point, values = bootstrap(ranked, meta["replicates"], meta["seed"])
-            best = max(point, key=lambda n: point[n].estimate)
-            refs = [best] + [n for n in point if n != best and paired(best, n, point, values, confidence=0.95).low <= 0]
-            out = [
-                n
-                for n in point
-                if n not in refs and all(paired(b, n, point, values, confidence=level).low > 0 for b in refs)
-            ]
+            best = max(point, key=lambda n: np.nan_to_num(point[n].estimate, nan=-1.0))  # as racing.race
+            # The round's own test (racing.compare_to_best), against its best at 95% for the plausible set, then
+            # against each of them at ``level``.
+            refs = [n for n, row in racing.compare_to_best(best, point, values, 0.95).items() if not row["eliminated"]]
+            tests = {b: racing.compare_to_best(b, point, values, level) for b in refs}
+            out = [n for n in point if n not in refs and all(tests[b][n]["eliminated"] for b in refs)]
             gone.update({n: number for n in out})
             alive = [n for n in alive if n not in out]
         return alive, gone, cost
