@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_schedule_starts_at_start_rows_and_grows_while_at_most_a_quarter_of_the_majority():
     assert schedule(160_000) == [0.125]  # the 200k sample: one round
-    assert schedule(800_000) == pytest.approx([0.025, 0.1])  # 1M rows: two
+    assert schedule(800_000) == pytest.approx([0.025])  # 1M rows: one (the next, 16×, would be 40%)
+    assert schedule(1_280_000) == pytest.approx([1 / 64, 0.25])  # two from 1.6M rows
     assert schedule(79_999) == []  # the first round would be over a quarter of the rows: not worth racing
     assert schedule(80_000) == [0.25]
     assert schedule(3_000, start_rows=300) == pytest.approx([0.1])
