@@ -315,9 +315,9 @@ def test_compare_races_unless_exhaustive_and_prints_what_racing_eliminated(small
 
     real, seen = compare_module.compare, []
 
-    def raced(*args, **kwargs):  # a 4,000-row file is too small to race by default: race it from 100 rows
+    def raced(*args, **kwargs):  # a 4,000-row file is too small to race by default: race it from 400 rows
         seen.append(kwargs["racing"])
-        return real(*args, **kwargs, race_rows=100)
+        return real(*args, **kwargs, race_rows=400)
 
     monkeypatch.setattr(compare_module, "compare", raced)
     args = ["compare", small_csv, "--classifiers", "logistic,svm-rbf", "--strategies", "none,smote"]
