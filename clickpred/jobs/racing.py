@@ -37,7 +37,7 @@ import numpy as np
 from ..evaluation.intervals import RankedScores, bootstrap_ap, paired
 
 START_ROWS = 20_000  # majority-class training rows per fold in the first round
-GROWTH = 16  # each round keeps this many times the previous round's majority rows (4×: round 2 never eliminated)
+GROWTH = 16  # each round keeps this many times the previous round's majority rows (why 16: the module docstring)
 LAST_FRACTION = 0.25  # a round with more of the majority rows costs too much of what the full run costs
 CONFIDENCE = 0.99  # the leaderboard's paired interval, at 99% instead of its 95%: a margin for training-size drift
 
