@@ -5,14 +5,15 @@ and report — should cost at most ~10× one plain fit).
     python benchmarks/bench_train_small.py [--rows 100000] [--repeats 3]
     python benchmarks/bench_train_small.py --rows 1000000 --repeats 1 --baseline balanced --plain-fits 1
 
-`--baseline balanced` times the plain pipeline of `bench_train.py` instead (the same one-hot pipeline with
-LogisticRegression(class_weight="balanced", max_iter=300), the issue-2 baseline of the 1M-row training benchmark),
+`--baseline balanced` times the plain pipeline of `bench_train.py` instead (`bench_train.baseline_pipeline`: one-hot
+with imputed text columns, LogisticRegression(class_weight="balanced", max_iter=300), the issue-2 baseline of the
+1M-row training benchmark),
 for issue 15's "on 1M rows the whole train, CV included, ≤ 2× one plain fit" — a fit without weights stops after a
 few iterations on 0.2% clicks, and six such fits cannot cost less than two of them. `--plain-fits` sets how many
 plain fits each repeat takes the median of.
 
-Per repeat, in this order: a plain fit (the median of three; ColumnTransformer: one-hot of the text columns, imputed and scaled numbers;
-LogisticRegression(max_iter=300)) on every row, then `run_train` with the defaults (logistic, no rebalancing, auto
+Per repeat, in this order: a plain fit (the median of `--plain-fits`, default three; ColumnTransformer: one-hot of
+the text columns, imputed and scaled numbers; LogisticRegression(max_iter=300)) on every row, then `run_train` with the defaults (logistic, no rebalancing, auto
 calibration and decision rule) writing its model file and report to a temporary folder. The ratio is the median over
 repeats of (train wall time / plain fit wall time); `timings` are clickpred's own phases. Writes
 benchmarks/results/train_<rows/1000>k_small[_balanced].json.
@@ -35,8 +36,8 @@ PLAIN_FITS = 3  # one fit of under a second swings ±30% on a shared machine: th
 
 def plain_fit_seconds(path, balanced: bool = False, fits: int = PLAIN_FITS) -> tuple[float, int]:
     """A fit of the one-hot pipeline a data scientist writes, on the columns as clickpred types them (its
-    categorical and ID columns one-hot encoded, its numbers imputed and scaled; the timestamp left out), with balanced
-    class weights if ``balanced``: the median of ``fits`` fits."""
+    categorical and ID columns one-hot encoded, its numbers imputed and scaled; the timestamp left out): the median
+    of ``fits`` fits. With ``balanced``, `bench_train.py`'s own baseline pipeline on the frame as it fits it."""
     from sklearn.compose import ColumnTransformer
     from sklearn.impute import SimpleImputer
     from sklearn.linear_model import LogisticRegression
@@ -46,24 +47,29 @@ def plain_fit_seconds(path, balanced: bool = False, fits: int = PLAIN_FITS) -> t
     from clickpred.io.dataset import load_dataset
 
     ds = load_dataset(path)
-    text = [c.name for c in ds.schema.features if c.kind in ("categorical", "id")]
-    numbers = [c.name for c in ds.schema.features if c.kind == "numeric"]
-    frame = ds.frame.copy()
-    frame[text] = frame[text].astype(object).where(frame[text].notna(), "NA")
-    pipe = Pipeline(
-        [
-            (
-                "pre",
-                ColumnTransformer(
-                    [
-                        ("onehot", OneHotEncoder(handle_unknown="ignore"), text),
-                        ("scale", make_pipeline(SimpleImputer(), StandardScaler()), numbers),
-                    ]
+    if balanced:
+        from bench_train import baseline_pipeline
+
+        frame, pipe = ds.frame, baseline_pipeline(ds)
+    else:
+        text = [c.name for c in ds.schema.features if c.kind in ("categorical", "id")]
+        numbers = [c.name for c in ds.schema.features if c.kind == "numeric"]
+        frame = ds.frame.copy()
+        frame[text] = frame[text].astype(object).where(frame[text].notna(), "NA")
+        pipe = Pipeline(
+            [
+                (
+                    "pre",
+                    ColumnTransformer(
+                        [
+                            ("onehot", OneHotEncoder(handle_unknown="ignore"), text),
+                            ("scale", make_pipeline(SimpleImputer(), StandardScaler()), numbers),
+                        ]
+                    ),
                 ),
-            ),
-            ("lr", LogisticRegression(max_iter=300, class_weight="balanced" if balanced else None)),
-        ]
-    )
+                ("lr", LogisticRegression(max_iter=300)),
+            ]
+        )
     seconds = []
     for _ in range(fits):
         t0 = time.perf_counter()
