@@ -46,6 +46,7 @@ PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 ALLOWED_TYPES = frozenset(
     {
         "clickpred.postfit.adapters.ScoresAsDecision",
+        "clickpred.modeling.boosting.HoldoutHGBClassifier",
         "clickpred.modeling.estimators.BoundedSVC",
         "clickpred.modeling.estimators.CategoryCodes",
         "clickpred.modeling.estimators.ClippedLogit",

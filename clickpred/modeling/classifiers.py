@@ -48,6 +48,15 @@ class ClassifierEntry:
     factory: Callable[..., Any]  # (params, class_weight, seed, width, strategy, n_categorical)
     score_method: str  # "predict_proba" or "decision_function" (before calibration)
     one_hot: bool = True  # False: codes go to the classifier as native categories (trees), not one-hot
+    # True: the classifier takes the strategy's sampler (``set_params(sampler=…)``) and resamples inside its fit,
+    # after holding out its early-stopping slice (clickpred.modeling.boosting), when early_stopping is on.
+    holds_out_before_sampler: bool = False
+
+    def holdout(self, params: dict) -> float:
+        """The share of a training fold held out of resampling for early stopping (0: none)."""
+        return (
+            HGB_VALIDATION_FRACTION if self.holds_out_before_sampler and self.params(params)["early_stopping"] else 0.0
+        )
 
     def params(self, params: dict) -> dict:
         return {**self.defaults, **params}
@@ -162,22 +171,23 @@ def _mlp(p, class_weight, rs, width, strategy, n_categorical=0):
 
 
 HGB_MAX_LEVELS = 250  # categories per column the trees take natively (HistGradientBoosting: at most max_bins = 255)
+HGB_VALIDATION_FRACTION = 0.1
 
 
 def _hgb(p, class_weight, rs, width, strategy, n_categorical=0):
-    from sklearn.ensemble import HistGradientBoostingClassifier
+    from .boosting import HoldoutHGBClassifier
 
-    # Early stopping on a validation slice HGB draws from the rows it is fitted on: a training fold, never
-    # the fold that scores it. Codes (categories, timestamp parts, capped IDs) are native categories; -1
-    # (unseen) and missing values go down the trees' missing branch.
-    return HistGradientBoostingClassifier(
+    # Early stopping on a validation slice of the training fold (never the fold that scores it), held out
+    # before any sampler (build_pipeline hands it the sampler). Codes (categories, timestamp parts, capped
+    # IDs) are native categories; -1 (unseen) and missing values go down the trees' missing branch.
+    return HoldoutHGBClassifier(
         learning_rate=p["learning_rate"],
         max_iter=p["max_iter"],
         max_leaf_nodes=p["max_leaf_nodes"],
         min_samples_leaf=p["min_samples_leaf"],
         l2_regularization=float(p["l2_regularization"]),
         early_stopping=p["early_stopping"],
-        validation_fraction=0.1,
+        validation_fraction=HGB_VALIDATION_FRACTION,
         n_iter_no_change=10,
         categorical_features=list(range(n_categorical)) or None,
         class_weight=class_weight,
@@ -252,7 +262,7 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
         ClassifierEntry(
             "hgb",
             "HistGradientBoostingClassifier: categories and capped IDs as native categories, missing values native, "
-            "early stopping on a slice of the training fold",
+            "early stopping on a slice of the training fold held out before resampling",
             {
                 "learning_rate": 0.1,
                 "max_iter": 200,
@@ -264,6 +274,7 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
             _hgb,
             "predict_proba",
             one_hot=False,
+            holds_out_before_sampler=True,
         ),
     ]
 }

@@ -63,6 +63,7 @@ def build_pipeline(
         n_numeric=layout.n_numeric,
         n_levels=layout.n_levels,
         memory_budget=memory_budget,
+        holdout=entry.holdout(spec.classifier.params),
     )
     width = layout.n_levels + layout.n_numeric
     clf = entry.build(
@@ -73,9 +74,19 @@ def build_pipeline(
         strategy=spec.strategy.name,
         n_categorical=layout.n_categorical,
     )
+    sampler = plan.sampler
+    if sampler is not None and entry.holdout(spec.classifier.params):
+        # Early stopping's slice must not hold copies (or neighbours) of the rows the model fits: the
+        # classifier holds it out of the training fold first, then resamples the rest itself.
+        clf.set_params(sampler=sampler)
+        notes.append(
+            f"{spec.classifier.name}: early stopping's validation slice held out of each training fold before "
+            f"{spec.strategy.name}, weighted to the resampled class balance"
+        )
+        sampler = None
     steps = [
         ("prepare", layout.prepare),
-        ("sampler", plan.sampler if plan.sampler is not None else "passthrough"),
+        ("sampler", sampler if sampler is not None else "passthrough"),
         ("encode", layout.encode),
         ("classifier", clf),
     ]

@@ -115,11 +115,13 @@ class StrategyEntry:
         n_numeric: int = 10,
         n_levels: int = 0,
         memory_budget: int = DEFAULT_MEMORY_BUDGET,
+        holdout: float = 0.0,
     ) -> RebalancePlan:
         """Build the sampler / class weights for data with these class counts.
 
         ``class_counts`` are for the whole training data; a training fold holds
-        about ``(folds - 1) / folds`` of each class.
+        about ``(folds - 1) / folds`` of each class, of which the classifier may hold
+        ``holdout`` out before the sampler sees the rest (a validation slice).
         """
         p = {**self.defaults, **params}
         notes: list[str] = []
@@ -159,9 +161,12 @@ class StrategyEntry:
         if self.name == "undersample":
             return RebalancePlan(sampler=RandomUnderSampler(sampling_strategy=strategy, random_state=seed))
 
-        # SMOTE family: k_neighbors must be below the smallest minority class in a fold.
+        # SMOTE family: k_neighbors must be below the smallest minority class the sampler sees in a fold
+        # (a stratified holdout may take one row more than its share of a class: counted conservatively).
         majority = max(class_counts, key=class_counts.get)
         smallest = min(n for c, n in fold_counts.items() if c != majority)
+        if holdout:
+            smallest = max(1, smallest - math.ceil(holdout * smallest) - 1)
         k = p["k_neighbors"]
         if smallest < 2:
             raise DataError(

@@ -234,7 +234,7 @@ def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_c
         small_csv, spec_from_options("hgb", "none", folds=2), model_path=tmp_path / "h.skops", report_dir=tmp_path / "r"
     )
     model = load_model(out.model_path)
-    assert type(model.pipeline.steps[-1][1]).__name__ == "HistGradientBoostingClassifier"
+    assert type(model.pipeline.steps[-1][1]).__name__ == "HoldoutHGBClassifier"
 
     def swap(p):
         ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]

@@ -34,6 +34,30 @@ def test_every_classifier_and_strategy_fits_and_scores(small, classifier, strate
     assert set(built.pipeline.predict(X.head(50))) <= set(small.schema.classes)
 
 
+@pytest.mark.parametrize("strategy", ["oversample", "smote", "undersample"])
+def test_hgb_takes_the_sampler_to_hold_its_early_stopping_slice_out_first(small, strategy):
+    built = build_pipeline(spec_from_options("hgb", strategy), small.schema, small.class_counts)
+    pipe = built.pipeline
+    assert pipe.named_steps["sampler"] == "passthrough"
+    assert (
+        type(pipe.named_steps["classifier"].sampler).__name__
+        == type(
+            build_pipeline(
+                spec_from_options("logistic", strategy), small.schema, small.class_counts
+            ).pipeline.named_steps["sampler"]
+        ).__name__
+    )
+    assert any(f"held out of each training fold before {strategy}" in n for n in built.notes)
+    pipe.fit(small.frame, small.y)
+    assert pipe.named_steps["classifier"].n_iter_ < 200  # early stopping fired
+
+    # Without early stopping there is no slice to protect: the sampler stays in the pipeline.
+    spec = spec_from_dict({"classifier": {"name": "hgb", "early_stopping": False}, "strategy": strategy})
+    kept = build_pipeline(spec, small.schema, small.class_counts)
+    assert kept.pipeline.named_steps["sampler"] != "passthrough"
+    assert kept.pipeline.named_steps["classifier"].sampler is None
+
+
 def test_smote_on_ids_switches_them_to_target_encoding_with_a_note(small):
     built = build_pipeline(spec_from_options("logistic", "smote"), small.schema, small.class_counts)
     assert any("ID columns target-encoded" in n for n in built.notes)

@@ -54,6 +54,16 @@ def test_smote_adapts_k_neighbors_to_a_tiny_class_and_says_so():
     assert any("k_neighbors lowered from 5 to 3" in n for n in plan.notes)
 
 
+def test_smote_counts_the_rows_a_classifier_holds_out_before_it():
+    counts = {"view": 1000, "click": 50}  # 40 clicks a training fold, of which at most 4 + 1 held out
+    assert (
+        STRATEGIES["smote"].plan({"k_neighbors": 40}, counts, n_categorical=0, folds=5, seed=0).sampler.k_neighbors
+        == 39
+    )
+    plan = STRATEGIES["smote"].plan({"k_neighbors": 40}, counts, n_categorical=0, folds=5, seed=0, holdout=0.1)
+    assert plan.sampler.k_neighbors == 34
+
+
 def test_smote_refuses_a_class_too_small_to_interpolate():
     with pytest.raises(DataError, match="smote needs at least 2 rows of every minority class per training fold"):
         STRATEGIES["smote"].plan({}, {"view": 1000, "click": 2}, n_categorical=0, folds=2, seed=0)
