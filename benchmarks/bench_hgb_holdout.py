@@ -6,8 +6,9 @@ against held out of the training fold first (clickpred.modeling.boosting, today'
 Variants, each fitted on the same 5 stratified folds (seed 0) after the same fitted ``prepare`` step:
     before      imbalanced-learn pipeline sampler → HistGradientBoosting, whose 10% slice is resampled rows
                 (under random oversampling it holds copies of the clicks it fits)
-    held_out    today's: a stratified 10% of the training fold held out before the sampler, weighted per class
-                by how much the sampler grew or shrank it
+    held_out    a stratified 10% of the training fold held out before the sampler, weighted per class by how
+                much the sampler grew or shrank it (today's hgb under oversample and smote; under undersample
+                hgb keeps ``before``, which these figures chose)
     unweighted  the same slice at its natural class balance (the weights dropped)
 Per variant: fit seconds (the classifier part; ``prepare`` is shared and not counted), iterations, and each
 minority class's PR-AUC on the out-of-fold scores, with a paired bootstrap interval (1,000 replicates over rows,
@@ -52,14 +53,16 @@ def _unweighted():
 
 
 def variant(pipe, name: str):
-    """The pipeline after ``prepare`` for one variant (``pipe`` as build_pipeline builds it, unfitted)."""
+    """The pipeline after ``prepare`` for one variant (``pipe`` as build_pipeline builds it, unfitted), its
+    sampler where the variant puts it, wherever build_pipeline put it."""
     from sklearn.base import clone
 
     rest = clone(pipe[1:])
+    step, param = rest.named_steps["sampler"], rest.named_steps["classifier"].sampler
+    sampler = param if step == "passthrough" else step
     if name == "before":
-        clf = rest.named_steps["classifier"]
-        rest.set_params(sampler=clf.sampler, classifier__sampler=None)
-    return rest
+        return rest.set_params(sampler=sampler, classifier__sampler=None)
+    return rest.set_params(sampler="passthrough", classifier__sampler=sampler)
 
 
 def run(ds, strategies: list[str], folds: int = 5, seed: int = 0) -> dict:

@@ -262,7 +262,7 @@ CLASSIFIERS: dict[str, ClassifierEntry] = {
         ClassifierEntry(
             "hgb",
             "HistGradientBoostingClassifier: categories and capped IDs as native categories, missing values native, "
-            "early stopping on a slice of the training fold held out before resampling",
+            "early stopping on a slice of the training fold, held out before oversampling or SMOTE",
             {
                 "learning_rate": 0.1,
                 "max_iter": 200,

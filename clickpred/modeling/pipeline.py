@@ -54,7 +54,12 @@ def build_pipeline(
     layout = build_features(
         schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts, one_hot=entry.one_hot
     )
-    plan = STRATEGIES[spec.strategy.name].plan(
+    strategy = STRATEGIES[spec.strategy.name]
+    # A sampler that copies or synthesises rows puts copies (or neighbours) of the rows a classifier fits into
+    # any early-stopping slice drawn from its output: such a classifier holds its slice out first and takes the
+    # sampler itself. (Undersampling only drops rows: measured, holding out first gains nothing there.)
+    holdout = entry.holdout(spec.classifier.params) if strategy.adds_rows else 0.0
+    plan = strategy.plan(
         spec.strategy.params,
         class_counts=class_counts,
         n_categorical=layout.n_categorical,
@@ -63,7 +68,7 @@ def build_pipeline(
         n_numeric=layout.n_numeric,
         n_levels=layout.n_levels,
         memory_budget=memory_budget,
-        holdout=entry.holdout(spec.classifier.params),
+        holdout=holdout,
     )
     width = layout.n_levels + layout.n_numeric
     clf = entry.build(
@@ -75,9 +80,7 @@ def build_pipeline(
         n_categorical=layout.n_categorical,
     )
     sampler = plan.sampler
-    if sampler is not None and entry.holdout(spec.classifier.params):
-        # Early stopping's slice must not hold copies (or neighbours) of the rows the model fits: the
-        # classifier holds it out of the training fold first, then resamples the rest itself.
+    if sampler is not None and holdout:
         clf.set_params(sampler=sampler)
         notes.append(
             f"{spec.classifier.name}: early stopping's validation slice held out of each training fold before "

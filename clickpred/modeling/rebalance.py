@@ -86,6 +86,7 @@ class StrategyEntry:
     name: str
     description: str
     defaults: dict[str, Any]
+    adds_rows: bool = False  # a sampler that copies or synthesises rows (a slice of its output is no holdout)
 
     def validate(self, params: dict, where: str) -> None:
         if "ratio" in params:
@@ -203,11 +204,17 @@ STRATEGIES: dict[str, StrategyEntry] = {
             "class weights in the loss: 'balanced' (C_k = C·n/(K·n_k)) or a table per class",
             {"weights": "balanced"},
         ),
-        StrategyEntry("oversample", "random oversampling of minority classes (inside training folds)", {"ratio": 1.0}),
+        StrategyEntry(
+            "oversample",
+            "random oversampling of minority classes (inside training folds)",
+            {"ratio": 1.0},
+            adds_rows=True,
+        ),
         StrategyEntry(
             "smote",
             "SMOTE on numeric features, SMOTENC when categoricals are present",
             {"ratio": 1.0, "k_neighbors": 5},
+            adds_rows=True,
         ),
         StrategyEntry(
             "undersample", "random undersampling of the majority class (inside training folds)", {"ratio": 1.0}

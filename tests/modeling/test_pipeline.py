@@ -34,8 +34,8 @@ def test_every_classifier_and_strategy_fits_and_scores(small, classifier, strate
     assert set(built.pipeline.predict(X.head(50))) <= set(small.schema.classes)
 
 
-@pytest.mark.parametrize("strategy", ["oversample", "smote", "undersample"])
-def test_hgb_takes_the_sampler_to_hold_its_early_stopping_slice_out_first(small, strategy):
+@pytest.mark.parametrize("strategy", ["oversample", "smote"])
+def test_hgb_takes_a_sampler_that_adds_rows_to_hold_its_early_stopping_slice_out_first(small, strategy):
     built = build_pipeline(spec_from_options("hgb", strategy), small.schema, small.class_counts)
     pipe = built.pipeline
     assert pipe.named_steps["sampler"] == "passthrough"
@@ -56,6 +56,13 @@ def test_hgb_takes_the_sampler_to_hold_its_early_stopping_slice_out_first(small,
     kept = build_pipeline(spec, small.schema, small.class_counts)
     assert kept.pipeline.named_steps["sampler"] != "passthrough"
     assert kept.pipeline.named_steps["classifier"].sampler is None
+
+
+def test_undersampling_stays_in_the_pipeline_before_hgb(small):
+    """It only drops rows: a slice of its output holds no copy of a fitted row."""
+    built = build_pipeline(spec_from_options("hgb", "undersample"), small.schema, small.class_counts)
+    assert type(built.pipeline.named_steps["sampler"]).__name__ == "RandomUnderSampler"
+    assert built.pipeline.named_steps["classifier"].sampler is None
 
 
 def test_smote_on_ids_switches_them_to_target_encoding_with_a_note(small):
