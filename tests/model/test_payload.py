@@ -236,6 +236,20 @@ def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_c
     model = load_model(out.model_path)
     assert type(model.pipeline.steps[-1][1]).__name__ == "HoldoutHGBClassifier"
 
+    def written_before(p):  # hgb files before HoldoutHGBClassifier held scikit-learn's class, no sampler
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        clf = p["pipeline"].steps[-1][1]
+        clf.__class__ = HistGradientBoostingClassifier
+        del clf.sampler
+
+    import pandas as pd
+
+    rows = pd.read_csv(small_csv).head(200)
+    old = load_model(_tampered(out.model_path, tmp_path, written_before, name="old.skops"))
+    assert type(old.pipeline.steps[-1][1]).__name__ == "HistGradientBoostingClassifier"
+    np.testing.assert_array_equal(old.pipeline.predict_proba(rows), model.pipeline.predict_proba(rows))
+
     def swap(p):
         ft = p["pipeline"].steps[-1][1]._preprocessor.transformers_[1][1]
         ft.func = functools.partial(np.save, "/tmp/x")  # any other function
