@@ -33,7 +33,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples, column_or_1d
 
-from .estimators import _has_validation_slice
+from .estimators import has_validation_slice
 
 
 class HoldoutHGBClassifier(HistGradientBoostingClassifier):
@@ -121,7 +121,7 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
         stops = self.early_stopping is True or (self.early_stopping == "auto" and _num_samples(X) > 10_000)
         if not stops or self.validation_fraction is None:
             return super().fit(*sampler.fit_resample(X, y))
-        if not _has_validation_slice(y, self.validation_fraction):
+        if not has_validation_slice(y, self.validation_fraction):
             # Too few rows of a class for a stratified slice: fit every resampled row to max_iter, as
             # WeightedMLPClassifier does (a slice of the resampled rows would hold copies of the rest).
             saved = self.early_stopping

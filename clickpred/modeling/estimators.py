@@ -172,7 +172,7 @@ class WeightedMLPClassifier(MLPClassifier):
             sample_weight = cw if sample_weight is None else sample_weight * cw
         # Too few rows for a stratified validation slice with every class in it: fit on all rows, to
         # max_iter / tol (scikit-learn would raise from train_test_split instead).
-        early_stopping = self.early_stopping and _has_validation_slice(y, self.validation_fraction)
+        early_stopping = self.early_stopping and has_validation_slice(y, self.validation_fraction)
         fit_params = {"early_stopping": early_stopping, "max_iter": self.epochs(_num_samples(X), early_stopping)}
         saved = {k: getattr(self, k) for k in fit_params}
         try:  # scikit-learn's fit reads its parameters from the instance: set for this fit, then restored
@@ -202,7 +202,7 @@ class WeightedMLPClassifier(MLPClassifier):
         return super().partial_fit(X, y, sample_weight=sample_weight, classes=classes)
 
 
-def _has_validation_slice(y, fraction: float) -> bool:
+def has_validation_slice(y, fraction: float) -> bool:
     """Whether a stratified validation slice of ``fraction`` can hold every class and leave it in training."""
     y = np.asarray(y)
     if y.ndim != 1 or len(y) == 0:
