@@ -49,7 +49,8 @@ class ClassifierEntry:
     score_method: str  # "predict_proba" or "decision_function" (before calibration)
     one_hot: bool = True  # False: codes go to the classifier as native categories (trees), not one-hot
     # True: the classifier takes the strategy's sampler (``set_params(sampler=…)``) and resamples inside its fit,
-    # after holding out its early-stopping slice (clickpred.modeling.boosting), when early_stopping is on.
+    # after holding out its early-stopping slice (clickpred.modeling.boosting), when early_stopping is on. Only for
+    # a classifier without one_hot: its encode step is "passthrough", so the sampler may move past it.
     holds_out_before_sampler: bool = False
 
     def holdout(self, params: dict) -> float:
