@@ -166,17 +166,19 @@ class StrategyEntry:
         # (a stratified holdout may take one row more than its share of a class: counted conservatively).
         majority = max(class_counts, key=class_counts.get)
         smallest = min(n for c, n in fold_counts.items() if c != majority)
+        where = "per training fold"
         if holdout:
             smallest = max(1, smallest - math.ceil(holdout * smallest) - 1)
+            where += " once the classifier's early-stopping slice is held out"
         k = p["k_neighbors"]
         if smallest < 2:
             raise DataError(
-                f"smote needs at least 2 rows of every minority class per training fold; the smallest has ~{smallest}: "
+                f"smote needs at least 2 rows of every minority class {where}; the smallest has ~{smallest}: "
                 "use 'oversample' or 'class_weight', or fewer --folds"
             )
         if k >= smallest:
             notes.append(
-                f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows per training fold)"
+                f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows {where})"
             )
             k = smallest - 1
         if n_categorical == 0:

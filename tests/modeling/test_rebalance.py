@@ -62,6 +62,7 @@ def test_smote_counts_the_rows_a_classifier_holds_out_before_it():
     )
     plan = STRATEGIES["smote"].plan({"k_neighbors": 40}, counts, n_categorical=0, folds=5, seed=0, holdout=0.1)
     assert plan.sampler.k_neighbors == 34
+    assert "~35 rows per training fold once the classifier's early-stopping slice is held out" in plan.notes[0]
 
 
 def test_smote_refuses_a_class_too_small_to_interpolate():
