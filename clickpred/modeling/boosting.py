@@ -44,9 +44,9 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
     None for plain HGB. With a sampler and early stopping on (``early_stopping=True``, or ``"auto"`` on more
     than 10,000 rows, as scikit-learn decides), a stratified ``validation_fraction`` of the rows is held out,
     the sampler resamples the rest, and the held-out rows are the validation set, weighted per class by
-    (rows of the class after resampling) / (rows before). Without early stopping the sampler resamples every
-    row and the fit is scikit-learn's; with too few rows of a class for a stratified slice, too, and without
-    early stopping.
+    (rows of the class after resampling) / (rows before). Without early stopping, or with too few rows of a
+    class for a stratified slice, the sampler resamples every row and the fit runs to ``max_iter``;
+    ``validation_fraction=None`` stops on the training loss of the resampled rows, as scikit-learn does.
     ``sample_weight`` is refused with a sampler (a sampler's new rows have no weight; imbalanced-learn's
     pipeline refuses it too).
     """
@@ -118,22 +118,22 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
             return super().fit(X, y)  # scikit-learn's error
         y = column_or_1d(y, warn=True)
         sampler = clone(self.sampler)
+        # "auto" decided on the rows given, as the docstring says: scikit-learn would decide it again on the
+        # resampled rows, which oversampling can push past 10,000, and then slice those.
         stops = self.early_stopping is True or (self.early_stopping == "auto" and _num_samples(X) > 10_000)
-        if not stops or self.validation_fraction is None:
-            return super().fit(*sampler.fit_resample(X, y))
-        if not has_validation_slice(y, self.validation_fraction):
-            # Too few rows of a class for a stratified slice: fit every resampled row to max_iter, as
-            # WeightedMLPClassifier does (a slice of the resampled rows would hold copies of the rest).
+        fraction = self.validation_fraction
+        if not (stops and fraction is not None and has_validation_slice(y, fraction)):
+            # Every resampled row, without a slice: early stopping off — it was, or too few rows of a class for a
+            # stratified slice (fit to max_iter, as WeightedMLPClassifier does) — except on the training loss
+            # (validation_fraction None), as scikit-learn.
             saved = self.early_stopping
             try:
-                self.early_stopping = False
+                self.early_stopping = stops and fraction is None
                 return super().fit(*sampler.fit_resample(X, y))
             finally:
                 self.early_stopping = saved
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-        X_fit, X_val, y_fit, y_val = train_test_split(
-            X, y, test_size=self.validation_fraction, stratify=y, random_state=seed
-        )
+        X_fit, X_val, y_fit, y_val = train_test_split(X, y, test_size=fraction, stratify=y, random_state=seed)
         X_res, y_res = sampler.fit_resample(X_fit, y_fit)
         classes, before = np.unique(y_fit, return_counts=True)
         after = np.array([np.sum(np.asarray(y_res) == c) for c in classes])

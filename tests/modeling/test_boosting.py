@@ -102,6 +102,21 @@ def test_too_few_rows_of_a_class_for_a_slice_fits_every_row_without_early_stoppi
     assert est.n_iter_ == 7 and est.early_stopping is True  # the parameter is restored
 
 
+def test_auto_early_stopping_is_decided_on_the_rows_given_not_on_the_resampled_rows(monkeypatch):
+    X, y = _rare(8_000)  # under scikit-learn's 10,000 rows for "auto"; oversampled, about 16,000
+    seen = {}
+    fit = HistGradientBoostingClassifier.fit
+
+    def spy(self, X, y, sample_weight=None, **kw):
+        seen.update(rows=len(y), early_stopping=self.early_stopping, **kw)
+        return fit(self, X, y, sample_weight, **kw)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
+    est = HoldoutHGBClassifier(sampler=RandomOverSampler(random_state=0), max_iter=7).fit(X, y)
+    assert seen["rows"] > 10_000 and seen == {"rows": seen["rows"], "early_stopping": False}
+    assert est.early_stopping == "auto"
+
+
 def test_sample_weight_with_a_sampler_is_refused_with_the_way_out():
     X, y = _rare(2_000)
     with pytest.raises(ValueError, match="use class_weight, or sampler=None"):
