@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +86,7 @@ def run(ds, strategies: list[str], folds: int = 5, seed: int = 0) -> dict:
             Xtr, Xte = prepare.fit_transform(X.iloc[tr], y[tr]), prepare.transform(X.iloc[te])
             for v in VARIANTS:
                 rest = variant(pipe, v)
-                with warnings.catch_warnings(), _unweighted() if v == "unweighted" else _noop():
+                with warnings.catch_warnings(), _unweighted() if v == "unweighted" else nullcontext():
                     warnings.simplefilter("ignore")
                     t0 = time.perf_counter()
                     rest.fit(Xtr, y[tr])
@@ -121,11 +121,6 @@ def run(ds, strategies: list[str], folds: int = 5, seed: int = 0) -> dict:
                 flush=True,
             )
     return out
-
-
-@contextmanager
-def _noop():
-    yield
 
 
 def main() -> None:
