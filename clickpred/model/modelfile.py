@@ -57,6 +57,7 @@ ALLOWED_TYPES = frozenset(
         "clickpred.modeling.estimators.WeightedMLPClassifier",
         "clickpred.modeling.funnel.FunnelClassifier",
         "clickpred.modeling.rebalance.RatioStrategy",
+        "clickpred.modeling.rebalance.RowBlockOneHotEncoder",
         # hgb: its trees, and the partial(check_array, …) its internal preprocessor holds
         # (clickpred.model.payload checks that a partial wraps exactly that function)
         "functools.partial",

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC, RandomOverSampler
 from imblearn.under_sampling import RandomUnderSampler
+from sklearn.preprocessing import OneHotEncoder
 
 from ..errors import ConfigError, DataError
 
@@ -72,6 +73,29 @@ def _ratio(params: dict, where: str) -> float:
     if not isinstance(r, (int, float)) or isinstance(r, bool) or not 0 < r <= 1:
         raise ConfigError(f"{where}.ratio must be a number in (0, 1], got {r!r}")
     return float(r)
+
+
+class RowBlockOneHotEncoder(OneHotEncoder):
+    """scikit-learn's ``OneHotEncoder``, whose ``inverse_transform`` decodes a sparse matrix in dense blocks of rows.
+
+    SMOTENC decodes every row it returns with its encoder's ``inverse_transform``. Given a sparse matrix,
+    scikit-learn finds each row's category with scipy's sparse ``argmax``, which loops over the rows in Python: on a
+    training fold of the shipped sample (160,000 rows → 479,025, 4 categorical features) that decoding was 8 of
+    SMOTENC's 14 seconds. Here scikit-learn's own ``inverse_transform`` runs on dense blocks of at most
+    :attr:`BLOCK_CELLS` cells, where numpy's ``argmax`` finds the same column (the first largest; SMOTENC leaves
+    exactly one 1 per feature and row) — the same categories, identical resampled rows.
+    """
+
+    BLOCK_CELLS = 4_000_000  # 32 MB of float64 per dense block
+
+    def inverse_transform(self, X):
+        from scipy import sparse
+
+        if not sparse.issparse(X) or X.shape[0] == 0:
+            return super().inverse_transform(X)
+        X, decode = X.tocsr(), super().inverse_transform
+        step = max(1, self.BLOCK_CELLS // max(1, X.shape[1]))
+        return np.concatenate([decode(X[i : i + step].toarray()) for i in range(0, X.shape[0], step)])
 
 
 def resampled_rows(class_counts: dict, strategy: RatioStrategy) -> int:
@@ -189,6 +213,9 @@ class StrategyEntry:
         else:
             sampler = SMOTENC(
                 categorical_features=list(range(n_categorical)),
+                # imbalanced-learn's default encoder (handle_unknown="ignore", float64 as the prepared features are),
+                # decoding in dense row blocks: the same rows, SMOTENC 2.3× faster (benchmarks/bench_smote.py)
+                categorical_encoder=RowBlockOneHotEncoder(handle_unknown="ignore"),
                 sampling_strategy=strategy,
                 k_neighbors=k,
                 random_state=seed,

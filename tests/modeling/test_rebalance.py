@@ -4,7 +4,7 @@ from imblearn.over_sampling import SMOTE, SMOTENC, RandomOverSampler
 from imblearn.under_sampling import RandomUnderSampler
 
 from clickpred.errors import ConfigError, DataError
-from clickpred.modeling.rebalance import STRATEGIES, RatioStrategy, resampled_rows
+from clickpred.modeling.rebalance import STRATEGIES, RatioStrategy, RowBlockOneHotEncoder, resampled_rows
 
 COUNTS = {"view": 9000, "click": 900, "conversion": 100}
 
@@ -35,6 +35,52 @@ def test_each_sampler_strategy_builds_its_sampler(name, kind):
 def test_smote_with_categoricals_is_smotenc_on_the_leading_columns():
     plan = STRATEGIES["smote"].plan({}, COUNTS, n_categorical=3, folds=5, seed=0, n_numeric=4, n_levels=20)
     assert isinstance(plan.sampler, SMOTENC) and plan.sampler.categorical_features == [0, 1, 2]
+
+
+def _mixed(n=3000, seed=0):
+    """Integer-coded categorical columns first (as clickpred's prepare step places them), numbers after."""
+    rng = np.random.default_rng(seed)
+    X = np.column_stack(
+        [rng.integers(0, 7, n), rng.integers(0, 40, n), rng.integers(0, 3, n), rng.normal(size=n), rng.random(n)]
+    ).astype(float)
+    y = np.where(rng.random(n) < 0.03, "click", "view")
+    y[rng.random(n) < 0.01] = "conversion"
+    return X, y
+
+
+def test_smotenc_decodes_with_the_row_block_encoder_and_resamples_the_same_rows_as_imblearns_default(monkeypatch):
+    X, y = _mixed()
+    counts = {c: int((y == c).sum()) for c in np.unique(y)}
+    sampler = STRATEGIES["smote"].plan({}, counts, n_categorical=3, folds=5, seed=3, n_numeric=2).sampler
+    assert isinstance(sampler.categorical_encoder, RowBlockOneHotEncoder)
+    # blocks of 7 rows: many blocks, the last one short
+    monkeypatch.setattr(RowBlockOneHotEncoder, "BLOCK_CELLS", 7 * (7 + 40 + 3))
+    ours = sampler.fit_resample(X, y)
+    default = SMOTENC(
+        categorical_features=[0, 1, 2], sampling_strategy=sampler.sampling_strategy, k_neighbors=5, random_state=3
+    )
+    theirs = default.fit_resample(X, y)
+    assert len(ours[1]) > len(y)
+    np.testing.assert_array_equal(ours[0], theirs[0])
+    np.testing.assert_array_equal(ours[1], theirs[1])
+
+
+def test_row_block_encoder_inverts_sparse_input_as_scikit_learn_does_unknowns_included(monkeypatch):
+    from scipy import sparse
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = np.array([["a", "x"], ["b", "y"], ["c", "x"], ["a", "z"], ["b", "y"]], dtype=object)
+    ours, theirs = RowBlockOneHotEncoder(handle_unknown="ignore").fit(X), OneHotEncoder(handle_unknown="ignore").fit(X)
+    Z = sparse.lil_matrix(theirs.transform(X))
+    Z[1, :3] = 0  # row 1's first feature unknown (all zeros): None, as scikit-learn decodes it
+    Z = Z.tocsr()
+    monkeypatch.setattr(RowBlockOneHotEncoder, "BLOCK_CELLS", 2 * Z.shape[1])  # blocks of 2 rows
+    got, want = ours.inverse_transform(Z), theirs.inverse_transform(Z)
+    assert got[1, 0] is None and want[1, 0] is None
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(ours.inverse_transform(Z.toarray()), want)
+    with pytest.raises(ValueError, match="0 sample"):  # no rows: scikit-learn's own refusal
+        ours.inverse_transform(Z[:0])
 
 
 def test_class_weight_balanced_and_explicit():
