@@ -7,8 +7,8 @@ imbalanced-learn's default encoder, in the same process, on the shipped sample.
    ``prepare`` step (logistic's layout: 4 categorical codes, 17 numbers), SMOTENC as `--strategy smote` builds it,
    once with imbalanced-learn's default encoder (``categorical_encoder=None``) and once with clickpred's, in
    alternating order; the resampled rows are compared for equality, and the seconds of each are recorded.
-2. `train --strategy smote` (logistic; 5-fold CV and the final fit in two threads, as `train` runs logistic below
-   250,000 rows; correction, model file and report) on the sample, ``--repeats`` times each way, alternating: the baseline's pipeline has SMOTENC's encoder set back to
+2. `train --strategy smote` (logistic; 5-fold CV and the final fit on two worker processes, correction, model
+   file and report) on the sample, ``--repeats`` times each way, alternating: the baseline's pipeline has SMOTENC's encoder set back to
    imbalanced-learn's default. The models' out-of-fold figures are compared for equality.
 
 Ratios are clickpred's seconds over the default's, medians over folds / repeats. Writes

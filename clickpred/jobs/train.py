@@ -31,7 +31,14 @@ from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, warning_notes
-from .workers import PARALLEL_ROWS, PARALLEL_ROWS_SLOW, THREADED_CLASSIFIERS, fit_workers, frame_bytes
+from .workers import (
+    GIL_BOUND_STRATEGIES,
+    PARALLEL_ROWS,
+    PARALLEL_ROWS_SLOW,
+    THREADED_CLASSIFIERS,
+    fit_workers,
+    frame_bytes,
+)
 
 SPLIT_FRACTION = 0.2
 
@@ -64,7 +71,8 @@ def train(
     by that column) are held out, scored by a model fitted on the earlier 80%.
 
     The folds and the final fit run on ``jobs`` workers (0, auto: one process per core from
-    :data:`PARALLEL_ROWS` rows — :data:`PARALLEL_ROWS_SLOW` for slow classifiers — as memory allows; below that
+    :data:`PARALLEL_ROWS` rows — :data:`PARALLEL_ROWS_SLOW` for slow classifiers and GIL-bound samplers
+    (:data:`GIL_BOUND_STRATEGIES`) — as memory allows; below that
     one thread per core for the classifiers in :data:`THREADED_CLASSIFIERS`; 1: in this process); the model and
     figures do not depend on it.
 
@@ -122,7 +130,8 @@ def train(
         built = build_pipeline(spec, ds.schema, counts)
     notes += built.notes
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
-    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if spec.classifier.name in SLOW_CLASSIFIERS else PARALLEL_ROWS)
+    slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
+    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
     # Below that, a classifier whose fit releases the GIL shares the fits among threads of this process instead.
     threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
     workers, held = fit_workers(

@@ -23,13 +23,19 @@ WORKER_FRAMES = 4
 # final fit: 100k rows 6.0 s in this process vs 6.1 s in 2 workers, 200k 10.6-12.3 vs 10.4-10.8 s, 1M 61 vs 47 s;
 # MLP on 30k rows 12.0 vs 9.5 s.
 PARALLEL_ROWS = 250_000
-PARALLEL_ROWS_SLOW = 20_000  # mlp and the kernel SVMs
+PARALLEL_ROWS_SLOW = 20_000  # mlp and the kernel SVMs, and any classifier under a GIL-bound sampler
 # Below PARALLEL_ROWS, these classifiers' fits run in threads of the process instead (no start-up, no copies of the
 # data): their solvers and the sparse products release the GIL. Measured on 2 cores, 5 folds + final fit on 100k
 # rows: logistic 5.6 s in this process vs 4.0-4.4 s in 2 threads, linear SVM 8.1-8.9 vs 5.0-5.5 s (the same scores).
 # Not hgb (OpenMP already uses every core: 4.4-5.0 vs 4.1-4.3 s) nor mlp (numpy's BLAS threads oversubscribed: 30k
 # rows 11 vs 13 s).
 THREADED_CLASSIFIERS = ("logistic", "svm")
+# Samplers whose work is mostly Python holding the GIL: SMOTENC's sample generation (scipy LIL matrices). Two
+# threads then take turns, so these fits go to worker processes from PARALLEL_ROWS_SLOW rows. Measured, train
+# logistic --strategy smote, threads vs processes, two runs each: 40k rows 10.9-11.3 vs 10.0-11.4 s, 100k rows
+# 26.0-26.9 vs 22.0-23.5 s, the 200k sample 50.5-52.2 vs 42.2-45.2 s (the same figures). Random over- and
+# undersampling are numpy indexing: logistic --strategy oversample on the sample 13.9-14.8 s in threads vs 15.0-16.7.
+GIL_BOUND_STRATEGIES = ("smote",)
 
 
 def available_cores() -> int:
