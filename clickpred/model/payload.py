@@ -42,6 +42,13 @@ MAX_INFLATION = 100
 INFLATION_FLOOR = 64 * 1024**2
 MAX_MEMBERS = 100_000
 MAX_JOBS = 256
+MAX_CALIBRATED = 20  # calibrated classifiers per class: clickpred writes one (one split holding every row)
+# The map each calibration method fits (scikit-learn's private classes, named as skops names them).
+CALIBRATION_MAPS = {
+    "sigmoid": "sklearn.calibration._SigmoidCalibration",
+    "temperature": "sklearn.calibration._TemperatureScaling",
+    "isotonic": "sklearn.isotonic.IsotonicRegression",
+}
 MAX_TEXT = 10_000  # characters in a name, label or class
 
 
@@ -122,7 +129,7 @@ class _Checker:
         md, classes = self.metadata(payload.get("metadata"))
         self.objects(payload.get("pipeline"), "pipeline")
         self.pipeline(payload.get("pipeline"), md["score_method"], classes)
-        self.calibrator(payload.get("calibrator"), classes)
+        self.calibrator(payload.get("calibrator"), classes, md.get("correction"))
         self.fastpath(payload.get("fastpath"), md["schema"])
         self.decision_sample(payload.get("decision_sample"), classes)
 
@@ -362,18 +369,91 @@ class _Checker:
         if fitted is None or sorted(map(str, fitted)) != sorted(classes):
             self.fail("pipeline.classes_", "differ from metadata.classes")
 
-    def calibrator(self, calibrator, classes) -> None:
+    def calibrator(self, calibrator, classes, correction: dict | None = None) -> None:
+        """The correction's calibrators, one per minority class, checked down to each value their ``predict_proba``
+        reads (:func:`clickpred.postfit.correction._calibrated`): the classes '0' / '1', the frozen score adapter,
+        one map of the method the metadata names, its parameters finite (isotonic: its steps sorted, within
+        [0, 1])."""
         from sklearn.calibration import CalibratedClassifierCV
 
+        from ..postfit.correction import CALIBRATORS
+
+        named = [m for m in str((correction or {}).get("method", "none")).split("+") if m in CALIBRATORS]
         if calibrator is None:
+            if named:
+                self.fail("calibrator", f"missing: metadata.correction.method names {named[0]}")
             return
         self.mapping(calibrator, "calibrator")
+        if not named:
+            self.fail("calibrator", "present, but metadata.correction.method names no calibrator")
         for c, cal in calibrator.items():
+            where = f"calibrator.{c}"
             if c not in classes[1:]:
                 self.fail("calibrator", f"{c!r} is not a minority class")
             if not isinstance(cal, CalibratedClassifierCV):
-                self.fail(f"calibrator.{c}", f"expected a CalibratedClassifierCV, got {type(cal).__name__}")
+                self.fail(where, f"expected a CalibratedClassifierCV, got {type(cal).__name__}")
+            if cal.method != named[0]:
+                self.fail(
+                    f"{where}.method", f"{cal.method!r}"[:100] + f", but metadata.correction.method names {named[0]}"
+                )
+            self.binary_labels(getattr(cal, "classes_", None), f"{where}.classes_")
+            self.two_columns(cal, where)
+            parts = getattr(cal, "calibrated_classifiers_", None)
+            if not isinstance(parts, list) or not 1 <= len(parts) <= MAX_CALIBRATED:
+                self.fail(f"{where}.calibrated_classifiers_", f"expected a list of 1 to {MAX_CALIBRATED}")
+            for i, part in enumerate(parts):
+                self.calibrated_part(part, cal.method, f"{where}.calibrated_classifiers_[{i}]")
         self.objects(calibrator, "calibrator")
+
+    def calibrated_part(self, part, method: str, where: str) -> None:
+        from sklearn.frozen import FrozenEstimator
+
+        from ..postfit.adapters import ScoresAsDecision
+
+        if _qualified(part) != "sklearn.calibration._CalibratedClassifier" or part.method != method:
+            self.fail(where, f"expected a {method} calibrated classifier")
+        self.binary_labels(part.classes, f"{where}.classes")
+        est = part.estimator
+        if not isinstance(est, FrozenEstimator) or type(est.estimator) is not ScoresAsDecision:
+            self.fail(f"{where}.estimator", "expected clickpred's frozen score adapter")
+        self.binary_labels(getattr(est.estimator, "classes_", None), f"{where}.estimator.classes_")
+        self.two_columns(est.estimator, f"{where}.estimator")
+        maps = part.calibrators
+        if not isinstance(maps, list) or len(maps) != 1:
+            self.fail(f"{where}.calibrators", "expected one map (a binary problem)")
+        m, where = maps[0], f"{where}.calibrators[0]"
+        if _qualified(m) != CALIBRATION_MAPS[method]:
+            self.fail(where, f"expected {CALIBRATION_MAPS[method].rsplit('.', 1)[1]}, got {type(m).__name__}")
+        if method == "sigmoid":
+            self.number(getattr(m, "a_", None), f"{where}.a_")
+            self.number(getattr(m, "b_", None), f"{where}.b_")
+        elif method == "temperature":
+            self.number(getattr(m, "beta_", None), f"{where}.beta_")
+        else:
+            x = self.array(getattr(m, "X_thresholds_", None), f"{where}.X_thresholds_", 1)
+            y = self.array(getattr(m, "y_thresholds_", None), f"{where}.y_thresholds_", 1)
+            if len(x) == 0 or len(x) != len(y):
+                self.fail(f"{where}.y_thresholds_", "expected as many steps as X_thresholds_, at least one")
+            if np.any(np.diff(x) < 0):
+                self.fail(f"{where}.X_thresholds_", "not sorted")
+            if y.min() < 0 or y.max() > 1:
+                self.fail(f"{where}.y_thresholds_", "probabilities outside [0, 1]")
+            self.number(getattr(m, "X_min_", None), f"{where}.X_min_")
+            self.number(getattr(m, "X_max_", None), f"{where}.X_max_")
+            if getattr(m, "out_of_bounds", None) != "clip" or not isinstance(
+                getattr(m, "increasing_", None), (bool, np.bool_)
+            ):
+                self.fail(where, "expected out_of_bounds='clip' and a fitted direction")
+
+    def binary_labels(self, value, where: str) -> None:
+        if not isinstance(value, np.ndarray) or value.ndim != 1 or [str(v) for v in value.tolist()] != ["0", "1"]:
+            self.fail(where, "expected the classes '0', '1'")
+
+    def two_columns(self, est, where: str) -> None:
+        """A binary calibrator reads two columns, (−d, d) (:func:`clickpred.postfit.correction._binary_input`)."""
+        n = getattr(est, "n_features_in_", 2)
+        if isinstance(n, bool) or not isinstance(n, Integral) or n != 2:
+            self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + ", expected 2")
 
     def fastpath(self, state, schema) -> None:
         if state is None:
@@ -424,6 +504,10 @@ class _Checker:
             self.fail("decision_sample", f"shapes {p.shape} and {y.shape} do not fit {len(classes)} classes")
         if len(p) and (p.min() < 0 or p.max() > 1 or y.min() < 0 or y.max() >= len(classes)):
             self.fail("decision_sample", "probabilities outside [0, 1] or labels outside the classes")
+
+
+def _qualified(obj) -> str:
+    return f"{type(obj).__module__}.{type(obj).__qualname__}"
 
 
 def _harmless(func) -> bool:

@@ -263,3 +263,144 @@ def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_c
 
     with pytest.raises(ModelFileError, match="FunctionTransformer: must not name a function"):
         load_model(_tampered(out.model_path, tmp_path, extra_keyword, name="kw.skops"))
+
+
+@pytest.fixture(scope="module")
+def calibrated_models(small_csv, tmp_path_factory):
+    """A logistic model per calibration method, and a linear SVM's (decision values) with sigmoid."""
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    d = tmp_path_factory.mktemp("calibrated")
+    out = {}
+    for clf, method in (
+        ("logistic", "sigmoid"),
+        ("logistic", "isotonic"),
+        ("logistic", "temperature"),
+        ("svm", "sigmoid"),
+    ):
+        spec = spec_from_options(clf, "class_weight", folds=2)
+        name = f"{clf}-{method}"
+        out[name] = run_train(
+            small_csv, spec, model_path=d / f"{name}.skops", report_dir=d / name, calibration=method
+        ).model_path
+    return out
+
+
+def _parts(p):
+    return [part for cal in p["calibrator"].values() for part in cal.calibrated_classifiers_]
+
+
+def _set_all(attr, value):
+    def mutate(p):
+        for part in _parts(p):
+            target = part
+            *path, last = attr.split(".")
+            for name in path:
+                target = getattr(target, name)
+            setattr(target, last, value)
+
+    return mutate
+
+
+@pytest.mark.parametrize("name", ["logistic-sigmoid", "logistic-isotonic", "logistic-temperature", "svm-sigmoid"])
+def test_every_calibration_method_loads_and_scores_as_written(calibrated_models, small_csv, name):
+    import pandas as pd
+
+    import clickpred
+
+    model = load_model(calibrated_models[name])
+    method = name.split("-")[1]
+    assert method in model.metadata["correction"]["method"]
+    assert {cal.method for cal in model.calibrator.values()} == {method}
+    scores = clickpred.score(model, pd.read_csv(small_csv).head(200))
+    assert len(scores) == 200
+
+
+@pytest.mark.parametrize(
+    "name, mutate, message",
+    [
+        (
+            "logistic-sigmoid",
+            lambda p: [setattr(c, "classes_", np.array(["0", "2"])) for c in p["calibrator"].values()],
+            r"calibrator\.click\.classes_: expected the classes '0', '1'",
+        ),
+        (
+            "logistic-sigmoid",
+            lambda p: [setattr(c, "calibrated_classifiers_", []) for c in p["calibrator"].values()],
+            r"calibrated_classifiers_: expected a list of 1 to 20",
+        ),
+        ("logistic-sigmoid", _set_all("classes", np.array(["a", "b"])), r"\]\.classes: expected the classes"),
+        ("logistic-sigmoid", _set_all("estimator.estimator.classes_", np.array(["0", "2"])), r"estimator\.classes_"),
+        ("logistic-sigmoid", _set_all("estimator.estimator.n_features_in_", 3), r"n_features_in_: 3, expected 2"),
+        ("logistic-sigmoid", _set_all("calibrators", []), r"calibrators: expected one map"),
+        ("logistic-sigmoid", lambda p: [setattr(part.calibrators[0], "a_", np.nan) for part in _parts(p)], r"a_: "),
+        ("svm-sigmoid", lambda p: [setattr(part.calibrators[0], "b_", np.inf) for part in _parts(p)], r"b_: "),
+        (
+            "logistic-temperature",
+            lambda p: [setattr(part.calibrators[0], "beta_", "1") for part in _parts(p)],
+            r"beta_: expected a finite number",
+        ),
+        (
+            "logistic-isotonic",
+            lambda p: [part.calibrators[0].y_thresholds_.__setitem__(-1, 3.0) for part in _parts(p)],
+            r"y_thresholds_: probabilities outside \[0, 1\]",
+        ),
+        (
+            "logistic-isotonic",
+            lambda p: [
+                setattr(part.calibrators[0], "X_thresholds_", part.calibrators[0].X_thresholds_[::-1].copy())
+                for part in _parts(p)
+            ],
+            r"X_thresholds_: not sorted",
+        ),
+        (
+            "logistic-isotonic",
+            lambda p: [
+                setattr(part.calibrators[0], "y_thresholds_", part.calibrators[0].y_thresholds_[:-1])
+                for part in _parts(p)
+            ],
+            # scikit-learn rebuilds its interpolation while the file is read: refused there, as a corrupt file
+            r"corrupt model file \(ValueError: x and y arrays must be equal|y_thresholds_: expected as many steps",
+        ),
+        (
+            "logistic-sigmoid",
+            lambda p: [
+                (
+                    setattr(c, "method", "isotonic"),
+                    [setattr(part, "method", "isotonic") for part in c.calibrated_classifiers_],
+                )
+                for c in p["calibrator"].values()
+            ],
+            r"method: 'isotonic', but metadata\.correction\.method names sigmoid",
+        ),
+        ("logistic-sigmoid", lambda p: p.update(calibrator=None), r"calibrator: missing: metadata\.correction\.method"),
+        (
+            "logistic-sigmoid",
+            lambda p: p["metadata"]["correction"].update(method="prior"),
+            r"calibrator: present, but metadata\.correction\.method names no calibrator",
+        ),
+    ],
+    ids=[
+        "classes",
+        "no-parts",
+        "part-classes",
+        "adapter-classes",
+        "adapter-columns",
+        "no-map",
+        "sigmoid-nan",
+        "svm-sigmoid-inf",
+        "temperature-text",
+        "isotonic-above-1",
+        "isotonic-unsorted",
+        "isotonic-lengths",
+        "method-mismatch",
+        "missing",
+        "unnamed",
+    ],
+)
+def test_calibrator_values_are_checked_before_scoring(calibrated_models, tmp_path, name, mutate, message):
+    """Each value the calibrators' predict_proba reads: a file that passed on types alone failed while scoring
+    ('1' is not in list) or scored silently wrong probabilities."""
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(calibrated_models[name], tmp_path, mutate))
