@@ -384,25 +384,24 @@ class _Checker:
                 self.fail("calibrator", f"missing: metadata.correction.method names {named[0]}")
             return
         self.mapping(calibrator, "calibrator")
-        if not named:
-            self.fail("calibrator", "present, but metadata.correction.method names no calibrator")
+        if len(named) != 1:
+            self.fail("calibrator", "present, but metadata.correction.method does not name one calibrator")
         for c, cal in calibrator.items():
             where = f"calibrator.{c}"
             if c not in classes[1:]:
                 self.fail("calibrator", f"{c!r} is not a minority class")
             if not isinstance(cal, CalibratedClassifierCV):
                 self.fail(where, f"expected a CalibratedClassifierCV, got {type(cal).__name__}")
-            if cal.method != named[0]:
-                self.fail(
-                    f"{where}.method", f"{cal.method!r}"[:100] + f", but metadata.correction.method names {named[0]}"
-                )
+            method = getattr(cal, "method", None)
+            if method != named[0]:
+                self.fail(f"{where}.method", f"{method!r}"[:100] + f", but metadata.correction.method names {named[0]}")
             self.binary_labels(getattr(cal, "classes_", None), f"{where}.classes_")
             self.two_columns(cal, where)
             parts = getattr(cal, "calibrated_classifiers_", None)
             if not isinstance(parts, list) or not 1 <= len(parts) <= MAX_CALIBRATED:
                 self.fail(f"{where}.calibrated_classifiers_", f"expected a list of 1 to {MAX_CALIBRATED}")
             for i, part in enumerate(parts):
-                self.calibrated_part(part, cal.method, f"{where}.calibrated_classifiers_[{i}]")
+                self.calibrated_part(part, named[0], f"{where}.calibrated_classifiers_[{i}]")
         self.objects(calibrator, "calibrator")
 
     def calibrated_part(self, part, method: str, where: str) -> None:
@@ -410,15 +409,15 @@ class _Checker:
 
         from ..postfit.adapters import ScoresAsDecision
 
-        if _qualified(part) != "sklearn.calibration._CalibratedClassifier" or part.method != method:
+        if _qualified(part) != "sklearn.calibration._CalibratedClassifier" or getattr(part, "method", None) != method:
             self.fail(where, f"expected a {method} calibrated classifier")
-        self.binary_labels(part.classes, f"{where}.classes")
-        est = part.estimator
-        if not isinstance(est, FrozenEstimator) or type(est.estimator) is not ScoresAsDecision:
+        self.binary_labels(getattr(part, "classes", None), f"{where}.classes")
+        est = getattr(part, "estimator", None)
+        if not isinstance(est, FrozenEstimator) or type(getattr(est, "estimator", None)) is not ScoresAsDecision:
             self.fail(f"{where}.estimator", "expected clickpred's frozen score adapter")
         self.binary_labels(getattr(est.estimator, "classes_", None), f"{where}.estimator.classes_")
         self.two_columns(est.estimator, f"{where}.estimator")
-        maps = part.calibrators
+        maps = getattr(part, "calibrators", None)
         if not isinstance(maps, list) or len(maps) != 1:
             self.fail(f"{where}.calibrators", "expected one map (a binary problem)")
         m, where = maps[0], f"{where}.calibrators[0]"
