@@ -42,6 +42,7 @@ MAX_INFLATION = 100
 INFLATION_FLOOR = 64 * 1024**2
 MAX_MEMBERS = 100_000
 MAX_JOBS = 256
+MAX_TREE_WIDTH = 10_000_000  # columns or trees per iteration a boosted model may declare
 MAX_CALIBRATED = 20  # calibrated classifiers per class: clickpred writes one (one split holding every row)
 # The map each calibration method fits (scikit-learn's private classes, named as skops names them).
 CALIBRATION_MAPS = {
@@ -319,6 +320,7 @@ class _Checker:
     # ------------------------------------------------------------ fitted objects
     def objects(self, root, where: str) -> None:
         """Walk every object reachable from ``root``: no value may be an instruction."""
+        from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
         from sklearn.preprocessing import FunctionTransformer
 
@@ -349,12 +351,64 @@ class _Checker:
                 self.fail(f"{where}: FunctionTransformer", "must not name a function")
             if isinstance(obj, functools.partial) and not _harmless(obj):
                 self.fail(f"{where}: functools.partial", "may only wrap check_array (as HistGradientBoosting does)")
+            if isinstance(obj, HistGradientBoostingClassifier):
+                self.trees(obj, f"{where}: {name}")
             jobs = getattr(obj, "n_jobs", None)
             if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
                 self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
             state = getattr(obj, "__dict__", None)
             if isinstance(state, dict):
                 stack.extend(state.values())
+
+    def trees(self, hgb, where: str) -> None:
+        """Gradient boosting's trees are walked by compiled code without bounds checks: a child or feature index
+        out of range reads outside its arrays (a crafted file crashed `score`), a child that points back never
+        ends. Each tree is checked before anything predicts: its node records, every split's children after it and
+        inside the tree, its feature inside the model's columns, its category set inside the tree's bitsets, every
+        leaf value finite."""
+        from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
+
+        n_features, per_iteration = getattr(hgb, "n_features_in_", None), getattr(hgb, "n_trees_per_iteration_", None)
+        for value, field in ((n_features, "n_features_in_"), (per_iteration, "n_trees_per_iteration_")):
+            if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= MAX_TREE_WIDTH:
+                self.fail(f"{where}.{field}", f"{value!r}"[:100] + " is not a count")
+        categorical = getattr(getattr(hgb, "_bin_mapper", None), "is_categorical_", None)
+        if categorical is not None and np.shape(categorical) != (n_features,):
+            self.fail(f"{where}._bin_mapper.is_categorical_", f"expected one flag per column ({n_features})")
+        self.array(np.asarray(getattr(hgb, "_baseline_prediction", None)), f"{where}._baseline_prediction", 2)
+        iterations = getattr(hgb, "_predictors", None)
+        if not isinstance(iterations, list):
+            self.fail(f"{where}._predictors", "expected a list of iterations")
+        for i, trees in enumerate(iterations):
+            if not isinstance(trees, list) or len(trees) != per_iteration:
+                self.fail(f"{where}._predictors[{i}]", f"expected {per_iteration} tree(s)")
+            for k, tree in enumerate(trees):
+                self.tree(tree, n_features, PREDICTOR_RECORD_DTYPE, f"{where}._predictors[{i}][{k}]")
+
+    def tree(self, tree, n_features: int, record, where: str) -> None:
+        nodes = getattr(tree, "nodes", None)
+        if not isinstance(nodes, np.ndarray) or nodes.dtype != record or nodes.ndim != 1 or len(nodes) == 0:
+            self.fail(f"{where}.nodes", "expected gradient boosting's node records")
+        bitsets = []
+        for field in ("binned_left_cat_bitsets", "raw_left_cat_bitsets"):
+            b = getattr(tree, field, None)
+            if not isinstance(b, np.ndarray) or b.dtype != np.uint32 or b.ndim != 2 or b.shape[1] != 8:
+                self.fail(f"{where}.{field}", "expected a (n, 8) array of 32-bit category sets")
+            bitsets.append(len(b))
+        split = np.flatnonzero(nodes["is_leaf"] == 0)
+        index = np.arange(len(nodes))[split]
+        for field in ("left", "right"):
+            child = nodes[field][split].astype(np.int64)
+            if np.any(child <= index) or np.any(child >= len(nodes)):
+                self.fail(f"{where}.nodes.{field}", "a split's child outside the tree or not after it")
+        feature = nodes["feature_idx"][split]
+        if np.any(feature < 0) or np.any(feature >= n_features):
+            self.fail(f"{where}.nodes.feature_idx", f"outside the model's {n_features} columns")
+        cat = split[nodes["is_categorical"][split] != 0]
+        if np.any(nodes["bitset_idx"][cat] >= min(bitsets)):
+            self.fail(f"{where}.nodes.bitset_idx", "outside the tree's category sets")
+        if not np.isfinite(nodes["value"]).all():
+            self.fail(f"{where}.nodes.value", "non-finite values")
 
     def pipeline(self, pipeline, method: str, classes: list[str]) -> None:
         from imblearn.pipeline import Pipeline

@@ -406,3 +406,96 @@ def test_calibrator_values_are_checked_before_scoring(calibrated_models, tmp_pat
     ('1' is not in list) or scored silently wrong probabilities."""
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(calibrated_models[name], tmp_path, mutate))
+
+
+@pytest.fixture(scope="module")
+def hgb_model(small_csv, tmp_path_factory):
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    d = tmp_path_factory.mktemp("hgb")
+    spec = spec_from_options("hgb", "none", folds=2)
+    return run_train(small_csv, spec, model_path=d / "h.skops", report_dir=d / "r").model_path
+
+
+def _first_split(mutate_nodes):
+    """Change the first tree's first split (``mutate_nodes(nodes, i)``), as a crafted file could."""
+
+    def mutate(p):
+        hgb = p["pipeline"].steps[-1][1]
+        nodes = hgb._predictors[0][0].nodes
+        i = int(np.flatnonzero(nodes["is_leaf"] == 0)[0])
+        mutate_nodes(nodes, i)
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        # each of these crashed `score` (segmentation fault: compiled code read outside the arrays) or never ended
+        (_first_split(lambda n, i: n["left"].__setitem__(i, 4_000_000_000)), r"nodes\.left: a split's child outside"),
+        (_first_split(lambda n, i: n["right"].__setitem__(i, i)), r"nodes\.right: a split's child .* not after it"),
+        (_first_split(lambda n, i: n["feature_idx"].__setitem__(i, 10**6)), r"nodes\.feature_idx: outside the model"),
+        (
+            _first_split(lambda n, i: (n["is_categorical"].__setitem__(i, 1), n["bitset_idx"].__setitem__(i, 10**6))),
+            r"nodes\.bitset_idx: outside the tree's category sets",
+        ),
+        (_first_split(lambda n, i: n["value"].__setitem__(-1, np.nan)), r"nodes\.value: non-finite"),
+        (
+            lambda p: p["pipeline"].steps[-1][1]._predictors[0].append(p["pipeline"].steps[-1][1]._predictors[0][0]),
+            r"_predictors\[0\]: expected \d+ tree",
+        ),
+        (
+            lambda p: setattr(
+                p["pipeline"].steps[-1][1]._predictors[0][0],
+                "nodes",
+                p["pipeline"].steps[-1][1]._predictors[0][0].nodes[:0],
+            ),
+            r"nodes: expected gradient boosting's node records",
+        ),
+        (
+            lambda p: setattr(p["pipeline"].steps[-1][1], "n_features_in_", -1),
+            r"n_features_in_: -1 is not a count",
+        ),
+    ],
+    ids=[
+        "child-out-of-range",
+        "child-cycle",
+        "feature-out-of-range",
+        "bitset-out-of-range",
+        "leaf-nan",
+        "trees",
+        "records",
+        "columns",
+    ],
+)
+def test_gradient_boosting_trees_are_checked_before_anything_predicts(hgb_model, tmp_path, mutate, message):
+    with pytest.raises(ModelFileError, match=r"HoldoutHGBClassifier\._?\w*.*" + message):
+        load_model(_tampered(hgb_model, tmp_path, mutate))
+
+
+def test_a_gradient_boosting_model_with_a_categorical_split_loads_and_scores(tmp_path):
+    """Category sets (bitsets) in the trees: a genuine model passes the tree checks."""
+    import pandas as pd
+
+    import clickpred
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    site = rng.choice(["a", "b", "c", "d", "e"], n)
+    frame = pd.DataFrame({"site": site, "x": rng.normal(size=n)})
+    frame["label"] = np.where(rng.random(n) < np.where(np.isin(site, ["b", "d"]), 0.4, 0.03), "click", "view")
+    out = run_train(
+        frame,
+        spec_from_options("hgb", "none", folds=2),
+        model_path=tmp_path / "c.skops",
+        report_dir=tmp_path / "r",
+        target="label",
+    )
+    model = load_model(out.model_path)
+    trees = [t for it in model.pipeline.steps[-1][1]._predictors for t in it]
+    assert any((t.nodes["is_categorical"][t.nodes["is_leaf"] == 0] != 0).any() for t in trees)
+    assert len(clickpred.score(model, frame.drop(columns="label"))) == n
