@@ -43,6 +43,7 @@ INFLATION_FLOOR = 64 * 1024**2
 MAX_MEMBERS = 100_000
 MAX_JOBS = 256
 MAX_TREE_WIDTH = 10_000_000  # columns or trees per iteration a boosted model may declare
+SVC_KERNELS = ("linear", "poly", "rbf", "sigmoid")  # not "precomputed" (rows would be kernel values)
 MAX_CALIBRATED = 20  # calibrated classifiers per class: clickpred writes one (one split holding every row)
 # The map each calibration method fits (scikit-learn's private classes, named as skops names them).
 CALIBRATION_MAPS = {
@@ -323,6 +324,7 @@ class _Checker:
         from sklearn.ensemble import HistGradientBoostingClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
         from sklearn.preprocessing import FunctionTransformer
+        from sklearn.svm import SVC
 
         seen: set[int] = set()
         stack = [root]
@@ -353,6 +355,8 @@ class _Checker:
                 self.fail(f"{where}: functools.partial", "may only wrap check_array (as HistGradientBoosting does)")
             if isinstance(obj, HistGradientBoostingClassifier):
                 self.trees(obj, f"{where}: {name}")
+            if isinstance(obj, SVC):
+                self.support_vectors(obj, f"{where}: {name}")
             jobs = getattr(obj, "n_jobs", None)
             if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
                 self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
@@ -384,6 +388,62 @@ class _Checker:
                 self.fail(f"{where}._predictors[{i}]", f"expected {per_iteration} tree(s)")
             for k, tree in enumerate(trees):
                 self.tree(tree, n_features, PREDICTOR_RECORD_DTYPE, f"{where}._predictors[{i}][{k}]")
+
+    def support_vectors(self, svc, where: str) -> None:
+        """libsvm predicts in C from the counts and arrays a fitted SVC holds, trusting their sizes: coefficients
+        shorter than the support vectors, or counts that sum right but go negative, made it read past its
+        buffers (decision values from whatever memory followed). Each is checked against the others."""
+        classes = getattr(svc, "classes_", None)
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            self.fail(f"{where}.classes_", "expected 2 or more classes")
+        k = len(classes)
+        if getattr(svc, "kernel", None) not in SVC_KERNELS:
+            self.fail(
+                f"{where}.kernel",
+                f"{getattr(svc, 'kernel', None)!r}"[:100] + f" is not one of {', '.join(SVC_KERNELS)}",
+            )
+        for field in ("_gamma", "coef0", "degree"):
+            self.number(getattr(svc, field, None), f"{where}.{field}")
+        sv, is_sparse = getattr(svc, "support_vectors_", None), getattr(svc, "_sparse", None)
+        if not isinstance(is_sparse, (bool, np.bool_)):
+            self.fail(f"{where}._sparse", "expected true or false")
+        sv = self.matrix(sv, f"{where}.support_vectors_", bool(is_sparse))
+        n_sv = sv.shape[0]
+        if sv.shape[1] != getattr(svc, "n_features_in_", None):
+            self.fail(f"{where}.support_vectors_", "not one value per column of the model")
+        counts = self.array(getattr(svc, "_n_support", None), f"{where}._n_support", 1, "i")
+        if len(counts) != k or np.any(counts < 0) or counts.sum() != n_sv:
+            self.fail(f"{where}._n_support", f"expected {k} counts ≥ 0 that sum to the {n_sv} support vectors")
+        self.array(getattr(svc, "support_", None), f"{where}.support_", 1, "i")
+        if svc.support_.shape != (n_sv,):
+            self.fail(f"{where}.support_", f"expected {n_sv} indices")
+        if self.matrix(getattr(svc, "_dual_coef_", None), f"{where}._dual_coef_", bool(is_sparse)).shape != (
+            k - 1,
+            n_sv,
+        ):
+            self.fail(f"{where}._dual_coef_", f"expected shape {(k - 1, n_sv)}")
+        pairs = k * (k - 1) // 2
+        if self.array(getattr(svc, "_intercept_", None), f"{where}._intercept_", 1).shape != (pairs,):
+            self.fail(f"{where}._intercept_", f"expected {pairs} values")
+        for field in ("_probA", "_probB"):
+            if self.array(getattr(svc, field, None), f"{where}.{field}", 1).shape not in ((0,), (pairs,)):
+                self.fail(f"{where}.{field}", f"expected none or {pairs} values")
+
+    def matrix(self, value, where: str, is_sparse: bool):
+        """A finite 2-d array, or with ``is_sparse`` a consistent CSR matrix of finite values (libsvm's sparse path
+        walks its index arrays)."""
+        if not is_sparse:
+            return self.array(value, where, 2)
+        from scipy import sparse
+
+        if not sparse.issparse(value) or value.format != "csr":
+            self.fail(where, "expected a CSR matrix (the model was fitted on sparse rows)")
+        try:
+            value.check_format(full_check=True)
+        except ValueError as exc:
+            self.fail(where, f"inconsistent sparse matrix ({exc})"[:200])
+        self.array(value.data, f"{where}.data", 1)
+        return value
 
     def tree(self, tree, n_features: int, record, where: str) -> None:
         nodes = getattr(tree, "nodes", None)

@@ -499,3 +499,56 @@ def test_a_gradient_boosting_model_with_a_categorical_split_loads_and_scores(tmp
     trees = [t for it in model.pipeline.steps[-1][1]._predictors for t in it]
     assert any((t.nodes["is_categorical"][t.nodes["is_leaf"] == 0] != 0).any() for t in trees)
     assert len(clickpred.score(model, frame.drop(columns="label"))) == n
+
+
+@pytest.fixture(scope="module")
+def svm_rbf_model(small_csv, tmp_path_factory):
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    d = tmp_path_factory.mktemp("svm_rbf")
+    spec = spec_from_options("svm-rbf", "class_weight", folds=2)
+    return run_train(small_csv, spec, model_path=d / "s.skops", report_dir=d / "r").model_path
+
+
+def _svc(change):
+    def mutate(p):
+        change(p["pipeline"].steps[-1][1])
+
+    return mutate
+
+
+def _n_support_moved(svc):
+    counts = svc._n_support.copy()
+    counts[0], counts[1] = counts[0] + counts[1] + 5, -5
+    svc._n_support = counts
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        # libsvm read past its buffers on each of these (decision values from whatever memory followed)
+        (_svc(lambda s: setattr(s, "_dual_coef_", s._dual_coef_[:, :5].copy())), r"_dual_coef_: expected shape"),
+        (_svc(_n_support_moved), r"_n_support: expected \d+ counts ≥ 0"),
+        (_svc(lambda s: setattr(s, "_intercept_", s._intercept_[:1].copy())), r"_intercept_: expected \d+ values"),
+        (_svc(lambda s: setattr(s, "_probA", np.ones(7))), r"_probA: expected none or \d+ values"),
+        (_svc(lambda s: setattr(s, "kernel", "precomputed")), r"kernel: 'precomputed' is not one of"),
+        (_svc(lambda s: setattr(s, "_gamma", np.nan)), r"_gamma: expected a finite number"),
+        (
+            _svc(lambda s: setattr(s, "support_vectors_", s.support_vectors_[:, :-1].copy())),
+            r"support_vectors_: not one value per column",
+        ),
+    ],
+    ids=["dual-coef", "counts", "intercept", "prob", "kernel", "gamma", "width"],
+)
+def test_kernel_svm_arrays_are_checked_against_each_other(svm_rbf_model, tmp_path, mutate, message):
+    with pytest.raises(ModelFileError, match=r"BoundedSVC\.\w*.*" + message):
+        load_model(_tampered(svm_rbf_model, tmp_path, mutate))
+
+
+def test_a_kernel_svm_model_loads_and_scores(svm_rbf_model, small_csv):
+    import pandas as pd
+
+    import clickpred
+
+    assert len(clickpred.score(load_model(svm_rbf_model), pd.read_csv(small_csv).head(100))) == 100
