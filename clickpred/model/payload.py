@@ -322,9 +322,13 @@ class _Checker:
     def objects(self, root, where: str) -> None:
         """Walk every object reachable from ``root``: no value may be an instruction."""
         from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.linear_model._base import LinearClassifierMixin
+        from sklearn.neural_network import MLPClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
         from sklearn.preprocessing import FunctionTransformer
         from sklearn.svm import SVC
+
+        from ..modeling.estimators import NystroemSVM
 
         seen: set[int] = set()
         stack = [root]
@@ -357,6 +361,10 @@ class _Checker:
                 self.trees(obj, f"{where}: {name}")
             if isinstance(obj, SVC):
                 self.support_vectors(obj, f"{where}: {name}")
+            if isinstance(obj, (LinearClassifierMixin, NystroemSVM)) and hasattr(obj, "coef_"):
+                self.linear(obj, f"{where}: {name}")
+            if isinstance(obj, MLPClassifier) and hasattr(obj, "coefs_"):
+                self.layers(obj, f"{where}: {name}")
             jobs = getattr(obj, "n_jobs", None)
             if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
                 self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
@@ -388,6 +396,59 @@ class _Checker:
                 self.fail(f"{where}._predictors[{i}]", f"expected {per_iteration} tree(s)")
             for k, tree in enumerate(trees):
                 self.tree(tree, n_features, PREDICTOR_RECORD_DTYPE, f"{where}._predictors[{i}][{k}]")
+
+    def linear(self, clf, where: str) -> None:
+        """A linear model's weights (NystroemSVM's: over its kernel features): finite, one row per class (one for
+        two classes), one column per input (or kernel feature), one intercept per row. A NaN weight scored NaN
+        probabilities; a short row failed mid-file."""
+        k = len(getattr(clf, "classes_", ()))
+        rows = 1 if k == 2 else k
+        width = getattr(clf, "n_features_in_", None)
+        kernel = getattr(clf, "kernel_", None)
+        if kernel is not None:  # NystroemSVM: Nystroem features of the input, then a linear model on them
+            from scipy import sparse
+
+            components = getattr(kernel, "components_", None)  # rows of the input: sparse when it was one-hot
+            components = self.matrix(components, f"{where}.kernel_.components_", sparse.issparse(components))
+            m = components.shape[0]
+            if components.shape[1] != width:
+                self.fail(f"{where}.kernel_.components_", "not one value per column of the model")
+            if self.array(getattr(kernel, "normalization_", None), f"{where}.kernel_.normalization_", 2).shape != (
+                m,
+                m,
+            ):
+                self.fail(f"{where}.kernel_.normalization_", f"expected shape {(m, m)}")
+            self.number(getattr(kernel, "gamma", None), f"{where}.kernel_.gamma")
+            width = m
+        coef = self.array(clf.coef_, f"{where}.coef_", 2)
+        if coef.shape != (rows, width):
+            self.fail(f"{where}.coef_", f"shape {coef.shape}, expected {(rows, width)}")
+        intercept = getattr(clf, "intercept_", None)
+        if np.ndim(intercept) == 0:  # fit_intercept=False keeps a plain 0.0
+            self.number(intercept, f"{where}.intercept_")
+        elif self.array(intercept, f"{where}.intercept_", 1).shape != (rows,):
+            self.fail(f"{where}.intercept_", f"expected {rows} values")
+
+    def layers(self, mlp, where: str) -> None:
+        """A neural network's layers: finite weights whose shapes chain from the model's columns to its outputs."""
+        from sklearn.neural_network._base import ACTIVATIONS
+
+        coefs, intercepts = getattr(mlp, "coefs_", None), getattr(mlp, "intercepts_", None)
+        if not isinstance(coefs, list) or not isinstance(intercepts, list) or not 1 <= len(coefs) == len(intercepts):
+            self.fail(f"{where}.coefs_", "expected one weight matrix and one intercept per layer")
+        width = getattr(mlp, "n_features_in_", None)
+        for i, (w, b) in enumerate(zip(coefs, intercepts)):
+            w = self.array(w, f"{where}.coefs_[{i}]", 2)
+            if w.shape[0] != width:
+                self.fail(f"{where}.coefs_[{i}]", f"{w.shape[0]} rows, expected {width}")
+            if self.array(b, f"{where}.intercepts_[{i}]", 1).shape != (w.shape[1],):
+                self.fail(f"{where}.intercepts_[{i}]", f"expected {w.shape[1]} values")
+            width = w.shape[1]
+        if width != getattr(mlp, "n_outputs_", None):
+            self.fail(f"{where}.coefs_", f"the last layer has {width} outputs, expected n_outputs_")
+        for field in ("activation", "out_activation_"):
+            if getattr(mlp, field, None) not in ACTIVATIONS:
+                self.fail(f"{where}.{field}", f"{getattr(mlp, field, None)!r}"[:100] + " is not a known activation")
 
     def support_vectors(self, svc, where: str) -> None:
         """libsvm predicts in C from the counts and arrays a fitted SVC holds, trusting their sizes: coefficients

@@ -552,3 +552,83 @@ def test_a_kernel_svm_model_loads_and_scores(svm_rbf_model, small_csv):
     import clickpred
 
     assert len(clickpred.score(load_model(svm_rbf_model), pd.read_csv(small_csv).head(100))) == 100
+
+
+@pytest.fixture(scope="module")
+def mlp_and_nystroem_models(small_csv, tmp_path_factory):
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    d = tmp_path_factory.mktemp("mlp_nystroem")
+    return {
+        name: run_train(
+            small_csv, spec_from_options(name, "none", folds=2), model_path=d / f"{name}.skops", report_dir=d / name
+        ).model_path
+        for name in ("mlp", "svm-nystroem")
+    }
+
+
+def _last(change):
+    def mutate(p):
+        change(p["pipeline"].steps[-1][1])
+
+    return mutate
+
+
+@pytest.mark.parametrize(
+    "model, mutate, message",
+    [
+        ("logistic", _last(lambda c: c.coef_.__setitem__((0, 0), np.nan)), r"coef_: non-finite values"),
+        (
+            "logistic",
+            _last(lambda c: setattr(c, "coef_", c.coef_[:, :-3].copy())),
+            r"coef_: shape \(\d+, \d+\), expected",
+        ),
+        (
+            "logistic",
+            _last(lambda c: setattr(c, "intercept_", c.intercept_[:1].copy())),
+            r"intercept_: expected \d+ values",
+        ),
+        ("mlp", _last(lambda c: c.coefs_.__setitem__(1, c.coefs_[1][:-1].copy())), r"coefs_\[1\]: \d+ rows, expected"),
+        ("mlp", _last(lambda c: c.intercepts_[0].__setitem__(0, np.inf)), r"intercepts_\[0\]: non-finite"),
+        (
+            "mlp",
+            _last(lambda c: setattr(c, "out_activation_", "softplus")),
+            r"out_activation_: .softplus. is not a known",
+        ),
+        ("svm-nystroem", _last(lambda c: setattr(c, "coef_", c.coef_[:, :-1].copy())), r"coef_: shape .*, expected"),
+        (
+            "svm-nystroem",
+            _last(lambda c: setattr(c.kernel_, "components_", c.kernel_.components_[:, :-1].copy())),
+            r"kernel_\.components_: not one value per column",
+        ),
+    ],
+    ids=[
+        "logistic-nan",
+        "logistic-width",
+        "logistic-intercept",
+        "mlp-chain",
+        "mlp-inf",
+        "mlp-activation",
+        "nystroem-width",
+        "nystroem-components",
+    ],
+)
+def test_linear_and_network_weights_are_checked_before_scoring(
+    scoring_model, mlp_and_nystroem_models, tmp_path, model, mutate, message
+):
+    """A NaN weight scored NaN probabilities (without a calibrator: silently); a short row failed mid-file with
+    'unexpected ValueError: matmul: dimension mismatch'. Both are refused at load, naming the field."""
+    path = scoring_model if model == "logistic" else mlp_and_nystroem_models[model]
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(path, tmp_path, mutate))
+
+
+def test_mlp_and_nystroem_models_load_and_score(mlp_and_nystroem_models, small_csv):
+    import pandas as pd
+
+    import clickpred
+
+    rows = pd.read_csv(small_csv).head(100)
+    for path in mlp_and_nystroem_models.values():
+        assert len(clickpred.score(load_model(path), rows)) == 100
