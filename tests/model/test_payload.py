@@ -265,26 +265,24 @@ def test_hgb_models_load_and_a_partial_wrapping_anything_else_is_refused(small_c
         load_model(_tampered(out.model_path, tmp_path, extra_keyword, name="kw.skops"))
 
 
-@pytest.fixture(scope="module")
-def calibrated_models(small_csv, tmp_path_factory):
-    """A logistic model per calibration method, and a linear SVM's (decision values) with sigmoid."""
+def _train_small(small_csv, tmp_path_factory, classifier, strategy="none", **kwargs):
+    """A model of ``classifier`` trained on small_csv (2 folds), written to a fresh folder."""
     from clickpred.jobs.train import run_train
     from clickpred.modeling.spec import spec_from_options
 
-    d = tmp_path_factory.mktemp("calibrated")
-    out = {}
-    for clf, method in (
-        ("logistic", "sigmoid"),
-        ("logistic", "isotonic"),
-        ("logistic", "temperature"),
-        ("svm", "sigmoid"),
-    ):
-        spec = spec_from_options(clf, "class_weight", folds=2)
-        name = f"{clf}-{method}"
-        out[name] = run_train(
-            small_csv, spec, model_path=d / f"{name}.skops", report_dir=d / name, calibration=method
-        ).model_path
-    return out
+    d = tmp_path_factory.mktemp(classifier)
+    spec = spec_from_options(classifier, strategy, folds=2)
+    return run_train(small_csv, spec, model_path=d / "m.skops", report_dir=d / "r", **kwargs).model_path
+
+
+@pytest.fixture(scope="module")
+def calibrated_models(small_csv, tmp_path_factory):
+    """A logistic model per calibration method, and a linear SVM's (decision values) with sigmoid."""
+    pairs = (("logistic", "sigmoid"), ("logistic", "isotonic"), ("logistic", "temperature"), ("svm", "sigmoid"))
+    return {
+        f"{clf}-{method}": _train_small(small_csv, tmp_path_factory, clf, "class_weight", calibration=method)
+        for clf, method in pairs
+    }
 
 
 def _parts(p):
@@ -410,12 +408,7 @@ def test_calibrator_values_are_checked_before_scoring(calibrated_models, tmp_pat
 
 @pytest.fixture(scope="module")
 def hgb_model(small_csv, tmp_path_factory):
-    from clickpred.jobs.train import run_train
-    from clickpred.modeling.spec import spec_from_options
-
-    d = tmp_path_factory.mktemp("hgb")
-    spec = spec_from_options("hgb", "none", folds=2)
-    return run_train(small_csv, spec, model_path=d / "h.skops", report_dir=d / "r").model_path
+    return _train_small(small_csv, tmp_path_factory, "hgb")
 
 
 def _first_split(mutate_nodes):
@@ -503,15 +496,12 @@ def test_a_gradient_boosting_model_with_a_categorical_split_loads_and_scores(tmp
 
 @pytest.fixture(scope="module")
 def svm_rbf_model(small_csv, tmp_path_factory):
-    from clickpred.jobs.train import run_train
-    from clickpred.modeling.spec import spec_from_options
-
-    d = tmp_path_factory.mktemp("svm_rbf")
-    spec = spec_from_options("svm-rbf", "class_weight", folds=2)
-    return run_train(small_csv, spec, model_path=d / "s.skops", report_dir=d / "r").model_path
+    return _train_small(small_csv, tmp_path_factory, "svm-rbf", "class_weight")
 
 
-def _svc(change):
+def _last(change):
+    """Change the pipeline's classifier (``change(classifier)``), as a crafted file could."""
+
     def mutate(p):
         change(p["pipeline"].steps[-1][1])
 
@@ -528,14 +518,14 @@ def _n_support_moved(svc):
     "mutate, message",
     [
         # libsvm read past its buffers on each of these (decision values from whatever memory followed)
-        (_svc(lambda s: setattr(s, "_dual_coef_", s._dual_coef_[:, :5].copy())), r"_dual_coef_: expected shape"),
-        (_svc(_n_support_moved), r"_n_support: expected \d+ counts ≥ 0"),
-        (_svc(lambda s: setattr(s, "_intercept_", s._intercept_[:1].copy())), r"_intercept_: expected \d+ values"),
-        (_svc(lambda s: setattr(s, "_probA", np.ones(7))), r"_probA: expected none or \d+ values"),
-        (_svc(lambda s: setattr(s, "kernel", "precomputed")), r"kernel: 'precomputed' is not one of"),
-        (_svc(lambda s: setattr(s, "_gamma", np.nan)), r"_gamma: expected a finite number"),
+        (_last(lambda s: setattr(s, "_dual_coef_", s._dual_coef_[:, :5].copy())), r"_dual_coef_: expected shape"),
+        (_last(_n_support_moved), r"_n_support: expected \d+ counts ≥ 0"),
+        (_last(lambda s: setattr(s, "_intercept_", s._intercept_[:1].copy())), r"_intercept_: expected \d+ values"),
+        (_last(lambda s: setattr(s, "_probA", np.ones(7))), r"_probA: expected none or \d+ values"),
+        (_last(lambda s: setattr(s, "kernel", "precomputed")), r"kernel: 'precomputed' is not one of"),
+        (_last(lambda s: setattr(s, "_gamma", np.nan)), r"_gamma: expected a finite number"),
         (
-            _svc(lambda s: setattr(s, "support_vectors_", s.support_vectors_[:, :-1].copy())),
+            _last(lambda s: setattr(s, "support_vectors_", s.support_vectors_[:, :-1].copy())),
             r"support_vectors_: not one value per column",
         ),
     ],
@@ -556,23 +546,7 @@ def test_a_kernel_svm_model_loads_and_scores(svm_rbf_model, small_csv):
 
 @pytest.fixture(scope="module")
 def mlp_and_nystroem_models(small_csv, tmp_path_factory):
-    from clickpred.jobs.train import run_train
-    from clickpred.modeling.spec import spec_from_options
-
-    d = tmp_path_factory.mktemp("mlp_nystroem")
-    return {
-        name: run_train(
-            small_csv, spec_from_options(name, "none", folds=2), model_path=d / f"{name}.skops", report_dir=d / name
-        ).model_path
-        for name in ("mlp", "svm-nystroem")
-    }
-
-
-def _last(change):
-    def mutate(p):
-        change(p["pipeline"].steps[-1][1])
-
-    return mutate
+    return {name: _train_small(small_csv, tmp_path_factory, name) for name in ("mlp", "svm-nystroem")}
 
 
 @pytest.mark.parametrize(
