@@ -401,8 +401,10 @@ class _Checker:
         """A linear model's weights (NystroemSVM's: over its kernel features): finite, one row per class (one for
         two classes), one column per input (or kernel feature), one intercept per row. A NaN weight scored NaN
         probabilities; a short row failed mid-file."""
-        k = len(getattr(clf, "classes_", ()))
-        rows = 1 if k == 2 else k
+        classes = getattr(clf, "classes_", None)
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            self.fail(f"{where}.classes_", "expected 2 or more classes")
+        rows = 1 if len(classes) == 2 else len(classes)
         width = getattr(clf, "n_features_in_", None)
         kernel = getattr(clf, "kernel_", None)
         if kernel is not None:  # NystroemSVM: Nystroem features of the input, then a linear model on them
@@ -413,10 +415,8 @@ class _Checker:
             m = components.shape[0]
             if components.shape[1] != width:
                 self.fail(f"{where}.kernel_.components_", "not one value per column of the model")
-            if self.array(getattr(kernel, "normalization_", None), f"{where}.kernel_.normalization_", 2).shape != (
-                m,
-                m,
-            ):
+            normalization = self.array(getattr(kernel, "normalization_", None), f"{where}.kernel_.normalization_", 2)
+            if normalization.shape != (m, m):
                 self.fail(f"{where}.kernel_.normalization_", f"expected shape {(m, m)}")
             self.number(getattr(kernel, "gamma", None), f"{where}.kernel_.gamma")
             width = m
@@ -447,8 +447,9 @@ class _Checker:
         if width != getattr(mlp, "n_outputs_", None):
             self.fail(f"{where}.coefs_", f"the last layer has {width} outputs, expected n_outputs_")
         for field in ("activation", "out_activation_"):
-            if getattr(mlp, field, None) not in ACTIVATIONS:
-                self.fail(f"{where}.{field}", f"{getattr(mlp, field, None)!r}"[:100] + " is not a known activation")
+            name = getattr(mlp, field, None)
+            if not isinstance(name, str) or name not in ACTIVATIONS:
+                self.fail(f"{where}.{field}", f"{name!r}"[:100] + " is not a known activation")
 
     def support_vectors(self, svc, where: str) -> None:
         """libsvm predicts in C from the counts and arrays a fitted SVC holds, trusting their sizes: coefficients
