@@ -401,10 +401,8 @@ class _Checker:
         """A linear model's weights (NystroemSVM's: over its kernel features): finite, one row per class (one for
         two classes), one column per input (or kernel feature), one intercept per row. A NaN weight scored NaN
         probabilities; a short row failed mid-file."""
-        classes = getattr(clf, "classes_", None)
-        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
-            self.fail(f"{where}.classes_", "expected 2 or more classes")
-        rows = 1 if len(classes) == 2 else len(classes)
+        k = self.class_count(clf, where)
+        rows = 1 if k == 2 else k
         width = getattr(clf, "n_features_in_", None)
         kernel = getattr(clf, "kernel_", None)
         if kernel is not None:  # NystroemSVM: Nystroem features of the input, then a linear model on them
@@ -455,10 +453,7 @@ class _Checker:
         """libsvm predicts in C from the counts and arrays a fitted SVC holds, trusting their sizes: coefficients
         shorter than the support vectors, or counts that sum right but go negative, made it read past its
         buffers (decision values from whatever memory followed). Each is checked against the others."""
-        classes = getattr(svc, "classes_", None)
-        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
-            self.fail(f"{where}.classes_", "expected 2 or more classes")
-        k = len(classes)
+        k = self.class_count(svc, where)
         if getattr(svc, "kernel", None) not in SVC_KERNELS:
             self.fail(
                 f"{where}.kernel",
@@ -476,13 +471,10 @@ class _Checker:
         counts = self.array(getattr(svc, "_n_support", None), f"{where}._n_support", 1, "i")
         if len(counts) != k or np.any(counts < 0) or counts.sum() != n_sv:
             self.fail(f"{where}._n_support", f"expected {k} counts ≥ 0 that sum to the {n_sv} support vectors")
-        self.array(getattr(svc, "support_", None), f"{where}.support_", 1, "i")
-        if svc.support_.shape != (n_sv,):
+        if self.array(getattr(svc, "support_", None), f"{where}.support_", 1, "i").shape != (n_sv,):
             self.fail(f"{where}.support_", f"expected {n_sv} indices")
-        if self.matrix(getattr(svc, "_dual_coef_", None), f"{where}._dual_coef_", bool(is_sparse)).shape != (
-            k - 1,
-            n_sv,
-        ):
+        dual = self.matrix(getattr(svc, "_dual_coef_", None), f"{where}._dual_coef_", bool(is_sparse))
+        if dual.shape != (k - 1, n_sv):
             self.fail(f"{where}._dual_coef_", f"expected shape {(k - 1, n_sv)}")
         pairs = k * (k - 1) // 2
         if self.array(getattr(svc, "_intercept_", None), f"{where}._intercept_", 1).shape != (pairs,):
@@ -490,6 +482,13 @@ class _Checker:
         for field in ("_probA", "_probB"):
             if self.array(getattr(svc, field, None), f"{where}.{field}", 1).shape not in ((0,), (pairs,)):
                 self.fail(f"{where}.{field}", f"expected none or {pairs} values")
+
+    def class_count(self, clf, where: str) -> int:
+        """How many classes a fitted classifier has (its ``classes_``: a 1-d array of at least 2)."""
+        classes = getattr(clf, "classes_", None)
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            self.fail(f"{where}.classes_", "expected 2 or more classes")
+        return len(classes)
 
     def matrix(self, value, where: str, is_sparse: bool):
         """A finite 2-d array, or with ``is_sparse`` a consistent CSR matrix of finite values (libsvm's sparse path
@@ -615,9 +614,8 @@ class _Checker:
                 self.fail(f"{where}.y_thresholds_", "probabilities outside [0, 1]")
             self.number(getattr(m, "X_min_", None), f"{where}.X_min_")
             self.number(getattr(m, "X_max_", None), f"{where}.X_max_")
-            if getattr(m, "out_of_bounds", None) != "clip" or not isinstance(
-                getattr(m, "increasing_", None), (bool, np.bool_)
-            ):
+            direction = getattr(m, "increasing_", None)
+            if getattr(m, "out_of_bounds", None) != "clip" or not isinstance(direction, (bool, np.bool_)):
                 self.fail(where, "expected out_of_bounds='clip' and a fitted direction")
 
     def binary_labels(self, value, where: str) -> None:
