@@ -17,17 +17,29 @@ def _rare(n=20_000, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("sampler", [RandomOverSampler(random_state=0), RandomUnderSampler(random_state=0)])
-def test_the_slice_is_held_out_before_the_sampler_and_weighted_to_its_class_balance(monkeypatch, sampler):
-    X, y = _rare()
+@pytest.fixture
+def sklearn_fit(monkeypatch):
+    """What HoldoutHGBClassifier hands scikit-learn's fit: the rows (X, y, how many) and its keyword arguments
+    (X_val, y_val, sample_weight_val), and the early_stopping it is set to during that fit."""
     seen = {}
     fit = HistGradientBoostingClassifier.fit
 
     def spy(self, X, y, sample_weight=None, **kw):
-        seen.update(X=X, y=y, **kw)
+        seen.update(X=X, y=y, rows=len(y), early_stopping=self.early_stopping, **kw)
         return fit(self, X, y, sample_weight, **kw)
 
     monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
+    return seen
+
+
+def _without_rows(seen: dict) -> dict:
+    return {k: v for k, v in seen.items() if k not in ("X", "y")}
+
+
+@pytest.mark.parametrize("sampler", [RandomOverSampler(random_state=0), RandomUnderSampler(random_state=0)])
+def test_the_slice_is_held_out_before_the_sampler_and_weighted_to_its_class_balance(sklearn_fit, sampler):
+    X, y = _rare()
+    seen = sklearn_fit
     HoldoutHGBClassifier(sampler=sampler, early_stopping=True, max_iter=5, random_state=0).fit(X, y)
 
     fitted, held = set(seen["X"][:, 0]), set(seen["X_val"][:, 0])
@@ -84,35 +96,20 @@ def test_the_same_seed_gives_the_same_model_and_the_sampler_parameter_is_left_un
     assert not hasattr(sampler, "sample_indices_")  # cloned for each fit
 
 
-def test_too_few_rows_of_a_class_for_a_slice_fits_every_row_without_early_stopping(monkeypatch):
+def test_too_few_rows_of_a_class_for_a_slice_fits_every_row_without_early_stopping(sklearn_fit):
     X, y = _rare(400)
     y[:] = 0
     y[0] = 1  # one positive: a stratified slice cannot hold it and leave it to fit
-    seen = {}
-    fit = HistGradientBoostingClassifier.fit
-
-    def spy(self, X, y, sample_weight=None, **kw):
-        seen.update(rows=len(y), early_stopping=self.early_stopping, **kw)
-        return fit(self, X, y, sample_weight, **kw)
-
-    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
     est = HoldoutHGBClassifier(sampler=RandomOverSampler(random_state=0), early_stopping=True, max_iter=7)
     est.fit(X, y)
-    assert seen == {"rows": 2 * 399, "early_stopping": False}  # every row, resampled; no slice
+    assert _without_rows(sklearn_fit) == {"rows": 2 * 399, "early_stopping": False}  # every row, resampled; no slice
     assert est.n_iter_ == 7 and est.early_stopping is True  # the parameter is restored
 
 
-def test_auto_early_stopping_is_decided_on_the_rows_given_not_on_the_resampled_rows(monkeypatch):
+def test_auto_early_stopping_is_decided_on_the_rows_given_not_on_the_resampled_rows(sklearn_fit):
     X, y = _rare(8_000)  # under scikit-learn's 10,000 rows for "auto"; oversampled, about 16,000
-    seen = {}
-    fit = HistGradientBoostingClassifier.fit
-
-    def spy(self, X, y, sample_weight=None, **kw):
-        seen.update(rows=len(y), early_stopping=self.early_stopping, **kw)
-        return fit(self, X, y, sample_weight, **kw)
-
-    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
     est = HoldoutHGBClassifier(sampler=RandomOverSampler(random_state=0), max_iter=7).fit(X, y)
+    seen = _without_rows(sklearn_fit)
     assert seen["rows"] > 10_000 and seen == {"rows": seen["rows"], "early_stopping": False}
     assert est.early_stopping == "auto"
 
