@@ -5,9 +5,9 @@ the rows it is fitted on. After a sampler in a pipeline those are resampled rows
 under random oversampling the slice holds copies of the very clicks the trees
 fit, its loss keeps falling, and early stopping never fires (197–200 of 200
 iterations on CoIL, bank marketing and the shipped sample; 10–31 with the slice
-held out first: benchmarks/bench_hgb_holdout.py, docs/benchmarks.md). :class:`HoldoutHGBClassifier` takes the sampler as a
-parameter instead: it holds a stratified ``validation_fraction`` of the rows out
-first, resamples the rest, and passes the held-out rows to scikit-learn's
+held out first: benchmarks/bench_hgb_holdout.py, docs/benchmarks.md).
+:class:`HoldoutHGBClassifier` takes the sampler as a parameter instead: it holds
+a stratified ``validation_fraction`` of the rows out first, resamples the rest, and passes the held-out rows to scikit-learn's
 ``fit(X_val=, y_val=, sample_weight_val=)`` — weighted per class by how much the
 sampler grew or shrank that class, so that early stopping watches the loss the
 trees minimise, on rows they never saw (as HGB weights its own slice by
