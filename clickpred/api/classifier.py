@@ -271,21 +271,34 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     def _frame(self, X: Any, reset: bool) -> Any:
         """X as a DataFrame with string column names (``x0``, ``x1``, … for an array), checked as scikit-learn
         checks inputs: feature names and counts against fit."""
-        import pandas as pd
-
         if hasattr(X, "iloc") and hasattr(X, "columns"):
             validate_data(self, X, reset=reset, skip_check_array=True)
             if X.shape[0] < 1:
                 raise ValueError(f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is required.")
             return X.set_axis([str(c) for c in X.columns], axis=1).reset_index(drop=True)
         # check_array refuses complex numbers, sparse matrices and arrays that are not 2-D
-        array = validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan", ensure_min_samples=1)
-        return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])
+        return _array_frame(validate_data(self, X, reset=reset, dtype=None, ensure_all_finite="allow-nan"))
 
     def _features(self, X: Any) -> Any:
+        """X as the pipeline takes it, cast by the same code as a file's rows when scoring
+        (:func:`clickpred.io.dataset.features_from_pandas`): a value that cannot be read as its column's type is
+        a ``DataError`` (a ``ValueError``) naming the row, never a missing value. A model loaded from a file
+        matches a DataFrame's columns by name, as ``clickpred score`` does (extra columns are ignored)."""
+        from sklearn.utils.validation import check_array
+
         from ..io.dataset import features_from_pandas
 
-        if hasattr(self, "model_") and not (hasattr(X, "columns")):
-            raise ValueError("a model loaded from a file scores a DataFrame with its columns, not an array")
-        frame = self._frame(X, reset=False) if not hasattr(self, "model_") else X
+        if not hasattr(self, "model_"):
+            frame = self._frame(X, reset=False)
+        elif hasattr(X, "columns"):
+            frame = X
+        else:
+            frame = _array_frame(check_array(X, dtype=None, ensure_all_finite="allow-nan"))
         return features_from_pandas(frame, self.schema_)
+
+
+def _array_frame(array: np.ndarray) -> Any:
+    """An array's columns named as :class:`ClickClassifier` names them when it is fitted on one."""
+    import pandas as pd
+
+    return pd.DataFrame(array, columns=[f"x{i}" for i in range(array.shape[1])])

@@ -19,6 +19,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ import pyarrow.parquet as pq
 from ..errors import DataError
 from .cast import MAX_MAGNITUDE, category_series, dtype_of, finite
 from .schema import Column, Schema
+
+if TYPE_CHECKING:
+    from .chunks import Inputs
 
 TARGET_NAMES = ("event", "label", "click", "clicked", "is_attributed", "converted", "y", "target")
 _ID_NAME = re.compile(r"(^|_)(id|ids|hash|key|uuid)$|_id_|^id_", re.IGNORECASE)
@@ -517,12 +521,62 @@ def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, cat
     )
 
 
-def features_from_pandas(df: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:
-    """A DataFrame's feature columns as a trained model takes them (typed as from a file, matched by the
-    headers written at training, crosses computed); an unlabelled table is fine."""
-    frame, _ = _read_pandas(df, schema)
-    _check_inputs(frame, schema, "<DataFrame>")
-    return prepare_frame(frame, schema, notes)
+def _arrow_column(s: pd.Series) -> pa.Array:
+    """One DataFrame column as Arrow holds it: its own type where Arrow has one (numbers, text, booleans,
+    timestamps with their zone, pandas categories), else — a column mixing types — each value as text, as a CSV
+    file would hold it."""
+    try:
+        return pa.Array.from_pandas(s)
+    except (pa.ArrowException, TypeError, ValueError):
+        pass
+
+    def text(v) -> str | None:
+        if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and v != v):
+            return None
+        return str(v)
+
+    return pa.array([text(v) for v in s.tolist()], type=pa.string())
+
+
+def inputs_from_pandas(df: pd.DataFrame, schema: Schema) -> "tuple[Inputs, dict[int, str]]":
+    """A DataFrame's rows as model inputs, cast exactly as a file's rows are when scoring
+    (:func:`clickpred.io.chunks.to_inputs`): the same values and the same rejects ({row position: reason}) —
+    an unreadable value rejects its row, it is never read as missing. Columns are matched by the headers written
+    at training; extra columns are ignored; a missing one is an error."""
+    from .chunks import to_inputs
+
+    if not isinstance(df, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(df).__name__}")
+    if df.empty:
+        raise DataError("<DataFrame>: has no rows")
+    names, _ = clean_names([str(c) for c in df.columns], known_headers(schema))
+    position = {n: i for i, n in reversed(list(enumerate(names)))}
+    missing = [c for c in schema.input_names if c not in position]
+    if missing:
+        raise DataError(f"<DataFrame>: missing feature column(s) the model needs: {', '.join(missing)}")
+    table = pa.table({c: _arrow_column(df.iloc[:, position[c]]) for c in schema.input_names})
+    try:
+        return to_inputs(table, schema)
+    except DataError as exc:
+        raise DataError(f"<DataFrame>: {exc}") from None
+
+
+def rejects_message(bad: dict[int, str], n: int) -> str:
+    """One line for the rows of a DataFrame that cannot be scored: how many, and the first few with their reason."""
+    shown = "; ".join(f"row {i}: {why}" for i, why in sorted(bad.items())[:MAX_SHOWN])
+    return (
+        f"<DataFrame>: {len(bad):,} of {n:,} row(s) cannot be scored ({shown}{'; …' if len(bad) > MAX_SHOWN else ''})"
+    )
+
+
+def features_from_pandas(df: pd.DataFrame, schema: Schema) -> pd.DataFrame:
+    """A DataFrame's feature columns as a trained model takes them, every row (crosses computed; an unlabelled
+    table is fine). A row with a value that cannot be read as its column's type is an error naming the row and
+    the value, as :func:`inputs_from_pandas` rejects it."""
+    inputs, bad = inputs_from_pandas(df, schema)
+    if bad:
+        raise DataError(rejects_message(bad, len(df)))
+    return inputs.frame(schema)
 
 
 def _merged_spellings(path: Path, sep, header: bool, raw_target: str, target: str) -> list[str]:

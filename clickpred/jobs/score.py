@@ -434,26 +434,46 @@ def score_frame(
     trust_pickle: bool = False,
 ):
     """Scores of an in-memory table (a notebook's DataFrame), as ``score`` would write them: the kept columns,
-    ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them) and ``prediction``
-    under the model's decision rule (or ``decision``, re-tuned)."""
+    ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them), ``prediction`` under the
+    model's decision rule (or ``decision``, re-tuned) and ``reject``.
+
+    Every input row is there, with the input's index: a row ``score`` would reject (a value that cannot be read as
+    its column's type) has the reason in ``reject`` and no scores or prediction; ``reject`` is missing for the
+    others. The rows are cast by the same code as a file's (:func:`clickpred.io.dataset.inputs_from_pandas`)."""
     import pandas as pd
 
-    from ..io.dataset import features_from_pandas
+    from ..io.dataset import inputs_from_pandas
 
     if not isinstance(model, Model):
         model = load_model(model, trust_pickle=trust_pickle)
     predictor = model.predictor(decision, costs)
     schema = Schema.from_dict(model.metadata["schema"])
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
     absent = [k for k in keep or [] if k not in frame.columns]
     if absent:
-        raise DataError(f"--keep {','.join(absent)}: no such column in the DataFrame")
-    X = features_from_pandas(frame, schema)
-    scores = predictor.finish(predictor.raw_scores(X))
+        raise DataError(f"keep {','.join(absent)}: no such column in the DataFrame")
+    inputs, bad = inputs_from_pandas(frame, schema)
+    good = np.setdiff1d(np.arange(len(frame)), np.fromiter(bad, dtype=np.int64, count=len(bad)))
     kind = "p" if predictor.has_proba else "score"
-    out = pd.DataFrame({k: frame[k].to_numpy() for k in keep or []})
-    for j, c in enumerate(predictor.classes):
-        out[f"{kind}_{_column_name(c)}"] = scores[:, j]
-    out["prediction"] = predictor.decide(scores)
+    names = [f"{kind}_{_column_name(c)}" for c in predictor.classes]
+    clash = sorted(set(keep or []) & set(names + ["prediction", "reject"]))
+    if clash:
+        raise DataError(f"keep {','.join(clash)}: the output has a column of that name already")
+    scores = np.full((len(frame), len(names)), np.nan)
+    prediction = np.full(len(frame), None, dtype=object)
+    if inputs.n:
+        finished = predictor.finish(predictor.raw_scores(inputs.frame(schema)))
+        scores[good] = finished
+        prediction[good] = predictor.decide(finished)
+    reject = np.full(len(frame), None, dtype=object)
+    for row, why in bad.items():
+        reject[row] = why
+    out = pd.DataFrame({k: frame[k].to_numpy() for k in keep or []}, index=frame.index)
+    for j, name in enumerate(names):
+        out[name] = scores[:, j]
+    out["prediction"] = prediction
+    out["reject"] = reject
     return out
 
 

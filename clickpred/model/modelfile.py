@@ -177,6 +177,8 @@ def read_metadata(path: str | Path, trust_pickle: bool = False) -> dict:
             if info.file_size > MAX_METADATA_BYTES:
                 raise ModelFileError(f"{path}: refused to load: its metadata inflates to {info.file_size:,} bytes")
             metadata = json.loads(z.read(METADATA_MEMBER))
+    except ModelFileError:
+        raise
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
     if not isinstance(metadata, dict):
