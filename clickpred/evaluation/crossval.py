@@ -186,6 +186,13 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> N
         )
 
 
+def fold_splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (training rows, held-out rows) of each fold: stratified, shuffled by ``seed`` — every cross-validation
+    of a train run (and the decisions made per fold before it) uses these."""
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(cv.split(np.zeros(len(y)), y))
+
+
 def cross_validate(
     pipeline,
     X,
@@ -197,13 +204,16 @@ def cross_validate(
     jobs: int = 1,
     progress=None,
     threads: bool = False,
+    per_fold: list | None = None,
 ) -> Evaluation:
     """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
 
     ``progress(fits_done, fits)`` is called as each fold's fit completes. ``jobs`` workers: processes, or with
     ``threads`` threads of this process (no start-up, no copies: what pays for short fits whose libraries release
     the GIL — a logistic or linear SVM on a few hundred thousand rows)."""
-    return cross_validate_and_refit(pipeline, X, y, classes, method, folds, seed, jobs, progress, threads=threads)[0]
+    return cross_validate_and_refit(
+        pipeline, X, y, classes, method, folds, seed, jobs, progress, threads=threads, per_fold=per_fold
+    )[0]
 
 
 def cross_validate_and_refit(
@@ -218,15 +228,22 @@ def cross_validate_and_refit(
     progress=None,
     refit=None,
     threads: bool = False,
+    per_fold: list | None = None,
 ) -> tuple[Evaluation, tuple | None]:
     """:func:`cross_validate`, and with ``refit=(X_all, y_all)`` also a clone of ``pipeline`` fitted on those rows
     in the same pool of ``jobs`` workers (with five folds on two workers the final fit then costs no extra round).
 
+    ``per_fold``: for each fold of :func:`fold_splits`, None or its own ``(pipeline, X)`` — the same rows, read as
+    that fold's training rows decided (a column's kind chosen by its labels).
+
     Returns the evaluation and ``(fitted pipeline, fit seconds)`` (None without ``refit``). Warnings raised in the
     fits are raised again here, in fold order, whichever process fitted."""
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    splits = list(cv.split(np.zeros(len(y)), y))
-    tasks = [delayed(_fit_and_score)(pipeline, X, y, tr, te, classes, method) for tr, te in splits]
+    splits = fold_splits(y, folds, seed)
+    per_fold = per_fold or [None] * len(splits)
+    tasks = [
+        delayed(_fit_and_score)(*(own or (pipeline, X)), y, tr, te, classes, method)
+        for (tr, te), own in zip(splits, per_fold)
+    ]
     if refit is not None:  # first: the longest task starts first
         tasks.insert(0, delayed(_refit)(pipeline, *refit))
     results: list = []

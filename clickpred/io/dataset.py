@@ -340,7 +340,7 @@ def infer_schema(
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
-    from .codes import integer_verdict, is_integer_valued
+    from .codes import is_integer_valued
 
     renamed = renamed or {}
     forced = set(categorical or [])
@@ -389,12 +389,9 @@ def infer_schema(
             values = s.to_numpy(dtype=float, na_value=np.nan)
             if not is_float and _ID_NAME.search(col):
                 kind = "id" if n_unique > max_levels else "categorical"
-                evidence = "integer column named like an identifier"
+                evidence = ID_EVIDENCE
             elif is_integer_valued(values):
-                verdict = integer_verdict(values, minority, seed)
-                kind, evidence = verdict.kind, verdict.evidence
-                if kind == "categorical" and n_unique > max_levels:
-                    kind = "id"
+                kind, evidence = integer_kind(values, minority, n_unique, max_levels, seed)
             else:
                 kind = "numeric"
         else:
@@ -403,6 +400,39 @@ def infer_schema(
     if not features:
         raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
+
+
+ID_EVIDENCE = "integer column named like an identifier"
+
+
+def integer_kind(
+    values: np.ndarray, minority: np.ndarray, n_unique: int, max_levels: int = 50, seed: int = 0
+) -> tuple[str, str]:
+    """The kind of an integer-valued column (numeric, categorical or id) and the evidence, from its values and
+    the rows of a minority class (:func:`clickpred.io.codes.integer_verdict`) — the one decision of the schema that
+    may read the labels, so cross-validation makes it again on each training fold
+    (:func:`label_decided_columns`)."""
+    from .codes import integer_verdict
+
+    verdict = integer_verdict(values, minority, seed)
+    if verdict.kind == "categorical" and n_unique > max_levels:
+        return "id", verdict.evidence
+    return verdict.kind, verdict.evidence
+
+
+def label_decided_columns(schema: Schema) -> list[str]:
+    """The columns whose kind :func:`integer_kind` decided (codes or quantity, perhaps by the labels) — not the
+    ones forced by an option or read as identifiers by their name."""
+    fixed = ("", "--categorical", "--numeric", ID_EVIDENCE)
+    return [c.name for c in schema.features if not c.of and c.dtype in ("int", "float") and c.evidence not in fixed]
+
+
+def as_kind(column: pd.Series, kind: str, dtype: str) -> pd.Series:
+    """A prepared integer-valued column (:func:`prepare_frame`) as the other kind prepares it: numbers ↔ canonical
+    category strings — what :func:`prepare_frame` gives from the same raw values."""
+    if kind == "numeric":
+        return pd.Series(pd.to_numeric(column, errors="coerce").to_numpy(dtype=float), index=column.index)
+    return category_series(column, dtype)
 
 
 def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None = None) -> pd.DataFrame:

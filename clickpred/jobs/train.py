@@ -22,7 +22,14 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..evaluation.crossval import Evaluation, check_folds, cross_validate, cross_validate_and_refit, holdout
+from ..evaluation.crossval import (
+    Evaluation,
+    check_folds,
+    cross_validate,
+    cross_validate_and_refit,
+    fold_splits,
+    holdout,
+)
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import load_dataset
 from ..modeling.pipeline import BuiltPipeline, build_pipeline
@@ -30,7 +37,15 @@ from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
-from .training import TrainResult, cross_columns, library_versions, warning_notes
+from .training import (
+    TrainResult,
+    cross_columns,
+    decided_on,
+    fold_schemas,
+    library_versions,
+    read_as,
+    warning_notes,
+)
 from .workers import (
     GIL_BOUND_STRATEGIES,
     PARALLEL_ROWS,
@@ -124,11 +139,17 @@ def train(
         train_X, split_eval = (X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])) if split_eval else (X, None)
 
     counts = {c: int((train_y == c).sum()) for c in classes}
-    if funnel:
-        built = build_funnel(spec, ds.schema, train_y, funnel)
-    else:
-        built = build_pipeline(spec, ds.schema, counts)
+
+    def build(schema) -> BuiltPipeline:
+        return build_funnel(spec, schema, train_y, funnel) if funnel else build_pipeline(spec, schema, counts)
+
+    built = build(ds.schema)
     notes += built.notes
+    # Kinds the labels chose are chosen again on each training fold (and on the earlier rows of a time split).
+    splits = fold_splits(train_y, spec.folds, spec.seed)
+    schemas, decided = fold_schemas(ds.schema, train_X, train_y, splits, spec.features.max_onehot_levels)
+    notes += decided
+    per_fold = [None if s is None else (build(s).pipeline, read_as(train_X, ds.schema, s)) for s in schemas]
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
     slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
     worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
@@ -174,6 +195,7 @@ def train(
             progress=step("cross-validation and final fit"),
             refit=(X, y),
             threads=threads,
+            per_fold=per_fold,
         )
         timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, on `workers` workers
         timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
@@ -187,6 +209,10 @@ def train(
         if funnel:
             t0 = time.perf_counter()
             flat = build_pipeline(spec, ds.schema, counts)
+            flat_folds = [
+                None if s is None else (build_pipeline(spec, s, counts).pipeline, read_as(train_X, ds.schema, s))
+                for s in schemas
+            ]
             fcv = cross_validate(
                 flat.pipeline,
                 train_X,
@@ -198,6 +224,7 @@ def train(
                 workers,
                 progress=step("flat model, for comparison"),
                 threads=threads,
+                per_fold=flat_folds,
             )
             fcv = finish(
                 fcv,
@@ -214,11 +241,11 @@ def train(
         if split_eval is not None:
             from sklearn.base import clone
 
-            early = clone(built.pipeline).fit(train_X, train_y)
+            earlier = decided_on(ds.schema, X, y, train_idx, spec.features.max_onehot_levels) or ds.schema
+            early = clone(build(earlier).pipeline).fit(read_as(train_X, ds.schema, earlier), train_y)
             step("fit on the earlier rows")()
-            test_eval = finish_holdout(
-                holdout(early, split_eval[0], split_eval[1], classes, built.score_method), predictor
-            )
+            later = read_as(split_eval[0], ds.schema, earlier)
+            test_eval = finish_holdout(holdout(early, later, split_eval[1], classes, built.score_method), predictor)
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)

@@ -1,6 +1,7 @@
 """What the two trainers (in memory, :mod:`.train`; streaming, :mod:`.stream_train`) share: the
-:class:`TrainResult` they return, the provenance recorded with it, warnings turned into notes, and the crosses
-``[features] crosses`` asks for."""
+:class:`TrainResult` they return, the provenance recorded with it, warnings turned into notes, the crosses
+``[features] crosses`` asks for, and the schema decisions made again on each training fold
+(:func:`decided_on`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import numpy as np
 from .. import __version__
 from ..evaluation.crossval import Evaluation
 from ..evaluation.leakage import LeakWarning
-from ..io.dataset import Dataset
+from ..io.dataset import Dataset, as_kind, integer_kind, label_decided_columns
+from ..io.schema import Schema
 from ..modeling.pipeline import BuiltPipeline
 from ..modeling.spec import Spec
 
@@ -113,3 +115,85 @@ def warning_notes(caught) -> list[str]:
         if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             seen.setdefault(f"{w.category.__name__}: {str(w.message).splitlines()[0]}")
     return list(seen)
+
+
+def decided_on(
+    schema: Schema, X, y: np.ndarray, rows: np.ndarray, max_levels: int, numbers: dict | None = None
+) -> Schema | None:
+    """The schema with each integer column's kind decided on ``rows`` alone (their values and labels), as the
+    whole table decided it (:func:`clickpred.io.dataset.integer_kind`); None when every kind is the same.
+    ``numbers``: those columns of ``X`` as floats, if already at hand.
+
+    Cross-validation calls this per training fold, so that a held-out row's label never chooses how its own
+    column is read: the out-of-fold figures measure the whole procedure, decisions included."""
+    from dataclasses import replace
+
+    numbers = numbers if numbers is not None else _numbers(schema, X)
+    minority = np.asarray(y)[rows] != schema.classes[0]
+    changed = {}
+    for c in schema.features:
+        if c.name not in numbers:
+            continue
+        values = numbers[c.name][rows]
+        n_unique = len(np.unique(values[np.isfinite(values)]))
+        kind, evidence = integer_kind(values, minority, n_unique, max_levels)
+        if kind != c.kind:
+            changed[c.name] = replace(c, kind=kind, evidence=evidence)
+    if not changed:
+        return None
+    return replace(schema, features=[changed.get(c.name, c) for c in schema.features])
+
+
+def _numbers(schema: Schema, X) -> dict[str, np.ndarray]:
+    """The columns whose kind the labels may decide, as floats."""
+    dtypes = {c.name: c.dtype for c in schema.features}
+    return {n: as_kind(X[n], "numeric", dtypes[n]).to_numpy() for n in label_decided_columns(schema)}
+
+
+def read_as(X, schema: Schema, other: Schema):
+    """``X`` (prepared for ``schema``) with the columns ``other`` reads as another kind converted: the frame
+    :func:`clickpred.io.dataset.prepare_frame` gives for ``other``; unchanged columns are shared, not copied."""
+    kinds = {c.name: c.kind for c in schema.features}
+    numeric = lambda k: k == "numeric"  # noqa: E731 - categorical and id share one preparation
+    flipped = {
+        c.name: as_kind(X[c.name], c.kind, c.dtype) for c in other.features if numeric(c.kind) != numeric(kinds[c.name])
+    }
+    if not flipped:
+        return X
+    out = X.copy(deep=False)
+    for name, column in flipped.items():
+        out[name] = column
+    return out
+
+
+def fold_schemas(
+    schema: Schema, X, y: np.ndarray, splits: list, max_levels: int
+) -> tuple[list[Schema | None], list[str]]:
+    """Per fold of ``splits``, the schema its training rows decide (None: the same as ``schema``), and a note
+    naming the columns some folds read otherwise."""
+    numbers = _numbers(schema, X)
+    per_fold = [decided_on(schema, X, y, tr, max_levels, numbers) if numbers else None for tr, _ in splits]
+    kinds = {c.name: c.kind for c in schema.features}
+    differ: dict[str, list[int]] = {}
+    for f, s in enumerate(per_fold):
+        for c in s.features if s is not None else []:
+            if c.kind != kinds[c.name]:
+                differ.setdefault(c.name, []).append(f + 1)
+    notes = (
+        [
+            "integer columns' kinds decided again on each training fold; some folds read otherwise: "
+            + ", ".join(
+                f"{name} as {_other(per_fold, name, f)} in fold(s) {', '.join(map(str, f))} ({kinds[name]} on all rows)"
+                for name, f in differ.items()
+            )
+        ]
+        if differ
+        else []
+    )
+    return per_fold, notes
+
+
+def _other(per_fold: list[Schema | None], name: str, folds: list[int]) -> str:
+    schema = per_fold[folds[0] - 1]
+    assert schema is not None
+    return next(c.kind for c in schema.features if c.name == name)
