@@ -35,7 +35,7 @@ import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import joblib
 import numpy as np
@@ -57,7 +57,7 @@ from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
-from .training import cross_columns
+from .training import cross_columns, fold_schemas, read_as
 from .workers import PARALLEL_ROWS, fit_workers, frame_bytes
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
@@ -203,6 +203,27 @@ def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[l
     return out, skipped
 
 
+def fold_variants(
+    ds: Dataset, specs: list[Spec], candidates: list[Candidate], splits: list, train_rows: int
+) -> tuple[dict[int, tuple[Any, dict[str, Candidate]]], list[str]]:
+    """{split: (the rows as its training rows read them, the candidates built for that reading)} for the splits
+    whose training rows decide an integer column's kind otherwise than all rows do — as ``train`` does per fold
+    (:func:`clickpred.jobs.training.fold_schemas`) — and the note saying so."""
+    max_levels = {s.features.max_onehot_levels for s in specs}
+    if len(max_levels) != 1:  # the candidates' schemas then differ anyway; all rows decide, as before
+        return {}, []
+    schemas, notes = fold_schemas(ds.schema, ds.frame, ds.y, splits, max_levels.pop())
+    variants = {}
+    for f, schema in enumerate(schemas):
+        if schema is None:
+            continue
+        built, _ = build_candidates(specs, replace(ds, schema=schema), train_rows)
+        by_name = {c.name: c for c in built}
+        if all(c.name in by_name for c in candidates):
+            variants[f] = (read_as(ds.frame, ds.schema, schema), by_name)
+    return variants, notes
+
+
 # ---------------------------------------------------------------- the two phases
 
 
@@ -324,6 +345,7 @@ def _fit_grid(
     on_fit: Callable | None = None,
     timings: dict | None = None,
     predict: bool = True,
+    variants: dict | None = None,
 ) -> tuple[dict, dict, dict[tuple[str, int], FoldFit]]:
     """Every candidate on every split: preprocessing once per split and feature configuration, resampling
     once per split × preprocessing × sampler that several candidates share, then the rest of each pipeline,
@@ -331,12 +353,22 @@ def _fit_grid(
     records each candidate's measured seconds per training row in ``costs``; ``on_fit(candidate, split,
     fit, estimated seconds, number of splits, fits so far)`` after each fit; wall seconds of the three
     phases in ``timings`` (prepare, resample, fits). Without ``predict`` the fits keep only their scores
-    (:func:`_fit_rest`)."""
-    prepares = {c.prep_key: c.pipeline.steps[0][1] for c in candidates}
+    (:func:`_fit_rest`). ``variants``: {split: (its rows as its training rows read them, its candidates)} for the
+    splits whose training rows decide a column's kind otherwise (:func:`fold_variants`)."""
+    variants = variants or {}
+
+    def pipe(c: Candidate, f: int) -> Pipeline:
+        return variants[f][1][c.name].pipeline if f in variants else c.pipeline
+
+    def frame(f: int):
+        return variants[f][0] if f in variants else X
+
+    prepares = {c.prep_key: c for c in candidates}  # one candidate per shared preprocessing
     t0 = time.perf_counter()
     keys = [(f, k) for f in range(len(splits)) for k in prepares]
     prepared = Parallel(n_jobs=jobs)(
-        delayed(_fit_prepare)(prepares[k], X, y_all, splits[f][0], splits[f][1]) for f, k in keys
+        delayed(_fit_prepare)(pipe(prepares[k], f).steps[0][1], frame(f), y_all, splits[f][0], splits[f][1])
+        for f, k in keys
     )
     shared = dict(zip(keys, prepared))
     t_prepare = time.perf_counter() - t0
@@ -350,13 +382,14 @@ def _fit_grid(
         if sk is not None:
             users[(c.prep_key, sk)] = users.get((c.prep_key, sk), 0) + 1
     samplers = {
-        (c.prep_key, sampler_key[c.name]): c.pipeline.steps[1][1]
+        (c.prep_key, sampler_key[c.name]): c
         for c in candidates
         if sampler_key[c.name] is not None and users[(c.prep_key, sampler_key[c.name])] > 1
     }
     rkeys = [(f, pk, sk) for f in range(len(splits)) for pk, sk in samplers]
     resampled_out = Parallel(n_jobs=jobs)(
-        delayed(_resample)(samplers[(pk, sk)], shared[(f, pk)][0], y_all[splits[f][0]]) for f, pk, sk in rkeys
+        delayed(_resample)(pipe(samplers[(pk, sk)], f).steps[1][1], shared[(f, pk)][0], y_all[splits[f][0]])
+        for f, pk, sk in rkeys
     )
     resampled = dict(zip(rkeys, resampled_out))
     t_resample = time.perf_counter() - t0
@@ -366,8 +399,8 @@ def _fit_grid(
         Xte = shared[(f, c.prep_key)][1]
         if (f, c.prep_key, sk) in resampled:
             Xr, yr, _, err = resampled[(f, c.prep_key, sk)]
-            return (c.pipeline, Xr, yr, Xte, classes, c.method, True, err)
-        return (c.pipeline, shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
+            return (pipe(c, f), Xr, yr, Xte, classes, c.method, True, err)
+        return (pipe(c, f), shared[(f, c.prep_key)][0], y_all[splits[f][0]], Xte, classes, c.method)
 
     t0 = time.perf_counter()
     # The costliest candidates first (measured per training row, or a prior), so that the last fits
@@ -398,8 +431,9 @@ class _Runner:
     """Fits candidates on folds for compare — the racing rounds and the full run — and reports progress
     in estimated milliseconds of fitting, with the best out-of-fold PR-AUC of the stage so far."""
 
-    def __init__(self, X, y_all, classes, jobs, costs: Costs, y, eval_tests, metric_class, progress):
+    def __init__(self, X, y_all, classes, jobs, costs: Costs, y, eval_tests, metric_class, progress, variants=None):
         self.X, self.y_all, self.classes, self.jobs, self.costs = X, y_all, classes, jobs, costs
+        self.variants = variants or {}
         self.y, self.eval_tests, self.metric_class, self.progress = y, eval_tests, metric_class, progress
         self.k = classes.index(metric_class)
         self.done, self.total, self.label, self.best = 0, 0, "", ("", -1.0)
@@ -412,7 +446,17 @@ class _Runner:
 
     def fit(self, candidates, splits, timings: dict | None = None, predict: bool = True):
         return _fit_grid(
-            candidates, self.X, self.y_all, splits, self.classes, self.jobs, self.costs, self._on_fit, timings, predict
+            candidates,
+            self.X,
+            self.y_all,
+            splits,
+            self.classes,
+            self.jobs,
+            self.costs,
+            self._on_fit,
+            timings,
+            predict,
+            self.variants,
         )
 
     def first_repeat(self, outputs: dict, name: str) -> tuple[np.ndarray | None, float]:
@@ -594,8 +638,10 @@ def compare(
             "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
             "(as --exhaustive)"
         )
+    variants, decided = fold_variants(ds, specs, candidates, splits, train_rows)
+    notes += decided
     runner = _Runner(
-        X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress
+        X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress, variants
     )
     sizes = [round_sizes(splits[:folds], y_all, majority, r) for r in fractions] + [[len(tr) for tr, _ in splits]]
 

@@ -355,3 +355,19 @@ def test_a_fit_without_predictions_keeps_exactly_the_same_scores(small_csv, name
     assert full.predictions is not None and len(full.predictions) == len(te)
     assert scores_only.predictions is None and scores_only.error is None
     np.testing.assert_array_equal(scores_only.scores, full.scores)
+
+
+def test_compare_decides_kinds_per_fold_as_train_does():
+    """A column whose kind some training folds decide otherwise: each candidate's out-of-fold scores are those
+    train gives for the same spec (both read each fold's rows as its training rows decide)."""
+    from clickpred.jobs.compare import compare
+    from clickpred.jobs.train import train
+    from clickpred.modeling.spec import spec_from_options
+    from tests.jobs.test_training import borderline
+
+    data = borderline()
+    board = compare(data, classifiers=["logistic", "hgb"], strategies=["none"], folds=3, seed=42, racing=False, jobs=1)
+    assert any("channel as numeric in fold(s) 1, 3 (categorical on all rows)" in n for n in board.notes)
+    for name in ("logistic", "hgb"):
+        trained = train(data, spec_from_options(name, "none", folds=3, seed=42), jobs=1)
+        np.testing.assert_allclose(board.results[f"{name}-none"].scores[0], trained.cv.raw_scores, atol=1e-9)
