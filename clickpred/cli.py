@@ -192,7 +192,7 @@ def train(
     header: bool = typer.Option(
         True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."
     ),
-    report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<name>/)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<model file name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
     jobs: int = typer.Option(
         0,

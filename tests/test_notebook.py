@@ -36,7 +36,8 @@ def test_score_and_evaluate_a_dataframe(scoring_model, small_csv, tmp_path):
     scores = score(scoring_model, frame.drop(columns=["event"]), keep=["impression_id"])
     score(scoring_model, [small_csv], tmp_path / "s.parquet", keep=["impression_id"])
     written = pd.read_parquet(tmp_path / "s.parquet")
-    assert list(scores.columns) == list(written.columns)
+    assert list(scores.columns) == list(written.columns) + ["reject"]  # a frame's rejects stay in their rows
+    assert scores["reject"].isna().all()
     np.testing.assert_allclose(scores["p_click"], written["p_click"], rtol=0, atol=1e-12)
     assert (scores["prediction"].to_numpy() == written["prediction"].to_numpy()).all()
     doc = evaluate_model(scoring_model, frame)

@@ -22,6 +22,7 @@ Example
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -148,8 +149,6 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             return self._fit_plain(labelled, y, spec, smallest)
         notes = []
         if smallest < spec.folds:
-            from dataclasses import replace
-
             notes.append(f"folds: {spec.folds} → {smallest} (the smallest class has {smallest} rows)")
             spec = replace(spec, folds=smallest)
         result = train(
@@ -172,6 +171,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             merged = sorted({repr(k) for k, v in pairs.items() if list(pairs.values()).count(v) > 1})
             raise ValueError(f"labels {', '.join(merged)} read as the same class: give distinct labels")
         self.classes_ = np.unique(y)
+        labels = {read: original for original, read in pairs.items()}  # as y holds them, for the model file
+        result = replace(result, data=replace(result.data, labels=labels))
         schema, cv = result.data.schema, result.cv
         correction: Any = cv.correction  # Evaluation types them loosely (evaluation sits below postfit)
         rule: Any = cv.rule
@@ -219,28 +220,38 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     @classmethod
     def from_model(cls, model: Any) -> ClickClassifier:
-        """The fitted estimator a loaded model file (:func:`clickpred.load_model`) holds: classes are its class
-        names, parameters its spec's."""
+        """The fitted estimator a loaded model file (:func:`clickpred.load_model`) holds: the parameters it was
+        trained with (its spec and the options the file records), and its classes as the training data held
+        them (``1``, ``True``, ``"click"``)."""
         from ..io.schema import Schema
 
         md = model.metadata
         spec = md.get("spec") or {}
-        features = spec.get("features") or {}
+        options = md.get("options") or {}
+        part = lambda key: spec.get(key) or {}  # noqa: E731
         clf = cls(
-            classifier=spec.get("classifier", {}).get("name", "logistic"),
-            strategy=spec.get("strategy", {}).get("name", "none"),
-            classifier_params=dict(spec.get("classifier", {}).get("params", {})) or None,
-            strategy_params=dict(spec.get("strategy", {}).get("params", {})) or None,
+            classifier=part("classifier").get("name", "logistic"),
+            strategy=part("strategy").get("name", "none"),
+            classifier_params=dict(part("classifier").get("params", {})) or None,
+            strategy_params=dict(part("strategy").get("params", {})) or None,
+            calibration=options.get("calibration", "auto"),
+            decision=options.get("decision", "auto"),
+            costs=options.get("costs"),
             folds=spec.get("folds", 5),
+            categorical=options.get("categorical"),
+            numeric=options.get("numeric"),
+            max_onehot_levels=part("features").get("max_onehot_levels", 50),
             random_state=spec.get("seed", 42),
-            max_onehot_levels=features.get("max_onehot_levels", 50),
         )
         schema = Schema.from_dict(md["schema"])
-        clf.classes_ = np.array(sorted(md["classes"]), dtype=object)
-        clf._set_fitted(model.predictor(), schema, clf.classes_.tolist())
+        labels = md.get("labels") or {c: c for c in md["classes"]}
+        internal = sorted(labels, key=lambda c: labels[c])  # classes_ sorted, as fit sorts y's labels
+        clf.classes_ = np.array([labels[c] for c in internal])
+        clf._set_fitted(model.predictor(), schema, internal)
         clf.feature_names_in_ = np.array(schema.input_names, dtype=object)
         clf.n_features_in_ = len(schema.input_names)
         clf.model_ = model
+        clf.notes_ = []
         return clf
 
     # ------------------------------------------------------------ predicting

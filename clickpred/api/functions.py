@@ -73,23 +73,18 @@ def score(
     output: str | Path | None = None,
     **options: Any,
 ) -> "pd.DataFrame | ScoreResult":
-    """Score with a trained model (a model file's path, a :func:`load_model` result or a fitted
-    :class:`ClickClassifier`).
+    """Score with a trained model: a model file's path, a :func:`load_model` result, a fitted
+    :class:`ClickClassifier` or a :func:`train` result — the same answer from each.
 
-    A DataFrame in → a DataFrame out: the ``keep`` columns, ``p_<class>`` (corrected probabilities) and
-    ``prediction`` (the decision rule). Files, folders or globs → written to ``output`` as ``clickpred score``
-    writes them (streaming, every row accounted for) and a :class:`~clickpred.jobs.score.ScoreResult` returned."""
+    A DataFrame in → a DataFrame out, with the input's index: the ``keep`` columns, ``p_<class>`` (corrected
+    probabilities), ``prediction`` (the decision rule; labels as the training data held them) and ``reject``
+    (why a row could not be scored — a value that cannot be read as its column's type — or missing). Files, folders
+    or globs → written to ``output`` as ``clickpred score`` writes them (streaming, every row accounted for) and a
+    :class:`~clickpred.jobs.score.ScoreResult` returned. ``options``: ``keep``, ``decision``, ``costs`` (a rule
+    re-tuned on the out-of-fold rows the model keeps), and for files those of :func:`clickpred.jobs.score.score`."""
     import pandas as pd
 
-    from .classifier import ClickClassifier
-
-    if isinstance(model, ClickClassifier):
-        if not hasattr(model, "model_"):
-            raise ConfigError(
-                "score a fitted ClickClassifier by save_model(clf, path) first, then score(path, …); "
-                "or call clf.predict_proba / clf.predict on a DataFrame"
-            )
-        model = model.model_
+    model = _as_model(model)
     if isinstance(data, pd.DataFrame):
         if output is not None:
             raise ConfigError("output: a DataFrame is scored in memory and returned; write it with to_parquet")
@@ -104,6 +99,26 @@ def score(
     return run(model, inputs, output, **options)
 
 
+def _as_model(model: Any) -> Any:
+    """A model file's path, a loaded or fitted :class:`ClickClassifier` or a train result → what scoring takes."""
+    from ..jobs.train import model_from_result
+    from ..jobs.training import TrainResult
+    from .classifier import ClickClassifier
+
+    if isinstance(model, TrainResult):
+        return model_from_result(model)
+    if not isinstance(model, ClickClassifier):
+        return model
+    if hasattr(model, "model_"):
+        return model.model_
+    if getattr(model, "result_", None) is None:
+        raise ConfigError(
+            "model: this ClickClassifier is not fitted, or was fitted without cross-fitting (a class of one row): "
+            "score it with predict_proba / predict"
+        )
+    return model_from_result(model.result_)
+
+
 def load_model(path: str | Path) -> "ClickClassifier":
     """A model file as a fitted :class:`ClickClassifier` (validated by value before anything in it is used;
     ``.model_`` is the file's :class:`~clickpred.model.modelfile.Model`)."""
@@ -116,14 +131,22 @@ def load_model(path: str | Path) -> "ClickClassifier":
 def save_model(
     fitted: "TrainResult | ClickClassifier", path: str | Path, report: str | Path | None = None
 ) -> "TrainOutputs":
-    """Write a model file (and its report folder, default ``reports/<name>/``) as ``clickpred train`` does, from
-    a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the report
-    appears whole or not at all."""
-    from ..jobs.train import save_result
+    """Write a model file (and its report folder, default ``reports/<model file name>/``) as ``clickpred train``
+    does, from a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the
+    report appears whole or not at all. A model loaded from a file is written again as it was loaded (its report is
+    the one written with it: ``report`` must be None)."""
+    from ..jobs.train import resave, save_result
     from ..jobs.training import TrainResult
     from .classifier import ClickClassifier
 
     if isinstance(fitted, ClickClassifier):
+        if hasattr(fitted, "model_"):
+            if report is not None:
+                raise ConfigError(
+                    "report: a model loaded from a file keeps the report written when it was trained; "
+                    "save it without one"
+                )
+            return resave(fitted.model_, path)
         if getattr(fitted, "result_", None) is None:
             raise ConfigError(
                 "save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf "

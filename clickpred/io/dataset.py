@@ -49,6 +49,7 @@ class Dataset:
     schema: Schema
     sha256: str
     notes: list[str] = field(default_factory=list)
+    labels: dict = field(default_factory=dict)  # class name -> the label as the data holds it (1, True, "click")
 
     @property
     def class_counts(self) -> dict[str, int]:
@@ -724,7 +725,20 @@ def dataset_from_frame(
     else:
         _check_inputs(frame, schema, path)
     X = prepare_frame(frame, schema, notes)
-    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes)
+    labels = label_values(frame[tcol], y)
+    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes, labels=labels)
+
+
+def label_values(column: pd.Series, y: np.ndarray) -> dict:
+    """{class name: the first label of that class as the data holds it} — ``1`` for class ``"1"`` of an integer
+    column, ``True`` for ``"1"`` of a boolean one — so predictions can be given back in the data's own type."""
+    values = column.to_numpy(dtype=object)
+    first = pd.Series(np.arange(len(y))).groupby(y, sort=False).first()
+    out = {}
+    for c, i in first.items():
+        v = values[int(i)]
+        out[str(c)] = v.item() if isinstance(v, np.generic) else v
+    return out
 
 
 def typed_table(strings: pa.Table) -> pa.Table:

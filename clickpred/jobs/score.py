@@ -435,7 +435,7 @@ def score_frame(
 ):
     """Scores of an in-memory table (a notebook's DataFrame), as ``score`` would write them: the kept columns,
     ``p_<class>`` (corrected probabilities; ``score_<class>`` for a model without them), ``prediction`` under the
-    model's decision rule (or ``decision``, re-tuned) and ``reject``.
+    model's decision rule (or ``decision``, re-tuned; labels as the training data held them) and ``reject``.
 
     Every input row is there, with the input's index: a row ``score`` would reject (a value that cannot be read as
     its column's type) has the reason in ``reject`` and no scores or prediction; ``reject`` is missing for the
@@ -465,7 +465,8 @@ def score_frame(
     if inputs.n:
         finished = predictor.finish(predictor.raw_scores(inputs.frame(schema)))
         scores[good] = finished
-        prediction[good] = predictor.decide(finished)
+        labels = model.metadata.get("labels") or {}  # as the training data held them: 1, True, "click"
+        prediction[good] = [labels.get(c, c) for c in predictor.decide(finished).tolist()]
     reject = np.full(len(frame), None, dtype=object)
     for row, why in bad.items():
         reject[row] = why

@@ -68,7 +68,7 @@ from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
 from ..postfit.decisions import check_rule_text, parse_rule
 from ..postfit.predictor import Predictor
-from .training import TrainResult, cross_columns, library_versions, warning_notes
+from .training import TrainResult, cross_columns, library_versions, train_options, warning_notes
 
 DEFAULT_HOLDOUT = 0.05
 MAX_DEFAULT_HOLDOUT_ROWS = 1_000_000  # the default slice is capped: it is held in memory as text
@@ -336,6 +336,7 @@ def train_stream(
         test_source=test_source,
         versions=library_versions(),
         sampling=sampling,
+        options=train_options(calibration, decision, costs, categorical, numeric),
     )
 
 

@@ -9,7 +9,6 @@ Example
 
 from __future__ import annotations
 
-import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -20,6 +19,8 @@ import numpy as np
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..model.modelfile import Model
 
 from ..errors import ConfigError, DataError
 from ..evaluation.crossval import (
@@ -44,6 +45,7 @@ from .training import (
     fold_schemas,
     library_versions,
     read_as,
+    train_options,
     warning_notes,
 )
 from .workers import (
@@ -265,6 +267,7 @@ def train(
         test_source=test_source,
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
+        options=train_options(calibration, decision, costs, categorical, numeric),
     )
 
 
@@ -384,7 +387,7 @@ def _describe_correction(correction) -> str:
 
 @dataclass
 class TrainOutputs:
-    result: TrainResult
+    result: TrainResult | None  # None: a loaded model written again (resave)
     model_path: Path
     report_paths: dict
     document: dict
@@ -411,7 +414,26 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
         "correction": result.cv.correction.state(),
         "decision": result.cv.rule.to_dict(),
         "sampling": result.sampling,
+        "labels": dict(result.data.labels),
+        "options": dict(result.options),
     }
+
+
+def model_from_result(result: TrainResult, document: dict | None = None, header: bool = True) -> "Model":
+    """The model a train result is — what its file holds, in memory (``document``: its report's
+    ``metrics.json``, built from the result when not given). Scoring, saving and the estimator all take this."""
+    from ..model.modelfile import Model
+    from ..postfit.predictor import decision_sample
+    from ..reporting.train_report import metrics_document
+
+    cv = result.cv
+    return Model(
+        pipeline=result.pipeline,
+        metadata=model_metadata(result, document or metrics_document(result), header=header),
+        path="<in memory>",
+        calibrator=cv.correction.calibrator,
+        decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None,
+    )
 
 
 def run_train(
@@ -430,7 +452,7 @@ def run_train(
     import pandas as pd
 
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
-    report_dir = Path(report_dir) if report_dir else Path("reports") / spec.name
+    report_dir = Path(report_dir) if report_dir else default_report(model_path)
     in_memory = isinstance(data, pd.DataFrame)
     read = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
     read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
@@ -462,6 +484,17 @@ def run_train(
     return _save(result, model_path, report_dir, header=kwargs.get("header", True))
 
 
+def default_report(model_path: Path) -> Path:
+    """``reports/<model file name>/``: a model's report, named after the model (another model's report is never
+    its default)."""
+    name = model_path.name
+    for suffix in (".skops", ".pkl", ".pickle"):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]
+            break
+    return Path("reports") / name
+
+
 def save_result(result, model_path: str | Path, report_dir: str | Path | None = None) -> TrainOutputs:
     """Write a :class:`TrainResult` (from :func:`train`, e.g. in a notebook) as ``train`` does: the model file and
     its report (default: ``reports/<name>/``), the report staged and swapped in whole after the model is saved.
@@ -473,9 +506,20 @@ def save_result(result, model_path: str | Path, report_dir: str | Path | None = 
     PosixPath('models/mine.skops')
     """
     model_path = Path(model_path)
-    report_dir = Path(report_dir) if report_dir else Path("reports") / result.spec.name
+    report_dir = Path(report_dir) if report_dir else default_report(model_path)
     _plan_outputs(model_path, report_dir, [Path(result.data.path)] if result.data.path != "<DataFrame>" else [])
     return _save(result, model_path, report_dir)
+
+
+def resave(model: "Model", path: str | Path) -> TrainOutputs:
+    """Write a loaded model file again at ``path``, as it was loaded (never over the file it came from)."""
+    from ..io.writers import plan_outputs
+    from ..model.modelfile import save_model
+
+    path = Path(path)
+    plan_outputs([("path", path, False)], [Path(model.path)])
+    save_model(path, model.pipeline, model.metadata, model.fastpath, model.calibrator, model.decision_sample)
+    return TrainOutputs(None, path, {}, {})
 
 
 def _plan_outputs(model_path: Path, report_dir: Path, read: list[Path]) -> None:
@@ -495,24 +539,21 @@ def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> Tr
     from ..io.writers import StagedFolder
     from ..model.linear_scorer import compile_linear
     from ..model.modelfile import save_model
-    from ..postfit.predictor import decision_sample
-    from ..reporting.train_report import write_report
+    from ..reporting.train_report import metrics_document, write_report
 
+    document = metrics_document(result)
+    model = model_from_result(result, document, header=header)
     # The report is staged and swapped in whole after the model is saved; removed on any failure.
     with StagedFolder(report_dir, "--report", legacy=REPORT_FILES) as stage:
-        staged = write_report(result, stage.path)
-        document = json.loads(staged["metrics"].read_text())
+        staged = write_report(result, stage.path, document)
         compiled = compile_linear(result.pipeline, result.data.schema)
-        cv = result.cv
         save_model(
             model_path,
-            result.pipeline,
-            model_metadata(result, document, header=header),
+            model.pipeline,
+            model.metadata,
             fastpath=compiled.state() if compiled is not None else None,
-            calibrator=cv.correction.calibrator,
-            decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed)
-            if cv.has_proba
-            else None,
+            calibrator=model.calibrator,
+            decision_sample=model.decision_sample,
         )
         stage.commit()
     paths = {k: report_dir / Path(v).name for k, v in staged.items()}

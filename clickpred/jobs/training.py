@@ -39,6 +39,7 @@ class TrainResult:
     sampling: dict | None = (
         None  # --negative-rate: what was read, kept and held out (then ``cv`` is the held-out slice)
     )
+    options: dict = field(default_factory=dict)  # what was asked beyond the spec (calibration, decision, columns)
 
     @property
     def name(self) -> str:
@@ -197,3 +198,14 @@ def _other(per_fold: list[Schema | None], name: str, folds: list[int]) -> str:
     schema = per_fold[folds[0] - 1]
     assert schema is not None
     return next(c.kind for c in schema.features if c.name == name)
+
+
+def train_options(calibration: str, decision: str, costs, categorical, numeric) -> dict:
+    """What a train run was asked beyond its spec, as its model file records it (a loaded model's parameters)."""
+    return {
+        "calibration": calibration,
+        "decision": decision,
+        "costs": None if costs is None else str(costs),
+        "categorical": list(categorical) if categorical else None,
+        "numeric": list(numeric) if numeric else None,
+    }

@@ -52,6 +52,7 @@ CALIBRATION_MAPS = {
     "isotonic": "sklearn.isotonic.IsotonicRegression",
 }
 MAX_TEXT = 10_000  # characters in a name, label or class
+MAX_COLUMNS = 1_000_000  # column names an option may list
 
 
 def check_archive(path: Path) -> None:
@@ -256,6 +257,45 @@ class _Checker:
             self.text(w, "metadata.leakage_warnings")
         self.correction(md.get("correction"), classes)
         self.decision(md.get("decision"), classes)
+        self.labels(md.get("labels"), classes)
+        self.options(md.get("options"))
+
+    def labels(self, labels, classes: list[str]) -> None:
+        """{class: the label as the training data held it}: one per class, each a number, text or true/false."""
+        labels = self.mapping(labels, "metadata.labels", allow_none=True)
+        if not labels:
+            return
+        if sorted(labels) != sorted(classes):
+            self.fail("metadata.labels", "expected one label per class")
+        seen = set()
+        for c, v in labels.items():
+            where = f"metadata.labels.{c}"
+            if isinstance(v, str):
+                self.text(v, where)
+            elif not isinstance(v, bool):
+                self.number(v, where)
+            key = (type(v).__name__, v)
+            if key in seen:
+                self.fail(where, "two classes with the same label")
+            seen.add(key)
+
+    def options(self, options) -> None:
+        """What train was asked beyond the spec (a loaded estimator's parameters)."""
+        from ..postfit.correction import METHODS
+
+        options = self.mapping(options, "metadata.options", allow_none=True)
+        if set(options) - {"calibration", "decision", "costs", "categorical", "numeric"}:
+            self.fail("metadata.options", "unexpected fields")
+        if options.get("calibration", "auto") not in METHODS:
+            self.fail("metadata.options.calibration", f"{options.get('calibration')!r}"[:100] + " is not a method")
+        for key in ("decision", "costs"):
+            self.text(options.get(key), f"metadata.options.{key}", allow_none=True)
+        for key in ("categorical", "numeric"):
+            names = options.get(key)
+            if names is not None and (not isinstance(names, list) or len(names) > MAX_COLUMNS):
+                self.fail(f"metadata.options.{key}", "expected a list of column names")
+            for name in names or []:
+                self.text(name, f"metadata.options.{key}")
 
     def correction(self, state, classes) -> None:
         from ..postfit.correction import CALIBRATORS

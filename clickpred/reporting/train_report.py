@@ -358,12 +358,13 @@ def render_html(doc: dict, figures: dict[str, Path]) -> str:
     )
 
 
-def write_report(result, directory: str | Path) -> dict[str, Path]:
-    """Write metrics.json, PNG figures and a self-contained report.html into ``directory``."""
+def write_report(result, directory: str | Path, doc: dict | None = None) -> dict[str, Path]:
+    """Write metrics.json, PNG figures and a self-contained report.html into ``directory`` (``doc``: the
+    :func:`metrics_document` of ``result``, if already built)."""
     from ..io.writers import make_folder
 
     directory = make_folder(Path(directory), "--report")
-    doc = metrics_document(result)
+    doc = doc if doc is not None else metrics_document(result)
     which, ev = primary(result)
     label = (
         "held-out test"

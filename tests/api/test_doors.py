@@ -2,6 +2,8 @@
 ``clickpred.score``, and through a fitted or loaded ``ClickClassifier`` give the same probabilities and the same
 rejects — unreadable values, unseen categories, missing and extra columns, other dtypes included."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -18,7 +20,7 @@ def fitted(small_csv, tmp_path_factory):
     X, y = frame.drop(columns=["event"]), frame["event"].to_numpy()
     clf = clickpred.ClickClassifier(folds=2).fit(X, y)
     clickpred.save_model(clf, d / "m.skops", report=d / "report")
-    return clf, d / "m.skops", X, d
+    return clf, d / "m.skops", X, d, y
 
 
 def _probabilities(scored: pd.DataFrame, classes) -> np.ndarray:
@@ -41,7 +43,7 @@ def _tampered(X: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_file_frame_fitted_and_loaded_give_the_same_probabilities_and_rejects(fitted):
-    clf, model_path, X, d = fitted
+    clf, model_path, X, d, _ = fitted
     rows = _tampered(X)
     csv = d / "rows.csv"
     rows.to_csv(csv, index=False)
@@ -83,7 +85,7 @@ def test_file_frame_fitted_and_loaded_give_the_same_probabilities_and_rejects(fi
 
 def test_the_same_rows_from_parquet_score_as_from_csv(fitted):
     """Typed columns (Parquet, a DataFrame's own dtypes) and text columns (CSV) become the same inputs."""
-    clf, model_path, X, d = fitted
+    clf, model_path, X, d, _ = fitted
     rows = X.head(500)
     rows.to_parquet(d / "rows.parquet", index=False)
     rows.to_csv(d / "rows.csv", index=False)
@@ -98,7 +100,7 @@ def test_the_same_rows_from_parquet_score_as_from_csv(fitted):
 
 
 def test_a_missing_column_is_the_same_error_from_every_door(fitted):
-    clf, model_path, X, d = fitted
+    clf, model_path, X, d, _ = fitted
     rows = X.head(20).drop(columns=["bid_price"])
     rows.to_csv(d / "short.csv", index=False)
     with pytest.raises(DataError, match="missing feature column\\(s\\) the model needs: bid_price"):
@@ -112,7 +114,7 @@ def test_a_missing_column_is_the_same_error_from_every_door(fitted):
 def test_zoned_timestamps_in_a_dataframe_are_read_on_their_own_wall_clock(fitted):
     """A model trained on wall-clock times scores a New York timestamp by its New York clock, as it scores the
     same rows from a Parquet file — not by the UTC clock, which moves the hour by four or five."""
-    clf, model_path, X, d = fitted
+    clf, model_path, X, d, _ = fitted
     rows = X.head(400).copy()
     naive = pd.to_datetime(rows["timestamp"])
     zoned = rows.assign(timestamp=naive.dt.tz_localize("America/New_York"))
@@ -123,3 +125,65 @@ def test_zoned_timestamps_in_a_dataframe_are_read_on_their_own_wall_clock(fitted
     classes = clf.predictor_.classes
     from_frame = clickpred.score(model_path, zoned)
     np.testing.assert_allclose(_probabilities(from_frame, classes), _probabilities(from_file, classes), atol=1e-12)
+
+
+def test_a_loaded_model_is_the_fitted_model(fitted, tmp_path):
+    """The same type with the same parameters and probabilities; clonable, refittable, savable again; scored
+    alike whether fitted, loaded or saved again."""
+    from sklearn.base import clone
+
+    clf, model_path, X, d, y = fitted
+    loaded = clickpred.load_model(model_path)
+    assert type(loaded) is type(clf) and loaded.get_params() == clf.get_params()
+    rows = X.head(300)
+    np.testing.assert_allclose(loaded.predict_proba(rows), clf.predict_proba(rows), atol=1e-12)
+    again = clickpred.save_model(loaded, tmp_path / "again.skops")
+    assert again.result is None and again.model_path.exists()
+    np.testing.assert_allclose(
+        clickpred.load_model(again.model_path).predict_proba(rows), clf.predict_proba(rows), atol=1e-12
+    )
+    with pytest.raises(ValueError, match="is an input of this run"):
+        clickpred.save_model(loaded, model_path)
+    with pytest.raises(ValueError, match="report: a model loaded from a file keeps the report"):
+        clickpred.save_model(loaded, tmp_path / "x.skops", report=tmp_path / "r")
+    refit = clone(loaded)
+    assert not hasattr(refit, "classes_") and refit.get_params() == clf.get_params()
+    refit.fit(X, y)
+    np.testing.assert_allclose(refit.predict_proba(rows), clf.predict_proba(rows), atol=1e-12)  # seeded: the same
+
+    by_fitted, by_loaded = clickpred.score(clf, rows), clickpred.score(loaded, rows)
+    pd.testing.assert_frame_equal(by_fitted, by_loaded, check_exact=False, atol=1e-12)
+    by_fitted_file = clickpred.score(clf, d / "rows.csv", tmp_path / "fitted.parquet", max_reject_rate=1.0)
+    by_loaded_file = clickpred.score(loaded, d / "rows.csv", tmp_path / "loaded.parquet", max_reject_rate=1.0)
+    assert by_fitted_file.rows_scored == by_loaded_file.rows_scored
+    pd.testing.assert_frame_equal(
+        pq.read_table(tmp_path / "fitted.parquet").to_pandas(), pq.read_table(tmp_path / "loaded.parquet").to_pandas()
+    )
+
+
+def test_labels_keep_their_type_through_fit_save_load_and_score(tmp_path):
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=600), "site": rng.choice(["x", "y", "z"], 600)})
+    y = (X["a"] + rng.normal(size=600) > 1.5).astype(int).to_numpy()
+    clf = clickpred.ClickClassifier(folds=3).fit(X, y)
+    clickpred.save_model(clf, tmp_path / "m.skops")
+    loaded = clickpred.load_model(tmp_path / "m.skops")
+    assert loaded.classes_.tolist() == clf.classes_.tolist() == [0, 1]
+    assert loaded.classes_.dtype.kind == "i" and loaded.predict(X).dtype.kind == "i"
+    assert (loaded.predict(X) == clf.predict(X)).all()
+    scored = clickpred.score(loaded, X)
+    assert set(scored["prediction"]) <= {0, 1} and (scored["prediction"].to_numpy() == clf.predict(X)).all()
+    assert clickpred.score(clf, X)["prediction"].tolist() == scored["prediction"].tolist()
+
+
+def test_a_report_is_named_after_its_model_file(fitted, tmp_path, monkeypatch):
+    """Two models saved without a report folder each get their own: reports/<model file name>/."""
+    clf, *_ = fitted
+    monkeypatch.chdir(tmp_path)
+    a = clickpred.save_model(clf, "models/a.skops")
+    b = clickpred.save_model(clf, "models/b.skops")
+    assert a.report_paths["metrics"] == Path("reports/a/metrics.json")
+    assert b.report_paths["metrics"] == Path("reports/b/metrics.json")
+    assert (tmp_path / "reports" / "a" / "metrics.json").exists() and (
+        tmp_path / "reports" / "b" / "metrics.json"
+    ).exists()

@@ -137,6 +137,13 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
             ),
             r"fastpath\.categories\..*expected a list of text values",
         ),
+        (lambda p: p["metadata"]["labels"].update(click=float("nan")), r"metadata\.labels\.click: expected a finite"),
+        (lambda p: p["metadata"]["labels"].update(click=[1]), r"metadata\.labels\.click: expected a finite"),
+        (lambda p: p["metadata"]["labels"].update(click="view"), r"metadata\.labels\..*two classes with the same"),
+        (lambda p: p["metadata"]["labels"].pop("click"), r"metadata\.labels: expected one label per class"),
+        (lambda p: p["metadata"]["options"].update(calibration="exec"), r"metadata\.options\.calibration"),
+        (lambda p: p["metadata"]["options"].update(extra=1), r"metadata\.options: unexpected fields"),
+        (lambda p: p["metadata"]["options"].update(numeric="bid"), r"metadata\.options\.numeric: expected a list"),
     ],
     ids=[
         "no-versions",
@@ -159,6 +166,13 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         "fastpath-shape",
         "calibrator-key",
         "fastpath-numbers",
+        "label-nan",
+        "label-list",
+        "label-twice",
+        "label-missing",
+        "option-calibration",
+        "option-extra",
+        "option-columns",
     ],
 )
 def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
