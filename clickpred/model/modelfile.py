@@ -2,8 +2,9 @@
 
 A model file holds the whole fitted pipeline plus metadata (schema, classes,
 spec, versions, data hash, metrics summary). Loading never unpickles: skops
-rebuilds only the types on :data:`ALLOWED_TYPES`, the ones clickpred itself
-writes, and refuses a file holding anything else before any of it runs.
+rebuilds only the types on :data:`clickpred.model.allowlist.ALLOWED_TYPES`, exactly
+the ones clickpred itself writes (not skops' default trusted set), and a file holding
+anything else is refused before any of it runs.
 A pickle or joblib file (which runs code when loaded) is refused unless the
 caller says it trusts it (``trust_pickle=True``, ``--trust-pickle``). A model
 written by another model-file format version, or with another major version
@@ -25,7 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ModelFileError
+from .allowlist import ALLOWED_TYPES, file_types, refused_types
 from .payload import check_archive, validate_metadata, validate_payload
+
+__all__ = ["ALLOWED_TYPES", "Model", "load_model", "read_metadata", "save_model"]
 
 FORMAT = "clickpred-model"
 # 2: columns record their training type (cast.dtype_of); 3: probability correction + decision rule;
@@ -41,43 +45,6 @@ METADATA_MEMBER = "clickpred-metadata.json"
 MAX_METADATA_BYTES = 64 * 1024**2
 # Libraries whose major version must match the one that wrote the model.
 PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
-
-# Types (beyond skops' built-in trusted ones) that clickpred model files contain.
-ALLOWED_TYPES = frozenset(
-    {
-        "clickpred.postfit.adapters.ScoresAsDecision",
-        "clickpred.modeling.boosting.HoldoutHGBClassifier",
-        "clickpred.modeling.estimators.BoundedSVC",
-        "clickpred.modeling.estimators.CategoryCodes",
-        "clickpred.modeling.estimators.ClippedLogit",
-        "clickpred.modeling.estimators.FrequencyEncoder",
-        "clickpred.modeling.estimators.NystroemSVM",
-        "clickpred.modeling.estimators.ScaledTolLogisticRegression",
-        "clickpred.modeling.estimators.TimestampFeatures",
-        "clickpred.modeling.estimators.WeightedMLPClassifier",
-        "clickpred.modeling.funnel.FunnelClassifier",
-        "clickpred.modeling.rebalance.RatioStrategy",
-        "clickpred.modeling.rebalance.RowBlockOneHotEncoder",
-        # hgb: its trees, and the partial(check_array, …) its internal preprocessor holds
-        # (clickpred.model.payload checks that a partial wraps exactly that function)
-        "functools.partial",
-        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-        "sklearn.utils.validation.check_array",
-        "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
-        "imblearn.over_sampling._smote.base.SMOTE",
-        "imblearn.over_sampling._smote.base.SMOTEN",
-        "imblearn.over_sampling._smote.base.SMOTENC",
-        "imblearn.pipeline.Pipeline",
-        "imblearn.under_sampling._prototype_selection._random_under_sampler.RandomUnderSampler",
-        "numpy.dtype",
-        "scipy.sparse._csr.csr_matrix",
-        "sklearn.calibration._CalibratedClassifier",
-        "sklearn.calibration._SigmoidCalibration",
-        "sklearn.calibration._TemperatureScaling",
-        "sklearn.model_selection._split.StratifiedKFold",
-        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
-    }
-)
 
 
 @dataclass
@@ -214,13 +181,11 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
             return _check_payload(path, _load_pickle(path))
         raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
     check_archive(path)
-    import skops.io as sio
-
     try:
-        untrusted = sio.get_untrusted_types(file=path)
-    except Exception as exc:  # noqa: BLE001 - any parse failure means a corrupt file
-        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
-    refused = sorted(set(untrusted) - ALLOWED_TYPES)
+        types = file_types(path)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, RecursionError) as exc:
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})"[:300]) from None
+    refused = refused_types(types)
     if refused and all(t.rsplit(".", 1)[0] in LEGACY_MODULES for t in refused):
         raise ModelFileError(
             f"{path}: written by an older clickpred (model-file format 3 or earlier, before its "
@@ -229,8 +194,10 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
     if refused:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
+    import skops.io as sio
+
     try:
-        payload = sio.load(path, trusted=sorted(untrusted))
+        payload = sio.load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in types}))
     except Exception as exc:  # noqa: BLE001
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
     return _check_payload(path, payload)

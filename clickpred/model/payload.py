@@ -1,6 +1,6 @@
 """Validating a model file by value, before anything in it is called.
 
-skops refuses types clickpred does not write (:data:`clickpred.model.modelfile.ALLOWED_TYPES`),
+A file holding a type clickpred does not write is refused before skops rebuilds it (:mod:`clickpred.model.allowlist`),
 but values inside allowed types can still be instructions: a method name that
 ``score`` looks up with ``getattr``, a ``Pipeline.memory`` folder that joblib
 would cache into (and unpickle from), a ``FunctionTransformer.func``, an
