@@ -186,6 +186,19 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> N
         )
 
 
+def time_order(column, name: str, where) -> np.ndarray:
+    """The rows in the order of ``column`` (stable), for a split in time (``--split-by``). A missing value is
+    refused: a row with no time cannot be placed before or after another (sorted last, it would land among the
+    held-out "later" rows)."""
+    missing = int(column.isna().sum())
+    if missing:
+        raise DataError(
+            f"--split-by {name}: {missing:,} of {len(column):,} rows of {where} have no value, so they cannot be "
+            "placed in time: fill them, drop those rows, or split by another column"
+        )
+    return np.argsort(column.to_numpy(), kind="stable")
+
+
 def fold_splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (training rows, held-out rows) of each fold: stratified, shuffled by ``seed`` — every cross-validation
     of a train run (and the decisions made per fold before it) uses these."""

@@ -45,7 +45,14 @@ from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold
 
 from ..errors import ClickpredError, ConfigError, DataError
-from ..evaluation.crossval import Evaluation, check_folds, compute_metrics, scores_and_predictions, scores_for
+from ..evaluation.crossval import (
+    Evaluation,
+    check_folds,
+    compute_metrics,
+    scores_and_predictions,
+    scores_for,
+    time_order,
+)
 from ..evaluation.intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import Dataset, load_dataset
@@ -160,12 +167,20 @@ def candidate_specs(classifiers=None, strategies=None, pipelines=None, folds: in
             if st not in STRATEGIES:
                 raise ConfigError(f"--strategies {st}: unknown strategy; valid: {', '.join(STRATEGIES)}")
         specs = [spec_from_options(c, st, folds, seed) for c in cls for st in strats]
-    seen, out = set(), []
-    for sp in specs:
-        if sp.name not in seen:
-            seen.add(sp.name)
-            out.append(sp)
-    return out
+    seen: dict[str, Spec] = {}
+    for sp in specs:  # the same spec twice (overlapping globs, a repeated name) runs once
+        first = seen.setdefault(sp.name, sp)
+        if first is not sp and _what_runs(first) != _what_runs(sp):
+            raise ConfigError(
+                f"--pipelines: two different specs are named '{sp.name}' ({first.source or 'the grid'} and "
+                f"{sp.source or 'the grid'}): candidates are told apart by name; rename one (its name = …)"
+            )
+    return list(seen.values())
+
+
+def _what_runs(spec: Spec) -> dict:
+    """A spec without where it was read from or how it is described: two specs alike here are one candidate."""
+    return {k: v for k, v in spec.to_dict().items() if k not in ("source", "description")}
 
 
 def _prep_key(prepare) -> str:
@@ -982,7 +997,7 @@ def forward_splits(X, y, classes, split_by: str, folds: int, path) -> tuple[list
 
     if split_by not in X.columns:
         raise DataError(f"--split-by {split_by}: no such feature column in {path}; columns: {', '.join(X.columns)}")
-    order = np.argsort(X[split_by].to_numpy(), kind="stable")
+    order = time_order(X[split_by], split_by, path)
     splits = [(np.sort(order[tr]), np.sort(order[te])) for tr, te in TimeSeriesSplit(n_splits=folds).split(order)]
     for f, (tr, _) in enumerate(splits):
         missing = [c for c in classes if not (y[tr] == c).any()]

@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 import pyarrow as pa
 
-from ..errors import ClickpredError, DataError
+from ..errors import ClickpredError, ConfigError, DataError
 from ..evaluation.crossval import in_class_order
 from ..io.cast import MAX_MAGNITUDE, timestamp_type
 from ..io.chunks import Inputs, to_inputs
@@ -398,6 +398,12 @@ def prepare_run(
     known = known_headers(scorer.schema)  # columns matched by the header written at training, not by position
     sources = [open_source(f, sep=sep, header=header, known=known) for f in files]
     keep = _resolve_keep(list(keep or []), sources)
+    clash = sorted(set(keep) & set(scorer.columns + ["prediction"]))
+    if clash:
+        raise ConfigError(
+            f"--keep {','.join(clash)}: the output has a column of that name already (the scores and the "
+            "prediction): keep other columns"
+        )
     notes = list(scorer.notes) + _check_sources(sources, scorer.schema, keep)
     outs = Outputs.plan(output, files, fmt, rejects, folder=folder)
     read = files + [Path(str(i)) for i in inputs if Path(str(i)).is_dir()] + [Path(model.path)]

@@ -30,6 +30,7 @@ from ..evaluation.crossval import (
     cross_validate_and_refit,
     fold_splits,
     holdout,
+    time_order,
 )
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import load_dataset
@@ -125,7 +126,7 @@ def train(
     if split_by is not None:
         if split_by not in X.columns:
             raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
-        order = np.argsort(X[split_by].to_numpy(), kind="stable")
+        order = time_order(X[split_by], split_by, ds.path)
         cut = int(len(order) * (1 - SPLIT_FRACTION))
         train_idx, test_idx = order[:cut], order[cut:]
         train_X, train_y = X.iloc[train_idx], y[train_idx]
@@ -527,6 +528,11 @@ def _plan_outputs(model_path: Path, report_dir: Path, read: list[Path]) -> None:
     a report's files."""
     from ..io.writers import plan_outputs
 
+    if model_path.resolve().is_relative_to(report_dir.resolve()):
+        raise ConfigError(
+            f"--model {model_path}: inside the --report folder {report_dir}, which is replaced whole by the "
+            "report: put the model file elsewhere"
+        )
     plan_outputs(
         [("--model", model_path, False), ("--report", report_dir, True)],
         read,

@@ -371,3 +371,17 @@ def test_compare_decides_kinds_per_fold_as_train_does():
     for name in ("logistic", "hgb"):
         trained = train(data, spec_from_options(name, "none", folds=3, seed=42), jobs=1)
         np.testing.assert_allclose(board.results[f"{name}-none"].scores[0], trained.cv.raw_scores, atol=1e-9)
+
+
+def test_different_specs_with_one_name_are_refused_and_the_same_spec_twice_runs_once(tmp_path):
+    """compare tells candidates apart by name: three different specs all named 'same' used to leave one candidate
+    ("It is the only candidate") without a word."""
+    for i, strategy in enumerate(["none", "undersample", "class_weight"]):
+        (tmp_path / f"s{i}.toml").write_text(
+            f'name = "same"\n[classifier]\nname = "logistic"\n[strategy]\nname = "{strategy}"\n'
+        )
+    with pytest.raises(ConfigError, match=r"two different specs are named 'same' \(.*s0\.toml and .*s1\.toml\)"):
+        candidate_specs(pipelines=[str(tmp_path / "s*.toml")])
+    twice = candidate_specs(pipelines=[str(tmp_path / "s0.toml"), str(tmp_path / "s0.toml")])
+    assert [s.name for s in twice] == ["same"]
+    assert [s.name for s in candidate_specs(["logistic", "logistic"], ["none"])] == ["logistic-none"]

@@ -299,3 +299,19 @@ def test_a_fast_path_that_disagrees_on_the_input_falls_back_to_the_pipeline(
     assert res.notes[0] == "fast path disagreed with the pipeline by 1 on the input; rescored with the pipeline"
     df = _read(tmp_path / "s.parquet")
     np.testing.assert_allclose(df[["p_view", "p_click", "p_conversion"]].to_numpy(), expected[0], rtol=0, atol=1e-9)
+
+
+def test_keep_may_not_name_an_output_column(scoring_model, small_csv, tmp_path):
+    """--keep prediction,p_view wrote two columns of one name (a Parquet file pandas cannot read); the API replaced
+    the kept columns silently. Both are refused before a row is read."""
+    import pandas as pd
+
+    from clickpred.errors import ConfigError, DataError
+    from clickpred.jobs.score import score, score_frame
+
+    with pytest.raises(ConfigError, match=r"--keep p_view,prediction: the output has a column of that name"):
+        score(scoring_model, [small_csv], tmp_path / "s.parquet", keep=["prediction", "p_view", "impression_id"])
+    assert not (tmp_path / "s.parquet").exists()
+    frame = pd.read_csv(small_csv).head(20).assign(prediction=1)
+    with pytest.raises(DataError, match=r"keep prediction: the output has a column of that name"):
+        score_frame(scoring_model, frame, keep=["prediction"])

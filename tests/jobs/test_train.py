@@ -143,3 +143,34 @@ def test_a_slow_classifier_says_up_front_how_long_it_should_take(sim_csv, monkey
     ), notes[0]
     shared = train_module.expected_time(built.pipeline, ds.frame, ds.y, 3, spec, workers=2)
     assert re.match(r"mlp is slow: expect about \d+ (s|min|h) for 3 fits on 2 workers \(one fit timed", shared), shared
+
+
+def test_a_split_in_time_refuses_rows_with_no_time(small_csv, tmp_path):
+    """Missing times sorted last, so the held-out "later" rows were the rows with no time at all; a text column
+    with a missing value failed with an unexpected TypeError. Both are refused, counted, before any fit."""
+    import pandas as pd
+
+    from clickpred.errors import DataError
+    from clickpred.jobs.compare import compare
+    from clickpred.modeling.spec import spec_from_options
+
+    frame = pd.read_csv(small_csv)
+    frame.loc[frame.index[::3], "timestamp"] = None
+    frame["hour_text"] = pd.to_datetime(frame["timestamp"]).dt.strftime("%H")
+    for column in ("timestamp", "hour_text"):
+        with pytest.raises(DataError, match=rf"--split-by {column}: 1,334 of 4,000 rows of .* have no value"):
+            train(frame, spec_from_options(folds=2), split_by=column)
+    with pytest.raises(DataError, match=r"--split-by timestamp: 1,334 of 4,000 rows"):
+        compare(frame, classifiers=["logistic"], strategies=["none"], folds=2, split_by="timestamp")
+
+
+def test_a_model_file_inside_the_report_folder_is_refused_before_training(small_csv, tmp_path, monkeypatch):
+    from clickpred.errors import ConfigError
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    fitted = []
+    monkeypatch.setattr("clickpred.jobs.train.train", lambda *a, **k: fitted.append(1))
+    with pytest.raises(ConfigError, match=r"--model .*m\.skops: inside the --report folder"):
+        run_train(small_csv, spec_from_options(), model_path=tmp_path / "D" / "m.skops", report_dir=tmp_path / "D")
+    assert fitted == []
