@@ -4,9 +4,9 @@ and after.
 Until the fix, an integer column's kind (codes or a quantity, :func:`clickpred.io.dataset.integer_kind`) was
 decided once on every row, labels included, before cross-validation: a held-out row's label helped choose how its
 own column was read. Now each training fold decides again on its own rows (:func:`clickpred.jobs.training.
-fold_schemas`). The final model is the same either way (all rows decide it); only the out-of-fold figures — the
+fold_readings`). The final model is the same either way (all rows decide it); only the out-of-fold figures — the
 estimate of how well the procedure does on new rows — may change. "before" here is the same train call with the
-per-fold decisions switched off (``fold_schemas`` replaced by one that keeps every fold on the all-rows schema), in
+per-fold decisions switched off (``fold_readings`` replaced by one that keeps every fold on the all-rows schema), in
 the same process on the same folds.
 
 Run: ``python benchmarks/bench_fold_schema.py [names…]`` → ``benchmarks/results/fold_schema.json``.
@@ -60,12 +60,12 @@ def run(data, target: str | None) -> dict:
 
     spec = spec_from_options()
     after = train_job.train(data, spec, target=target)
-    real = train_job.fold_schemas
-    train_job.fold_schemas = lambda schema, X, y, splits, levels: ([None] * len(splits), [])
+    real = train_job.fold_readings
+    train_job.fold_readings = lambda base, X, y, splits, spec, schema: ([None] * len(splits), [])
     try:
         before = train_job.train(data, spec, target=target)
     finally:
-        train_job.fold_schemas = real
+        train_job.fold_readings = real
     assert after.data.schema == before.data.schema, "the final model's schema does not depend on the folds"
     out: dict = {
         "rows": len(after.data.y),

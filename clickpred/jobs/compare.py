@@ -64,7 +64,7 @@ from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
-from .training import cross_columns, fold_schemas, read_as
+from .training import cross_columns, fold_readings
 from .workers import PARALLEL_ROWS, fit_workers, frame_bytes
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
@@ -219,23 +219,23 @@ def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[l
 
 
 def fold_variants(
-    ds: Dataset, specs: list[Spec], candidates: list[Candidate], splits: list, train_rows: int
+    base: Dataset, ds: Dataset, specs: list[Spec], candidates: list[Candidate], splits: list, train_rows: int
 ) -> tuple[dict[int, tuple[Any, dict[str, Candidate]]], list[str]]:
     """{split: (the rows as its training rows read them, the candidates built for that reading)} for the splits
-    whose training rows decide an integer column's kind otherwise than all rows do — as ``train`` does per fold
-    (:func:`clickpred.jobs.training.fold_schemas`) — and the note saying so."""
-    max_levels = {s.features.max_onehot_levels for s in specs}
-    if len(max_levels) != 1:  # the candidates' schemas then differ anyway; all rows decide, as before
+    whose training rows decide otherwise than all rows do — an integer column's kind, the "auto" crosses — as
+    ``train`` does per fold (:func:`clickpred.jobs.training.fold_readings`), and the notes saying so. ``base``: the
+    data before crosses; ``ds``: as all rows read it."""
+    if len({s.features.max_onehot_levels for s in specs}) != 1:  # the candidates' schemas differ anyway
         return {}, []
-    schemas, notes = fold_schemas(ds.schema, ds.frame, ds.y, splits, max_levels.pop())
+    readings, notes = fold_readings(base.schema, base.frame, base.y, splits, specs[0], ds.schema)
     variants = {}
-    for f, schema in enumerate(schemas):
-        if schema is None:
+    for f, reading in enumerate(readings):
+        if reading is None:
             continue
-        built, _ = build_candidates(specs, replace(ds, schema=schema), train_rows)
+        built, _ = build_candidates(specs, replace(ds, schema=reading.schema), train_rows)
         by_name = {c.name: c for c in built}
         if all(c.name in by_name for c in candidates):
-            variants[f] = (read_as(ds.frame, ds.schema, schema), by_name)
+            variants[f] = (reading.frame, by_name)
     return variants, notes
 
 
@@ -591,6 +591,7 @@ def compare(
             "compare: the candidates ask for different [features] crosses; the folds share one "
             "dataset: give every spec the same crosses"
         )
+    base = ds  # before crosses: what each fold reads again
     if crossings != {"none"}:
         ds, crossed = cross_columns(ds, specs[0], ds.frame, ds.y)
         ds.notes.extend(crossed)
@@ -653,7 +654,7 @@ def compare(
             "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
             "(as --exhaustive)"
         )
-    variants, decided = fold_variants(ds, specs, candidates, splits, train_rows)
+    variants, decided = fold_variants(base, ds, specs, candidates, splits, train_rows)
     notes += decided
     runner = _Runner(
         X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress, variants

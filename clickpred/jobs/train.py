@@ -42,10 +42,9 @@ from ..postfit.predictor import Predictor
 from .training import (
     TrainResult,
     cross_columns,
-    decided_on,
-    fold_schemas,
+    fold_readings,
     library_versions,
-    read_as,
+    reading_on,
     train_options,
     warning_notes,
 )
@@ -122,7 +121,7 @@ def train(
     notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
 
     X, y = ds.frame, ds.y
-    train_X, train_y, split_eval = X, y, None
+    train_X, train_y, split_eval, base_X = X, y, None, X
     if split_by is not None:
         if split_by not in X.columns:
             raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
@@ -135,6 +134,7 @@ def train(
             f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out"
         )
     check_folds(train_y, classes, spec.folds, ds.path)
+    base, base_train_X = ds.schema, train_X  # before crosses: what each fold reads again
     ds, crossed = cross_columns(ds, spec, train_X, train_y)
     notes += crossed
     if ds.frame is not X:  # crosses were added: the same rows, with their columns
@@ -148,11 +148,11 @@ def train(
 
     built = build(ds.schema)
     notes += built.notes
-    # Kinds the labels chose are chosen again on each training fold (and on the earlier rows of a time split).
+    # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.
     splits = fold_splits(train_y, spec.folds, spec.seed)
-    schemas, decided = fold_schemas(ds.schema, train_X, train_y, splits, spec.features.max_onehot_levels)
+    readings, decided = fold_readings(base, base_train_X, train_y, splits, spec, ds.schema)
     notes += decided
-    per_fold = [None if s is None else (build(s).pipeline, read_as(train_X, ds.schema, s)) for s in schemas]
+    per_fold = [None if r is None else (build(r.schema).pipeline, r.frame) for r in readings]
     fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
     slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
     worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
@@ -213,8 +213,7 @@ def train(
             t0 = time.perf_counter()
             flat = build_pipeline(spec, ds.schema, counts)
             flat_folds = [
-                None if s is None else (build_pipeline(spec, s, counts).pipeline, read_as(train_X, ds.schema, s))
-                for s in schemas
+                None if r is None else (build_pipeline(spec, r.schema, counts).pipeline, r.frame) for r in readings
             ]
             fcv = cross_validate(
                 flat.pipeline,
@@ -244,10 +243,11 @@ def train(
         if split_eval is not None:
             from sklearn.base import clone
 
-            earlier = decided_on(ds.schema, X, y, train_idx, spec.features.max_onehot_levels) or ds.schema
-            early = clone(build(earlier).pipeline).fit(read_as(train_X, ds.schema, earlier), train_y)
+            # the earlier rows read the table as they decide (the later rows' labels choose nothing)
+            earlier, _ = reading_on(base, base_X, y, train_idx, spec)
+            early = clone(build(earlier.schema).pipeline).fit(earlier.frame.iloc[train_idx], train_y)
             step("fit on the earlier rows")()
-            later = read_as(split_eval[0], ds.schema, earlier)
+            later = earlier.frame.iloc[test_idx]
             test_eval = finish_holdout(holdout(early, later, split_eval[1], classes, built.score_method), predictor)
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         if test is not None:

@@ -1,13 +1,14 @@
 """What the two trainers (in memory, :mod:`.train`; streaming, :mod:`.stream_train`) share: the
 :class:`TrainResult` they return, the provenance recorded with it, warnings turned into notes, the crosses
 ``[features] crosses`` asks for, and the schema decisions made again on each training fold
-(:func:`decided_on`)."""
+(:func:`fold_readings`)."""
 
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -90,8 +91,6 @@ def library_versions() -> dict[str, str]:
 def cross_columns(ds: Dataset, spec: Spec, X, y) -> tuple[Dataset, list[str]]:
     """The dataset with the crosses ``[features] crosses`` asks for (chosen on ``X``, ``y`` — the training
     rows — when "auto"), and notes saying which."""
-    from dataclasses import replace
-
     from ..io.crosses import check_pairs, choose, with_crosses
 
     wanted = spec.features.crosses
@@ -99,7 +98,7 @@ def cross_columns(ds: Dataset, spec: Spec, X, y) -> tuple[Dataset, list[str]]:
         return ds, []
     if wanted == "auto":
         pairs, evidence, note = choose(X, y, ds.schema, seed=spec.seed)
-        notes = [note + " (chosen on the training rows; with plain CV the folds' rows too, a mild optimism)"]
+        notes = [note + " (chosen on the training rows; cross-validation chooses again on each fold's)"]
     else:
         pairs, evidence = check_pairs(wanted, ds.schema, spec.source), {}
         notes = [f"crosses: {', '.join(f'{a} × {b}' for a, b in pairs)}"]
@@ -127,8 +126,6 @@ def decided_on(
 
     Cross-validation calls this per training fold, so that a held-out row's label never chooses how its own
     column is read: the out-of-fold figures measure the whole procedure, decisions included."""
-    from dataclasses import replace
-
     numbers = numbers if numbers is not None else _numbers(schema, X)
     minority = np.asarray(y)[rows] != schema.classes[0]
     changed = {}
@@ -167,37 +164,85 @@ def read_as(X, schema: Schema, other: Schema):
     return out
 
 
-def fold_schemas(
-    schema: Schema, X, y: np.ndarray, splits: list, max_levels: int
-) -> tuple[list[Schema | None], list[str]]:
-    """Per fold of ``splits``, the schema its training rows decide (None: the same as ``schema``), and a note
-    naming the columns some folds read otherwise."""
-    numbers = _numbers(schema, X)
-    per_fold = [decided_on(schema, X, y, tr, max_levels, numbers) if numbers else None for tr, _ in splits]
+@dataclass(frozen=True)
+class Reading:
+    """How one set of training rows reads the table: the schema they decide and every row read that way (the
+    decisions that may read labels: integer columns' kinds, ``crosses = "auto"``)."""
+
+    schema: Schema
+    frame: Any
+
+
+def reading_on(
+    base: Schema, X, y: np.ndarray, rows: np.ndarray, spec: Spec, numbers: dict | None = None
+) -> tuple[Reading, list[tuple[str, str]]]:
+    """The schema the procedure decides on ``rows`` alone — kinds (:func:`decided_on`), then the crosses
+    ``[features] crosses`` asks for, chosen on those rows when "auto" — with ``X`` (prepared for ``base``, no
+    crosses) read that way, and the crossed pairs. Columns a spec crosses by name keep ``base``'s kind."""
+    from ..io.crosses import check_pairs, choose, with_crosses
+
+    wanted = spec.features.crosses
+    named = {c for pair in wanted for c in pair} if wanted not in ("none", "auto") else set()
+    if numbers is None:
+        numbers = _numbers(base, X)
+    numbers = {k: v for k, v in numbers.items() if k not in named}
+    kinds = decided_on(base, X, y, rows, spec.features.max_onehot_levels, numbers) or base
+    frame = read_as(X, base, kinds)
+    evidence: dict = {}
+    if wanted == "auto":
+        pairs, evidence, _ = choose(frame.iloc[rows], np.asarray(y)[rows], kinds, seed=spec.seed)
+    elif wanted == "none":
+        pairs = []
+    else:
+        pairs = check_pairs(wanted, kinds, spec.source)
+    if pairs:
+        frame, kinds = with_crosses(frame, kinds, pairs, spec.features.max_onehot_levels, evidence)
+    return Reading(kinds, frame), list(pairs)
+
+
+def fold_readings(
+    base: Schema, X, y: np.ndarray, splits: list, spec: Spec, schema: Schema
+) -> tuple[list[Reading | None], list[str]]:
+    """Per fold of ``splits``, how its training rows read the table (:func:`reading_on`) — None where they decide
+    as ``schema`` (the reading of every training row) does — and notes naming what some folds decide otherwise.
+    ``X``: the rows prepared for ``base`` (the schema before crosses)."""
+    numbers = _numbers(base, X)
+    if not numbers and spec.features.crosses != "auto":
+        return [None] * len(splits), []
     kinds = {c.name: c.kind for c in schema.features}
+    pairs = sorted(tuple(c.of) for c in schema.features if c.of)
+    out: list[Reading | None] = []
     differ: dict[str, list[int]] = {}
-    for f, s in enumerate(per_fold):
-        for c in s.features if s is not None else []:
-            if c.kind != kinds[c.name]:
-                differ.setdefault(c.name, []).append(f + 1)
-    notes = (
-        [
+    crossed: list[int] = []
+    for f, (tr, _) in enumerate(splits):
+        reading, fold_pairs = reading_on(base, X, y, tr, spec, numbers)
+        changed = [c.name for c in reading.schema.features if not c.of and c.kind != kinds.get(c.name)]
+        for name in changed:
+            differ.setdefault(name, []).append(f + 1)
+        if sorted(fold_pairs) != pairs:
+            crossed.append(f + 1)
+        out.append(reading if changed or sorted(fold_pairs) != pairs else None)
+    notes = []
+    if differ:
+        notes.append(
             "integer columns' kinds decided again on each training fold; some folds read otherwise: "
             + ", ".join(
-                f"{name} as {_other(per_fold, name, f)} in fold(s) {', '.join(map(str, f))} ({kinds[name]} on all rows)"
+                f"{name} as {_other(out, name, f)} in fold(s) {', '.join(map(str, f))} ({kinds[name]} on all rows)"
                 for name, f in differ.items()
             )
-        ]
-        if differ
-        else []
-    )
-    return per_fold, notes
+        )
+    if crossed:
+        notes.append(
+            'crosses = "auto" chosen again on each training fold; fold(s) '
+            f"{', '.join(map(str, crossed))} chose other pairs than all the training rows"
+        )
+    return out, notes
 
 
-def _other(per_fold: list[Schema | None], name: str, folds: list[int]) -> str:
-    schema = per_fold[folds[0] - 1]
-    assert schema is not None
-    return next(c.kind for c in schema.features if c.name == name)
+def _other(per_fold: list, name: str, folds: list[int]) -> str:
+    reading = per_fold[folds[0] - 1]
+    assert reading is not None
+    return next(c.kind for c in reading.schema.features if c.name == name)
 
 
 def train_options(calibration: str, decision: str, costs, categorical, numeric) -> dict:

@@ -8,7 +8,7 @@ from sklearn.base import clone
 from clickpred.evaluation.crossval import fold_splits, scores_for
 from clickpred.io.dataset import load_dataset, prepare_frame
 from clickpred.jobs.train import train
-from clickpred.jobs.training import decided_on, fold_schemas, read_as
+from clickpred.jobs.training import decided_on, fold_readings, read_as
 from clickpred.modeling.pipeline import build_pipeline
 from clickpred.modeling.spec import spec_from_options
 
@@ -32,8 +32,8 @@ def test_a_kind_is_decided_by_the_rows_asked():
     ds = load_dataset(borderline())
     assert kind_of(ds.schema, "channel") == "categorical"  # all rows: the labels follow each code
     splits = fold_splits(ds.y, 3, 42)
-    schemas, notes = fold_schemas(ds.schema, ds.frame, ds.y, splits, 50)
-    assert [None if s is None else kind_of(s, "channel") for s in schemas] == ["numeric", None, "numeric"]
+    readings, notes = fold_readings(ds.schema, ds.frame, ds.y, splits, spec_from_options(), ds.schema)
+    assert [None if r is None else kind_of(r.schema, "channel") for r in readings] == ["numeric", None, "numeric"]
     assert notes == [
         "integer columns' kinds decided again on each training fold; some folds read otherwise: "
         "channel as numeric in fold(s) 1, 3 (categorical on all rows)"
@@ -89,3 +89,42 @@ def test_a_time_split_reads_the_later_rows_as_the_earlier_rows_decide():
     fitted = clone(build_pipeline(spec, earlier, counts).pipeline).fit(X.iloc[earlier_rows], ds.y[earlier_rows])
     expected = scores_for(fitted, X.iloc[later_rows], ds.schema.classes, result.built.score_method)
     np.testing.assert_allclose(result.test.raw_scores, expected, atol=1e-9)
+
+
+def interaction(seed: int = 0, n: int = 6000, weight: float = 0.4) -> pd.DataFrame:
+    """Two categorical columns whose click rate depends on the pair, weakly: whether the pair is worth crossing
+    depends on which rows are asked."""
+    rng = np.random.default_rng(seed)
+    app, channel = rng.choice(list("abcdef"), n), rng.choice(list("uvwxyz"), n)
+    effect = rng.normal(size=(6, 6)) * weight
+    logit = -2.5 + effect[np.searchsorted(list("abcdef"), app), np.searchsorted(list("uvwxyz"), channel)]
+    event = np.where(rng.random(n) < 1 / (1 + np.exp(-logit)), "click", "view")
+    return pd.DataFrame({"app": app, "channel": channel, "site": rng.choice(list("pqrs"), n), "event": event})
+
+
+def test_auto_crosses_are_chosen_again_on_each_training_fold():
+    """All training rows choose app × channel; every fold's training rows alone choose no cross — so each fold is
+    scored by a model without it, as the procedure would have built on those rows."""
+    from clickpred.jobs.training import reading_on
+    from clickpred.modeling.spec import spec_from_dict
+
+    spec = spec_from_dict(
+        {
+            "classifier": {"name": "logistic"},
+            "strategy": {"name": "none"},
+            "features": {"crosses": "auto"},
+            "evaluation": {"folds": 3, "seed": 42},
+        }
+    )
+    result = train(interaction(), spec, jobs=1)
+    assert [c.name for c in result.data.schema.features if c.of] == ["app_x_channel"]  # the final model's
+    assert any("fold(s) 1, 2, 3 chose other pairs than all the training rows" in n for n in result.notes)
+    base = load_dataset(interaction())
+    expected = np.zeros((len(base.y), 2))
+    for tr, te in fold_splits(base.y, 3, 42):
+        reading, pairs = reading_on(base.schema, base.frame, base.y, tr, spec)
+        assert pairs == []
+        fitted = clone(build_pipeline(spec, reading.schema, base.class_counts).pipeline)
+        fitted.fit(reading.frame.iloc[tr], base.y[tr])
+        expected[te] = scores_for(fitted, reading.frame.iloc[te], base.schema.classes, result.built.score_method)
+    np.testing.assert_allclose(result.cv.raw_scores, expected, atol=1e-9)
