@@ -132,7 +132,7 @@ def simulate(
 
     Example: clickpred simulate --rows 200000 --seed 7 --output data/impressions_sample.csv.gz
     """
-    from .jobs.simulate import simulate as run
+    from .api.commands import simulate as run
 
     stats = _guard(
         run,
@@ -249,12 +249,10 @@ def train(
 
     Larger than memory: clickpred train logs/ --negative-rate 0.01 --test day8.csv
     """
-    from .jobs.train import run_train
-    from .modeling.spec import load_spec, spec_from_options
+    from .api.commands import make_spec, train_to_files
     from .reporting.train_report import summary_table
 
-    base = _guard(load_spec, pipeline) if pipeline else None
-    spec = _guard(spec_from_options, classifier, strategy, folds, seed, base)
+    spec = _guard(make_spec, pipeline, classifier, strategy, folds, seed)
     stream = negative_rate is not None
     if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):
         used = [
@@ -299,7 +297,7 @@ def train(
 
         def with_bar():
             with _progress(err.is_terminal, "reading", f"training {spec.name} on the kept rows …") as bar:
-                return run_train(data, spec, model_path=model, report_dir=report, progress=bar, **kwargs)
+                return train_to_files(data, spec, model, report, progress=bar, **kwargs)
 
         res, printed = _guard(with_bar), set()
     else:
@@ -347,7 +345,7 @@ def train(
 def _train_with_progress(data, spec, model, report, label, kwargs):
     """run_train, printing the target, classes and schema decisions as soon as they are known, then a
     progress bar over the fits with an ETA (on a terminal). Returns the outputs and the notes already printed."""
-    from .jobs.train import run_train
+    from .api.commands import train_to_files
 
     bar, task = None, None
     printed: set[str] = set()
@@ -382,7 +380,7 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
             bar.update(task, description=info["name"], completed=info["done"], total=info["total"])
 
     try:
-        return run_train(data, spec, model_path=model, report_dir=report, events=events, **kwargs), printed
+        return train_to_files(data, spec, model, report, events=events, **kwargs), printed
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
@@ -456,15 +454,10 @@ def compare(
 
     Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm
     """
-    from .jobs.compare import compare as run
-    from .reporting.compare_report import (
-        eliminated_table,
-        leaderboard_table,
-        plan_report,
-        write_compare_report,
-    )
+    from .api.commands import check_compare_report, compare_to_files
+    from .reporting.compare_report import eliminated_table, leaderboard_table, train_command
 
-    _guard(plan_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits, not after them
+    _guard(check_compare_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits
     schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
     show = err.is_terminal
     options = dict(
@@ -498,7 +491,7 @@ def compare(
         )
 
         if not show:
-            return run(**options)
+            return compare_to_files(report, **options)
         with Progress(  # counted in estimated seconds of fitting (measured per row), so the ETA follows costs
             TextColumn("comparing"),
             BarColumn(),
@@ -513,9 +506,9 @@ def compare(
             def progress(done, total, best):
                 bar.update(task, completed=done, total=total, best=best)
 
-            return run(**options, progress=progress)
+            return compare_to_files(report, **options, progress=progress)
 
-    res = _guard(with_bar)
+    res, paths = _guard(with_bar)
     for note in res.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     for name, why in res.skipped.items():
@@ -527,7 +520,6 @@ def compare(
     if eliminated is not None:
         out.print(eliminated)
     out.print(res.recommendation, markup=False, soft_wrap=True)
-    paths = _guard(write_compare_report, res, report)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)
     out.print(
         "train the winner: "
@@ -544,36 +536,6 @@ def compare(
         markup=False,
         soft_wrap=True,
     )
-
-
-def train_command(
-    res, data, target=None, drop=(), sep=None, calibration="auto", costs=None, categorical=(), numeric=(), split_by=None
-) -> str:
-    """The ``clickpred train`` command that fits the leaderboard's first candidate on the same data, read the
-    same way (its spec file, or its classifier and strategy; folds, seed and the schema options)."""
-    import shlex
-
-    spec = res.results[res.leaderboard[0]["name"]].spec
-    words = ["clickpred", "train", str(data)]
-    if spec["source"] not in ("options", "<options>"):
-        words += ["--pipeline", spec["source"]]
-    else:
-        words += ["--classifier", spec["classifier"]["name"], "--strategy", spec["strategy"]["name"]]
-        from .modeling.spec import DEFAULT_FOLDS, DEFAULT_SEED
-
-        words += ["--folds", str(spec["folds"])] if spec["folds"] != DEFAULT_FOLDS else []
-        words += ["--seed", str(spec["seed"])] if spec["seed"] != DEFAULT_SEED else []
-    for option, value in (("--target", target), ("--sep", sep), ("--split-by", split_by)):
-        if value is not None:
-            words += [option, value]
-    for option, values in (("--drop", drop), ("--categorical", categorical), ("--numeric", numeric)):
-        if values:
-            words += [option, ",".join(values)]
-    if calibration != "auto":
-        words += ["--calibration", calibration]
-    if costs is not None:
-        words += ["--costs", str(costs), "--decision", "cost"]
-    return " ".join(shlex.quote(w) for w in words)
 
 
 @app.command()
@@ -624,10 +586,9 @@ def score(
 
     Example: clickpred score models/demo.skops data/impressions_sample.csv.gz --output scores.parquet --keep impression_id
     """
+    from .api.commands import score_files
     from .reporting.train_report import score_table
 
-    if engine not in ("local", "dask"):
-        _fail(f"--engine must be local or dask, got {engine!r}")
     kwargs = dict(
         fmt=fmt,
         keep=_split_list(keep),
@@ -640,19 +601,13 @@ def score(
         decision=decision,
         costs=costs,
     )
-    if scheduler and engine != "dask":
-        _fail("--scheduler needs --engine dask")
-    if engine == "dask":
-        from .jobs.dask_engine import score_dask as run
-
-        kwargs["scheduler"] = scheduler
-    else:
-        from .jobs.score import score as run
     show = not quiet and err.is_terminal
 
     def with_bar():
         with _progress(show) as bar:  # closed before any error is printed
-            return run(model, inputs, output, fast=fast_path, progress=bar, **kwargs)
+            return score_files(
+                model, inputs, output, engine=engine, scheduler=scheduler, fast=fast_path, progress=bar, **kwargs
+            )
 
     res = _guard(with_bar)
     for note in res.notes:
@@ -744,7 +699,7 @@ def evaluate(
 
     Example: clickpred evaluate models/demo.skops next_week.csv.gz --output metrics_next_week.json
     """
-    from .jobs.evaluate import evaluate_model
+    from .api.commands import evaluate as evaluate_model
     from .reporting.train_report import summary_table
 
     doc = _guard(
@@ -781,9 +736,9 @@ def info(
 
     Example: clickpred info models/logistic-class_weight.skops
     """
-    from .model.modelfile import read_metadata
+    from .api.commands import model_info
 
-    md = _guard(read_metadata, model, trust_pickle=trust_pickle)
+    md = _guard(model_info, model, trust_pickle=trust_pickle)
     out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
     out.print(f"classes: {', '.join(md['classes'])}  ·  scores: {md['score_method']}", markup=False)
     corr, rule = md.get("correction") or {}, md.get("decision") or {}

@@ -103,3 +103,26 @@ def test_no_private_names_imported_from_other_modules():
                     if a.name.startswith("_") and a.name != "__version__"
                 ]
     assert not bad, bad
+
+
+def test_the_command_line_enters_the_library_only_through_the_api():
+    """cli.py is a thin shell: it calls clickpred.api (one front door, so a feature is built once for every
+    door) and uses only the errors, user-text helpers and the reporting layer's terminal tables besides."""
+    allowed_tops = {"api", "errors", "text", "reporting"}
+    imported = {m for m in GRAPH["clickpred.cli"] if m != "clickpred"}
+    assert {m.split(".")[1] for m in imported} <= allowed_tops, imported
+    reporting = {m for m in imported if m.startswith("clickpred.reporting")}
+    tree = ast.parse((PACKAGE / "cli.py").read_text())
+    names = {
+        a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("reporting")
+        for a in node.names
+    }
+    assert reporting and names <= {
+        "summary_table",
+        "score_table",
+        "leaderboard_table",
+        "eliminated_table",
+        "train_command",
+    }

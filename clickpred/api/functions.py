@@ -26,12 +26,9 @@ if TYPE_CHECKING:
 
 
 def _spec(spec: Any, classifier: str | None, strategy: str | None, folds: int | None, seed: int | None) -> Any:
-    from ..modeling.spec import Spec, load_spec, spec_from_options
+    from .commands import make_spec
 
-    if spec is not None and not isinstance(spec, (Spec, str, Path)):
-        raise ConfigError(f"spec {spec!r}: a Spec, or the path of a pipeline spec file (pipelines/*.toml)")
-    base = load_spec(spec) if isinstance(spec, (str, Path)) else spec
-    return spec_from_options(classifier, strategy, folds, seed, base=base)
+    return make_spec(spec, classifier, strategy, folds, seed)
 
 
 def train(

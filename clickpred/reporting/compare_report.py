@@ -461,3 +461,33 @@ def leaderboard_table(res, top: int = 15):
     )
     table.caption_justify = "left"
     return table
+
+
+def train_command(
+    res, data, target=None, drop=(), sep=None, calibration="auto", costs=None, categorical=(), numeric=(), split_by=None
+) -> str:
+    """The ``clickpred train`` command that fits the leaderboard's first candidate on the same data, read the
+    same way (its spec file, or its classifier and strategy; folds, seed and the schema options)."""
+    import shlex
+
+    spec = res.results[res.leaderboard[0]["name"]].spec
+    words = ["clickpred", "train", str(data)]
+    if spec["source"] not in ("options", "<options>"):
+        words += ["--pipeline", spec["source"]]
+    else:
+        words += ["--classifier", spec["classifier"]["name"], "--strategy", spec["strategy"]["name"]]
+        from ..modeling.spec import DEFAULT_FOLDS, DEFAULT_SEED
+
+        words += ["--folds", str(spec["folds"])] if spec["folds"] != DEFAULT_FOLDS else []
+        words += ["--seed", str(spec["seed"])] if spec["seed"] != DEFAULT_SEED else []
+    for option, value in (("--target", target), ("--sep", sep), ("--split-by", split_by)):
+        if value is not None:
+            words += [option, value]
+    for option, values in (("--drop", drop), ("--categorical", categorical), ("--numeric", numeric)):
+        if values:
+            words += [option, ",".join(values)]
+    if calibration != "auto":
+        words += ["--calibration", calibration]
+    if costs is not None:
+        words += ["--costs", str(costs), "--decision", "cost"]
+    return " ".join(shlex.quote(w) for w in words)
