@@ -109,6 +109,45 @@ def _split_list(values: Optional[list[str]]) -> list[str]:
     return items
 
 
+# Options several commands share, defined once (as sqlite-utils' option bundles): the same flag means the same
+# thing, with the same help, wherever it appears.
+JOBS = typer.Option(
+    0,
+    "--jobs",
+    "-j",
+    help="Workers for this command's parallel work (default 0, auto: as many as the cores and memory allow, where "
+    "the work is large enough to pay for them; 1: all in this process). What a worker is — a process, a thread, "
+    "a Dask worker — each command's reference says.",
+)
+TARGET = typer.Option(
+    None, "--target", "-t", help="Label column (default: detected from common names; evaluate: the model's)."
+)
+SEP = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed).")
+DROP = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate.")
+CATEGORICAL = typer.Option(
+    None,
+    "--categorical",
+    help="Column(s) of category codes, whatever the schema inference reads; repeat or comma-separate.",
+)
+NUMERIC = typer.Option(
+    None,
+    "--numeric",
+    help="Integer column(s) that are quantities (counts, ages), whatever the schema inference reads; repeat or comma-separate.",
+)
+CALIBRATION = typer.Option(
+    "auto",
+    "--calibration",
+    help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none.",
+)
+COSTS = typer.Option(None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost).")
+TRUST_PICKLE = typer.Option(False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code).")
+REDECIDE = typer.Option(
+    None,
+    "--decision",
+    help="Replace the model's decision rule (argmax, cost, recall:CLASS=R, top:K%), re-tuned on the out-of-fold predictions the model keeps.",
+)
+
+
 @app.command()
 def simulate(
     rows: int = typer.Option(200_000, "--rows", help="Number of impressions."),
@@ -155,9 +194,7 @@ def train(
         ...,
         help="Labelled impression log: CSV (any delimiter), .csv.gz or Parquet; with --negative-rate, any number of files, folders and globs, read as one stream.",
     ),
-    target: Optional[str] = typer.Option(
-        None, "--target", "-t", help="Label column (default: detected from common names)."
-    ),
+    target: Optional[str] = TARGET,
     pipeline: Optional[Path] = typer.Option(None, "--pipeline", "-p", help="Pipeline spec (pipelines/*.toml)."),
     classifier: Optional[str] = typer.Option(
         None,
@@ -177,42 +214,23 @@ def train(
     split_by: Optional[str] = typer.Option(
         None, "--split-by", help="Hold out the latest 20% of rows ordered by this column."
     ),
-    drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
-    categorical: Optional[list[str]] = typer.Option(
-        None,
-        "--categorical",
-        help="Column(s) of category codes, whatever the schema inference reads; repeat or comma-separate.",
-    ),
-    numeric: Optional[list[str]] = typer.Option(
-        None,
-        "--numeric",
-        help="Integer column(s) that are quantities (counts, ages), whatever the schema inference reads; repeat or comma-separate.",
-    ),
-    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    drop: Optional[list[str]] = DROP,
+    categorical: Optional[list[str]] = CATEGORICAL,
+    numeric: Optional[list[str]] = NUMERIC,
+    sep: Optional[str] = SEP,
     header: bool = typer.Option(
         True, "--header/--no-header", help="--no-header: the first line is data; columns are column_1..N."
     ),
     report: Optional[Path] = typer.Option(None, "--report", help="Report folder (default reports/<model file name>/)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model file (default models/<name>.skops)."),
-    jobs: int = typer.Option(
-        0,
-        "--jobs",
-        "-j",
-        help="Workers for the folds and the final fit (default 0, auto: one process per core from 250,000 rows, 20,000 for mlp and kernel SVMs, as memory allows; below that one thread per core for logistic and svm; 1: all in this process); with --negative-rate, reader threads or Dask workers.",
-    ),
-    calibration: str = typer.Option(
-        "auto",
-        "--calibration",
-        help="Probability correction: auto (prior shift for the rebalancing, then the calibration CV picks), sigmoid, isotonic or temperature (after the prior shift), prior (alone) or none.",
-    ),
+    jobs: int = JOBS,
+    calibration: str = CALIBRATION,
     decision: str = typer.Option(
         "auto",
         "--decision",
         help="Decision rule, tuned on out-of-fold predictions: auto (per minority class the threshold of best F1; argmax of honest probabilities never picks a 0.2% class), argmax, cost (needs --costs), recall:CLASS=R[,CLASS=R] or top:K%.",
     ),
-    costs: Optional[Path] = typer.Option(
-        None, "--costs", help="Cost matrix (TOML: [costs.<true class>] <predicted class> = cost)."
-    ),
+    costs: Optional[Path] = COSTS,
     funnel: Optional[str] = typer.Option(
         None,
         "--funnel",
@@ -405,39 +423,26 @@ def compare(
         "--metric",
         help="Sort metric: pr_auc:CLASS (default: the rarest class with enough rows) or cost (the default with --costs).",
     ),
-    jobs: int = typer.Option(
-        0,
-        "--jobs",
-        "-j",
-        help="Worker processes for candidates × folds (default 0, auto: one per core when rows × candidates reach 250,000, as memory allows; 1: all in this process).",
-    ),
+    jobs: int = JOBS,
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Dask scheduler address: run the fits on that cluster."
     ),
     test: Optional[Path] = typer.Option(
         None, "--test", help="Held-out labelled file: every candidate refitted on DATA and scored on it."
     ),
-    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: detected)."),
-    drop: Optional[list[str]] = typer.Option(None, "--drop", help="Column(s) to ignore; repeat or comma-separate."),
-    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    target: Optional[str] = TARGET,
+    drop: Optional[list[str]] = DROP,
+    sep: Optional[str] = SEP,
     seed: int = typer.Option(42, "--seed", help="Random seed for the folds, samplers, models and bootstrap."),
     report: Path = typer.Option(Path("reports/compare"), "--report", help="Report folder."),
-    calibration: str = typer.Option(
-        "auto",
-        "--calibration",
-        help="Probability correction behind the NE / log loss / calibration columns (as in train).",
-    ),
+    calibration: str = CALIBRATION,
     costs: Optional[Path] = typer.Option(
         None,
         "--costs",
         help="Cost matrix (TOML, as in train): sort by the mean cost per row of each candidate's cross-fitted minimum-cost decisions.",
     ),
-    categorical: Optional[list[str]] = typer.Option(
-        None, "--categorical", help="Column(s) of category codes, as in train; repeat or comma-separate."
-    ),
-    numeric: Optional[list[str]] = typer.Option(
-        None, "--numeric", help="Integer column(s) that are quantities, as in train; repeat or comma-separate."
-    ),
+    categorical: Optional[list[str]] = CATEGORICAL,
+    numeric: Optional[list[str]] = NUMERIC,
     split_by: Optional[str] = typer.Option(
         None,
         "--split-by",
@@ -556,7 +561,7 @@ def score(
         "--chunk-rows",
         help="Rows per chunk, approximate for CSV (default 100,000; 50,000 for non-linear models).",
     ),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker threads (default: all cores)."),
+    jobs: int = JOBS,
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Rejected rows file (default: next to the output)."),
     max_reject_rate: float = typer.Option(
         0.01, "--max-reject-rate", help="Stop with an error when more than this fraction of a file's rows is rejected."
@@ -565,22 +570,16 @@ def score(
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Dask scheduler address (tcp://host:8786); default: a LocalCluster."
     ),
-    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
-    trust_pickle: bool = typer.Option(
-        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
-    ),
+    sep: Optional[str] = SEP,
+    trust_pickle: bool = TRUST_PICKLE,
     fast_path: bool = typer.Option(
         True,
         "--fast-path/--no-fast-path",
         help="--no-fast-path: call the pipeline for every chunk even for linear models.",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
-    decision: Optional[str] = typer.Option(
-        None,
-        "--decision",
-        help="Replace the model's decision rule (argmax, cost, recall:CLASS=R, top:K%), re-tuned on the out-of-fold predictions the model keeps.",
-    ),
-    costs: Optional[Path] = typer.Option(None, "--costs", help="Cost matrix for --decision cost (TOML)."),
+    decision: Optional[str] = REDECIDE,
+    costs: Optional[Path] = COSTS,
 ):
     """Score impression logs with a model: streaming, bounded memory, every row accounted for.
 
@@ -682,18 +681,12 @@ class _progress:
 def evaluate(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
     data: Path = typer.Argument(..., help="A labelled file the model was not trained on (CSV, .csv.gz, Parquet)."),
-    target: Optional[str] = typer.Option(None, "--target", "-t", help="Label column (default: the model's)."),
-    sep: Optional[str] = typer.Option(None, "--sep", help="CSV delimiter (default: sniffed)."),
+    target: Optional[str] = TARGET,
+    sep: Optional[str] = SEP,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the metrics as JSON here."),
-    trust_pickle: bool = typer.Option(
-        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
-    ),
-    decision: Optional[str] = typer.Option(
-        None, "--decision", help="Replace the model's decision rule (re-tuned on its out-of-fold predictions)."
-    ),
-    costs: Optional[Path] = typer.Option(
-        None, "--costs", help="Cost matrix (TOML); with it the cost per row is reported."
-    ),
+    trust_pickle: bool = TRUST_PICKLE,
+    decision: Optional[str] = REDECIDE,
+    costs: Optional[Path] = COSTS,
 ):
     """Evaluate a saved model on a labelled file: per-class PR-AUC, recall, confusion matrix.
 
@@ -728,9 +721,7 @@ def evaluate(
 @app.command()
 def info(
     model: Path = typer.Argument(..., help="A model file written by clickpred train."),
-    trust_pickle: bool = typer.Option(
-        False, "--trust-pickle", help="Allow a pickle/joblib model file (loading one runs code)."
-    ),
+    trust_pickle: bool = TRUST_PICKLE,
 ):
     """Print what a model file records: classes, schema, spec, data, metrics and versions.
 

@@ -536,3 +536,27 @@ def test_evaluate_with_costs_reports_the_cost_per_row(trained, sim_csv, tmp_path
         "bayes_untuned",
     }
     assert "mean cost per row: cost " in res.output
+
+
+def test_an_option_shared_by_commands_means_the_same_in_each():
+    """--jobs, --sep, --target, … are defined once: the same help (and so the same meaning) wherever they appear."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    helps: dict[str, set[str]] = {}
+    for command in group.commands.values():
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                helps.setdefault(opt, set()).add(param.help or "")
+    for opt in (
+        "--jobs",
+        "--sep",
+        "--target",
+        "--drop",
+        "--categorical",
+        "--numeric",
+        "--trust-pickle",
+        "--calibration",
+    ):
+        assert len(helps[opt]) == 1, (opt, helps[opt])
+    assert "0, auto" in next(iter(helps["--jobs"])) and "1: all in this process" in next(iter(helps["--jobs"]))
