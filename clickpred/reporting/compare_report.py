@@ -491,3 +491,82 @@ def train_command(
     if costs is not None:
         words += ["--costs", str(costs), "--decision", "cost"]
     return " ".join(shlex.quote(w) for w in words)
+
+
+# ---------------------------------------------------------------- the recommendation, in words
+
+
+def class_words(c: str) -> str:
+    """'click', or "class '1'" for labels that are not words."""
+    return c if c[:1].isalpha() else f"class '{c}'"
+
+
+def _ties(res, fmt: str) -> str:
+    lb = res.leaderboard
+    best = lb[0]
+    ties = [r for r in lb[1:] if r["distinguishable_from_best"] is False]
+    if len(lb) == 1:
+        return " It is the only candidate: there is nothing to compare it with."
+    if not ties:
+        return " Every other candidate is distinguishably worse (paired bootstrap, 95%)."
+    fastest = min(ties, key=lambda r: r["fit_seconds"])
+    speed = best["fit_seconds"] / fastest["fit_seconds"] if fastest["fit_seconds"] > 0 else float("inf")
+    faster = f" and trains {speed:.1f}× faster" if speed >= 1.5 else ""
+    return (
+        f" {len(ties)} other candidate(s) are not distinguishable from it on this data (paired bootstrap, "
+        f"95%); e.g. {fastest['strategy']} + {fastest['classifier']} ({fastest['metric']:{fmt}}){faster}."
+    )
+
+
+def _raced(res) -> str:
+    if not res.eliminated:
+        return ""
+    return (
+        f" Racing eliminated {len(res.eliminated)} more as clearly worse than the best on a share of the rows "
+        "(listed apart; --exhaustive runs them on all rows)."
+    )
+
+
+def _recommend_cost(res) -> str:
+    best = res.leaderboard[0]
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the lowest cost per row under {Path(res.costs).name}, "
+        f"{best['metric']:.5g} [{best['metric_low']:.5g}, {best['metric_high']:.5g}], deciding by its cross-fitted "
+        f"minimum-cost rule (flagging nothing costs {best['cost_nothing_flagged']:.5g}; argmax on its corrected "
+        f"probabilities {best['cost_per_row_argmax']:.5g})."
+    )
+    sentence += _ties(res, ".5g")
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None:
+            sentence += f" On the held-out test file its decisions cost {t['metric']:.5g} per row."
+    return sentence
+
+
+def recommend(res) -> str:
+    """A plain-language answer: the best candidate, its interval, and what is not distinguishable from it."""
+    lb = res.leaderboard
+    best = lb[0]
+    cls = res.metric[1]
+    beware = (
+        ""
+        if not res.leakage_warnings
+        else f" Beware: {len(res.leakage_warnings)} column(s) look like leakage (see the warning): figures near 1 are "
+        "not to be believed until they are dropped."
+    )
+    if res.by_cost:
+        return _recommend_cost(res) + beware
+    sentence = (
+        f"{best['strategy']} + {best['classifier']} has the best PR-AUC for {class_words(cls)}, "
+        f"{best['metric']:.4f} [{best['metric_low']:.4f}, {best['metric_high']:.4f}] "
+        f"(no-skill baseline {res.class_counts[cls] / res.n_rows:.4f})."
+    )
+    sentence += _ties(res, ".4f") + _raced(res)
+    n_pos = res.class_counts[cls]
+    if n_pos < 500:
+        sentence += f" With only {n_pos:,} rows of {class_words(cls)}, differences inside the intervals are noise."
+    if res.test:
+        t = res.test["candidates"].get(best["name"])
+        if t is not None and t["metric"] is not None:
+            sentence += f" On the held-out test file it scores {t['metric']:.4f}."
+    return sentence + beware
