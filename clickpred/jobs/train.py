@@ -121,25 +121,20 @@ def train(
     notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
 
     X, y = ds.frame, ds.y
-    train_X, train_y, split_eval, base_X = X, y, None, X
-    if split_by is not None:
-        if split_by not in X.columns:
-            raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
-        order = time_order(X[split_by], split_by, ds.path)
-        cut = int(len(order) * (1 - SPLIT_FRACTION))
-        train_idx, test_idx = order[:cut], order[cut:]
-        train_X, train_y = X.iloc[train_idx], y[train_idx]
-        split_eval = (X.iloc[test_idx], y[test_idx])
-        notes.append(
-            f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(test_idx):,} later rows held out"
-        )
+    split = time_split(X, split_by, ds.path) if split_by is not None else None
+    if split is not None:
+        notes.append(split.note)
+
+    def earlier(frame):  # the rows the folds, the correction and the rule learn from
+        return frame if split is None else frame.iloc[split.earlier]
+
+    train_X, train_y = earlier(X), (y if split is None else y[split.earlier])
     check_folds(train_y, classes, spec.folds, ds.path)
-    base, base_train_X = ds.schema, train_X  # before crosses: what each fold reads again
+    base, base_X = ds.schema, X  # before crosses: what each fold reads again
     ds, crossed = cross_columns(ds, spec, train_X, train_y)
     notes += crossed
-    if ds.frame is not X:  # crosses were added: the same rows, with their columns
-        X = ds.frame
-        train_X, split_eval = (X.iloc[train_idx], (X.iloc[test_idx], split_eval[1])) if split_eval else (X, None)
+    X = ds.frame  # with the crosses' columns, if any
+    train_X = earlier(X)
 
     counts = {c: int((train_y == c).sum()) for c in classes}
 
@@ -150,19 +145,12 @@ def train(
     notes += built.notes
     # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.
     splits = fold_splits(train_y, spec.folds, spec.seed)
-    readings, decided = fold_readings(base, base_train_X, train_y, splits, spec, ds.schema)
+    readings, decided = fold_readings(base, earlier(base_X), train_y, splits, spec, ds.schema)
     notes += decided
     per_fold = [None if r is None else (build(r.schema).pipeline, r.frame) for r in readings]
-    fits = spec.folds * (2 if funnel else 1) + 1 + (split_eval is not None)
-    slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
-    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
-    # Below that, a classifier whose fit releases the GIL shares the fits among threads of this process instead.
-    threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
-    workers, held = fit_workers(
-        jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
-    )
-    if held:
-        notes.append(held)
+    fits = spec.folds * (2 if funnel else 1) + 1 + (split is not None)
+    workers, threads, held = plan_workers(spec, X, jobs)
+    notes += [held] if held else []
     if spec.classifier.name in SLOW_CLASSIFIERS:
         notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec, workers))
     tell("notes", {"notes": list(notes)})
@@ -211,44 +199,20 @@ def train(
         funnel_vs_flat = None
         if funnel:
             t0 = time.perf_counter()
-            flat = build_pipeline(spec, ds.schema, counts)
-            flat_folds = [
-                None if r is None else (build_pipeline(spec, r.schema, counts).pipeline, r.frame) for r in readings
+            flat = [build_pipeline(spec, ds.schema, counts)] + [
+                None if r is None else build_pipeline(spec, r.schema, counts) for r in readings
             ]
-            fcv = cross_validate(
-                flat.pipeline,
-                train_X,
-                train_y,
-                classes,
-                flat.score_method,
-                spec.folds,
-                spec.seed,
-                workers,
-                progress=step("flat model, for comparison"),
-                threads=threads,
-                per_fold=flat_folds,
-            )
-            fcv = finish(
-                fcv,
-                flat.score_method,
-                strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts),
-                calibration,
-                jobs=workers,
-                threads=threads,
-            )
+            fcv = _flat_cv(flat, readings, train_X, train_y, spec, calibration, counts, workers, threads, step)
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0
         predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
         test_eval, test_source = None, None
-        if split_eval is not None:
-            from sklearn.base import clone
-
+        if split is not None:
             # the earlier rows read the table as they decide (the later rows' labels choose nothing)
-            earlier, _ = reading_on(base, base_X, y, train_idx, spec)
-            early = clone(build(earlier.schema).pipeline).fit(earlier.frame.iloc[train_idx], train_y)
+            reading, _ = reading_on(base, base_X, y, split.earlier, spec)
+            held_out = _fit_and_hold_out(build(reading.schema), reading.frame, y, split, classes)
+            test_eval = finish_holdout(held_out, predictor)
             step("fit on the earlier rows")()
-            later = earlier.frame.iloc[test_idx]
-            test_eval = finish_holdout(holdout(early, later, split_eval[1], classes, built.score_method), predictor)
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
@@ -270,6 +234,70 @@ def train(
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
     )
+
+
+@dataclass(frozen=True)
+class TimeSplit:
+    """A split in time: the earlier rows train, the later ones are held out."""
+
+    earlier: np.ndarray
+    later: np.ndarray
+    note: str
+
+
+def time_split(X, split_by: str, path) -> TimeSplit:
+    """The latest :data:`SPLIT_FRACTION` of the rows by ``split_by`` held out, the others to train on."""
+    if split_by not in X.columns:
+        raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
+    order = time_order(X[split_by], split_by, path)
+    cut = int(len(order) * (1 - SPLIT_FRACTION))
+    return TimeSplit(
+        order[:cut],
+        order[cut:],
+        f"time-ordered split on '{split_by}': {cut:,} earlier rows train, {len(order) - cut:,} later rows held out",
+    )
+
+
+def plan_workers(spec: Spec, X, jobs: int) -> tuple[int, bool, str | None]:
+    """How the folds and the final fit run: (workers, in threads of this process?, a note when memory holds
+    the workers back). Processes from :data:`PARALLEL_ROWS` rows (:data:`PARALLEL_ROWS_SLOW` for slow
+    classifiers and GIL-bound samplers); below that, threads for the classifiers whose fit releases the GIL."""
+    slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
+    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
+    threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
+    workers, held = fit_workers(
+        jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
+    )
+    return workers, threads, held
+
+
+def _fit_and_hold_out(built: BuiltPipeline, frame, y: np.ndarray, split: TimeSplit, classes: list[str]) -> Evaluation:
+    """A pipeline fitted on the earlier rows of ``frame``, scored on the later ones."""
+    from sklearn.base import clone
+
+    early = clone(built.pipeline).fit(frame.iloc[split.earlier], y[split.earlier])
+    return holdout(early, frame.iloc[split.later], y[split.later], classes, built.score_method)
+
+
+def _flat_cv(flat: list, readings: list, X, y, spec: Spec, calibration: str, counts: dict, workers, threads, step):
+    """``--funnel``: the flat multi-class model on the same folds (each fold read as its rows decide), corrected
+    as train corrects, for the comparison in the report."""
+    classes = list(counts)
+    fcv = cross_validate(
+        flat[0].pipeline,
+        X,
+        y,
+        classes,
+        flat[0].score_method,
+        spec.folds,
+        spec.seed,
+        workers,
+        progress=step("flat model, for comparison"),
+        threads=threads,
+        per_fold=[None if r is None else (b.pipeline, r.frame) for b, r in zip(flat[1:], readings)],
+    )
+    ratio = strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
+    return finish(fcv, flat[0].score_method, ratio, calibration, jobs=workers, threads=threads)
 
 
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
