@@ -362,13 +362,14 @@ class _Checker:
     def objects(self, root, where: str) -> None:
         """Walk every object reachable from ``root``: no value may be an instruction."""
         from sklearn.ensemble import HistGradientBoostingClassifier
+        from sklearn.impute import SimpleImputer
         from sklearn.linear_model._base import LinearClassifierMixin
         from sklearn.neural_network import MLPClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
-        from sklearn.preprocessing import FunctionTransformer
+        from sklearn.preprocessing import FunctionTransformer, StandardScaler
         from sklearn.svm import SVC
 
-        from ..modeling.estimators import NystroemSVM
+        from ..modeling.estimators import CategoryCodes, NystroemSVM
 
         seen: set[int] = set()
         stack = [root]
@@ -399,6 +400,12 @@ class _Checker:
                 self.fail(f"{where}: functools.partial", "may only wrap check_array (as HistGradientBoosting does)")
             if isinstance(obj, HistGradientBoostingClassifier):
                 self.trees(obj, f"{where}: {name}")
+            if isinstance(obj, (StandardScaler, SimpleImputer)) and hasattr(obj, "n_features_in_"):
+                self.per_column(obj, f"{where}: {name}")
+            if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):  # fitted (ColumnTransformer keeps
+                self.category_codes(
+                    obj, f"{where}: {name}"
+                )  # the unfitted originals too; the probe finds a gutted one)
             if isinstance(obj, SVC):
                 self.support_vectors(obj, f"{where}: {name}")
             if isinstance(obj, (LinearClassifierMixin, NystroemSVM)) and hasattr(obj, "coef_"):
@@ -411,6 +418,43 @@ class _Checker:
             state = getattr(obj, "__dict__", None)
             if isinstance(state, dict):
                 stack.extend(state.values())
+
+    def per_column(self, step, where: str) -> None:
+        """A scaler's or imputer's fitted values, one per input column, which numpy broadcasts without complaint: a
+        scale of one value for every column scored every row wrong, silently. Each has one finite value per column
+        (a scale > 0; an imputer's statistics may be text for a constant fill of categories)."""
+        n = getattr(step, "n_features_in_", None)
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
+        fields = ("mean_", "scale_", "var_") if type(step).__name__ == "StandardScaler" else ("statistics_",)
+        for field in fields:
+            value = getattr(step, field, None)
+            if value is None and field != "statistics_":
+                continue  # with_mean / with_std off
+            if not isinstance(value, np.ndarray) or value.shape != (n,):
+                self.fail(f"{where}.{field}", f"expected one value per input column ({n})")
+            if value.dtype.kind == "f" and not np.isfinite(value).all():
+                self.fail(f"{where}.{field}", "non-finite values")
+        scale = getattr(step, "scale_", None)
+        if scale is not None and not np.all(np.asarray(scale) > 0):
+            self.fail(f"{where}.scale_", "a scale must be positive")
+
+    def category_codes(self, enc, where: str) -> None:
+        """clickpred's category encoder fills one output column per table it holds and leaves the others as
+        uninitialised memory: one table per input column, each a code per category (0 … k, the infrequent ones'
+        code at most k) then −1 for an unseen value."""
+        n = getattr(enc, "n_features_in_", None)
+        tables, lookups = getattr(enc, "categories_", None), getattr(enc, "_lookup", None)
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
+        for value, field in ((tables, "categories_"), (lookups, "_lookup")):
+            if not isinstance(value, list) or len(value) != n:
+                self.fail(f"{where}.{field}", f"expected one per input column ({n})")
+        for j, (categories, lookup) in enumerate(zip(tables, lookups)):
+            k = len(categories) if hasattr(categories, "__len__") else -1
+            codes = self.array(lookup, f"{where}._lookup[{j}]", 1)
+            if k < 0 or len(codes) != k + 1 or codes[-1] != -1 or not np.all((codes[:-1] >= 0) & (codes[:-1] <= k)):
+                self.fail(f"{where}._lookup[{j}]", f"expected a code in 0…{max(k, 0)} per category, then −1")
 
     def trees(self, hgb, where: str) -> None:
         """Gradient boosting's trees are walked by compiled code without bounds checks: a child or feature index
@@ -744,5 +788,59 @@ def validate_metadata(path, metadata: dict) -> None:
 
 
 def validate_payload(path, payload: dict) -> None:
-    """Check every field of a loaded clickpred payload by value; raise :class:`ModelFileError` otherwise."""
+    """Check every field of a loaded clickpred payload by value, then score a few rows of its own schema with it
+    (:func:`probe`); raise :class:`ModelFileError` otherwise."""
     _Checker(path).payload(payload)
+    probe(path, payload["pipeline"], payload["metadata"])
+
+
+PROBE_ROWS = 64
+
+
+def probe(path, pipeline, metadata: dict) -> None:
+    """Score rows made from the model's own schema — missing, unseen and ordinary values — twice: a model that
+    fails on them, or gives scores that are not finite or differ between two runs (crafted state left to
+    uninitialised memory), is refused at load rather than failing or scoring wrong while a file is scored."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ..evaluation.crossval import scores_for
+    from ..io.cast import timestamp_type
+    from ..io.chunks import Inputs
+    from ..io.schema import Schema
+
+    schema = Schema.from_dict(metadata["schema"])
+    rng = np.random.default_rng(0)
+    n, codes, nums, times = PROBE_ROWS, {}, {}, {}
+    for c in schema.features:
+        if c.of:
+            continue
+        if c.kind in ("categorical", "id"):
+            codes[c.name] = (rng.integers(-1, 2, n), pa.array(["0", "\x01probe"], type=pa.string()))
+        elif c.kind == "numeric":
+            nums[c.name] = np.where(rng.random(n) < 0.2, np.nan, rng.normal(0, 3, n))
+        else:
+            tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
+            stamps = pd.Series(pd.Timestamp("2025-03-01", tz=tz) + pd.to_timedelta(rng.integers(0, 86400 * 30, n), "s"))
+            times[c.name] = pa.Array.from_pandas(stamps).cast(timestamp_type(c.dtype))
+    from ..io.crosses import cross_codes
+
+    for c in schema.features:
+        if c.of:
+            pair, names = cross_codes(codes[c.of[0]], codes[c.of[1]])
+            codes[c.name] = (pair, pa.array(names, type=pa.string()))
+    frame = Inputs(n, codes, nums, times).frame(schema)
+    method, classes = metadata["score_method"], list(metadata["classes"])
+    try:
+        first = scores_for(pipeline, frame, classes, method)
+        second = scores_for(pipeline, frame, classes, method)
+    except Exception as exc:  # noqa: BLE001 - whatever a crafted state raises, the file is refused
+        text = str(exc).splitlines()[0][:150] if str(exc) else ""
+        raise ModelFileError(
+            f"{path}: refused to load: its pipeline fails on rows of its own schema ({type(exc).__name__}: {text})"
+        ) from None
+    if not np.all(np.isfinite(first)) or not np.array_equal(first, second):
+        raise ModelFileError(
+            f"{path}: refused to load: its pipeline gives scores that are not finite, or not the same twice, on "
+            "rows of its own schema"
+        )

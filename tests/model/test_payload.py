@@ -620,3 +620,51 @@ def test_mlp_and_nystroem_models_load_and_score(mlp_and_nystroem_models, small_c
     rows = pd.read_csv(small_csv).head(100)
     for path in mlp_and_nystroem_models.values():
         assert len(clickpred.score(load_model(path), rows)) == 100
+
+
+def _fitted_step(p, name):
+    """The prepare step's fitted transformer of that name (the scoring model is logistic + class_weight)."""
+    prepare = p["pipeline"].steps[0][1]
+    return next(t for n, t, _ in prepare.transformers_ if n == name)
+
+
+def _drop_a_table(p):
+    codes = _fitted_step(p, "categorical")
+    codes.categories_.pop()
+    codes._lookup.pop()
+
+
+def _short_scale(p):
+    _fitted_step(p, "numeric").named_steps["scale"].scale_ = np.ones(1)
+
+
+def _zero_scale(p):
+    scaler = _fitted_step(p, "numeric").named_steps["scale"]
+    scaler.scale_ = np.zeros_like(scaler.scale_)
+    scaler.mean_ = np.full_like(scaler.mean_, np.inf)
+
+
+def _break_imputer(p):
+    """A fitted step without a field its transform reads (no value check names it: the probe finds it)."""
+    del _fitted_step(p, "numeric").named_steps["impute"].indicator_
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (_drop_a_table, r"CategoryCodes\.categories_: expected one per input column \(2\)"),
+        (_short_scale, r"StandardScaler\.scale_: expected one value per input column"),
+        (_zero_scale, r"StandardScaler\.mean_: non-finite values"),
+        (
+            _break_imputer,
+            r"its pipeline fails on rows of its own schema \(ValueError: Make sure to call _fit_indicator",
+        ),
+    ],
+    ids=["category-table-missing", "scaler-short", "scaler-inf", "imputer-gutted"],
+)
+def test_fitted_preprocessing_is_checked_before_scoring(scoring_model, tmp_path, mutate, message):
+    """A category encoder with fewer tables than columns left a column of uninitialised memory (scores changed
+    from run to run, exit 0); other crafted preprocessing failed mid-file as 'unexpected <Type>'. Each is refused
+    at load, naming the field or saying what its own schema's rows gave."""
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(scoring_model, tmp_path, mutate))
