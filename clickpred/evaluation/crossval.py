@@ -186,6 +186,18 @@ def check_folds(y: np.ndarray, classes: list[str], folds: int, path="data") -> N
         )
 
 
+def split_column(X, name: str, where, dropped: dict | None = None):
+    """The column a split in time orders the rows by (``--split-by``): a feature column of ``X``; one the schema
+    dropped (``dropped``: {column: why}) is named as such."""
+    if name not in X.columns:
+        if name in (dropped or {}):
+            raise DataError(
+                f"--split-by {name}: the column was dropped ({dropped[name]}): split by a column that varies"
+            )
+        raise DataError(f"--split-by {name}: no such feature column in {where}; columns: {', '.join(X.columns)}")
+    return X[name]
+
+
 def time_order(column, name: str, where) -> np.ndarray:
     """The rows in the order of ``column`` (stable), for a split in time (``--split-by``). A missing value is
     refused: a row with no time cannot be placed before or after another (sorted last, it would land among the

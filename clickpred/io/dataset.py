@@ -82,6 +82,23 @@ def head_bytes(path: Path, n: int = 65536) -> bytes:
         raise DataError(f"{path}: cannot read ({exc})") from None
 
 
+ZIP_MAGIC = b"PK\x03\x04"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def check_text_log(path: Path, head: bytes | None = None) -> None:
+    """Refuse, before any parsing, a file that is not a text log: a zip archive (a clickpred model file given as
+    data) or UTF-16 text (whose every other byte is zero) — both otherwise read as rows of the wrong width."""
+    head = head_bytes(path, 4096) if head is None else head
+    if head.startswith(ZIP_MAGIC):
+        raise DataError(
+            f"{path}: is a zip archive (a clickpred model file?), not an impression log: pass a CSV, .csv.gz or "
+            "Parquet file"
+        )
+    if head.startswith(UTF16_BOMS) or (len(head) >= 8 and head[1:8:2] == b"\x00" * 4):
+        raise DataError(f"{path}: is UTF-16 text: re-encode it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
+
+
 def sniff_separator(path: Path) -> str:
     """Guess the delimiter from the start of a CSV file (',' when unsure)."""
     head = head_bytes(path).decode("utf-8", errors="replace")
@@ -147,10 +164,17 @@ def read_table(
         raise DataError(f"{path}: file is empty")
     if _is_parquet(path):
         try:
+            written = pq.ParquetFile(path).schema_arrow.names
+            twice = sorted({n for n in written if written.count(n) > 1})
+            if twice:
+                raise DataError(f"{path}: column name(s) written twice in the Parquet file: {', '.join(twice[:5])}")
             table = pq.read_table(path)
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, ValueError) as exc:
+            if isinstance(exc, DataError):
+                raise
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
     else:
+        check_text_log(path)
         table = _read_csv(path, sep, header)
     if not header and not _is_parquet(path):
         table = table.rename_columns([f"column_{i + 1}" for i in range(table.num_columns)])

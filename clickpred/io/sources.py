@@ -331,11 +331,12 @@ def open_source(
             raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
         names, _ = clean_names(raw, known)
         return Source(path, names, raw, None, True, size, parquet=True)
-    from .dataset import head_bytes
+    from .dataset import check_text_log, head_bytes
 
     head = head_bytes(path)
     if not head.strip():
         raise DataError(f"{path}: file is empty")
+    check_text_log(path, head)
     if sep is None:
         sep = sniff_separator(path)
     cr_only = b"\r" in head and b"\n" not in head

@@ -51,6 +51,7 @@ from ..evaluation.crossval import (
     compute_metrics,
     scores_and_predictions,
     scores_for,
+    split_column,
     time_order,
 )
 from ..evaluation.intervals import RankedScores, bootstrap_ap, bootstrap_mean, paired
@@ -620,7 +621,7 @@ def compare(
         ]
         validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
     else:
-        splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path)
+        splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path, ds.schema.dropped)
     # Evaluated rows (all of them, or those after the first time block) and each split's test rows among them.
     evaluated = np.sort(np.concatenate([te for _, te in splits[:folds]]))
     position = np.full(len(y_all), -1)
@@ -946,13 +947,11 @@ def _refit_and_score(pipeline, method, X, y, Xtest, ytest, classes, metric_class
     return out
 
 
-def forward_splits(X, y, classes, split_by: str, folds: int, path) -> tuple[list, str]:
+def forward_splits(X, y, classes, split_by: str, folds: int, path, dropped: dict | None = None) -> tuple[list, str]:
     """Forward-chaining folds in the order of ``split_by``: each trains on every earlier block."""
     from sklearn.model_selection import TimeSeriesSplit
 
-    if split_by not in X.columns:
-        raise DataError(f"--split-by {split_by}: no such feature column in {path}; columns: {', '.join(X.columns)}")
-    order = time_order(X[split_by], split_by, path)
+    order = time_order(split_column(X, split_by, path, dropped), split_by, path)
     splits = [(np.sort(order[tr]), np.sort(order[te])) for tr, te in TimeSeriesSplit(n_splits=folds).split(order)]
     for f, (tr, _) in enumerate(splits):
         missing = [c for c in classes if not (y[tr] == c).any()]

@@ -20,6 +20,7 @@ Example
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from ..errors import ClickpredError
+from ..io.writers import write_error
 
 CLASSES = ("view", "click", "conversion")
 CHUNK = 500_000
@@ -201,8 +203,12 @@ def _solve_intercept(logit: np.ndarray, target: float) -> float:
 
 
 class _Writer:
-    def __init__(self, path: Path):
-        self.path = path
+    """Writes a table in parts to a temporary file beside ``path``; :meth:`commit` renames it into place, so a
+    failed or killed run leaves no finished-looking file (:meth:`discard` removes the temporary one)."""
+
+    def __init__(self, path: Path, option: str):
+        self.final, self.option = path, option
+        self.path = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         self.kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
         self.gz = path.suffix.lower() == ".gz"
         self._w = None
@@ -224,6 +230,19 @@ class _Writer:
             self._w.close()
         if self._sink is not None:
             self._sink.close()
+        self._w = self._sink = None
+
+    def commit(self) -> None:
+        self.close()
+        os.replace(self.path, self.final)
+
+    def discard(self) -> None:
+        try:
+            self.close()
+        except (OSError, pa.ArrowException):
+            pass
+        if self.path.exists():
+            self.path.unlink()
 
 
 def simulate(
@@ -247,9 +266,12 @@ def simulate(
     if not 0 < click_rate < 1 or not 0 < conversion_rate < 1:
         raise ClickpredError("--click-rate and --conversion-rate must be in (0, 1)")
     output = Path(output)
-    for p in [output] + ([Path(truth)] if truth else []):
+    targets = [("--output", output)] + ([("--truth", Path(truth))] if truth else [])
+    if truth and Path(truth).resolve() == output.resolve():
+        raise ClickpredError(f"--truth {truth}: the same file as --output: write the true probabilities elsewhere")
+    for option, p in targets:
         if not p.parent.exists():
-            raise ClickpredError(f"{p}: folder {p.parent} does not exist")
+            raise ClickpredError(f"{option} {p}: folder {p.parent} does not exist")
     for name, value in (("--seed", seed), ("--world-seed", world_seed)):
         if value is not None and not 0 <= value < 2**63:
             raise ClickpredError(f"{name} must be between 0 and 2^63 - 1, got {value}")
@@ -259,8 +281,10 @@ def simulate(
     calib = _draw(world, np.random.default_rng([world_seed, 1]), 200_000, 0)
     world.click_intercept = _solve_intercept(calib["click_logit"], click_rate)
     world.conv_intercept = _solve_intercept(calib["conv_logit"], conversion_rate)
-    out, tw = _Writer(output), (_Writer(Path(truth)) if truth else None)
+    writers = [_Writer(p, option) for option, p in targets]
+    out, tw = writers[0], (writers[1] if truth else None)
     counts = dict.fromkeys(CLASSES, 0)
+    current = out
     try:
         for k, start in enumerate(range(0, rows, CHUNK)):
             n = min(CHUNK, rows - start)
@@ -273,10 +297,12 @@ def simulate(
             label = np.where(converted, 2, np.where(clicked, 1, 0))
             cols = dict(d["columns"])
             cols["event"] = pa.array(np.array(CLASSES)[label])
+            current = out
             out.write(pa.table(cols))
             for i, c in enumerate(CLASSES):
                 counts[c] += int((label == i).sum())
             if tw:
+                current = tw
                 tw.write(
                     pa.table(
                         {
@@ -287,10 +313,12 @@ def simulate(
                         }
                     )
                 )
+        for w in reversed(writers):  # the log last: it appears only once its truth file has
+            current = w
+            w.commit()
     except OSError as exc:
-        raise ClickpredError(f"{output}: cannot write ({exc})") from None
+        raise ClickpredError(f"{current.option} {write_error(current.final, exc)}") from None
     finally:
-        out.close()
-        if tw:
-            tw.close()
+        for w in writers:
+            w.discard()  # after a commit there is nothing left to remove
     return {"rows": rows, "counts": counts, "rates": {c: counts[c] / rows for c in CLASSES}}

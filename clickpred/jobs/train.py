@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ..model.modelfile import Model
 
-from ..errors import ConfigError, DataError
+from ..errors import ConfigError
 from ..evaluation.crossval import (
     Evaluation,
     check_folds,
@@ -30,10 +30,11 @@ from ..evaluation.crossval import (
     cross_validate_and_refit,
     fold_splits,
     holdout,
+    split_column,
     time_order,
 )
 from ..evaluation.leakage import find_leaks
-from ..io.dataset import load_dataset
+from ..io.dataset import check_text_log, load_dataset
 from ..modeling.pipeline import BuiltPipeline, build_pipeline
 from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
@@ -121,7 +122,7 @@ def train(
     notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
 
     X, y = ds.frame, ds.y
-    split = time_split(X, split_by, ds.path) if split_by is not None else None
+    split = time_split(X, split_by, ds.path, ds.schema.dropped) if split_by is not None else None
     if split is not None:
         notes.append(split.note)
 
@@ -245,11 +246,9 @@ class TimeSplit:
     note: str
 
 
-def time_split(X, split_by: str, path) -> TimeSplit:
+def time_split(X, split_by: str, path, dropped: dict | None = None) -> TimeSplit:
     """The latest :data:`SPLIT_FRACTION` of the rows by ``split_by`` held out, the others to train on."""
-    if split_by not in X.columns:
-        raise DataError(f"--split-by {split_by}: no such feature column; columns: {', '.join(X.columns)}")
-    order = time_order(X[split_by], split_by, path)
+    order = time_order(split_column(X, split_by, path, dropped), split_by, path)
     cut = int(len(order) * (1 - SPLIT_FRACTION))
     return TimeSplit(
         order[:cut],
@@ -483,8 +482,11 @@ def run_train(
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else default_report(model_path)
     in_memory = isinstance(data, pd.DataFrame)
-    read = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
-    read += [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
+    logs = [] if in_memory else [Path(str(d)) for d in (data if isinstance(data, (list, tuple)) else [data])]
+    for path in logs:
+        if path.is_file() and path.suffix.lower() not in (".parquet", ".pq"):
+            check_text_log(path)  # a model file given as data is named as such, not as an output clash
+    read = logs + [Path(kwargs[k]) for k in ("test", "costs") if kwargs.get(k)]
     if spec.source and Path(spec.source).is_file():
         read.append(Path(spec.source))
     _plan_outputs(model_path, report_dir, read)  # before training, not after it

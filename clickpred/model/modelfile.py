@@ -90,6 +90,7 @@ def save_model(
         payload["calibrator"] = calibrator
     if decision_sample is not None:
         payload["decision_sample"] = decision_sample
+    tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
         os.close(fd)
@@ -103,7 +104,12 @@ def save_model(
             z.writestr(METADATA_MEMBER, _metadata_json(metadata))
         os.replace(tmp, path)
     except OSError as exc:
-        raise ModelFileError(f"{path}: cannot write model file ({exc.strerror})") from None
+        from ..io.writers import write_error
+
+        raise ModelFileError(f"model file {write_error(path, exc)}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):  # a failed write (a full disk) leaves nothing behind
+            os.unlink(tmp)
     return path
 
 

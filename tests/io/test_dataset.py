@@ -276,3 +276,38 @@ def test_what_is_done_with_labels_that_look_alike_is_said(tmp_path):
         or "classes 'no' and 'No' differ only in letter case: kept apart" in n
         for n in ds.notes
     ), ds.notes
+
+
+def test_a_model_file_or_utf16_text_given_as_a_log_is_named_as_such(scoring_model, small_csv, tmp_path):
+    """A model file passed as data read as rows of the wrong width (with an 'is an input of this run' message when
+    its name matched the default model path); UTF-16 text as 'wrong number of fields (line 4002)'."""
+    from clickpred.errors import DataError
+    from clickpred.io.dataset import load_dataset
+    from clickpred.io.sources import open_source
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    model_as_csv = tmp_path / "model.csv"
+    model_as_csv.write_bytes(scoring_model.read_bytes())
+    for call in (lambda p: load_dataset(p), lambda p: open_source(p)):
+        with pytest.raises(DataError, match=r"model\.csv: is a zip archive \(a clickpred model file\?\)"):
+            call(model_as_csv)
+    with pytest.raises(DataError, match=r"is a zip archive"):
+        run_train(scoring_model, spec_from_options(), model_path=scoring_model)  # before any output clash
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(small_csv.read_text().encode("utf-16"))
+    with pytest.raises(DataError, match=r"utf16\.csv: is UTF-16 text: re-encode it as UTF-8"):
+        load_dataset(utf16)
+
+
+def test_a_parquet_file_with_a_column_name_twice_is_one_clear_error(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from clickpred.errors import DataError
+    from clickpred.io.dataset import load_dataset
+
+    table = pa.Table.from_arrays([pa.array([1, 2] * 30), pa.array([3, 4] * 30), pa.array([0, 1] * 30)], ["a", "a", "y"])
+    pq.write_table(table, tmp_path / "twice.parquet")
+    with pytest.raises(DataError, match=r"column name\(s\) written twice in the Parquet file: a"):
+        load_dataset(tmp_path / "twice.parquet")

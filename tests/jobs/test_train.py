@@ -174,3 +174,11 @@ def test_a_model_file_inside_the_report_folder_is_refused_before_training(small_
     with pytest.raises(ConfigError, match=r"--model .*m\.skops: inside the --report folder"):
         run_train(small_csv, spec_from_options(), model_path=tmp_path / "D" / "m.skops", report_dir=tmp_path / "D")
     assert fitted == []
+
+
+def test_split_by_a_column_the_schema_dropped_says_so(small_csv):
+    from clickpred.errors import DataError
+
+    frame = pd.read_csv(small_csv).assign(batch=7)
+    with pytest.raises(DataError, match=r"--split-by batch: the column was dropped \(constant\)"):
+        train(frame, spec_from_options(folds=2), split_by="batch")

@@ -203,3 +203,20 @@ def test_info_reads_the_metadata_without_scikit_learn_and_it_is_the_models(scori
     bad = rewritten("bad.skops", lambda d: d.update(classes="view"))
     with pytest.raises(ModelFileError, match="metadata.classes"):
         read_metadata(bad)
+
+
+def test_a_failed_write_leaves_no_temporary_file(scoring_model, tmp_path, monkeypatch):
+    """A full disk while saving left a .tmp-*.skops beside the model path (docs/safety.md says none)."""
+    import errno
+
+    import skops.io
+
+    model = load_model(scoring_model)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(skops.io, "dump", full)
+    with pytest.raises(ModelFileError, match=r"model file .*m\.skops: no space left on device \(nothing written\)"):
+        save_model(tmp_path / "m.skops", model.pipeline, model.metadata)
+    assert list(tmp_path.iterdir()) == []
