@@ -95,3 +95,25 @@ def test_decision_function_where_there_are_no_probabilities():
     assert (np.where(d > 0, svm.classes_[1], svm.classes_[0]) == svm.predict(X)).all()
     default = ClickClassifier(folds=3).fit(X, y)
     assert hasattr(default, "predict_proba") and not hasattr(default, "decision_function")
+
+
+def test_fitted_parts_are_attributes_and_score_is_average_precision_not_accuracy(clicks, tmp_path):
+    """correction_, decision_rule_, thresholds_ and class_counts_ for a notebook; score() ranks by the rarest
+    class's PR-AUC — accuracy would rank a model that flags nothing first."""
+    import clickpred
+    from sklearn.metrics import average_precision_score
+
+    X, y = clicks
+    clf = ClickClassifier(folds=2).fit(X, y)
+    counts = dict(zip(*np.unique(y, return_counts=True)))
+    assert clf.class_counts_ == {k: int(v) for k, v in counts.items()}
+    rarest = min(counts, key=counts.get)
+    assert set(clf.thresholds_) <= set(clf.classes_) and rarest in clf.thresholds_
+    assert clf.decision_rule_.label == "auto" and clf.evaluation_ is clf.cv_
+    k = list(clf.classes_).index(rarest)
+    expected = average_precision_score(y == rarest, clf.predict_proba(X)[:, k])
+    assert clf.score(X, y) == pytest.approx(expected) and clf.score(X, y) < 0.9  # accuracy would be > 0.9
+    clickpred.save_model(clf, tmp_path / "m.skops")
+    loaded = clickpred.load_model(tmp_path / "m.skops")
+    assert loaded.thresholds_ == pytest.approx(clf.thresholds_) and loaded.class_counts_ == clf.class_counts_
+    assert loaded.score(X, y) == pytest.approx(clf.score(X, y)) and loaded.evaluation_ is None
