@@ -28,14 +28,33 @@ SOLVERS = ("auto", "lbfgs", "newton-cholesky", "newton-cg", "sag", "saga")
 NEWTON_MAX_WIDTH = 300  # columns up to which a full Newton step (p·K)² is cheap
 
 
+INT_MAX = 2**31 - 1  # the compiled solvers' counters (liblinear's max_iter overflowed at 1e18)
+# Upper bounds where a larger value is no model but an overflow, a NaN or memory exhaustion: a step size of 1e308
+# made every leaf NaN, a hidden layer of 1e8 units asked for gigabytes per row.
+HIGHEST = {
+    "C": 1e12,
+    "alpha": 1e6,
+    "tol": 1.0,
+    "learning_rate": 10.0,
+    "learning_rate_init": 10.0,
+    "gamma": 1e12,
+    "l2_regularization": 1e12,
+    "max_iter": 10_000_000,
+    "n_components": 100_000,
+    "max_leaf_nodes": 1_000_000,
+}
+MAX_HIDDEN_UNITS = 10_000  # per layer
+
+
 def _check_number(params: dict, key: str, where: str, low: float = 0.0, integer: bool = False):
     if key not in params:
         return
     v = params[key]
     ok = isinstance(v, int) if integer else isinstance(v, (int, float))
-    if not ok or isinstance(v, bool) or v <= low:
+    high = HIGHEST.get(key, INT_MAX if integer else 1e12)
+    if not ok or isinstance(v, bool) or not low < v <= high:
         kind = "an integer" if integer else "a number"
-        raise ConfigError(f"{where}.{key} must be {kind} > {low}, got {v!r}")
+        raise ConfigError(f"{where}.{key} must be {kind} > {low:g} and at most {high:g}, got {v!r}")
 
 
 @dataclass(frozen=True)
@@ -71,8 +90,8 @@ class ClassifierEntry:
         _check_number(params, "min_samples_leaf", where, low=0, integer=True)
         if "l2_regularization" in params:
             v = params["l2_regularization"]
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
-                raise ConfigError(f"{where}.l2_regularization must be a number >= 0, got {v!r}")
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not 0 <= v <= HIGHEST["l2_regularization"]:
+                raise ConfigError(f"{where}.l2_regularization must be a number >= 0 and at most 1e12, got {v!r}")
         if "early_stopping" in params and not isinstance(params["early_stopping"], bool):
             raise ConfigError(f"{where}.early_stopping must be true or false, got {params['early_stopping']!r}")
         if "calibration" in params and params["calibration"] not in CALIBRATIONS:
@@ -87,8 +106,15 @@ class ClassifierEntry:
             raise ConfigError(f"{where}.solver must be one of {', '.join(SOLVERS)}, got {params['solver']!r}")
         if "hidden_layer_sizes" in params:
             h = params["hidden_layer_sizes"]
-            if not (isinstance(h, list) and h and all(isinstance(x, int) and x > 0 for x in h)):
-                raise ConfigError(f"{where}.hidden_layer_sizes must be a list of positive integers, got {h!r}")
+            if not (
+                isinstance(h, list)
+                and 0 < len(h) <= 20
+                and all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= MAX_HIDDEN_UNITS for x in h)
+            ):
+                raise ConfigError(
+                    f"{where}.hidden_layer_sizes must be a list of 1 to 20 layers of 1 to {MAX_HIDDEN_UNITS:,} units, "
+                    f"got {h!r}"[:200]
+                )
 
     def build(
         self,

@@ -100,8 +100,9 @@ def test_decision_function_where_there_are_no_probabilities():
 def test_fitted_parts_are_attributes_and_score_is_average_precision_not_accuracy(clicks, tmp_path):
     """correction_, decision_rule_, thresholds_ and class_counts_ for a notebook; score() ranks by the rarest
     class's PR-AUC — accuracy would rank a model that flags nothing first."""
-    import clickpred
     from sklearn.metrics import average_precision_score
+
+    import clickpred
 
     X, y = clicks
     clf = ClickClassifier(folds=2).fit(X, y)

@@ -33,11 +33,27 @@ def test_hgb_takes_codes_as_native_categories_with_ids_capped(sim_csv):
         ({"l2_regularization": -0.5}, r"classifier.l2_regularization must be a number >= 0"),
         ({"early_stopping": "yes"}, r"classifier.early_stopping must be true or false"),
         ({"min_samples_leaf": 0}, r"classifier.min_samples_leaf must be an integer > 0"),
+        ({"learning_rate": 1e308}, r"classifier.learning_rate must be a number > 0 and at most 10, got 1e\+308"),
     ],
 )
 def test_hgb_parameters_are_validated(params, message):
     with pytest.raises(ConfigError, match=message):
         spec_from_dict({"classifier": {"name": "hgb", **params}})
+
+
+@pytest.mark.parametrize(
+    "classifier, params, message",
+    [
+        ("svm", {"max_iter": 10**18}, r"classifier.max_iter must be an integer > 0 and at most 1e\+07"),
+        ("mlp", {"hidden_layer_sizes": [10**8]}, r"classifier.hidden_layer_sizes must be a list of 1 to 20 layers"),
+        ("logistic", {"C": 1e300}, r"classifier.C must be a number > 0 and at most 1e\+12"),
+    ],
+)
+def test_values_past_any_model_are_refused_in_the_spec(classifier, params, message):
+    """svm max_iter 1e18 overflowed liblinear ('unexpected OverflowError'), hgb learning_rate 1e308 made NaN
+    leaves, an MLP layer of 1e8 units ran out of memory with advice about rebalancing."""
+    with pytest.raises(ConfigError, match=message):
+        spec_from_dict({"classifier": {"name": classifier, **params}})
 
 
 def test_hgb_trains_scores_and_evaluates_like_the_others(small_csv, tmp_path):

@@ -92,7 +92,7 @@ def test_unknown_parameter_names_key_and_valid_params():
         ({"classifer": {"name": "svm"}}, r"unknown key 'classifer'"),
         (
             {"classifier": {"name": "mlp", "hidden_layer_sizes": [0]}},
-            r"hidden_layer_sizes must be a list of positive integers",
+            r"hidden_layer_sizes must be a list of 1 to 20 layers of 1 to 10,000 units",
         ),
         ({"classifier": {"name": "mlp", "max_updates": 0}}, r"classifier\.max_updates must be an integer > 0"),
         ({"classifier": {"name": "mlp", "max_updates": 1.5}}, r"classifier\.max_updates must be an integer > 0"),
