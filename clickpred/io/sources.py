@@ -311,6 +311,10 @@ def _last_record_end(data: bytes) -> int:
     return cut
 
 
+HEAD_BYTES = 65536  # what is read first to find the header (clickpred.io.dataset.head_bytes' default)
+MAX_HEADER_BYTES = 64 << 20
+
+
 def open_source(
     path: str | Path, sep: str | None = None, header: bool = True, known: dict[str, str] | None = None
 ) -> Source:
@@ -337,6 +341,10 @@ def open_source(
     if not head.strip():
         raise DataError(f"{path}: file is empty")
     check_text_log(path, head)
+    if len(head) == HEAD_BYTES and b"\n" not in head and b"\r" not in head:
+        head = head_bytes(path, MAX_HEADER_BYTES)  # a header wider than the usual look (15,000 columns)
+        if b"\n" not in head and b"\r" not in head and len(head) == MAX_HEADER_BYTES:
+            raise DataError(f"{path}: line 1 (the header) is longer than {MAX_HEADER_BYTES >> 20} MiB")
     if sep is None:
         sep = sniff_separator(path)
     cr_only = b"\r" in head and b"\n" not in head

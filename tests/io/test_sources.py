@@ -154,3 +154,29 @@ def test_a_header_that_is_not_utf8_is_one_line_error(small_csv, tmp_path):
     path.write_bytes(head.replace(b"site_id", b"site\xff_id") + b"\n" + rest)
     with pytest.raises(DataError, match=r"h.csv: line 1 \(the header\) is not UTF-8 text"):
         read_table(path)
+
+
+def test_a_header_longer_than_the_first_look_is_read_whole(tmp_path):
+    """score read only the first 64 KiB of a header: every row of a 15,012-column file was rejected ('expected
+    10945 fields') though train accepted it."""
+    from clickpred.io.sources import open_source
+
+    names = [f"feature_number_{i}" for i in range(15_012)]
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(names) + "\n" + ",".join("1" for _ in names) + "\n")
+    assert len(",".join(names)) > 65536
+    src = open_source(path)
+    assert src.columns == names
+
+
+def test_a_file_with_a_very_wide_header_scores_every_row(scoring_model, small_csv, tmp_path):
+    import pandas as pd
+
+    from clickpred.jobs.score import score
+
+    frame = pd.read_csv(small_csv).head(50)
+    extra = pd.DataFrame({f"unused_feature_{i}": [1] * 50 for i in range(15_000)})
+    wide = pd.concat([frame, extra], axis=1)
+    wide.to_csv(tmp_path / "wide.csv", index=False)
+    res = score(scoring_model, [tmp_path / "wide.csv"], tmp_path / "out.parquet")
+    assert (res.rows_read, res.rows_scored, res.rows_rejected) == (50, 50, 0)
