@@ -334,7 +334,7 @@ def _backend(scheduler: str | None):
         raise ClickpredError("--scheduler needs dask and distributed: pip install 'clickpred[dask]'") from None
     try:
         client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: not an address at all
         raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
 
     class _Ctx:

@@ -126,6 +126,19 @@ def _run_range(
     return RangeResult(r.file_index, r.index, rows_in, rows_scored, lines, rejects, predicted, sums, part)
 
 
+WORKER_MEMORY = 512 << 20  # what a local Dask worker process needs at least (interpreter, libraries, a block)
+
+
+def local_workers(jobs: int) -> int:
+    """Worker processes for a LocalCluster: ``jobs``, at most one per core and as many as memory holds (64 on 2
+    cores started 64 processes and failed after minutes)."""
+    from .workers import available_cores, available_memory
+
+    memory = available_memory()
+    cap = min(available_cores(), max(1, memory // WORKER_MEMORY) if memory else available_cores())
+    return max(1, min(jobs, cap))
+
+
 @contextmanager
 def _client(scheduler: str | None, jobs: int):
     try:
@@ -135,8 +148,8 @@ def _client(scheduler: str | None, jobs: int):
     if scheduler:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: not an address at all
+            raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})"[:300]) from None
         try:
             yield client
         finally:
@@ -145,7 +158,7 @@ def _client(scheduler: str | None, jobs: int):
     for name in ("distributed", "distributed.worker", "distributed.scheduler", "distributed.nanny"):
         logging.getLogger(name).setLevel(logging.ERROR)
     cluster = LocalCluster(
-        n_workers=jobs,
+        n_workers=local_workers(jobs),
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",

@@ -296,3 +296,21 @@ def test_hgb_scores_the_same_on_the_cluster(cluster, small_csv, messy, tmp_path)
     pd.testing.assert_frame_equal(
         a.sort_values("impression_id").reset_index(drop=True), b.sort_values("impression_id").reset_index(drop=True)
     )
+
+
+def test_a_scheduler_that_is_no_address_is_a_clear_error(scoring_model, small_csv, tmp_path):
+    """--scheduler garbage ended in 'unexpected ValueError'."""
+    with pytest.raises(ClickpredError, match=r"--scheduler garbage: cannot connect"):
+        score_dask(scoring_model, [small_csv], tmp_path / "out.parquet", scheduler="garbage")
+
+
+def test_a_local_cluster_has_at_most_a_worker_per_core(monkeypatch):
+    """--engine dask --jobs 64 started 64 worker processes on 2 cores and failed after ~170 s."""
+    import clickpred.jobs.workers as workers
+    from clickpred.jobs.dask_engine import local_workers
+
+    monkeypatch.setattr(workers, "available_cores", lambda: 2)
+    monkeypatch.setattr(workers, "available_memory", lambda: 24 << 30)
+    assert (local_workers(64), local_workers(1)) == (2, 1)
+    monkeypatch.setattr(workers, "available_memory", lambda: 600 << 20)
+    assert local_workers(64) == 1
