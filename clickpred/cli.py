@@ -340,8 +340,8 @@ def train(
         out.print(line, markup=False, soft_wrap=True)
         if d.get("not_flagged"):
             err.print(
-                f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: out-of-fold PR-AUC under twice "
-                "the prevalence (no skill to act on)",
+                f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: its out-of-fold PR-AUC is not "
+                "distinguishable from no skill (the 95% interval reaches down to the prevalence)",
                 markup=False,
                 soft_wrap=True,
             )

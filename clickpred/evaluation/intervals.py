@@ -44,6 +44,45 @@ class RankedScores:
         self.ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
         self._buckets = None
 
+    def _sorted_buckets(self) -> tuple[np.ndarray, int]:
+        """Each sorted position's bucket: the first group of tied scores holding a positive at or after it (``m``,
+        the number of such groups, for the positions after the last one), and ``m``."""
+        n = len(self.pos)
+        group = np.zeros(n, dtype=np.int64)
+        group[self.ends[:-1] + 1] = 1
+        group = np.cumsum(group)  # group of tied scores of each sorted position
+        relevant = np.unique(group[self.pos > 0])
+        return np.searchsorted(relevant, group, side="left"), len(relevant)
+
+    def bootstrap_interval(
+        self, replicates: int = 200, seed: int = 0, confidence: float = CONFIDENCE
+    ) -> tuple[float, float]:
+        """A percentile interval of the average precision under the row bootstrap, drawn without drawing rows.
+
+        Average precision depends on a replicate's weights only through, per group of tied scores holding a
+        positive, the weight of its positive rows and of the other rows since the previous such group. Those
+        sums of a multinomial draw of the rows are themselves multinomial over the groups, so one draw per
+        replicate over about twice as many cells as there are positives gives the same distribution as weighing
+        every row: a fraction of a millisecond where :meth:`average_precisions` takes a second on 200k rows."""
+        n = len(self.pos)
+        bucket, m = self._sorted_buckets()
+        if m == 0:
+            return float("nan"), float("nan")
+        positives = np.bincount(bucket[self.pos > 0], minlength=m)[:m]
+        everyone = np.bincount(bucket, minlength=m + 1)
+        cells = np.empty(2 * m + 1)
+        cells[0 : 2 * m : 2], cells[1 : 2 * m : 2], cells[-1] = positives, everyone[:m] - positives, everyone[m]
+        draws = np.random.default_rng(seed).multinomial(n, cells / n, size=replicates).astype(float)
+        tp = np.cumsum(draws[:, 0 : 2 * m : 2], axis=1)
+        seen = np.cumsum(draws[:, 0 : 2 * m : 2] + draws[:, 1 : 2 * m : 2], axis=1)
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        step = np.diff(tp, axis=1, prepend=0.0)
+        total = tp[:, -1]
+        ap = np.sum(step * precision, axis=1)[total > 0] / total[total > 0]
+        alpha = (1 - confidence) / 2
+        lo, hi = np.quantile(ap, [alpha, 1 - alpha]) if len(ap) else (np.nan, np.nan)
+        return float(lo), float(hi)
+
     def _bucket_matrices(self):
         """A one-hot map (rows in input order × the groups of tied scores holding a positive) of every row to the
         first such group at or after its own: ``seen`` at a group sums the weights of the rows mapped to it and to
@@ -53,15 +92,10 @@ class RankedScores:
             from scipy import sparse
 
             n = len(self.pos)
-            group = np.zeros(n, dtype=np.int64)
-            group[self.ends[:-1] + 1] = 1
-            group = np.cumsum(group)  # group of tied scores of each sorted position
-            relevant = np.unique(group[self.pos > 0])
-            bucket = np.searchsorted(relevant, group, side="left")  # sorted position → first relevant group ≥ it
+            bucket, m = self._sorted_buckets()  # sorted position → first relevant group ≥ it
             rows = np.empty(n, dtype=np.int64)
             rows[self.order] = np.arange(n)  # input row → sorted position
             b = bucket[rows]
-            m = len(relevant)
             keep = np.flatnonzero(b < m)
             seen = sparse.csr_matrix((np.ones(len(keep)), (keep, b[keep])), shape=(n, m))
             positive = np.flatnonzero(self.pos[rows] > 0)

@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..evaluation.crossval import Evaluation, compute_metrics, fold_pr_auc
 from ..modeling.rebalance import effective_counts, prior_ratio
 from .correction import fit_correction
-from .decisions import UNSTABLE_SPREAD, DecisionRule, cross_fitted
+from .decisions import UNSTABLE_SPREAD, DecisionRule, cross_fitted, has_skill
 
 
 def strategy_ratio(strategy: str, params: dict, classes: list[str], counts: dict) -> np.ndarray | None:
@@ -93,8 +93,10 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
             for c in rule.classes[1:]
         },
     }
-    if rule.kind == "auto":
-        out["not_flagged"] = [c for c in rule.classes[1:] if rule.thresholds.get(c, 0.0) >= 1.0]
+    if rule.kind == "auto":  # the classes the rule judged without skill (a perfect ranking may sit at 1.0 too)
+        out["not_flagged"] = [
+            c for c in rule.classes[1:] if rule.thresholds.get(c, 0.0) >= 1.0 and not has_skill(_ranked(y, P, rule, c))
+        ]
     if rule.kind == "recall":
         out["unreached"] = {
             c: under_rule["per_class"][c]["recall"]
@@ -128,3 +130,10 @@ def finish_holdout(ev: Evaluation, predictor) -> Evaluation:
         correction=predictor.correction,
         rule=predictor.rule,
     )
+
+
+def _ranked(y: np.ndarray, P: np.ndarray, rule: DecisionRule, c: str):
+    """Class ``c``'s out-of-fold ranking (its rows, its probability column)."""
+    from ..evaluation.intervals import RankedScores
+
+    return RankedScores(np.asarray(y) == c, P[:, rule.classes.index(c)])

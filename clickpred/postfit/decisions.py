@@ -50,17 +50,19 @@ from ..errors import ConfigError
 MAX_COST = 1e12  # per cell: mean costs over millions of rows stay finite
 KINDS = ("auto", "argmax", "cost", "recall", "top")
 DEFAULT = "auto"
-SKILL = 2.0  # auto flags a class only if its PR-AUC is at least this multiple of its prevalence …
+SKILL_REPLICATES = 200  # bootstrap replicates behind the interval that decides whether auto flags a class
 
 
-def skill_bar(prevalence: float) -> float:
-    """… or, for a common class (prevalence over 1/3, where twice it would reach 1), halfway from no skill
-    (its prevalence) to a perfect ranking: the PR-AUC a class must reach for ``auto`` to flag it.
-
-    >>> skill_bar(0.002), skill_bar(0.5)
-    (0.004, 0.75)
-    """
-    return min(SKILL * prevalence, prevalence + (1.0 - prevalence) / 2.0)
+def has_skill(ranked) -> bool:
+    """Whether a class's ranking is distinguishable from no skill: the lower end of the 95% bootstrap interval of
+    its PR-AUC (:class:`~clickpred.evaluation.intervals.RankedScores`) above its prevalence — what ``auto`` asks
+    before flagging a class. The interval, not the point estimate: with 35 conversions a PR-AUC of twice the
+    prevalence is noise as often as not, while a PR-AUC of 1 on 40 rows is skill however rare the class."""
+    n_pos = int(np.sum(ranked.pos))
+    if n_pos == 0:
+        return False
+    low, _ = ranked.bootstrap_interval(SKILL_REPLICATES, seed=0)
+    return bool(low > n_pos / len(ranked.pos))
 
 
 RULES_HELP = "auto, argmax, cost, recall:CLASS=R[,CLASS=R] or top:K%"
@@ -264,8 +266,8 @@ class DecisionRule:
 
     def _fit_f1(self, P, y):
         """Per minority class, rarest first, the threshold of highest F1 among the rows no rarer class took
-        (recall counted over all the class's rows). A class the model has no skill for (PR-AUC under
-        :func:`skill_bar` of its prevalence on these rows (twice it, for a rare class), or no true positive at any threshold) gets
+        (recall counted over all the class's rows). A class the model has no skill for (:func:`has_skill`: its
+        PR-AUC's interval reaches down to its prevalence), or with no true positive at any threshold, gets
         threshold 1: flagged only at certainty, so that it does not take rows from the others."""
         from ..evaluation.intervals import RankedScores
 
@@ -284,8 +286,7 @@ class DecisionRule:
             last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # a threshold flags every tied row
             flagged = np.arange(1, len(order) + 1)[last]
             f1 = 2.0 * tp[last] / (flagged + n_pos) if n_pos else np.zeros(int(last.sum()))
-            ranked = RankedScores(is_c, P[:, k], order=every)
-            skilled = n_pos > 0 and ranked.average_precision() >= skill_bar(n_pos / len(y))
+            skilled = has_skill(RankedScores(is_c, P[:, k], order=every))
             if not skilled or not len(f1) or f1.max() <= 0:
                 t[c] = 1.0
             else:

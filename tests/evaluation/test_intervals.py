@@ -127,3 +127,20 @@ def test_many_replicates_at_once_equal_one_at_a_time(case):
     expected = np.array([r.average_precision(w) for w in W])
     np.testing.assert_allclose(r.average_precisions(W), expected, rtol=0, atol=1e-12)
     assert np.isnan(r.average_precisions(W[:2])).all()
+
+
+@pytest.mark.parametrize("decimals", [None, 2])  # ties: groups of tied scores holding positives
+def test_the_multinomial_interval_is_the_row_bootstrap_drawn_without_rows(decimals):
+    """Average precision depends on a replicate only through per-group sums, which are multinomial themselves:
+    the interval matches the one from weighing every row (to the bootstrap's own noise at 2,000 replicates)."""
+    from clickpred.evaluation.intervals import RankedScores, bootstrap_ap
+
+    rng = np.random.default_rng(3)
+    y = rng.random(20_000) < 0.01
+    s = rng.random(20_000) + 0.4 * y
+    s = s if decimals is None else np.round(s, decimals)
+    ranked = RankedScores(y, s)
+    fast = ranked.bootstrap_interval(2000, seed=1)
+    rows = bootstrap_ap({"c": [ranked]}, replicates=2000, seed=2)[0]["c"]
+    assert fast == pytest.approx((rows.low, rows.high), abs=0.01)
+    assert fast[0] < ranked.average_precision() < fast[1]

@@ -21,6 +21,9 @@ def test_leaky_column_is_warned_about_in_result_and_report(small_csv, tmp_path):
     assert [w.column for w in out.result.leaks] == ["converted_at"]
     assert "possible leakage: column 'converted_at'" in out.document["leakage_warnings"][0]
     assert "possible leakage" in (tmp_path / "r" / "report.html").read_text()
+    # the leaked class is ranked perfectly and flagged: not listed as 'not flagged … no skill' (its threshold is 1)
+    assert out.document["per_class"]["conversion"]["pr_auc"] > 0.99
+    assert "conversion" not in out.document["decision"].get("not_flagged", [])
 
 
 def test_train_records_provenance(small_csv):

@@ -208,7 +208,7 @@ def _f1_thresholds_sorting_the_free_rows_again(rule, P, y):
     """The auto rule as first written: each class's free rows sorted on their own, and all its rows again for the
     skill check."""
     from clickpred.evaluation.intervals import RankedScores
-    from clickpred.postfit.decisions import skill_bar
+    from clickpred.postfit.decisions import has_skill
 
     t, taken = {}, np.zeros(len(y), dtype=bool)
     for c in reversed(rule.classes[1:]):
@@ -221,7 +221,7 @@ def _f1_thresholds_sorting_the_free_rows_again(rule, P, y):
         tp = np.cumsum(y[free][order] == c)
         last = np.r_[s_sorted[1:] != s_sorted[:-1], True]
         f1 = 2.0 * tp[last] / (np.arange(1, len(s) + 1)[last] + n_pos)
-        skilled = RankedScores(y == c, P[:, k]).average_precision() >= skill_bar(n_pos / len(y))
+        skilled = has_skill(RankedScores(y == c, P[:, k]))
         t[c] = float(s_sorted[last][int(np.argmax(f1))]) if skilled and f1.max() > 0 else 1.0
         taken |= P[:, k] >= t[c]
     return t
@@ -233,3 +233,21 @@ def test_auto_thresholds_from_one_sort_per_class_equal_sorting_the_free_rows_aga
     P = P if decimals is None else np.round(P, decimals)
     rule = parse_rule("auto", CLASSES)
     assert rule.fit(P, y).thresholds == _f1_thresholds_sorting_the_free_rows_again(rule, P, y)
+
+
+def test_auto_flags_a_class_only_where_its_skill_is_distinguishable_from_none():
+    """Steering: the interval, not the point estimate. About 30 conversions ranked at random are not flagged
+    (whatever their point estimate happens to be); a perfectly ranked class is flagged, at threshold 1."""
+    from clickpred.evaluation.intervals import RankedScores
+    from clickpred.postfit.decisions import has_skill
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    y = np.where(rng.random(n) < 0.0015, "conversion", "view")
+    noise = rng.random(n)
+    assert not has_skill(RankedScores(y == "conversion", noise))
+    leak = (y == "conversion").astype(float)
+    assert has_skill(RankedScores(y == "conversion", leak))
+    P = np.column_stack([1 - leak, leak])
+    rule = DecisionRule("auto", ["view", "conversion"]).fit(P, y)
+    assert (rule.predict(P) == y).all()
