@@ -42,13 +42,13 @@ import numpy as np
 from imblearn.pipeline import Pipeline
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.model_selection import StratifiedKFold
 
 from ..errors import ClickpredError, ConfigError, DataError
 from ..evaluation.crossval import (
     Evaluation,
     check_folds,
     compute_metrics,
+    fold_splits,
     scores_and_predictions,
     scores_for,
     split_column,
@@ -575,10 +575,9 @@ def compare(
         raise ConfigError(f"--folds must be at least 2, got {folds}")
     if repeats < 1:
         raise ConfigError(f"--repeats must be at least 1, got {repeats}")
-    from ..postfit.correction import METHODS
+    from ..postfit.correction import check_method
 
-    if calibration not in METHODS:
-        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    check_method(calibration)
     if costs is not None and not Path(costs).is_file():  # before the read; the classes are checked after it
         raise ConfigError(f"--costs {costs}: file not found")
     if metric == "cost" and costs is None:
@@ -612,13 +611,7 @@ def compare(
     leaks = find_leaks(X, y_all, classes, {c.name: c.kind for c in ds.schema.features}, seed=seed)
     if split_by is None:
         # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
-        splits = [
-            s
-            for r in range(repeats)
-            for s in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r).split(
-                np.zeros(len(y_all)), y_all
-            )
-        ]
+        splits = [s for r in range(repeats) for s in fold_splits(y_all, folds, seed + r)]
         validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
     else:
         splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path, ds.schema.dropped)

@@ -30,13 +30,13 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-from sklearn.model_selection import StratifiedKFold
 
 from ..errors import ConfigError, DataError
 from ..evaluation.crossval import (
     Evaluation,
     check_folds,
     compute_metrics,
+    fold_splits,
     holdout,
     scores_for,
 )
@@ -129,7 +129,7 @@ def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where:
     except DataError as exc:
         raise DataError(f"{exc}; {hint}") from None
     fold_of = np.zeros(len(y), dtype=int)
-    for f, (_, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)):
+    for f, (_, te) in enumerate(fold_splits(y, folds, seed)):
         fold_of[te] = f
     return fold_of
 
@@ -179,10 +179,9 @@ def train_stream(
     ``per_positive`` × minority rows). ``holdout_fraction``: the random slice
     of the stream evaluated at natural balance (default 5%, capped at about 1M rows; 0 with ``test``).
     """
-    from ..postfit.correction import METHODS
+    from ..postfit.correction import check_method
 
-    if calibration not in METHODS:
-        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    check_method(calibration)
     if engine not in ("local", "dask"):
         raise ConfigError(f"--engine {engine}: expected local or dask")
     rate = parse_rate(negative_rate)

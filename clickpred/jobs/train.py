@@ -99,10 +99,9 @@ def train(
     ``"step"`` (``info``: ``name``, ``done``, ``total`` fits).
     """
     tell = events or (lambda kind, info: None)
-    from ..postfit.correction import METHODS
+    from ..postfit.correction import check_method
 
-    if calibration not in METHODS:
-        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    check_method(calibration)
     check_rule_text(decision, costs)  # before the data is read
     timings: dict[str, float] = {}
     t0 = time.perf_counter()

@@ -36,7 +36,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError
+
 METHODS = ("auto", "none", "prior", "sigmoid", "isotonic", "temperature")
+
+
+def check_method(calibration: str) -> str:
+    """A correction method by name (``--calibration``), refused with the valid ones before any data is read."""
+    if calibration not in METHODS:
+        raise ConfigError(f"--calibration {calibration}: expected one of {', '.join(METHODS)}")
+    return calibration
+
+
 CALIBRATORS = ("sigmoid", "isotonic", "temperature")
 EPS = 1e-15
 
