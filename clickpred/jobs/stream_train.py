@@ -67,7 +67,6 @@ from ..modeling.rebalance import effective_counts, prior_ratio
 from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
 from ..postfit.decisions import check_rule_text, parse_rule
-from ..postfit.predictor import Predictor
 from .training import TrainResult, cross_columns, library_versions, train_options, warning_notes
 
 DEFAULT_HOLDOUT = 0.05
@@ -309,8 +308,7 @@ def train_stream(
         notes.append(f"probabilities: {_describe(ev.correction, sample.rate)}")
         test_eval, test_source = None, None
         if test_ds is not None and holdout_fraction > 0:
-            predictor = Predictor(None, classes, method, ev.correction, ev.rule)
-            test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), predictor)
+            test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), ev)
             test_source = str(test)
     notes += warning_notes(caught)
     sampling = sample.to_dict()

@@ -39,7 +39,6 @@ from ..modeling.pipeline import BuiltPipeline, build_pipeline
 from ..modeling.spec import Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
-from ..postfit.predictor import Predictor
 from .training import (
     TrainResult,
     cross_columns,
@@ -205,18 +204,17 @@ def train(
             fcv = _flat_cv(flat, readings, train_X, train_y, spec, calibration, counts, workers, threads, step)
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0
-        predictor = Predictor(None, classes, built.score_method, cv.correction, cv.rule)
         test_eval, test_source = None, None
         if split is not None:
             # the earlier rows read the table as they decide (the later rows' labels choose nothing)
             reading, _ = reading_on(base, base_X, y, split.earlier, spec)
             held_out = _fit_and_hold_out(build(reading.schema), reading.frame, y, split, classes)
-            test_eval = finish_holdout(held_out, predictor)
+            test_eval = finish_holdout(held_out, cv)
             step("fit on the earlier rows")()
             test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
-            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), predictor)
+            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), cv)
             test_source = str(test)
     notes += warning_notes(caught)
     return TrainResult(

@@ -13,6 +13,7 @@ both call it.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
@@ -110,25 +111,28 @@ def decision_summary(fitted, y, P, argmax: dict, under_rule: dict) -> dict:
     return out
 
 
-def finish_holdout(ev: Evaluation, predictor) -> Evaluation:
-    """The same for held-out rows scored by a final model: its own correction and rule, nothing refitted."""
+def finish_holdout(ev: Evaluation, fitted: Evaluation) -> Evaluation:
+    """The same for held-out rows scored by a final model: corrected and decided by the correction and rule that
+    ``fitted`` (the out-of-fold evaluation, :func:`finish`) holds — nothing refitted."""
     classes, y = ev.classes, ev.y_true
-    P = predictor.finish(ev.scores)
-    y_pred = predictor.decide(P)
-    metrics = compute_metrics(y, P, classes, predictor.has_proba, y_pred)
-    if predictor.rule is not None and predictor.rule.costs is not None:
-        metrics["decision"] = {"cost_per_row": predictor.rule.cost_summary(y, y_pred, P)}
+    correction: Any = fitted.correction
+    rule = fitted.rule if fitted.rule is not None else DecisionRule("argmax", classes)
+    P = correction.apply(ev.scores) if correction is not None else ev.scores
+    y_pred = np.asarray(classes)[rule.predict_index(P)]
+    metrics = compute_metrics(y, P, classes, fitted.has_proba, y_pred)
+    if rule.costs is not None:
+        metrics["decision"] = {"cost_per_row": rule.cost_summary(y, y_pred, P)}
     return replace(
         ev,
         raw_scores=ev.scores,
         before=ev.metrics,
         scores=P,
-        has_proba=predictor.has_proba,
-        argmax=compute_metrics(y, P, classes, predictor.has_proba),
+        has_proba=fitted.has_proba,
+        argmax=compute_metrics(y, P, classes, fitted.has_proba),
         y_pred=y_pred,
         metrics=metrics,
-        correction=predictor.correction,
-        rule=predictor.rule,
+        correction=correction,
+        rule=fitted.rule,
     )
 
 
