@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (Python 3.11 + pip):
 #   make demo   — create .venv, install, train on the shipped sample and score it, print summaries and paths
 #   make test   — create .venv, install, run the test suite (slow benchmarks excluded)
-#   make lint   — ruff (lint + format check), mypy on the public API, generated docs current
+#   make lint   — ruff (lint + format check), mypy over the whole package, generated docs current
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -286,7 +286,7 @@ def train(
         _fail(f"{', '.join(used)}: only with --negative-rate (training on a downsampled stream)")
     if stream and (split_by or funnel):
         _fail(f"{'--split-by' if split_by else '--funnel'}: not with --negative-rate (use --test for a later period)")
-    kwargs = dict(
+    kwargs: dict[str, Any] = dict(
         target=target,
         sep=sep,
         drop=_split_list(drop),
@@ -632,7 +632,7 @@ class _progress:
 
     def __init__(self, show: bool, label: str = "scoring", after: str | None = None):
         self.show, self.label, self.after = show, label, after  # after: what the bar says once the input is read
-        self.bar = None
+        self.bar: Any = None
 
     def __enter__(self):
         if not self.show:

@@ -22,6 +22,7 @@ import time
 import warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -56,8 +57,8 @@ class Evaluation:
     raw_scores: np.ndarray | None = None
     before: dict | None = None  # metrics of the raw scores, argmax
     argmax: dict | None = None  # metrics of the corrected scores, argmax
-    correction: object = None
-    rule: object = None
+    correction: Any = None  # a clickpred.postfit Correction (this layer sits below postfit)
+    rule: Any = None  # a clickpred.postfit DecisionRule
     decision: dict | None = None
 
 
@@ -190,7 +191,7 @@ def split_column(X, name: str, where, dropped: dict | None = None):
     """The column a split in time orders the rows by (``--split-by``): a feature column of ``X``; one the schema
     dropped (``dropped``: {column: why}) is named as such."""
     if name not in X.columns:
-        if name in (dropped or {}):
+        if dropped and name in dropped:
             raise DataError(
                 f"--split-by {name}: the column was dropped ({dropped[name]}): split by a column that varies"
             )
@@ -254,7 +255,7 @@ def cross_validate_and_refit(
     refit=None,
     threads: bool = False,
     per_fold: list | None = None,
-) -> tuple[Evaluation, tuple | None]:
+) -> tuple[Evaluation, Any]:
     """:func:`cross_validate`, and with ``refit=(X_all, y_all)`` also a clone of ``pipeline`` fitted on those rows
     in the same pool of ``jobs`` workers (with five folds on two workers the final fit then costs no extra round).
 
@@ -285,7 +286,8 @@ def cross_validate_and_refit(
     results = [out for out, _ in results]
     scores = np.zeros((len(y), len(classes)))
     y_pred = np.empty(len(y), dtype=object)
-    fold_metrics, seconds = [], []
+    fold_metrics: list[dict] = []
+    seconds: list[float] = []
     has_proba = method == "predict_proba"
     fold_of = np.zeros(len(y), dtype=int)
     for f, ((_tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
@@ -328,7 +330,7 @@ def _ranking_metrics(y, scores, classes, hits: bool = False):
     """PR-AUC and ROC-AUC per class (nan when the rows hold one side only), from one sort of its scores
     (:class:`~clickpred.evaluation.intervals.RankedScores`: scikit-learn's definitions, tested equal to them; its
     functions sort again and check the labels for each, 4× the time); with ``hits``, also :func:`_hits_at`."""
-    out = {}
+    out: dict[str, dict[str, Any]] = {}
     for k, c in enumerate(classes):
         t = y == c
         ranked = RankedScores(t, scores[:, k])

@@ -73,7 +73,9 @@ def _shown(value) -> str:
 def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     """Model inputs for the usable rows of ``table`` and {row: reason} for the others."""
     n = table.num_rows
-    codes, nums, times = {}, {}, {}
+    codes: dict[str, tuple] = {}
+    nums: dict[str, np.ndarray] = {}
+    times: dict[str, pa.Array] = {}
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, str] = {}
     replaced = 0

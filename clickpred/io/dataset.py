@@ -466,7 +466,7 @@ def prepare_frame(frame: pd.DataFrame, schema: Schema, notes: list[str] | None =
     Infinite and out-of-range numbers become missing (:func:`clickpred.io.cast.finite`), with a note."""
     from .crosses import cross_values
 
-    out = {}
+    out: dict[str, pd.Series] = {}
     for c in schema.features:
         if c.of:  # a cross: computed from its two columns' canonical strings (listed before it)
             out[c.name] = pd.Series(

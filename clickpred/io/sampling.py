@@ -140,8 +140,9 @@ class Labelled:
                     for c, col in zip(t.column_names, t.columns)
                 }
             )
-        text = self.text
-        picked = b"\n".join([text[s:e] for s, e in zip(self.starts[idx].tolist(), self.ends[idx].tolist())]) + b"\n"
+        text, starts, ends = self.text, self.starts, self.ends
+        assert text is not None and starts is not None and ends is not None  # a CSV part
+        picked = b"\n".join([text[s:e] for s, e in zip(starts[idx].tolist(), ends[idx].tolist())]) + b"\n"
         table, invalid = parse_text(src, picked, columns)
         if invalid or table.num_rows != len(idx):  # pragma: no cover - the label pass checked every row's fields
             raise DataError(f"{src.path}: lines {self.lines[idx[0]]}+ parsed differently the second time")
@@ -313,6 +314,7 @@ class Sample:
 
     @property
     def kept_counts(self) -> dict:
+        assert self.kept is not None
         values, n = np.unique(
             self.kept.column(self.target).to_numpy(zero_copy_only=False).astype(str), return_counts=True
         )
@@ -344,7 +346,7 @@ def first_negative(src: Source, columns: list[str], target: str, chunk_rows: int
     for block in read_range(src, r, chunk_rows, count_lines=False):
         lab = parse_labelled(src, block, [target], target)
         if len(lab.codes):
-            counts = {}
+            counts: dict[str, int] = {}
             for k, c in enumerate(np.bincount(lab.codes, minlength=len(lab.values))):
                 counts[lab.values[k]] = counts.get(lab.values[k], 0) + int(c)
             return max(sorted(counts), key=lambda v: counts[v])
@@ -414,7 +416,8 @@ def merge(
     """Join range samples in order, lines made file lines, kept negatives trimmed to ``rate``."""
     parts = sorted(parts, key=lambda p: (p.file_index, p.index))
     offsets = line_offsets(parts, sources)
-    kept, held = [], []
+    kept: list = []
+    held: list = []
     for p in parts:
         offset = offsets[(p.file_index, p.index)]
         raise_error(p, sources[p.file_index], offset)
@@ -534,7 +537,7 @@ def sample_range(
 
 def range_weights(ranges: list[Range], sources: list[Source]) -> dict:
     """Bytes of input each range stands for (for progress bars)."""
-    per_file = {}
+    per_file: dict[int, int] = {}
     for r in ranges:
         per_file[r.file_index] = per_file.get(r.file_index, 0) + 1
     return {

@@ -90,7 +90,8 @@ class Parsed:
             return [starts[int(r)] for r in rows]
         wanted = sorted(set(int(r) for r in rows))
         invalid = set(self.invalid_lines)
-        found, k, i = {}, 0, 0
+        found: dict[int, int] = {}
+        k = i = 0
         for i, line in enumerate(self.block.text.split(b"\n")):
             number = self.block.first_line + i
             if not line.rstrip(b"\r") or number in invalid:
@@ -105,6 +106,7 @@ class Parsed:
     def _parsed_records(self) -> dict[int, bytes]:
         """{line a record starts on: its bytes} for the records in ``table``, in order (rejected ones left out)."""
         invalid = set(self.invalid_lines)
+        assert self.block.text is not None
         out = {self.block.first_line + k: rec for k, rec in records(self.block.text)}
         return {n: rec for n, rec in out.items() if n not in invalid}
 
@@ -231,7 +233,7 @@ class Source:
     def name(self) -> str:
         return str(self.path)
 
-    def blocks(self, columns: list[str], chunk_rows: int = 100_000) -> Iterator[Block]:
+    def blocks(self, columns: list[str] | None, chunk_rows: int = 100_000) -> Iterator[Block]:
         if self.parquet:
             yield from self._parquet_blocks(columns, chunk_rows)
         else:
@@ -373,6 +375,7 @@ def parse_block(src: Source, block: Block, columns: list[str], types: dict | Non
         return Parsed(block, pa.Table.from_batches([block.batch]))
     rejects: list[Reject] = []
     text = block.text
+    assert text is not None  # a CSV block (a Parquet one has its batch)
     try:
         try:
             table, invalid = _read_block(src, text, columns, types)

@@ -160,10 +160,9 @@ class StagedFolder:
     def __enter__(self) -> "StagedFolder":
         return self
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, *exc) -> None:
         if self.path.exists():
             self.abort()
-        return False
 
 
 def _umask() -> int:
@@ -308,6 +307,7 @@ class Outputs:
         if not self.folder:
             raise ValueError("not a folder output")
         self._tmp(self.output / SUMMARY)
+        assert self._stage_dir is not None  # made by _tmp for a folder output
         return self._stage_dir
 
     def part_writer(self, i: int, schema: pa.Schema) -> "PartWriter":
@@ -323,6 +323,7 @@ class Outputs:
     def write_summary(self, summary: dict) -> None:
         if self.folder:
             tmp = self._tmp(self.output / SUMMARY)
+            assert self._stage_dir is not None
             manifest = sorted({p.name for p in self._stage_dir.iterdir()} | {SUMMARY})
             tmp.write_text(json.dumps({**summary, "manifest": manifest}, indent=2) + "\n")
 

@@ -393,7 +393,7 @@ def _fit_grid(
     # Resampling, once per fold × preprocessing × sampler that several classifiers share (SMOTE's
     # neighbour search is the costliest step of a grid; its output does not depend on the classifier).
     sampler_key = {c.name: _sampler_key(c.pipeline) for c in candidates}  # hashed once, not per fold
-    users: dict[tuple[str, str], int] = {}
+    users: dict[tuple[str, str | None], int] = {}
     for c in candidates:
         sk = sampler_key[c.name]
         if sk is not None:
@@ -733,7 +733,7 @@ def compare(
     t0 = time.perf_counter()
     if metric_name == "cost":
         point, values = bootstrap_mean(
-            {name: [r.row_costs] for name, r in results.items()}, replicates=replicates, seed=seed
+            {name: [np.asarray(r.row_costs)] for name, r in results.items()}, replicates=replicates, seed=seed
         )
         order = sorted(results, key=lambda n: point[n].estimate)
     else:
@@ -867,6 +867,7 @@ def _row(rank, r: CandidateResult, classes, metric_class, interval, pair) -> dic
         "vs_best_high": pair.high if pair else 0.0,
         "distinguishable_from_best": pair.distinguishable if pair else None,
     }
+    assert r.decision is not None and r.under_rule is not None  # set for every summarised candidate
     rule = r.decision["per_class"]
     row["decision"] = r.decision["label"]
     for c in classes[1:]:

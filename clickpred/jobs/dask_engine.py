@@ -69,7 +69,7 @@ class RangeResult:
     fell_back: bool = False  # the compiled tables disagreed with the pipeline; scored by the pipeline
 
 
-_SCORERS: dict[int, Scorer] = {}
+_SCORERS: dict[tuple[int, bool], Scorer] = {}
 
 
 def _sample_one(task: tuple[Source, Range], columns, plan, negative, rate, chunk_rows, collect):
@@ -118,6 +118,7 @@ def _run_range(
             predicted += chunk.predicted
             sums += chunk.score_sums
             if block.text is None:
+                assert block.batch is not None
                 lines += block.batch.num_rows
             else:
                 lines += block.n_lines + (0 if block.text.endswith(b"\n") else 1)

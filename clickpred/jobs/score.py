@@ -24,7 +24,7 @@ import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 import pyarrow as pa
@@ -68,11 +68,11 @@ class Scorer:
     def __init__(self, model: Model, fast: bool = True):
         self.model = model
         self.predictor = model.predictor()
-        self.pipeline = model.pipeline
+        self.pipeline: Any = model.pipeline
         self.schema = Schema.from_dict(model.metadata["schema"])
         self.classes = list(model.metadata["classes"])
         self.method = model.metadata["score_method"]
-        self.model_classes = [str(c) for c in self.pipeline.classes_]
+        self.model_classes = [str(c) for c in self.pipeline.classes_]  # a fitted pipeline (checked at load)
         self.notes: list[str] = []
         self.fast = None
         if fast:
@@ -124,6 +124,7 @@ class Scorer:
             )
             return np.zeros((0, width)) if width > 1 else np.zeros(0)
         if use_fast:
+            assert self.fast is not None
             return self.fast.scores(inputs)
         # The pipeline in slices: kernel features and hidden layers are dense (rows × hundreds).
         frame = inputs.frame(self.schema)
@@ -164,6 +165,7 @@ class Scorer:
         codes, nums, times = {}, {}, {}
         for c in self.schema.features:
             if c.kind in ("categorical", "id"):
+                assert self.fast is not None
                 index = self.fast.cat_tables[c.name][0]
                 canon = list(index)[:5000] + ["\x01never-seen"]
                 codes[c.name] = (rng.integers(-1, len(canon), n), pa.array(canon, type=pa.string()))
@@ -238,6 +240,7 @@ def _rows_in_block(parsed: Parsed) -> int:
     """Rows in a block counted independently of the CSV parser: its non-empty lines."""
     block = parsed.block
     if block.text is None:
+        assert block.batch is not None
         return block.batch.num_rows
     text = block.text
     n = (block.n_lines if block.n_lines >= 0 else text.count(b"\n")) + (0 if text.endswith(b"\n") else 1)

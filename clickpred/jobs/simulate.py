@@ -223,6 +223,7 @@ class _Writer:
                     pa.CompressedOutputStream(str(self.path), "gzip") if self.gz else pa.OSFile(str(self.path), "wb")
                 )
                 self._w = pacsv.CSVWriter(self._sink, table.schema)
+        assert self._w is not None
         self._w.write_table(table)
 
     def close(self):

@@ -298,6 +298,7 @@ def train_stream(
             )
             hint = "raise --holdout or pass --test FILE"
         else:
+            assert test_ds is not None
             y_eval = test_ds.y
             scores = scores_for(final, test_ds.frame, classes, method)
             eval_source = f"{test} ({len(y_eval):,} rows at natural balance)"

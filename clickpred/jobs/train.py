@@ -376,7 +376,8 @@ def compare_on_folds(funnel: Evaluation, flat: Evaluation, seed: int, replicates
     from ..evaluation.intervals import RankedScores, bootstrap_ap, paired
 
     y, classes = funnel.y_true, funnel.classes
-    out = {"classes": {}, "ne": {"funnel": funnel.argmax.get("ne"), "flat": flat.argmax.get("ne")}}
+    assert funnel.argmax is not None and flat.argmax is not None  # both corrected by finish
+    out: dict = {"classes": {}, "ne": {"funnel": funnel.argmax.get("ne"), "flat": flat.argmax.get("ne")}}
     for k, c in enumerate(classes[1:], start=1):
         ranked = {
             "funnel": [RankedScores(y == c, funnel.scores[:, k])],
@@ -492,7 +493,7 @@ def run_train(
 
         if in_memory:
             raise ConfigError("--negative-rate streams files larger than memory: a DataFrame is already in memory")
-        result = train_stream(data if isinstance(data, (list, tuple)) else [data], spec, **kwargs)
+        result = train_stream(list(data) if isinstance(data, (list, tuple)) else [data], spec, **kwargs)
     else:
         if isinstance(data, (list, tuple)):
             if len(data) != 1:

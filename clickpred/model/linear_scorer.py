@@ -28,6 +28,7 @@ Example
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -191,7 +192,7 @@ class LinearScorer:
         return self.link(self.decisions(inputs))
 
 
-def _probe_frame(schema: Schema, rows: list[tuple[str, object]]) -> pd.DataFrame:
+def _probe_frame(schema: Schema, rows: list[tuple[str | None, object]]) -> pd.DataFrame:
     """Reference rows (missing categories and timestamps, zero numbers), one column changed per row."""
     n = len(rows)
     data = {}
@@ -205,13 +206,13 @@ def _probe_frame(schema: Schema, rows: list[tuple[str, object]]) -> pd.DataFrame
     for i, (col, value) in enumerate(rows):
         if col is not None:
             data[col][i] = value
+    frame: dict[str, Any] = dict(data)
     for c in schema.features:
         if c.kind == "timestamp":
             tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
-            data[c.name] = pd.to_datetime(pd.Series(data[c.name]), utc=tz is not None)
-            if tz:
-                data[c.name] = data[c.name].dt.tz_convert(tz)
-    return pd.DataFrame(data)
+            stamps = pd.to_datetime(pd.Series(data[c.name]), utc=tz is not None)
+            frame[c.name] = stamps.dt.tz_convert(tz) if tz else stamps
+    return pd.DataFrame(frame)
 
 
 MAX_FEATURES = 2_000  # beyond this many columns the pipeline scores (probing is quadratic in columns)
@@ -229,7 +230,7 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     inner, method, link = parts
     prepare = pipeline.steps[0][1]
     rows: list[tuple[str | None, object]] = [(None, None)]
-    spans = {}
+    spans: dict[str, tuple[int, Any]] = {}
     for c in schema.features:
         start = len(rows)
         if c.kind in ("categorical", "id"):

@@ -24,6 +24,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import ModelFileError
 from .allowlist import ALLOWED_TYPES, file_types, refused_types
@@ -51,7 +52,7 @@ PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 class Model:
     """A loaded model file: the fitted pipeline and its metadata."""
 
-    pipeline: object
+    pipeline: Any  # a fitted imbalanced-learn Pipeline (or FunnelClassifier)
     metadata: dict
     path: str
     fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them
@@ -231,7 +232,8 @@ def _check_payload(path: Path, payload) -> Model:
     metadata = payload.get("metadata")
     if isinstance(metadata, dict) and isinstance(metadata.get("versions"), dict):
         _check_versions(path, metadata["versions"])  # first: another major version explains any other mismatch
-    validate_payload(path, payload)
+    validate_payload(path, payload)  # metadata is a table from here on
+    assert isinstance(metadata, dict)
     _check_metadata_member(path, metadata)
     return Model(
         pipeline=payload["pipeline"],

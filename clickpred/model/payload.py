@@ -24,6 +24,7 @@ import os
 import zipfile
 from numbers import Integral, Real
 from pathlib import Path
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class _Checker:
     def __init__(self, path):
         self.path = path
 
-    def fail(self, where: str, what: str):
+    def fail(self, where: str, what: str) -> NoReturn:
         raise ModelFileError(f"{self.path}: refused to load: {where}: {what}")
 
     # ------------------------------------------------------------ plain values
@@ -413,7 +414,9 @@ class _Checker:
             if isinstance(obj, MLPClassifier) and hasattr(obj, "coefs_"):
                 self.layers(obj, f"{where}: {name}")
             jobs = getattr(obj, "n_jobs", None)
-            if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(jobs) > MAX_JOBS):
+            if jobs is not None and (
+                isinstance(jobs, bool) or not isinstance(jobs, Integral) or abs(int(jobs)) > MAX_JOBS
+            ):
                 self.fail(f"{where}: {name}.n_jobs", f"{jobs!r}"[:100] + f" (at most {MAX_JOBS})")
             state = getattr(obj, "__dict__", None)
             if isinstance(state, dict):
@@ -444,7 +447,8 @@ class _Checker:
         uninitialised memory: one table per input column, each a code per category (0 … k, the infrequent ones'
         code at most k) then −1 for an unseen value."""
         n = getattr(enc, "n_features_in_", None)
-        tables, lookups = getattr(enc, "categories_", None), getattr(enc, "_lookup", None)
+        tables: Any = getattr(enc, "categories_", None)
+        lookups: Any = getattr(enc, "_lookup", None)
         if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
             self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
         for value, field in ((tables, "categories_"), (lookups, "_lookup")):
@@ -464,9 +468,10 @@ class _Checker:
         leaf value finite."""
         from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
 
-        n_features, per_iteration = getattr(hgb, "n_features_in_", None), getattr(hgb, "n_trees_per_iteration_", None)
+        n_features: Any = getattr(hgb, "n_features_in_", None)
+        per_iteration: Any = getattr(hgb, "n_trees_per_iteration_", None)
         for value, field in ((n_features, "n_features_in_"), (per_iteration, "n_trees_per_iteration_")):
-            if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= MAX_TREE_WIDTH:
+            if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= int(value) <= MAX_TREE_WIDTH:
                 self.fail(f"{where}.{field}", f"{value!r}"[:100] + " is not a count")
         categorical = getattr(getattr(hgb, "_bin_mapper", None), "is_categorical_", None)
         if categorical is not None and np.shape(categorical) != (n_features,):
@@ -505,7 +510,7 @@ class _Checker:
         coef = self.array(clf.coef_, f"{where}.coef_", 2)
         if coef.shape != (rows, width):
             self.fail(f"{where}.coef_", f"shape {coef.shape}, expected {(rows, width)}")
-        intercept = getattr(clf, "intercept_", None)
+        intercept: Any = getattr(clf, "intercept_", None)
         if np.ndim(intercept) == 0:  # fit_intercept=False keeps a plain 0.0
             self.number(intercept, f"{where}.intercept_")
         elif self.array(intercept, f"{where}.intercept_", 1).shape != (rows,):

@@ -26,6 +26,8 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -120,13 +122,14 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
         sampler = clone(self.sampler)
         # "auto" decided on the rows given, as the docstring says: scikit-learn would decide it again on the
         # resampled rows, which oversampling can push past 10,000, and then slice those.
-        stops = self.early_stopping is True or (self.early_stopping == "auto" and _num_samples(X) > 10_000)
+        early: Any = self.early_stopping  # type: ignore[has-type]  # scikit-learn's parameter
+        stops = early is True or (early == "auto" and _num_samples(X) > 10_000)
         fraction = self.validation_fraction
         if not (stops and fraction is not None and has_validation_slice(y, fraction)):
             # Every resampled row, without a slice: early stopping off — it was, or too few rows of a class for a
             # stratified slice (fit to max_iter, as WeightedMLPClassifier does) — except on the training loss
             # (validation_fraction None), as scikit-learn.
-            saved = self.early_stopping
+            saved = early
             try:
                 self.early_stopping = stops and fraction is None
                 return super().fit(*sampler.fit_resample(X, y))

@@ -56,7 +56,7 @@ class ScaledTolLogisticRegression(LogisticRegression):
     def fit(self, X, y, sample_weight=None):
         if y is None:  # let scikit-learn raise its own error
             return super().fit(X, y, sample_weight=sample_weight)
-        relative = self.tol
+        relative = float(self.tol)  # type: ignore[has-type]  # scikit-learn's parameter
         y_arr = np.asarray(y)
         y_arr = y_arr.ravel() if y_arr.ndim == 2 and y_arr.shape[1] == 1 else y_arr
         self.tol_ = relative * max(null_loss(y_arr, self.class_weight, sample_weight), 1e-12)

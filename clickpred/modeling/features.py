@@ -123,12 +123,13 @@ def build_features(
         )
         n_num += 2 * len(num)
     prepare = ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+    encoder: ColumnTransformer | str
     if n_cat and one_hot:
-        encode = ColumnTransformer(
+        encoder = ColumnTransformer(
             [("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=True), list(range(n_cat)))],
             remainder="passthrough",
             sparse_threshold=0.3,
         )
     else:
-        encode = "passthrough"
-    return FeatureLayout(prepare, encode, n_cat, n_num, n_levels)
+        encoder = "passthrough"
+    return FeatureLayout(prepare, encoder, n_cat, n_num, n_levels)

@@ -91,10 +91,11 @@ class FunnelClassifier(ClassifierMixin, BaseEstimator):
                 raise ConfigError(f"--funnel: stage {order[s]} → {order[s + 1]} has a single class in a training fold")
             Xs = X[rows] if not hasattr(X, "iloc") else X.iloc[np.flatnonzero(rows)]
             self.stages_.append(clone(stage).fit(Xs, t))
-            counts = {"0": int((t == "0").sum()), "1": int((t == "1").sum())}
+            stage_counts = {"0": int((t == "0").sum()), "1": int((t == "1").sum())}
             r = None
             if self.strategy is not None:
-                r = prior_ratio(["0", "1"], counts, effective_counts(self.strategy, self.strategy_params or {}, counts))
+                effective = effective_counts(self.strategy, self.strategy_params or {}, stage_counts)
+                r = prior_ratio(["0", "1"], stage_counts, effective)
             self.ratios_.append(r)
         self.classes_ = np.array(order)
         return self

@@ -188,7 +188,7 @@ class StrategyEntry:
 
         # SMOTE family: k_neighbors must be below the smallest minority class the sampler sees in a fold
         # (a stratified holdout may take one row more than its share of a class: counted conservatively).
-        majority = max(class_counts, key=class_counts.get)
+        majority = max(class_counts, key=lambda c: class_counts[c])
         smallest = min(n for c, n in fold_counts.items() if c != majority)
         where = "per training fold"
         if holdout:

@@ -212,7 +212,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
 
 def forced_columns(
     specs: list[Spec], categorical: list[str] | None = None, numeric: list[str] | None = None
-) -> dict[str, list[str]]:
+) -> dict[str, Any]:
     """The columns the options and the specs' ``[features]`` force to be categorical or numeric
     (``load_dataset``'s keyword arguments), each named once."""
     return {
@@ -288,5 +288,5 @@ def spec_from_options(
     if changes:
         from dataclasses import replace
 
-        spec = replace(spec, **changes)
+        spec = replace(spec, **changes)  # type: ignore[arg-type]  # folds and seed: ints, as checked
     return spec

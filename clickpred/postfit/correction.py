@@ -216,6 +216,7 @@ def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = No
         return bool(np.all(a[ok] >= (1 - AP_TOLERANCE) * reference[ok]))
 
     def in_the_large(m):
+        assert ratio is not None
         r = ratio[m]
         return bool(np.all(np.abs(r[~np.isnan(r)] - 1) <= RATIO_TOLERANCE))
 
@@ -226,7 +227,7 @@ def _choose(loss: dict, ap: dict, reference: np.ndarray, ratio: dict | None = No
         else:  # none keeps every mean within 0.1: the one that misses it least
             worst = {m: float(np.nanmax(np.abs(ratio[m] - 1))) for m in eligible}
             return min(eligible, key=lambda m: (worst[m], loss[m]))
-    return min(eligible, key=loss.get)
+    return min(eligible, key=lambda m: loss[m])
 
 
 def _candidates(method: str, kind: str) -> list[str]:

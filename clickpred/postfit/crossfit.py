@@ -41,6 +41,7 @@ def finish(
     """The evaluation of ``ev``'s out-of-fold scores corrected and decided (a new Evaluation; ``ev`` is unchanged).
     ``jobs``: worker processes (with ``threads``: threads) for the correction's cross-fitted calibrators."""
     classes, y = ev.classes, ev.y_true
+    assert ev.fold_of is not None, "finish takes an out-of-fold evaluation"
     rule = rule or DecisionRule("argmax", classes)
     correction, P = fit_correction(ev.scores, y, classes, method, ev.fold_of, calibration, ratio, jobs, threads)
     has_proba = method == "predict_proba" or correction.changes_scores

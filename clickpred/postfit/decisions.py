@@ -135,7 +135,7 @@ class DecisionRule:
         if self.kind == "recall":
             return "recall:" + ",".join(f"{c}={t:g}" for c, t in self.targets.items())
         if self.kind == "top":
-            return f"top:{self.top * 100:g}%"
+            return f"top:{(self.top or 0.0) * 100:g}%"
         return self.kind
 
     @property
@@ -206,6 +206,7 @@ class DecisionRule:
 
     def row_costs(self, y: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """The cost of each row's prediction (needs a cost matrix)."""
+        assert self.costs is not None
         return self.costs[self._index(y), self._index(pred)]
 
     def realised_cost(self, y: np.ndarray, pred: np.ndarray) -> float:
@@ -233,6 +234,7 @@ class DecisionRule:
         if self.kind == "argmax":
             t = {}
         elif self.kind == "top":
+            assert self.top is not None
             t = {"any": float(np.quantile(1.0 - P[:, 0], 1.0 - self.top, method="higher"))}
         elif self.kind == "recall":
             t = self._fit_recall(P, y)
@@ -411,11 +413,11 @@ def parse_rule(text: str, classes: list[str], costs_path: str | Path | None = No
         return DecisionRule(kind, classes, costs=costs)
     if kind == "top":
         return DecisionRule(
-            "top", classes, costs=costs, top=float(re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg).group(1)) / 100
+            "top", classes, costs=costs, top=float(_matched(re.fullmatch(r"\s*([0-9.]+)\s*%\s*", arg)).group(1)) / 100
         )
     targets = {}
     for part in filter(None, arg.split(",")):
-        c, r = _RECALL.match(part).groups()
+        c, r = _matched(_RECALL.match(part)).groups()
         if c not in classes[1:]:
             raise ConfigError(
                 f"--decision {text}: '{c}' is not a minority class; minority classes: {', '.join(classes[1:])}"
@@ -460,3 +462,9 @@ def cross_fitted(rule: DecisionRule, P: np.ndarray, y: np.ndarray, fold_of: np.n
         per_fold.append(fitted.thresholds)
         pred[te] = fitted.predict(P[te])
     return CrossFitted(rule.fit(P, y), pred.astype(str), per_fold)
+
+
+def _matched(m: "re.Match[str] | None") -> "re.Match[str]":
+    """A match :func:`check_rule_text` has already made sure of."""
+    assert m is not None
+    return m

@@ -15,6 +15,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +29,7 @@ DECISION_SAMPLE_ROWS = 1_000_000  # out-of-fold rows kept in the model file to r
 
 @dataclass
 class Predictor:
-    pipeline: object
+    pipeline: Any
     classes: list[str]
     method: str  # the pipeline's scoring method
     correction: Correction | None = None

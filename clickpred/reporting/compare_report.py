@@ -54,7 +54,7 @@ def _recall_at(curve: tuple[np.ndarray, np.ndarray], precision: float) -> float:
 def recall_table(res) -> dict:
     """{class: {lift: {candidate: recall at precision lift × prevalence}}} (one precision-recall curve per
     candidate and class serves every lift)."""
-    out = {}
+    out: dict[str, dict] = {}
     for c in res.classes[1:]:
         k = res.classes.index(c)
         t = res.y == c

@@ -320,7 +320,8 @@ def plot_reliability(ev: Evaluation, path: Path, title: str) -> Path:
     before = ev.raw_scores is not None and ev.before is not None and "calibration" in ev.before
     for ax, c in zip(axes[0], minority):
         k = ev.classes.index(c)
-        curves = ([("before (classifier's own)", normalise(ev.raw_scores)[:, k])] if before else []) + [
+        raw = ev.raw_scores if ev.raw_scores is not None else ev.scores
+        curves = ([("before (classifier's own)", normalise(raw)[:, k])] if before else []) + [
             ("after correction", ev.scores[:, k])
         ]
         draw_reliability(ax, (ev.y_true == c).astype(float), curves, c, f"{c}: 10 equal-count bins")
@@ -404,8 +405,8 @@ def summary_table(doc: dict):
     from ..text import for_terminal as T
 
     table = Table(title=T(f"{doc['name']} — {doc['evaluated_on']}"), title_justify="left")
-    decision = doc.get("decision") if isinstance(doc.get("decision"), dict) else {}
-    which = decision.get("held_out") if doc.get("primary") != "cv" and decision.get("held_out") else decision
+    decision: dict = doc["decision"] if isinstance(doc.get("decision"), dict) else {}
+    which: dict = decision["held_out"] if doc.get("primary") != "cv" and decision.get("held_out") else decision
     beside = which.get("per_class") if decision.get("kind", "argmax") != "argmax" else None
     cols = ["class", "n", "prevalence", "PR-AUC", "lift", "ROC-AUC", "precision", "recall", "F1"]
     if beside:
