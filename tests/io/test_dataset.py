@@ -311,3 +311,18 @@ def test_a_parquet_file_with_a_column_name_twice_is_one_clear_error(tmp_path):
     pq.write_table(table, tmp_path / "twice.parquet")
     with pytest.raises(DataError, match=r"column name\(s\) written twice in the Parquet file: a"):
         load_dataset(tmp_path / "twice.parquet")
+
+
+def test_the_same_rows_as_parquet_and_as_csv_give_the_same_schema(small_csv, tmp_path):
+    """A text timestamp column read from Parquet became an ID (86,832 levels), from CSV a timestamp: text columns
+    of a Parquet file are typed as the same text in a CSV file."""
+    import pandas as pd
+
+    from clickpred.io.dataset import load_dataset
+
+    frame = pd.read_csv(small_csv, dtype={"timestamp": str})
+    frame.to_parquet(tmp_path / "rows.parquet", index=False)
+    from_parquet, from_csv = load_dataset(tmp_path / "rows.parquet"), load_dataset(small_csv)
+    kinds = lambda ds: {c.name: (c.kind, c.dtype) for c in ds.schema.features}  # noqa: E731
+    assert kinds(from_parquet) == kinds(from_csv) and kinds(from_csv)["timestamp"][0] == "timestamp"
+    pd.testing.assert_frame_equal(from_parquet.frame, from_csv.frame)
