@@ -460,6 +460,34 @@ def integer_kind(
     return verdict.kind, verdict.evidence
 
 
+def integer_notes(schema: Schema) -> list[str]:
+    """What the terminal says of the integer columns whose kind the data decided: those read as codes and those
+    read as quantities, each with the first words of its evidence (the whole of it is in the report)."""
+
+    def shown(columns: list) -> str:
+        return ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in columns)
+
+    decided = set(label_decided_columns(schema))
+    codes = [
+        c
+        for c in schema.features
+        if (c.name in decided or c.evidence == ID_EVIDENCE) and c.kind in ("categorical", "id")
+    ]
+    quantities = [c for c in schema.features if c.name in decided and c.kind == "numeric"]
+    notes = []
+    if codes:
+        notes.append(
+            "integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
+            "overrides): " + shown(codes)
+        )
+    if quantities:
+        notes.append(
+            "integer columns read as quantities (one slope; evidence in the report; --categorical COL "
+            "overrides): " + shown(quantities)
+        )
+    return notes
+
+
 def label_decided_columns(schema: Schema) -> list[str]:
     """The columns whose kind :func:`integer_kind` decided (codes or quantity, perhaps by the labels) — not the
     ones forced by an option or read as identifiers by their name."""
@@ -748,19 +776,7 @@ def dataset_from_frame(
         )
         if schema.dropped:
             notes.append("dropped columns: " + ", ".join(f"'{c}' ({why})" for c, why in schema.dropped.items()))
-        codes = [
-            c
-            for c in schema.features
-            if c.evidence
-            and c.evidence != "--categorical"
-            and c.kind in ("categorical", "id")
-            and c.dtype in ("int", "float")
-        ]
-        if codes:
-            notes.append(
-                "integer columns read as codes (one-hot, not one slope; evidence in the report; --numeric COL "
-                "overrides): " + ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in codes)
-            )
+        notes += integer_notes(schema)
     else:
         _check_inputs(frame, schema, path)
     X = prepare_frame(frame, schema, notes)

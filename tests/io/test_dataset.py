@@ -326,3 +326,13 @@ def test_the_same_rows_as_parquet_and_as_csv_give_the_same_schema(small_csv, tmp
     kinds = lambda ds: {c.name: (c.kind, c.dtype) for c in ds.schema.features}  # noqa: E731
     assert kinds(from_parquet) == kinds(from_csv) and kinds(from_csv)["timestamp"][0] == "timestamp"
     pd.testing.assert_frame_equal(from_parquet.frame, from_csv.frame)
+
+
+def test_the_terminal_names_integer_columns_read_as_quantities_too(small_csv):
+    """Only the columns read as codes were named; those read as one slope were visible only in the report."""
+    from clickpred.io.dataset import load_dataset
+
+    notes = load_dataset(small_csv).notes
+    quantities = [n for n in notes if n.startswith("integer columns read as quantities")]
+    assert len(quantities) == 1 and "session_depth (values run 1, 2, 3, … from near zero" in quantities[0]
+    assert "--categorical COL overrides" in quantities[0]
