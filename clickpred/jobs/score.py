@@ -53,7 +53,7 @@ from .workers import available_cores
 DEFAULT_CHUNK_ROWS = 100_000
 PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)
 DEFAULT_MAX_REJECT_RATE = 0.01
-MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate only after this many rows (or at its end)
+MIN_ROWS_FOR_RATE = 1000  # judge a file's reject rate early only after this many rows (always at its end)
 VERIFY_ROWS = 2000
 PIPELINE_ROWS = 16_384  # rows per call when scoring through the pipeline (bounds dense intermediates)
 
@@ -568,8 +568,7 @@ def score(
                     predicted += chunk.predicted
                     sums += chunk.score_sums
                     replaced += chunk.replaced
-                    if res.rows_read >= MIN_ROWS_FOR_RATE:
-                        _check_rate(src, res, max_reject_rate)
+                    _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
                     if progress is not None:
                         progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
                 writer.close()
@@ -618,10 +617,27 @@ class _FastPathMismatch(Exception):
         self.gap = gap
 
 
+def _check_running_rate(src: Source, res: FileResult, rate: float, fraction_read: float) -> None:
+    """While a file is read, stop early only once its rate over the whole file can no longer come under
+    ``rate``: rejects already beyond ``rate`` × the rows the whole file is estimated to hold (from the share of
+    its bytes read). A file whose bad rows sit near its top runs on and is judged at its end (:func:`check_file`),
+    on all its rows, as ``--max-reject-rate`` says; a file of another layout still stops within its first
+    blocks."""
+    if res.rows_read < MIN_ROWS_FOR_RATE or res.rows_rejected <= rate * res.rows_read or fraction_read >= 1:
+        return  # at its end, the file is judged whole (check_file)
+    estimated = max(res.rows_read, res.rows_read / fraction_read if fraction_read > 0 else res.rows_read)
+    if res.rows_rejected > rate * estimated:
+        raise DataError(
+            f"{src.path}: {res.rows_rejected:,} rows rejected in its first {res.rows_read:,}, more than "
+            f"--max-reject-rate {rate:g} of the ~{estimated:,.0f} rows the whole file holds: is this the right "
+            "file? (nothing written)"
+        )
+
+
 def _check_rate(src: Source, res: FileResult, rate: float) -> None:
     if res.rows_read and res.rows_rejected > rate * res.rows_read:
         raise DataError(
-            f"{src.path}: {res.rows_rejected:,} of {res.rows_read:,} rows rejected so far "
+            f"{src.path}: {res.rows_rejected:,} of {res.rows_read:,} rows rejected "
             f"({res.rows_rejected / res.rows_read:.1%}), more than --max-reject-rate {rate:g}: "
             f"is this the right file? (nothing written)"
         )

@@ -125,7 +125,7 @@ def test_too_many_rejects_stop_the_run_and_nothing_is_written(model, small_csv, 
     out = tmp_path / "s.parquet"
     with pytest.raises(
         DataError,
-        match=r"mixed\.csv: \d+ of [\d,]+ rows rejected so far \(\d\.\d%\), more than --max-reject-rate 0\.01: is this the right file\?",
+        match=r"mixed\.csv: \d+ of [\d,]+ rows rejected \(\d\.\d%\), more than --max-reject-rate 0\.01: is this the right file\?",
     ):
         score(model, [src], out)
     assert list(tmp_path.iterdir()) == [src]  # no output, no rejects, no temporary files
@@ -137,7 +137,7 @@ def test_a_column_of_the_wrong_type_is_rejected_row_by_row(model, small_csv, tmp
     df = pd.read_csv(small_csv)
     df["session_depth"] = "deep"
     df.to_csv(tmp_path / "wrong.csv", index=False)
-    with pytest.raises(DataError, match="rows rejected so far"):
+    with pytest.raises(DataError, match=r"4,000 of 4,000 rows rejected \(100\.0%\)"):
         score(model, [tmp_path / "wrong.csv"], tmp_path / "s.parquet")
     res = score(model, [tmp_path / "wrong.csv"], tmp_path / "s.parquet", max_reject_rate=1.0)
     assert res.rows_rejected == 4000 and res.rows_scored == 0
@@ -315,3 +315,18 @@ def test_keep_may_not_name_an_output_column(scoring_model, small_csv, tmp_path):
     frame = pd.read_csv(small_csv).head(20).assign(prediction=1)
     with pytest.raises(DataError, match=r"keep prediction: the output has a column of that name"):
         score_frame(scoring_model, frame, keep=["prediction"])
+
+
+def test_the_reject_rate_is_judged_on_the_whole_file(model, small_csv, tmp_path):
+    """A file with 1.25% bad rows, all near its top, stopped at its first judged chunk ('100 of 1,584 rows rejected
+    so far (6.3%)') under --max-reject-rate 0.02 although the file as a whole is under it. A file beyond the rate
+    throughout still stops early, before its end."""
+    lines = _lines(small_csv)
+    top = [lines[0]] + [line if i % 10 else "garbage,line" for i, line in enumerate(lines[1:501], start=1)]
+    (tmp_path / "top.csv").write_text("\n".join(top + lines[501:]) + "\n")
+    res = score(model, [tmp_path / "top.csv"], tmp_path / "s.parquet", chunk_rows=200, max_reject_rate=0.02)
+    assert (res.rows_rejected, res.rows_read) == (50, 4000)
+    everywhere = [lines[0]] + [line if i % 10 else "garbage,line" for i, line in enumerate(lines[1:], start=1)]
+    (tmp_path / "bad.csv").write_text("\n".join(everywhere) + "\n")
+    with pytest.raises(DataError, match=r"bad\.csv: \d+ rows rejected in its first [\d,]+, more than"):
+        score(model, [tmp_path / "bad.csv"], tmp_path / "t.parquet", chunk_rows=200, max_reject_rate=0.02)
