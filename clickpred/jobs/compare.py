@@ -571,19 +571,7 @@ def compare(
     ``jobs``: worker processes for candidates × folds (0, auto: one per core when the grid has at least
     :data:`~clickpred.jobs.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
     t_start = time.perf_counter()
-    if folds < 2:
-        raise ConfigError(f"--folds must be at least 2, got {folds}")
-    if repeats < 1:
-        raise ConfigError(f"--repeats must be at least 1, got {repeats}")
-    from ..postfit.correction import check_method
-
-    check_method(calibration)
-    if costs is not None and not Path(costs).is_file():  # before the read; the classes are checked after it
-        raise ConfigError(f"--costs {costs}: file not found")
-    if metric == "cost" and costs is None:
-        raise ConfigError(NEEDS_COSTS)
-    if split_by is not None and repeats > 1:
-        raise ConfigError("--repeats with --split-by: time order gives one arrangement of the rows; use --repeats 1")
+    check_options(folds, repeats, calibration, costs, metric, split_by)
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
     ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
     crossings = {s.features.crosses for s in specs}
@@ -615,12 +603,7 @@ def compare(
         validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
     else:
         splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path, ds.schema.dropped)
-    # Evaluated rows (all of them, or those after the first time block) and each split's test rows among them.
-    evaluated = np.sort(np.concatenate([te for _, te in splits[:folds]]))
-    position = np.full(len(y_all), -1)
-    position[evaluated] = np.arange(len(evaluated))
-    y = y_all[evaluated]
-    eval_splits = [(tr, position[te]) for tr, te in splits]
+    y, eval_splits = evaluated_rows(splits, folds, y_all)
     train_rows = max(len(tr) for tr, _ in splits)
     candidates, skipped = build_candidates(specs, ds, train_rows)
     if not candidates:
@@ -729,24 +712,9 @@ def compare(
     timings["correction"] = time.perf_counter() - t0
     for c in candidates:
         notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
-    k = classes.index(metric_class)
     t0 = time.perf_counter()
-    if metric_name == "cost":
-        point, values = bootstrap_mean(
-            {name: [np.asarray(r.row_costs)] for name, r in results.items()}, replicates=replicates, seed=seed
-        )
-        order = sorted(results, key=lambda n: point[n].estimate)
-    else:
-        ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
-        point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
-        order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
+    leaderboard = rank_candidates(results, y, classes, (metric_name, metric_class), replicates, seed)
     timings["bootstrap"] = time.perf_counter() - t0
-    best = order[0]
-    leaderboard = []
-    for rank, name in enumerate(order, start=1):
-        r = results[name]
-        pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
-        leaderboard.append(_row(rank, r, classes, metric_class, point[name], pair))
     t0 = time.perf_counter()
     test_result = (
         _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class, jobs=1 if scheduler else jobs)
@@ -780,6 +748,56 @@ def compare(
         race=race_rounds,
     )
     return replace(result, recommendation=recommend(result))
+
+
+def check_options(folds: int, repeats: int, calibration: str, costs, metric: str | None, split_by: str | None) -> None:
+    """compare's options that can be refused before the data is read."""
+    from ..postfit.correction import check_method
+
+    if folds < 2:
+        raise ConfigError(f"--folds must be at least 2, got {folds}")
+    if repeats < 1:
+        raise ConfigError(f"--repeats must be at least 1, got {repeats}")
+    check_method(calibration)
+    if costs is not None and not Path(costs).is_file():  # before the read; the classes are checked after it
+        raise ConfigError(f"--costs {costs}: file not found")
+    if metric == "cost" and costs is None:
+        raise ConfigError(NEEDS_COSTS)
+    if split_by is not None and repeats > 1:
+        raise ConfigError("--repeats with --split-by: time order gives one arrangement of the rows; use --repeats 1")
+
+
+def evaluated_rows(splits: list, folds: int, y_all: np.ndarray) -> tuple[np.ndarray, list]:
+    """The labels of the rows the figures are on (every row, or those after the first time block) and each split
+    with its held-out rows as positions among them."""
+    evaluated = np.sort(np.concatenate([te for _, te in splits[:folds]]))
+    position = np.full(len(y_all), -1)
+    position[evaluated] = np.arange(len(evaluated))
+    return y_all[evaluated], [(tr, position[te]) for tr, te in splits]
+
+
+def rank_candidates(
+    results: dict[str, CandidateResult], y: np.ndarray, classes: list[str], metric: tuple[str, str], replicates, seed
+) -> list[dict]:
+    """The leaderboard: candidates by the sort metric (PR-AUC of a class, higher first; or cost per row, lower
+    first), each with its bootstrap interval and its paired difference from the best."""
+    metric_name, metric_class = metric
+    k = classes.index(metric_class)
+    if metric_name == "cost":
+        point, values = bootstrap_mean(
+            {name: [np.asarray(r.row_costs)] for name, r in results.items()}, replicates=replicates, seed=seed
+        )
+        order = sorted(results, key=lambda n: point[n].estimate)
+    else:
+        ranked = {name: [RankedScores(y == metric_class, s[:, k]) for s in r.scores] for name, r in results.items()}
+        point, values = bootstrap_ap(ranked, replicates=replicates, seed=seed)
+        order = sorted(results, key=lambda n: -np.nan_to_num(point[n].estimate, nan=-1))
+    best = order[0]
+    board = []
+    for rank, name in enumerate(order, start=1):
+        pair = paired(best, name, point, values, higher_is_better=metric_name != "cost") if name != best else None
+        board.append(_row(rank, results[name], classes, metric_class, point[name], pair))
+    return board
 
 
 def _resample_seconds(resampled: dict, f: int, c: Candidate) -> float:
