@@ -171,6 +171,19 @@ def timestamp_type(dtype: str) -> pa.DataType:
     return _timestamp_type(dtype)
 
 
+def dates_without_time(values: pa.Array) -> int:
+    """How many of a chunk's timestamps (as :func:`timestamps` returns them) look like dates alone: the values at
+    exactly midnight, counted when they are most of the chunk's values (a date type, or ``YYYY-MM-DD`` text, reads
+    as midnight; real times fall there once a day). A model that learnt times of day scores them as hour 0."""
+    values = _as_array(values)
+    present = len(values) - values.null_count
+    if not present:
+        return 0
+    wall = pc.local_timestamp(values) if values.type.tz is not None else values
+    midnight = int(pc.sum(pc.equal(wall, pc.floor_temporal(wall, unit="day"))).as_py() or 0)
+    return midnight if 2 * midnight > present else 0
+
+
 def timestamps(arr, dtype: str) -> tuple[pa.Array, np.ndarray]:
     """An Arrow timestamp array (null for missing) and a mask of unparseable rows."""
     arr = _as_array(arr)

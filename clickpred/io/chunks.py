@@ -19,14 +19,14 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from ..errors import DataError
-from .cast import category_codes, finite, numbers, timestamps, unusable_type
+from .cast import category_codes, dates_without_time, finite, numbers, timestamps, unusable_type
 from .crosses import cross_codes
 from .schema import Schema
 
@@ -40,6 +40,7 @@ class Inputs:
     numbers: dict  # numeric column -> float64 (NaN = missing)
     times: dict  # timestamp column -> Arrow timestamp array (null = missing)
     replaced: int = 0  # numbers infinite or out of range, read as missing (cast.finite)
+    dates_only: dict = field(default_factory=dict)  # timestamp column -> values that were dates alone (midnight)
 
     def frame(self, schema: Schema) -> pd.DataFrame:
         """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time."""
@@ -79,6 +80,7 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     bad = np.zeros(n, dtype=bool)
     reasons: dict[int, str] = {}
     replaced = 0
+    dates_only: dict[str, int] = {}
     for c in schema.features:
         if c.of:  # a cross: from its two columns' codes (listed before it)
             pair, names = cross_codes(codes[c.of[0]], codes[c.of[1]])
@@ -102,6 +104,8 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
             except TypeError as exc:
                 raise DataError(f"column '{c.name}' {exc}") from None
             times[c.name] = values
+            if c.times_of_day:
+                dates_only[c.name] = dates_without_time(values)
             what = "not a timestamp"
         if wrong.any():
             for i in np.flatnonzero(wrong & ~bad):
@@ -111,4 +115,5 @@ def to_inputs(table: pa.Table, schema: Schema) -> tuple[Inputs, dict[int, str]]:
     if bad.any():
         inputs = inputs.take(np.flatnonzero(~bad))
     inputs.replaced = replaced
+    inputs.dates_only = {k: v for k, v in dates_only.items() if v}
     return inputs, reasons

@@ -184,6 +184,7 @@ def read_table(
         raise DataError(f"{path}: line 1 (the header) is not UTF-8 text: re-encode the file as UTF-8") from None
     names, renamed = clean_names(raw_names, known)
     table = table.rename_columns(names)
+    table = dates_as_timestamps(table)
     if table.num_rows == 0:
         raise DataError(f"{path}: has a header but no data rows")
     for name, col in zip(names, table.columns):
@@ -436,7 +437,11 @@ def infer_schema(
                 kind = "numeric"
         else:
             kind = "categorical" if n_unique <= max_levels else "id"
-        features.append(Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s), evidence))
+        column = Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s), evidence)
+        if kind == "timestamp":
+            stamps = s.dropna()
+            column.times_of_day = bool((stamps != stamps.dt.normalize()).any())
+        features.append(column)
     if not features:
         raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
@@ -796,6 +801,15 @@ def label_values(column: pd.Series, y: np.ndarray) -> dict:
     return out
 
 
+def dates_as_timestamps(table: pa.Table) -> pa.Table:
+    """Date columns (Parquet ``date32``, ``YYYY-MM-DD`` text in a CSV) as timestamps at midnight: a date is a time
+    (its day of week a feature), not a category whose levels a later log never repeats."""
+    for i, col in enumerate(table.columns):
+        if pa.types.is_date(col.type):
+            table = table.set_column(i, table.schema.field(i).name, col.cast(pa.timestamp("ns")))
+    return table
+
+
 def typed_table(strings: pa.Table) -> pa.Table:
     """Columns of text (as a stream reader keeps rows) typed as reading them from a CSV file would.
 
@@ -805,8 +819,10 @@ def typed_table(strings: pa.Table) -> pa.Table:
     """
     buf = io.BytesIO()
     pacsv.write_csv(strings, buf)
-    return pacsv.read_csv(
-        io.BytesIO(buf.getvalue()),
-        read_options=pacsv.ReadOptions(block_size=1 << 24),
-        convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+    return dates_as_timestamps(
+        pacsv.read_csv(
+            io.BytesIO(buf.getvalue()),
+            read_options=pacsv.ReadOptions(block_size=1 << 24),
+            convert_options=pacsv.ConvertOptions(strings_can_be_null=True),
+        )
     )

@@ -16,6 +16,7 @@ class Column:
     dtype: str = "string"  # type at training (cast.dtype_of): how raw values become categories
     evidence: str = ""  # why an integer column was read as codes or as a quantity (clickpred.io.codes)
     of: list[str] = field(default_factory=list)  # a cross (clickpred.io.crosses): the two columns it pairs
+    times_of_day: bool = True  # a timestamp column whose training values had times of day (not dates alone)
 
 
 @dataclass

@@ -234,6 +234,7 @@ class _Chunk:
     score_sums: np.ndarray
     sample: Inputs | None = None
     replaced: int = 0  # numbers read as missing: infinite or out of range
+    dates_only: dict = field(default_factory=dict)  # timestamp column -> dates without a time of day
 
 
 def _rows_in_block(parsed: Parsed) -> int:
@@ -294,7 +295,16 @@ class BlockJob:
         table = pa.Table.from_arrays(arrays, names=names)
         predicted = np.bincount(pred_idx, minlength=len(self.scorer.prediction_labels))
         sample = inputs.take(np.arange(min(inputs.n, VERIFY_ROWS))) if want_sample and inputs.n else None
-        return _Chunk(table, rejects, _rows_in_block(parsed), predicted, scores.sum(axis=0), sample, inputs.replaced)
+        return _Chunk(
+            table,
+            rejects,
+            _rows_in_block(parsed),
+            predicted,
+            scores.sum(axis=0),
+            sample,
+            inputs.replaced,
+            inputs.dates_only,
+        )
 
 
 def output_schema(src: Source, keep: list[str], scorer: Scorer) -> pa.Schema:
@@ -463,6 +473,10 @@ def score_frame(
     if absent:
         raise DataError(f"keep {','.join(absent)}: no such column in the DataFrame")
     inputs, bad = inputs_from_pandas(frame, schema)
+    for note in dates_only_notes(inputs.dates_only):
+        import warnings
+
+        warnings.warn(note, UserWarning, stacklevel=3)
     good = np.setdiff1d(np.arange(len(frame)), np.fromiter(bad, dtype=np.int64, count=len(bad)))
     kind = "p" if predictor.has_proba else "score"
     names = [f"{kind}_{_column_name(c)}" for c in predictor.classes]
@@ -544,6 +558,7 @@ def score(
     done_bytes = 0
     verified = False
     replaced = 0  # numbers read as missing (cast.finite), over every chunk
+    dates_only: dict[str, int] = {}  # timestamp column -> values that were dates alone
     try:
         with Threads(jobs, "clickpred-score") as engine:
             for i, src in enumerate(sources):
@@ -568,6 +583,8 @@ def score(
                     predicted += chunk.predicted
                     sums += chunk.score_sums
                     replaced += chunk.replaced
+                    for name, count in chunk.dates_only.items():
+                        dates_only[name] = dates_only.get(name, 0) + count
                     _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
                     if progress is not None:
                         progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
@@ -579,6 +596,7 @@ def score(
             notes.append(
                 f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training"
             )
+        notes += dates_only_notes(dates_only)
         result = summarise_run(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
         outs.write_summary(result.to_dict())
         outs.commit()
@@ -615,6 +633,15 @@ class _FastPathMismatch(Exception):
     def __init__(self, gap: float):
         super().__init__(f"gap {gap}")
         self.gap = gap
+
+
+def dates_only_notes(dates_only: dict[str, int]) -> list[str]:
+    """A note per timestamp column some of whose values were dates alone, where the model learnt times of day."""
+    return [
+        f"column '{name}': {count:,} value(s) are dates without a time of day, read as midnight — the model "
+        "learnt times of day (its hour feature), so those rows are scored as at hour 0"
+        for name, count in dates_only.items()
+    ]
 
 
 def _check_running_rate(src: Source, res: FileResult, rate: float, fraction_read: float) -> None:

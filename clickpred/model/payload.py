@@ -182,7 +182,8 @@ class _Checker:
             where = f"metadata.schema.features[{i}]"
             self.mapping(col, where)
             if (
-                set(col) - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of"}
+                set(col)
+                - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of", "times_of_day"}
                 or "name" not in col
             ):
                 self.fail(where, "unexpected fields")
@@ -204,6 +205,8 @@ class _Checker:
                 or col.get("kind") not in ("categorical", "id")
             ):
                 self.fail(f"{where}.of", "a cross must pair two categorical columns listed before it")
+            if not isinstance(col.get("times_of_day", True), bool):
+                self.fail(f"{where}.times_of_day", "expected true or false")
             dtype = col.get("dtype", "string")
             self.text(dtype, f"{where}.dtype")
             family, _, tz = dtype.partition(":")
