@@ -153,7 +153,7 @@ def read_metadata(path: str | Path, trust_pickle: bool = False) -> dict:
             metadata = json.loads(z.read(METADATA_MEMBER))
     except ModelFileError:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, RecursionError) as exc:  # RecursionError: JSON nested deep
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
     if not isinstance(metadata, dict):
         raise ModelFileError(f"{path}: corrupt model file (its metadata is not a table)")
@@ -255,7 +255,10 @@ def _check_metadata_member(path: Path, metadata: dict) -> None:
     with zipfile.ZipFile(path) as z:
         if METADATA_MEMBER not in z.namelist():
             return
-        shown = json.loads(z.read(METADATA_MEMBER))
+        try:
+            shown = json.loads(z.read(METADATA_MEMBER))
+        except (ValueError, RecursionError) as exc:
+            raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__} in {METADATA_MEMBER})") from None
     if shown != json.loads(_metadata_json(metadata)):
         raise ModelFileError(f"{path}: refused to load: its {METADATA_MEMBER} differs from the model's own metadata")
 

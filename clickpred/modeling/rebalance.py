@@ -172,14 +172,24 @@ class StrategyEntry:
         new = rows - sum(fold_counts.values())
         width = n_categorical + n_numeric
         need = rows * width * 8 * 3  # data, resampled copy, encoded copy
+        neighbours = 0
         if self.name == "smote" and n_categorical:
-            # SMOTENC gathers each new row's k neighbours one-hot encoded, densely.
-            need += new * (p["k_neighbors"] + 1) * (n_levels + n_numeric) * 8
+            # SMOTENC gathers each new row's k neighbours one-hot encoded, densely (k as lowered below, at most
+            # the smallest minority class of a fold less one).
+            top = max(fold_counts, key=lambda c: fold_counts[c])
+            smallest_class = min(n for c, n in fold_counts.items() if c != top)
+            k_used = max(1, min(p["k_neighbors"], smallest_class - 1))
+            neighbours = new * (k_used + 1) * (n_levels + n_numeric) * 8
+            need += neighbours
         if kind == "over" and need > memory_budget:
+            cause = (
+                f"lower strategy.k_neighbors ({p['k_neighbors']}: its neighbours take most of it)"
+                if neighbours > need / 2 and p["k_neighbors"] > 5
+                else f"set strategy.ratio below {ratio} (e.g. 0.1)"
+            )
             raise DataError(
                 f"{self.name} would grow each training fold to {rows:,} rows (~{need / 1024**3:.1f} GiB, budget "
-                f"{memory_budget / 1024**3:.1f} GiB): set strategy.ratio below {ratio} (e.g. 0.1), "
-                "or use 'undersample' or 'class_weight'"
+                f"{memory_budget / 1024**3:.1f} GiB): {cause}, or use 'undersample' or 'class_weight'"
             )
         if self.name == "oversample":
             return RebalancePlan(sampler=RandomOverSampler(sampling_strategy=strategy, random_state=seed))

@@ -220,3 +220,20 @@ def test_a_failed_write_leaves_no_temporary_file(scoring_model, tmp_path, monkey
     with pytest.raises(ModelFileError, match=r"model file .*m\.skops: no space left on device \(nothing written\)"):
         save_model(tmp_path / "m.skops", model.pipeline, model.metadata)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_metadata_nested_beyond_reason_is_a_corrupt_file(scoring_model, tmp_path):
+    """A model file whose plain-JSON metadata nests 200,000 deep gave 'unexpected RecursionError' from info."""
+    from clickpred.model.modelfile import METADATA_MEMBER, read_metadata
+
+    evil = tmp_path / "deep.skops"
+    with zipfile.ZipFile(scoring_model) as src, zipfile.ZipFile(evil, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == METADATA_MEMBER:
+                data = ("[" * 200_000 + "]" * 200_000).encode()
+            dst.writestr(item, data)
+    with pytest.raises(ModelFileError, match=r"deep\.skops: corrupt model file \(RecursionError"):
+        read_metadata(evil)
+    with pytest.raises(ModelFileError, match=r"deep\.skops: corrupt model file \(RecursionError"):
+        load_model(evil)

@@ -130,3 +130,17 @@ def test_smotenc_memory_counts_the_dense_neighbour_expansion():
         STRATEGIES["smote"].plan({}, counts, n_categorical=4, folds=5, seed=0, n_numeric=10, n_levels=8000)
     # the same data with a 1:100 ratio fits
     STRATEGIES["smote"].plan({"ratio": 0.01}, counts, n_categorical=4, folds=5, seed=0, n_numeric=10, n_levels=100)
+
+
+def test_a_huge_k_neighbors_is_named_when_it_is_what_needs_the_memory():
+    """A huge SMOTE k_neighbors was refused with advice about the ratio; the neighbours it asks for are named, and
+    a k above the fold's smallest class is counted as lowered (it is lowered before sampling)."""
+    counts = {"view": 200_000, "click": 20_000}
+    with pytest.raises(DataError, match=r"lower strategy.k_neighbors \(5000: its neighbours take most of it\)"):
+        STRATEGIES["smote"].plan(
+            {"k_neighbors": 5000, "ratio": 0.5}, counts, n_categorical=4, folds=5, seed=0, n_numeric=10, n_levels=2000
+        )
+    plan = STRATEGIES["smote"].plan(
+        {"k_neighbors": 10**6, "ratio": 0.2}, {"view": 5000, "click": 40}, n_categorical=2, folds=5, seed=0, n_levels=20
+    )
+    assert any("k_neighbors lowered from 1000000" in n for n in plan.notes)
