@@ -229,6 +229,13 @@ def _read_csv(path: Path, sep: str | None, header: bool = True) -> pa.Table:
         msg = str(exc)
         if "Empty CSV file" in msg:
             raise DataError(f"{path}: file is empty") from None
+        if (
+            "straddling" in msg
+        ):  # Arrow: "straddling object straddles two block boundaries (try to increase block size?)"
+            raise DataError(
+                f'{path}: a record runs on past 16 MiB — most likely a quote (") opened and never closed: check the '
+                "file's quoting"
+            ) from None
         raise DataError(f"{path}: cannot parse as CSV with separator {sep!r}: {msg.splitlines()[0]}") from None
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot read ({exc})") from None

@@ -336,3 +336,25 @@ def test_the_terminal_names_integer_columns_read_as_quantities_too(small_csv):
     quantities = [n for n in notes if n.startswith("integer columns read as quantities")]
     assert len(quantities) == 1 and "session_depth (values run 1, 2, 3, … from near zero" in quantities[0]
     assert "--categorical COL overrides" in quantities[0]
+
+
+def test_a_record_running_past_the_block_is_named_as_such(tmp_path, monkeypatch):
+    """Arrow's 'straddling object straddles two block boundaries (try to increase block size?)' reached users as
+    it was; it means a record longer than a block — in a log, a quote opened and never closed."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    from clickpred.errors import DataError
+    from clickpred.io.dataset import load_dataset
+
+    path = tmp_path / "log.csv"
+    path.write_text("a,event\n1,view\n")
+
+    def straddles(*args, **kwargs):
+        raise pa.ArrowInvalid(
+            "CSV parse error: straddling object straddles two block boundaries (try to increase block size?)"
+        )
+
+    monkeypatch.setattr(pacsv, "read_csv", straddles)
+    with pytest.raises(DataError, match=r"log\.csv: a record runs on past 16 MiB — most likely a quote"):
+        load_dataset(path)
