@@ -486,6 +486,14 @@ def compare(
         **schema_options,
     )
 
+    printed: set[str] = set()
+
+    def events(kind, info):  # the target, classes and schema decisions as soon as they are known, as train does
+        if kind == "notes":
+            for note in info["notes"]:
+                printed.add(note)
+                err.print(f"note: {note}", markup=False, soft_wrap=True)
+
     def with_bar():
         from rich.progress import (
             BarColumn,
@@ -496,7 +504,7 @@ def compare(
         )
 
         if not show:
-            return compare_to_files(report, **options)
+            return compare_to_files(report, **options, events=events)
         with Progress(  # counted in estimated seconds of fitting (measured per row), so the ETA follows costs
             TextColumn("comparing"),
             BarColumn(),
@@ -511,16 +519,17 @@ def compare(
             def progress(done, total, best):
                 bar.update(task, completed=done, total=total, best=best)
 
-            return compare_to_files(report, **options, progress=progress)
+            return compare_to_files(report, **options, progress=progress, events=events)
 
     res, paths = _guard(with_bar)
     for note in res.notes:
-        err.print(f"note: {note}", markup=False, soft_wrap=True)
+        if note not in printed:
+            err.print(f"note: {note}", markup=False, soft_wrap=True)
     for name, why in res.skipped.items():
         err.print(f"skipped {name}: {why}", markup=False, soft_wrap=True)
     for w in res.leakage_warnings:
         err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
-    out.print(leaderboard_table(res))
+    out.print(leaderboard_table(res, width=out.width))
     eliminated = eliminated_table(res)  # None when racing eliminated nothing
     if eliminated is not None:
         out.print(eliminated)

@@ -485,6 +485,12 @@ class _Runner:
         oof = oof_scores([o.scores[:, self.k] for o in fits], self.eval_tests, len(self.y))
         return oof, float(np.mean([o.seconds for o in fits]))
 
+    def closing(self, label: str) -> None:
+        """Say what runs after the last fit (no silent phase at 100%)."""
+        self.label = label
+        if self.progress is not None:
+            self.progress(self.total, self.total, label)
+
     def _on_fit(self, c: Candidate, f: int, out: FoldFit, units: int, n_splits: int, outputs: dict) -> None:
         self.done += units
         if f == n_splits - 1:
@@ -547,6 +553,7 @@ def compare(
     scheduler: str | None = None,
     replicates: int = REPLICATES,
     progress: Callable[[int, int, str], None] | None = None,
+    events: Callable[[str, dict], None] | None = None,
     calibration: str = "auto",
     costs: str | Path | None = None,
     categorical: list[str] | None = None,
@@ -567,6 +574,9 @@ def compare(
     worse than the best (:mod:`clickpred.jobs.racing`, first round at ``race_rows`` majority rows per
     fold); the survivors then run as with ``racing=False`` and get exactly its figures. The eliminated
     candidates are in ``result.eliminated``, the rounds in ``result.race``.
+
+    ``events(kind, info)``, if given, hears ``"notes"`` (``info["notes"]``: the target, classes, schema decisions
+    and the validation — before any fit), as :func:`clickpred.jobs.train.train` tells them.
 
     ``jobs``: worker processes for candidates × folds (0, auto: one per core when the grid has at least
     :data:`~clickpred.jobs.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
@@ -634,6 +644,8 @@ def compare(
         )
     variants, decided = fold_variants(base, ds, specs, candidates, splits, train_rows)
     notes += decided
+    if events is not None:
+        events("notes", {"notes": [*notes, f"{validation}; {metric_note}"]})
     runner = _Runner(
         X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress, variants
     )
@@ -679,6 +691,7 @@ def compare(
         runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
         shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()
+    runner.closing(f"closing: probability corrections and decision rules of {len(candidates)} candidate(s)")
     fold_of = np.zeros(len(y), dtype=int)
     for f in range(folds):  # repeat 1
         fold_of[eval_splits[f][1]] = f

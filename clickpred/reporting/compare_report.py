@@ -413,25 +413,55 @@ def eliminated_table(res, top: int = 10):
     return table
 
 
-def leaderboard_table(res, top: int = 15):
-    """A rich Table of the leaderboard (the CLI prints it; the files hold every column)."""
+def leaderboard_table(res, top: int = 15, width: int | None = None):
+    """A rich Table of the leaderboard (the CLI prints it; the files hold every column). Per minority class its
+    recall and precision under the rule (``recall / precision``) are always whole; on a terminal of ``width``
+    columns too narrow for everything, the fit time goes first, then the MCC, and candidate names wrap."""
     from rich.table import Table
 
     cost = res.by_cost
     fmt = ".5g" if cost else ".4f"
     recall = "recall_rule_" if cost else "recall_"
+    precision = "precision_rule_" if cost else "precision_"
     from ..text import for_terminal as T
 
+    minority = res.classes[1:]
+    rows = res.leaderboard[:top]
+    name_width = min(24, max([9] + [len(T(r["name"])) for r in rows]))
+    interval = 2 + 3 * len(f"{0.5:{fmt}}") + 2  # "0.0957 [0.0697, 0.1425]"
+    widths = {
+        "rank": 2,
+        "name": name_width,
+        "metric": interval,
+        "vs": interval,
+        "verdict": 10,
+        "rules": 13 * len(minority),
+    }
+    optional = {"fit": 4, "mcc": 5}
+
+    def total(show: set) -> int:  # cell widths, plus a border and two spaces of padding per column
+        cells = {**widths, **{k: v for k, v in optional.items() if k in show}}
+        if "vs" not in show:
+            cells.pop("vs")
+        return sum(cells.values()) + 3 * (len(cells) + len(minority) - 1) + 1
+
+    # The most the width holds, in order of need (the verdict already says what the paired interval says).
+    choices: tuple[set[str], ...] = ({"vs", "mcc", "fit"}, {"vs", "mcc"}, {"vs"}, {"mcc", "fit"}, {"mcc"}, set())
+    shown = next((s for s in choices if width is None or total(s) <= width), set())
+    show_mcc, show_fit, show_vs = "mcc" in shown, "fit" in shown, "vs" in shown
     table = Table(title=T(res.metric_note), title_justify="left")
-    table.add_column("#", justify="right")
-    table.add_column("candidate", no_wrap=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("candidate", overflow="fold", min_width=9)
     table.add_column(T(f"{metric_label(res)} [95% CI]"), justify="right", no_wrap=True)
-    table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
+    if show_vs:
+        table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
-    for m in res.classes[1:]:
-        table.add_column(T(f"recall\n{m}"), justify="right")
-    table.add_column("MCC", justify="right")
-    table.add_column("fit\ns", justify="right")
+    for m in minority:
+        table.add_column(T(f"{m}\nrecall / prec."), justify="right", no_wrap=True, min_width=13)
+    if show_mcc:
+        table.add_column("MCC", justify="right", no_wrap=True, min_width=5)
+    if show_fit:
+        table.add_column("fit\ns", justify="right", no_wrap=True)
     for row in res.leaderboard[:top]:
         verdict = "best" if row["rank"] == 1 else ("worse" if row["distinguishable_from_best"] else "can't tell")
         vs = (
@@ -443,11 +473,11 @@ def leaderboard_table(res, top: int = 15):
             str(row["rank"]),
             T(row["name"]),
             f"{row['metric']:{fmt}} [{row['metric_low']:{fmt}}, {row['metric_high']:{fmt}}]",
-            vs,
+            *([vs] if show_vs else []),
             verdict,
-            *[f"{row[recall + m]:.3f}" for m in res.classes[1:]],
-            f"{row['mcc']:.3f}",
-            f"{row['fit_seconds']:.1f}",
+            *[f"{row[recall + m]:.3f} / {row.get(precision + m, float('nan')):.3f}" for m in minority],
+            *([f"{row['mcc']:.3f}"] if show_mcc else []),
+            *([f"{row['fit_seconds']:.1f}"] if show_fit else []),
         )
     if len(res.leaderboard) > top:
         table.add_row("…", f"{len(res.leaderboard) - top} more in leaderboard.csv", "", "", "")
@@ -456,7 +486,7 @@ def leaderboard_table(res, top: int = 15):
         + ("this − best" if cost else "best − this")
         + ": paired, same rows; "
         "can't tell = the paired interval includes 0; "
-        + ("recall and MCC under the cost rule" if cost else "recall and MCC under the auto rule")
+        + ("recall, precision and MCC under the cost rule" if cost else "recall, precision and MCC under the auto rule")
         + " (cross-fitted, as train reports them)"
     )
     table.caption_justify = "left"

@@ -82,3 +82,28 @@ def test_the_report_loads_in_a_headless_browser_with_every_figure_and_no_console
     assert 'data-figures="5/5"' in out.stdout  # the page's own check: every <img> decoded
     console = [line for line in out.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []
+
+
+@pytest.mark.parametrize("width", [100, 120])
+def test_the_leaderboard_fits_the_terminal_and_keeps_recall_and_precision_whole(written, width):
+    """At 120 columns recall, MCC and fit time were cut to '0.…'. Every minority class's recall / precision is
+    whole at 100 and 120 columns; what does not fit goes first (fit time, MCC, the paired interval the verdict
+    already sums up), and nothing is cut."""
+    from rich.console import Console
+
+    from clickpred.reporting.compare_report import leaderboard_table
+
+    res = written[0]
+    console = Console(width=width, record=True)
+    console.print(leaderboard_table(res, width=width))
+    text = console.export_text()
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= width and "…" not in text
+    for row in res.leaderboard:
+        for c in res.classes[1:]:
+            assert f"{row['recall_' + c]:.3f} / {row['precision_' + c]:.3f}" in text
+        assert f"{row['metric']:.4f} [{row['metric_low']:.4f}, {row['metric_high']:.4f}]" in text
+    wide = Console(width=200, record=True)
+    wide.print(leaderboard_table(res, width=200))
+    wide_text = wide.export_text()
+    assert "best − this" in wide_text and "MCC" in wide_text
