@@ -33,8 +33,6 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from ..errors import ConfigError
 
-LABEL = "clickpred_label"
-
 
 class ClickClassifier(ClassifierMixin, BaseEstimator):
     """A rare-event classifier for impression logs: ``clickpred train`` as a scikit-learn estimator.
@@ -146,20 +144,17 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if np.unique(y).size < 2:
             raise ValueError(f"ClickClassifier needs at least 2 classes in y; it holds only one class ({y[0]!r})")
-        if LABEL in frame.columns:
-            raise ValueError(f"X has a column named {LABEL}, which ClickClassifier uses for y")
-        labelled = frame.assign(**{LABEL: np.asarray(y, dtype=object)})
         smallest = int(np.unique(y, return_counts=True)[1].min())
         if smallest < 2:  # nothing to cross-fit a correction or a rule on
-            return self._fit_plain(labelled, y, spec, smallest)
+            return self._fit_plain(frame, y, spec, smallest)
         notes = []
         if smallest < spec.folds:
             notes.append(f"folds: {spec.folds} → {smallest} (the smallest class has {smallest} rows)")
             spec = replace(spec, folds=smallest)
-        result = train(
-            labelled,
+        result = train(  # every column of X a feature, y held apart
+            frame,
             spec,
-            target=LABEL,
+            labels=np.asarray(y, dtype=object),
             calibration=self.calibration,
             decision=self.decision,
             costs=self.costs,
@@ -187,7 +182,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.evaluation_ = result.cv
         return self
 
-    def _fit_plain(self, labelled: Any, y: np.ndarray, spec: Any, smallest: int) -> ClickClassifier:
+    def _fit_plain(self, frame: Any, y: np.ndarray, spec: Any, smallest: int) -> ClickClassifier:
         """A class with a single row: no out-of-fold scores exist, so no correction or rule is fitted — the
         pipeline alone, deciding by argmax, said in ``notes_`` (``cv_`` and ``result_`` are None)."""
         from ..io.dataset import load_dataset
@@ -195,8 +190,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         from ..postfit.predictor import Predictor
 
         ds = load_dataset(
-            labelled,
-            target=LABEL,
+            frame,
+            labels=np.asarray(y, dtype=object),
             max_levels=spec.features.max_onehot_levels,
             categorical=self.categorical,
             numeric=self.numeric,

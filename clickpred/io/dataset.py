@@ -322,10 +322,11 @@ def _per_value(s: pd.Series, label) -> pd.Series:
 
 
 def encode_target(
-    frame: pd.DataFrame, target: str, path, classes: list[str] | None = None
+    frame: pd.DataFrame, target: str, path, classes: list[str] | None = None, column: pd.Series | None = None
 ) -> tuple[np.ndarray, list[str]]:
-    """Labels as strings and the class order (majority first, then by decreasing count)."""
-    labels = _label_strings(frame[target])
+    """Labels as strings and the class order (majority first, then by decreasing count); the labels are
+    ``frame[target]``, or ``column`` when given (labels held apart from the features)."""
+    labels = _label_strings(frame[target] if column is None else column)
     missing = np.flatnonzero(labels.isna().to_numpy())
     if len(missing):
         lines = ", ".join(str(i + 2) for i in missing[:MAX_SHOWN])
@@ -554,15 +555,19 @@ def load_dataset(
     categorical: list[str] | None = None,
     header: bool = True,
     numeric: list[str] | None = None,
+    labels: "np.ndarray | None" = None,
 ) -> Dataset:
     """Read, validate and type a labelled table.
 
     With ``schema`` (from a trained model), the file must hold the same feature
     columns and target; otherwise the schema is inferred. ``path`` may also be a pandas DataFrame
-    (a notebook's table): it is validated and typed exactly as the same rows read from a file.
+    (a notebook's table): it is validated and typed exactly as the same rows read from a file; with ``labels``
+    (one per row, as an estimator's ``y``) its columns are all features and no target column is looked for.
     """
     if isinstance(path, pd.DataFrame):
-        return _dataset_from_pandas(path, target, drop, max_levels, schema, categorical, numeric)
+        return _dataset_from_pandas(path, target, drop, max_levels, schema, categorical, numeric, labels)
+    if labels is not None:
+        raise DataError("labels: given apart only with a DataFrame of features (a file holds its target column)")
     if not isinstance(path, (str, Path)):
         raise DataError(f"expected a file path or a pandas DataFrame, got {type(path).__name__}")
     path = Path(path)
@@ -614,8 +619,15 @@ def _check_inputs(frame: pd.DataFrame, schema: Schema, path) -> None:
         raise DataError(f"{path}: missing feature column(s) the model needs: {', '.join(missing)}")
 
 
-def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric) -> Dataset:
+def _dataset_from_pandas(
+    df: pd.DataFrame, target, drop, max_levels, schema, categorical, numeric, labels=None
+) -> Dataset:
     frame, renamed = _read_pandas(df, schema)
+    fingerprint = frame_fingerprint(frame)
+    if labels is not None:  # the labels are part of what was trained on
+        fingerprint = hashlib.sha256(
+            (fingerprint + frame_fingerprint(pd.DataFrame({"y": labels}))).encode()
+        ).hexdigest()
     return dataset_from_frame(
         frame,
         renamed,
@@ -626,8 +638,9 @@ def _dataset_from_pandas(df: pd.DataFrame, target, drop, max_levels, schema, cat
         schema=schema,
         categorical=categorical,
         numeric=numeric,
-        sha256=frame_fingerprint(frame),
+        sha256=fingerprint,
         locate=lambda i: f"row {i}",
+        labels=labels,
     )
 
 
@@ -737,12 +750,14 @@ def dataset_from_frame(
     sha256: str = "",
     locate=None,
     numeric: list[str] | None = None,
+    labels: "np.ndarray | None" = None,
 ) -> Dataset:
     """Validate and type a table already read (``path`` names it in messages).
 
     ``classes`` fixes the class order (else: by decreasing count in ``frame``);
     ``locate(row)`` says where a row of ``frame`` came from, for error messages
-    (default: its line in a one-header CSV file).
+    (default: its line in a one-header CSV file). ``labels``: one per row, held apart from the features (every
+    column of ``frame`` is then a feature; the schema names the target ``label`` or the first free name like it).
     """
     notes = []
     if renamed:
@@ -751,9 +766,16 @@ def dataset_from_frame(
     if schema is not None:
         target = schema.target if target is None else target
         classes = schema.classes
-    tcol, note = pick_target(list(frame.columns), target, renamed, path)
-    if note:
-        notes.append(note)
+    label_column = None
+    if labels is not None:
+        if len(labels) != len(frame):
+            raise DataError(f"{path}: {len(frame):,} rows but {len(labels):,} labels")
+        tcol = next(n for n in ("label", *(f"label_{k}" for k in range(2, len(frame.columns) + 3))) if n not in frame)
+        label_column = pd.Series(np.asarray(labels, dtype=object)).reset_index(drop=True)
+    else:
+        tcol, note = pick_target(list(frame.columns), target, renamed, path)
+        if note:
+            notes.append(note)
 
     def resolve(option: str, col: str) -> str:
         return resolve_column(option, col, list(frame.columns), renamed, tcol, path)
@@ -763,7 +785,7 @@ def dataset_from_frame(
     categorical = [resolve("--categorical", c) for c in categorical or []]
     numeric = [resolve("--numeric", c) for c in numeric or []]
     fixed_classes = classes is not None
-    y, classes = encode_target(frame, tcol, path, classes=classes)
+    y, classes = encode_target(frame, tcol, path, classes=classes, column=label_column)
     folded: dict[str, list[str]] = {}
     for c in classes:
         folded.setdefault(c.casefold(), []).append(c)
@@ -773,7 +795,7 @@ def dataset_from_frame(
             f"classes {' and '.join(repr(v) for v in alike[0])} differ only in letter case: kept apart "
             "(labels are compared exactly, after trimming spaces); fix the labels if they are one class"
         )
-    _coerce_numeric_strings(frame.drop(columns=[tcol]), path, locate)
+    _coerce_numeric_strings(frame.drop(columns=[tcol]) if tcol in frame else frame, path, locate)
     if schema is None:
         schema = infer_schema(
             frame,
@@ -792,8 +814,8 @@ def dataset_from_frame(
     else:
         _check_inputs(frame, schema, path)
     X = prepare_frame(frame, schema, notes)
-    labels = label_values(frame[tcol], y)
-    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes, labels=labels)
+    held = label_values(frame[tcol] if label_column is None else label_column, y)
+    return Dataset(path=str(path), frame=X, y=y, schema=schema, sha256=sha256, notes=notes, labels=held)
 
 
 def label_values(column: pd.Series, y: np.ndarray) -> dict:

@@ -77,6 +77,7 @@ def train(
     costs: str | Path | None = None,
     funnel: list[str] | None = None,
     events=None,
+    labels: "np.ndarray | None" = None,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
@@ -92,6 +93,8 @@ def train(
     (:data:`GIL_BOUND_STRATEGIES`) — as memory allows; below that
     one thread per core for the classifiers in :data:`THREADED_CLASSIFIERS`; 1: in this process); the model and
     figures do not depend on it.
+
+    ``labels``: with a DataFrame of features only, one label per row (as an estimator's ``y``; no target column).
 
     ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
     (``info["notes"]``: target, classes, schema decisions — before any fit) and
@@ -112,6 +115,7 @@ def train(
         max_levels=spec.features.max_onehot_levels,
         **forced_columns([spec], categorical, numeric),
         header=header,
+        labels=labels,
     )
     timings["read_seconds"] = time.perf_counter() - t0
     notes = list(ds.notes)

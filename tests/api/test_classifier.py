@@ -118,3 +118,15 @@ def test_fitted_parts_are_attributes_and_score_is_average_precision_not_accuracy
     loaded = clickpred.load_model(tmp_path / "m.skops")
     assert loaded.thresholds_ == pytest.approx(clf.thresholds_) and loaded.class_counts_ == clf.class_counts_
     assert loaded.score(X, y) == pytest.approx(clf.score(X, y)) and loaded.evaluation_ is None
+
+
+def test_y_is_held_apart_from_x_so_any_column_name_is_a_feature():
+    """fit used to glue y into X as a column named clickpred_label (refusing an X that had one) for the file
+    trainer to pick out again; y now goes beside the features, and a column called 'label' is a feature."""
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"label": rng.choice(["a", "b"], 500), "clickpred_label": rng.normal(size=500)})
+    y = np.where((X["label"] == "a") & (rng.random(500) < 0.4), "click", "view")
+    clf = ClickClassifier(folds=3).fit(X, y)
+    assert sorted(c.name for c in clf.schema_.features) == ["clickpred_label", "label"]
+    assert clf.schema_.target == "label_2"
+    assert clf.predict_proba(X).shape == (500, 2)
