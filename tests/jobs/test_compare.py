@@ -88,9 +88,11 @@ def test_leaderboard_is_sorted_with_intervals_and_paired_verdicts(result):
     assert res.metric == ("pr_auc", "click")
     assert res.metric_note == "sorted by PR-AUC of click: the rarest class with at least 50 rows (conversion has 47)"
     assert res.recommendation.startswith(f"{lb[0]['strategy']} + {lb[0]['classifier']} has the best PR-AUC for click")
-    # one call per fit (8 candidates × 3 folds), counted in estimated milliseconds of work: the last one is complete
-    assert len(calls) == 8 * 3 and calls[-1][0] == calls[-1][1] > 0
-    assert calls[-1][2].startswith("best click PR-AUC so far: ")
+    # one call per fit (8 candidates × 3 folds), counted in estimated milliseconds of work, then one for the closing
+    # phase (no silent 100%): the bar is complete from the last fit on
+    assert len(calls) == 8 * 3 + 1 and calls[-2][0] == calls[-2][1] == calls[-1][0] == calls[-1][1] > 0
+    assert calls[-2][2].startswith("best click PR-AUC so far: ")
+    assert calls[-1][2] == "closing: probability corrections and decision rules of 8 candidate(s)"
 
 
 def test_probability_columns_are_of_the_corrected_model(result):

@@ -135,7 +135,8 @@ def test_progress_counts_estimated_work_and_ends_complete(raced):
     assert all(b[0] >= a[0] for a, b in zip(calls, calls[1:]))  # never goes back
     assert any(text.startswith("racing round 1 of ") for _, _, text in calls)
     survivors = len(raced[0].results)
-    assert calls[-1][2].startswith(f"all rows: {survivors} candidates")
+    assert calls[-2][2].startswith(f"all rows: {survivors} candidates")
+    assert calls[-1][2] == f"closing: probability corrections and decision rules of {survivors} candidate(s)"
 
 
 def test_the_report_lists_eliminated_candidates_with_their_round(raced, tmp_path):
