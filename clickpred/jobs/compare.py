@@ -65,7 +65,7 @@ from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from ..reporting.compare_report import recommend
-from .racing import START_ROWS, Costs, Elimination, Round, oof_scores, race, round_sizes, schedule
+from .racing import Costs, Elimination, Round, auto_schedule, oof_scores, race, round_sizes, schedule
 from .training import cross_columns, fold_readings
 from .workers import PARALLEL_ROWS, fit_workers, frame_bytes
 
@@ -560,7 +560,7 @@ def compare(
     numeric: list[str] | None = None,
     split_by: str | None = None,
     racing: bool = True,
-    race_rows: int = START_ROWS,
+    race_rows: int | None = None,
 ) -> CompareResult:
     """Evaluate the grid on shared folds; see the module docstring.
 
@@ -571,8 +571,10 @@ def compare(
     rows. Every figure is then on the rows after the first block.
 
     ``racing`` (the default) first drops, on subsets of the rows, the candidates that are clearly
-    worse than the best (:mod:`clickpred.jobs.racing`, first round at ``race_rows`` majority rows per
-    fold); the survivors then run as with ``racing=False`` and get exactly its figures. The eliminated
+    worse than the best (:mod:`clickpred.jobs.racing`) — when the grid's fits on all rows are estimated to take
+    longer than :data:`~clickpred.jobs.racing.RACE_SECONDS` on these workers (:func:`~clickpred.jobs.racing.
+    auto_schedule`), or, with ``race_rows``, from a first round at that many majority rows per fold whatever
+    the cost; the survivors then run as with ``racing=False`` and get exactly its figures. The eliminated
     candidates are in ``result.eliminated``, the rounds in ``result.race``.
 
     ``events(kind, info)``, if given, hears ``"notes"`` (``info["notes"]``: the target, classes, schema decisions
@@ -631,11 +633,14 @@ def compare(
     eliminated: dict[str, Elimination] = {}
     race_rounds: list[Round] = []
     majority = max(classes, key=lambda c: ds.class_counts[c])
-    fractions = (
-        schedule(min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds]), start_rows=race_rows)
-        if racing and len(candidates) > 1
-        else []
-    )
+    majority_rows = min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds])
+    if not racing or len(candidates) < 2:
+        fractions: list[float] = []
+    elif race_rows is not None:  # a first round at these rows, whatever the grid costs
+        fractions = schedule(majority_rows, start_rows=race_rows)
+    else:  # by the grid's estimated cost on all rows, on these workers
+        estimated = sum(costs_seen.estimate(c.name, len(tr)) for c in candidates for tr, _ in splits)
+        fractions = auto_schedule(estimated / max(1, jobs), majority_rows)
     if fractions and metric_name == "cost":
         fractions = []
         notes.append(

@@ -106,6 +106,26 @@ def schedule(
     return out
 
 
+RACE_SECONDS = 120.0  # race when the grid's fits on all rows are estimated to take longer than this
+MIN_START_ROWS = 2_000  # a first round on fewer majority rows per fold says too little to drop anyone
+
+
+def auto_schedule(estimated_seconds: float, majority_rows: int) -> list[float]:
+    """The rounds of a race decided by cost, not by a row count: none when the full run is estimated to take
+    under :data:`RACE_SECONDS` (racing would save little and risk a verdict); otherwise a first round at
+    :data:`START_ROWS` majority rows per fold — or, for a log too small for that (a 100k-row log had 79,743,
+    just under the 80,000 a first round at 20,000 needs), at :data:`LAST_FRACTION` of them — growing as
+    :func:`schedule` grows it.
+
+    >>> auto_schedule(30.0, 160_000), auto_schedule(600.0, 160_000), [round(r, 3) for r in auto_schedule(600.0, 79_743)]
+    ([], [0.125], [0.25])
+    """
+    if estimated_seconds < RACE_SECONDS:
+        return []
+    start = min(START_ROWS, int(LAST_FRACTION * majority_rows))
+    return schedule(majority_rows, start_rows=start) if start >= MIN_START_ROWS else []
+
+
 def permutations(splits, y, majority, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """Per fold: the training rows of the other classes, and the majority's rows in a seeded order."""
     rng = np.random.default_rng(seed)

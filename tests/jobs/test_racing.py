@@ -206,3 +206,15 @@ def test_racing_keeps_the_cant_tell_set_on_the_shipped_sample(sample_runs):
     race, full = sample_runs
     cant_tell = {r["name"] for r in full.leaderboard if r["distinguishable_from_best"] is not True}
     assert cant_tell <= set(race.results)
+
+
+def test_racing_is_decided_by_the_grids_estimated_cost_not_a_row_count():
+    """A 100k-row log with 79,743 majority rows per fold ran every candidate in full (racing started at 80,000):
+    an expensive grid races there too (a first round at a quarter of the majority rows); a cheap grid is not
+    raced whatever its rows; the sample's schedule is what it was."""
+    from clickpred.jobs.racing import RACE_SECONDS, START_ROWS, auto_schedule, schedule
+
+    assert auto_schedule(RACE_SECONDS * 5, 79_743) == [pytest.approx(0.25, abs=1e-4)]
+    assert auto_schedule(RACE_SECONDS / 2, 10_000_000) == []
+    assert auto_schedule(RACE_SECONDS * 5, 159_700) == schedule(159_700, start_rows=START_ROWS)
+    assert auto_schedule(RACE_SECONDS * 5, 7_000) == []  # a first round of 1,750 rows would say too little
