@@ -358,3 +358,33 @@ def test_a_record_running_past_the_block_is_named_as_such(tmp_path, monkeypatch)
     monkeypatch.setattr(pacsv, "read_csv", straddles)
     with pytest.raises(DataError, match=r"log\.csv: a record runs on past 16 MiB — most likely a quote"):
         load_dataset(path)
+
+
+@pytest.mark.parametrize(
+    "name, sep, target",
+    [
+        ("bank_marketing/bank-additional.csv", ";", "y"),
+        ("ctr_samples/criteo_sample.txt", None, "label"),
+        ("ctr_samples/avazu_sample.txt", None, "click"),
+    ],
+)
+def test_each_shared_set_gives_the_same_schema_from_parquet_as_from_csv(name, sep, target, tmp_path):
+    """Parquet = CSV: the same rows in either container (text as text or as pandas categories) give the same
+    columns, kinds and types — so the same model."""
+    import pandas as pd
+
+    from clickpred.io.dataset import load_dataset
+
+    from ..conftest import SHARED
+
+    path = SHARED / name
+    if not path.exists():
+        pytest.skip("../shared/data is not here")
+    kinds = lambda ds: {c.name: (c.kind, c.dtype) for c in ds.schema.features}  # noqa: E731
+    from_csv = kinds(load_dataset(path, sep=sep, target=target))
+    frame = pd.read_csv(path, sep=sep or ",")
+    frame.to_parquet(tmp_path / "text.parquet", index=False)
+    as_categories = frame.apply(lambda s: s.astype("category") if s.dtype == object else s)
+    as_categories.to_parquet(tmp_path / "categories.parquet", index=False)
+    assert kinds(load_dataset(tmp_path / "text.parquet", target=target)) == from_csv
+    assert kinds(load_dataset(tmp_path / "categories.parquet", target=target)) == from_csv
