@@ -68,6 +68,10 @@ def evaluate_model(
     rule = predictor.rule
     if rule is not None and rule.costs is not None:
         metrics["cost_per_row"] = rule.cost_summary(ds.y, y_pred, scores)
+    from ..evaluation.over_time import over_time, timestamp_column
+
+    column = timestamp_column(schema)
+    sliced = over_time(ds.frame[column], ds.y, scores, classes, predictor.has_proba) if column else None
     warnings = []
     if ds.sha256 == md.get("data", {}).get("sha256"):
         warnings.append(
@@ -88,6 +92,7 @@ def evaluate_model(
         "data": {"path": label, "sha256": ds.sha256, "n_rows": int(len(ds.y)), "class_counts": ds.class_counts},
         "warnings": warnings,
         "notes": ds.notes,
+        "over_time": None if sliced is None else {"column": column, **sliced},
         **metrics,
     }
     doc = jsonable(doc)

@@ -222,6 +222,7 @@ def train(
             test_source = str(test)
     notes += warning_notes(caught)
     return TrainResult(
+        over_time=_over_time(ds.schema, train_X, cv),
         spec=spec,
         data=ds,
         built=built,
@@ -236,6 +237,17 @@ def train(
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
     )
+
+
+def _over_time(schema, X, cv: Evaluation) -> dict | None:
+    """The out-of-fold figures per day or week of the log's timestamp, if it has one."""
+    from ..evaluation.over_time import over_time, timestamp_column
+
+    column = timestamp_column(schema)
+    if column is None:
+        return None
+    doc = over_time(X[column], cv.y_true, cv.scores, cv.classes, cv.has_proba)
+    return None if doc is None else {"column": column, **doc}
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class TrainResult:
         None  # --negative-rate: what was read, kept and held out (then ``cv`` is the held-out slice)
     )
     options: dict = field(default_factory=dict)  # what was asked beyond the spec (calibration, decision, columns)
+    over_time: dict | None = None  # out-of-fold figures per day or week (clickpred.evaluation.over_time)
 
     @property
     def name(self) -> str:

@@ -185,3 +185,17 @@ def test_split_by_a_column_the_schema_dropped_says_so(small_csv):
     frame = pd.read_csv(small_csv).assign(batch=7)
     with pytest.raises(DataError, match=r"--split-by batch: the column was dropped \(constant\)"):
         train(frame, spec_from_options(folds=2), split_by="batch")
+
+
+def test_the_report_and_evaluate_show_the_figures_per_day(small_csv, tmp_path):
+    """Where the log has a timestamp, metrics.json and report.html hold the out-of-fold figures per day, and
+    evaluate gives the same table on another log."""
+    from clickpred.jobs.evaluate import evaluate_model
+
+    out = run_train(small_csv, spec_from_options(folds=2), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r")
+    ot = out.document["over_time"]
+    assert ot["column"] == "timestamp" and ot["unit"] in ("day", "week") and len(ot["slices"]) >= 2
+    assert sum(s["rows"] for s in ot["slices"]) == len(out.result.cv.y_true)
+    assert "<h2>Over time</h2>" in (tmp_path / "r" / "report.html").read_text()
+    doc = evaluate_model(out.model_path, small_csv)
+    assert doc["over_time"]["column"] == "timestamp" and sum(s["rows"] for s in doc["over_time"]["slices"]) == 4000
