@@ -223,6 +223,7 @@ def train(
     notes += warning_notes(caught)
     return TrainResult(
         over_time=_over_time(ds.schema, train_X, cv),
+        per_value=_per_value(final, ds),
         spec=spec,
         data=ds,
         built=built,
@@ -237,6 +238,17 @@ def train(
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
     )
+
+
+def _per_value(pipeline, ds) -> list | None:
+    """The per-value view of a linear model (:func:`clickpred.model.linear_scorer.value_effects`); None for
+    another model."""
+    from ..model.linear_scorer import compile_linear, value_effects
+
+    scorer = compile_linear(pipeline, ds.schema)
+    if scorer is None:
+        return None
+    return value_effects(scorer, [str(c) for c in pipeline.classes_], list(ds.schema.classes), ds.frame)
 
 
 def _over_time(schema, X, cv: Evaluation) -> dict | None:

@@ -273,3 +273,46 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             table[: 24 * 7] = delta[start : start + 24 * 7]  # row = hour * 7 + dow
             time_tables[c.name] = table
     return LinearScorer(schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, d.shape[1])
+
+
+TOP_VALUES = 5  # per column and class: this many values that raise, and that lower, the class's odds most
+MIN_VALUE_ROWS = 20  # a value with fewer training rows is too thin to rank (its weight is mostly the prior's)
+
+
+def value_effects(
+    scorer: LinearScorer, model_classes: list[str], classes: list[str], frame: pd.DataFrame, top: int = TOP_VALUES
+) -> list[dict]:
+    """The per-value view of a linear model, as a marketer reads it: for each categorical/ID column (crosses as
+    themselves) and each minority class, the values whose weight raises the class's log-odds against the majority
+    class the most, and those that lower it the most — each with its weight and its training rows (values with
+    fewer than :data:`MIN_VALUE_ROWS` rows left out; values the model groups as infrequent share one weight).
+
+    Returns records ``{"column", "class", "highest": [{"value", "effect", "rows"}…], "lowest": […]}``."""
+    majority = classes[0]
+    out = []
+    for column, (index, table) in scorer.cat_tables.items():
+        if column not in frame:
+            continue
+        counts = frame[column].value_counts(dropna=True)
+        values = [v for v in index if counts.get(v, 0) >= MIN_VALUE_ROWS]
+        if len(values) < 2:
+            continue
+        rows = np.array([index[v] for v in values])
+        for c in classes[1:]:
+            if scorer.n_out == 1:  # binary: one margin, for model_classes[1]
+                effect = table[rows, 0] * (1.0 if c == model_classes[1] else -1.0)
+            else:
+                effect = table[rows, model_classes.index(c)] - table[rows, model_classes.index(majority)]
+            order = np.argsort(-effect, kind="stable")
+            pick = lambda ks: [  # noqa: E731
+                {"value": values[k], "effect": float(effect[k]), "rows": int(counts.get(values[k], 0))} for k in ks
+            ]
+            out.append(
+                {
+                    "column": column,
+                    "class": c,
+                    "highest": pick(order[:top]),
+                    "lowest": pick(order[::-1][:top]),
+                }
+            )
+    return out

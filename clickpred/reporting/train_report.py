@@ -86,6 +86,7 @@ def metrics_document(result) -> dict:
         "schema": ds.schema.to_dict(),
         "sampling": _sampling_view(result),
         "over_time": getattr(result, "over_time", None),
+        "per_value": getattr(result, "per_value", None),
         "leakage_warnings": [w.message() for w in result.leaks],
         "notes": result.notes,
         "timings": result.timings,

@@ -133,3 +133,26 @@ def test_very_wide_data_is_scored_by_the_pipeline(tmp_path):
     spec = spec_from_dict({"classifier": "logistic", "strategy": "none"})
     pipe = build_pipeline(spec, ds.schema, ds.class_counts).pipeline.fit(ds.frame, ds.y)
     assert compile_linear(pipe, ds.schema) is None
+
+
+def test_the_per_value_view_ranks_the_values_that_move_the_odds(tmp_path):
+    """A site that doubles clicks comes first among the values that raise them, one that halves them among those
+    that lower them; each with its training rows (from train's metrics.json and report)."""
+    import numpy as np
+    import pandas as pd
+
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    rng = np.random.default_rng(0)
+    n = 20_000
+    site = rng.choice(["hot", "cold", "s1", "s2", "s3", "s4"], n)
+    rate = np.select([site == "hot", site == "cold"], [0.12, 0.01], 0.04)
+    frame = pd.DataFrame(
+        {"site": site, "bid": rng.normal(size=n), "event": np.where(rng.random(n) < rate, "click", "view")}
+    )
+    out = run_train(frame, spec_from_options(folds=2), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r")
+    view = next(r for r in out.document["per_value"] if r["column"] == "site" and r["class"] == "click")
+    assert view["highest"][0]["value"] == "hot" and view["lowest"][0]["value"] == "cold"
+    assert view["highest"][0]["rows"] == int((site == "hot").sum()) and view["highest"][0]["effect"] > 0
+    assert "What the model weighs" in (tmp_path / "r" / "report.html").read_text()
