@@ -115,14 +115,32 @@ def check_replaceable(folder: Path, option: str, legacy: frozenset[str] = frozen
         )
 
 
+SWAP_ATTEMPTS = 5
+
+
 def swap_in(stage: Path, final: Path) -> None:
-    """Replace ``final`` (a folder, if any) by ``stage`` whole, removing the old one only afterwards."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".{final.name}.old-{os.getpid()}")
-        os.replace(final, old)
-    os.replace(stage, final)
-    if old is not None:
+    """Replace ``final`` (a folder, if any) by ``stage`` whole, removing the old one only afterwards. Two runs
+    committing the same folder at once race between moving the old one aside and moving theirs in (the second
+    rename then meets a folder that is not empty): the loser moves the winner's aside and tries again, so the
+    last to commit wins, whole, instead of failing with ENOTEMPTY."""
+    import errno
+
+    olds = []
+    for attempt in range(SWAP_ATTEMPTS):
+        if final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}-{attempt}")
+            try:
+                os.replace(final, old)
+                olds.append(old)
+            except FileNotFoundError:  # another run moved it first
+                pass
+        try:
+            os.replace(stage, final)
+            break
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST) or attempt == SWAP_ATTEMPTS - 1:
+                raise
+    for old in olds:
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -215,3 +215,33 @@ def test_plan_outputs_is_the_one_check_before_any_work(tmp_path):
     with pytest.raises(ClickpredError, match=r"--report .*blocker/sub: cannot write there"):
         make_folder(blocker / "sub", "--report")
     plan_outputs([("--model", tmp_path / "m.skops", False), ("--report", tmp_path / "r", True)], [data])  # fine
+
+
+def test_two_runs_committing_one_folder_end_with_one_whole(tmp_path, monkeypatch):
+    """Two runs committing the same report folder at once could fail with ENOTEMPTY (the second rename met the
+    first run's folder): the later one moves it aside and tries again; the folder is one run's, whole."""
+    import errno
+    import os
+
+    import clickpred.io.writers as writers
+
+    final = tmp_path / "report"
+    final.mkdir()
+    (final / "metrics.json").write_text("old")
+    stage = tmp_path / ".report.tmp"
+    stage.mkdir()
+    (stage / "metrics.json").write_text("new")
+    real, raced = os.replace, []
+
+    def replace(src, dst):
+        if str(src) == str(stage) and not raced:  # another run swaps its folder in between
+            raced.append(1)
+            os.makedirs(dst, exist_ok=True)
+            (dst / "metrics.json").write_text("other run")
+            raise OSError(errno.ENOTEMPTY, "Directory not empty")
+        return real(src, dst)
+
+    monkeypatch.setattr(writers.os, "replace", replace)
+    writers.swap_in(stage, final)
+    assert (final / "metrics.json").read_text() == "new" and raced
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report"]  # no stage, no old folders left
