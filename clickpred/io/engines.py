@@ -70,3 +70,42 @@ class DaskTasks:
         futures = {self.client.submit(fn, item, *args, pure=False): item for item in items}
         for future in as_completed(futures):
             yield futures[future], future.result()
+
+
+CONNECT_SECONDS = 10.0  # to reach a Dask scheduler, handshake included
+
+
+def connect_scheduler(address: str, seconds: float | None = None) -> Any:
+    """A ``distributed.Client`` of the scheduler at ``address``, or a one-line error saying why not — within
+    ``seconds`` (default :data:`CONNECT_SECONDS`) in every case. distributed's own timeout covers opening the
+    connection, not the handshake after it: a TCP service that is not a Dask scheduler accepted the connection
+    and then held the run for minutes. The client is made in a thread of its own; one that has not answered by
+    then is left behind (a daemon thread) and the address is named."""
+    import threading
+
+    from ..errors import ClickpredError
+
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ClickpredError("--scheduler needs dask and distributed: pip install 'clickpred[dask]'") from None
+    seconds = CONNECT_SECONDS if seconds is None else seconds
+    outcome: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            outcome["client"] = Client(address, timeout=f"{seconds}s")
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=connect, name="clickpred-dask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 2.0)
+    if "client" in outcome:
+        return outcome["client"]
+    exc = outcome.get("error")
+    if exc is None:
+        raise ClickpredError(
+            f"--scheduler {address}: nothing answered as a Dask scheduler within {seconds:g} s (is it one?)"
+        )
+    raise ClickpredError(f"--scheduler {address}: cannot connect ({type(exc).__name__}: {exc})"[:300]) from None

@@ -328,14 +328,9 @@ def _fit_rest(
 def _backend(scheduler: str | None):
     if not scheduler:
         return nullcontext()
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ClickpredError("--scheduler needs dask and distributed: pip install 'clickpred[dask]'") from None
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: not an address at all
-        raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+    from ..io.engines import connect_scheduler
+
+    client = connect_scheduler(scheduler)
 
     class _Ctx:
         def __enter__(self):

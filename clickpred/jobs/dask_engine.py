@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ClickpredError
-from ..io.engines import DaskTasks
+from ..io.engines import DaskTasks, connect_scheduler
 from ..io.sources import Range, Source, plan_ranges, read_range
 from ..io.writers import PartWriter
 from ..model.linear_scorer import TOLERANCE
@@ -52,7 +52,7 @@ from .score import (
 )
 
 DEFAULT_RANGE_BYTES = 64 << 20
-CONNECT_TIMEOUT = "10s"
+CONNECT_SECONDS = 10.0  # to reach a scheduler given by --scheduler, handshake included
 
 
 @dataclass
@@ -147,10 +147,7 @@ def _client(scheduler: str | None, jobs: int):
     except ImportError:
         raise ClickpredError("--engine dask needs dask and distributed: pip install 'clickpred[dask]'") from None
     if scheduler:
-        try:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-        except (OSError, TimeoutError, ValueError, TypeError) as exc:  # ValueError: not an address at all
-            raise ClickpredError(f"--scheduler {scheduler}: cannot connect ({exc})"[:300]) from None
+        client = connect_scheduler(scheduler, CONNECT_SECONDS)
         try:
             yield client
         finally:

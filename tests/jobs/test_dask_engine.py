@@ -104,7 +104,7 @@ def test_the_reject_rate_is_enforced_and_nothing_is_left_behind(cluster, scoring
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(scoring_model, small_csv, tmp_path, monkeypatch):
-    monkeypatch.setattr("clickpred.jobs.dask_engine.CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("clickpred.jobs.dask_engine.CONNECT_SECONDS", 1.0)
     with pytest.raises(ClickpredError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         score_dask(scoring_model, [small_csv], tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert list(tmp_path.iterdir()) == []
@@ -312,3 +312,23 @@ def test_a_local_cluster_has_at_most_a_worker_per_core(monkeypatch):
     assert (local_workers(64), local_workers(1)) == (2, 1)
     monkeypatch.setattr(workers, "available_memory", lambda: 600 << 20)
     assert local_workers(64) == 1
+
+
+def test_a_service_that_is_not_a_scheduler_is_named_within_the_timeout(scoring_model, small_csv, tmp_path, monkeypatch):
+    """A TCP service that accepts the connection and never answers as Dask held score for minutes (distributed's
+    timeout covers the connection, not the handshake): named within the timeout, nothing written."""
+    import socket
+    import time
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    port = server.getsockname()[1]
+    monkeypatch.setattr("clickpred.jobs.dask_engine.CONNECT_SECONDS", 1.0)
+    t0 = time.perf_counter()
+    try:
+        with pytest.raises(ClickpredError, match=rf"--scheduler tcp://127\.0\.0\.1:{port}: "):
+            score_dask(scoring_model, [small_csv], tmp_path / "out.parquet", scheduler=f"tcp://127.0.0.1:{port}")
+    finally:
+        server.close()
+    assert time.perf_counter() - t0 < 20 and list(tmp_path.iterdir()) == []
