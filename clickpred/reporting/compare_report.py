@@ -457,7 +457,7 @@ def leaderboard_table(res, top: int = 15, width: int | None = None):
         table.add_column("this − best [95% CI]" if cost else "best − this [95% CI]", justify="right", no_wrap=True)
     table.add_column("verdict", no_wrap=True)
     for m in minority:
-        table.add_column(T(f"{m}\nrecall / prec."), justify="right", no_wrap=True, min_width=13)
+        table.add_column(T(f"{m}\nrecall / prec."), justify="right", overflow="fold", min_width=13, max_width=13)
     if show_mcc:
         table.add_column("MCC", justify="right", no_wrap=True, min_width=5)
     if show_fit:

@@ -107,3 +107,21 @@ def test_the_leaderboard_fits_the_terminal_and_keeps_recall_and_precision_whole(
     wide.print(leaderboard_table(res, width=200))
     wide_text = wide.export_text()
     assert "best − this" in wide_text and "MCC" in wide_text
+
+
+def test_a_long_class_label_folds_in_its_header_and_squeezes_nothing(small_csv):
+    """Long labels squeezed the leaderboard's columns to nothing: a long class label now folds within its
+    column's header; every figure stays whole at 100 columns."""
+    from rich.console import Console
+
+    from clickpred.reporting.compare_report import leaderboard_table
+
+    long = "conversion_after_a_very_long_campaign_name_2026"
+    frame = pd.read_csv(small_csv).replace({"event": {"conversion": long}})
+    res = compare(frame, classifiers=["logistic"], strategies=["none", "undersample"], folds=2, replicates=50)
+    console = Console(width=100, record=True)
+    console.print(leaderboard_table(res, width=100))
+    text = console.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 100 and "…" not in text
+    for row in res.leaderboard:
+        assert f"{row['recall_' + long]:.3f} / {row['precision_' + long]:.3f}" in text
