@@ -25,12 +25,6 @@ if TYPE_CHECKING:
     from .classifier import ClickClassifier
 
 
-def _spec(spec: Any, classifier: str | None, strategy: str | None, folds: int | None, seed: int | None) -> Any:
-    from .commands import make_spec
-
-    return make_spec(spec, classifier, strategy, folds, seed)
-
-
 def train(
     data: "str | Path | pd.DataFrame",
     spec: Any = None,
@@ -48,8 +42,9 @@ def train(
     :func:`clickpred.jobs.train.train` (``target``, ``drop``, ``test``, ``split_by``, ``calibration``, ``decision``,
     ``costs``, ``categorical``, ``numeric``, ``funnel``, ``jobs``). Save the result with :func:`save_model`."""
     from ..jobs.train import train as run
+    from .commands import make_spec
 
-    return run(data, _spec(spec, classifier, strategy, folds, seed), **options)
+    return run(data, make_spec(spec, classifier, strategy, folds, seed), **options)
 
 
 def compare(data: "str | Path | pd.DataFrame", **options: Any) -> "CompareResult":

@@ -429,21 +429,12 @@ def leaderboard_table(res, top: int = 15, width: int | None = None):
     rows = res.leaderboard[:top]
     name_width = min(24, max([9] + [len(T(r["name"])) for r in rows]))
     interval = 2 + 3 * len(f"{0.5:{fmt}}") + 2  # "0.0957 [0.0697, 0.1425]"
-    widths = {
-        "rank": 2,
-        "name": name_width,
-        "metric": interval,
-        "vs": interval,
-        "verdict": 10,
-        "rules": 13 * len(minority),
-    }
-    optional = {"fit": 4, "mcc": 5}
+    always = [2, name_width, interval, 10] + [13] * len(minority)  # #, candidate, metric, verdict, recall / prec.
+    optional = {"vs": interval, "mcc": 5, "fit": 4}
 
     def total(show: set) -> int:  # cell widths, plus a border and two spaces of padding per column
-        cells = {**widths, **{k: v for k, v in optional.items() if k in show}}
-        if "vs" not in show:
-            cells.pop("vs")
-        return sum(cells.values()) + 3 * (len(cells) + len(minority) - 1) + 1
+        cells = always + [optional[k] for k in show]
+        return sum(cells) + 3 * len(cells) + 1
 
     # The most the width holds, in order of need (the verdict already says what the paired interval says).
     choices: tuple[set[str], ...] = ({"vs", "mcc", "fit"}, {"vs", "mcc"}, {"vs"}, {"mcc", "fit"}, {"mcc"}, set())
