@@ -202,10 +202,7 @@ def train(
         funnel_vs_flat = None
         if funnel:
             t0 = time.perf_counter()
-            flat = [build_pipeline(spec, ds.schema, counts)] + [
-                None if r is None else build_pipeline(spec, r.schema, counts) for r in readings
-            ]
-            fcv = _flat_cv(flat, readings, train_X, train_y, spec, calibration, counts, workers, threads, step)
+            fcv = _flat_cv(ds.schema, readings, train_X, train_y, spec, calibration, counts, workers, threads, step)
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0
         test_eval, test_source = None, None
@@ -303,25 +300,26 @@ def _fit_and_hold_out(built: BuiltPipeline, frame, y: np.ndarray, split: TimeSpl
     return holdout(early, frame.iloc[split.later], y[split.later], classes, built.score_method)
 
 
-def _flat_cv(flat: list, readings: list, X, y, spec: Spec, calibration: str, counts: dict, workers, threads, step):
+def _flat_cv(schema, readings: list, X, y, spec: Spec, calibration: str, counts: dict, workers, threads, step):
     """``--funnel``: the flat multi-class model on the same folds (each fold read as its rows decide), corrected
     as train corrects, for the comparison in the report."""
     classes = list(counts)
+    flat = build_pipeline(spec, schema, counts)
     fcv = cross_validate(
-        flat[0].pipeline,
+        flat.pipeline,
         X,
         y,
         classes,
-        flat[0].score_method,
+        flat.score_method,
         spec.folds,
         spec.seed,
         workers,
         progress=step("flat model, for comparison"),
         threads=threads,
-        per_fold=[None if r is None else (b.pipeline, r.frame) for b, r in zip(flat[1:], readings)],
+        per_fold=[None if r is None else (build_pipeline(spec, r.schema, counts).pipeline, r.frame) for r in readings],
     )
     ratio = strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-    return finish(fcv, flat[0].score_method, ratio, calibration, jobs=workers, threads=threads)
+    return finish(fcv, flat.score_method, ratio, calibration, jobs=workers, threads=threads)
 
 
 SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
