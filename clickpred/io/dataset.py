@@ -229,9 +229,8 @@ def _read_csv(path: Path, sep: str | None, header: bool = True) -> pa.Table:
         msg = str(exc)
         if "Empty CSV file" in msg:
             raise DataError(f"{path}: file is empty") from None
-        if (
-            "straddling" in msg
-        ):  # Arrow: "straddling object straddles two block boundaries (try to increase block size?)"
+        # Arrow's "straddling object straddles two block boundaries (try to increase block size?)"
+        if "straddling" in msg:
             raise DataError(
                 f'{path}: a record runs on past 16 MiB — most likely a quote (") opened and never closed: check the '
                 "file's quoting"

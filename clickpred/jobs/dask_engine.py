@@ -52,7 +52,6 @@ from .score import (
 )
 
 DEFAULT_RANGE_BYTES = 64 << 20
-CONNECT_SECONDS = 10.0  # to reach a scheduler given by --scheduler, handshake included
 
 
 @dataclass
@@ -147,7 +146,7 @@ def _client(scheduler: str | None, jobs: int):
     except ImportError:
         raise ClickpredError("--engine dask needs dask and distributed: pip install 'clickpred[dask]'") from None
     if scheduler:
-        client = connect_scheduler(scheduler, CONNECT_SECONDS)
+        client = connect_scheduler(scheduler)
         try:
             yield client
         finally:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -474,8 +475,6 @@ def score_frame(
         raise DataError(f"keep {','.join(absent)}: no such column in the DataFrame")
     inputs, bad = inputs_from_pandas(frame, schema)
     for note in dates_only_notes(inputs.dates_only):
-        import warnings
-
         warnings.warn(note, UserWarning, stacklevel=3)
     good = np.setdiff1d(np.arange(len(frame)), np.fromiter(bad, dtype=np.int64, count=len(bad)))
     kind = "p" if predictor.has_proba else "score"

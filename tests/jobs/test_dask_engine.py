@@ -104,7 +104,7 @@ def test_the_reject_rate_is_enforced_and_nothing_is_left_behind(cluster, scoring
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(scoring_model, small_csv, tmp_path, monkeypatch):
-    monkeypatch.setattr("clickpred.jobs.dask_engine.CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr("clickpred.io.engines.CONNECT_SECONDS", 1.0)
     with pytest.raises(ClickpredError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         score_dask(scoring_model, [small_csv], tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert list(tmp_path.iterdir()) == []
@@ -324,7 +324,7 @@ def test_a_service_that_is_not_a_scheduler_is_named_within_the_timeout(scoring_m
     server.bind(("127.0.0.1", 0))
     server.listen(5)
     port = server.getsockname()[1]
-    monkeypatch.setattr("clickpred.jobs.dask_engine.CONNECT_SECONDS", 1.0)
+    monkeypatch.setattr("clickpred.io.engines.CONNECT_SECONDS", 1.0)
     t0 = time.perf_counter()
     try:
         with pytest.raises(ClickpredError, match=rf"--scheduler tcp://127\.0\.0\.1:{port}: "):
