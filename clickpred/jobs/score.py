@@ -33,7 +33,7 @@ import pyarrow as pa
 from ..errors import ClickpredError, ConfigError, DataError
 from ..evaluation.crossval import in_class_order
 from ..io.cast import MAX_MAGNITUDE, timestamp_type
-from ..io.chunks import Inputs, to_inputs
+from ..io.chunks import Inputs, sample_inputs, to_inputs
 from ..io.dataset import known_headers
 from ..io.engines import Threads
 from ..io.schema import Schema
@@ -159,28 +159,13 @@ class Scorer:
 
     def _synthetic_gap(self) -> float:
         """Check the compiled scorer on random rows mixing known, missing and unseen values."""
-        import pandas as pd
-
-        rng = np.random.default_rng(0)
-        n = 500
-        codes, nums, times = {}, {}, {}
-        for c in self.schema.features:
-            if c.kind in ("categorical", "id"):
-                assert self.fast is not None
-                index = self.fast.cat_tables[c.name][0]
-                canon = list(index)[:5000] + ["\x01never-seen"]
-                codes[c.name] = (rng.integers(-1, len(canon), n), pa.array(canon, type=pa.string()))
-            elif c.kind == "numeric":
-                x = rng.normal(0, 10, n)
-                x[rng.random(n) < 0.1] = np.nan
-                nums[c.name] = x
-            else:
-                tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
-                stamps = pd.Timestamp("2025-03-01", tz=tz) + pd.to_timedelta(rng.integers(0, 86400 * 30, n), unit="s")
-                s = pd.Series(stamps)
-                s[rng.random(n) < 0.1] = pd.NaT
-                times[c.name] = pa.Array.from_pandas(s).cast(timestamp_type(c.dtype))
-        return self.gap(Inputs(n, codes, nums, times))
+        assert self.fast is not None
+        known = {
+            c.name: list(self.fast.cat_tables[c.name][0])[:5000]
+            for c in self.schema.features
+            if c.kind in ("categorical", "id")
+        }
+        return self.gap(sample_inputs(self.schema, 500, known))
 
 
 @dataclass

@@ -406,10 +406,9 @@ class _Checker:
                 self.trees(obj, f"{where}: {name}")
             if isinstance(obj, (StandardScaler, SimpleImputer)) and hasattr(obj, "n_features_in_"):
                 self.per_column(obj, f"{where}: {name}")
-            if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):  # fitted (ColumnTransformer keeps
-                self.category_codes(
-                    obj, f"{where}: {name}"
-                )  # the unfitted originals too; the probe finds a gutted one)
+            # a fitted one only: ColumnTransformer keeps the unfitted originals too (the probe finds a gutted one)
+            if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):
+                self.category_codes(obj, f"{where}: {name}")
             if isinstance(obj, SVC):
                 self.support_vectors(obj, f"{where}: {name}")
             if isinstance(obj, (LinearClassifierMixin, NystroemSVM)) and hasattr(obj, "coef_"):
@@ -809,35 +808,12 @@ def probe(path, pipeline, metadata: dict) -> None:
     """Score rows made from the model's own schema — missing, unseen and ordinary values — twice: a model that
     fails on them, or gives scores that are not finite or differ between two runs (crafted state left to
     uninitialised memory), is refused at load rather than failing or scoring wrong while a file is scored."""
-    import pandas as pd
-    import pyarrow as pa
-
     from ..evaluation.crossval import scores_for
-    from ..io.cast import timestamp_type
-    from ..io.chunks import Inputs
+    from ..io.chunks import sample_inputs
     from ..io.schema import Schema
 
     schema = Schema.from_dict(metadata["schema"])
-    rng = np.random.default_rng(0)
-    n, codes, nums, times = PROBE_ROWS, {}, {}, {}
-    for c in schema.features:
-        if c.of:
-            continue
-        if c.kind in ("categorical", "id"):
-            codes[c.name] = (rng.integers(-1, 2, n), pa.array(["0", "\x01probe"], type=pa.string()))
-        elif c.kind == "numeric":
-            nums[c.name] = np.where(rng.random(n) < 0.2, np.nan, rng.normal(0, 3, n))
-        else:
-            tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
-            stamps = pd.Series(pd.Timestamp("2025-03-01", tz=tz) + pd.to_timedelta(rng.integers(0, 86400 * 30, n), "s"))
-            times[c.name] = pa.Array.from_pandas(stamps).cast(timestamp_type(c.dtype))
-    from ..io.crosses import cross_codes
-
-    for c in schema.features:
-        if c.of:
-            pair, names = cross_codes(codes[c.of[0]], codes[c.of[1]])
-            codes[c.name] = (pair, pa.array(names, type=pa.string()))
-    frame = Inputs(n, codes, nums, times).frame(schema)
+    frame = sample_inputs(schema, PROBE_ROWS).frame(schema)
     method, classes = metadata["score_method"], list(metadata["classes"])
     try:
         first = scores_for(pipeline, frame, classes, method)
