@@ -240,14 +240,14 @@ def fold_readings(
     crossed: list[int] = []
     for f, (tr, _) in enumerate(splits):
         decision = _decide(base, X, y, tr, spec, numbers)
-        fold_pairs = decision.pairs
         changed = [c.name for c in decision.kinds.features if c.kind != kinds.get(c.name)]
+        other_pairs = sorted(decision.pairs) != pairs
         for name in changed:
             differ.setdefault(name, []).append(f + 1)
-        if sorted(fold_pairs) != pairs:
+        if other_pairs:
             crossed.append(f + 1)
         # the cross columns of every row are computed only for a fold that reads the table otherwise
-        out.append(_read(decision, spec) if changed or sorted(fold_pairs) != pairs else None)
+        out.append(_read(decision, spec) if changed or other_pairs else None)
     notes = []
     if differ:
         notes.append(
