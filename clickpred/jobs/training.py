@@ -8,7 +8,7 @@ from __future__ import annotations
 import platform
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -181,24 +181,12 @@ def reading_on(
     """The schema the procedure decides on ``rows`` alone — kinds (:func:`decided_on`), then the crosses
     ``[features] crosses`` asks for, chosen on those rows when "auto" — with ``X`` (prepared for ``base``, no
     crosses) read that way, and the crossed pairs. Columns a spec crosses by name keep ``base``'s kind."""
-    decision = _decide(base, X, y, rows, spec, numbers if numbers is not None else _numbers(base, X))
-    return _read(decision, spec), list(decision.pairs)
-
-
-class _Decision(NamedTuple):
-    kinds: Schema
-    frame: Any  # every row read as ``kinds`` says, no cross column yet
-    pairs: list
-    evidence: dict
-
-
-def _decide(base: Schema, X, y: np.ndarray, rows: np.ndarray, spec: Spec, numbers: dict) -> _Decision:
-    """What ``rows`` decide (:func:`reading_on`), before any cross column is computed: (kinds, ``X`` read so,
-    pairs to cross, their evidence)."""
-    from ..io.crosses import check_pairs, choose
+    from ..io.crosses import check_pairs, choose, with_crosses
 
     wanted = spec.features.crosses
     named = {c for pair in wanted for c in pair} if wanted not in ("none", "auto") else set()
+    if numbers is None:
+        numbers = _numbers(base, X)
     numbers = {k: v for k, v in numbers.items() if k not in named}
     kinds = decided_on(base, X, y, rows, spec.features.max_onehot_levels, numbers) or base
     frame = read_as(X, base, kinds)
@@ -209,19 +197,9 @@ def _decide(base: Schema, X, y: np.ndarray, rows: np.ndarray, spec: Spec, number
         pairs = []
     else:
         pairs = check_pairs(wanted, kinds, spec.source)
-    return _Decision(kinds, frame, list(pairs), evidence)
-
-
-def _read(decision: _Decision, spec: Spec) -> Reading:
-    """Every row read as :func:`_decide` decided: the cross columns computed."""
-    from ..io.crosses import with_crosses
-
-    if not decision.pairs:
-        return Reading(decision.kinds, decision.frame)
-    frame, kinds = with_crosses(
-        decision.frame, decision.kinds, decision.pairs, spec.features.max_onehot_levels, decision.evidence
-    )
-    return Reading(kinds, frame)
+    if pairs:
+        frame, kinds = with_crosses(frame, kinds, pairs, spec.features.max_onehot_levels, evidence)
+    return Reading(kinds, frame), list(pairs)
 
 
 def fold_readings(
@@ -239,15 +217,13 @@ def fold_readings(
     differ: dict[str, list[int]] = {}
     crossed: list[int] = []
     for f, (tr, _) in enumerate(splits):
-        decision = _decide(base, X, y, tr, spec, numbers)
-        changed = [c.name for c in decision.kinds.features if c.kind != kinds.get(c.name)]
-        other_pairs = sorted(decision.pairs) != pairs
+        reading, fold_pairs = reading_on(base, X, y, tr, spec, numbers)
+        changed = [c.name for c in reading.schema.features if not c.of and c.kind != kinds.get(c.name)]
         for name in changed:
             differ.setdefault(name, []).append(f + 1)
-        if other_pairs:
+        if sorted(fold_pairs) != pairs:
             crossed.append(f + 1)
-        # the cross columns of every row are computed only for a fold that reads the table otherwise
-        out.append(_read(decision, spec) if changed or other_pairs else None)
+        out.append(reading if changed or sorted(fold_pairs) != pairs else None)
     notes = []
     if differ:
         notes.append(
