@@ -260,6 +260,11 @@ def train(
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="--engine dask: scheduler address (default: a LocalCluster of --jobs workers)."
     ),
+    importance: bool = typer.Option(
+        True,
+        "--importance/--no-importance",
+        help="Measure each column's permutation importance on out-of-fold PR-AUC (about one more scoring pass of the held-out rows per column).",
+    ),
 ):
     """Cross-validate a classifier under a rebalancing strategy, then fit and save it with a report.
 
@@ -268,7 +273,7 @@ def train(
     Larger than memory: clickpred train logs/ --negative-rate 0.01 --test day8.csv
     """
     from .api.commands import make_spec, train_to_files
-    from .reporting.train_report import summary_table
+    from .reporting.train_report import importance_lines, summary_table
 
     spec = _guard(make_spec, pipeline, classifier, strategy, folds, seed)
     stream = negative_rate is not None
@@ -309,7 +314,9 @@ def train(
             jobs=jobs if jobs > 0 else (os.cpu_count() or 2),
         )
     else:
-        kwargs.update(split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None)
+        kwargs.update(
+            split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None, importance=importance
+        )
     label = data[0] if len(data) == 1 else f"{len(data)} inputs"
     if stream:
 
@@ -326,6 +333,8 @@ def train(
     for w in res.document["leakage_warnings"]:
         err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
     out.print(summary_table(res.document))
+    for line in importance_lines(res.document):
+        out.print(line, markup=False, soft_wrap=True)
     d = res.document.get("decision") or {}
     if d.get("kind", "argmax") != "argmax":
         spread = d.get("fold_spread", {})
@@ -737,6 +746,7 @@ def info(
     Example: clickpred info models/logistic-class_weight.skops
     """
     from .api.commands import model_info
+    from .reporting.train_report import importance_lines
 
     md = _guard(model_info, model, trust_pickle=trust_pickle)
     out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
@@ -777,6 +787,8 @@ def info(
             f"  {c:>12}: PR-AUC {pr} (baseline {mm['pr_auc_baseline']:.4f}), recall {mm['recall']:.4f}, support {mm['support']:,}",
             markup=False,
         )
+    for line in importance_lines(md):
+        out.print(line, markup=False, soft_wrap=True)
     for w in md.get("leakage_warnings", []):
         out.print(f"[bold red]WARNING[/]: {escape(w)}")
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)

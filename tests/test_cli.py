@@ -42,8 +42,27 @@ def test_train_prints_summary_and_paths_and_writes_files(trained):
     assert f"model:  {d / 'm.skops'}" in res.output
     assert f"report: {d / 'rep' / 'report.html'}" in res.output
     assert "note: target column: 'event' (detected" in res.output
-    for name in ("metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png"):
+    assert "what drives click (PR-AUC drop when shuffled, 95% interval over folds): " in res.output
+    for name in ("metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "importance.png"):
         assert (d / "rep" / name).is_file()
+
+
+def test_train_without_importance_measures_none(small_csv, tmp_path):
+    res = run(
+        "train",
+        small_csv,
+        "--folds",
+        "2",
+        "--no-importance",
+        "--report",
+        tmp_path / "r",
+        "--model",
+        tmp_path / "m.skops",
+    )
+    assert res.exit_code == 0, res.output
+    assert "what drives" not in res.output and not (tmp_path / "r" / "importance.png").exists()
+    m = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert m["importance"] is None and "importance_seconds" not in m["timings"]
 
 
 def test_metrics_json_has_the_documented_keys(trained):
@@ -66,6 +85,7 @@ def test_info_prints_the_metadata(trained):
     assert "logistic-none" in res.output and "classes: view, click, conversion" in res.output
     assert "site_id (id)" in res.output and "PR-AUC" in res.output
     assert "probabilities: correction " in res.output and "decision rule: auto" in res.output
+    assert "what drives click (PR-AUC drop when shuffled" in res.output
 
 
 def test_same_command_same_data_same_model_and_report(small_csv, tmp_path, trained):

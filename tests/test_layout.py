@@ -125,4 +125,5 @@ def test_the_command_line_enters_the_library_only_through_the_api():
         "leaderboard_table",
         "eliminated_table",
         "train_command",
+        "importance_lines",
     }

@@ -57,6 +57,9 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     random_state : int, default=42
     n_jobs : int, default=1
         Folds fitted in parallel.
+    importance : bool, default=True
+        Measure each column's permutation importance on the out-of-fold PR-AUC of every minority class
+        (``importance_``; about one more scoring pass of the held-out rows per column).
 
     Attributes
     ----------
@@ -68,6 +71,9 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         None for a model loaded from a file, which keeps the summary in its metadata).
     result_ : the full :class:`~clickpred.jobs.training.TrainResult` (for :func:`clickpred.save_model`).
     notes_ : list of str — what was decided about the data (schema, codes, classes, warnings).
+    importance_ : DataFrame — per column and minority class, the mean drop of out-of-fold PR-AUC when the column is
+        shuffled within the held-out folds (``pr_auc_drop``), its 95% interval over the folds (``low``, ``high``)
+        and whether it lies above 0 (``distinguishable``); largest first per class. None when not measured.
     """
 
     result_: Any  # TrainResult, or None without cross-fitting
@@ -90,6 +96,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         max_onehot_levels: int = 50,
         random_state: int | None = 42,
         n_jobs: int = 1,
+        importance: bool = True,
     ) -> None:
         self.classifier = classifier
         self.strategy = strategy
@@ -104,6 +111,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.max_onehot_levels = max_onehot_levels
         self.random_state = random_state
         self.n_jobs = n_jobs
+        self.importance = importance
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -161,6 +169,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             jobs=self.n_jobs,
             categorical=self.categorical,
             numeric=self.numeric,
+            importance=bool(self.importance),
         )
         internal = result.data.y  # the labels as clickpred read them, row for row
         pairs: dict[Any, str] = {}
@@ -180,7 +189,22 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self._set_fitted(predictor, schema, [pairs[c] for c in self.classes_.tolist()], result.data.class_counts)
         self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
         self.evaluation_ = result.cv
+        self.importance_ = self._importance_frame((result.cv.importance or {}).get("records"), pairs)
         return self
+
+    @staticmethod
+    def _importance_frame(records: list | None, labels: dict) -> Any:
+        """The importance records as a DataFrame, classes as ``classes_`` holds them (``labels``: label → class
+        as clickpred reads it)."""
+        import pandas as pd
+
+        if records is None:
+            return None
+        label = {read: original for original, read in labels.items()}
+        columns = ["column", "class", "kind", "pr_auc_drop", "low", "high", "distinguishable"]
+        frame = pd.DataFrame([{k: r.get(k) for k in columns} for r in records], columns=columns)
+        frame["class"] = [label.get(c, c) for c in frame["class"]]
+        return frame.astype({"low": float, "high": float})
 
     def _fit_plain(self, frame: Any, y: np.ndarray, spec: Any, smallest: int) -> ClickClassifier:
         """A class with a single row: no out-of-fold scores exist, so no correction or rule is fitted — the
@@ -202,7 +226,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         predictor = Predictor(pipeline, list(ds.schema.classes), built.score_method)
         self._set_fitted(predictor, ds.schema, [pairs[c] for c in self.classes_.tolist()], ds.class_counts)
-        self.result_, self.cv_, self.evaluation_ = None, None, None
+        self.result_, self.cv_, self.evaluation_, self.importance_ = None, None, None, None
         self.notes_ = list(ds.notes) + [
             f"a class has {smallest} row: no cross-fitting, so no probability correction "
             "and no decision rule (argmax of the classifier's scores)"
@@ -251,6 +275,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             numeric=options.get("numeric"),
             max_onehot_levels=part("features").get("max_onehot_levels", 50),
             random_state=spec.get("seed", 42),
+            importance=md.get("importance") is not None,
         )
         schema = Schema.from_dict(md["schema"])
         labels = md.get("labels") or {c: c for c in md["classes"]}
@@ -263,6 +288,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         clf.n_features_in_ = len(schema.input_names)
         clf.model_ = model
         clf.notes_ = []
+        clf.importance_ = cls._importance_frame(md.get("importance"), {labels[c]: c for c in internal})
         return clf
 
     # ------------------------------------------------------------ predicting

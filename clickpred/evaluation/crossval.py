@@ -60,6 +60,8 @@ class Evaluation:
     correction: Any = None  # a clickpred.postfit Correction (this layer sits below postfit)
     rule: Any = None  # a clickpred.postfit DecisionRule
     decision: dict | None = None
+    # Permutation importance on PR-AUC (clickpred.evaluation.importance): {"records", "skipped", "seconds"}.
+    importance: dict | None = None
 
 
 def in_class_order(raw, model_classes: list[str], classes: list[str], method: str) -> np.ndarray:
@@ -98,13 +100,28 @@ def scores_and_predictions(fitted, X, classes: list[str], method: str) -> tuple[
     return scores, np.asarray(final.predict(Xt)).astype(str)
 
 
-def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method):
+def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importance=None, fold=0):
     with _caught() as heard:
         est = clone(pipeline)
         t0 = time.perf_counter()
         est.fit(X.iloc[train_idx], y[train_idx])
         seconds = time.perf_counter() - t0
-        out = (*scores_and_predictions(est, X.iloc[test_idx], classes, method), seconds)
+        held = X.iloc[test_idx]
+        scores, predicted = scores_and_predictions(est, held, classes, method)
+        drops, t1 = None, time.perf_counter()
+        if importance is not None:
+            from .importance import fold_drops
+
+            drops = fold_drops(
+                lambda rows: scores_for(est, rows, classes, method),
+                held,
+                y[test_idx],
+                scores,
+                classes,
+                importance,
+                fold,
+            )
+        out = (scores, predicted, seconds, drops, time.perf_counter() - t1)
     return out, heard
 
 
@@ -231,6 +248,7 @@ def cross_validate(
     progress=None,
     threads: bool = False,
     per_fold: list | None = None,
+    importance=None,
 ) -> Evaluation:
     """Stratified k-fold CV: out-of-fold scores for every row; resampling only inside training folds.
 
@@ -238,7 +256,18 @@ def cross_validate(
     ``threads`` threads of this process (no start-up, no copies: what pays for short fits whose libraries release
     the GIL — a logistic or linear SVM on a few hundred thousand rows)."""
     return cross_validate_and_refit(
-        pipeline, X, y, classes, method, folds, seed, jobs, progress, threads=threads, per_fold=per_fold
+        pipeline,
+        X,
+        y,
+        classes,
+        method,
+        folds,
+        seed,
+        jobs,
+        progress,
+        threads=threads,
+        per_fold=per_fold,
+        importance=importance,
     )[0]
 
 
@@ -255,6 +284,7 @@ def cross_validate_and_refit(
     refit=None,
     threads: bool = False,
     per_fold: list | None = None,
+    importance=None,
 ) -> tuple[Evaluation, Any]:
     """:func:`cross_validate`, and with ``refit=(X_all, y_all)`` also a clone of ``pipeline`` fitted on those rows
     in the same pool of ``jobs`` workers (with five folds on two workers the final fit then costs no extra round).
@@ -262,13 +292,16 @@ def cross_validate_and_refit(
     ``per_fold``: for each fold of :func:`fold_splits`, None or its own ``(pipeline, X)`` — the same rows, read as
     that fold's training rows decided (a column's kind chosen by its labels).
 
+    ``importance``: a :class:`~clickpred.evaluation.importance.Plan`: each fold's model also scores its held-out rows
+    once per column with that column shuffled (``Evaluation.importance``).
+
     Returns the evaluation and ``(fitted pipeline, fit seconds)`` (None without ``refit``). Warnings raised in the
     fits are raised again here, in fold order, whichever process fitted."""
     splits = fold_splits(y, folds, seed)
     per_fold = per_fold or [None] * len(splits)
     tasks = [
-        delayed(_fit_and_score)(*(own or (pipeline, X)), y, tr, te, classes, method)
-        for (tr, te), own in zip(splits, per_fold)
+        delayed(_fit_and_score)(*(own or (pipeline, X)), y, tr, te, classes, method, importance, f)
+        for f, ((tr, te), own) in enumerate(zip(splits, per_fold))
     ]
     if refit is not None:  # first: the longest task starts first
         tasks.insert(0, delayed(_refit)(pipeline, *refit))
@@ -290,16 +323,40 @@ def cross_validate_and_refit(
     seconds: list[float] = []
     has_proba = method == "predict_proba"
     fold_of = np.zeros(len(y), dtype=int)
-    for f, ((_tr, te), (s, p, sec)) in enumerate(zip(splits, results)):
+    drops, importance_seconds = [], 0.0
+    for f, ((_tr, te), (s, p, sec, d, d_sec)) in enumerate(zip(splits, results)):
         scores[te] = s
         y_pred[te] = p
         fold_of[te] = f
         seconds.append(sec)
+        drops.append(d)
+        importance_seconds += d_sec
     y_pred = y_pred.astype(str)
     metrics = compute_metrics(y, scores, classes, has_proba, y_pred)
     fold_metrics, metrics["fold_pr_auc"] = fold_pr_auc(y, scores, classes, fold_of)
+    measured = None
+    if importance is not None:
+        from .importance import summarize
+
+        measured = {
+            "records": summarize(drops, importance, classes),
+            "skipped": list(importance.skipped),
+            "seconds": importance_seconds,  # summed over the folds' workers
+        }
     return (
-        Evaluation("cv", classes, y, scores, y_pred, has_proba, metrics, fold_metrics, seconds, fold_of=fold_of),
+        Evaluation(
+            "cv",
+            classes,
+            y,
+            scores,
+            y_pred,
+            has_proba,
+            metrics,
+            fold_metrics,
+            seconds,
+            fold_of=fold_of,
+            importance=measured,
+        ),
         refitted,
     )
 

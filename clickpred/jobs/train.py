@@ -78,6 +78,7 @@ def train(
     funnel: list[str] | None = None,
     events=None,
     labels: "np.ndarray | None" = None,
+    importance: bool = True,
 ) -> TrainResult:
     """Cross-validate a spec on a labelled file and fit the final model on all of it.
 
@@ -95,6 +96,9 @@ def train(
     figures do not depend on it.
 
     ``labels``: with a DataFrame of features only, one label per row (as an estimator's ``y``; no target column).
+
+    ``importance``: also measure each column's permutation importance on the out-of-fold PR-AUC of every minority
+    class (:mod:`clickpred.evaluation.importance`: about one more scoring pass of the held-out rows per column).
 
     ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
     (``info["notes"]``: target, classes, schema decisions — before any fit) and
@@ -190,9 +194,14 @@ def train(
             refit=(X, y),
             threads=threads,
             per_fold=per_fold,
+            importance=importance_plan(ds.schema, readings, spec.seed) if importance else None,
         )
         timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, on `workers` workers
         timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
+        if cv.importance is not None:
+            timings["importance_seconds"] = cv.importance["seconds"]  # inside cv_seconds, summed over workers
+            if cv.importance["skipped"]:
+                notes.append(importance_skipped(cv.importance["skipped"]))
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
         ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
@@ -234,6 +243,25 @@ def train(
         versions=library_versions(),
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
+    )
+
+
+def importance_plan(schema, readings: list, seed: int):
+    """What permutation importance measures: ``schema``'s columns and crosses, and the crosses a fold chose on its
+    own (recomputed there when their columns are shuffled)."""
+    from ..evaluation.importance import plan
+
+    extra = {c.name: (c.of[0], c.of[1]) for r in readings if r is not None for c in r.schema.features if c.of}
+    return plan(schema, seed, extra)
+
+
+def importance_skipped(skipped: list[str]) -> str:
+    from ..evaluation.importance import MAX_COLUMNS
+
+    shown = ", ".join(skipped[:10]) + (f" and {len(skipped) - 10} more" if len(skipped) > 10 else "")
+    return (
+        f"importance: measured for the first {MAX_COLUMNS} columns in the data's order (crosses last); "
+        f"{len(skipped)} not measured: {shown}"
     )
 
 
@@ -468,6 +496,7 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
         "sampling": result.sampling,
         "labels": dict(result.data.labels),
         "options": dict(result.options),
+        "importance": document.get("importance"),
     }
 
 

@@ -263,6 +263,34 @@ class _Checker:
         self.decision(md.get("decision"), classes)
         self.labels(md.get("labels"), classes)
         self.options(md.get("options"))
+        self.importance(md.get("importance"), classes)
+
+    def importance(self, records, classes: list[str]) -> None:
+        """Permutation importance records (:mod:`clickpred.evaluation.importance`), shown by ``info`` and the
+        estimator's ``importance_``."""
+        if records is None:
+            return
+        if not isinstance(records, list) or len(records) > MAX_COLUMNS:
+            self.fail("metadata.importance", "expected a list of records")
+        for i, r in enumerate(records):
+            where = f"metadata.importance[{i}]"
+            r = self.mapping(r, where)
+            self.text(r.get("column"), f"{where}.column")
+            if r.get("class") not in classes:
+                self.fail(f"{where}.class", f"{r.get('class')!r}"[:100] + " is not a class of the model")
+            if r.get("kind") not in ("column", "cross"):
+                self.fail(f"{where}.kind", "expected column or cross")
+            of = r.get("of", [])
+            if not isinstance(of, list) or len(of) not in (0, 2):
+                self.fail(f"{where}.of", "expected the two columns of a cross, or none")
+            for name in of:
+                self.text(name, f"{where}.of")
+            self.number(r.get("pr_auc_drop"), f"{where}.pr_auc_drop", -1, 1)
+            for key in ("low", "high"):
+                self.number(r.get(key), f"{where}.{key}", allow_none=True)
+            if not isinstance(r.get("distinguishable"), bool):
+                self.fail(f"{where}.distinguishable", "expected true or false")
+            self.count(r.get("folds"), f"{where}.folds")
 
     def labels(self, labels, classes: list[str]) -> None:
         """{class: the label as the training data held it}: one per class, each a number, text or true/false."""

@@ -87,6 +87,8 @@ def metrics_document(result) -> dict:
         "sampling": _sampling_view(result),
         "over_time": getattr(result, "over_time", None),
         "per_value": getattr(result, "per_value", None),
+        "importance": (result.cv.importance or {}).get("records"),
+        "importance_skipped": (result.cv.importance or {}).get("skipped"),
         "leakage_warnings": [w.message() for w in result.leaks],
         "notes": result.notes,
         "timings": result.timings,
@@ -243,6 +245,34 @@ def plot_confusion(ev: Evaluation, path: Path, title: str) -> Path:
     return save_figure(fig, path, dpi=100)
 
 
+IMPORTANCE_SHOWN = 15  # columns per class in the importance chart (the table lists every one)
+
+
+def plot_importance(records: list[dict], classes: list[str], path: Path, title: str) -> Path:
+    """Permutation importance per minority class: the mean drop of PR-AUC with its 95% interval over folds,
+    largest first; a column whose interval reaches 0 is drawn grey."""
+    plt = pyplot()
+    shown = [c for c in classes if any(r["class"] == c for r in records)]
+    rows = {c: [r for r in records if r["class"] == c][:IMPORTANCE_SHOWN] for c in shown}
+    height = max(2.5, 0.32 * max(len(v) for v in rows.values()) + 1.2)
+    fig, axes = plt.subplots(1, len(shown), figsize=(5.5 * len(shown), height), squeeze=False)
+    for ax, c in zip(axes[0], shown):
+        recs = rows[c][::-1]  # largest at the top
+        y = np.arange(len(recs))
+        drop = np.array([r["pr_auc_drop"] for r in recs])
+        low = np.array([r["low"] if r["low"] is not None else r["pr_auc_drop"] for r in recs])
+        high = np.array([r["high"] if r["high"] is not None else r["pr_auc_drop"] for r in recs])
+        colors = ["tab:blue" if r["distinguishable"] else "0.7" for r in recs]
+        ax.barh(y, drop, color=colors, xerr=np.vstack([drop - low, high - drop]), ecolor="0.3", capsize=2)
+        ax.set_yticks(y, [r["column"] for r in recs])
+        ax.axvline(0, color="k", linewidth=0.8)
+        ax.set_xlabel(f"drop of {c} PR-AUC when shuffled")
+        ax.set_title(c)
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle(title)
+    return save_figure(fig, path, dpi=100)
+
+
 def style_pr_axes(ax, positives: np.ndarray, title: str, legend_size=None) -> None:
     """The no-skill line and a log precision axis down to a third of it (shared by train and compare)."""
     base = positives.mean()
@@ -384,6 +414,13 @@ def write_report(result, directory: str | Path, doc: dict | None = None) -> dict
         figures["reliability"] = plot_reliability(
             ev, directory / "reliability.png", f"{result.name}: reliability ({label})"
         )
+    if doc.get("importance"):
+        figures["importance"] = plot_importance(
+            doc["importance"],
+            list(doc["classes"]),
+            directory / "importance.png",
+            f"{result.name}: permutation importance (out-of-fold CV)",
+        )
     if which == "test":
         figures["cv_pr_curves"] = plot_pr_curves(
             result.cv, directory / "cv_pr_curves.png", f"{result.name}: precision-recall (out-of-fold CV)"
@@ -469,6 +506,25 @@ def summary_table(doc: dict):
         )
     table.caption_justify = "left"
     return table
+
+
+def importance_lines(doc: dict, n: int = 5) -> list[str]:
+    """Per minority class, the ``n`` columns whose shuffling costs its out-of-fold PR-AUC the most (the terminal's
+    view of the report's importance table)."""
+    from ..evaluation.importance import top
+
+    lines = []
+    for c, recs in top(doc.get("importance") or [], n).items():
+        shown = []
+        for r in recs:
+            text = f"{r['column']} {r['pr_auc_drop']:+.4f}"
+            if r["low"] is not None:
+                text += f" [{r['low']:+.4f}, {r['high']:+.4f}]"
+            shown.append(text + ("" if r["distinguishable"] else " ~0"))
+        lines.append(f"what drives {c} (PR-AUC drop when shuffled, 95% interval over folds): " + ", ".join(shown))
+    if lines and any(not r["distinguishable"] for recs in top(doc["importance"], n).values() for r in recs):
+        lines[-1] += " · ~0: not distinguishable from no effect"
+    return lines
 
 
 def score_table(res):

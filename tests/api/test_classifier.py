@@ -74,6 +74,9 @@ def test_a_model_file_round_trips_as_a_fitted_estimator(clicks, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-12)
     assert (loaded.predict(X) == clf.predict(X)).all()
     assert loaded.get_params()["folds"] == 2
+    assert clf.importance_ is not None and set(clf.importance_["class"]) <= set(clf.classes_)
+    pd.testing.assert_frame_equal(loaded.importance_, clf.importance_)
+    assert loaded.get_params()["importance"] is True
     scored = clickpred.score(loaded, X.head(50), keep=["impression_id"])
     np.testing.assert_allclose(
         scored[[f"p_{c}" for c in loaded.predictor_.classes]].to_numpy(),

@@ -144,6 +144,13 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         (lambda p: p["metadata"]["options"].update(calibration="exec"), r"metadata\.options\.calibration"),
         (lambda p: p["metadata"]["options"].update(extra=1), r"metadata\.options: unexpected fields"),
         (lambda p: p["metadata"]["options"].update(numeric="bid"), r"metadata\.options\.numeric: expected a list"),
+        (lambda p: p["metadata"].update(importance={"a": 1}), r"metadata\.importance: expected a list"),
+        (lambda p: p["metadata"]["importance"][0].update({"class": "x"}), r"metadata\.importance\[0\]\.class"),
+        (
+            lambda p: p["metadata"]["importance"][0].update(pr_auc_drop=float("nan")),
+            r"metadata\.importance\[0\]\.pr_auc_drop: expected a finite",
+        ),
+        (lambda p: p["metadata"]["importance"][0].update(of=["a"]), r"metadata\.importance\[0\]\.of"),
     ],
     ids=[
         "no-versions",
@@ -173,6 +180,10 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         "option-calibration",
         "option-extra",
         "option-columns",
+        "importance-type",
+        "importance-class",
+        "importance-nan",
+        "importance-cross",
     ],
 )
 def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):

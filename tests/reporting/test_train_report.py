@@ -11,19 +11,44 @@ from clickpred.reporting.train_report import (
     write_report,
 )
 
+from ._browser import rendered
+
 
 def test_report_is_self_contained_and_json_is_strict(small_csv, tmp_path):
     res = train(small_csv, spec_from_options("logistic", "none", folds=3))
     paths = write_report(res, tmp_path / "r")
     html = paths["html"].read_text()
     assert "http://" not in html and "https://" not in html  # nothing fetched when opened
-    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 3  # + reliability diagram
+    # + reliability diagram and permutation importance
+    assert len(re.findall(r'<img alt="[^"]+" src="data:image/png;base64,', html)) == 4
     assert "PR-AUC" in html and "no-skill baseline" in html
     doc = json.loads(paths["metrics"].read_text())  # strict JSON: NaN would have failed to write
     assert doc["per_class"]["click"]["pr_auc_baseline"] == doc["per_class"]["click"]["support"] / 4000
     assert "Calibration ratio" in html and "Decision rule: auto" in html
-    for png in ("confusion_matrix", "pr_curves", "reliability"):
+    for png in ("confusion_matrix", "pr_curves", "reliability", "importance"):
         assert paths[png].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "What drives each class" in html
+    assert {r["column"] for r in doc["importance"]} == set(res.data.schema.feature_names)
+    assert doc["importance"] == res.cv.importance["records"] and doc["importance_skipped"] == []
+
+
+def test_importance_in_the_terminal_is_the_top_five_per_class_largest_first(small_csv):
+    from clickpred.reporting.train_report import importance_lines
+
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    lines = importance_lines(metrics_document(res))
+    assert [line.split(" (")[0] for line in lines] == ["what drives click", "what drives conversion"]
+    clicks = [r for r in res.cv.importance["records"] if r["class"] == "click"][:5]
+    shown = re.findall(r"(\S+) ([+-]\d\.\d{4}) \[[^]]+\]( ~0)?", lines[0].split(": ", 1)[1])
+    assert [name for name, _, _ in shown] == [r["column"] for r in clicks]
+    assert [float(d) for _, d, _ in shown] == [round(r["pr_auc_drop"], 4) for r in clicks]
+    assert all((grey == " ~0") != r["distinguishable"] for (_, _, grey), r in zip(shown, clicks))
+    assert (
+        importance_lines(
+            metrics_document(train(small_csv, spec_from_options("logistic", "none", folds=3), importance=False))
+        )
+        == []
+    )
 
 
 def test_accuracy_is_never_the_headline(small_csv):
@@ -59,3 +84,15 @@ def test_out_of_fold_scores_are_written_for_every_row(small_csv, tmp_path):
     ]
     assert (scores["label"].to_numpy() == res.data.y).all()
     np.testing.assert_allclose(scores[["p_view", "p_click", "p_conversion"]].sum(axis=1), 1.0)
+
+
+def test_the_report_loads_in_a_headless_browser_with_importance_and_the_time_slices(small_csv, tmp_path):
+    res = train(small_csv, spec_from_options("logistic", "none", folds=3))
+    paths = write_report(res, tmp_path / "r")
+    dom, console = rendered(paths["html"])
+    assert 'data-figures="4/4"' in dom  # the page's own check: every <img> decoded, the importance chart included
+    assert console == []
+    assert "What drives each class" in dom and 'alt="permutation importance"' in dom
+    top = next(r for r in res.cv.importance["records"] if r["class"] == "click")
+    assert f"<code>{top['column']}</code>" in dom and f"{top['pr_auc_drop']:+.4f}" in dom
+    assert "<h2>Over time</h2>" in dom and res.over_time["slices"][0]["start"] in dom
