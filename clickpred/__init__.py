@@ -9,6 +9,7 @@ The library behind the ``clickpred`` command line. A file path or a pandas DataF
     clickpred.save_model(result, "models/clicks.skops")                  # + reports/<name>/
     model = clickpred.load_model("models/clicks.skops")                  # a fitted ClickClassifier
     clickpred.score(model, frame)                                        # DataFrame → DataFrame
+    clickpred.drift(model, frame)                                        # what changed since training
     board = clickpred.compare("data/impressions_sample.csv.gz", classifiers=["logistic", "hgb"])
 
 or the whole model as one scikit-learn estimator (``clone``, ``cross_validate``, ``GridSearchCV``)::
@@ -32,6 +33,7 @@ _EXPORTS = {
     "ClickClassifier": "clickpred.api.classifier",
     "train": "clickpred.api.functions",
     "compare": "clickpred.api.functions",
+    "drift": "clickpred.api.functions",
     "score": "clickpred.api.functions",
     "load_model": "clickpred.api.functions",
     "save_model": "clickpred.api.functions",
@@ -48,6 +50,7 @@ __all__ = [
     "ModelFileError",
     "__version__",
     "compare",
+    "drift",
     "load_model",
     "save_model",
     "score",
@@ -57,6 +60,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .api.classifier import ClickClassifier as ClickClassifier
     from .api.functions import compare as compare
+    from .api.functions import drift as drift
     from .api.functions import load_model as load_model
     from .api.functions import save_model as save_model
     from .api.functions import score as score

@@ -598,13 +598,23 @@ def score(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table."),
     decision: Optional[str] = REDECIDE,
     costs: Optional[Path] = COSTS,
+    drift: bool = typer.Option(
+        False,
+        "--drift",
+        help="Print every column's drift against training (PSI, unseen and missing shares; always in the summary JSON).",
+    ),
+    drift_threshold: float = typer.Option(
+        0.2,
+        "--drift-threshold",
+        help="A column whose population stability index (PSI) against training passes this is named as drifted.",
+    ),
 ):
     """Score impression logs with a model: streaming, bounded memory, every row accounted for.
 
     Example: clickpred score models/demo.skops data/impressions_sample.csv.gz --output scores.parquet --keep impression_id
     """
     from .api.commands import score_files
-    from .reporting.train_report import score_table
+    from .reporting.train_report import drift_table, drift_warning, score_table
 
     kwargs = dict(
         fmt=fmt,
@@ -617,6 +627,7 @@ def score(
         trust_pickle=trust_pickle,
         decision=decision,
         costs=costs,
+        drift_threshold=drift_threshold,
     )
     show = not quiet and err.is_terminal
 
@@ -636,6 +647,19 @@ def score(
             soft_wrap=True,
         )
         out.print(score_table(res))
+    line = drift_warning(res)
+    if line:
+        err.print(f"[bold red]WARNING[/]: {escape(line)}", soft_wrap=True)
+    if drift:
+        if res.drift is None:
+            err.print(
+                "note: drift: this model keeps no training profile (trained with --negative-rate, or by an older "
+                "clickpred): retrain it to compare its inputs with training",
+                markup=False,
+                soft_wrap=True,
+            )
+        else:
+            out.print(drift_table(res))
     out.print(
         f"{res.rows_read:,} rows read = {res.rows_scored:,} scored + {res.rows_rejected:,} rejected "
         f"in {res.seconds:.1f} s ({res.rows_per_second:,.0f} rows/s)",

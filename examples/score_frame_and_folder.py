@@ -24,6 +24,9 @@ scores = clickpred.score(model, new_rows, keep=["impression_id"])
 print(scores.head())
 print(scores["prediction"].value_counts())
 
+# %% Does the new log still look like the training one? PSI per column, unseen and missing shares
+print(clickpred.drift(model, new_rows)[["column", "psi", "unseen_share", "drifted"]].head())
+
 # %% Files on disk: streamed in chunks, every row scored or rejected (with its line), never lost
 folder = OUT / "incoming"
 folder.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -45,6 +46,26 @@ def test_train_prints_summary_and_paths_and_writes_files(trained):
     assert "what drives click (PR-AUC drop when shuffled, 95% interval over folds): " in res.output
     for name in ("metrics.json", "report.html", "confusion_matrix.png", "pr_curves.png", "importance.png"):
         assert (d / "rep" / name).is_file()
+
+
+def test_score_warns_of_drift_in_one_line_and_shows_the_table_when_asked(trained, small_csv, tmp_path):
+    d, _ = trained
+    frame = pd.read_csv(small_csv)
+    frame["os"] = "plan9"
+    frame.to_csv(tmp_path / "moved.csv", index=False)
+    res = run("score", d / "m.skops", tmp_path / "moved.csv", "-o", tmp_path / "s.parquet")
+    assert res.exit_code == 0, res.output
+    warning = [line for line in res.output.splitlines() if line.startswith("WARNING: drift: ")]
+    assert len(warning) == 1 and "os (PSI " in warning[0] and "100.0% unseen" in warning[0]
+    assert "drift against training" not in res.output
+    res = run("score", d / "m.skops", tmp_path / "moved.csv", "-o", tmp_path / "t.parquet", "--drift")
+    assert "drift against training" in res.output and "user_age_days" in res.output
+    calm = run("score", d / "m.skops", small_csv, "-o", tmp_path / "u.parquet", "--drift-threshold", "100")
+    assert calm.exit_code == 0 and "WARNING: drift" not in calm.output
+    one_line_error(
+        run("score", d / "m.skops", small_csv, "-o", tmp_path / "v.parquet", "--drift-threshold", "0"),
+        r"--drift-threshold must be a positive number",
+    )
 
 
 def test_train_without_importance_measures_none(small_csv, tmp_path):

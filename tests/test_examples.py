@@ -17,9 +17,9 @@ def test_example_runs(script, tmp_path):
     done = subprocess.run([sys.executable, str(script)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     expected = {
-        "train_and_inspect.py": ["PR-AUC", "decision rule: auto", "model:"],
+        "train_and_inspect.py": ["PR-AUC", "decision rule: auto", "pr_auc_drop", "model:"],
         "compare_and_pick.py": ["1. logistic-", "has the best PR-AUC", "classes: ['click', 'conversion', 'view']"],
-        "score_frame_and_folder.py": ["p_click", "rows read 10,000 = scored"],
+        "score_frame_and_folder.py": ["p_click", "unseen_share", "rows read 10,000 = scored"],
     }[script.name]
     for text in expected:
         assert text in done.stdout, (text, done.stdout[-2000:])

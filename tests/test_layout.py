@@ -126,4 +126,6 @@ def test_the_command_line_enters_the_library_only_through_the_api():
         "eliminated_table",
         "train_command",
         "importance_lines",
+        "drift_table",
+        "drift_warning",
     }

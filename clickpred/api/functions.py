@@ -91,6 +91,17 @@ def score(
     return run(model, inputs, output, **options)
 
 
+def drift(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame", threshold: float = 0.2) -> "pd.DataFrame":
+    """How ``data`` (a DataFrame) differs from what the model saw at training, as ``clickpred score`` reports it
+    for files: per input column the population stability index (``psi``) over the training bins, the shares of
+    unseen categories and of missing values (scored and in training), ``drifted`` where ``psi`` passes
+    ``threshold``; and the scores against the model's probabilities of its training rows (``p_<class>``). The model: a
+    file's path, a :func:`load_model` result, a fitted :class:`ClickClassifier` or a :func:`train` result."""
+    from ..jobs.score import drift_frame
+
+    return drift_frame(_as_model(model), data, threshold)
+
+
 def _as_model(model: Any) -> Any:
     """A model file's path, a loaded or fitted :class:`ClickClassifier` or a train result → what scoring takes."""
     from ..jobs.train import model_from_result

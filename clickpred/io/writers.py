@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -254,6 +255,17 @@ def check_writable(folder: Path, option: str, shown: Path | None = None) -> None
         raise ClickpredError(f"{option} {shown or folder}: cannot write there")
 
 
+def _finite(value):
+    """JSON-safe: NaN and infinities (a mean over no scored rows) as null."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 class Outputs:
     """The files one scoring run writes, staged until :meth:`commit`."""
 
@@ -263,6 +275,8 @@ class Outputs:
         self.parts = parts
         self.folder = folder
         self.rejects = rejects
+        # the run's summary (counts, drift): inside a folder output, beside a file output
+        self.summary = output / SUMMARY if folder else output.with_name(output.name + ".summary.json")
         self._staged: dict[Path, Path] = {}
         self._stage_dir: Path | None = None
         self._writers: list = []  # closed (quietly) by abort()
@@ -301,7 +315,10 @@ class Outputs:
         check_writable(rejects.parent, "--rejects")
         if rejects.resolve() in {p.resolve() for p in parts}:
             raise ClickpredError(f"--rejects {rejects}: is also an output file")
-        return cls(output, fmt, parts, folder, rejects)
+        planned = cls(output, fmt, parts, folder, rejects)
+        if planned.summary.resolve() == rejects.resolve():
+            raise ClickpredError(f"--rejects {rejects}: is where the run's summary goes: name another file")
+        return planned
 
     # ---------------------------------------------------------------- staging
 
@@ -339,11 +356,14 @@ class Outputs:
         return w
 
     def write_summary(self, summary: dict) -> None:
+        """The run's summary as JSON: a folder output's ``_summary.json`` (with the folder's manifest), a file
+        output's ``<output>.summary.json``; staged like the outputs (nothing appears before the run succeeds)."""
+        tmp = self._tmp(self.summary)
         if self.folder:
-            tmp = self._tmp(self.output / SUMMARY)
             assert self._stage_dir is not None
             manifest = sorted({p.name for p in self._stage_dir.iterdir()} | {SUMMARY})
-            tmp.write_text(json.dumps({**summary, "manifest": manifest}, indent=2) + "\n")
+            summary = {**summary, "manifest": manifest}
+        tmp.write_text(json.dumps(_finite(summary), indent=2, allow_nan=False) + "\n")
 
     def commit(self) -> None:
         """Move every staged file into place (folder outputs: swap the whole folder)."""

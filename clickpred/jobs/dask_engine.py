@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ClickpredError
+from ..evaluation.drift import add, check_threshold
 from ..io.engines import DaskTasks, connect_scheduler
 from ..io.sources import Range, Source, plan_ranges, read_range
 from ..io.writers import PartWriter
@@ -41,6 +42,7 @@ from ..model.linear_scorer import TOLERANCE
 from ..model.modelfile import Model
 from .score import (
     DEFAULT_CHUNK_ROWS,
+    DEFAULT_DRIFT_THRESHOLD,
     DEFAULT_MAX_REJECT_RATE,
     BlockJob,
     FileResult,
@@ -66,6 +68,7 @@ class RangeResult:
     score_sums: np.ndarray
     part: str
     fell_back: bool = False  # the compiled tables disagreed with the pipeline; scored by the pipeline
+    drift: dict | None = None  # counts in the training profile's bins, summed over the range's chunks
 
 
 _SCORERS: dict[tuple[int, bool], Scorer] = {}
@@ -100,6 +103,7 @@ def _run_range(
     predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
     sums = np.zeros(len(scorer.columns))
     checked = scorer.fast is None
+    drift = scorer.tally.empty() if scorer.tally else None
     try:
         for block in read_range(src, r, chunk_rows):
             chunk = job.process(src, block, want_sample=not checked)
@@ -116,6 +120,8 @@ def _run_range(
             rejects += chunk.rejects
             predicted += chunk.predicted
             sums += chunk.score_sums
+            if drift is not None and chunk.drift is not None:
+                drift = add(drift, chunk.drift)
             if block.text is None:
                 assert block.batch is not None
                 lines += block.batch.num_rows
@@ -123,7 +129,7 @@ def _run_range(
                 lines += block.n_lines + (0 if block.text.endswith(b"\n") else 1)
     finally:
         writer.close()
-    return RangeResult(r.file_index, r.index, rows_in, rows_scored, lines, rejects, predicted, sums, part)
+    return RangeResult(r.file_index, r.index, rows_in, rows_scored, lines, rejects, predicted, sums, part, drift=drift)
 
 
 WORKER_MEMORY = 512 << 20  # what a local Dask worker process needs at least (interpreter, libraries, a block)
@@ -245,8 +251,10 @@ def score_dask(
     progress=None,
     decision: str | None = None,
     costs: str | Path | None = None,
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
 ):
     """Score like :func:`clickpred.jobs.score.score`, on a Dask cluster (a LocalCluster by default)."""
+    check_threshold(drift_threshold)
     t0 = time.perf_counter()
     run = prepare_run(
         model,
@@ -298,6 +306,7 @@ def score_dask(
         results = [FileResult(s.name, str(outs.output)) for s in sources]
         predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
         sums = np.zeros(len(scorer.columns))
+        drift = scorer.tally.empty() if scorer.tally else None
         first_line = {i: (2 if s.header and not s.parquet else 1) for i, s in enumerate(sources)}
         for d in done:
             res, src = results[d.file_index], sources[d.file_index]
@@ -311,6 +320,8 @@ def score_dask(
             res.rows_rejected += len(d.rejects)
             predicted += d.predicted
             sums += d.score_sums
+            if drift is not None and d.drift is not None:
+                drift = add(drift, d.drift)
         for src, res in zip(sources, results):
             check_file(src, res, max_reject_rate, notes)
         fell_back = sum(d.fell_back for d in done)
@@ -319,7 +330,9 @@ def score_dask(
                 0, f"fast path disagreed with the pipeline on {fell_back} range(s); those were scored with the pipeline"
             )
         rejects_out.close()
-        result = summarise_run(model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
+        result = summarise_run(
+            model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes, drift, drift_threshold
+        )
         result.engine = "dask"
         outs.write_summary(result.to_dict())
         outs.commit()

@@ -32,6 +32,8 @@ import pyarrow as pa
 
 from ..errors import ClickpredError, ConfigError, DataError
 from ..evaluation.crossval import in_class_order
+from ..evaluation.drift import DEFAULT_THRESHOLD as DEFAULT_DRIFT_THRESHOLD
+from ..evaluation.drift import add, check_threshold
 from ..io.cast import MAX_MAGNITUDE, timestamp_type
 from ..io.chunks import Inputs, sample_inputs, to_inputs
 from ..io.dataset import known_headers
@@ -110,6 +112,12 @@ class Scorer:
         self.prediction_labels = list(self.classes if self._finish or self._decide else self.model_classes)
         self.kind = "probability" if self.predictor.has_proba else "decision"
         self.rule_label = self.predictor.rule.label if self.predictor.rule is not None else "argmax"
+        self.tally = None  # drift: counts of the scored rows in the training profile's bins
+        if model.profile is not None:
+            from ..evaluation.drift import Tally, score_bins
+
+            scores = score_bins(model.profile, self.classes) if self.kind == "probability" else {}
+            self.tally = Tally(model.profile, scores)
 
     @property
     def path_name(self) -> str:
@@ -198,6 +206,10 @@ class ScoreResult:
     rejects: str
     notes: list[str] = field(default_factory=list)
     decision: str = "argmax"
+    # Every input column (and the scores) against the training profile: PSI, unseen and missing shares; None for a
+    # model that keeps no profile (trained by the streaming trainer, or before clickpred 0.2).
+    drift: list | None = None
+    drift_threshold: float = 0.2
 
     @property
     def rows_per_second(self) -> float:
@@ -221,6 +233,7 @@ class _Chunk:
     sample: Inputs | None = None
     replaced: int = 0  # numbers read as missing: infinite or out of range
     dates_only: dict = field(default_factory=dict)  # timestamp column -> dates without a time of day
+    drift: dict | None = None  # counts in the training profile's bins (clickpred.evaluation.drift.Tally)
 
 
 def _rows_in_block(parsed: Parsed) -> int:
@@ -281,6 +294,7 @@ class BlockJob:
         table = pa.Table.from_arrays(arrays, names=names)
         predicted = np.bincount(pred_idx, minlength=len(self.scorer.prediction_labels))
         sample = inputs.take(np.arange(min(inputs.n, VERIFY_ROWS))) if want_sample and inputs.n else None
+        tally = self.scorer.tally
         return _Chunk(
             table,
             rejects,
@@ -290,6 +304,7 @@ class BlockJob:
             sample,
             inputs.replaced,
             inputs.dates_only,
+            tally.count(inputs, scores if self.scorer.kind == "probability" else None) if tally else None,
         )
 
 
@@ -411,6 +426,7 @@ def prepare_run(
             ("--output", outs.output, outs.folder),
             *(("--output", p, False) for p in outs.parts),
             ("--rejects", outs.rejects, False),
+            *([] if outs.folder else [("--output", outs.summary, False)]),
         ],
         read + ([Path(costs)] if costs else []),
     )
@@ -485,6 +501,32 @@ def score_frame(
     return out
 
 
+def drift_frame(model: str | Path | Model, frame, threshold: float = DEFAULT_DRIFT_THRESHOLD, trust_pickle=False):
+    """The drift of an in-memory table against the model's training profile, as ``score`` reports it for files
+    (:mod:`clickpred.evaluation.drift`): one row per input column (and per minority class's scores), the most
+    drifted first. Rows ``score`` would reject are left out, as scoring leaves them out."""
+    import pandas as pd
+
+    from ..io.dataset import inputs_from_pandas
+
+    check_threshold(threshold)
+    if not isinstance(model, Model):
+        model = load_model(model, trust_pickle=trust_pickle)
+    if not isinstance(frame, pd.DataFrame):
+        raise DataError(f"expected a pandas DataFrame, got {type(frame).__name__}")
+    if model.profile is None:
+        raise ConfigError(
+            "model: it keeps no training profile (trained with --negative-rate, or by an older clickpred): "
+            "retrain it to compare its inputs with training"
+        )
+    scorer = Scorer(model, fast=False)
+    assert scorer.tally is not None
+    inputs, _ = inputs_from_pandas(frame, scorer.schema)
+    probabilities = scorer.scores(inputs)[0] if scorer.kind == "probability" and inputs.n else None
+    counts = scorer.tally.count(inputs, probabilities)
+    return pd.DataFrame(drift_records(scorer, counts, threshold))
+
+
 def score(
     model: str | Path | Model,
     inputs,
@@ -502,8 +544,12 @@ def score(
     progress: Callable[[int, int, int], None] | None = None,
     decision: str | None = None,
     costs: str | Path | None = None,
+    drift_threshold: float = DEFAULT_DRIFT_THRESHOLD,
 ) -> ScoreResult:
     """Score impression logs with a model file; see the module docstring.
+
+    ``drift_threshold``: a column whose population stability index against the training profile passes this is
+    named as drifted (:mod:`clickpred.evaluation.drift`; ``ScoreResult.drift`` holds every column's figures).
 
     ``progress(bytes_done, bytes_total, rows_done)`` is called after each chunk. ``inputs`` may also be a
     pandas DataFrame: then the scores come back as a DataFrame (:func:`score_frame`) and nothing is written.
@@ -514,6 +560,7 @@ def score(
         return score_frame(model, inputs, keep=keep, decision=decision, costs=costs, trust_pickle=trust_pickle)
     if output is None:
         raise ClickpredError("--output: name the file or folder to write the scores to")
+    check_threshold(drift_threshold)
     t0 = time.perf_counter()
     run = prepare_run(
         model,
@@ -543,6 +590,7 @@ def score(
     verified = False
     replaced = 0  # numbers read as missing (cast.finite), over every chunk
     dates_only: dict[str, int] = {}  # timestamp column -> values that were dates alone
+    drift = scorer.tally.empty() if scorer.tally else None
     try:
         with Threads(jobs, "clickpred-score") as engine:
             for i, src in enumerate(sources):
@@ -567,6 +615,8 @@ def score(
                     predicted += chunk.predicted
                     sums += chunk.score_sums
                     replaced += chunk.replaced
+                    if drift is not None and chunk.drift is not None:
+                        drift = add(drift, chunk.drift)
                     for name, count in chunk.dates_only.items():
                         dates_only[name] = dates_only.get(name, 0) + count
                     _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
@@ -581,7 +631,9 @@ def score(
                 f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training"
             )
         notes += dates_only_notes(dates_only)
-        result = summarise_run(run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes)
+        result = summarise_run(
+            run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes, drift, drift_threshold
+        )
         outs.write_summary(result.to_dict())
         outs.commit()
         return result
@@ -603,6 +655,7 @@ def score(
             header,
             fast=False,
             progress=progress,
+            drift_threshold=drift_threshold,
         )
         out.notes.insert(
             0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline"
@@ -662,7 +715,9 @@ def _training_counts(metadata: dict) -> dict:
     return metadata.get("data", {}).get("class_counts", {})
 
 
-def summarise_run(model, scorer, results, predicted, sums, seconds, outs, notes) -> ScoreResult:
+def summarise_run(
+    model, scorer, results, predicted, sums, seconds, outs, notes, drift=None, threshold=DEFAULT_DRIFT_THRESHOLD
+) -> ScoreResult:
     rows_read = sum(r.rows_read for r in results)
     rows_scored = sum(r.rows_scored for r in results)
     rows_rejected = sum(r.rows_rejected for r in results)
@@ -692,4 +747,15 @@ def summarise_run(model, scorer, results, predicted, sums, seconds, outs, notes)
         output=str(outs.output),
         rejects=str(outs.rejects),
         notes=notes,
+        drift=drift_records(scorer, drift, threshold),
+        drift_threshold=threshold,
     )
+
+
+def drift_records(scorer, counts: dict | None, threshold: float) -> list | None:
+    """The drift table of a run from its summed counts (None: the model keeps no training profile)."""
+    from ..evaluation.drift import report
+
+    if scorer.tally is None or counts is None:
+        return None
+    return report(scorer.tally.profile, scorer.tally.scores, counts, threshold)

@@ -227,7 +227,11 @@ def train(
             test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), cv)
             test_source = str(test)
     notes += warning_notes(caught)
+    t0 = time.perf_counter()
+    profile = drift_profile(X, ds.schema, final, built.score_method, cv, spec.seed)
+    timings["profile_seconds"] = time.perf_counter() - t0
     return TrainResult(
+        profile=profile,
         over_time=_over_time(ds.schema, train_X, cv),
         per_value=_per_value(final, ds),
         spec=spec,
@@ -244,6 +248,23 @@ def train(
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
     )
+
+
+def drift_profile(X, schema, final, method: str, cv: Evaluation, seed: int) -> dict:
+    """The training distribution of every input column the model file keeps, for drift at scoring
+    (:func:`clickpred.evaluation.drift.profile`), and of the final model's probabilities of (a seeded sample of at
+    most :data:`~clickpred.evaluation.drift.SCORE_ROWS`) its training rows."""
+    from ..evaluation.drift import SCORE_ROWS, profile
+    from ..postfit.predictor import Predictor
+
+    probabilities = None
+    if cv.has_proba:
+        rows = np.arange(len(X))
+        if len(X) > SCORE_ROWS:
+            rows = np.sort(np.random.default_rng(seed).choice(len(X), SCORE_ROWS, replace=False))
+        predictor = Predictor(final, list(schema.classes), method, cv.correction)
+        probabilities = predictor.finish(predictor.raw_scores(X.iloc[rows]))
+    return profile(X, schema, probabilities)
 
 
 def importance_plan(schema, readings: list, seed: int):
@@ -514,6 +535,7 @@ def model_from_result(result: TrainResult, document: dict | None = None, header:
         path="<in memory>",
         calibrator=cv.correction.calibrator,
         decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None,
+        profile=result.profile,
     )
 
 
@@ -602,7 +624,9 @@ def resave(model: "Model", path: str | Path) -> TrainOutputs:
 
     path = Path(path)
     plan_outputs([("path", path, False)], [Path(model.path)])
-    save_model(path, model.pipeline, model.metadata, model.fastpath, model.calibrator, model.decision_sample)
+    save_model(
+        path, model.pipeline, model.metadata, model.fastpath, model.calibrator, model.decision_sample, model.profile
+    )
     return TrainOutputs(None, path, {}, {})
 
 
@@ -643,6 +667,7 @@ def _save(result, model_path: Path, report_dir: Path, header: bool = True) -> Tr
             fastpath=compiled.state() if compiled is not None else None,
             calibrator=model.calibrator,
             decision_sample=model.decision_sample,
+            profile=model.profile,
         )
         stage.commit()
     paths = {k: report_dir / Path(v).name for k, v in staged.items()}
@@ -657,6 +682,7 @@ REPORT_FILES = frozenset(
         "confusion_matrix.png",
         "pr_curves.png",
         "reliability.png",
+        "importance.png",
         "cv_pr_curves.png",
         "oof_scores.parquet",
         "test_scores.parquet",

@@ -43,6 +43,7 @@ class TrainResult:
     options: dict = field(default_factory=dict)  # what was asked beyond the spec (calibration, decision, columns)
     over_time: dict | None = None  # out-of-fold figures per day or week (clickpred.evaluation.over_time)
     per_value: list | None = None  # a linear model's values that raise / lower each class's odds most
+    profile: dict | None = None  # every input column's training distribution, for drift at scoring
 
     @property
     def name(self) -> str:

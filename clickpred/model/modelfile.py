@@ -58,6 +58,7 @@ class Model:
     fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them
     calibrator: object = None  # fitted calibrator of the probability correction (metadata["correction"])
     decision_sample: dict | None = None  # out-of-fold probabilities + labels, to re-tune a decision rule
+    profile: dict | None = None  # the training distribution of every input column (clickpred.evaluation.drift)
 
     def predictor(self, decision: str | None = None, costs=None):
         """The model as used: pipeline → corrected probabilities → decision (:mod:`clickpred.postfit.predictor`)."""
@@ -73,6 +74,7 @@ def save_model(
     fastpath: dict | None = None,
     calibrator=None,
     decision_sample: dict | None = None,
+    profile: dict | None = None,
 ) -> Path:
     """Write the pipeline and metadata to ``path`` atomically (temporary file, then rename).
 
@@ -91,6 +93,8 @@ def save_model(
         payload["calibrator"] = calibrator
     if decision_sample is not None:
         payload["decision_sample"] = decision_sample
+    if profile is not None:
+        payload["drift_profile"] = profile
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".skops", dir=path.parent)
@@ -242,6 +246,7 @@ def _check_payload(path: Path, payload) -> Model:
         fastpath=payload.get("fastpath"),
         calibrator=payload.get("calibrator"),
         decision_sample=payload.get("decision_sample"),
+        profile=payload.get("drift_profile"),
     )
 
 

@@ -33,7 +33,16 @@ from ..errors import ModelFileError
 SCORE_METHODS = ("predict_proba", "decision_function")
 KINDS = ("numeric", "categorical", "id", "timestamp")
 DTYPES = ("bool", "int", "float", "string", "datetime")
-PAYLOAD_KEYS = {"format", "format_version", "metadata", "pipeline", "fastpath", "calibrator", "decision_sample"}
+PAYLOAD_KEYS = {
+    "format",
+    "format_version",
+    "metadata",
+    "pipeline",
+    "fastpath",
+    "calibrator",
+    "decision_sample",
+    "drift_profile",
+}
 REQUIRED_METADATA = ("classes", "schema", "score_method", "versions")
 PINNED = ("scikit-learn", "imbalanced-learn")
 
@@ -136,6 +145,70 @@ class _Checker:
         self.calibrator(payload.get("calibrator"), classes, md.get("correction"))
         self.fastpath(payload.get("fastpath"), md["schema"])
         self.decision_sample(payload.get("decision_sample"), classes)
+        self.drift_profile(payload.get("drift_profile"), md["schema"])
+
+    def drift_profile(self, prof, schema) -> None:
+        """The training distribution drift is measured against (:mod:`clickpred.evaluation.drift`): one entry per
+        input column of the schema, of its kind, with bins whose counts fit them."""
+        from ..evaluation.drift import BINS, HOURS, LEVELS, MAX_VOCABULARY
+
+        if prof is None:
+            return
+        prof = self.mapping(prof, "drift_profile")
+        if set(prof) != {"rows", "columns", "scores"}:
+            self.fail("drift_profile", "unexpected entries")
+        classes = [c for c in schema.get("classes", [])]
+        for c, s in self.mapping(prof["scores"], "drift_profile.scores").items():
+            where = f"drift_profile.scores.{c}"
+            if c not in classes[1:]:
+                self.fail(where, "not a minority class of the model")
+            s = self.mapping(s, where)
+            if set(s) != {"edges", "counts"}:
+                self.fail(where, "unexpected entries")
+            edges = self.array(s["edges"], f"{where}.edges", 1, "f")
+            if len(edges) > BINS - 1 or (len(edges) > 1 and not (np.diff(edges) > 0).all()):
+                self.fail(f"{where}.edges", "expected increasing quantiles")
+            counts = self.array(s["counts"], f"{where}.counts", 1, "iu")
+            if len(counts) != len(edges) + 2 or (len(counts) and counts.min() < 0):
+                self.fail(f"{where}.counts", f"expected {len(edges) + 2} counts, none negative")
+        self.count(prof["rows"], "drift_profile.rows")
+        columns = self.mapping(prof["columns"], "drift_profile.columns")
+        kinds = {c["name"]: c["kind"] for c in schema["features"] if not c.get("of")}
+        if set(columns) != set(kinds):
+            self.fail("drift_profile.columns", "do not match the schema's input columns")
+        for name, p in columns.items():
+            where = f"drift_profile.columns.{name}"
+            p = self.mapping(p, where)
+            kind = {"id": "categorical"}.get(kinds[name], kinds[name])
+            if p.get("kind") != kind:
+                self.fail(f"{where}.kind", f"expected {kind}")
+            counts = self.array(p.get("counts"), f"{where}.counts", 1, "iu")
+            if len(counts) and counts.min() < 0:
+                self.fail(f"{where}.counts", "negative counts")
+            if kind == "numeric":
+                keys, edges = {"kind", "edges", "counts"}, self.array(p.get("edges"), f"{where}.edges", 1, "f")
+                if len(edges) > BINS - 1 or (len(edges) > 1 and not (np.diff(edges) > 0).all()):
+                    self.fail(f"{where}.edges", "expected increasing quantiles")
+                bins = len(edges) + 2
+            elif kind == "categorical":
+                keys, vocabulary = {"kind", "vocabulary", "counts", "truncated"}, p.get("vocabulary")
+                if (
+                    not isinstance(vocabulary, np.ndarray)
+                    or vocabulary.ndim != 1
+                    or vocabulary.dtype.kind != "U"
+                    or len(vocabulary) > MAX_VOCABULARY
+                    or len(np.unique(vocabulary)) != len(vocabulary)
+                ):
+                    self.fail(f"{where}.vocabulary", "expected a text array of distinct values")
+                if not isinstance(p.get("truncated"), bool):
+                    self.fail(f"{where}.truncated", "expected true or false")
+                bins = min(LEVELS, len(vocabulary)) + 3
+            else:
+                keys, bins = {"kind", "counts"}, HOURS + 1
+            if set(p) != keys:
+                self.fail(where, "unexpected entries")
+            if len(counts) != bins:
+                self.fail(f"{where}.counts", f"{len(counts)} bins, expected {bins}")
 
     def metadata(self, metadata) -> tuple[dict, list[str]]:
         md = self.mapping(metadata, "metadata")

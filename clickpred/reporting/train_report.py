@@ -527,6 +527,44 @@ def importance_lines(doc: dict, n: int = 5) -> list[str]:
     return lines
 
 
+def drift_warning(res) -> str | None:
+    """The one line naming a scoring run's drifted columns (None when none is)."""
+    from ..evaluation.drift import warning
+
+    return warning(res.drift, res.drift_threshold) if res.drift else None
+
+
+def drift_table(res):
+    """A rich Table of a scoring run's drift: every input column (and the scores) against training, the most
+    drifted first."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from ..text import for_terminal
+
+    table = Table(title="drift against training", title_justify="left")
+    for col in ("column", "kind", "PSI", "unseen", "missing", "missing in training"):
+        table.add_column(col, justify="left" if col in ("column", "kind") else "right")
+    share = lambda v: "–" if v is None else f"{v:.2%}"  # noqa: E731
+    for r in res.drift:
+        psi = "–" if r["psi"] is None else f"{r['psi']:.3f}"
+        table.add_row(
+            Text(for_terminal(r["column"]), style="bold red" if r["drifted"] else ""),
+            r["kind"],
+            psi,
+            share(r["unseen_share"]),
+            share(r["missing_share"]),
+            share(r["training_missing_share"]),
+        )
+    table.caption = (
+        f"PSI over the training bins (deciles; top values, other, unseen, missing; hour of day): below 0.1 stable, "
+        f"0.1–0.2 moving, above {res.drift_threshold:g} drifted (red). p_<class>: the scores against the model's "
+        "own scores of its training rows"
+    )
+    table.caption_justify = "left"
+    return table
+
+
 def score_table(res):
     """A rich Table of a scoring run per class: predicted counts and mean score vs training prevalence."""
     from rich.table import Table

@@ -75,6 +75,7 @@ def test_same_scores_and_rejects_as_the_local_engine(cluster, scoring_model, mes
     assert remote.rows_rejected == 8 + 5
     assert remote.predicted == local.predicted
     np.testing.assert_allclose(list(remote.mean_scores.values()), list(local.mean_scores.values()), rtol=1e-12)
+    assert remote.drift == local.drift and local.drift  # the ranges' tallies add up to the local chunks'
 
 
 def test_gzip_and_parquet_inputs_on_a_default_local_cluster(scoring_model, small_csv, tmp_path):

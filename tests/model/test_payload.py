@@ -151,6 +151,33 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
             r"metadata\.importance\[0\]\.pr_auc_drop: expected a finite",
         ),
         (lambda p: p["metadata"]["importance"][0].update(of=["a"]), r"metadata\.importance\[0\]\.of"),
+        (lambda p: p["drift_profile"].update(extra=1), r"drift_profile: unexpected entries"),
+        (lambda p: p["drift_profile"]["scores"].update(view={}), r"drift_profile\.scores\.view: not a minority"),
+        (
+            lambda p: p["drift_profile"]["scores"]["click"].update(counts=np.array([1])),
+            r"drift_profile\.scores\.click\.counts",
+        ),
+        (lambda p: p["drift_profile"]["columns"].pop("bid_price"), r"drift_profile\.columns: do not match"),
+        (
+            lambda p: p["drift_profile"]["columns"]["bid_price"].update(edges=np.array([3.0, 1.0])),
+            r"drift_profile\.columns\.bid_price\.edges: expected increasing",
+        ),
+        (
+            lambda p: p["drift_profile"]["columns"]["bid_price"].update(counts=np.array([1, 2])),
+            r"drift_profile\.columns\.bid_price\.counts: 2 bins",
+        ),
+        (
+            lambda p: p["drift_profile"]["columns"]["site_id"].update(vocabulary=np.array(["a", "a"])),
+            r"drift_profile\.columns\.site_id\.vocabulary",
+        ),
+        (
+            lambda p: p["drift_profile"]["columns"]["timestamp"].update(counts=-np.ones(25, dtype=np.int64)),
+            r"drift_profile\.columns\.timestamp\.counts: negative",
+        ),
+        (
+            lambda p: p["drift_profile"]["columns"]["os"].update(kind="numeric"),
+            r"drift_profile\.columns\.os\.kind: expected categorical",
+        ),
     ],
     ids=[
         "no-versions",
@@ -184,6 +211,15 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         "importance-class",
         "importance-nan",
         "importance-cross",
+        "profile-extra",
+        "profile-score-class",
+        "profile-score-counts",
+        "profile-column",
+        "profile-edges",
+        "profile-bins",
+        "profile-vocabulary",
+        "profile-negative",
+        "profile-kind",
     ],
 )
 def test_metadata_values_are_checked(scoring_model, tmp_path, mutate, message):
