@@ -35,7 +35,7 @@ def test_psi_is_the_textbook_sum_with_a_floor():
 def test_bins_numbers_categories_and_hours():
     counts = numeric_bins(np.array([0.5, 1.0, 1.5, 2.5, np.nan]), np.array([1.0, 2.0]))
     assert counts.tolist() == [1, 2, 1, 1]  # (−∞, 1), [1, 2), [2, ∞), missing
-    lookup = pd.Index([f"v{i}" for i in range(LEVELS + 5)], dtype=object)  # most frequent first
+    lookup = pa.array([f"v{i}" for i in range(LEVELS + 5)])  # the training values, most frequent first
     canon = ["v0", f"v{LEVELS + 2}", "never", "v3"]
     counts = category_bins(np.array([0, 0, 1, 2, 3, -1]), canon, lookup)
     assert len(counts) == LEVELS + 3
