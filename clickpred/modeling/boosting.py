@@ -80,6 +80,7 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
         random_state=None,
         class_weight=None,
         sampler=None,
+        min_validation_minority=None,
     ):
         super().__init__(
             loss=loss,
@@ -105,12 +106,32 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
             class_weight=class_weight,
         )
         self.sampler = sampler
+        self.min_validation_minority = min_validation_minority
+
+    def _stops(self, X, y) -> bool:
+        """Whether this fit stops early: ``early_stopping`` True or False as given; ``"auto"``: above 10,000 rows
+        (scikit-learn's rule), or with ``min_validation_minority`` set, where the validation slice would hold at
+        least that many rows of the smallest class (a slice of 3 clicks stops the trees on noise)."""
+        early: Any = self.early_stopping  # type: ignore[has-type]  # scikit-learn's parameter
+        if early != "auto":
+            return bool(early)
+        if self.min_validation_minority is None or y is None:
+            return _num_samples(X) > 10_000
+        fraction = self.validation_fraction if self.validation_fraction is not None else 0.0
+        smallest = np.unique(column_or_1d(y), return_counts=True)[1].min()
+        return bool(smallest * fraction >= self.min_validation_minority) if fraction else _num_samples(X) > 10_000
 
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         if self.sampler is None:
-            return super().fit(
-                X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
-            )
+            saved: Any = self.early_stopping  # type: ignore[has-type]
+            try:
+                if X_val is None and saved == "auto":
+                    self.early_stopping = self._stops(X, y)
+                return super().fit(
+                    X, y, sample_weight=sample_weight, X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val
+                )
+            finally:
+                self.early_stopping = saved
         if sample_weight is not None or X_val is not None or y_val is not None or sample_weight_val is not None:
             raise ValueError(
                 "HoldoutHGBClassifier: sample_weight and validation sets cannot be passed with a sampler "
@@ -123,7 +144,7 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
         # "auto" decided on the rows given, as the docstring says: scikit-learn would decide it again on the
         # resampled rows, which oversampling can push past 10,000, and then slice those.
         early: Any = self.early_stopping  # type: ignore[has-type]  # scikit-learn's parameter
-        stops = early is True or (early == "auto" and _num_samples(X) > 10_000)
+        stops = self._stops(X, y)
         fraction = self.validation_fraction
         if not (stops and fraction is not None and has_validation_slice(y, fraction)):
             # Every resampled row, without a slice: early stopping off — it was, or too few rows of a class for a
@@ -141,4 +162,8 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
         classes, before = np.unique(y_fit, return_counts=True)
         after = np.array([np.sum(np.asarray(y_res) == c) for c in classes])
         w_val = (after / before)[np.searchsorted(classes, y_val)]
-        return super().fit(X_res, y_res, X_val=X_val, y_val=y_val, sample_weight_val=w_val)
+        try:
+            self.early_stopping = True  # decided above: "auto" must not be decided again on the resampled rows
+            return super().fit(X_res, y_res, X_val=X_val, y_val=y_val, sample_weight_val=w_val)
+        finally:
+            self.early_stopping = early

@@ -114,6 +114,24 @@ def test_auto_early_stopping_is_decided_on_the_rows_given_not_on_the_resampled_r
     assert est.early_stopping == "auto"
 
 
+@pytest.mark.parametrize("sampler", [None, RandomOverSampler(random_state=0)])
+def test_auto_with_a_minority_floor_stops_early_only_where_the_slice_holds_enough_of_the_smallest_class(
+    sklearn_fit, sampler
+):
+    """clickpred's hgb default: "auto" stops early where a tenth of the rows holds at least 25 of the smallest class
+    (a slice of two or three positives stopped the trees on noise: libras_move 0.80 vs scikit-learn's 0.89), with
+    or without a sampler, whatever the row count."""
+    X, y = _rare(20_000)  # over 10,000 rows, about 130 positives: 13 in a tenth
+    assert 100 < y.sum() < 250
+    HoldoutHGBClassifier(sampler=sampler, max_iter=7, min_validation_minority=25).fit(X, y)
+    assert sklearn_fit["early_stopping"] is False and sklearn_fit.get("X_val") is None
+    est = HoldoutHGBClassifier(sampler=sampler, max_iter=7, min_validation_minority=10).fit(X, y)
+    assert sklearn_fit["early_stopping"] is True and (sampler is None) == (sklearn_fit.get("X_val") is None)
+    assert est.early_stopping == "auto"  # the parameter is restored
+    HoldoutHGBClassifier(sampler=sampler, max_iter=7).fit(X, y)  # no floor: scikit-learn's rule (over 10,000 rows)
+    assert sklearn_fit["early_stopping"] is True
+
+
 def test_sample_weight_with_a_sampler_is_refused_with_the_way_out():
     X, y = _rare(2_000)
     with pytest.raises(ValueError, match="use class_weight, or sampler=None"):
