@@ -32,6 +32,7 @@ ALLOWED_TYPES = frozenset(
         "clickpred.modeling.estimators.BoundedSVC",
         "clickpred.modeling.estimators.CategoryCodes",
         "clickpred.modeling.estimators.ClippedLogit",
+        "clickpred.modeling.estimators.CodesAsNumbers",
         "clickpred.modeling.estimators.FrequencyEncoder",
         "clickpred.modeling.estimators.NystroemSVM",
         "clickpred.modeling.estimators.ScaledTolLogisticRegression",

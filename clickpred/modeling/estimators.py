@@ -252,6 +252,40 @@ class TimestampFeatures(TransformerMixin, BaseEstimator):
         return np.asarray(names, dtype=object)
 
 
+class CodesAsNumbers(TransformerMixin, BaseEstimator):
+    """Integer codes read back as numbers, for the trees: each column's values (the canonical text of integers,
+    ``"12"``) as a float, missing or unreadable as NaN (the trees' missing branch).
+
+    An integer column read as codes (categories) loses its order; when the codes are in fact measurements with gaps
+    (pixel intensities, durations) or IDs whose order carries signal (an ``ip``), the trees lose the splits on it.
+    Given both — the native category and this number — they use whichever splits better. Nothing is learnt."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # codes as text
+        tags.input_tags.allow_nan = True  # a missing code is NaN
+        return tags
+
+    def fit(self, X, y=None):
+        validate_data(self, X, dtype=None, ensure_all_finite=False)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        frame = pd.DataFrame(validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False))
+        out = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in frame.columns]
+        return np.column_stack(out) if out else np.empty((len(frame), 0))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        known = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = known if known is not None else [f"x{i}" for i in range(self.n_features_in_)]
+        elif len(input_features) != self.n_features_in_ or (known is not None and list(input_features) != list(known)):
+            raise ValueError("input_features is not equal to feature_names_in_ (or has another length)")
+        return np.asarray([f"{c}_number" for c in input_features], dtype=object)
+
+
 def text_array(values) -> np.ndarray:
     """Category values as one fixed-width text array when they are all text, else as an object array.
 

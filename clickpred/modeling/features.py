@@ -37,8 +37,9 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 
+from ..io.dataset import ID_EVIDENCE
 from ..io.schema import Schema
-from .estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, TimestampFeatures
+from .estimators import CategoryCodes, ClippedLogit, CodesAsNumbers, FrequencyEncoder, TimestampFeatures
 
 MISSING = "__missing__"
 TIMESTAMP_LEVELS = 24 + 7
@@ -78,6 +79,22 @@ def build_features(
 ) -> FeatureLayout:
     """Build the ``prepare`` and ``encode`` transformers for a schema."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
+    # Trees and integer codes: a column read as codes by the shape of its values alone (the label could not tell)
+    # is given to the trees as its number only — measurements with gaps (pixel values, durations) were split as
+    # categories, which overfit (satimage: 0.68 against scikit-learn's 0.79); one the label read as codes, or named
+    # like an identifier, as both its category and its number (the trees use whichever splits better); one that
+    # --categorical forces stays a category.
+    ordered: list[str] = []
+    if not one_hot:
+        numbered = [
+            c
+            for c in by_kind["categorical"] + by_kind["id"]
+            if c.dtype in ("int", "float") and c.n_unique > 2 and c.evidence != "--categorical"
+        ]
+        ordered = [c.name for c in numbered]
+        shape_only = {c.name for c in numbered if c.evidence != ID_EVIDENCE and not c.evidence.startswith("the label")}
+        by_kind["categorical"] = [c for c in by_kind["categorical"] if c.name not in shape_only]
+        by_kind["id"] = [c for c in by_kind["id"] if c.name not in shape_only]
     cat = [c.name for c in by_kind["categorical"]]
     times = [c.name for c in by_kind["timestamp"]]
     ids = [c.name for c in by_kind["id"]]
@@ -108,6 +125,9 @@ def build_features(
             encode = [("encode", FrequencyEncoder())]
             n_num += len(ids)
         transformers.append(("id_encoded", _dense_ids(encode), ids))
+    if ordered:
+        transformers.append(("codes_as_numbers", CodesAsNumbers(), ordered))
+        n_num += len(ordered)
     if num:
         transformers.append(
             (

@@ -74,6 +74,16 @@ def test_every_type_on_the_allowlist_is_one_clickpred_writes(small_csv, tmp_path
         spec = spec_from_dict({"classifier": clf, "strategy": strat, "features": features, "evaluation": {"folds": 2}})
         out = run_train(small_csv, spec, model_path=tmp_path / f"m{i}.skops", report_dir=tmp_path / f"r{i}", **options)
         seen |= _written(out.model_path)
+    # Integer codes read as codes by their shape: hgb also gets them as numbers (CodesAsNumbers).
+    from clickpred.jobs.simulate import simulate
+
+    coded = simulate(
+        tmp_path / "codes.csv", rows=4000, seed=5, click_rate=0.05, conversion_rate=0.25, integer_codes=True
+    )
+    assert coded
+    spec = spec_from_dict({"classifier": "hgb", "strategy": "none", "evaluation": {"folds": 2}})
+    out = run_train(tmp_path / "codes.csv", spec, model_path=tmp_path / "codes.skops", report_dir=tmp_path / "rc")
+    seen |= _written(out.model_path)
     # SMOTE (no categorical column) and SMOTEN (no numeric one) need other data; scikit-learn's own booster is
     # what hgb files held before HoldoutHGBClassifier (tests/model/test_payload.py writes one).
     elsewhere = {
