@@ -200,7 +200,7 @@ def train(
         None,
         "--classifier",
         "-c",
-        help="logistic (the default), svm, svm-rbf, svm-nystroem, mlp or hgb (gradient-boosted trees).",
+        help="auto (the default: logistic and hgb on the same folds, hgb kept only where distinguishably better by out-of-fold PR-AUC of the rarest class), logistic, svm, svm-rbf, svm-nystroem, mlp or hgb (gradient-boosted trees).",
     ),
     strategy: Optional[str] = typer.Option(
         None,
@@ -792,6 +792,10 @@ def info(
         f"strategy: {spec['strategy']['name']} {spec['strategy']['params'] or ''}  ·  folds {spec['folds']}, seed {spec['seed']}",
         markup=False,
     )
+    if md.get("classifier_choice"):
+        from .jobs.choose import choice_note
+
+        out.print(choice_note(md["classifier_choice"]), markup=False, soft_wrap=True)
     d = md["data"]
     s = md.get("sampling")
     if s:

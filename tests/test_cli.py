@@ -38,7 +38,8 @@ def trained(small_csv, tmp_path_factory):
 
 def test_train_prints_summary_and_paths_and_writes_files(trained):
     d, res = trained
-    assert "logistic-none — 3-fold stratified CV" in res.output  # the defaults: logistic, no rebalancing
+    assert "auto-none — 3-fold stratified CV" in res.output  # the defaults: auto, no rebalancing
+    assert "note: classifier auto: out-of-fold PR-AUC of click (3 folds on " in res.output
     assert "PR-AUC" in res.output and "click" in res.output and "conversion" in res.output
     assert f"model:  {d / 'm.skops'}" in res.output
     assert f"report: {d / 'rep' / 'report.html'}" in res.output
@@ -103,7 +104,8 @@ def test_info_prints_the_metadata(trained):
     d, _ = trained
     res = run("info", d / "m.skops")
     assert res.exit_code == 0, res.output
-    assert "logistic-none" in res.output and "classes: view, click, conversion" in res.output
+    assert "auto-none" in res.output and "classes: view, click, conversion" in res.output
+    assert "classifier auto: out-of-fold PR-AUC of click" in res.output
     assert "site_id (id)" in res.output and "PR-AUC" in res.output
     assert "probabilities: correction " in res.output and "decision rule: auto" in res.output
     assert "what drives click (PR-AUC drop when shuffled" in res.output
@@ -225,7 +227,7 @@ GOOD = "site,price,event\n" + "".join(f"s{i % 7},{i * 0.5},{'click' if i % 10 ==
             [],
             r"column 'b' is empty in every row",
         ),
-        (GOOD, ["--classifier", "xgb"], r"unknown classifier 'xgb' .*valid: logistic, svm, svm-rbf, svm-nystroem, mlp"),
+        (GOOD, ["--classifier", "xgb"], r"unknown classifier 'xgb' .*valid: auto, logistic, svm, svm-rbf, svm-nystroem, mlp"),
         (
             GOOD,
             ["--strategy", "adasyn"],

@@ -39,7 +39,10 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    classifier : {"logistic", "svm", "svm-rbf", "svm-nystroem", "mlp", "hgb"}, default="logistic"
+    classifier : {"logistic", "auto", "svm", "svm-rbf", "svm-nystroem", "mlp", "hgb"}, default="logistic"
+        ``"auto"`` (``clickpred train``'s default) cross-validates logistic and hgb on the same folds and keeps hgb
+        only where it is distinguishably better (:mod:`clickpred.jobs.choose`; ``classifier_choice_``); the
+        estimator's default stays logistic, one fit per fold, as a scikit-learn estimator is expected to be.
     strategy : {"none", "class_weight", "oversample", "smote", "undersample"}, default="none"
     classifier_params, strategy_params : dict, default=None
         Parameters as in a spec file's ``[classifier]`` / ``[strategy]`` tables.
@@ -74,6 +77,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     importance_ : DataFrame — per column and minority class, the mean drop of out-of-fold PR-AUC when the column is
         shuffled within the held-out folds (``pr_auc_drop``), its 95% interval over the folds (``low``, ``high``)
         and whether it lies above 0 (``distinguishable``); largest first per class. None when not measured.
+    classifier_choice_ : dict — with ``classifier="auto"``, what was tried, each figure, the winner and why (as the
+        report's "Classifier" section); None otherwise.
     """
 
     result_: Any  # TrainResult, or None without cross-fitting
@@ -190,6 +195,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
         self.evaluation_ = result.cv
         self.importance_ = self._importance_frame((result.cv.importance or {}).get("records"), pairs)
+        self.classifier_choice_ = result.classifier_choice
         return self
 
     @staticmethod
@@ -211,6 +217,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         pipeline alone, deciding by argmax, said in ``notes_`` (``cv_`` and ``result_`` are None)."""
         from ..io.dataset import load_dataset
         from ..modeling.pipeline import build_pipeline
+        from ..modeling.spec import AUTO, ComponentSpec
         from ..postfit.predictor import Predictor
 
         ds = load_dataset(
@@ -220,6 +227,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             categorical=self.categorical,
             numeric=self.numeric,
         )
+        if spec.classifier.name == AUTO:  # nothing to choose on without folds: the cheaper
+            spec = replace(spec, classifier=ComponentSpec("logistic"))
         built = build_pipeline(spec, ds.schema, ds.class_counts)
         pipeline = built.pipeline.fit(ds.frame, ds.y)
         pairs = dict(zip(y.tolist(), ds.y.tolist()))
@@ -227,6 +236,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         predictor = Predictor(pipeline, list(ds.schema.classes), built.score_method)
         self._set_fitted(predictor, ds.schema, [pairs[c] for c in self.classes_.tolist()], ds.class_counts)
         self.result_, self.cv_, self.evaluation_, self.importance_ = None, None, None, None
+        self.classifier_choice_ = None
         self.notes_ = list(ds.notes) + [
             f"a class has {smallest} row: no cross-fitting, so no probability correction "
             "and no decision rule (argmax of the classifier's scores)"
@@ -289,6 +299,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         clf.model_ = model
         clf.notes_ = []
         clf.importance_ = cls._importance_frame(md.get("importance"), {labels[c]: c for c in internal})
+        clf.classifier_choice_ = md.get("classifier_choice")
         return clf
 
     # ------------------------------------------------------------ predicting

@@ -60,7 +60,7 @@ from ..io.dataset import Dataset, load_dataset
 from ..modeling.classifiers import CLASSIFIERS
 from ..modeling.pipeline import build_pipeline
 from ..modeling.rebalance import STRATEGIES
-from ..modeling.spec import Spec, forced_columns, load_spec, spec_from_options
+from ..modeling.spec import AUTO, Spec, forced_columns, load_spec, spec_from_options
 from ..postfit.crossfit import finish, strategy_ratio
 from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
@@ -159,6 +159,12 @@ def candidate_specs(classifiers=None, strategies=None, pipelines=None, folds: in
             if not files:
                 raise ConfigError(f"--pipelines {pattern}: no spec files match")
             specs += [spec_from_options(folds=folds, seed=seed, base=load_spec(f)) for f in files]
+        for sp in specs:
+            if sp.classifier.name == AUTO:
+                raise ConfigError(
+                    f"--pipelines {sp.source}: classifier 'auto' is train's choice between logistic and hgb; compare "
+                    "compares candidates themselves — name the classifier in the spec (or --classifiers logistic,hgb)"
+                )
     else:
         cls = _csv(classifiers) or list(CLASSIFIERS)
         strats = _csv(strategies) or list(STRATEGIES)

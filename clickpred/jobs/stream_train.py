@@ -64,7 +64,7 @@ from ..io.sampling import (
 from ..io.sources import Source, expand_inputs, open_source
 from ..modeling.pipeline import build_pipeline
 from ..modeling.rebalance import effective_counts, prior_ratio
-from ..modeling.spec import Spec, forced_columns
+from ..modeling.spec import AUTO, Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
 from ..postfit.decisions import check_rule_text, parse_rule
 from .training import TrainResult, cross_columns, library_versions, train_options, warning_notes
@@ -264,8 +264,18 @@ def train_stream(
     if sum(1 for c in classes if kept_counts.get(c, 0) > 0) < 2:
         raise DataError(f"{where}: the kept rows hold a single class: nothing to learn (lower --holdout or add data)")
 
+    base, base_frame = ds.schema, ds.frame
     ds, crossed = cross_columns(ds, spec, ds.frame, ds.y)  # chosen on the kept rows, never the held-out ones
     notes += crossed
+    choice = None
+    if spec.classifier.name == AUTO:  # chosen on the kept rows' folds, as train chooses on its rows
+        from .choose import choice_note, choose_classifier
+
+        t0 = time.perf_counter()
+        spec, choice, seconds = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
+        timings["choice_seconds"] = time.perf_counter() - t0
+        timings.update({f"choice_{name}_seconds": v for name, v in seconds.items()})
+        notes.append(choice_note(choice))
     built = build_pipeline(spec, ds.schema, kept_counts)
     notes += built.notes
     t0 = time.perf_counter()
@@ -335,6 +345,7 @@ def train_stream(
         versions=library_versions(),
         sampling=sampling,
         options=train_options(calibration, decision, costs, categorical, numeric),
+        classifier_choice=choice,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from ..evaluation.crossval import (
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import check_text_log, load_dataset
 from ..modeling.pipeline import BuiltPipeline, build_pipeline
-from ..modeling.spec import Spec, forced_columns
+from ..modeling.spec import AUTO, ComponentSpec, Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
 from .training import (
@@ -101,7 +101,8 @@ def train(
     class (:mod:`clickpred.evaluation.importance`: about one more scoring pass of the held-out rows per column).
 
     ``events(kind, info)``, if given, hears what happens while it happens: ``"notes"``
-    (``info["notes"]``: target, classes, schema decisions — before any fit) and
+    (``info["notes"]``: target, classes, schema decisions — before any fit; with ``auto``, the notes after the choice
+    come in a second such event) and
     ``"step"`` (``info``: ``name``, ``done``, ``total`` fits).
     """
     tell = events or (lambda kind, info: None)
@@ -144,6 +145,18 @@ def train(
     train_X = earlier(X)
 
     counts = {c: int((train_y == c).sum()) for c in classes}
+    choice, told = None, 0
+    if spec.classifier.name == AUTO:
+        if not funnel:
+            tell("notes", {"notes": list(notes)})  # what is known so far, before the choice's fits
+            told = len(notes)
+        t0 = time.perf_counter()
+        spec, choice, said, seconds = _resolve_auto(
+            spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
+        )
+        timings["choice_seconds"] = time.perf_counter() - t0
+        timings.update({f"choice_{name}_seconds": v for name, v in seconds.items()})
+        notes.append(said)
 
     def build(schema) -> BuiltPipeline:
         return build_funnel(spec, schema, train_y, funnel) if funnel else build_pipeline(spec, schema, counts)
@@ -160,7 +173,7 @@ def train(
     notes += [held] if held else []
     if spec.classifier.name in SLOW_CLASSIFIERS:
         notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec, workers))
-    tell("notes", {"notes": list(notes)})
+    tell("notes", {"notes": notes[told:]})
     done = [0]
 
     def step(name: str):
@@ -231,6 +244,7 @@ def train(
     profile = drift_profile(X, ds.schema, final, built.score_method, cv, spec.seed)
     timings["profile_seconds"] = time.perf_counter() - t0
     return TrainResult(
+        classifier_choice=choice,
         profile=profile,
         over_time=_over_time(ds.schema, train_X, cv),
         per_value=_per_value(final, ds),
@@ -248,6 +262,28 @@ def train(
         funnel_vs_flat=funnel_vs_flat,
         options=train_options(calibration, decision, costs, categorical, numeric),
     )
+
+
+def _resolve_auto(
+    spec: Spec, funnel, base, base_X, X, y, schema, jobs: int, tell
+) -> tuple[Spec, dict | None, str, dict]:
+    """``--classifier auto`` (:mod:`clickpred.jobs.choose`): the spec with the chosen classifier, what was tried, and
+    the note that says so, and each candidate's seconds. A funnel's stages are logistic (the choice is made for a flat model)."""
+    from .choose import choice_note, choose_classifier
+
+    if funnel:
+        return (
+            replace(spec, classifier=ComponentSpec("logistic")),
+            None,
+            "classifier auto: logistic for --funnel's stages",
+            {},
+        )
+
+    def progress(done, total):
+        tell("step", {"name": "choosing logistic or hgb", "done": done, "total": total})
+
+    spec, choice, seconds = choose_classifier(spec, base, base_X, X, y, list(schema.classes), schema, jobs, progress)
+    return spec, choice, choice_note(choice), seconds
 
 
 def drift_profile(X, schema, final, method: str, cv: Evaluation, seed: int) -> dict:
@@ -518,6 +554,7 @@ def model_metadata(result: TrainResult, document: dict, header: bool = True) -> 
         "labels": dict(result.data.labels),
         "options": dict(result.options),
         "importance": document.get("importance"),
+        "classifier_choice": document.get("classifier_choice"),
     }
 
 

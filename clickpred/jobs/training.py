@@ -44,6 +44,7 @@ class TrainResult:
     over_time: dict | None = None  # out-of-fold figures per day or week (clickpred.evaluation.over_time)
     per_value: list | None = None  # a linear model's values that raise / lower each class's odds most
     profile: dict | None = None  # every input column's training distribution, for drift at scoring
+    classifier_choice: dict | None = None  # --classifier auto: what was tried, each figure, the winner and why
 
     @property
     def name(self) -> str:

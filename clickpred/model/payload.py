@@ -337,6 +337,35 @@ class _Checker:
         self.labels(md.get("labels"), classes)
         self.options(md.get("options"))
         self.importance(md.get("importance"), classes)
+        self.classifier_choice(md.get("classifier_choice"), classes)
+
+    def classifier_choice(self, doc, classes: list[str]) -> None:
+        """``--classifier auto``'s record (:func:`clickpred.jobs.choose.choose_classifier`), shown by ``info``."""
+        from ..jobs.choose import CANDIDATES
+
+        doc = self.mapping(doc, "metadata.classifier_choice", allow_none=True)
+        if not doc:
+            return
+        where = "metadata.classifier_choice"
+        candidates = self.mapping(doc.get("candidates"), f"{where}.candidates")
+        if sorted(candidates) != sorted(CANDIDATES) or doc.get("chosen") not in CANDIDATES:
+            self.fail(where, f"expected the candidates {', '.join(CANDIDATES)} and one of them chosen")
+        for name, c in candidates.items():
+            c = self.mapping(c, f"{where}.candidates.{name}")
+            for key in ("pr_auc", "low", "high"):
+                self.number(c.get(key), f"{where}.candidates.{name}.{key}", 0, 1)
+        if doc.get("class") not in classes:
+            self.fail(f"{where}.class", f"{doc.get('class')!r}"[:100] + " is not a class of the model")
+        for key in ("rows", "class_rows", "of_rows", "folds"):
+            self.count(doc.get(key), f"{where}.{key}")
+        d = self.mapping(doc.get("difference"), f"{where}.difference")
+        for key in ("estimate", "low", "high"):
+            self.number(d.get(key), f"{where}.difference.{key}", -1, 1)
+        for key in ("why", "judged"):
+            self.text(doc.get(key), f"{where}.{key}")
+        self.text(d.get("of"), f"{where}.difference.of")
+        if not isinstance(doc.get("share"), bool):
+            self.fail(f"{where}.share", "expected true or false")
 
     def importance(self, records, classes: list[str]) -> None:
         """Permutation importance records (:mod:`clickpred.evaluation.importance`), shown by ``info`` and the

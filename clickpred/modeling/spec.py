@@ -19,7 +19,10 @@ from typing import Any
 
 from ..errors import ConfigError
 
-DEFAULT_CLASSIFIER = "logistic"
+# auto: logistic and hgb cross-validated on the same folds, the better kept where distinguishably so, else logistic
+# (clickpred.jobs.choose; measured in docs/benchmarks.md, "The first model: auto").
+AUTO = "auto"
+DEFAULT_CLASSIFIER = AUTO
 # Chosen by measurement (benchmarks/bench_defaults.py, README "Defaults"): with the probability correction and the
 # auto decision rule doing what rebalancing was for, 'none' ranks distinguishably better than 'class_weight' on CoIL
 # and bank marketing and no worse anywhere else.
@@ -108,10 +111,18 @@ def _check_component(kind: str, table: Any, where: str) -> ComponentSpec:
         raise ConfigError(f"{where}: [{kind}] must be a table with a 'name' key")
     params = dict(table)
     name = params.pop("name", None)
+    names = ([AUTO] if kind == "classifier" else []) + list(registry)
     if name is None:
-        raise ConfigError(f"{where}: [{kind}] needs a 'name'; valid: {', '.join(registry)}")
+        raise ConfigError(f"{where}: [{kind}] needs a 'name'; valid: {', '.join(names)}")
+    if kind == "classifier" and name == AUTO:
+        if params:
+            raise ConfigError(
+                f"{where}: classifier 'auto' takes no parameters (it chooses between logistic and hgb with their "
+                f"defaults), got {sorted(params)[0]}"
+            )
+        return ComponentSpec(name=AUTO)
     if name not in registry:
-        raise ConfigError(f"{where}: unknown {kind} '{name}' (key {kind}.name); valid: {', '.join(registry)}")
+        raise ConfigError(f"{where}: unknown {kind} '{name}' (key {kind}.name); valid: {', '.join(names)}")
     entry = registry[name]
     allowed = set(entry.defaults)
     unknown = sorted(set(params) - allowed)

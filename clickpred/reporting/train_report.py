@@ -69,6 +69,7 @@ def metrics_document(result) -> dict:
         "probabilities": probability_summary(ev),
         "decision": decision_document(result, ev),
         "funnel_vs_flat": getattr(result, "funnel_vs_flat", None),
+        "classifier_choice": getattr(result, "classifier_choice", None),
         "score_kind": "probability" if ev.has_proba else "decision_function",
         "cv": result.cv.metrics,
         "cv_fit_seconds": result.cv.fit_seconds,

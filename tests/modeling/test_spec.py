@@ -59,7 +59,7 @@ def test_unknown_classifier_lists_valid_ones(tmp_path):
     p.write_text('[classifier]\nname = "xgboost"\n')
     with pytest.raises(
         ConfigError,
-        match=r"x\.toml: unknown classifier 'xgboost' \(key classifier\.name\); valid: logistic, svm, svm-rbf, svm-nystroem, mlp",
+        match=r"x\.toml: unknown classifier 'xgboost' \(key classifier\.name\); valid: auto, logistic, svm, svm-rbf, svm-nystroem, mlp",
     ):
         load_spec(p)
 

@@ -1,0 +1,131 @@
+"""--classifier auto: logistic and hgb on the same folds, hgb kept only where distinguishably better."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import average_precision_score
+
+from clickpred.errors import ConfigError
+from clickpred.jobs.choose import CHOICE_ROWS, choice_rows, judged_class
+from clickpred.jobs.train import run_train, train
+from clickpred.modeling.spec import spec_from_options
+
+
+def _log(kind: str, rows: int = 6_000, seed: int = 0) -> pd.DataFrame:
+    """A log whose clicks follow an interaction of two measurements (``"xor"``: what one slope per column cannot
+    fit) or a sum of them (``"linear"``)."""
+    rng = np.random.default_rng(seed)
+    a, b = rng.random(rows), rng.random(rows)
+    site = rng.choice(["s1", "s2", "s3"], rows)
+    if kind == "xor":
+        p = np.where((a > 0.5) ^ (b > 0.5), 0.16, 0.004)
+    else:
+        p = 1 / (1 + np.exp(-(-5.5 + 2.5 * a + 2.0 * b)))
+    y = np.where(rng.random(rows) < p, "click", "view")
+    return pd.DataFrame({"a": a.round(4), "b": b.round(4), "site": site, "event": y})
+
+
+def test_the_rows_chosen_on_keep_every_minority_row_and_are_seeded():
+    y = np.array(["v"] * 95_000 + ["c"] * 4_000 + ["k"] * 1_000)
+    classes = ["v", "c", "k"]
+    rows = choice_rows(y, classes, seed=1)
+    assert len(rows) == CHOICE_ROWS and np.all(np.diff(rows) > 0)
+    assert (y[rows] == "c").sum() == 4_000 and (y[rows] == "k").sum() == 1_000  # every minority row
+    assert np.array_equal(rows, choice_rows(y, classes, seed=1))
+    assert not np.array_equal(rows, choice_rows(y, classes, seed=2))
+    assert np.array_equal(choice_rows(y[:40_000], classes, seed=1), np.arange(40_000))  # small: all of them
+    # minority rows beyond half the budget: each class in proportion, the majority the rest
+    many = np.array(["v"] * 60_000 + ["c"] * 30_000 + ["k"] * 10_000)
+    share = many[choice_rows(many, classes, seed=0)]
+    assert len(share) == CHOICE_ROWS and (share == "c").sum() == 18_750 and (share == "k").sum() == 6_250
+
+
+def test_the_class_judged_is_compares_rarest_with_enough_rows():
+    y = np.array(["v"] * 1000 + ["c"] * 80 + ["k"] * 20)
+    assert judged_class(y, ["v", "c", "k"])[0] == "c"  # k has fewer than 50 rows
+    assert judged_class(y[:1060], ["v", "c"])[0] == "c"
+
+
+def test_trees_are_chosen_where_they_are_distinguishably_better_on_the_same_folds():
+    frame = _log("xor")
+    res = train(frame, spec_from_options(folds=3), target="event", importance=False)
+    ch = res.classifier_choice
+    assert ch["chosen"] == "hgb" and res.spec.classifier.name == "hgb" and res.spec.name == "auto-none"
+    assert ch["difference"]["low"] > 0 and ch["why"] == "hgb is distinguishably better"
+    assert ch["rows"] == len(frame) and not ch["share"] and ch["class"] == "click"
+    # the same folds and readings as train's own: the winner's figure is train's raw out-of-fold PR-AUC
+    k = res.cv.classes.index("click")
+    own = average_precision_score(res.cv.y_true == "click", res.cv.raw_scores[:, k])
+    assert ch["candidates"]["hgb"]["pr_auc"] == pytest.approx(own, abs=1e-12)
+    assert any(n.startswith("classifier auto: out-of-fold PR-AUC of click (3 folds on 6,000 rows)") for n in res.notes)
+
+
+def test_logistic_is_kept_where_the_trees_are_not_distinguishably_better(tmp_path):
+    frame = _log("linear")
+    out = run_train(
+        frame,
+        spec_from_options(folds=3),
+        target="event",
+        importance=False,
+        model_path=tmp_path / "m.skops",
+        report_dir=tmp_path / "rep",
+    )
+    ch = out.result.classifier_choice
+    assert ch["chosen"] == "logistic" and out.result.spec.classifier.name == "logistic"
+    assert ch["difference"]["low"] <= 0  # hgb not distinguishably better
+    doc = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    assert doc["classifier_choice"] == json.loads(json.dumps(ch)) and doc["spec"]["classifier"]["name"] == "logistic"
+    assert {"choice_logistic_seconds", "choice_hgb_seconds"} <= set(doc["timings"])
+    html = (tmp_path / "rep" / "report.html").read_text()
+    assert "<h2>Classifier: logistic (auto)</h2>" in html and "hgb - logistic" in html
+    from clickpred import load_model
+
+    model = load_model(tmp_path / "m.skops")
+    assert model.classifier_choice_ == doc["classifier_choice"]  # the model file keeps it (validated at load)
+
+
+def test_an_explicit_classifier_skips_the_choice_and_auto_takes_no_parameters(tmp_path):
+    res = train(_log("linear", rows=2_000), spec_from_options("logistic", folds=3), target="event", importance=False)
+    assert res.classifier_choice is None and not any("classifier auto" in n for n in res.notes)
+    p = tmp_path / "auto.toml"
+    p.write_text('[classifier]\nname = "auto"\nC = 2.0\n')
+    from clickpred.modeling.spec import load_spec
+
+    with pytest.raises(ConfigError, match="auto.toml: classifier 'auto' takes no parameters"):
+        load_spec(p)
+
+
+def test_compare_refuses_a_spec_that_leaves_the_choice_to_auto(tmp_path):
+    from clickpred.jobs.compare import candidate_specs
+
+    p = tmp_path / "a.toml"
+    p.write_text('[classifier]\nname = "auto"\n')
+    with pytest.raises(ConfigError, match="classifier 'auto' is train's choice"):
+        candidate_specs(pipelines=[str(p)])
+
+
+def test_a_tampered_choice_in_a_model_file_is_refused(tmp_path):
+    from clickpred.errors import ModelFileError
+    from clickpred.jobs.train import model_metadata
+    from clickpred.model.payload import validate_metadata
+
+    frame = _log("linear", rows=3_000)
+    out = run_train(
+        frame,
+        spec_from_options(folds=3),
+        target="event",
+        importance=False,
+        model_path=tmp_path / "m.skops",
+        report_dir=tmp_path / "rep",
+    )
+    md = json.loads(json.dumps(model_metadata(out.result, out.document)))
+    validate_metadata("m.skops", md)
+    for field, value in (("chosen", "xgboost"), ("class", "nope"), ("rows", -1)):
+        bad = json.loads(json.dumps(md))
+        bad["classifier_choice"][field] = value
+        with pytest.raises(ModelFileError, match=f"classifier_choice.*{field}|classifier_choice"):
+            validate_metadata("m.skops", bad)
