@@ -793,7 +793,7 @@ def info(
         markup=False,
     )
     if md.get("classifier_choice"):
-        from .jobs.choose import choice_note
+        from .reporting.train_report import choice_note
 
         out.print(choice_note(md["classifier_choice"]), markup=False, soft_wrap=True)
     d = md["data"]

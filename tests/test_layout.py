@@ -128,4 +128,5 @@ def test_the_command_line_enters_the_library_only_through_the_api():
         "importance_lines",
         "drift_table",
         "drift_warning",
+        "choice_note",
     }

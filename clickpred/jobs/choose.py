@@ -26,9 +26,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..modeling.spec import ComponentSpec, Spec
+from ..modeling.spec import AUTO_CANDIDATES, ComponentSpec, Spec
 
-CANDIDATES = ("logistic", "hgb")  # the cheaper first: the one kept when the evidence cannot tell them apart
+CANDIDATES = AUTO_CANDIDATES  # the cheaper first: the one kept when the evidence cannot tell them apart
 CHOICE_ROWS = 50_000  # above this many training rows the choice is made on a share (every minority row kept)
 REPLICATES = 1_000
 
@@ -77,8 +77,8 @@ def choose_classifier(
     from ..evaluation.crossval import check_folds, cross_validate, fold_splits
     from ..evaluation.intervals import RankedScores, bootstrap_ap, paired
     from ..modeling.pipeline import build_pipeline
-    from .train import plan_workers
     from .training import fold_readings
+    from .workers import plan_workers
 
     y = np.asarray(y)
     rows = choice_rows(y, classes, spec.seed)
@@ -148,20 +148,3 @@ def choose_classifier(
         "why": why,
     }
     return replace(spec, classifier=ComponentSpec(chosen)), doc, seconds
-
-
-def choice_note(doc: dict) -> str:
-    """One line saying what ``auto`` tried, each figure, and why the winner."""
-    cheap, other = CANDIDATES
-    c = doc["candidates"]
-    d = doc["difference"]
-    where = (
-        f"{doc['rows']:,} of {doc['of_rows']:,} rows: every minority row, a share of the majority's"
-        if doc["share"]
-        else f"{doc['rows']:,} rows"
-    )
-    return (
-        f"classifier auto: out-of-fold PR-AUC of {doc['class']} ({doc['folds']} folds on {where}): "
-        f"{cheap} {c[cheap]['pr_auc']:.4f}, {other} {c[other]['pr_auc']:.4f}; "
-        f"{other} − {cheap} {d['estimate']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}] → {doc['chosen']} ({doc['why']})"
-    )

@@ -269,7 +269,8 @@ def train_stream(
     notes += crossed
     choice = None
     if spec.classifier.name == AUTO:  # chosen on the kept rows' folds, as train chooses on its rows
-        from .choose import choice_note, choose_classifier
+        from ..reporting.train_report import choice_note
+        from .choose import choose_classifier
 
         t0 = time.perf_counter()
         spec, choice, seconds = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)

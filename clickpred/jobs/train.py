@@ -49,12 +49,8 @@ from .training import (
     warning_notes,
 )
 from .workers import (
-    GIL_BOUND_STRATEGIES,
-    PARALLEL_ROWS,
-    PARALLEL_ROWS_SLOW,
-    THREADED_CLASSIFIERS,
-    fit_workers,
-    frame_bytes,
+    SLOW_CLASSIFIERS,
+    plan_workers,
 )
 
 SPLIT_FRACTION = 0.2
@@ -269,7 +265,8 @@ def _resolve_auto(
 ) -> tuple[Spec, dict | None, str, dict]:
     """``--classifier auto`` (:mod:`clickpred.jobs.choose`): the spec with the chosen classifier, what was tried, and
     the note that says so, and each candidate's seconds. A funnel's stages are logistic (the choice is made for a flat model)."""
-    from .choose import choice_note, choose_classifier
+    from ..reporting.train_report import choice_note
+    from .choose import choose_classifier
 
     if funnel:
         return (
@@ -364,19 +361,6 @@ def time_split(X, split_by: str, path, dropped: dict | None = None) -> TimeSplit
     )
 
 
-def plan_workers(spec: Spec, X, jobs: int) -> tuple[int, bool, str | None]:
-    """How the folds and the final fit run: (workers, in threads of this process?, a note when memory holds
-    the workers back). Processes from :data:`PARALLEL_ROWS` rows (:data:`PARALLEL_ROWS_SLOW` for slow
-    classifiers and GIL-bound samplers); below that, threads for the classifiers whose fit releases the GIL."""
-    slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
-    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
-    threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
-    workers, held = fit_workers(
-        jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
-    )
-    return workers, threads, held
-
-
 def _fit_and_hold_out(built: BuiltPipeline, frame, y: np.ndarray, split: TimeSplit, classes: list[str]) -> Evaluation:
     """A pipeline fitted on the earlier rows of ``frame``, scored on the later ones."""
     from sklearn.base import clone
@@ -407,7 +391,6 @@ def _flat_cv(schema, readings: list, X, y, spec: Spec, calibration: str, counts:
     return finish(fcv, flat.score_method, ratio, calibration, jobs=workers, threads=threads)
 
 
-SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")
 PROBE_ROWS = 2_000
 
 

@@ -14,6 +14,10 @@ Example
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..modeling.spec import Spec
 
 # A worker fitting a fold holds the data it was sent, its training rows and the fold's transformed matrices: about
 # this many times the frame's own memory (one-hot CSR of 100k-1M rows: 1.5-2.5× the frame; pandas copies one more).
@@ -96,3 +100,19 @@ def fit_workers(
 
 def _gb(n: float) -> str:
     return f"{n / 2**30:.1f} GB"
+
+
+SLOW_CLASSIFIERS = ("mlp", "svm-rbf", "svm-nystroem")  # train times one fit first and says how long to expect
+
+
+def plan_workers(spec: "Spec", X, jobs: int) -> tuple[int, bool, str | None]:
+    """How the folds and the final fit run: (workers, in threads of this process?, a note when memory holds
+    the workers back). Processes from :data:`PARALLEL_ROWS` rows (:data:`PARALLEL_ROWS_SLOW` for slow
+    classifiers and GIL-bound samplers); below that, threads for the classifiers whose fit releases the GIL."""
+    slow = spec.classifier.name in SLOW_CLASSIFIERS or spec.strategy.name in GIL_BOUND_STRATEGIES
+    worth_it = len(X) >= (PARALLEL_ROWS_SLOW if slow else PARALLEL_ROWS)
+    threads = not worth_it and spec.classifier.name in THREADED_CLASSIFIERS
+    workers, held = fit_workers(
+        jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
+    )
+    return workers, threads, held

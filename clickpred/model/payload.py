@@ -341,7 +341,7 @@ class _Checker:
 
     def classifier_choice(self, doc, classes: list[str]) -> None:
         """``--classifier auto``'s record (:func:`clickpred.jobs.choose.choose_classifier`), shown by ``info``."""
-        from ..jobs.choose import CANDIDATES
+        from ..modeling.spec import AUTO_CANDIDATES as CANDIDATES
 
         doc = self.mapping(doc, "metadata.classifier_choice", allow_none=True)
         if not doc:

@@ -22,6 +22,7 @@ from ..errors import ConfigError
 # auto: logistic and hgb cross-validated on the same folds, the better kept where distinguishably so, else logistic
 # (clickpred.jobs.choose; measured in docs/benchmarks.md, "The first model: auto").
 AUTO = "auto"
+AUTO_CANDIDATES = ("logistic", "hgb")  # the cheaper first: kept where the evidence cannot tell them apart
 DEFAULT_CLASSIFIER = AUTO
 # Chosen by measurement (benchmarks/bench_defaults.py, README "Defaults"): with the probability correction and the
 # auto decision rule doing what rebalancing was for, 'none' ranks distinguishably better than 'class_weight' on CoIL

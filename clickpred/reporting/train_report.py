@@ -591,3 +591,23 @@ def score_table(res):
     )
     table.caption_justify = "left"
     return table
+
+
+def choice_note(doc: dict) -> str:
+    """One line saying what ``--classifier auto`` tried (:mod:`clickpred.jobs.choose`), each figure, and why the
+    winner."""
+    from ..modeling.spec import AUTO_CANDIDATES
+
+    cheap, other = AUTO_CANDIDATES
+    c = doc["candidates"]
+    d = doc["difference"]
+    where = (
+        f"{doc['rows']:,} of {doc['of_rows']:,} rows: every minority row, a share of the majority's"
+        if doc["share"]
+        else f"{doc['rows']:,} rows"
+    )
+    return (
+        f"classifier auto: out-of-fold PR-AUC of {doc['class']} ({doc['folds']} folds on {where}): "
+        f"{cheap} {c[cheap]['pr_auc']:.4f}, {other} {c[other]['pr_auc']:.4f}; "
+        f"{other} − {cheap} {d['estimate']:+.4f} [{d['low']:+.4f}, {d['high']:+.4f}] → {doc['chosen']} ({doc['why']})"
+    )

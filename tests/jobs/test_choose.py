@@ -129,3 +129,13 @@ def test_a_tampered_choice_in_a_model_file_is_refused(tmp_path):
         bad["classifier_choice"][field] = value
         with pytest.raises(ModelFileError, match=f"classifier_choice.*{field}|classifier_choice"):
             validate_metadata("m.skops", bad)
+
+
+def test_the_streaming_trainer_chooses_on_its_kept_rows(small_csv):
+    from clickpred.jobs.stream_train import train_stream
+
+    res = train_stream([small_csv], spec_from_options(folds=3), negative_rate=0.5, holdout_fraction=0.3)
+    ch = res.classifier_choice
+    assert ch is not None and res.spec.classifier.name == ch["chosen"]
+    assert ch["rows"] == len(res.data.y)  # the kept rows, never the held-out ones
+    assert any(n.startswith("classifier auto: ") for n in res.notes)
