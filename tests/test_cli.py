@@ -227,7 +227,11 @@ GOOD = "site,price,event\n" + "".join(f"s{i % 7},{i * 0.5},{'click' if i % 10 ==
             [],
             r"column 'b' is empty in every row",
         ),
-        (GOOD, ["--classifier", "xgb"], r"unknown classifier 'xgb' .*valid: auto, logistic, svm, svm-rbf, svm-nystroem, mlp"),
+        (
+            GOOD,
+            ["--classifier", "xgb"],
+            r"unknown classifier 'xgb' .*valid: auto, logistic, svm, svm-rbf, svm-nystroem, mlp",
+        ),
         (
             GOOD,
             ["--strategy", "adasyn"],
