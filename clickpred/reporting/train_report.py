@@ -15,10 +15,12 @@ import json
 import math
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..evaluation.crossval import Evaluation
+if TYPE_CHECKING:  # a type only: clickpred info and score print from here without importing scikit-learn
+    from ..evaluation.crossval import Evaluation
 
 
 def jsonable(obj):

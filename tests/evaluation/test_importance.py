@@ -28,7 +28,7 @@ def known_world(tmp_path_factory):
     frame["noise_number"] = rng.normal(size=len(frame))
     frame["noise_level"] = rng.choice(["p", "q", "r", "s"], size=len(frame))
     frame.to_csv(path, index=False)
-    return train(path, spec_from_dict({}, source="test"), target="event", drop=["impression_id"], jobs=1)
+    return train(path, spec_from_dict({"classifier": "logistic"}, source="test"), target="event", drop=["impression_id"], jobs=1)
 
 
 def test_signal_ranks_above_noise_and_noise_intervals_include_zero(known_world):
@@ -121,7 +121,7 @@ def test_wide_data_is_bounded_and_says_what_was_skipped():
 
 
 def test_importance_does_not_change_the_model_or_its_figures(small_csv):
-    spec = spec_from_dict({}, source="test")
+    spec = spec_from_dict({"classifier": "logistic"}, source="test")
     on = train(small_csv, spec, jobs=1)
     off = train(small_csv, spec, jobs=1, importance=False)
     assert off.cv.importance is None and on.cv.importance["records"]

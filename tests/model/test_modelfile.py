@@ -184,6 +184,14 @@ def test_info_reads_the_metadata_without_scikit_learn_and_it_is_the_models(scori
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         == "False"
     )
+    # the whole command too: what it prints comes from the reporting layer, which imports scikit-learn only to draw
+    code = (
+        "import sys; from typer.testing import CliRunner; from clickpred.cli import app; "
+        f"r = CliRunner().invoke(app, ['info', {str(scoring_model)!r}]); "
+        "print(r.exit_code, 'sklearn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "0 False"
 
     def rewritten(name, change):
         out = tmp_path / name
