@@ -24,11 +24,20 @@ demo: $(STAMP)
 # The compare report is checked in a real headless browser: install Chromium from the
 # distribution's packages when it is missing (the test is skipped, saying why, where it can't be).
 browser:
-	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
-	  ( command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
-	    echo "make test: installing Chromium (the distribution's package, once) for the compare report's browser test" && \
-	    (timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq chromium >/dev/null 2>&1) ) || \
-	  echo "note: Chromium is not installed and could not be installed here: the browser test will be skipped"
+	@if [ -n "$$CLICKPRED_NO_BROWSER" ]; then \
+	  echo "note: CLICKPRED_NO_BROWSER is set: Chromium not installed, the report's browser tests will be skipped"; \
+	elif command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "make test: installing Chromium (the distribution's package, once) for the reports' browser tests; CLICKPRED_NO_BROWSER=1 skips this"; \
+	  start=$$(date +%s); \
+	  if (timeout 600 apt-get update -qq && timeout 900 apt-get install -y -qq chromium) >/tmp/clickpred-chromium-install.log 2>&1; then \
+	    echo "make test: Chromium installed in $$(( $$(date +%s) - start )) s"; \
+	  else \
+	    echo "note: Chromium could not be installed ($$(( $$(date +%s) - start )) s; apt's output: /tmp/clickpred-chromium-install.log): the browser tests will be skipped"; \
+	  fi; \
+	else \
+	  echo "note: Chromium is not installed and cannot be installed here (apt-get as root): the browser tests will be skipped"; \
+	fi
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest -q --durations=10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +20,8 @@ def chromium() -> str | None:
 
 def rendered(html: Path) -> tuple[str, list[str]]:
     """The page's DOM after its scripts ran, and the console errors it raised."""
+    if os.environ.get("CLICKPRED_NO_BROWSER"):
+        pytest.skip("CLICKPRED_NO_BROWSER is set")
     browser = chromium()
     if browser is None:
         pytest.skip("Chromium is not installed (make test installs it from the distribution's packages where it can)")
