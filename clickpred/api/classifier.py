@@ -273,7 +273,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         options = md.get("options") or {}
         part = lambda key: spec.get(key) or {}  # noqa: E731
         clf = cls(
-            classifier=part("classifier").get("name", "logistic"),
+            # a model auto chose keeps "auto" as its parameter (what it was fitted with; the spec holds the winner)
+            classifier="auto" if md.get("classifier_choice") else part("classifier").get("name", "logistic"),
             strategy=part("strategy").get("name", "none"),
             classifier_params=dict(part("classifier").get("params", {})) or None,
             strategy_params=dict(part("strategy").get("params", {})) or None,

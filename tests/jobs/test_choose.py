@@ -139,3 +139,17 @@ def test_the_streaming_trainer_chooses_on_its_kept_rows(small_csv):
     assert ch is not None and res.spec.classifier.name == ch["chosen"]
     assert ch["rows"] == len(res.data.y)  # the kept rows, never the held-out ones
     assert any(n.startswith("classifier auto: ") for n in res.notes)
+
+
+def test_an_estimator_fitted_with_auto_loads_with_the_same_parameters(tmp_path):
+    import clickpred
+    from clickpred import ClickClassifier
+
+    frame = _log("xor", rows=3_000)
+    y = frame.pop("event").to_numpy()
+    clf = ClickClassifier(classifier="auto", folds=3, importance=False).fit(frame, y)
+    assert clf.classifier_choice_["chosen"] in ("logistic", "hgb") and clf.get_params()["classifier"] == "auto"
+    clickpred.save_model(clf, tmp_path / "m.skops")
+    loaded = clickpred.load_model(tmp_path / "m.skops")
+    assert loaded.get_params() == clf.get_params() and loaded.classifier_choice_ == clf.classifier_choice_
+    np.testing.assert_allclose(loaded.predict_proba(frame), clf.predict_proba(frame), rtol=0, atol=1e-12)
