@@ -146,6 +146,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         )
 
     def fit(self, X: Any, y: Any) -> ClickClassifier:
+        from pandas import isna as pd_isna
+
         from ..jobs.train import train
         from ..postfit.predictor import Predictor
 
@@ -154,6 +156,12 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         y = column_or_1d(np.asarray(y), warn=True)
         if len(y) != len(frame):
             raise ValueError(f"X has {len(frame)} rows but y has {len(y)}")
+        missing = np.flatnonzero(pd_isna(y))
+        if len(missing):  # scikit-learn's words first (its checks match them), then which rows
+            raise ValueError(
+                f"Input y contains NaN. {len(missing):,} row(s) have no label (first: row {missing[0]}): every row "
+                "needs its class — drop the unlabelled rows or give them one"
+            )
         check_classification_targets(y)
         if np.unique(y).size < 2:
             raise ValueError(f"ClickClassifier needs at least 2 classes in y; it holds only one class ({y[0]!r})")

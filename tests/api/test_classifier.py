@@ -133,3 +133,11 @@ def test_y_is_held_apart_from_x_so_any_column_name_is_a_feature():
     assert sorted(c.name for c in clf.schema_.features) == ["clickpred_label", "label"]
     assert clf.schema_.target == "label_2"
     assert clf.predict_proba(X).shape == (500, 2)
+
+
+def test_unlabelled_rows_are_named_not_left_to_scikit_learn():
+    X = pd.DataFrame({"a": np.arange(200.0), "b": ["x", "y"] * 100})
+    y = np.array(["view"] * 180 + ["click"] * 20, dtype=object)
+    y[5], y[9] = None, np.nan
+    with pytest.raises(ValueError, match=r"Input y contains NaN\. 2 row\(s\) have no label \(first: row 5\)"):
+        ClickClassifier(folds=3).fit(X, y)

@@ -28,7 +28,9 @@ def known_world(tmp_path_factory):
     frame["noise_number"] = rng.normal(size=len(frame))
     frame["noise_level"] = rng.choice(["p", "q", "r", "s"], size=len(frame))
     frame.to_csv(path, index=False)
-    return train(path, spec_from_dict({"classifier": "logistic"}, source="test"), target="event", drop=["impression_id"], jobs=1)
+    return train(
+        path, spec_from_dict({"classifier": "logistic"}, source="test"), target="event", drop=["impression_id"], jobs=1
+    )
 
 
 def test_signal_ranks_above_noise_and_noise_intervals_include_zero(known_world):

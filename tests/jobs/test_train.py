@@ -113,9 +113,9 @@ def test_auto_workers_only_where_they_pay(small_csv, monkeypatch):
     spec = spec_from_options("logistic", "none", folds=2)
     train(small_csv, spec)  # 4,000 rows of a logistic: in two threads
     train(small_csv, spec, jobs=1)
-    monkeypatch.setattr(train_module, "PARALLEL_ROWS_SLOW", 1000)
+    monkeypatch.setattr(workers, "PARALLEL_ROWS_SLOW", 1000)  # plan_workers lives in jobs.workers
     train(small_csv, spec_from_options("logistic", "smote", folds=2))  # SMOTENC holds the GIL: two processes
-    monkeypatch.setattr(train_module, "PARALLEL_ROWS", 1000)
+    monkeypatch.setattr(workers, "PARALLEL_ROWS", 1000)
     train(small_csv, spec)  # "many" rows: in two processes
     assert used == [(1, False), (2, True), (1, True), (2, False), (2, False)]
 
