@@ -503,7 +503,9 @@ class _Checker:
         from sklearn.preprocessing import FunctionTransformer, StandardScaler
         from sklearn.svm import SVC
 
-        from ..modeling.estimators import CategoryCodes, NystroemSVM
+        from sklearn.preprocessing import TargetEncoder
+
+        from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM
 
         seen: set[int] = set()
         stack = [root]
@@ -539,6 +541,14 @@ class _Checker:
             # a fitted one only: ColumnTransformer keeps the unfitted originals too (the probe finds a gutted one)
             if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):
                 self.category_codes(obj, f"{where}: {name}")
+            if isinstance(obj, FrequencyEncoder) and hasattr(obj, "n_features_in_"):
+                self.frequencies(obj, f"{where}: {name}")
+            if isinstance(obj, ClippedLogit):
+                eps = getattr(obj, "eps", None)
+                if isinstance(eps, bool) or not isinstance(eps, Real) or not 0 < float(eps) < 0.5:
+                    self.fail(f"{where}: {name}.eps", f"{eps!r}"[:100] + " is not a clip in (0, 0.5)")
+            if isinstance(obj, TargetEncoder) and hasattr(obj, "encodings_"):
+                self.target_encodings(obj, f"{where}: {name}")
             if isinstance(obj, SVC):
                 self.support_vectors(obj, f"{where}: {name}")
             if isinstance(obj, (LinearClassifierMixin, NystroemSVM)) and hasattr(obj, "coef_"):
@@ -591,6 +601,44 @@ class _Checker:
             codes = self.array(lookup, f"{where}._lookup[{j}]", 1)
             if k < 0 or len(codes) != k + 1 or codes[-1] != -1 or not np.all((codes[:-1] >= 0) & (codes[:-1] <= k)):
                 self.fail(f"{where}._lookup[{j}]", f"expected a code in 0…{max(k, 0)} per category, then −1")
+
+    def frequencies(self, enc, where: str) -> None:
+        """The frequency encoder fills one output column per table it holds and leaves the others 0: one table per
+        input column, each {value: log(1 + count)} with finite values ≥ 0."""
+        n = getattr(enc, "n_features_in_", None)
+        tables: Any = getattr(enc, "counts_", None)
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
+        if not isinstance(tables, list) or len(tables) != n:
+            self.fail(f"{where}.counts_", f"expected one table per input column ({n})")
+        for j, table in enumerate(tables):
+            if not isinstance(table, dict) or not all(
+                isinstance(k, str)
+                and not isinstance(v, bool)
+                and isinstance(v, Real)
+                and math.isfinite(float(v))
+                and float(v) >= 0
+                for k, v in table.items()
+            ):
+                self.fail(f"{where}.counts_[{j}]", "expected {value: log(1 + count)} with finite values ≥ 0")
+
+    def target_encodings(self, enc, where: str) -> None:
+        """scikit-learn's target encoder: one finite encoding per category of each column (and class), a finite
+        mean for unseen values."""
+        categories: Any = getattr(enc, "categories_", None)
+        encodings: Any = getattr(enc, "encodings_", None)
+        if not isinstance(categories, list) or not isinstance(encodings, list) or not categories:
+            self.fail(f"{where}.encodings_", "expected a list of encodings per column")
+        if len(encodings) % len(categories):
+            self.fail(f"{where}.encodings_", f"expected a multiple of the {len(categories)} columns")
+        per = len(encodings) // len(categories)
+        for i, e in enumerate(encodings):
+            values = self.array(e, f"{where}.encodings_[{i}]", 1)
+            if len(values) != len(categories[i // per]):
+                self.fail(f"{where}.encodings_[{i}]", "expected one encoding per category")
+        mean = np.atleast_1d(np.asarray(getattr(enc, "target_mean_", None), dtype=object))
+        if not all(isinstance(m, Real) and math.isfinite(float(m)) for m in mean):
+            self.fail(f"{where}.target_mean_", "expected finite means")
 
     def trees(self, hgb, where: str) -> None:
         """Gradient boosting's trees are walked by compiled code without bounds checks: a child or feature index

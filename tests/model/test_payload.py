@@ -715,3 +715,67 @@ def test_fitted_preprocessing_is_checked_before_scoring(scoring_model, tmp_path,
     at load, naming the field or saying what its own schema's rows gave."""
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(scoring_model, tmp_path, mutate))
+
+
+@pytest.fixture(scope="module")
+def encoded_id_models(small_csv, tmp_path_factory):
+    """Logistic models whose ID columns are frequency- and target-encoded (the spec's id_encoding)."""
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_dict
+
+    d = tmp_path_factory.mktemp("encoded_ids")
+    out = {}
+    for encoding in ("frequency", "target"):
+        spec = spec_from_dict(
+            {"classifier": "logistic", "evaluation": {"folds": 2}, "features": {"id_encoding": encoding}},
+            source="test",
+        )
+        res = run_train(small_csv, spec, model_path=d / f"{encoding}.skops", report_dir=d / encoding)
+        out[encoding] = res.model_path
+    return out
+
+
+def _id_step(p, name):
+    return _fitted_step(p, "id_encoded").named_steps[name]
+
+
+def _drop_a_frequency_table(p):
+    _id_step(p, "encode").counts_.pop()
+
+
+def _negative_frequency(p):
+    table = _id_step(p, "encode").counts_[0]
+    table[next(iter(table))] = -1.0
+
+
+def _wide_clip(p):
+    _id_step(p, "logit").eps = 0.7
+
+
+def _nan_target_encoding(p):
+    enc = _id_step(p, "encode")
+    enc.encodings_[0] = np.full_like(enc.encodings_[0], np.nan)
+
+
+def _short_target_encoding(p):
+    enc = _id_step(p, "encode")
+    enc.encodings_[0] = enc.encodings_[0][:1]
+
+
+@pytest.mark.parametrize(
+    "encoding, mutate, message",
+    [
+        ("frequency", _drop_a_frequency_table, r"FrequencyEncoder\.counts_: expected one table per input column"),
+        ("frequency", _negative_frequency, r"FrequencyEncoder\.counts_\[0\]: expected \{value: log\(1 \+ count\)\}"),
+        ("target", _wide_clip, r"ClippedLogit\.eps: 0\.7 is not a clip in \(0, 0\.5\)"),
+        ("target", _nan_target_encoding, r"TargetEncoder\.encodings_\[0\]: non-finite values"),
+        ("target", _short_target_encoding, r"TargetEncoder\.encodings_\[0\]: expected one encoding per category"),
+    ],
+    ids=["frequency-table-missing", "frequency-negative", "logit-clip", "target-nan", "target-short"],
+)
+def test_encoded_id_columns_are_checked_before_scoring(encoded_id_models, tmp_path, encoding, mutate, message):
+    """A frequency encoder with fewer tables than columns scored the last ID column as 0 for every row, silently;
+    a clip of 0.7 or a NaN encoding changed every score without an error (issue 32). Each is refused at load."""
+    load_model(encoded_id_models[encoding])  # the untouched files load
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(encoded_id_models[encoding], tmp_path, mutate))
