@@ -500,10 +500,8 @@ class _Checker:
         from sklearn.linear_model._base import LinearClassifierMixin
         from sklearn.neural_network import MLPClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
-        from sklearn.preprocessing import FunctionTransformer, StandardScaler
+        from sklearn.preprocessing import FunctionTransformer, StandardScaler, TargetEncoder
         from sklearn.svm import SVC
-
-        from sklearn.preprocessing import TargetEncoder
 
         from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM
 
