@@ -89,7 +89,8 @@ def script_scores(train_path: Path, test_path: Path | None, target: str, drop: l
 
 
 def candidate_spec(cand: str):
-    """'default', or 'classifier-strategy' with optional '+crosses' (crosses = "auto") and '+counts'."""
+    """'default', or 'classifier-strategy' with optional '+crosses' (crosses = "auto"), '+counts' and '+binsN'
+    (numeric_bins = N)."""
     from dataclasses import replace
 
     from clickpred.modeling.spec import spec_from_dict, spec_from_options
@@ -98,10 +99,13 @@ def candidate_spec(cand: str):
         return spec_from_options()
     base, *extras = cand.split("+")
     clf, _, strat = base.partition("-")
-    unknown = set(extras) - {"crosses", "counts"}
+    bins = [int(e[4:]) for e in extras if e.startswith("bins") and e[4:].isdigit()]
+    unknown = {e for e in extras if not (e.startswith("bins") and e[4:].isdigit())} - {"crosses", "counts"}
     if unknown:
-        raise SystemExit(f"unknown candidate option {sorted(unknown)[0]!r}: use +crosses and/or +counts")
+        raise SystemExit(f"unknown candidate option {sorted(unknown)[0]!r}: use +crosses, +counts and/or +binsN")
     features = {"crosses": "auto" if "crosses" in extras else "none", "counts": "counts" in extras}
+    if bins:
+        features["numeric_bins"] = bins[0]
     spec = spec_from_dict({"classifier": clf, "strategy": strat, "features": features})
     return replace(spec, name=cand.replace("+", "_"))
 

@@ -54,6 +54,7 @@ ALLOWED_TYPES = frozenset(
         "sklearn.impute._base.MissingIndicator",
         "sklearn.impute._base.SimpleImputer",
         "sklearn.preprocessing._data.StandardScaler",
+        "sklearn.preprocessing._discretization.KBinsDiscretizer",
         "sklearn.preprocessing._encoders.OneHotEncoder",
         "sklearn.preprocessing._encoders.OrdinalEncoder",
         "sklearn.preprocessing._function_transformer.FunctionTransformer",

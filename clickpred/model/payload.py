@@ -500,7 +500,7 @@ class _Checker:
         from sklearn.linear_model._base import LinearClassifierMixin
         from sklearn.neural_network import MLPClassifier
         from sklearn.pipeline import Pipeline as SkPipeline
-        from sklearn.preprocessing import FunctionTransformer, StandardScaler, TargetEncoder
+        from sklearn.preprocessing import FunctionTransformer, KBinsDiscretizer, StandardScaler, TargetEncoder
         from sklearn.svm import SVC
 
         from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM
@@ -539,6 +539,8 @@ class _Checker:
             # a fitted one only: ColumnTransformer keeps the unfitted originals too (the probe finds a gutted one)
             if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):
                 self.category_codes(obj, f"{where}: {name}")
+            if isinstance(obj, KBinsDiscretizer) and hasattr(obj, "bin_edges_"):
+                self.bin_edges(obj, f"{where}: {name}")
             if isinstance(obj, FrequencyEncoder) and hasattr(obj, "n_features_in_"):
                 self.frequencies(obj, f"{where}: {name}")
             if isinstance(obj, ClippedLogit):
@@ -599,6 +601,29 @@ class _Checker:
             codes = self.array(lookup, f"{where}._lookup[{j}]", 1)
             if k < 0 or len(codes) != k + 1 or codes[-1] != -1 or not np.all((codes[:-1] >= 0) & (codes[:-1] <= k)):
                 self.fail(f"{where}._lookup[{j}]", f"expected a code in 0…{max(k, 0)} per category, then −1")
+
+    def bin_edges(self, bins, where: str) -> None:
+        """``[features] numeric_bins``: per input column, increasing finite quantile edges (searchsorted on unsorted
+        edges gives codes that mean nothing), as many bins as ``n_bins_`` says, ordinal codes out."""
+        n = getattr(bins, "n_features_in_", None)
+        edges: Any = getattr(bins, "bin_edges_", None)
+        counts: Any = getattr(bins, "n_bins_", None)
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
+            self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
+        if getattr(bins, "encode", None) != "ordinal":
+            self.fail(f"{where}.encode", "expected ordinal codes")
+        if not isinstance(edges, np.ndarray) or edges.shape != (n,):
+            self.fail(f"{where}.bin_edges_", f"expected one array of edges per input column ({n})")
+        counts = self.array(counts, f"{where}.n_bins_", 1, "iu")
+        if len(counts) != n:
+            self.fail(f"{where}.n_bins_", f"expected one count per input column ({n})")
+        for j, e in enumerate(edges):
+            if not isinstance(e, np.ndarray) or e.ndim != 1 or e.dtype.kind != "f" or np.isnan(e).any():
+                self.fail(f"{where}.bin_edges_[{j}]", "expected a 1-d numeric array")
+            if len(e) > 2:  # a constant column keeps [-inf, inf]: one bin
+                self.array(e, f"{where}.bin_edges_[{j}]", 1)
+            if len(e) != counts[j] + 1 or not (np.diff(e) > 0).all():
+                self.fail(f"{where}.bin_edges_[{j}]", f"expected {counts[j] + 1} increasing edges")
 
     def frequencies(self, enc, where: str) -> None:
         """The frequency encoder fills one output column per table it holds and leaves the others 0: one table per

@@ -32,6 +32,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
+    KBinsDiscretizer,
     OneHotEncoder,
     StandardScaler,
     TargetEncoder,
@@ -76,8 +77,11 @@ def build_features(
     seed: int = 0,
     counts: bool = False,
     one_hot: bool = True,
+    numeric_bins: int = 0,
 ) -> FeatureLayout:
-    """Build the ``prepare`` and ``encode`` transformers for a schema."""
+    """Build the ``prepare`` and ``encode`` transformers for a schema. ``numeric_bins`` (one-hot models): each
+    numeric column is also cut at its training quantiles into that many bins (fewer where values repeat), one-hot
+    encoded beside its slope — a shape the slope alone cannot draw (an evening bump in the hour, a special 999)."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
     # Trees and integer codes: a column read as codes by the shape of its values alone (the label could not tell)
     # is given to the trees as its number only — measurements with gaps (pixel values, durations) were split as
@@ -107,6 +111,17 @@ def build_features(
         transformers.append(("timestamp", TimestampFeatures(), times))
     n_cat = len(cat) + 2 * len(times)
     n_num = 0
+    if num and numeric_bins and one_hot:  # codes of the bins, among the codes the encoder one-hots (before IDs')
+        bins = KBinsDiscretizer(n_bins=numeric_bins, encode="ordinal", strategy="quantile", subsample=None)
+        transformers.append(
+            (
+                "numeric_bins",
+                Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("bins", bins)]),
+                num,
+            )
+        )
+        n_cat += len(num)
+        n_levels += numeric_bins * len(num)
     if ids and id_encoding == "onehot":
         transformers.append(("id", _codes(id_min_frequency, id_max_levels), ids))
         n_cat += len(ids)

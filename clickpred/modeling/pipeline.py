@@ -52,7 +52,14 @@ def build_pipeline(
     entry = CLASSIFIERS[spec.classifier.name]
     id_max_levels = f.id_max_levels if entry.one_hot else min(f.id_max_levels, HGB_MAX_LEVELS)
     layout = build_features(
-        schema, id_encoding, f.id_min_frequency, id_max_levels, seed=spec.seed, counts=f.counts, one_hot=entry.one_hot
+        schema,
+        id_encoding,
+        f.id_min_frequency,
+        id_max_levels,
+        seed=spec.seed,
+        counts=f.counts,
+        one_hot=entry.one_hot,
+        numeric_bins=f.numeric_bins if entry.one_hot else 0,
     )
     strategy = STRATEGIES[spec.strategy.name]
     # A sampler that copies or synthesises rows puts copies (or neighbours) of the rows a classifier fits into

@@ -43,8 +43,10 @@ _FEATURE_KEYS = {
     "numeric",
     "crosses",
     "counts",
+    "numeric_bins",
 }
 ID_ENCODINGS = ("onehot", "target", "frequency")
+MAX_NUMERIC_BINS = 100
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class FeatureSpec:
     numeric: tuple[str, ...] = ()  # integer columns read as quantities whatever the inference says (--numeric)
     crosses: str | tuple[tuple[str, str], ...] = "none"  # "none", "auto" or pairs of categorical/ID columns
     counts: bool = False  # add log(1 + rows per value) of every ID column (from the training rows)
+    numeric_bins: int = 0  # linear models: a numeric column is its slope plus this many quantile bins (0: slope only)
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,9 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     counts = feats.get("counts", False)
     if not isinstance(counts, bool):
         raise ConfigError(f"{source}: features.counts must be true or false, got {counts!r}")
+    numeric_bins = feats.get("numeric_bins", 0)
+    if numeric_bins != 0:
+        _check_int(numeric_bins, "features.numeric_bins", source, 2, MAX_NUMERIC_BINS)
     name = data.get("name") or default_name or f"{classifier.name}-{strategy.name}"
     if not isinstance(name, str):
         raise ConfigError(f"{source}: name must be a string")
@@ -216,6 +222,7 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
             columns["numeric"],
             crosses,
             counts,
+            numeric_bins,
         ),
         description=str(data.get("description", "")),
         source=source,

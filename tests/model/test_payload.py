@@ -779,3 +779,49 @@ def test_encoded_id_columns_are_checked_before_scoring(encoded_id_models, tmp_pa
     load_model(encoded_id_models[encoding])  # the untouched files load
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(encoded_id_models[encoding], tmp_path, mutate))
+
+
+@pytest.fixture(scope="module")
+def binned_model(small_csv, tmp_path_factory):
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_dict
+
+    d = tmp_path_factory.mktemp("binned")
+    spec = spec_from_dict(
+        {"classifier": "logistic", "evaluation": {"folds": 2}, "features": {"numeric_bins": 8}}, source="test"
+    )
+    return run_train(small_csv, spec, model_path=d / "m.skops", report_dir=d / "r").model_path
+
+
+def _bins(p):
+    return _fitted_step(p, "numeric_bins").named_steps["bins"]
+
+
+def _unsorted_edges(p):
+    e = _bins(p).bin_edges_[0]
+    e[1], e[2] = e[2] + 1.0, e[1]
+
+
+def _edges_short(p):
+    b = _bins(p)
+    b.bin_edges_ = b.bin_edges_[:1]
+
+
+def _onehot_bins(p):
+    _bins(p).encode = "onehot"
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (_unsorted_edges, r"KBinsDiscretizer\.bin_edges_\[0\]: expected \d+ increasing edges"),
+        (_edges_short, r"KBinsDiscretizer\.bin_edges_: expected one array of edges per input column"),
+        (_onehot_bins, r"KBinsDiscretizer\.encode: expected ordinal codes"),
+    ],
+    ids=["edges-unsorted", "edges-short", "encode"],
+)
+def test_quantile_bins_are_checked_before_scoring(binned_model, small_csv, tmp_path, mutate, message):
+    """Unsorted edges give bin codes that mean nothing (every score wrong, no error)."""
+    load_model(binned_model)
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(binned_model, tmp_path, mutate))
