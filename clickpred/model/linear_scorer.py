@@ -10,7 +10,9 @@ itself on probe rows that change one column at a time:
 * categorical and ID columns: one entry per category the encoders know, one
   for "missing", one for any unseen value;
 * timestamps: one entry per (hour, day of week), one for missing;
-* numeric columns: ``g_j`` is affine, so a slope, plus a value for missing.
+* numeric columns: ``g_j`` is affine, so a slope, plus a value for missing — with quantile bins
+  (``[features] numeric_bins``) affine within each bin: one slope plus a step per bin, found by a sorted search
+  of the bins' edges;
 
 Scoring a chunk is then a table lookup per column and a few vector sums: no
 one-hot matrix, no sparse product. The probabilities come from the model's
@@ -97,6 +99,27 @@ def _known_values(prepare, column: str) -> list:
     return []
 
 
+def _bin_edges(prepare, column: str) -> np.ndarray | None:
+    """The inner quantile edges of a numeric column's bins (``[features] numeric_bins``), or None without bins."""
+    for _name, trans, cols in prepare.transformers_:
+        if column not in list(cols) or not hasattr(trans, "steps"):
+            continue
+        for _, step in trans.steps:
+            if hasattr(step, "bin_edges_"):
+                return np.asarray(step.bin_edges_[list(cols).index(column)][1:-1], dtype=float)
+    return None
+
+
+def _bin_probes(inner) -> list[float]:
+    """Two values inside each bin that ``searchsorted(inner, x, side="right")`` defines, bin by bin."""
+    inner = np.asarray(inner, dtype=float)
+    if len(inner) == 0:
+        return [1.0, 2.0]
+    width = max(float(inner[-1] - inner[0]), 1.0)
+    bounds = [inner[0] - 2 * width, *inner.tolist(), inner[-1] + 2 * width]
+    return [v for lo, hi in zip(bounds[:-1], bounds[1:]) for v in (lo + 0.25 * (hi - lo), lo + 0.75 * (hi - lo))]
+
+
 def _texts(values) -> list[str]:
     """A column's categories as stored: a text array (:func:`~clickpred.modeling.estimators.text_array`), or a
     list in files written before."""
@@ -106,7 +129,9 @@ def _texts(values) -> list[str]:
 class LinearScorer:
     """Table lookups that reproduce a fitted linear pipeline's scores."""
 
-    def __init__(self, schema: Schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, n_out):
+    def __init__(
+        self, schema: Schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, n_out, num_bins=None
+    ):
         self.schema = schema
         self.base = base
         self.cat_tables = cat_tables  # col -> ({category: row}, table (m+2, k): last two rows missing, unseen)
@@ -115,6 +140,7 @@ class LinearScorer:
         self.num_slopes = num_slopes
         self.num_missing = num_missing
         self.time_tables = time_tables  # col -> table (24*7 + 1, k)
+        self.num_bins = num_bins or {}  # col -> (inner edges (m,), table (m + 1, k)): a step per quantile bin
         self.link = link
         self.method = method
         self.n_out = n_out
@@ -128,6 +154,7 @@ class LinearScorer:
             "num_slopes": dict(self.num_slopes),
             "num_missing": dict(self.num_missing),
             "time_tables": dict(self.time_tables),
+            "num_bins": {c: {"edges": e, "table": t} for c, (e, t) in self.num_bins.items()},
         }
 
     @classmethod
@@ -152,6 +179,10 @@ class LinearScorer:
             link,
             method,
             len(base),
+            {
+                c: (np.asarray(b["edges"], dtype=float), np.asarray(b["table"], dtype=float))
+                for c, b in (state.get("num_bins") or {}).items()  # files written before bins: none
+            },
         )
 
     def decisions(self, inputs: Inputs) -> np.ndarray:
@@ -174,11 +205,16 @@ class LinearScorer:
             x = inputs.numbers[col]
             nan = np.isnan(x)
             any_nan = nan.any()
+            steps = None
+            if col in self.num_bins:
+                edges, table = self.num_bins[col]
+                steps = table[np.searchsorted(edges, np.where(nan, 0.0, x), side="right")]  # rows × k
             for j in range(k):
+                part = x * slope[j] if steps is None else x * slope[j] + steps[:, j]
                 if any_nan:
-                    d[j] += np.where(nan, self.num_missing[col][j], x * slope[j])
+                    d[j] += np.where(nan, self.num_missing[col][j], part)
                 else:
-                    d[j] += x * slope[j]
+                    d[j] += part
         for col, table in self.time_tables.items():
             ts = inputs.times[col]
             # hour * 7 + weekday (Monday = 0, as pandas); missing -> the last row (24 * 7)
@@ -238,8 +274,12 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             rows += [(c.name, v) for v in known] + [(c.name, None), (c.name, UNSEEN)]
             spans[c.name] = (start, known)
         elif c.kind == "numeric":
-            rows += [(c.name, 1.0), (c.name, np.nan), (c.name, 2.0), (c.name, -3.5)]
-            spans[c.name] = (start, None)
+            edges = _bin_edges(prepare, c.name)
+            if edges is None:
+                rows += [(c.name, 1.0), (c.name, np.nan), (c.name, 2.0), (c.name, -3.5)]
+            else:  # two points inside each quantile bin, then missing
+                rows += [(c.name, x) for x in _bin_probes(edges)] + [(c.name, np.nan)]
+            spans[c.name] = (start, edges)
         else:
             tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
             monday = pd.Timestamp("2024-01-01", tz=tz)  # a Monday
@@ -255,11 +295,21 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     base = d[0]
     delta = d - base
     cat_tables, num_slopes, num_missing, time_tables = {}, {}, {}, {}
+    num_bins: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for c in schema.features:
         start, known = spans[c.name]
         if c.kind in ("categorical", "id"):
             m = len(known)
             cat_tables[c.name] = ({v: i for i, v in enumerate(known)}, delta[start : start + m + 2])
+        elif c.kind == "numeric" and known is not None:  # known: the column's inner bin edges
+            xs = np.asarray(_bin_probes(known))
+            g = delta[start : start + len(xs)]
+            slopes = (g[1::2] - g[::2]) / (xs[1::2] - xs[::2])[:, None]
+            if not np.allclose(slopes, slopes[0], rtol=1e-7, atol=1e-10):
+                return None  # not one slope plus a step per bin
+            slope = slopes.mean(axis=0)
+            num_bins[c.name] = (np.asarray(known, dtype=float), g[::2] - xs[::2, None] * slope)
+            num_slopes[c.name], num_missing[c.name] = slope, delta[start + len(xs)]
         elif c.kind == "numeric":
             slope, missing, at2, at_m35 = delta[start : start + 4]
             if not (
@@ -272,7 +322,9 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             table = np.zeros((24 * 7 + 1, d.shape[1]))
             table[: 24 * 7] = delta[start : start + 24 * 7]  # row = hour * 7 + dow
             time_tables[c.name] = table
-    return LinearScorer(schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, d.shape[1])
+    return LinearScorer(
+        schema, base, cat_tables, num_slopes, num_missing, time_tables, link, method, d.shape[1], num_bins
+    )
 
 
 TOP_VALUES = 5  # per column and class: this many values that raise, and that lower, the class's odds most

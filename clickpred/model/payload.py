@@ -925,7 +925,7 @@ class _Checker:
             return
         self.mapping(state, "fastpath")
         keys = {"base", "categories", "category_tables", "num_slopes", "num_missing", "time_tables"}
-        if set(state) != keys:
+        if not keys <= set(state) <= keys | {"num_bins"}:  # num_bins: files written before bins lack it
             self.fail("fastpath", "unexpected entries")
         base = self.array(state["base"], "fastpath.base", 1)
         k = len(base)
@@ -954,6 +954,18 @@ class _Checker:
                         self.fail(f"fastpath.{key}.{c}", f"shape {a.shape}, expected {(24 * 7 + 1, k)}")
                 elif self.array(v, f"fastpath.{key}.{c}", 1, "f").shape != (k,):
                     self.fail(f"fastpath.{key}.{c}", f"expected {k} values")
+        slopes = state["num_slopes"]
+        for c, b in self.mapping(state.get("num_bins"), "fastpath.num_bins", allow_none=True).items():
+            where = f"fastpath.num_bins.{c}"
+            b = self.mapping(b, where)
+            if c not in slopes or set(b) != {"edges", "table"}:
+                self.fail(where, "expected the edges and table of a numeric column with a slope")
+            edges = self.array(b["edges"], f"{where}.edges", 1, "f")
+            if len(edges) > 1 and not (np.diff(edges) > 0).all():
+                self.fail(f"{where}.edges", "expected increasing edges")
+            table = self.array(b["table"], f"{where}.table", 2, "f")
+            if table.shape != (len(edges) + 1, k):  # a row per bin: searchsorted gives 0 … len(edges)
+                self.fail(f"{where}.table", f"shape {table.shape}, expected {(len(edges) + 1, k)}")
 
     def decision_sample(self, sample, classes) -> None:
         if sample is None:

@@ -48,6 +48,8 @@ def _inputs(path, schema):
         ("svm", "class_weight", {}, {"calibration": "isotonic"}),
         ("svm", "class_weight", {}, {}),
         ("svm", "none", {}, {"calibration": "sigmoid"}),
+        ("logistic", "none", {"numeric_bins": 10}, {}),  # a slope plus a step per quantile bin
+        ("svm", "class_weight", {"numeric_bins": 4}, {"calibration": "sigmoid"}),
     ],
 )
 def test_compiled_scores_equal_the_pipeline(small, small_csv, classifier, strategy, features, params):

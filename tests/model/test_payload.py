@@ -825,3 +825,32 @@ def test_quantile_bins_are_checked_before_scoring(binned_model, small_csv, tmp_p
     load_model(binned_model)
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(binned_model, tmp_path, mutate))
+
+
+def _fast_bins(p):
+    bins = p["fastpath"]["num_bins"]
+    assert bins  # the binned model compiles: a slope plus a step per bin
+    return next(iter(bins.values()))
+
+
+def _fast_edges_unsorted(p):
+    e = _fast_bins(p)["edges"]
+    e[0], e[1] = e[1] + 1.0, e[0]
+
+
+def _fast_table_short(p):
+    b = _fast_bins(p)
+    b["table"] = b["table"][:-1]
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (_fast_edges_unsorted, r"fastpath\.num_bins\.\w+\.edges: expected increasing edges"),
+        (_fast_table_short, r"fastpath\.num_bins\.\w+\.table: shape"),  # searchsorted would index past it
+    ],
+    ids=["edges-unsorted", "table-short"],
+)
+def test_the_compiled_bins_are_checked_before_scoring(binned_model, tmp_path, mutate, message):
+    with pytest.raises(ModelFileError, match=message):
+        load_model(_tampered(binned_model, tmp_path, mutate))
