@@ -212,26 +212,49 @@ def has_validation_slice(y, fraction: float) -> bool:
     return len(counts) > 1 and counts.min() >= 2 and len(counts) <= n_val <= len(y) - len(counts)
 
 
-class TimestampFeatures(TransformerMixin, BaseEstimator):
-    """Hour of day (0-23) and day of week (0-6) codes for each datetime column.
+class _TextColumns:
+    """What a stateless per-column transformer of text (and missing) values shares: what it reads, its fit (nothing
+    learnt but the columns) and the names it gives its outputs (``_SUFFIXES`` per input column). A mixin, not an
+    estimator: the transformers below are."""
 
-    Missing timestamps become -1. Output is two integer columns per input column. Input: datetimes, or text and
-    numbers that ``pandas.to_datetime`` reads (numbers as nanoseconds since the epoch).
-    """
+    _SUFFIXES: tuple[str, ...] = ()
+    n_features_in_: int  # set by validate_data in fit
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True  # timestamps in text
-        tags.input_tags.allow_nan = True  # a missing timestamp is coded -1
+        tags = super().__sklearn_tags__()  # type: ignore[misc]  # the estimator's, next in the MRO
+        tags.input_tags.string = True  # values as text
+        tags.input_tags.allow_nan = True  # a missing value has its own output
         return tags
 
     def fit(self, X, y=None):
         validate_data(self, X, dtype=None, ensure_all_finite=False)
         return self
 
-    def transform(self, X):
+    def _frame(self, X) -> pd.DataFrame:
         check_is_fitted(self)
-        frame = pd.DataFrame(validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False))
+        return pd.DataFrame(validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False))
+
+    def get_feature_names_out(self, input_features=None):
+        check_is_fitted(self)
+        known = getattr(self, "feature_names_in_", None)
+        if input_features is None:
+            input_features = known if known is not None else [f"x{i}" for i in range(self.n_features_in_)]
+        elif len(input_features) != self.n_features_in_ or (known is not None and list(input_features) != list(known)):
+            raise ValueError("input_features is not equal to feature_names_in_ (or has another length)")
+        return np.asarray([f"{c}_{s}" for c in input_features for s in self._SUFFIXES], dtype=object)
+
+
+class TimestampFeatures(_TextColumns, TransformerMixin, BaseEstimator):
+    """Hour of day (0-23) and day of week (0-6) codes for each datetime column.
+
+    Missing timestamps become -1. Output is two integer columns per input column. Input: datetimes, or text and
+    numbers that ``pandas.to_datetime`` reads (numbers as nanoseconds since the epoch).
+    """
+
+    _SUFFIXES = ("hour", "dow")
+
+    def transform(self, X):
+        frame = self._frame(X)
         out = []
         for col in frame.columns:
             ts = pd.to_datetime(frame[col], errors="coerce")
@@ -239,20 +262,8 @@ class TimestampFeatures(TransformerMixin, BaseEstimator):
             out.append(ts.dt.day_of_week.fillna(-1).to_numpy(dtype=float))
         return np.column_stack(out) if out else np.empty((len(frame), 0))
 
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self)
-        names = []
-        known = getattr(self, "feature_names_in_", None)
-        if input_features is None:
-            input_features = known if known is not None else [f"x{i}" for i in range(self.n_features_in_)]
-        elif len(input_features) != self.n_features_in_ or (known is not None and list(input_features) != list(known)):
-            raise ValueError("input_features is not equal to feature_names_in_ (or has another length)")
-        for c in input_features:
-            names += [f"{c}_hour", f"{c}_dow"]
-        return np.asarray(names, dtype=object)
 
-
-class CodesAsNumbers(TransformerMixin, BaseEstimator):
+class CodesAsNumbers(_TextColumns, TransformerMixin, BaseEstimator):
     """Integer codes read back as numbers, for the trees: each column's values (the canonical text of integers,
     ``"12"``) as a float, missing or unreadable as NaN (the trees' missing branch).
 
@@ -260,30 +271,12 @@ class CodesAsNumbers(TransformerMixin, BaseEstimator):
     (pixel intensities, durations) or IDs whose order carries signal (an ``ip``), the trees lose the splits on it.
     Given both — the native category and this number — they use whichever splits better. Nothing is learnt."""
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.string = True  # codes as text
-        tags.input_tags.allow_nan = True  # a missing code is NaN
-        return tags
-
-    def fit(self, X, y=None):
-        validate_data(self, X, dtype=None, ensure_all_finite=False)
-        return self
+    _SUFFIXES = ("number",)
 
     def transform(self, X):
-        check_is_fitted(self)
-        frame = pd.DataFrame(validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False))
+        frame = self._frame(X)
         out = [pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float) for c in frame.columns]
         return np.column_stack(out) if out else np.empty((len(frame), 0))
-
-    def get_feature_names_out(self, input_features=None):
-        check_is_fitted(self)
-        known = getattr(self, "feature_names_in_", None)
-        if input_features is None:
-            input_features = known if known is not None else [f"x{i}" for i in range(self.n_features_in_)]
-        elif len(input_features) != self.n_features_in_ or (known is not None and list(input_features) != list(known)):
-            raise ValueError("input_features is not equal to feature_names_in_ (or has another length)")
-        return np.asarray([f"{c}_number" for c in input_features], dtype=object)
 
 
 def text_array(values) -> np.ndarray:
