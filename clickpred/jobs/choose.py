@@ -28,7 +28,6 @@ import numpy as np
 
 from ..modeling.spec import AUTO_CANDIDATES, ComponentSpec, Spec
 
-CANDIDATES = AUTO_CANDIDATES  # the cheaper first: the one kept when the evidence cannot tell them apart
 CHOICE_ROWS = 50_000  # above this many training rows the choice is made on a share (every minority row kept)
 REPLICATES = 1_000
 
@@ -71,8 +70,9 @@ def choose_classifier(
     spec: Spec, base, base_X, X, y: np.ndarray, classes: list[str], schema, jobs: int = 0, progress=None
 ) -> tuple[Spec, dict, dict[str, float]]:
     """The spec with ``auto`` replaced by the chosen classifier, what was tried (JSON-ready: the rows, the class,
-    each candidate's out-of-fold PR-AUC with its interval, the paired difference, the winner and why) and each
-    candidate's seconds (kept apart: the record is the same on every run). ``base``/``base_X``: the schema and rows before crosses (what a fold reads again); ``X``, ``schema``:
+    each candidate's out-of-fold PR-AUC with its interval, the paired difference, the winner and why) and the
+    timings to add to the run's (``choice_seconds`` and each candidate's; kept apart: the record is the same on
+    every run). ``base``/``base_X``: the schema and rows before crosses (what a fold reads again); ``X``, ``schema``:
     with them (the reading of every training row)."""
     from ..evaluation.crossval import check_folds, cross_validate, fold_splits
     from ..evaluation.intervals import RankedScores, bootstrap_ap, paired
@@ -80,6 +80,7 @@ def choose_classifier(
     from .training import fold_readings
     from .workers import plan_workers
 
+    start = time.perf_counter()
     y = np.asarray(y)
     rows = choice_rows(y, classes, spec.seed)
     ys, Xs, base_Xs = y[rows], X.iloc[rows], base_X.iloc[rows]
@@ -89,9 +90,9 @@ def choose_classifier(
     readings, _ = fold_readings(base, base_Xs, ys, splits, spec, schema)
     target, judged = judged_class(y, classes)
     k = classes.index(target)
-    specs = {name: replace(spec, classifier=ComponentSpec(name)) for name in CANDIDATES}
+    specs = {name: replace(spec, classifier=ComponentSpec(name)) for name in AUTO_CANDIDATES}
     ranked: dict[str, list[RankedScores]] = {}
-    seconds: dict[str, float] = {}
+    timings: dict[str, float] = {}
     done = 0
     for name, candidate in specs.items():
         built = build_pipeline(candidate, schema, counts)
@@ -118,11 +119,11 @@ def choose_classifier(
             threads,
             per_fold,
         )
-        seconds[name] = time.perf_counter() - t0
+        timings[f"choice_{name}_seconds"] = time.perf_counter() - t0
         done += spec.folds
         ranked[name] = [RankedScores(ys == target, cv.scores[:, k])]
     point, values = bootstrap_ap(ranked, REPLICATES, spec.seed)
-    cheap, other = CANDIDATES
+    cheap, other = AUTO_CANDIDATES
     d = paired(other, cheap, point, values)
     if d.low > 0:
         chosen, why = other, f"{other} is distinguishably better"
@@ -134,7 +135,7 @@ def choose_classifier(
     doc = {
         "candidates": {
             name: {"pr_auc": point[name].estimate, "low": point[name].low, "high": point[name].high}
-            for name in CANDIDATES
+            for name in AUTO_CANDIDATES
         },
         "class": target,
         "judged": judged,
@@ -147,4 +148,5 @@ def choose_classifier(
         "chosen": chosen,
         "why": why,
     }
-    return replace(spec, classifier=ComponentSpec(chosen)), doc, seconds
+    timings["choice_seconds"] = time.perf_counter() - start
+    return replace(spec, classifier=ComponentSpec(chosen)), doc, timings

@@ -272,10 +272,8 @@ def train_stream(
         from ..reporting.train_report import choice_note
         from .choose import choose_classifier
 
-        t0 = time.perf_counter()
-        spec, choice, seconds = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
-        timings["choice_seconds"] = time.perf_counter() - t0
-        timings.update({f"choice_{name}_seconds": v for name, v in seconds.items()})
+        spec, choice, spent = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
+        timings.update(spent)
         notes.append(choice_note(choice))
     built = build_pipeline(spec, ds.schema, kept_counts)
     notes += built.notes

@@ -146,12 +146,10 @@ def train(
         if not funnel:
             tell("notes", {"notes": list(notes)})  # what is known so far, before the choice's fits
             told = len(notes)
-        t0 = time.perf_counter()
-        spec, choice, said, seconds = _resolve_auto(
+        spec, choice, said, spent = _resolve_auto(
             spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
         )
-        timings["choice_seconds"] = time.perf_counter() - t0
-        timings.update({f"choice_{name}_seconds": v for name, v in seconds.items()})
+        timings.update(spent)
         notes.append(said)
 
     def build(schema) -> BuiltPipeline:
@@ -264,7 +262,7 @@ def _resolve_auto(
     spec: Spec, funnel, base, base_X, X, y, schema, jobs: int, tell
 ) -> tuple[Spec, dict | None, str, dict]:
     """``--classifier auto`` (:mod:`clickpred.jobs.choose`): the spec with the chosen classifier, what was tried, and
-    the note that says so, and each candidate's seconds. A funnel's stages are logistic (the choice is made for a flat model)."""
+    the note that says so, and its timings. A funnel's stages are logistic (the choice is made for a flat model)."""
     from ..reporting.train_report import choice_note
     from .choose import choose_classifier
 
@@ -279,8 +277,8 @@ def _resolve_auto(
     def progress(done, total):
         tell("step", {"name": "choosing logistic or hgb", "done": done, "total": total})
 
-    spec, choice, seconds = choose_classifier(spec, base, base_X, X, y, list(schema.classes), schema, jobs, progress)
-    return spec, choice, choice_note(choice), seconds
+    spec, choice, spent = choose_classifier(spec, base, base_X, X, y, list(schema.classes), schema, jobs, progress)
+    return spec, choice, choice_note(choice), spent
 
 
 def drift_profile(X, schema, final, method: str, cv: Evaluation, seed: int) -> dict:

@@ -277,9 +277,11 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
             edges = _bin_edges(prepare, c.name)
             if edges is None:
                 rows += [(c.name, 1.0), (c.name, np.nan), (c.name, 2.0), (c.name, -3.5)]
+                spans[c.name] = (start, None)
             else:  # two points inside each quantile bin, then missing
-                rows += [(c.name, x) for x in _bin_probes(edges)] + [(c.name, np.nan)]
-            spans[c.name] = (start, edges)
+                probes = _bin_probes(edges)
+                rows += [(c.name, x) for x in probes] + [(c.name, np.nan)]
+                spans[c.name] = (start, (edges, np.asarray(probes)))
         else:
             tz = c.dtype.split(":", 1)[1] if ":" in c.dtype else None
             monday = pd.Timestamp("2024-01-01", tz=tz)  # a Monday
@@ -301,14 +303,14 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
         if c.kind in ("categorical", "id"):
             m = len(known)
             cat_tables[c.name] = ({v: i for i, v in enumerate(known)}, delta[start : start + m + 2])
-        elif c.kind == "numeric" and known is not None:  # known: the column's inner bin edges
-            xs = np.asarray(_bin_probes(known))
+        elif c.kind == "numeric" and known is not None:  # known: the column's inner bin edges and their probes
+            edges, xs = known
             g = delta[start : start + len(xs)]
             slopes = (g[1::2] - g[::2]) / (xs[1::2] - xs[::2])[:, None]
             if not np.allclose(slopes, slopes[0], rtol=1e-7, atol=1e-10):
                 return None  # not one slope plus a step per bin
             slope = slopes.mean(axis=0)
-            num_bins[c.name] = (np.asarray(known, dtype=float), g[::2] - xs[::2, None] * slope)
+            num_bins[c.name] = (edges, g[::2] - xs[::2, None] * slope)
             num_slopes[c.name], num_missing[c.name] = slope, delta[start + len(xs)]
         elif c.kind == "numeric":
             slope, missing, at2, at_m35 = delta[start : start + 4]

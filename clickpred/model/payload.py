@@ -341,15 +341,15 @@ class _Checker:
 
     def classifier_choice(self, doc, classes: list[str]) -> None:
         """``--classifier auto``'s record (:func:`clickpred.jobs.choose.choose_classifier`), shown by ``info``."""
-        from ..modeling.spec import AUTO_CANDIDATES as CANDIDATES
+        from ..modeling.spec import AUTO_CANDIDATES
 
         doc = self.mapping(doc, "metadata.classifier_choice", allow_none=True)
         if not doc:
             return
         where = "metadata.classifier_choice"
         candidates = self.mapping(doc.get("candidates"), f"{where}.candidates")
-        if sorted(candidates) != sorted(CANDIDATES) or doc.get("chosen") not in CANDIDATES:
-            self.fail(where, f"expected the candidates {', '.join(CANDIDATES)} and one of them chosen")
+        if sorted(candidates) != sorted(AUTO_CANDIDATES) or doc.get("chosen") not in AUTO_CANDIDATES:
+            self.fail(where, f"expected the candidates {', '.join(AUTO_CANDIDATES)} and one of them chosen")
         for name, c in candidates.items():
             c = self.mapping(c, f"{where}.candidates.{name}")
             for key in ("pr_auc", "low", "high"):
