@@ -64,27 +64,34 @@ def test_trees_are_chosen_where_they_are_distinguishably_better_on_the_same_fold
     assert any(n.startswith("classifier auto: out-of-fold PR-AUC of click (3 folds on 6,000 rows)") for n in res.notes)
 
 
-def test_logistic_is_kept_where_the_trees_are_not_distinguishably_better(tmp_path):
-    frame = _log("linear")
+@pytest.fixture(scope="module")
+def kept_logistic(tmp_path_factory):
+    """Default train on the linear log, written: logistic kept (one run serves the tests that read its files)."""
+    d = tmp_path_factory.mktemp("kept_logistic")
     out = run_train(
-        frame,
+        _log("linear"),
         spec_from_options(folds=3),
         target="event",
         importance=False,
-        model_path=tmp_path / "m.skops",
-        report_dir=tmp_path / "rep",
+        model_path=d / "m.skops",
+        report_dir=d / "rep",
     )
+    return out, d
+
+
+def test_logistic_is_kept_where_the_trees_are_not_distinguishably_better(kept_logistic):
+    out, d = kept_logistic
     ch = out.result.classifier_choice
     assert ch["chosen"] == "logistic" and out.result.spec.classifier.name == "logistic"
     assert ch["difference"]["low"] <= 0  # hgb not distinguishably better
-    doc = json.loads((tmp_path / "rep" / "metrics.json").read_text())
+    doc = json.loads((d / "rep" / "metrics.json").read_text())
     assert doc["classifier_choice"] == json.loads(json.dumps(ch)) and doc["spec"]["classifier"]["name"] == "logistic"
     assert {"choice_logistic_seconds", "choice_hgb_seconds"} <= set(doc["timings"])
-    html = (tmp_path / "rep" / "report.html").read_text()
+    html = (d / "rep" / "report.html").read_text()
     assert "<h2>Classifier: logistic (auto)</h2>" in html and "hgb - logistic" in html
     from clickpred import load_model
 
-    model = load_model(tmp_path / "m.skops")
+    model = load_model(d / "m.skops")
     assert model.classifier_choice_ == doc["classifier_choice"]  # the model file keeps it (validated at load)
 
 
@@ -108,26 +115,22 @@ def test_compare_refuses_a_spec_that_leaves_the_choice_to_auto(tmp_path):
         candidate_specs(pipelines=[str(p)])
 
 
-def test_a_tampered_choice_in_a_model_file_is_refused(tmp_path):
+def test_a_tampered_choice_in_a_model_file_is_refused(kept_logistic):
     from clickpred.errors import ModelFileError
     from clickpred.jobs.train import model_metadata
     from clickpred.model.payload import validate_metadata
 
-    frame = _log("linear", rows=3_000)
-    out = run_train(
-        frame,
-        spec_from_options(folds=3),
-        target="event",
-        importance=False,
-        model_path=tmp_path / "m.skops",
-        report_dir=tmp_path / "rep",
-    )
+    out, _ = kept_logistic
     md = json.loads(json.dumps(model_metadata(out.result, out.document)))
     validate_metadata("m.skops", md)
-    for field, value in (("chosen", "xgboost"), ("class", "nope"), ("rows", -1)):
+    for field, value, message in (
+        ("chosen", "xgboost", r"classifier_choice: expected the candidates logistic, hgb and one of them chosen"),
+        ("class", "nope", r"classifier_choice\.class: 'nope' is not a class of the model"),
+        ("rows", -1, r"classifier_choice\.rows: expected a count"),
+    ):
         bad = json.loads(json.dumps(md))
         bad["classifier_choice"][field] = value
-        with pytest.raises(ModelFileError, match=f"classifier_choice.*{field}|classifier_choice"):
+        with pytest.raises(ModelFileError, match=message):
             validate_metadata("m.skops", bad)
 
 
