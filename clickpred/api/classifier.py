@@ -195,6 +195,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         labels = {read: original for original, read in pairs.items()}  # as y holds them, for the model file
         result = replace(result, data=replace(result.data, labels=labels))
+        if spec.folds != self.folds:  # lowered for the smallest class: the file keeps the parameter as given
+            result = replace(result, options={**result.options, "folds": self.folds})
         schema, cv = result.data.schema, result.cv
         correction: Any = cv.correction  # Evaluation types them loosely (evaluation sits below postfit)
         rule: Any = cv.rule
@@ -289,7 +291,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             calibration=options.get("calibration", "auto"),
             decision=options.get("decision", "auto"),
             costs=options.get("costs"),
-            folds=spec.get("folds", 5),
+            folds=options.get("folds", spec.get("folds", 5)),
             categorical=options.get("categorical"),
             numeric=options.get("numeric"),
             max_onehot_levels=part("features").get("max_onehot_levels", 50),

@@ -176,6 +176,19 @@ def test_labels_keep_their_type_through_fit_save_load_and_score(tmp_path):
     assert clickpred.score(clf, X)["prediction"].tolist() == scored["prediction"].tolist()
 
 
+def test_folds_lowered_for_a_small_class_load_as_the_parameter_given(tmp_path):
+    """A class of 3 rows cross-fits on 3 folds, not 5; the loaded estimator still says folds=5 (it said 3, so its
+    get_params differed from the fitted one's)."""
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({"a": rng.normal(size=300)})
+    y = np.r_[np.zeros(297, int), np.ones(3, int)]
+    clf = clickpred.ClickClassifier(folds=5).fit(X, y)
+    assert any("folds: 5 → 3" in n for n in clf.notes_)
+    clickpred.save_model(clf, tmp_path / "m.skops")
+    loaded = clickpred.load_model(tmp_path / "m.skops")
+    assert loaded.get_params() == clf.get_params() and loaded.get_params()["folds"] == 5
+
+
 def test_a_report_is_named_after_its_model_file(fitted, tmp_path, monkeypatch):
     """Two models saved without a report folder each get their own: reports/<model file name>/."""
     clf, *_ = fitted

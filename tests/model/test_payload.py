@@ -144,6 +144,8 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         (lambda p: p["metadata"]["options"].update(calibration="exec"), r"metadata\.options\.calibration"),
         (lambda p: p["metadata"]["options"].update(extra=1), r"metadata\.options: unexpected fields"),
         (lambda p: p["metadata"]["options"].update(numeric="bid"), r"metadata\.options\.numeric: expected a list"),
+        (lambda p: p["metadata"]["options"].update(folds=10**9), r"metadata\.options\.folds: expected a whole"),
+        (lambda p: p["metadata"]["options"].update(folds=True), r"metadata\.options\.folds: expected a whole"),
         (lambda p: p["metadata"].update(importance={"a": 1}), r"metadata\.importance: expected a list"),
         (lambda p: p["metadata"]["importance"][0].update({"class": "x"}), r"metadata\.importance\[0\]\.class"),
         (
@@ -207,6 +209,8 @@ def test_a_huge_n_jobs_is_refused(scoring_model, tmp_path):
         "option-calibration",
         "option-extra",
         "option-columns",
+        "option-folds-huge",
+        "option-folds-bool",
         "importance-type",
         "importance-class",
         "importance-nan",
