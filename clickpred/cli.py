@@ -41,6 +41,9 @@ def _main(
     ),
 ) -> None:
     """Predict ad clicks and conversions from impression logs where the events that matter are rare."""
+    from .api.commands import lean_start
+
+    lean_start()
 
 
 class _Console(Console):

@@ -245,3 +245,34 @@ def test_metadata_nested_beyond_reason_is_a_corrupt_file(scoring_model, tmp_path
         read_metadata(evil)
     with pytest.raises(ModelFileError, match=r"deep\.skops: corrupt model file \(RecursionError"):
         load_model(evil)
+
+
+def test_lean_skops_builds_no_trust_list_and_the_model_loads_the_same(scoring_model, small_csv, tmp_path):
+    """The command line imports skops without its default trust list (every scikit-learn estimator, ~0.5 s of
+    start-up, unused: the allowlist decides); the file loads and scores the same. A library import keeps skops
+    as it is (a notebook's own skops calls are untouched). Fresh processes: this one has imported skops."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, numpy as np, pandas as pd, clickpred\n"
+        "from clickpred.model import modelfile\n"
+        "if sys.argv[1] == 'lean': modelfile.lean_skops()\n"
+        "model = clickpred.load_model(sys.argv[2])\n"
+        "from skops.io import _trusted_types as t\n"
+        "frame = pd.read_csv(sys.argv[3], nrows=300).drop(columns=['event'])\n"
+        "np.save(sys.argv[4], model.predict_proba(frame))\n"
+        "print(len(t.SKLEARN_ESTIMATOR_TYPE_NAMES))\n"
+    )
+    found = {}
+    for mode in ("lean", "library"):
+        run = subprocess.run(
+            [sys.executable, "-c", probe, mode, str(scoring_model), str(small_csv), str(tmp_path / f"{mode}.npy")],
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        found[mode] = run.stdout.split()
+    assert found["lean"] == ["0"]  # no list built (all_estimators imports every module of scikit-learn)
+    assert int(found["library"][0]) > 100  # skops as it is
+    np.testing.assert_array_equal(np.load(tmp_path / "lean.npy"), np.load(tmp_path / "library.npy"))

@@ -1,0 +1,83 @@
+"""Start-up: how long a command takes on a file of ten rows, against `python -c "import sklearn"` (issue 33).
+
+Commands run in turn, N rounds (A B C … A B C …), each a fresh process; per round the difference with the
+baseline run of that round, and the medians of those differences (the machine is shared: pairing keeps the
+figure honest when its speed drifts).
+
+  import sklearn    python -c "import sklearn"                            the floor the target is stated against
+  score             clickpred score MODEL ten.csv --output …              lean skops (the command line's default)
+  score, full skops the same with skops' default trust list built         what score cost before (all_estimators)
+  info              clickpred info MODEL
+  help              clickpred --help
+
+    python benchmarks/bench_startup.py [--rounds 7]
+
+Target: score ≤ import sklearn + 0.5 s; the first output of any command within ~1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, write_result  # noqa: E402
+
+PY = sys.executable
+CLI = "from clickpred.cli import app; app()"
+FULL_SKOPS = "import clickpred.model.modelfile as m; m.lean_skops = lambda: None; from clickpred.cli import app; app()"
+
+
+def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
+    score = ["score", str(model), str(data), "--output", str(out)]
+    return {
+        "import sklearn": [PY, "-c", "import sklearn"],
+        "score": [PY, "-c", CLI, *score],
+        "score, full skops": [PY, "-c", FULL_SKOPS, *score],
+        "info": [PY, "-c", CLI, "info", str(model)],
+        "help": [PY, "-c", CLI, "--help"],
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=7)
+    args = ap.parse_args()
+    import pandas as pd
+
+    tmp = Path(tempfile.mkdtemp())
+    model = ROOT / "models" / "demo.skops"
+    if not model.exists():
+        raise SystemExit(f"{model}: run `make demo` first")
+    data = tmp / "ten.csv"
+    pd.read_csv(ROOT / "data" / "impressions_sample.csv.gz", nrows=10).to_csv(data, index=False)
+    cmds = commands(model, data, tmp / "scores.csv")
+    seconds: dict[str, list[float]] = {name: [] for name in cmds}
+    for _ in range(args.rounds):
+        for name, cmd in cmds.items():
+            (tmp / "scores.csv").unlink(missing_ok=True)
+            t0 = time.perf_counter()
+            subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
+            seconds[name].append(time.perf_counter() - t0)
+    base = seconds["import sklearn"]
+    out = {
+        "rounds": args.rounds,
+        "seconds": seconds,
+        "median_seconds": {k: statistics.median(v) for k, v in seconds.items()},
+        "median_over_import_sklearn": {
+            k: statistics.median(a - b for a, b in zip(v, base)) for k, v in seconds.items() if k != "import sklearn"
+        },
+    }
+    path = write_result("startup", {"command": "python benchmarks/bench_startup.py " + " ".join(sys.argv[1:]), **out})
+    for k, v in out["median_over_import_sklearn"].items():
+        print(f"{k}: median {out['median_seconds'][k]:.2f} s, {v:+.2f} s over import sklearn")
+    print(f"import sklearn: median {out['median_seconds']['import sklearn']:.2f} s\n  wrote {path}")
+
+
+if __name__ == "__main__":
+    main()
