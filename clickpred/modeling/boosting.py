@@ -110,13 +110,17 @@ class HoldoutHGBClassifier(HistGradientBoostingClassifier):
 
     def _stops(self, X, y) -> bool:
         """Whether this fit stops early: ``early_stopping`` True or False as given; ``"auto"``: above 10,000 rows
-        (scikit-learn's rule), or with ``min_validation_minority`` set, where the validation slice would hold at
-        least that many rows of the smallest class (a slice of 3 clicks stops the trees on noise)."""
+        (scikit-learn's rule) and, with ``min_validation_minority`` set, only where the validation slice would hold
+        at least that many rows of the smallest class (a slice of 3 clicks stops the trees on noise). With a sampler
+        (copies or synthetic neighbours of the rare rows, which the trees fit fast) the row count is not asked: the
+        slice's rows alone decide."""
         early: Any = self.early_stopping  # type: ignore[has-type]  # scikit-learn's parameter
         if early != "auto":
             return bool(early)
         if self.min_validation_minority is None or y is None:
             return _num_samples(X) > 10_000
+        if self.sampler is None and _num_samples(X) <= 10_000:
+            return False
         fraction = self.validation_fraction if self.validation_fraction is not None else 0.0
         smallest = np.unique(column_or_1d(y), return_counts=True)[1].min()
         return bool(smallest * fraction >= self.min_validation_minority) if fraction else _num_samples(X) > 10_000

@@ -120,7 +120,8 @@ def test_auto_with_a_minority_floor_stops_early_only_where_the_slice_holds_enoug
 ):
     """clickpred's hgb default: "auto" stops early where a tenth of the rows holds at least 25 of the smallest class
     (a slice of two or three positives stopped the trees on noise: libras_move 0.80 vs scikit-learn's 0.89), with
-    or without a sampler, whatever the row count."""
+    or without a sampler — and, without one, only above scikit-learn's 10,000 rows (satimage's 5,148 training rows
+    stopped early on ~50 positives and lost to scikit-learn's HGB, −0.019)."""
     X, y = _rare(20_000)  # over 10,000 rows, about 130 positives: 13 in a tenth
     assert 100 < y.sum() < 250
     HoldoutHGBClassifier(sampler=sampler, max_iter=7, min_validation_minority=25).fit(X, y)
@@ -130,6 +131,11 @@ def test_auto_with_a_minority_floor_stops_early_only_where_the_slice_holds_enoug
     assert est.early_stopping == "auto"  # the parameter is restored
     HoldoutHGBClassifier(sampler=sampler, max_iter=7).fit(X, y)  # no floor: scikit-learn's rule (over 10,000 rows)
     assert sklearn_fit["early_stopping"] is True
+    X, y = X[:8_000], (np.arange(8_000) % 3 == 0).astype(int)  # a slice of ~267 positives, but under 10,000 rows
+    sklearn_fit.clear()
+    HoldoutHGBClassifier(sampler=sampler, max_iter=7, min_validation_minority=25).fit(X, y)
+    # without a sampler, scikit-learn's row count too; with one, the slice alone (it guards against fitting copies)
+    assert sklearn_fit["early_stopping"] is (sampler is not None)
 
 
 def test_sample_weight_with_a_sampler_is_refused_with_the_way_out():
