@@ -20,6 +20,8 @@ import numpy as np
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..io.dataset import Dataset
+    from ..io.schema import Schema
     from ..model.modelfile import Model
 
 from ..errors import ConfigError
@@ -106,7 +108,6 @@ def train(
 
     check_method(calibration)
     check_rule_text(decision, costs)  # before the data is read
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ds = load_dataset(
         data,
@@ -118,12 +119,80 @@ def train(
         header=header,
         labels=labels,
     )
-    timings["read_seconds"] = time.perf_counter() - t0
+    read_seconds = time.perf_counter() - t0
+    rule = parse_rule(decision, ds.schema.classes, costs)
+    plan = _plan(ds, spec, split_by, funnel, jobs, tell)
+    plan.timings["read_seconds"] = read_seconds
+    tell("notes", {"notes": plan.notes[plan.told :]})
+    fitted = _fit_and_evaluate(plan, rule, calibration, importance, test, sep, header, tell)
+    plan.notes.extend(fitted.notes)
+    t0 = time.perf_counter()
+    profile = drift_profile(plan.X, plan.ds.schema, fitted.final, plan.built.score_method, fitted.cv, plan.spec.seed)
+    plan.timings["profile_seconds"] = time.perf_counter() - t0
+    return TrainResult(
+        classifier_choice=plan.choice,
+        profile=profile,
+        over_time=_over_time(plan.ds.schema, plan.train_X, fitted.cv),
+        per_value=_per_value(fitted.final, plan.ds),
+        spec=plan.spec,
+        data=plan.ds,
+        built=plan.built,
+        cv=fitted.cv,
+        test=fitted.test,
+        pipeline=fitted.final,
+        leaks=fitted.leaks,
+        notes=plan.notes,
+        timings=plan.timings,
+        test_source=fitted.test_source,
+        versions=library_versions(),
+        funnel_vs_flat=fitted.funnel_vs_flat,
+        options=train_options(calibration, decision, costs, categorical, numeric),
+    )
+
+
+@dataclass
+class _Plan:
+    """What a train run decided before its first fit: the rows (all and the earlier ones the folds learn from),
+    the table's reading (per fold too), the classifier (auto's choice), the pipeline, the workers, the notes."""
+
+    ds: Dataset
+    spec: Spec
+    X: pd.DataFrame  # every row, crosses' columns included
+    y: np.ndarray
+    train_X: pd.DataFrame  # the rows the folds, the correction and the rule learn from (all, or a split's earlier)
+    train_y: np.ndarray
+    split: TimeSplit | None
+    split_by: str | None
+    base: Schema  # the schema before crosses, and its rows: what each fold reads again
+    base_X: pd.DataFrame
+    counts: dict
+    funnel: list[str] | None
+    choice: dict | None
+    built: BuiltPipeline
+    readings: list
+    per_fold: list
+    fits: int
+    workers: int
+    threads: bool  # one thread per core instead of processes
+    notes: list[str]
+    timings: dict[str, float]
+    told: int  # notes already told (before auto's fits)
+
+    def earlier(self, frame):
+        return frame if self.split is None else frame.iloc[self.split.earlier]
+
+    def build(self, schema) -> BuiltPipeline:
+        if self.funnel:
+            return build_funnel(self.spec, schema, self.train_y, self.funnel)
+        return build_pipeline(self.spec, schema, self.counts)
+
+
+def _plan(ds: Dataset, spec: Spec, split_by: str | None, funnel, jobs: int, tell) -> _Plan:
+    """Everything decided before the first fit of a train run (:class:`_Plan`): the split in time, the crosses,
+    auto's classifier, the pipeline, each fold's reading of the table, the workers."""
     notes = list(ds.notes)
     classes = ds.schema.classes
-    rule = parse_rule(decision, classes, costs)
     notes.append(f"classes (majority first): {', '.join(f'{c} ({n:,})' for c, n in ds.class_counts.items())}")
-
     X, y = ds.frame, ds.y
     split = time_split(X, split_by, ds.path, ds.schema.dropped) if split_by is not None else None
     if split is not None:
@@ -139,69 +208,105 @@ def train(
     notes += crossed
     X = ds.frame  # with the crosses' columns, if any
     train_X = earlier(X)
-
     counts = {c: int((train_y == c).sum()) for c in classes}
     choice, told = None, 0
+    timings: dict[str, float] = {}
     if spec.classifier.name == AUTO:
         if not funnel:
             tell("notes", {"notes": list(notes)})  # what is known so far, before the choice's fits
             told = len(notes)
-        spec, choice, said, spent = _resolve_auto(
+        spec, choice, said, timings = _resolve_auto(
             spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
         )
-        timings.update(spent)
         notes.append(said)
-
-    def build(schema) -> BuiltPipeline:
-        return build_funnel(spec, schema, train_y, funnel) if funnel else build_pipeline(spec, schema, counts)
-
-    built = build(ds.schema)
+    built = build_funnel(spec, ds.schema, train_y, funnel) if funnel else build_pipeline(spec, ds.schema, counts)
     notes += built.notes
     # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.
     splits = fold_splits(train_y, spec.folds, spec.seed)
     readings, decided = fold_readings(base, earlier(base_X), train_y, splits, spec, ds.schema)
     notes += decided
-    per_fold = [None if r is None else (build(r.schema).pipeline, r.frame) for r in readings]
-    fits = spec.folds * (2 if funnel else 1) + 1 + (split is not None)
     workers, threads, held = plan_workers(spec, X, jobs)
     notes += [held] if held else []
+    plan = _Plan(
+        ds=ds,
+        spec=spec,
+        X=X,
+        y=y,
+        train_X=train_X,
+        train_y=train_y,
+        split=split,
+        split_by=split_by,
+        base=base,
+        base_X=base_X,
+        counts=counts,
+        funnel=funnel,
+        choice=choice,
+        built=built,
+        readings=readings,
+        per_fold=[],
+        fits=spec.folds * (2 if funnel else 1) + 1 + (split is not None),
+        workers=workers,
+        threads=threads,
+        notes=notes,
+        timings=timings,
+        told=told,
+    )
+    plan.per_fold = [None if r is None else (plan.build(r.schema).pipeline, r.frame) for r in readings]
     if spec.classifier.name in SLOW_CLASSIFIERS:
-        notes.append(expected_time(built.pipeline, train_X, train_y, fits, spec, workers))
-    tell("notes", {"notes": notes[told:]})
-    done = [0]
+        notes.append(expected_time(built.pipeline, train_X, train_y, plan.fits, spec, workers))
+    return plan
+
+
+@dataclass
+class _Fitted:
+    """What a train run's fits give: the out-of-fold evaluation (corrected, decided), the final pipeline, the
+    held-out evaluation if any, the leakage scan, a funnel's flat comparison, and the notes they add."""
+
+    cv: Evaluation
+    final: object
+    test: Evaluation | None
+    test_source: str | None
+    leaks: list
+    funnel_vs_flat: dict | None
+    notes: list[str]
+
+
+def _fit_and_evaluate(plan: _Plan, rule, calibration: str, importance: bool, test, sep, header, tell) -> _Fitted:
+    """The folds, the final fit (in the folds' pool), the correction and the rule, and the held-out rows: a split
+    in time's later rows, or a ``test`` file scored by the final model. Timings go into ``plan.timings``."""
+    spec, ds, timings, classes = plan.spec, plan.ds, plan.timings, plan.ds.schema.classes
+    done, notes = [0], []
 
     def step(name: str):
         def advance(*_):
             done[0] += 1
-            tell("step", {"name": name, "done": done[0], "total": fits})
+            tell("step", {"name": name, "done": done[0], "total": plan.fits})
 
         return advance
 
-    tell("step", {"name": "cross-validation and final fit", "done": 0, "total": fits})
-
+    tell("step", {"name": "cross-validation and final fit", "done": 0, "total": plan.fits})
     t0 = time.perf_counter()
-    leaks = find_leaks(X, y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
+    leaks = find_leaks(plan.X, plan.y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
     timings["leakage_seconds"] = time.perf_counter() - t0
-
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.filterwarnings("ignore", message=".*least populated class.*")
         t0 = time.perf_counter()
         # The final fit (all rows) runs in the folds' pool: with 5 folds on 2 workers it costs no extra round.
         cv, (final, final_seconds) = cross_validate_and_refit(
-            built.pipeline,
-            train_X,
-            train_y,
+            plan.built.pipeline,
+            plan.train_X,
+            plan.train_y,
             classes,
-            built.score_method,
+            plan.built.score_method,
             spec.folds,
             spec.seed,
-            workers,
+            plan.workers,
             progress=step("cross-validation and final fit"),
-            refit=(X, y),
-            threads=threads,
-            per_fold=per_fold,
-            importance=importance_plan(ds.schema, readings, spec.seed) if importance else None,
+            refit=(plan.X, plan.y),
+            threads=plan.threads,
+            per_fold=plan.per_fold,
+            importance=importance_plan(ds.schema, plan.readings, spec.seed) if importance else None,
         )
         timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, on `workers` workers
         timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
@@ -211,51 +316,30 @@ def train(
                 notes.append(importance_skipped(cv.importance["skipped"]))
         t0 = time.perf_counter()
         # A funnel corrects each stage for its own rebalancing inside predict_proba.
-        ratio = None if funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-        cv = finish(cv, built.score_method, ratio, calibration, rule, workers, threads)
+        ratio = None if plan.funnel else strategy_ratio(spec.strategy.name, spec.strategy.params, classes, plan.counts)
+        cv = finish(cv, plan.built.score_method, ratio, calibration, rule, plan.workers, plan.threads)
         timings["correction_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe_correction(cv.correction)}")
         funnel_vs_flat = None
-        if funnel:
+        if plan.funnel:
             t0 = time.perf_counter()
-            fcv = _flat_cv(ds.schema, readings, train_X, train_y, spec, calibration, counts, workers, threads, step)
+            fcv = _flat_cv(plan, calibration, step)
             funnel_vs_flat = compare_on_folds(cv, fcv, spec.seed)
             timings["flat_cv_seconds"] = time.perf_counter() - t0
         test_eval, test_source = None, None
-        if split is not None:
+        if plan.split is not None:
             # the earlier rows read the table as they decide (the later rows' labels choose nothing)
-            reading, _ = reading_on(base, base_X, y, split.earlier, spec)
-            held_out = _fit_and_hold_out(build(reading.schema), reading.frame, y, split, classes)
+            reading, _ = reading_on(plan.base, plan.base_X, plan.y, plan.split.earlier, spec)
+            held_out = _fit_and_hold_out(plan.build(reading.schema), reading.frame, plan.y, plan.split, classes)
             test_eval = finish_holdout(held_out, cv)
             step("fit on the earlier rows")()
-            test_source = f"latest {SPLIT_FRACTION:.0%} by {split_by}"
+            test_source = f"latest {SPLIT_FRACTION:.0%} by {plan.split_by}"
         if test is not None:
             tds = load_dataset(test, sep=sep, schema=ds.schema, header=header)
-            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, built.score_method), cv)
+            test_eval = finish_holdout(holdout(final, tds.frame, tds.y, classes, plan.built.score_method), cv)
             test_source = str(test)
     notes += warning_notes(caught)
-    t0 = time.perf_counter()
-    profile = drift_profile(X, ds.schema, final, built.score_method, cv, spec.seed)
-    timings["profile_seconds"] = time.perf_counter() - t0
-    return TrainResult(
-        classifier_choice=choice,
-        profile=profile,
-        over_time=_over_time(ds.schema, train_X, cv),
-        per_value=_per_value(final, ds),
-        spec=spec,
-        data=ds,
-        built=built,
-        cv=cv,
-        test=test_eval,
-        pipeline=final,
-        leaks=leaks,
-        notes=notes,
-        timings=timings,
-        test_source=test_source,
-        versions=library_versions(),
-        funnel_vs_flat=funnel_vs_flat,
-        options=train_options(calibration, decision, costs, categorical, numeric),
-    )
+    return _Fitted(cv, final, test_eval, test_source, leaks, funnel_vs_flat, notes)
 
 
 def _resolve_auto(
@@ -367,26 +451,29 @@ def _fit_and_hold_out(built: BuiltPipeline, frame, y: np.ndarray, split: TimeSpl
     return holdout(early, frame.iloc[split.later], y[split.later], classes, built.score_method)
 
 
-def _flat_cv(schema, readings: list, X, y, spec: Spec, calibration: str, counts: dict, workers, threads, step):
+def _flat_cv(plan: _Plan, calibration: str, step):
     """``--funnel``: the flat multi-class model on the same folds (each fold read as its rows decide), corrected
     as train corrects, for the comparison in the report."""
+    spec, counts = plan.spec, plan.counts
     classes = list(counts)
-    flat = build_pipeline(spec, schema, counts)
+    flat = build_pipeline(spec, plan.ds.schema, counts)
     fcv = cross_validate(
         flat.pipeline,
-        X,
-        y,
+        plan.train_X,
+        plan.train_y,
         classes,
         flat.score_method,
         spec.folds,
         spec.seed,
-        workers,
+        plan.workers,
         progress=step("flat model, for comparison"),
-        threads=threads,
-        per_fold=[None if r is None else (build_pipeline(spec, r.schema, counts).pipeline, r.frame) for r in readings],
+        threads=plan.threads,
+        per_fold=[
+            None if r is None else (build_pipeline(spec, r.schema, counts).pipeline, r.frame) for r in plan.readings
+        ],
     )
     ratio = strategy_ratio(spec.strategy.name, spec.strategy.params, classes, counts)
-    return finish(fcv, flat.score_method, ratio, calibration, jobs=workers, threads=threads)
+    return finish(fcv, flat.score_method, ratio, calibration, jobs=plan.workers, threads=plan.threads)
 
 
 PROBE_ROWS = 2_000
