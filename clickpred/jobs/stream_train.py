@@ -148,6 +148,58 @@ def _evaluation(y, scores, classes, method, fold_of) -> Evaluation:
     )
 
 
+def _holdout_share(sources: list, fraction: float | None, test) -> tuple[float, str | None]:
+    """The share of the stream held out at natural balance: as given, else 0 with ``test`` and 5% without,
+    capped at about :data:`MAX_DEFAULT_HOLDOUT_ROWS` rows (with a note saying so)."""
+    if fraction is not None:
+        return fraction, None
+    if test is not None:
+        return 0.0, None
+    estimate = estimate_rows(sources)
+    if DEFAULT_HOLDOUT * estimate <= MAX_DEFAULT_HOLDOUT_ROWS:
+        return DEFAULT_HOLDOUT, None
+    fraction = MAX_DEFAULT_HOLDOUT_ROWS / estimate
+    return fraction, (
+        f"holdout slice: {fraction:.3g} of the stream (the default 5% capped at about "
+        f"{MAX_DEFAULT_HOLDOUT_ROWS:,} of an estimated {estimate:,} rows; --holdout to choose)"
+    )
+
+
+def _kept_dataset(sample, sources: list, renamed: dict, where: str, tcol: str, spec: Spec, forced: dict, classes):
+    """The kept rows as a dataset: its schema inferred from them (every row located by file and line)."""
+    kept = sample.kept
+    files = kept.column(FILE_COL).to_numpy()
+    lines = kept.column(LINE_COL).to_numpy()
+    frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
+    ds = dataset_from_frame(
+        frame,
+        {c: r for c, r in renamed.items() if c in frame.columns},
+        where,
+        target=tcol,
+        max_levels=spec.features.max_onehot_levels,
+        **forced,
+        classes=classes,
+        sha256=fingerprint(sources),
+        locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
+    )
+    ds.notes.insert(0, f"schema inferred from the kept sample ({len(ds.y):,} rows drawn from the whole stream)")
+    return ds
+
+
+def _held_out_scores(final, method: str, ds, sample, sources: list, tcol: str, fraction: float, where: str):
+    """The held-out slice's labels, the final model's scores of it, and the words that say what it is."""
+    held = sample.holdout
+    if held is None or held.num_rows == 0:
+        raise DataError(f"{where}: the --holdout {fraction:g} slice is empty: raise it or pass --test")
+    y_eval = held.column(tcol).to_numpy(zero_copy_only=False).astype(str)
+    scores = score_text_rows(final, ds.schema, held, sources, method)
+    source = (
+        f"a random {100 * fraction:.3g}% of the stream held out before downsampling "
+        f"({len(y_eval):,} rows at natural balance)"
+    )
+    return y_eval, scores, source
+
+
 def train_stream(
     inputs: list[str | Path],
     spec: Spec,
@@ -190,16 +242,7 @@ def train_stream(
         )
     timings: dict[str, float] = {}
     sources = open_inputs(inputs, sep, header)
-    holdout_note = None
-    if holdout_fraction is None:
-        holdout_fraction = 0.0 if test is not None else DEFAULT_HOLDOUT
-        estimate = estimate_rows(sources)
-        if holdout_fraction * estimate > MAX_DEFAULT_HOLDOUT_ROWS:
-            holdout_fraction = MAX_DEFAULT_HOLDOUT_ROWS / estimate
-            holdout_note = (
-                f"holdout slice: {holdout_fraction:.3g} of the stream (the default 5% capped at about "
-                f"{MAX_DEFAULT_HOLDOUT_ROWS:,} of an estimated {estimate:,} rows; --holdout to choose)"
-            )
+    holdout_fraction, holdout_note = _holdout_share(sources, holdout_fraction, test)
     first = sources[0]
     renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
     tcol, note = pick_target(first.columns, target, renamed, first.path)
@@ -215,23 +258,13 @@ def train_stream(
     )
     check_rule_text(decision, costs)  # the full check needs the classes, known after reading
     t0 = time.perf_counter()
+    sizes = {"chunk_rows": chunk_rows, "range_bytes": range_bytes, "progress": progress}
     if engine == "dask":
         from .dask_engine import sample_dask
 
-        sample = sample_dask(
-            sources,
-            columns,
-            plan,
-            jobs=jobs,
-            scheduler=scheduler,
-            chunk_rows=chunk_rows,
-            range_bytes=range_bytes,
-            progress=progress,
-        )
+        sample = sample_dask(sources, columns, plan, jobs=jobs, scheduler=scheduler, **sizes)
     else:
-        sample = sample_stream(
-            sources, columns, plan, jobs=jobs, chunk_rows=chunk_rows, range_bytes=range_bytes, progress=progress
-        )
+        sample = sample_stream(sources, columns, plan, jobs=jobs, **sizes)
     timings["read_seconds"] = time.perf_counter() - t0
     where = describe(sources)
     notes = [note] if note else []
@@ -242,22 +275,9 @@ def train_stream(
     rule = parse_rule(decision, classes, costs)
 
     t0 = time.perf_counter()
-    kept = sample.kept
-    files = kept.column(FILE_COL).to_numpy()
-    lines = kept.column(LINE_COL).to_numpy()
-    frame = typed_table(kept.drop_columns([FILE_COL, LINE_COL])).to_pandas()
-    ds = dataset_from_frame(
-        frame,
-        {c: r for c, r in renamed.items() if c in frame.columns},
-        where,
-        target=tcol,
-        max_levels=spec.features.max_onehot_levels,
-        **forced_columns([spec], categorical, numeric),
-        classes=classes,
-        sha256=fingerprint(sources),
-        locate=lambda i: f"{sources[files[i]].path} line {lines[i]}",
+    ds = _kept_dataset(
+        sample, sources, renamed, where, tcol, spec, forced_columns([spec], categorical, numeric), classes
     )
-    ds.notes.insert(0, f"schema inferred from the kept sample ({len(ds.y):,} rows drawn from the whole stream)")
     notes += ds.notes
     timings["type_seconds"] = time.perf_counter() - t0
     kept_counts = ds.class_counts
@@ -292,18 +312,10 @@ def train_stream(
         )
 
         t0 = time.perf_counter()
-        test_ds = None
-        if test is not None:
-            test_ds = _load_test(test, sep, ds.schema, header)
+        test_ds = _load_test(test, sep, ds.schema, header) if test is not None else None
         if holdout_fraction > 0:
-            held = sample.holdout
-            if held is None or held.num_rows == 0:
-                raise DataError(f"{where}: the --holdout {holdout_fraction:g} slice is empty: raise it or pass --test")
-            y_eval = held.column(tcol).to_numpy(zero_copy_only=False).astype(str)
-            scores = score_text_rows(final, ds.schema, held, sources, method)
-            eval_source = (
-                f"a random {100 * holdout_fraction:.3g}% of the stream held out before downsampling "
-                f"({len(y_eval):,} rows at natural balance)"
+            y_eval, scores, eval_source = _held_out_scores(
+                final, method, ds, sample, sources, tcol, holdout_fraction, where
             )
             hint = "raise --holdout or pass --test FILE"
         else:
@@ -321,15 +333,13 @@ def train_stream(
             test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), ev)
             test_source = str(test)
     notes += warning_notes(caught)
-    sampling = sample.to_dict()
-    sampling.update(
-        {
-            "inputs": [str(s.path) for s in sources],
-            "evaluated_on": eval_source,
-            "eval_parts": spec.folds,
-            "prior_ratio": dict(zip(classes, ratio.tolist())) if ratio is not None else None,
-        }
-    )
+    sampling = {
+        **sample.to_dict(),
+        "inputs": [str(s.path) for s in sources],
+        "evaluated_on": eval_source,
+        "eval_parts": spec.folds,
+        "prior_ratio": dict(zip(classes, ratio.tolist())) if ratio is not None else None,
+    }
     return TrainResult(
         spec=spec,
         data=ds,
