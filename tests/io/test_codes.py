@@ -138,3 +138,17 @@ def test_overrides_and_their_errors(tmp_path):
         load_dataset(path, numeric=["s"])
     with pytest.raises(DataError, match="--numeric nope: no such feature column"):
         load_dataset(path, numeric=["nope"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_scattered_codes_with_unordered_effects_read_the_same_on_a_log_and_its_prefix(seed):
+    """Issue 31's channel case: 120 codes scattered over 100…499, each its own effect, 0.3% clicks on 100k rows. The
+    verdict ("numeric" on all rows, "categorical" on the first 75%, before) is codes on both."""
+    rng = np.random.default_rng(seed)
+    n = 100_000
+    codes = np.sort(rng.choice(np.arange(100, 500), 120, replace=False)).astype(float)
+    effect = rng.normal(0.0, 1.0, 120)
+    which = rng.integers(0, 120, n)
+    t = rng.random(n) < 1 / (1 + np.exp(-(np.log(0.0032 / 0.9968) - 0.5 + effect[which])))
+    x = codes[which]
+    assert integer_verdict(x, t).kind == integer_verdict(x[:75_000], t[:75_000]).kind == "categorical"
