@@ -586,17 +586,7 @@ def compare(
     t_start = time.perf_counter()
     check_options(folds, repeats, calibration, costs, metric, split_by)
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
-    ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
-    crossings = {s.features.crosses for s in specs}
-    if len(crossings) > 1:
-        raise ConfigError(
-            "compare: the candidates ask for different [features] crosses; the folds share one "
-            "dataset: give every spec the same crosses"
-        )
-    base = ds  # before crosses: what each fold reads again
-    if crossings != {"none"}:
-        ds, crossed = cross_columns(ds, specs[0], ds.frame, ds.y)
-        ds.notes.extend(crossed)
+    base, ds = _read(data, specs, target, sep, drop, categorical, numeric)
     X, y_all, classes = ds.frame, ds.y, ds.schema.classes
     check_folds(y_all, classes, folds, ds.path)
     (metric_name, metric_class), metric_note = pick_metric(metric, classes, ds.class_counts, costs)
@@ -610,12 +600,7 @@ def compare(
     if rule.kind == "cost" and calibration == "none":
         raise ConfigError("--costs with --calibration none: the minimum-cost rule needs probabilities")
     leaks = find_leaks(X, y_all, classes, {c.name: c.kind for c in ds.schema.features}, seed=seed)
-    if split_by is None:
-        # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
-        splits = [s for r in range(repeats) for s in fold_splits(y_all, folds, seed + r)]
-        validation = f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
-    else:
-        splits, validation = forward_splits(X, y_all, classes, split_by, folds, ds.path, ds.schema.dropped)
+    splits, validation = _splits(ds, folds, repeats, seed, split_by)
     y, eval_splits = evaluated_rows(splits, folds, y_all)
     train_rows = max(len(tr) for tr, _ in splits)
     candidates, skipped = build_candidates(specs, ds, train_rows)
@@ -623,31 +608,17 @@ def compare(
         raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     notes = list(ds.notes)
 
-    if scheduler:
-        jobs = -1  # every worker of the cluster (joblib would run n_jobs=1 in-process)
-    elif jobs == 0:  # auto: a pool when the grid is worth one, as memory allows
-        worth_it = len(y_all) * len(candidates) >= PARALLEL_ROWS
-        jobs, held = fit_workers(0, len(candidates) * len(splits), frame_bytes(X), worth_it)
-        notes += [held] if held else []
+    jobs, said = _grid_workers(scheduler, jobs, X, len(candidates), len(splits))
+    notes += said
     timings = {"read": time.perf_counter() - t_start}
     costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})
     eliminated: dict[str, Elimination] = {}
     race_rounds: list[Round] = []
     majority = max(classes, key=lambda c: ds.class_counts[c])
-    majority_rows = min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds])
-    if not racing or len(candidates) < 2:
-        fractions: list[float] = []
-    elif race_rows is not None:  # a first round at these rows, whatever the grid costs
-        fractions = schedule(majority_rows, start_rows=race_rows)
-    else:  # by the grid's estimated cost on all rows, on these workers
-        estimated = sum(costs_seen.estimate(c.name, len(tr)) for c in candidates for tr, _ in splits)
-        fractions = auto_schedule(estimated / max(1, jobs), majority_rows)
-    if fractions and metric_name == "cost":
-        fractions = []
-        notes.append(
-            "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
-            "(as --exhaustive)"
-        )
+    fractions, said = _racing_fractions(
+        racing, race_rows, candidates, costs_seen, splits, folds, y_all, majority, jobs, metric_name
+    )
+    notes += said
     variants, decided = fold_variants(base, ds, specs, candidates, splits, train_rows)
     notes += decided
     if events is not None:
@@ -665,35 +636,11 @@ def compare(
     with _backend(scheduler):
         if fractions:
             t0 = time.perf_counter()
-            by_name = {c.name: c for c in candidates}
-
-            def fit_round(alive: list[str], folds_r: list, number: int) -> dict:
-                rows = int(np.mean([len(tr) for tr, _ in folds_r]))
-                runner.stage(f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows")
-                _, _, outs = runner.fit([by_name[n] for n in alive], folds_r, predict=False)  # rounds rank scores
-                runner.plan(planned(alive, number))
-                return {n: runner.first_repeat(outs, n) for n in alive}
-
-            outcome = race(
-                [c.name for c in candidates],
-                fit_round,
-                y_all,
-                splits[:folds],
-                y,
-                metric_class,
-                majority,
-                fractions,
-                replicates,
-                seed,
-            )
-            eliminated = {
-                n: replace(e, classifier=by_name[n].spec.classifier.name, strategy=by_name[n].spec.strategy.name)
-                for n, e in outcome.eliminated.items()
-            }
-            race_rounds = outcome.rounds
-            candidates = [c for c in candidates if c.name in outcome.survivors]
+            candidates, eliminated, race_rounds = _race(
+                runner, planned, candidates, fractions, splits[:folds], (y_all, y), metric_class, majority,
+                replicates, seed,
+            )  # fmt: skip
             timings["racing"] = time.perf_counter() - t0
-            runner.plan(planned([c.name for c in candidates], len(fractions)))
         runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
         shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()
@@ -720,13 +667,8 @@ def compare(
         )
         for c in candidates
     )
-    results: dict[str, CandidateResult] = {}
-    for c, (result, failure) in zip(candidates, summaries):
-        if failure:
-            skipped[c.name] = failure
-        else:
-            c.notes = result.notes
-            results[c.name] = result
+    results, failed = _kept(candidates, summaries)
+    skipped.update(failed)
 
     timings["correction"] = time.perf_counter() - t0
     for c in candidates:
@@ -767,6 +709,106 @@ def compare(
         race=race_rounds,
     )
     return replace(result, recommendation=recommend(result))
+
+
+def _read(data, specs: list, target, sep, drop, categorical, numeric) -> tuple[Dataset, Dataset]:
+    """The labelled table as every candidate reads it, before and after the crosses its specs share."""
+    ds = load_dataset(data, target=target, sep=sep, drop=drop, **forced_columns(specs, categorical, numeric))
+    crossings = {s.features.crosses for s in specs}
+    if len(crossings) > 1:
+        raise ConfigError(
+            "compare: the candidates ask for different [features] crosses; the folds share one "
+            "dataset: give every spec the same crosses"
+        )
+    if crossings == {"none"}:
+        return ds, ds
+    crossed, said = cross_columns(ds, specs[0], ds.frame, ds.y)
+    crossed.notes.extend(said)
+    return ds, crossed
+
+
+def _splits(ds: Dataset, folds: int, repeats: int, seed: int, split_by: str | None) -> tuple[list, str]:
+    """The folds every candidate shares and how they validate (stratified, repeated; or forward in time)."""
+    if split_by is not None:
+        return forward_splits(ds.frame, ds.y, ds.schema.classes, split_by, folds, ds.path, ds.schema.dropped)
+    # Repeat r shuffles with seed + r: repeat 0 gives exactly the folds of `clickpred train --seed`.
+    splits = [s for r in range(repeats) for s in fold_splits(ds.y, folds, seed + r)]
+    return splits, f"{folds}-fold stratified CV" + (f", {repeats} repeats" if repeats > 1 else "")
+
+
+def _grid_workers(scheduler, jobs: int, X, candidates: int, splits: int) -> tuple[int, list[str]]:
+    """Workers for the grid's fits: every worker of a cluster, or with ``jobs`` 0 (auto) a pool where the grid is
+    worth one, as memory allows (with the note saying what memory held back)."""
+    if scheduler:
+        return -1, []  # every worker of the cluster (joblib would run n_jobs=1 in-process)
+    if jobs != 0:
+        return jobs, []
+    worth_it = len(X) * candidates >= PARALLEL_ROWS
+    jobs, held = fit_workers(0, candidates * splits, frame_bytes(X), worth_it)
+    return jobs, [held] if held else []
+
+
+def _race(
+    runner, planned, candidates: list, fractions: list[float], splits: list, ys: tuple, metric_class, majority,
+    replicates: int, seed: int,
+) -> tuple[list, dict[str, Elimination], list[Round]]:  # fmt: skip
+    """The racing rounds (:func:`clickpred.jobs.racing.race`) on ``runner``: the surviving candidates, the
+    eliminated ones with their classifier and strategy, and the rounds. ``ys``: every row's label and the
+    evaluated rows' labels; ``planned(names, after)``: the work left for the progress bar."""
+    by_name = {c.name: c for c in candidates}
+
+    def fit_round(alive: list[str], folds_r: list, number: int) -> dict:
+        rows = int(np.mean([len(tr) for tr, _ in folds_r]))
+        runner.stage(f"racing round {number} of {len(fractions)}: {len(alive)} candidates on {rows:,} rows")
+        _, _, outs = runner.fit([by_name[n] for n in alive], folds_r, predict=False)  # rounds rank scores
+        runner.plan(planned(alive, number))
+        return {n: runner.first_repeat(outs, n) for n in alive}
+
+    y_all, y = ys
+    outcome = race(list(by_name), fit_round, y_all, splits, y, metric_class, majority, fractions, replicates, seed)
+    eliminated = {
+        n: replace(e, classifier=by_name[n].spec.classifier.name, strategy=by_name[n].spec.strategy.name)
+        for n, e in outcome.eliminated.items()
+    }
+    survivors = [c for c in candidates if c.name in outcome.survivors]
+    runner.plan(planned([c.name for c in survivors], len(fractions)))
+    return survivors, eliminated, outcome.rounds
+
+
+def _racing_fractions(
+    racing: bool, race_rows, candidates: list, costs_seen, splits: list, folds: int, y_all, majority, jobs: int, metric
+) -> tuple[list[float], list[str]]:
+    """The racing rounds' shares of the majority rows (none: every candidate on all rows at once) and a note
+    where racing was asked but cannot rank: with ``race_rows`` a first round at that many majority rows whatever
+    the grid costs, else by the grid's estimated cost on all rows on these workers."""
+    majority_rows = min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds])
+    if not racing or len(candidates) < 2:
+        return [], []
+    if race_rows is not None:
+        fractions = schedule(majority_rows, start_rows=race_rows)
+    else:
+        estimated = sum(costs_seen.estimate(c.name, len(tr)) for c in candidates for tr, _ in splits)
+        fractions = auto_schedule(estimated / max(1, jobs), majority_rows)
+    if fractions and metric == "cost":
+        return [], [
+            "racing ranks candidates by PR-AUC, not by cost: with --costs every candidate runs on all rows "
+            "(as --exhaustive)"
+        ]
+    return fractions, []
+
+
+def _kept(candidates: list, summaries: list) -> tuple[dict[str, CandidateResult], dict[str, str]]:
+    """The candidates whose figures could be computed, by name (their notes kept on the candidate), and the
+    others' failures, by name."""
+    results: dict[str, CandidateResult] = {}
+    failed: dict[str, str] = {}
+    for c, (result, failure) in zip(candidates, summaries):
+        if failure:
+            failed[c.name] = failure
+        else:
+            c.notes = result.notes
+            results[c.name] = result
+    return results, failed
 
 
 def check_options(folds: int, repeats: int, calibration: str, costs, metric: str | None, split_by: str | None) -> None:
