@@ -562,35 +562,23 @@ def score(
         raise ClickpredError("--output: name the file or folder to write the scores to")
     check_threshold(drift_threshold)
     t0 = time.perf_counter()
+    files: dict[str, Any] = {"fmt": fmt, "keep": keep, "chunk_rows": chunk_rows, "jobs": jobs, "rejects": rejects}
+    files.update(sep=sep, max_reject_rate=max_reject_rate, header=header)  # the same again if the fast path fails
     run = prepare_run(
-        model,
-        inputs,
-        output,
-        fmt,
-        keep,
-        chunk_rows,
-        jobs,
-        rejects,
-        max_reject_rate,
-        sep,
-        header,
-        fast,
-        trust_pickle,
-        decision=decision,
-        costs=costs,
+        model, inputs, output, **files, fast=fast, trust_pickle=trust_pickle, decision=decision, costs=costs
     )
     scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
     job = BlockJob(scorer, run.keep, run.columns)
     total_bytes = sum(s.size for s in sources)
     results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(sources)]
-    predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
-    sums = np.zeros(len(scorer.columns))
+    tally = _Tally(
+        np.zeros(len(scorer.prediction_labels), dtype=np.int64),
+        np.zeros(len(scorer.columns)),
+        scorer.tally.empty() if scorer.tally else None,
+    )
     rejects_out = outs.rejects_writer()
     done_bytes = 0
     verified = False
-    replaced = 0  # numbers read as missing (cast.finite), over every chunk
-    dates_only: dict[str, int] = {}  # timestamp column -> values that were dates alone
-    drift = scorer.tally.empty() if scorer.tally else None
     try:
         with Threads(jobs, "clickpred-score") as engine:
             for i, src in enumerate(sources):
@@ -612,13 +600,7 @@ def score(
                     res.rows_read += chunk.rows_in
                     res.rows_scored += chunk.table.num_rows
                     res.rows_rejected += len(chunk.rejects)
-                    predicted += chunk.predicted
-                    sums += chunk.score_sums
-                    replaced += chunk.replaced
-                    if drift is not None and chunk.drift is not None:
-                        drift = add(drift, chunk.drift)
-                    for name, count in chunk.dates_only.items():
-                        dates_only[name] = dates_only.get(name, 0) + count
+                    tally.add(chunk)
                     _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
                     if progress is not None:
                         progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
@@ -626,13 +608,18 @@ def score(
                 check_file(src, res, max_reject_rate, notes)
                 done_bytes += src.size
         rejects_out.close()
-        if replaced:
-            notes.append(
-                f"{replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training"
-            )
-        notes += dates_only_notes(dates_only)
+        notes += tally.notes()
         result = summarise_run(
-            run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes, drift, drift_threshold
+            run.model,
+            scorer,
+            results,
+            tally.predicted,
+            tally.sums,
+            time.perf_counter() - t0,
+            outs,
+            notes,
+            tally.drift,
+            drift_threshold,
         )
         outs.write_summary(result.to_dict())
         outs.commit()
@@ -641,22 +628,7 @@ def score(
         outs.abort()
         if not fast:  # pragma: no cover - the pipeline can't disagree with itself
             raise
-        out = score(
-            run.model,
-            inputs,
-            output,
-            fmt,
-            keep,
-            chunk_rows,
-            jobs,
-            rejects,
-            max_reject_rate,
-            sep,
-            header,
-            fast=False,
-            progress=progress,
-            drift_threshold=drift_threshold,
-        )
+        out = score(run.model, inputs, output, **files, fast=False, progress=progress, drift_threshold=drift_threshold)
         out.notes.insert(
             0, f"fast path disagreed with the pipeline by {exc.gap:.2g} on the input; rescored with the pipeline"
         )
@@ -664,6 +636,35 @@ def score(
     except BaseException:
         outs.abort()
         raise
+
+
+@dataclass
+class _Tally:
+    """What a scoring run adds up over its chunks: predictions per label, probability sums per class, the drift
+    tally, numbers read as missing, and date-only values per timestamp column."""
+
+    predicted: np.ndarray
+    sums: np.ndarray
+    drift: Any
+    replaced: int = 0  # numbers read as missing (cast.finite)
+    dates_only: dict[str, int] = field(default_factory=dict)  # timestamp column -> values that were dates alone
+
+    def add(self, chunk) -> None:
+        self.predicted += chunk.predicted
+        self.sums += chunk.score_sums
+        self.replaced += chunk.replaced
+        if self.drift is not None and chunk.drift is not None:
+            self.drift = add(self.drift, chunk.drift)
+        for name, count in chunk.dates_only.items():
+            self.dates_only[name] = self.dates_only.get(name, 0) + count
+
+    def notes(self) -> list[str]:
+        replaced = (
+            [f"{self.replaced:,} number(s) infinite or beyond ±{MAX_MAGNITUDE:g} read as missing, as at training"]
+            if self.replaced
+            else []
+        )
+        return replaced + dates_only_notes(self.dates_only)
 
 
 class _FastPathMismatch(Exception):
