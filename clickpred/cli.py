@@ -507,21 +507,16 @@ def compare(
                 err.print(f"note: {note}", markup=False, soft_wrap=True)
 
     def with_bar():
-        from rich.progress import (
-            BarColumn,
-            Progress,
-            TaskProgressColumn,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
         if not show:
             return compare_to_files(report, **options, events=events)
-        with Progress(  # counted in estimated seconds of fitting (measured per row), so the ETA follows costs
+        # counted in estimated seconds of fitting (per classifier × strategy × rows); the time left is compare's own
+        # (its pace corrected by every finished fit, a range until it is reliable), not rich's recent-speed guess
+        with Progress(
             TextColumn("comparing"),
             BarColumn(),
             TaskProgressColumn(),
-            TimeRemainingColumn(),
             TextColumn("{task.fields[best]}"),
             console=err,
             transient=True,

@@ -67,7 +67,7 @@ from ..postfit.decisions import DecisionRule, load_costs
 from ..reporting.compare_report import recommend
 from .racing import Costs, Elimination, Round, auto_schedule, oof_scores, race, round_sizes, schedule
 from .training import cross_columns, fold_readings
-from .workers import PARALLEL_ROWS, fit_workers, frame_bytes
+from .workers import PARALLEL_ROWS, duration, fit_workers, frame_bytes
 
 MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
@@ -455,6 +455,9 @@ class _Runner:
         self.y, self.eval_tests, self.metric_class, self.progress = y, eval_tests, metric_class, progress
         self.k = classes.index(metric_class)
         self.done, self.total, self.label, self.best = 0, 0, "", ("", -1.0)
+        self.started = time.perf_counter()
+        self.ratios: list[float] = []  # each finished fit's measured seconds per estimated unit
+        self.upper_bound = False  # while racing: the work left counts every candidate as if it survived
 
     def plan(self, units_left: int) -> None:
         self.total = self.done + units_left
@@ -494,6 +497,8 @@ class _Runner:
 
     def _on_fit(self, c: Candidate, f: int, out: FoldFit, units: int, n_splits: int, outputs: dict) -> None:
         self.done += units
+        if out.error is None and units > 0:
+            self.ratios.append(out.seconds / units)
         if f == n_splits - 1:
             oof, _ = self.first_repeat(outputs, c.name)
             value = RankedScores(self.y == self.metric_class, oof).average_precision() if oof is not None else -1.0
@@ -501,7 +506,32 @@ class _Runner:
                 self.best = (c.name, value)
         if self.progress is not None:
             best = f"best {self.metric_class} PR-AUC so far: {self.best[0]} {self.best[1]:.4f}" if self.best[0] else ""
-            self.progress(self.done, self.total, " · ".join(x for x in (self.label, best) if x))
+            eta = time_left(time.perf_counter() - self.started, self.done, self.total, self.ratios)
+            eta = f"at most {eta}" if eta and self.upper_bound else eta
+            self.progress(self.done, self.total, " · ".join(x for x in (self.label, best, eta) if x))
+
+
+RELIABLE_FITS = 5  # fits measured before the time left is one figure instead of a range …
+RELIABLE_SHARE = 0.3  # … and this share of the work done
+
+
+def time_left(elapsed: float, done: float, total: float, ratios: list[float]) -> str:
+    """The time left, from the pace so far (wall seconds per unit of estimated work — the estimate per classifier ×
+    strategy × rows, corrected by every fit as it finishes): ``"about 4 min left"``; a range while fewer than
+    :data:`RELIABLE_FITS` fits are measured or less than :data:`RELIABLE_SHARE` of the work is done, as wide as the
+    finished fits' measured-to-estimated ratios spread (at least half to twice); "" before any fit."""
+    if done <= 0 or total <= done or not ratios:
+        return ""
+    left = elapsed / done * (total - done)
+    if len(ratios) >= RELIABLE_FITS and done >= RELIABLE_SHARE * total:
+        return f"about {duration(left)} left"
+    mean = float(np.mean(ratios))
+    low = min(0.5, min(ratios) / mean) if mean > 0 else 0.5
+    high = max(2.0, max(ratios) / mean) if mean > 0 else 2.0
+    a, b = duration(left * low), duration(left * high)
+    if a.split()[1] == b.split()[1]:  # "2–8 min", not "2 min–8 min"
+        a = a.split()[0]
+    return f"about {a}–{b} left"
 
 
 def pick_metric(
@@ -636,11 +666,13 @@ def compare(
     with _backend(scheduler):
         if fractions:
             t0 = time.perf_counter()
+            runner.upper_bound = True
             candidates, eliminated, race_rounds = _race(
                 runner, planned, candidates, fractions, splits[:folds], (y_all, y), metric_class, majority,
                 replicates, seed,
             )  # fmt: skip
             timings["racing"] = time.perf_counter() - t0
+            runner.upper_bound = False
         runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
         shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()

@@ -50,10 +50,7 @@ from .training import (
     train_options,
     warning_notes,
 )
-from .workers import (
-    SLOW_CLASSIFIERS,
-    plan_workers,
-)
+from .workers import SLOW_CLASSIFIERS, duration, plan_workers
 
 SPLIT_FRACTION = 0.2
 
@@ -505,17 +502,9 @@ def expected_time(pipeline, X, y, fits: int, spec: Spec, workers: int = 1) -> st
     total = per_row * (fold_rows * (fits - 1) + n) / max(workers, 1)
     shared = f" on {workers} workers" if workers > 1 else ""
     return (
-        f"{spec.classifier.name} is slow: expect about {_duration(total)} for {fits} fits{shared} "
+        f"{spec.classifier.name} is slow: expect about {duration(total)} for {fits} fits{shared} "
         f"(one fit timed on {PROBE_ROWS:,} rows, scaled to {n:,}); logistic takes seconds"
     )
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def build_funnel(spec: Spec, schema, y: np.ndarray, order: list[str]) -> BuiltPipeline:

@@ -1,5 +1,5 @@
 """How many workers a job uses: the cores this process may run on, capped by the tasks there are and by the memory
-each worker process needs; and when threads do instead of processes.
+each worker process needs; and when threads do instead of processes. (And how long work takes, in words.)
 
 Example
 -------
@@ -116,3 +116,12 @@ def plan_workers(spec: "Spec", X, jobs: int) -> tuple[int, bool, str | None]:
         jobs, spec.folds + 1, frame_bytes(X) if jobs == 0 and worth_it else 0, worth_it or threads
     )
     return workers, threads, held
+
+
+def duration(seconds: float) -> str:
+    """Seconds in words for a person waiting: ``"40 s"``, ``"12 min"``, ``"1.5 h"``."""
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"

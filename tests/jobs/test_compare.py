@@ -387,3 +387,17 @@ def test_different_specs_with_one_name_are_refused_and_the_same_spec_twice_runs_
     twice = candidate_specs(pipelines=[str(tmp_path / "s0.toml"), str(tmp_path / "s0.toml")])
     assert [s.name for s in twice] == ["same"]
     assert [s.name for s in candidate_specs(["logistic", "logistic"], ["none"])] == ["logistic-none"]
+
+
+def test_the_time_left_is_a_range_until_enough_fits_are_measured():
+    from clickpred.jobs.compare import time_left
+
+    assert time_left(10.0, 0, 100, []) == ""  # nothing measured: no guess
+    assert time_left(60.0, 100, 100, [1.0]) == ""  # done
+    # 60 s for a fifth of the work: 4 min left at this pace, a range of half to twice while few fits are measured
+    assert time_left(60.0, 20, 100, [1.0, 1.0]) == "about 2–8 min left"
+    # fits that cost 3× what others did widen it beyond twice
+    assert time_left(60.0, 20, 100, [0.5, 0.5, 3.0]) == "about 2–9 min left"
+    # enough fits and a third of the work done: one figure
+    assert time_left(40.0, 40, 100, [1.0] * 5) == "about 60 s left"
+    assert time_left(600.0, 40, 100, [1.0] * 5) == "about 15 min left"
