@@ -10,7 +10,8 @@ PR-AUC of the class ``auto`` judges by (the rarest with at least 50 rows), poole
 - ``hgb``: scikit-learn's default ``HistGradientBoostingClassifier`` (``bench_hgb_sklearn.sklearn_oof``);
 
 with paired 95% bootstrap intervals of default − each. ``worse`` lists the sets where default is distinguishably
-below the better of the two.
+below the better of the two. With ``--bins N``, also default with ``[features] numeric_bins = N`` (a numeric column
+in a linear model is its slope plus N quantile bins), paired against default on the same folds.
 
 Cost (``--timing``): default ``train`` (auto, importance on) against today's previous default (``--classifier
 logistic``), alternated ``--repeat`` times in this process on the shipped sample, and with ``--rows N`` on a
@@ -18,6 +19,7 @@ simulated log of N rows: the ratio of medians.
 
     python benchmarks/bench_auto.py [names…]                 → results/auto.json
     python benchmarks/bench_auto.py --timing-only --rows 1000000 --repeat 1 --name auto_time_1m
+    python benchmarks/bench_auto.py --bins 10 --no-timing --name auto_bins10
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ def script_oof(frame: pd.DataFrame, target: str, splits, positive) -> np.ndarray
     return out
 
 
-def quality(name: str, frame: pd.DataFrame, target: str) -> dict:
+def quality(name: str, frame: pd.DataFrame, target: str, bins: int = 0) -> dict:
     from clickpred.evaluation.crossval import fold_splits
     from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
@@ -84,6 +86,25 @@ def quality(name: str, frame: pd.DataFrame, target: str) -> dict:
         out["pr_auc"][base] = float(average_precision_score(truth, s))
         d, lo, hi = paired_ap(truth, ours, s)
         out["vs"][base] = {
+            "difference": d,
+            "interval": [lo, hi],
+            "verdict": "worse" if hi < 0 else ("better" if lo > 0 else "can't tell"),
+        }
+    if bins:
+        from dataclasses import replace
+
+        spec = spec_from_options()
+        t0 = time.perf_counter()
+        binned = train(
+            frame, replace(spec, features=replace(spec.features, numeric_bins=bins)), target=target, importance=False
+        )
+        out["seconds_bins"] = time.perf_counter() - t0
+        assert (binned.cv.y_true == res.cv.y_true).all()
+        scores = binned.cv.raw_scores[:, binned.cv.classes.index(cls)]
+        out["chosen_bins"] = binned.classifier_choice["chosen"]
+        out["pr_auc"]["bins"] = float(average_precision_score(truth, scores))
+        d, lo, hi = paired_ap(truth, scores, ours)
+        out["bins_vs_default"] = {
             "difference": d,
             "interval": [lo, hi],
             "verdict": "worse" if hi < 0 else ("better" if lo > 0 else "can't tell"),
@@ -126,6 +147,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=0, help="also time a simulated log of this many rows")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--name", default="auto")
+    ap.add_argument("--bins", type=int, default=0, help="also default with numeric_bins = N, paired with default")
     args = ap.parse_args()
     doc: dict = {"quality": {}, "timing": {}}
     sample = pd.read_csv(ROOT / "data" / "impressions_sample.csv.gz")
@@ -135,11 +157,12 @@ def main() -> None:
             if not args.names or "sample" in args.names:
                 sets.append(("sample", sample, "event"))
             for name, frame, target in sets:
-                r = quality(name, frame, target)
+                r = quality(name, frame, target, args.bins)
                 doc["quality"][name] = r
                 print(
                     f"{name:15} {r['chosen']:8} default {r['pr_auc']['default']:.3f} script {r['pr_auc']['script']:.3f}"
-                    f" hgb {r['pr_auc']['hgb']:.3f}  vs better ({r['better_baseline']}) {r['verdict_vs_better']}",
+                    f" hgb {r['pr_auc']['hgb']:.3f}  vs better ({r['better_baseline']}) {r['verdict_vs_better']}"
+                    + (f"; bins {r['pr_auc']['bins']:.3f} {r['bins_vs_default']['verdict']}" if args.bins else ""),
                     flush=True,
                 )
         doc["worse_than_better_baseline"] = sorted(
