@@ -5,12 +5,16 @@ For one data set, the default grid (every classifier × every strategy that can 
   exhaustive  compare(..., racing=False)  — `--exhaustive`
   naive       for each candidate: its imbalanced-learn pipeline cross-validated independently,
               folds in parallel on the same cores (`--naive`; the sample only, it takes ~30 minutes)
+  plain       the pinned plain imbalanced-learn script (`plain_imblearn_grid.py`, frozen: scikit-learn's
+              encoders, the sampler and the classifier per candidate, cross_validate(n_jobs=-1)) — the
+              baseline of issue 33's target, racing ≤ 0.2× it on the sample (`--plain`; the sample only)
 reporting seconds and ratios, and the fidelity of racing: the survivors' figures against the
 exhaustive run's (largest absolute difference of scores, metrics, intervals), the recommendation,
 the "can't tell from the best" set, and which eliminated candidates the exhaustive run could not
 tell from its best (none is the goal).
 
     python benchmarks/bench_racing.py sample --naive
+    python benchmarks/bench_racing.py sample --no-exhaustive --plain
     python benchmarks/bench_racing.py coil bank --race-rows 400     # small files: forced rounds
     python benchmarks/bench_racing.py sim:1000000 --no-exhaustive   # the 1M-row time budget
 
@@ -98,7 +102,16 @@ def naive_loop(data, kwargs, jobs: int) -> dict:
     return {"seconds": time.perf_counter() - t0, "jobs": jobs, "per_candidate": per}
 
 
-def run(name: str, jobs: int, race_rows: int | None, exhaustive: bool, naive: bool, save) -> dict:
+def plain_script(name: str) -> dict:
+    """The pinned plain script on the sample, in this process (its own folds, n_jobs=-1)."""
+    import plain_imblearn_grid
+
+    if name != "sample":
+        raise SystemExit("--plain: the pinned script reads the sample only")
+    return plain_imblearn_grid.run(str(ROOT / "data" / "impressions_sample.csv.gz"), "event")
+
+
+def run(name: str, jobs: int, race_rows: int | None, exhaustive: bool, naive: bool, save, plain: bool = False) -> dict:
     from clickpred.jobs.compare import compare
 
     data, kwargs = data_for(name)
@@ -150,6 +163,10 @@ def run(name: str, jobs: int, race_rows: int | None, exhaustive: bool, naive: bo
         if "exhaustive" in out:
             out["ratio_exhaustive_to_naive"] = out["exhaustive"]["seconds"] / out["naive"]["seconds"]
         save(out)
+    if plain:
+        out["plain"] = plain_script(name)
+        out["ratio_racing_to_plain"] = out["racing"]["seconds"] / out["plain"]["seconds"]
+        save(out)
     return out
 
 
@@ -160,15 +177,17 @@ def main() -> None:
     ap.add_argument("--race-rows", type=int, default=None)
     ap.add_argument("--no-exhaustive", action="store_true")
     ap.add_argument("--naive", action="store_true")
+    ap.add_argument("--plain", action="store_true", help="time the pinned plain imbalanced-learn script too")
     args = ap.parse_args()
     command = "python benchmarks/bench_racing.py " + " ".join(sys.argv[1:])
     for name in args.data:
         label = "racing_" + name.replace(":", "") + (f"_r{args.race_rows}" if args.race_rows else "")
+        label += "_plain" if args.plain else ""
 
         def save(part, label=label):
             return write_result(label, {"command": command, **part})
 
-        out = run(name, args.jobs, args.race_rows, not args.no_exhaustive, args.naive, save)
+        out = run(name, args.jobs, args.race_rows, not args.no_exhaustive, args.naive, save, args.plain)
         path = save(out)
         summary = f"{name}: racing {out['racing']['seconds']:.1f} s"
         if "exhaustive" in out:
@@ -180,6 +199,10 @@ def main() -> None:
             )
         if "naive" in out:
             summary += f"; naive {out['naive']['seconds']:.1f} s (racing ratio {out['ratio_racing_to_naive']:.2f})"
+        if "plain" in out:
+            summary += (
+                f"; plain script {out['plain']['seconds']:.1f} s (racing ratio {out['ratio_racing_to_plain']:.2f})"
+            )
         print(summary + f"\n  wrote {path}", flush=True)
 
 
