@@ -70,6 +70,13 @@ def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staged outputs are removed on the way out
 
 
+def _starting(text: str) -> None:
+    """A first line on a terminal as soon as a command starts, before the libraries load (seconds on a busy
+    machine): what it is doing. Piped output keeps only the notes and results."""
+    if err.is_terminal:
+        err.print(f"[dim]{escape(text)} …[/]", soft_wrap=True)
+
+
 def _guard(fn, *args, **kwargs):
     """Run a library call, turning errors into one line and exit code 1 (SIGTERM handled like Ctrl-C)."""
     import errno
@@ -275,6 +282,7 @@ def train(
 
     Larger than memory: clickpred train logs/ --negative-rate 0.01 --test day8.csv
     """
+    _starting(f"train: reading {data[0] if len(data) == 1 else f'{len(data)} inputs'}")
     from .api.commands import make_spec, train_to_files
     from .reporting.train_report import importance_lines, summary_table
 
@@ -471,6 +479,7 @@ def compare(
 
     Example: clickpred compare data/impressions_sample.csv.gz --classifiers logistic,svm
     """
+    _starting(f"compare: reading {data}")
     from .api.commands import check_compare_report, compare_to_files
     from .reporting.compare_report import eliminated_table, leaderboard_table, train_command
 
@@ -611,6 +620,8 @@ def score(
 
     Example: clickpred score models/demo.skops data/impressions_sample.csv.gz --output scores.parquet --keep impression_id
     """
+    if not quiet:
+        _starting(f"score: loading {model}")
     from .api.commands import score_files
     from .reporting.train_report import drift_table, drift_warning, score_table
 
@@ -732,6 +743,7 @@ def evaluate(
 
     Example: clickpred evaluate models/demo.skops next_week.csv.gz --output metrics_next_week.json
     """
+    _starting(f"evaluate: loading {model}")
     from .api.commands import evaluate as evaluate_model
     from .reporting.train_report import summary_table
 

@@ -607,3 +607,38 @@ def test_an_option_shared_by_commands_means_the_same_in_each():
     ):
         assert len(helps[opt]) == 1, (opt, helps[opt])
     assert "0, auto" in next(iter(helps["--jobs"])) and "1: all in this process" in next(iter(helps["--jobs"]))
+
+
+@pytest.mark.parametrize(
+    "args, first",
+    [
+        (["train", "logs.csv"], "train: reading logs.csv …"),
+        (["compare", "logs.csv"], "compare: reading logs.csv …"),
+        (["score", "m.skops", "logs.csv", "--output", "s.csv"], "score: loading m.skops …"),
+        (["evaluate", "m.skops", "logs.csv"], "evaluate: loading m.skops …"),
+    ],
+)
+def test_on_a_terminal_a_command_says_what_it_does_before_the_library_loads(monkeypatch, tmp_path, args, first):
+    """Commands printed nothing for seconds (the libraries loading, then the data): on a terminal the first line
+    now comes before the library is called (and its scikit-learn imported). The library call each command makes
+    fails here: only what was printed before it matters."""
+    import io
+
+    from rich.console import Console
+
+    import clickpred.cli as cli
+
+    stream = io.StringIO()
+    monkeypatch.setattr(cli, "err", Console(file=stream, force_terminal=True, width=200, color_system=None))
+    monkeypatch.chdir(tmp_path)
+    import clickpred.api.commands as commands
+    from clickpred.errors import ClickpredError
+
+    def stop(*args, **kwargs):
+        raise ClickpredError("stopped here")
+
+    for name in ("make_spec", "check_compare_report", "score_files", "evaluate"):
+        monkeypatch.setattr(commands, name, stop)
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert stream.getvalue().splitlines()[0] == first
