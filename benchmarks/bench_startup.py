@@ -9,6 +9,7 @@ figure honest when its speed drifts).
   score, full skops the same with skops' default trust list built         what score cost before (all_estimators)
   info              clickpred info MODEL
   help              clickpred --help
+  first line: train, score   seconds until the first line on a terminal (a pseudo-terminal), the whole run apart
 
     python benchmarks/bench_startup.py [--rounds 7]
 
@@ -44,6 +45,32 @@ def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
     }
 
 
+def first_line(cmd: list[str]) -> float:
+    """Seconds until ``cmd`` writes its first line to a terminal (a pseudo-terminal); the run is then finished."""
+    import os
+    import pty
+    import select
+
+    pid, fd = pty.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.chdir(ROOT)
+        os.execv(cmd[0], cmd)
+    t0, seen = time.perf_counter(), b""
+    while b"\n" not in seen and select.select([fd], [], [], 120)[0]:
+        try:
+            seen += os.read(fd, 4096)
+        except OSError:
+            break
+    seconds = time.perf_counter() - t0
+    try:
+        while os.read(fd, 65536):
+            pass
+    except OSError:
+        pass
+    os.waitpid(pid, 0)
+    return seconds
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=7)
@@ -64,11 +91,21 @@ def main() -> None:
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True, capture_output=True, cwd=ROOT)
             seconds[name].append(time.perf_counter() - t0)
+    firsts: dict[str, list[float]] = {"train": [], "score": []}
+    for _ in range(args.rounds):
+        for name, argv in (
+            ("train", ["train", str(data), "--model", str(tmp / "m.skops"), "--report", str(tmp / "r")]),
+            ("score", ["score", str(model), str(data), "--output", str(tmp / "scores.csv")]),
+        ):
+            (tmp / "scores.csv").unlink(missing_ok=True)
+            firsts[name].append(first_line([PY, "-c", CLI, *argv]))
     base = seconds["import sklearn"]
     out = {
         "rounds": args.rounds,
         "seconds": seconds,
         "median_seconds": {k: statistics.median(v) for k, v in seconds.items()},
+        "first_line_seconds": firsts,
+        "median_first_line_seconds": {k: statistics.median(v) for k, v in firsts.items()},
         "median_over_import_sklearn": {
             k: statistics.median(a - b for a, b in zip(v, base)) for k, v in seconds.items() if k != "import sklearn"
         },
@@ -76,6 +113,8 @@ def main() -> None:
     path = write_result("startup", {"command": "python benchmarks/bench_startup.py " + " ".join(sys.argv[1:]), **out})
     for k, v in out["median_over_import_sklearn"].items():
         print(f"{k}: median {out['median_seconds'][k]:.2f} s, {v:+.2f} s over import sklearn")
+    for k, v in out["median_first_line_seconds"].items():
+        print(f"{k}: first line on a terminal after {v:.2f} s (median)")
     print(f"import sklearn: median {out['median_seconds']['import sklearn']:.2f} s\n  wrote {path}")
 
 
