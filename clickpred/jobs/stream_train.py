@@ -292,9 +292,11 @@ def train_stream(
         from ..reporting.train_report import choice_note
         from .choose import choose_classifier
 
-        spec, choice, spent = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
+        with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the final fit does: notes
+            warnings.simplefilter("always")
+            spec, choice, spent = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
         timings.update(spent)
-        notes.append(choice_note(choice))
+        notes += [choice_note(choice), *warning_notes(caught)]
     built = build_pipeline(spec, ds.schema, kept_counts)
     notes += built.notes
     t0 = time.perf_counter()
@@ -332,7 +334,7 @@ def train_stream(
         if test_ds is not None and holdout_fraction > 0:
             test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), ev)
             test_source = str(test)
-    notes += warning_notes(caught)
+    notes += [n for n in warning_notes(caught) if n not in notes]  # a warning the choice's fits gave too
     sampling = {
         **sample.to_dict(),
         "inputs": [str(s.path) for s in sources],

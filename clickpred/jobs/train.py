@@ -122,7 +122,7 @@ def train(
     plan.timings["read_seconds"] = read_seconds
     tell("notes", {"notes": plan.notes[plan.told :]})
     fitted = _fit_and_evaluate(plan, rule, calibration, importance, test, sep, header, tell)
-    plan.notes.extend(fitted.notes)
+    plan.notes.extend(n for n in fitted.notes if n not in plan.notes)  # a warning the choice's fits gave too
     t0 = time.perf_counter()
     profile = drift_profile(plan.X, plan.ds.schema, fitted.final, plan.built.score_method, fitted.cv, plan.spec.seed)
     plan.timings["profile_seconds"] = time.perf_counter() - t0
@@ -212,10 +212,13 @@ def _plan(ds: Dataset, spec: Spec, split_by: str | None, funnel, jobs: int, tell
         if not funnel:
             tell("notes", {"notes": list(notes)})  # what is known so far, before the choice's fits
             told = len(notes)
-        spec, choice, said, timings = _resolve_auto(
-            spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
-        )
-        notes.append(said)
+        with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the folds' do: notes
+            warnings.simplefilter("always")
+            warnings.filterwarnings("ignore", message=".*least populated class.*")
+            spec, choice, said, timings = _resolve_auto(
+                spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
+            )
+        notes += [said, *warning_notes(caught)]
     built = build_funnel(spec, ds.schema, train_y, funnel) if funnel else build_pipeline(spec, ds.schema, counts)
     notes += built.notes
     # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.

@@ -156,3 +156,20 @@ def test_an_estimator_fitted_with_auto_loads_with_the_same_parameters(tmp_path):
     loaded = clickpred.load_model(tmp_path / "m.skops")
     assert loaded.get_params() == clf.get_params() and loaded.classifier_choice_ == clf.classifier_choice_
     np.testing.assert_allclose(loaded.predict_proba(frame), clf.predict_proba(frame), rtol=0, atol=1e-12)
+
+
+def test_warnings_in_the_choices_fits_become_notes_not_python_warnings():
+    """auto's fits ran outside the catch that turns the folds' warnings into notes: the quantile bins' merging
+    of repeated values ("Bins whose width are too small …", not news by design) reached the terminal."""
+    import warnings
+    from dataclasses import replace
+
+    frame = _log("linear", rows=3_000).assign(level=lambda f: np.arange(len(f)) % 3)
+    spec = spec_from_options(folds=3)
+    spec = replace(spec, features=replace(spec.features, numeric_bins=10))
+    with warnings.catch_warnings(record=True) as heard:
+        warnings.simplefilter("always")
+        res = train(frame, spec, target="event", importance=False)
+    assert res.classifier_choice is not None
+    assert not [w for w in heard if "Bins whose width" in str(w.message)]
+    assert len(res.notes) == len(set(res.notes))  # a warning both the choice and the folds gave is one note
