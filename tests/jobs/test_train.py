@@ -109,14 +109,15 @@ def test_auto_workers_only_where_they_pay(small_csv, monkeypatch):
 
     monkeypatch.setattr(train_module, "cross_validate_and_refit", spy)
     monkeypatch.setattr(workers, "available_cores", lambda: 2)
-    train(small_csv, spec_from_options("hgb", "none", folds=2))  # 4,000 rows of hgb (OpenMP): in this process
+    fit = dict(importance=False)  # where the fits run, not what importance measures, is under test
+    train(small_csv, spec_from_options("hgb", "none", folds=2), **fit)  # 4,000 rows of hgb (OpenMP): in this process
     spec = spec_from_options("logistic", "none", folds=2)
-    train(small_csv, spec)  # 4,000 rows of a logistic: in two threads
-    train(small_csv, spec, jobs=1)
+    train(small_csv, spec, **fit)  # 4,000 rows of a logistic: in two threads
+    train(small_csv, spec, jobs=1, **fit)
     monkeypatch.setattr(workers, "PARALLEL_ROWS_SLOW", 1000)  # plan_workers lives in jobs.workers
-    train(small_csv, spec_from_options("logistic", "smote", folds=2))  # SMOTENC holds the GIL: two processes
+    train(small_csv, spec_from_options("logistic", "smote", folds=2), **fit)  # SMOTENC holds the GIL: two processes
     monkeypatch.setattr(workers, "PARALLEL_ROWS", 1000)
-    train(small_csv, spec)  # "many" rows: in two processes
+    train(small_csv, spec, **fit)  # "many" rows: in two processes
     assert used == [(1, False), (2, True), (1, True), (2, False), (2, False)]
 
 
@@ -192,7 +193,8 @@ def test_the_report_and_evaluate_show_the_figures_per_day(small_csv, tmp_path):
     evaluate gives the same table on another log."""
     from clickpred.jobs.evaluate import evaluate_model
 
-    out = run_train(small_csv, spec_from_options(folds=2), model_path=tmp_path / "m.skops", report_dir=tmp_path / "r")
+    spec = spec_from_options("logistic", folds=2)  # the figures per day, not auto's choice or importance
+    out = run_train(small_csv, spec, model_path=tmp_path / "m.skops", report_dir=tmp_path / "r", importance=False)
     ot = out.document["over_time"]
     assert ot["column"] == "timestamp" and ot["unit"] in ("day", "week") and len(ot["slices"]) >= 2
     assert sum(s["rows"] for s in ot["slices"]) == len(out.result.cv.y_true)
