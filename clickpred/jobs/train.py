@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -175,13 +176,23 @@ class _Plan:
     timings: dict[str, float]
     told: int  # notes already told (before auto's fits)
 
-    def earlier(self, frame):
-        return frame if self.split is None else frame.iloc[self.split.earlier]
-
     def build(self, schema) -> BuiltPipeline:
-        if self.funnel:
-            return build_funnel(self.spec, schema, self.train_y, self.funnel)
-        return build_pipeline(self.spec, schema, self.counts)
+        return _build(self.spec, schema, self.train_y, self.funnel, self.counts)
+
+
+def _build(spec: Spec, schema, train_y: np.ndarray, funnel, counts: dict) -> BuiltPipeline:
+    """The pipeline a train run fits for ``schema``: a funnel's chain of stages, or one pipeline."""
+    return build_funnel(spec, schema, train_y, funnel) if funnel else build_pipeline(spec, schema, counts)
+
+
+@contextmanager
+def _fit_warnings():
+    """Every warning the fits raise, recorded for the notes (:func:`warning_notes`) — but the folds' "least populated
+    class", which the fold check already says better."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.filterwarnings("ignore", message=".*least populated class.*")
+        yield caught
 
 
 def _plan(ds: Dataset, spec: Spec, split_by: str | None, funnel, jobs: int, tell) -> _Plan:
@@ -212,14 +223,12 @@ def _plan(ds: Dataset, spec: Spec, split_by: str | None, funnel, jobs: int, tell
         if not funnel:
             tell("notes", {"notes": list(notes)})  # what is known so far, before the choice's fits
             told = len(notes)
-        with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the folds' do: notes
-            warnings.simplefilter("always")
-            warnings.filterwarnings("ignore", message=".*least populated class.*")
+        with _fit_warnings() as caught:  # the choice's fits warn as the folds' do: notes
             spec, choice, said, timings = _resolve_auto(
                 spec, funnel, base, earlier(base_X), train_X, train_y, ds.schema, jobs, tell
             )
         notes += [said, *warning_notes(caught)]
-    built = build_funnel(spec, ds.schema, train_y, funnel) if funnel else build_pipeline(spec, ds.schema, counts)
+    built = _build(spec, ds.schema, train_y, funnel, counts)
     notes += built.notes
     # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.
     splits = fold_splits(train_y, spec.folds, spec.seed)
@@ -288,9 +297,7 @@ def _fit_and_evaluate(plan: _Plan, rule, calibration: str, importance: bool, tes
     t0 = time.perf_counter()
     leaks = find_leaks(plan.X, plan.y, classes, {c.name: c.kind for c in ds.schema.features}, seed=spec.seed)
     timings["leakage_seconds"] = time.perf_counter() - t0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        warnings.filterwarnings("ignore", message=".*least populated class.*")
+    with _fit_warnings() as caught:
         t0 = time.perf_counter()
         # The final fit (all rows) runs in the folds' pool: with 5 folds on 2 workers it costs no extra round.
         cv, (final, final_seconds) = cross_validate_and_refit(
