@@ -666,13 +666,11 @@ def compare(
     with _backend(scheduler):
         if fractions:
             t0 = time.perf_counter()
-            runner.upper_bound = True
             candidates, eliminated, race_rounds = _race(
                 runner, planned, candidates, fractions, splits[:folds], (y_all, y), metric_class, majority,
                 replicates, seed,
             )  # fmt: skip
             timings["racing"] = time.perf_counter() - t0
-            runner.upper_bound = False
         runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
         shared, resampled, outputs = runner.fit(candidates, splits, timings)
     t0 = time.perf_counter()
@@ -797,7 +795,11 @@ def _race(
         return {n: runner.first_repeat(outs, n) for n in alive}
 
     y_all, y = ys
-    outcome = race(list(by_name), fit_round, y_all, splits, y, metric_class, majority, fractions, replicates, seed)
+    runner.upper_bound = True  # the work left counts every candidate as a survivor while the rounds run
+    try:
+        outcome = race(list(by_name), fit_round, y_all, splits, y, metric_class, majority, fractions, replicates, seed)
+    finally:
+        runner.upper_bound = False
     eliminated = {
         n: replace(e, classifier=by_name[n].spec.classifier.name, strategy=by_name[n].spec.strategy.name)
         for n, e in outcome.eliminated.items()
@@ -813,9 +815,9 @@ def _racing_fractions(
     """The racing rounds' shares of the majority rows (none: every candidate on all rows at once) and a note
     where racing was asked but cannot rank: with ``race_rows`` a first round at that many majority rows whatever
     the grid costs, else by the grid's estimated cost on all rows on these workers."""
-    majority_rows = min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds])
     if not racing or len(candidates) < 2:
         return [], []
+    majority_rows = min(int((y_all[tr] == majority).sum()) for tr, _ in splits[:folds])
     if race_rows is not None:
         fractions = schedule(majority_rows, start_rows=race_rows)
     else:
