@@ -31,7 +31,9 @@ from _common import ROOT, write_result  # noqa: E402
 
 PY = sys.executable
 CLI = "from clickpred.cli import app; app()"
-FULL_SKOPS = "import clickpred.model.modelfile as m; m.lean_skops = lambda: None; from clickpred.cli import app; app()"
+FULL_SKOPS = (
+    "import clickpred.model.skops_import as m; m.lean_skops = lambda: None; from clickpred.cli import app; app()"
+)
 
 
 def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:

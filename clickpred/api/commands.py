@@ -31,8 +31,8 @@ ENGINES = ("local", "dask")
 def lean_start() -> None:
     """For a process that is clickpred's alone (the command line): start faster by importing skops without its
     default trust list of every scikit-learn estimator, which clickpred's own allowlist makes unused
-    (:func:`clickpred.model.modelfile.lean_skops`)."""
-    from ..model.modelfile import lean_skops
+    (:func:`clickpred.model.skops_import.lean_skops`)."""
+    from ..model.skops_import import lean_skops
 
     lean_skops()
 

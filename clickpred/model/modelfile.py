@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import ModelFileError
 from .allowlist import ALLOWED_TYPES, file_types, refused_types
 from .payload import check_archive, validate_metadata, validate_payload
+from .skops_import import skops_io
 
 __all__ = ["ALLOWED_TYPES", "Model", "load_model", "read_metadata", "save_model"]
 
@@ -46,37 +47,6 @@ METADATA_MEMBER = "clickpred-metadata.json"
 MAX_METADATA_BYTES = 64 * 1024**2
 # Libraries whose major version must match the one that wrote the model.
 PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
-_LEAN_SKOPS = [False]  # set by the command line (lean_skops): skops imported without its default trust list
-
-
-def lean_skops() -> None:
-    """From now on, import skops without building its default list of trusted types (for the command line).
-
-    Importing ``skops.io`` builds that list from ``sklearn.utils.all_estimators()``, which imports every module of
-    scikit-learn: ~0.5 s of ``clickpred score``'s start-up on an idle machine, for a list clickpred never uses — the
-    exact allowlist (:mod:`clickpred.model.allowlist`) decides, and the loader passes skops every type the file
-    holds. Lean, skops' default trust then holds no scikit-learn estimator, so the process trusts *less*. A notebook
-    keeps skops as it is: only the command line, whose process is clickpred's alone, calls this."""
-    _LEAN_SKOPS[0] = True
-
-
-def _skops_io() -> Any:
-    """``skops.io``, imported lean where :func:`lean_skops` asked for it (and skops is not imported yet)."""
-    import sys
-
-    if not _LEAN_SKOPS[0] or "skops.io" in sys.modules:
-        import skops.io
-
-        return skops.io
-    import sklearn.utils
-
-    every_estimator = sklearn.utils.all_estimators
-    sklearn.utils.all_estimators = lambda *args, **kwargs: []  # read once, by skops.io._trusted_types
-    try:
-        import skops.io
-    finally:
-        sklearn.utils.all_estimators = every_estimator
-    return skops.io
 
 
 @dataclass
@@ -133,7 +103,7 @@ def save_model(
         from ..io.writers import file_mode
 
         os.chmod(tmp, file_mode())
-        sio = _skops_io()
+        sio = skops_io()
         sio.dump(payload, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=6)
         with zipfile.ZipFile(tmp, "a", compression=zipfile.ZIP_DEFLATED) as z:
             z.writestr(METADATA_MEMBER, _metadata_json(metadata))
@@ -235,7 +205,7 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
     if refused:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
-    sio = _skops_io()
+    sio = skops_io()
     try:
         payload = sio.load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in types}))
     except Exception as exc:  # noqa: BLE001

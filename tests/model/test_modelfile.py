@@ -256,8 +256,8 @@ def test_lean_skops_builds_no_trust_list_and_the_model_loads_the_same(scoring_mo
 
     probe = (
         "import sys, numpy as np, pandas as pd, clickpred\n"
-        "from clickpred.model import modelfile\n"
-        "if sys.argv[1] == 'lean': modelfile.lean_skops()\n"
+        "from clickpred.model import skops_import\n"
+        "if sys.argv[1] == 'lean': skops_import.lean_skops()\n"
         "model = clickpred.load_model(sys.argv[2])\n"
         "from skops.io import _trusted_types as t\n"
         "frame = pd.read_csv(sys.argv[3], nrows=300).drop(columns=['event'])\n"
