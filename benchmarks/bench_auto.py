@@ -10,8 +10,9 @@ PR-AUC of the class ``auto`` judges by (the rarest with at least 50 rows), poole
 - ``hgb``: scikit-learn's default ``HistGradientBoostingClassifier`` (``bench_hgb_sklearn.sklearn_oof``);
 
 with paired 95% bootstrap intervals of default − each. ``worse`` lists the sets where default is distinguishably
-below the better of the two. With ``--bins N``, also default with ``[features] numeric_bins = N`` (a numeric column
-in a linear model is its slope plus N quantile bins), paired against default on the same folds.
+below the better of the two. With ``--bins B``, also default with ``[features] numeric_bins = B`` (``N``: every
+numeric column in a linear model is its slope plus N quantile bins; ``0``: one slope each, the default before
+``"auto"``), paired against default on the same folds.
 
 Cost (``--timing``): default ``train`` (auto, importance on) against today's previous default (``--classifier
 logistic``), alternated ``--repeat`` times in this process on the shipped sample, and with ``--rows N`` on a
@@ -20,6 +21,7 @@ simulated log of N rows: the ratio of medians.
     python benchmarks/bench_auto.py [names…]                 → results/auto.json
     python benchmarks/bench_auto.py --timing-only --rows 1000000 --repeat 1 --name auto_time_1m
     python benchmarks/bench_auto.py --bins 10 --no-timing --name auto_bins10
+    python benchmarks/bench_auto.py --bins 0 --no-timing --name auto_shapes
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def script_oof(frame: pd.DataFrame, target: str, splits, positive) -> np.ndarray
     return out
 
 
-def quality(name: str, frame: pd.DataFrame, target: str, bins: int = 0) -> dict:
+def quality(name: str, frame: pd.DataFrame, target: str, bins: int | str | None = None) -> dict:
     from clickpred.evaluation.crossval import fold_splits
     from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
@@ -90,7 +92,7 @@ def quality(name: str, frame: pd.DataFrame, target: str, bins: int = 0) -> dict:
             "interval": [lo, hi],
             "verdict": "worse" if hi < 0 else ("better" if lo > 0 else "can't tell"),
         }
-    if bins:
+    if bins is not None:
         from dataclasses import replace
 
         spec = spec_from_options()
@@ -147,9 +149,11 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=0, help="also time a simulated log of this many rows")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--name", default="auto")
-    ap.add_argument("--bins", type=int, default=0, help="also default with numeric_bins = N, paired with default")
+    ap.add_argument("--bins", default=None, help='also default with numeric_bins = N, 0 or "auto", paired with default')
     args = ap.parse_args()
-    doc: dict = {"quality": {}, "timing": {}}
+    if args.bins is not None and args.bins != "auto":
+        args.bins = int(args.bins)
+    doc: dict = {"quality": {}, "timing": {}, "bins": args.bins}
     sample = pd.read_csv(ROOT / "data" / "impressions_sample.csv.gz")
     if not args.timing_only:
         with tempfile.TemporaryDirectory() as tmp:
@@ -162,7 +166,11 @@ def main() -> None:
                 print(
                     f"{name:15} {r['chosen']:8} default {r['pr_auc']['default']:.3f} script {r['pr_auc']['script']:.3f}"
                     f" hgb {r['pr_auc']['hgb']:.3f}  vs better ({r['better_baseline']}) {r['verdict_vs_better']}"
-                    + (f"; bins {r['pr_auc']['bins']:.3f} {r['bins_vs_default']['verdict']}" if args.bins else ""),
+                    + (
+                        f"; bins {r['pr_auc']['bins']:.3f} {r['bins_vs_default']['verdict']}"
+                        if args.bins is not None
+                        else ""
+                    ),
                     flush=True,
                 )
         doc["worse_than_better_baseline"] = sorted(

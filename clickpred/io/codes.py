@@ -24,6 +24,16 @@ the label; :func:`integer_verdict` does both, from the data alone:
 Every verdict carries its evidence, which train writes into the notes, the
 report and the schema.
 
+A column read as a quantity (integer or not) is one slope in a linear model.
+:func:`bins_verdict` asks the label whether that slope misses a shape — an
+evening bump in the hour, a special 999: a cross-fitted comparison of one
+slope (a one-feature logistic regression, what the model fits) against the
+rate per bin of the values (:func:`value_edges`: a bin per value for an
+integer column of few values, else quantile bins — what ``[features]
+numeric_bins`` gives the model beside the slope). The bins win when their
+out-of-fold log loss is lower by more than two standard errors of the paired
+per-row difference; otherwise the column stays one slope.
+
 Example
 -------
 >>> import numpy as np
@@ -46,6 +56,8 @@ FILLED = 0.8  # or its distinct values fill at least this share of their range
 BINS = 10
 SMOOTHING = 20.0  # pseudo-rows at the overall rate behind every per-value or per-bin rate
 FOLDS = 5
+MAX_VALUES = 32  # an integer column of at most this many values gets a bin per value (the hour, the weekday)
+GROUPS = 1000  # a slope is fitted on the rows grouped by value, into at most this many quantile groups
 
 
 @dataclass(frozen=True)
@@ -153,3 +165,119 @@ def integer_verdict(values: np.ndarray, minority: np.ndarray, seed: int = 0) -> 
             f"the label follows the values' order ({said}; bins vs the overall rate {order:+.2e} ± {order_se:.1e})",
         )
     return Verdict(shape.kind, f"{shape.evidence}; the label can't tell ({said})")
+
+
+def grouped_values(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A group per row and the groups' values, increasing: the distinct values, or beyond :data:`GROUPS` of them
+    that many quantile groups, each valued at its rows' mean — all the label evidence needs (computed on the
+    groups' counts, not per row)."""
+    distinct, group = np.unique(x, return_inverse=True)
+    if len(distinct) <= GROUPS:
+        return group, distinct
+    edges = np.unique(np.quantile(x, np.linspace(0, 1, GROUPS + 1)[1:-1]))
+    group = np.searchsorted(edges, x, side="right")
+    rows = np.bincount(group, minlength=len(edges) + 1)
+    kept = rows > 0
+    value = (np.bincount(group, weights=x, minlength=len(edges) + 1)[kept]) / rows[kept]
+    return np.cumsum(kept)[group] - 1, value
+
+
+def slope_fit(value: np.ndarray, pos: np.ndarray, rows: np.ndarray, prior: float) -> tuple[float, float]:
+    """Intercept and slope of a one-feature logistic regression on grouped rows (standardized ``value``,
+    ``pos`` positives of ``rows`` each), by Newton's method with a tiny ridge on the slope."""
+    a, b = float(np.log(prior / (1 - prior))), 0.0
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(a + b * value)))
+        r = pos - rows * p
+        w = rows * p * (1 - p)
+        grad = np.array([r.sum(), (r * value).sum() - 1e-3 * b])
+        hess = np.array([[w.sum(), (w * value).sum()], [(w * value).sum(), (w * value**2).sum() + 1e-3]])
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        step *= min(1.0, 5.0 / max(float(np.abs(step).max()), 1e-300))  # no leap past the data's scale
+        a, b = a + step[0], b + step[1]
+        if np.abs(step).max() < 1e-9:
+            break
+    return a, b
+
+
+def value_edges(x: np.ndarray, n_bins: int = BINS, max_values: int = MAX_VALUES) -> np.ndarray:
+    """Increasing inner edges of a numeric column's bins (``x``: its finite training values; a value ``v`` is in
+    bin ``searchsorted(edges, v, side="right")``): one bin per value for an integer column of at most
+    ``max_values`` values (midway between consecutive ones), else ``n_bins`` quantile bins (fewer where values
+    repeat)."""
+    distinct = np.unique(x)
+    if len(distinct) <= max_values and np.all(np.mod(distinct, 1) == 0):
+        return (distinct[:-1] + distinct[1:]) / 2
+    inner = np.unique(np.quantile(x, np.linspace(0, 1, n_bins + 1)[1:-1]))
+    return inner[(inner > distinct[0]) & (inner < distinct[-1])]
+
+
+def grouped_edges(value: np.ndarray, rows: np.ndarray, n_bins: int = BINS, max_values: int = MAX_VALUES) -> np.ndarray:
+    """:func:`value_edges` of the rows ``rows[i]`` of each value ``value[i]`` (increasing) hold — the same edges,
+    from the counts."""
+    v, r = value[rows > 0], rows[rows > 0]
+    if len(v) <= max_values and np.all(np.mod(v, 1) == 0):
+        return (v[:-1] + v[1:]) / 2
+    ends = np.cumsum(r)  # the sorted rows of value i are positions ends[i] − r[i] … ends[i] − 1
+    at = np.linspace(0, 1, n_bins + 1)[1:-1] * (ends[-1] - 1)  # np.quantile's linear interpolation
+    lo = np.floor(at)
+    below, above = (
+        v[np.searchsorted(ends, lo, side="right")],
+        v[np.searchsorted(ends, lo + 1, side="right").clip(max=len(v) - 1)],
+    )
+    inner = np.unique(below + (at - lo) * (above - below))
+    return inner[(inner > v[0]) & (inner < v[-1])]
+
+
+def shape_evidence(x: np.ndarray, t: np.ndarray, seed: int = 0, groups=None) -> tuple[float, float]:
+    """Per-row cross-fitted log loss of one slope minus that of the bins (:func:`value_edges`), as (mean,
+    standard error): positive when the bins draw what the slope misses. Computed on counts per value and fold
+    (every row of a value and fold has the same two losses, one per label): a pass over the rows, then
+    :data:`GROUPS` values at most. ``groups``: :func:`grouped_values` of ``x``, if already at hand."""
+    group, value = groups if groups is not None else grouped_values(x)
+    n, g = len(x), len(value)
+    key = group * FOLDS + folds_of(n, seed)
+    rows = np.bincount(key, minlength=g * FOLDS).reshape(g, FOLDS).astype(float)
+    pos = np.bincount(key, weights=t, minlength=g * FOLDS).reshape(g, FOLDS)
+    top = float(np.abs(value).max()) or 1.0  # divided first: squares of values near 1e300 overflow
+    share = rows.sum(axis=1) / n
+    mean = float((share * value / top).sum())
+    scaled = (value / top - mean) / (float(np.sqrt((share * (value / top - mean) ** 2).sum())) or 1.0)
+    total, squares = 0.0, 0.0
+    for f in range(FOLDS):
+        tr_rows, tr_pos = rows.sum(axis=1) - rows[:, f], pos.sum(axis=1) - pos[:, f]
+        prior = (tr_pos.sum() + 0.5) / (tr_rows.sum() + 1.0)
+        a, b = slope_fit(scaled, tr_pos, tr_rows, prior)
+        slope = np.clip(1.0 / (1.0 + np.exp(-(a + b * scaled))), 1e-12, 1 - 1e-12)
+        edges = grouped_edges(value, tr_rows)
+        binned = np.searchsorted(edges, value, side="right")
+        m = len(edges) + 1
+        bins = shrunk(np.bincount(binned, tr_pos, m), np.bincount(binned, tr_rows, m), prior)[binned]
+        bins = np.clip(bins, 1e-12, 1 - 1e-12)
+        d1 = np.log(bins) - np.log(slope)  # a positive row: slope's loss − the bins'
+        d0 = np.log1p(-bins) - np.log1p(-slope)
+        n1 = pos[:, f]
+        n0 = rows[:, f] - n1
+        total += float((n1 * d1 + n0 * d0).sum())
+        squares += float((n1 * d1**2 + n0 * d0**2).sum())
+    sd = np.sqrt(max(squares - total * total / n, 0.0) / (n - 1))
+    return total / n, float(sd / np.sqrt(n))
+
+
+def bins_verdict(values: np.ndarray, minority: np.ndarray, seed: int = 0) -> str:
+    """Why a numeric column needs quantile bins beside its slope, or "" where one slope is all the evidence
+    shows (``values`` float, NaN missing; ``minority``: rows of a minority class)."""
+    ok = np.isfinite(values)
+    x, t = values[ok], minority[ok].astype(float)
+    if t.sum() < MIN_POSITIVES:
+        return ""  # too few positives to judge
+    groups = grouped_values(x)
+    if len(groups[1]) <= 2:
+        return ""  # a flag: one slope is exact
+    gain, se = shape_evidence(x, t, seed, groups)
+    if gain > 2 * se:
+        return f"one slope misses a shape (cross-fitted log loss per row, slope − value-order bins: {gain:+.2e} ± {se:.1e})"
+    return ""

@@ -384,11 +384,12 @@ def infer_schema(
 
     Integer-valued columns are codes or quantities as :func:`clickpred.io.codes.integer_verdict`
     reads them off the values and the labels ``y`` (as :func:`encode_target` gives them; read from
-    the target column when not given) — ``categorical`` / ``numeric`` force either.
+    the target column when not given) — ``categorical`` / ``numeric`` force either. A numeric column
+    gets bins beside its slope where its label shows a shape (:func:`clickpred.io.codes.bins_verdict`).
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
-    from .codes import is_integer_valued
+    from .codes import bins_verdict, is_integer_valued
 
     renamed = renamed or {}
     forced = set(categorical or [])
@@ -445,6 +446,8 @@ def infer_schema(
         else:
             kind = "categorical" if n_unique <= max_levels else "id"
         column = Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s), evidence)
+        if kind == "numeric":
+            column.bins = bins_verdict(s.to_numpy(dtype=float, na_value=np.nan), minority, seed)
         if kind == "timestamp":
             stamps = s.dropna()
             column.times_of_day = bool((stamps != stamps.dt.normalize()).any())
@@ -473,8 +476,9 @@ def integer_kind(
 
 
 def integer_notes(schema: Schema) -> list[str]:
-    """What the terminal says of the integer columns whose kind the data decided: those read as codes and those
-    read as quantities, each with the first words of its evidence (the whole of it is in the report)."""
+    """What the terminal says of the integer columns whose kind the data decided — those read as codes and those
+    read as quantities, each with the first words of its evidence (the whole of it is in the report) — and of the
+    numeric columns given bins beside their slope."""
 
     def shown(columns: list) -> str:
         return ", ".join(f"{c.name} ({re.split(r' [(]|;', c.evidence)[0]})" for c in columns)
@@ -496,6 +500,12 @@ def integer_notes(schema: Schema) -> list[str]:
         notes.append(
             "integer columns read as quantities (one slope; evidence in the report; --categorical COL "
             "overrides): " + shown(quantities)
+        )
+    binned = [c.name for c in schema.features if c.kind == "numeric" and c.bins]
+    if binned:
+        notes.append(
+            "numeric columns whose label shows a shape one slope misses (bins beside the slope in linear models "
+            "and the MLP; evidence in the report; [features] numeric_bins = 0 turns off): " + ", ".join(binned)
         )
     return notes
 

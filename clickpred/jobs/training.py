@@ -125,34 +125,53 @@ def warning_notes(caught) -> list[str]:
 
 
 def decided_on(
-    schema: Schema, X, y: np.ndarray, rows: np.ndarray, max_levels: int, numbers: dict | None = None
+    schema: Schema,
+    X,
+    y: np.ndarray,
+    rows: np.ndarray,
+    max_levels: int,
+    numbers: dict | None = None,
+    shapes: bool = True,
 ) -> Schema | None:
     """The schema with each integer column's kind decided on ``rows`` alone (their values and labels), as the
-    whole table decided it (:func:`clickpred.io.dataset.integer_kind`); None when every kind is the same.
-    ``numbers``: those columns of ``X`` as floats, if already at hand.
+    whole table decided it (:func:`clickpred.io.dataset.integer_kind`), and — ``shapes`` — each numeric column's
+    bins (:func:`clickpred.io.codes.bins_verdict`); None when every decision is the same. ``numbers``: those
+    columns of ``X`` as floats (:func:`_numbers`), if already at hand.
 
     Cross-validation calls this per training fold, so that a held-out row's label never chooses how its own
     column is read: the out-of-fold figures measure the whole procedure, decisions included."""
+    from ..io.codes import bins_verdict
+
     numbers = numbers if numbers is not None else _numbers(schema, X)
+    decided = set(label_decided_columns(schema))
     minority = np.asarray(y)[rows] != schema.classes[0]
     changed = {}
     for c in schema.features:
         if c.name not in numbers:
             continue
         values = numbers[c.name][rows]
-        n_unique = len(np.unique(values[np.isfinite(values)]))
-        kind, evidence = integer_kind(values, minority, n_unique, max_levels)
-        if kind != c.kind:
-            changed[c.name] = replace(c, kind=kind, evidence=evidence)
+        kind, evidence = c.kind, c.evidence
+        if c.name in decided:
+            n_unique = len(np.unique(values[np.isfinite(values)]))
+            kind, evidence = integer_kind(values, minority, n_unique, max_levels)
+        bins = (bins_verdict(values, minority) if shapes else c.bins) if kind == "numeric" else ""
+        if kind != c.kind or bool(bins) != bool(c.bins):
+            changed[c.name] = replace(c, kind=kind, evidence=evidence, bins=bins)
     if not changed:
         return None
     return replace(schema, features=[changed.get(c.name, c) for c in schema.features])
 
 
-def _numbers(schema: Schema, X) -> dict[str, np.ndarray]:
-    """The columns whose kind the labels may decide, as floats."""
+def _numbers(schema: Schema, X, shapes: bool = True) -> dict[str, np.ndarray]:
+    """The columns whose kind (integer columns) or — ``shapes`` — bins (numeric ones) the labels may decide, as
+    floats."""
     dtypes = {c.name: c.dtype for c in schema.features}
-    return {n: as_kind(X[n], "numeric", dtypes[n]).to_numpy() for n in label_decided_columns(schema)}
+    names = set(label_decided_columns(schema))
+    if shapes:
+        names |= {c.name for c in schema.features if c.kind == "numeric" and not c.of}
+    return {
+        c.name: as_kind(X[c.name], "numeric", dtypes[c.name]).to_numpy() for c in schema.features if c.name in names
+    }
 
 
 def read_as(X, schema: Schema, other: Schema):
@@ -174,7 +193,7 @@ def read_as(X, schema: Schema, other: Schema):
 @dataclass(frozen=True)
 class Reading:
     """How one set of training rows reads the table: the schema they decide and every row read that way (the
-    decisions that may read labels: integer columns' kinds, ``crosses = "auto"``)."""
+    decisions that may read labels: integer columns' kinds, numeric columns' bins, ``crosses = "auto"``)."""
 
     schema: Schema
     frame: Any
@@ -190,10 +209,11 @@ def reading_on(
 
     wanted = spec.features.crosses
     named = {c for pair in wanted for c in pair} if wanted not in ("none", "auto") else set()
+    shapes = spec.features.numeric_bins == "auto"
     if numbers is None:
-        numbers = _numbers(base, X)
+        numbers = _numbers(base, X, shapes)
     numbers = {k: v for k, v in numbers.items() if k not in named}
-    kinds = decided_on(base, X, y, rows, spec.features.max_onehot_levels, numbers) or base
+    kinds = decided_on(base, X, y, rows, spec.features.max_onehot_levels, numbers, shapes) or base
     frame = read_as(X, base, kinds)
     evidence: dict = {}
     if wanted == "auto":
@@ -213,22 +233,31 @@ def fold_readings(
     """Per fold of ``splits``, how its training rows read the table (:func:`reading_on`) — None where they decide
     as ``schema`` (the reading of every training row) does — and notes naming what some folds decide otherwise.
     ``X``: the rows prepared for ``base`` (the schema before crosses)."""
-    numbers = _numbers(base, X)
+    numbers = _numbers(base, X, spec.features.numeric_bins == "auto")
     if not numbers and spec.features.crosses != "auto":
         return [None] * len(splits), []
     kinds = {c.name: c.kind for c in schema.features}
+    binned = {c.name for c in schema.features if c.bins}
     pairs = sorted(tuple(c.of) for c in schema.features if c.of)
     out: list[Reading | None] = []
     differ: dict[str, list[int]] = {}
+    shaped: dict[str, list[int]] = {}
     crossed: list[int] = []
     for f, (tr, _) in enumerate(splits):
         reading, fold_pairs = reading_on(base, X, y, tr, spec, numbers)
         changed = [c.name for c in reading.schema.features if not c.of and c.kind != kinds.get(c.name)]
         for name in changed:
             differ.setdefault(name, []).append(f + 1)
+        reshaped = [
+            c.name
+            for c in reading.schema.features
+            if c.kind == "numeric" and kinds.get(c.name) == "numeric" and bool(c.bins) != (c.name in binned)
+        ]
+        for name in reshaped:
+            shaped.setdefault(name, []).append(f + 1)
         if sorted(fold_pairs) != pairs:
             crossed.append(f + 1)
-        out.append(reading if changed or sorted(fold_pairs) != pairs else None)
+        out.append(reading if changed or reshaped or sorted(fold_pairs) != pairs else None)
     notes = []
     if differ:
         notes.append(
@@ -236,6 +265,14 @@ def fold_readings(
             + ", ".join(
                 f"{name} as {_other(out, name, f)} in fold(s) {', '.join(map(str, f))} ({kinds[name]} on all rows)"
                 for name, f in differ.items()
+            )
+        )
+    if shaped:
+        notes.append(
+            "numeric columns' bins decided again on each training fold; some folds decide otherwise: "
+            + ", ".join(
+                f"{name} {'without' if name in binned else 'with'} bins in fold(s) {', '.join(map(str, f))}"
+                for name, f in shaped.items()
             )
         )
     if crossed:

@@ -40,6 +40,10 @@ FORMAT_VERSION = 4
 READABLE_VERSIONS = (4,)
 # Where format-3 files recorded clickpred's estimators: such a file is an older model, not a hostile one.
 LEGACY_MODULES = frozenset({"clickpred.calibrate", "clickpred.estimators", "clickpred.funnel", "clickpred.rebalance"})
+# Types clickpred wrote once and writes no more: a file holding them is an older model, not a hostile one.
+RETIRED_TYPES = {
+    "sklearn.preprocessing._discretization.KBinsDiscretizer": "[features] numeric_bins, now binned by ValueBins"
+}
 RETRAIN = "retrain it with this clickpred (`clickpred train DATA --model FILE`, same options as before)"
 # The metadata again as plain JSON beside the skops payload, so that `clickpred info` reads it without importing
 # scikit-learn (validated by value all the same; load_model checks the two agree).
@@ -202,6 +206,8 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
             f"{path}: written by an older clickpred (model-file format 3 or earlier, before its "
             f"estimators moved to clickpred.modeling): {RETRAIN}"
         )
+    if refused and all(t in RETIRED_TYPES for t in refused):
+        raise ModelFileError(f"{path}: written by an older clickpred ({RETIRED_TYPES[refused[0]]}): {RETRAIN}")
     if refused:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")

@@ -256,7 +256,7 @@ class _Checker:
             self.mapping(col, where)
             if (
                 set(col)
-                - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of", "times_of_day"}
+                - {"name", "kind", "n_unique", "n_missing", "source", "dtype", "evidence", "of", "times_of_day", "bins"}
                 or "name" not in col
             ):
                 self.fail(where, "unexpected fields")
@@ -270,6 +270,7 @@ class _Checker:
             self.count(col.get("n_missing", 0), f"{where}.n_missing")
             self.text(col.get("source", ""), f"{where}.source")
             self.text(col.get("evidence", ""), f"{where}.evidence")
+            self.text(col.get("bins", ""), f"{where}.bins")
             of = col.get("of", [])
             if of and (
                 not isinstance(of, list)
@@ -506,7 +507,7 @@ class _Checker:
         from sklearn.preprocessing import FunctionTransformer, KBinsDiscretizer, StandardScaler, TargetEncoder
         from sklearn.svm import SVC
 
-        from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM
+        from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM, ValueBins
 
         seen: set[int] = set()
         stack = [root]
@@ -542,7 +543,7 @@ class _Checker:
             # a fitted one only: ColumnTransformer keeps the unfitted originals too (the probe finds a gutted one)
             if isinstance(obj, CategoryCodes) and hasattr(obj, "n_features_in_"):
                 self.category_codes(obj, f"{where}: {name}")
-            if isinstance(obj, KBinsDiscretizer) and hasattr(obj, "bin_edges_"):
+            if isinstance(obj, (KBinsDiscretizer, ValueBins)) and hasattr(obj, "bin_edges_"):
                 self.bin_edges(obj, f"{where}: {name}")
             if isinstance(obj, FrequencyEncoder) and hasattr(obj, "n_features_in_"):
                 self.frequencies(obj, f"{where}: {name}")
@@ -606,14 +607,14 @@ class _Checker:
                 self.fail(f"{where}._lookup[{j}]", f"expected a code in 0…{max(k, 0)} per category, then −1")
 
     def bin_edges(self, bins, where: str) -> None:
-        """``[features] numeric_bins``: per input column, increasing finite quantile edges (searchsorted on unsorted
-        edges gives codes that mean nothing), as many bins as ``n_bins_`` says, ordinal codes out."""
+        """``[features] numeric_bins``: per input column, increasing finite edges (searchsorted on unsorted edges
+        gives codes that mean nothing), as many bins as ``n_bins_`` says, ordinal codes out."""
         n = getattr(bins, "n_features_in_", None)
         edges: Any = getattr(bins, "bin_edges_", None)
         counts: Any = getattr(bins, "n_bins_", None)
         if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
             self.fail(f"{where}.n_features_in_", f"{n!r}"[:100] + " is not a count")
-        if getattr(bins, "encode", None) != "ordinal":
+        if getattr(bins, "encode", "ordinal") != "ordinal":  # KBinsDiscretizer's; ValueBins gives codes only
             self.fail(f"{where}.encode", "expected ordinal codes")
         if not isinstance(edges, np.ndarray) or edges.shape != (n,):
             self.fail(f"{where}.bin_edges_", f"expected one array of edges per input column ({n})")

@@ -620,3 +620,40 @@ class NystroemSVM(ClassifierMixin, BaseEstimator):
         if scores.ndim == 1:
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
+
+
+class ValueBins(TransformerMixin, BaseEstimator):
+    """Numeric columns → the ordinal code of their bin (:func:`clickpred.io.codes.value_edges`: one bin per value
+    for an integer column of at most ``max_values`` values, else ``n_bins`` quantile bins), one-hot encoded
+    beside the column's slope so that a linear model can draw a shape — an evening bump, a special 999.
+
+    Fitted as :class:`~sklearn.preprocessing.KBinsDiscretizer` is (``bin_edges_`` with the outer edges, ``n_bins_``),
+    which the compiled linear scorer and the model-file checks read. Missing values are imputed before it."""
+
+    def __init__(self, n_bins: int = 10, max_values: int = 32):
+        self.n_bins = n_bins
+        self.max_values = max_values
+
+    def fit(self, X, y=None):
+        from ..io.codes import value_edges
+
+        X = validate_data(self, X, dtype=float, reset=True)
+        edges = []
+        for j in range(X.shape[1]):
+            x = X[:, j]
+            if x.min() == x.max():
+                edges.append(np.array([-np.inf, np.inf]))  # one bin, as KBinsDiscretizer keeps a constant column
+                continue
+            edges.append(np.r_[x.min(), value_edges(x, self.n_bins, self.max_values), x.max()])
+        self.bin_edges_ = np.empty(len(edges), dtype=object)
+        self.bin_edges_[:] = edges
+        self.n_bins_ = np.array([len(e) - 1 for e in edges], dtype=np.int64)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=float, reset=False)
+        out = np.empty_like(X)
+        for j, e in enumerate(self.bin_edges_):
+            out[:, j] = np.searchsorted(e[1:-1], X[:, j], side="right")
+        return out

@@ -31,16 +31,12 @@ from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import (
-    KBinsDiscretizer,
-    OneHotEncoder,
-    StandardScaler,
-    TargetEncoder,
-)
+from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
+from ..io.codes import BINS, MAX_VALUES
 from ..io.dataset import ID_EVIDENCE
 from ..io.schema import Schema
-from .estimators import CategoryCodes, ClippedLogit, CodesAsNumbers, FrequencyEncoder, TimestampFeatures
+from .estimators import CategoryCodes, ClippedLogit, CodesAsNumbers, FrequencyEncoder, TimestampFeatures, ValueBins
 
 MISSING = "__missing__"
 TIMESTAMP_LEVELS = 24 + 7
@@ -77,11 +73,14 @@ def build_features(
     seed: int = 0,
     counts: bool = False,
     one_hot: bool = True,
-    numeric_bins: int = 0,
+    numeric_bins: int | str = "auto",
 ) -> FeatureLayout:
-    """Build the ``prepare`` and ``encode`` transformers for a schema. ``numeric_bins`` (one-hot models): each
-    numeric column is also cut at its training quantiles into that many bins (fewer where values repeat), one-hot
-    encoded beside its slope — a shape the slope alone cannot draw (an evening bump in the hour, a special 999)."""
+    """Build the ``prepare`` and ``encode`` transformers for a schema. ``numeric_bins`` (one-hot models): a
+    numeric column is also cut into bins (:class:`~clickpred.modeling.estimators.ValueBins`: a bin per value of an
+    integer column of few values, else quantile bins), one-hot encoded beside its slope — a shape the slope alone
+    cannot draw (an evening bump in the hour, a special 999). ``"auto"``: the columns whose label showed such a
+    shape (``Column.bins``, :func:`clickpred.io.codes.bins_verdict`), ten quantile bins each; ``N``: every numeric
+    column, ``N`` quantile bins; ``0``: none."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
     # Trees and integer codes: a column read as codes by the shape of its values alone (the label could not tell)
     # is given to the trees as its number only — measurements with gaps (pixel values, durations) were split as
@@ -111,17 +110,19 @@ def build_features(
         transformers.append(("timestamp", TimestampFeatures(), times))
     n_cat = len(cat) + 2 * len(times)
     n_num = 0
-    if num and numeric_bins and one_hot:  # codes of the bins, among the codes the encoder one-hots (before IDs')
-        bins = KBinsDiscretizer(n_bins=numeric_bins, encode="ordinal", strategy="quantile", subsample=None)
+    n_bins = BINS if numeric_bins == "auto" else int(numeric_bins)
+    binned = [c.name for c in by_kind["numeric"] if c.bins] if numeric_bins == "auto" else num if n_bins else []
+    if binned and one_hot:  # codes of the bins, among the codes the encoder one-hots (before IDs')
+        bins = ValueBins(n_bins=n_bins, max_values=MAX_VALUES)
         transformers.append(
             (
                 "numeric_bins",
                 Pipeline([("impute", SimpleImputer(strategy="median", keep_empty_features=True)), ("bins", bins)]),
-                num,
+                binned,
             )
         )
-        n_cat += len(num)
-        n_levels += numeric_bins * len(num)
+        n_cat += len(binned)
+        n_levels += max(n_bins, MAX_VALUES) * len(binned)
     if ids and id_encoding == "onehot":
         transformers.append(("id", _codes(id_min_frequency, id_max_levels), ids))
         n_cat += len(ids)

@@ -69,7 +69,9 @@ class FeatureSpec:
     numeric: tuple[str, ...] = ()  # integer columns read as quantities whatever the inference says (--numeric)
     crosses: str | tuple[tuple[str, str], ...] = "none"  # "none", "auto" or pairs of categorical/ID columns
     counts: bool = False  # add log(1 + rows per value) of every ID column (from the training rows)
-    numeric_bins: int = 0  # linear models: a numeric column is its slope plus this many quantile bins (0: slope only)
+    # one-hot models: a numeric column is its slope plus bins — "auto": where its label shows a shape the slope
+    # misses (clickpred.io.codes.bins_verdict); N: every numeric column, N quantile bins; 0: slope only
+    numeric_bins: int | str = "auto"
 
 
 @dataclass(frozen=True)
@@ -200,9 +202,17 @@ def spec_from_dict(data: dict, source: str = "<dict>", default_name: str = "") -
     counts = feats.get("counts", False)
     if not isinstance(counts, bool):
         raise ConfigError(f"{source}: features.counts must be true or false, got {counts!r}")
-    numeric_bins = feats.get("numeric_bins", 0)
-    if numeric_bins != 0:
-        _check_int(numeric_bins, "features.numeric_bins", source, 2, MAX_NUMERIC_BINS)
+    numeric_bins = feats.get("numeric_bins", "auto")
+    if numeric_bins != "auto" and (numeric_bins != 0 or isinstance(numeric_bins, (bool, float))):
+        if (
+            not isinstance(numeric_bins, int)
+            or isinstance(numeric_bins, bool)
+            or not 2 <= numeric_bins <= MAX_NUMERIC_BINS
+        ):
+            raise ConfigError(
+                f'{source}: features.numeric_bins must be "auto", 0 or an integer between 2 and {MAX_NUMERIC_BINS}, '
+                f"got {numeric_bins!r}"
+            )
     name = data.get("name") or default_name or f"{classifier.name}-{strategy.name}"
     if not isinstance(name, str):
         raise ConfigError(f"{source}: name must be a string")

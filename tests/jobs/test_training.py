@@ -41,6 +41,24 @@ def test_a_kind_is_decided_by_the_rows_asked():
     assert decided_on(ds.schema, ds.frame, ds.y, np.arange(len(ds.y)), 50) is None  # the same rows, the same kinds
 
 
+def test_a_numeric_columns_bins_are_decided_by_the_rows_asked():
+    """The bins beside a slope read the labels too (clickpred.io.codes.bins_verdict): decided again on each
+    training fold's rows, and kept as the schema says where a spec fixes numeric_bins."""
+    rng = np.random.default_rng(0)
+    n = 40_000
+    hour = rng.integers(0, 24, n)
+    evening = (hour >= 18) & (hour <= 22) & (np.arange(n) < n // 2)  # the bump in the first half only
+    event = np.where(rng.random(n) < np.where(evening, 0.05, 0.005), "click", "view")
+    ds = load_dataset(pd.DataFrame({"hour": hour, "event": event}), numeric=["hour"])
+    column = ds.schema.features[0]
+    assert column.kind == "numeric" and column.bins.startswith("one slope misses a shape")
+    first, second = np.arange(n // 2), np.arange(n // 2, n)
+    assert decided_on(ds.schema, ds.frame, ds.y, first, 50) is None  # the same decision
+    flat = decided_on(ds.schema, ds.frame, ds.y, second, 50)
+    assert flat is not None and flat.features[0].bins == "" and flat.features[0].kind == "numeric"
+    assert decided_on(ds.schema, ds.frame, ds.y, second, 50, shapes=False) is None  # numeric_bins = 0 or N
+
+
 def test_read_as_gives_what_prepare_frame_gives_for_the_other_schema():
     raw = borderline().drop(columns=["event"])
     raw.loc[5, "channel"] = np.nan  # missing stays missing both ways

@@ -811,24 +811,43 @@ def _edges_short(p):
     b.bin_edges_ = b.bin_edges_[:1]
 
 
-def _onehot_bins(p):
-    _bins(p).encode = "onehot"
+def _counts_short(p):
+    b = _bins(p)
+    b.n_bins_ = b.n_bins_[:0]
+
+
+def _nan_edge(p):
+    _bins(p).bin_edges_[0][1] = np.nan
 
 
 @pytest.mark.parametrize(
     "mutate, message",
     [
-        (_unsorted_edges, r"KBinsDiscretizer\.bin_edges_\[0\]: expected \d+ increasing edges"),
-        (_edges_short, r"KBinsDiscretizer\.bin_edges_: expected one array of edges per input column"),
-        (_onehot_bins, r"KBinsDiscretizer\.encode: expected ordinal codes"),
+        (_unsorted_edges, r"ValueBins\.bin_edges_\[0\]: expected \d+ increasing edges"),
+        (_edges_short, r"ValueBins\.bin_edges_: expected one array of edges per input column"),
+        (_counts_short, r"ValueBins\.n_bins_: expected one count per input column"),
+        (_nan_edge, r"ValueBins\.bin_edges_\[0\]: expected a 1-d numeric array"),
     ],
-    ids=["edges-unsorted", "edges-short", "encode"],
+    ids=["edges-unsorted", "edges-short", "counts-short", "nan-edge"],
 )
 def test_quantile_bins_are_checked_before_scoring(binned_model, small_csv, tmp_path, mutate, message):
     """Unsorted edges give bin codes that mean nothing (every score wrong, no error)."""
     load_model(binned_model)
     with pytest.raises(ModelFileError, match=message):
         load_model(_tampered(binned_model, tmp_path, mutate))
+
+
+def test_a_file_binned_by_kbinsdiscretizer_is_an_older_model_to_retrain(binned_model, tmp_path):
+    """[features] numeric_bins was KBinsDiscretizer before ValueBins: such a file is refused as an older model (with
+    the retrain message), not as a hostile one — and nothing in it is rebuilt."""
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    def older(p):
+        bins = _fitted_step(p, "numeric_bins")
+        bins.steps[-1] = ("bins", KBinsDiscretizer(n_bins=3, encode="ordinal").fit(np.arange(12.0).reshape(-1, 1)))
+
+    with pytest.raises(ModelFileError, match=r"written by an older clickpred \(\[features\] numeric_bins.*retrain it"):
+        load_model(_tampered(binned_model, tmp_path, older))
 
 
 def _fast_bins(p):

@@ -118,7 +118,8 @@ def test_trees_get_a_shape_read_integer_code_as_its_number_and_a_label_read_one_
 
 def test_quantile_bins_let_a_linear_model_draw_a_bump_one_slope_cannot():
     """[features] numeric_bins: a click rate that peaks in the middle of a measurement's range (an evening bump
-    in the hour) is invisible to one slope, and drawn by the bins beside it."""
+    in the hour) is invisible to one slope, and drawn by the bins beside it — by default, where the label shows
+    the bump (numeric_bins = "auto"), as with bins forced on every column."""
     import numpy as np
     import pandas as pd
     from sklearn.metrics import average_precision_score
@@ -138,9 +139,12 @@ def test_quantile_bins_let_a_linear_model_draw_a_bump_one_slope_cannot():
         k = res.cv.classes.index("click")
         return average_precision_score(res.cv.y_true == "click", res.cv.raw_scores[:, k]), res
 
-    slope, _ = oof({})
+    slope, _ = oof({"numeric_bins": 0})
     binned, res = oof({"numeric_bins": 10})
-    assert binned > 2 * slope  # the bump: about 0.11 against the slope's ~0.03
+    auto, res_auto = oof({})
+    assert binned > 2 * slope  # the bump: about 0.10 against the slope's ~0.03
+    assert auto > 2 * slope
+    assert res_auto.data.schema.features[0].bins.startswith("one slope misses a shape")
     assert not any("Bins whose width" in n for n in res.notes)
 
 
@@ -151,6 +155,10 @@ def test_numeric_bins_are_checked_in_a_spec(tmp_path):
     from clickpred.modeling.spec import spec_from_dict
 
     assert spec_from_dict({"features": {"numeric_bins": 10}}).features.numeric_bins == 10
-    for bad in (1, 101, 2.5, True):
-        with pytest.raises(ConfigError, match="features.numeric_bins must be an integer between 2 and 100"):
+    assert spec_from_dict({"features": {"numeric_bins": 0}}).features.numeric_bins == 0
+    assert spec_from_dict({}).features.numeric_bins == "auto"
+    for bad in (1, 101, 2.5, True, False, 0.0, "Auto", "10"):
+        with pytest.raises(
+            ConfigError, match='features.numeric_bins must be "auto", 0 or an integer between 2 and 100'
+        ):
             spec_from_dict({"features": {"numeric_bins": bad}}, source="x.toml")
