@@ -39,8 +39,10 @@ browser:
 	  echo "note: Chromium is not installed and cannot be installed here (apt-get as root): the browser tests will be skipped"; \
 	fi
 
+# One worker per core (pytest-xdist), each with one OpenMP thread: the trees' OpenMP threads of two workers on
+# two cores spin against each other (hgb tests 10× slower); with one each the suite takes ~0.6× its serial time.
 test: $(STAMP) browser
-	$(BIN)/python -m pytest -q --durations=10
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -q -n auto --durations=10
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
