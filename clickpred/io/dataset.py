@@ -385,11 +385,11 @@ def infer_schema(
     Integer-valued columns are codes or quantities as :func:`clickpred.io.codes.integer_verdict`
     reads them off the values and the labels ``y`` (as :func:`encode_target` gives them; read from
     the target column when not given) — ``categorical`` / ``numeric`` force either. A numeric column
-    gets bins beside its slope where its label shows a shape (:func:`clickpred.io.codes.bins_verdict`).
+    gets bins beside its slope where its label shows a shape (:func:`clickpred.io.codes.bins_verdicts`).
     Constant and unique-per-row columns are dropped with a reason; a column that
     is missing in every row is an error.
     """
-    from .codes import bins_verdict, is_integer_valued
+    from .codes import bins_verdicts, is_integer_valued
 
     renamed = renamed or {}
     forced = set(categorical or [])
@@ -402,6 +402,7 @@ def infer_schema(
         y, _ = encode_target(frame, target, path, classes=classes)
     minority = np.asarray(y) != classes[0]
     features, dropped = [], {}
+    numbers: dict[str, np.ndarray] = {}
     for col in frame.columns:
         if col == target:
             continue
@@ -447,13 +448,16 @@ def infer_schema(
             kind = "categorical" if n_unique <= max_levels else "id"
         column = Column(col, kind, n_unique, n_missing, renamed.get(col, ""), dtype_of(s), evidence)
         if kind == "numeric":
-            column.bins = bins_verdict(s.to_numpy(dtype=float, na_value=np.nan), minority, seed)
+            numbers[col] = s.to_numpy(dtype=float, na_value=np.nan)
         if kind == "timestamp":
             stamps = s.dropna()
             column.times_of_day = bool((stamps != stamps.dt.normalize()).any())
         features.append(column)
     if not features:
         raise DataError(f"{path}: no usable feature columns left (dropped: {', '.join(dropped) or 'none'})")
+    shapes = bins_verdicts(numbers, minority, seed)
+    for column in features:
+        column.bins = shapes.get(column.name, "")
     return Schema(target=target, classes=classes, features=features, dropped=dropped, renamed=renamed)
 
 

@@ -17,7 +17,7 @@ class Column:
     evidence: str = ""  # why an integer column was read as codes or as a quantity (clickpred.io.codes)
     of: list[str] = field(default_factory=list)  # a cross (clickpred.io.crosses): the two columns it pairs
     times_of_day: bool = True  # a timestamp column whose training values had times of day (not dates alone)
-    bins: str = ""  # a numeric column: why it also gets bins beside its slope (clickpred.io.codes.bins_verdict)
+    bins: str = ""  # a numeric column: why it also gets bins beside its slope (clickpred.io.codes.bins_verdicts)
 
 
 @dataclass

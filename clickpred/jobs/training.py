@@ -135,26 +135,32 @@ def decided_on(
 ) -> Schema | None:
     """The schema with each integer column's kind decided on ``rows`` alone (their values and labels), as the
     whole table decided it (:func:`clickpred.io.dataset.integer_kind`), and — ``shapes`` — each numeric column's
-    bins (:func:`clickpred.io.codes.bins_verdict`); None when every decision is the same. ``numbers``: those
+    bins (:func:`clickpred.io.codes.bins_verdicts`); None when every decision is the same. ``numbers``: those
     columns of ``X`` as floats (:func:`_numbers`), if already at hand.
 
     Cross-validation calls this per training fold, so that a held-out row's label never chooses how its own
     column is read: the out-of-fold figures measure the whole procedure, decisions included."""
-    from ..io.codes import bins_verdict
+    from ..io.codes import bins_verdicts
 
     numbers = numbers if numbers is not None else _numbers(schema, X)
     decided = set(label_decided_columns(schema))
     minority = np.asarray(y)[rows] != schema.classes[0]
+    kinds: dict[str, tuple[str, str]] = {}
+    for c in schema.features:
+        if c.name in numbers:
+            kinds[c.name] = (c.kind, c.evidence)
+            if c.name in decided:
+                values = numbers[c.name][rows]
+                n_unique = len(np.unique(values[np.isfinite(values)]))
+                kinds[c.name] = integer_kind(values, minority, n_unique, max_levels)
+    quantities = {name: numbers[name][rows] for name, (kind, _) in kinds.items() if kind == "numeric"}
+    shaped = bins_verdicts(quantities, minority) if shapes else {}
     changed = {}
     for c in schema.features:
-        if c.name not in numbers:
+        if c.name not in kinds:
             continue
-        values = numbers[c.name][rows]
-        kind, evidence = c.kind, c.evidence
-        if c.name in decided:
-            n_unique = len(np.unique(values[np.isfinite(values)]))
-            kind, evidence = integer_kind(values, minority, n_unique, max_levels)
-        bins = (bins_verdict(values, minority) if shapes else c.bins) if kind == "numeric" else ""
+        kind, evidence = kinds[c.name]
+        bins = (shaped[c.name] if shapes else c.bins) if kind == "numeric" else ""
         if kind != c.kind or bool(bins) != bool(c.bins):
             changed[c.name] = replace(c, kind=kind, evidence=evidence, bins=bins)
     if not changed:

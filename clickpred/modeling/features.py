@@ -79,7 +79,7 @@ def build_features(
     numeric column is also cut into bins (:class:`~clickpred.modeling.estimators.ValueBins`: a bin per value of an
     integer column of few values, else quantile bins), one-hot encoded beside its slope — a shape the slope alone
     cannot draw (an evening bump in the hour, a special 999). ``"auto"``: the columns whose label showed such a
-    shape (``Column.bins``, :func:`clickpred.io.codes.bins_verdict`), ten quantile bins each; ``N``: every numeric
+    shape (``Column.bins``, :func:`clickpred.io.codes.bins_verdicts`), ten quantile bins each; ``N``: every numeric
     column, ``N`` quantile bins; ``0``: none."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
     # Trees and integer codes: a column read as codes by the shape of its values alone (the label could not tell)

@@ -70,7 +70,7 @@ class FeatureSpec:
     crosses: str | tuple[tuple[str, str], ...] = "none"  # "none", "auto" or pairs of categorical/ID columns
     counts: bool = False  # add log(1 + rows per value) of every ID column (from the training rows)
     # one-hot models: a numeric column is its slope plus bins — "auto": where its label shows a shape the slope
-    # misses (clickpred.io.codes.bins_verdict); N: every numeric column, N quantile bins; 0: slope only
+    # misses (clickpred.io.codes.bins_verdicts); N: every numeric column, N quantile bins; 0: slope only
     numeric_bins: int | str = "auto"
 
 

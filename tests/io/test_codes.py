@@ -239,3 +239,25 @@ def test_no_bins_without_enough_positives_or_for_a_flag():
     few[: MIN_POSITIVES - 1] = True
     assert bins_verdict(x, few) == ""
     assert bins_verdict((x > 11) * 1.0, x > 17) == ""
+
+
+def test_among_many_columns_a_weak_shape_must_stand_out_beyond_chance():
+    """The columns are judged together (Benjamini–Hochberg at a 5% false discovery rate): a weak bump ~2.2
+    standard errors out gets bins on its own, not among 70 other columns — CoIL 2000 had eight columns between
+    2.0 and 2.4 standard errors, and binning them all cost 0.008 PR-AUC on its test file — while a clear one
+    (~7 standard errors) keeps its bins there."""
+    from clickpred.io.codes import bins_verdicts, shape_evidence
+
+    n = 20_000
+    rng = np.random.default_rng(2)
+    weak = rng.integers(0, 10, n).astype(float)
+    t = rng.random(n) < np.where(weak == 4, 0.07, 0.04)
+    noise = {f"noise{k}": rng.integers(0, 10, n).astype(float) for k in range(70)}
+    clear = rng.integers(0, 10, n).astype(float)
+    assert 2 < np.divide(*shape_evidence(weak, t.astype(float))) < 3
+    assert bins_verdicts({"weak": weak}, t)["weak"].startswith("one slope misses a shape")
+    assert bins_verdicts({"weak": weak, **noise}, t)["weak"] == ""
+    u = rng.random(n) < np.where(clear == 4, 0.15, 0.04)
+    verdicts = bins_verdicts({"clear": clear, **noise}, u)
+    assert [k for k, v in verdicts.items() if v] == ["clear"]
+    assert "false discovery rate over 71 numeric columns" in verdicts["clear"]
