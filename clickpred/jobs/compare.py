@@ -235,7 +235,10 @@ def fold_variants(
     data before crosses; ``ds``: as all rows read it."""
     if len({s.features.max_onehot_levels for s in specs}) != 1:  # the candidates' schemas differ anyway
         return {}, []
-    readings, notes = fold_readings(base.schema, base.frame, base.y, splits, specs[0], ds.schema)
+    asking = specs[0]  # the readings are shared: decide bins per fold if any candidate uses them
+    if any(s.features.numeric_bins == "auto" for s in specs):
+        asking = replace(asking, features=replace(asking.features, numeric_bins="auto"))
+    readings, notes = fold_readings(base.schema, base.frame, base.y, splits, asking, ds.schema)
     variants = {}
     for f, reading in enumerate(readings):
         if reading is None:

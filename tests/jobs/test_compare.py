@@ -1,6 +1,7 @@
 """compare: shared folds, shared preprocessing that changes nothing, intervals, skips and bad options."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from clickpred.errors import ConfigError
@@ -373,6 +374,37 @@ def test_compare_decides_kinds_per_fold_as_train_does():
     for name in ("logistic", "hgb"):
         trained = train(data, spec_from_options(name, "none", folds=3, seed=42), jobs=1)
         np.testing.assert_allclose(board.results[f"{name}-none"].scores[0], trained.cv.raw_scores, atol=1e-9)
+
+
+def test_compare_decides_bins_per_fold_for_a_candidate_that_uses_them_whatever_comes_first(tmp_path, monkeypatch):
+    """The per-fold readings are shared by the candidates and asked with the first one's spec: one with
+    numeric_bins = 0 listed first must not stop them deciding the bins per fold for one with "auto" (all rows'
+    labels would choose its held-out rows' bins)."""
+    import clickpred.jobs.compare as compare_module
+    from clickpred.jobs.compare import compare
+
+    asked = []
+    real = compare_module.fold_readings
+
+    def spy(base, X, y, splits, spec, schema):
+        asked.append(spec.features.numeric_bins)
+        return real(base, X, y, splits, spec, schema)
+
+    monkeypatch.setattr(compare_module, "fold_readings", spy)
+    rng = np.random.default_rng(0)
+    data = pd.DataFrame(
+        {"hour": rng.integers(0, 24, 3000), "event": np.where(rng.random(3000) < 0.05, "click", "view")}
+    )
+    for name, bins in (("a-slope", "0"), ("b-auto", '"auto"')):
+        (tmp_path / f"{name}.toml").write_text(
+            f'name = "{name}"\n[classifier]\nname = "logistic"\n[strategy]\nname = "none"\n'
+            f"[evaluation]\nfolds = 3\nseed = 42\n[features]\nnumeric_bins = {bins}\n"
+        )
+    compare(data, pipelines=[str(tmp_path / "a-slope.toml"), str(tmp_path / "b-auto.toml")], racing=False, jobs=1)
+    assert asked == ["auto"]
+    asked.clear()
+    compare(data, pipelines=[str(tmp_path / "a-slope.toml")], racing=False, jobs=1)
+    assert asked == [0]
 
 
 def test_different_specs_with_one_name_are_refused_and_the_same_spec_twice_runs_once(tmp_path):
