@@ -113,12 +113,9 @@ def cross_columns(ds: Dataset, spec: Spec, X, y) -> tuple[Dataset, list[str]]:
 
 
 def warning_notes(caught) -> list[str]:
-    """Warnings caught while fitting, one note each (first line, no repeats, no deprecations, not the quantile
-    bins' merging of repeated values)."""
+    """Warnings caught while fitting, one note each (first line, no repeats, no deprecations)."""
     seen: dict[str, None] = {}
     for w in caught:
-        if str(w.message).startswith("Bins whose width are too small"):
-            continue  # [features] numeric_bins on repeated values: fewer bins, as documented — not news
         if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning)):
             seen.setdefault(f"{w.category.__name__}: {str(w.message).splitlines()[0]}")
     return list(seen)

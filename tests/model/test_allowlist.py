@@ -67,7 +67,7 @@ def test_every_type_on_the_allowlist_is_one_clickpred_writes(small_csv, tmp_path
         ({"name": "logistic"}, {"name": "none"}, {"id_encoding": e, "max_onehot_levels": 5}, {})
         for e in ("target", "frequency")
     ]
-    configs += [({"name": "logistic"}, {"name": "none"}, {"numeric_bins": 5}, {})]  # KBinsDiscretizer
+    configs += [({"name": "logistic"}, {"name": "none"}, {"numeric_bins": 5}, {})]  # ValueBins
     funnel = {"funnel": ["view", "click", "conversion"]}
     configs += [({"name": c}, {"name": "none"}, {}, funnel) for c in ("logistic", "hgb")]  # hgb: binary losses
     seen: set[str] = set()
