@@ -55,8 +55,8 @@ def script_oof(frame: pd.DataFrame, target: str, splits, positive) -> np.ndarray
 
 
 def quality(name: str, frame: pd.DataFrame, target: str, bins: int | str | None = None) -> dict:
+    from clickpred.estimator.fitting import train
     from clickpred.evaluation.crossval import fold_splits
-    from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
 
     t0 = time.perf_counter()
@@ -118,7 +118,7 @@ def quality(name: str, frame: pd.DataFrame, target: str, bins: int | str | None 
 
 
 def timing(frame: pd.DataFrame, target: str, repeat: int) -> dict:
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_options
 
     runs: dict[str, list[float]] = {"auto": [], "logistic": []}

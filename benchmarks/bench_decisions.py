@@ -53,7 +53,7 @@ def _per_fold_ap(y, s, fold_of, c):
 def calibration(rows: int, grid) -> dict:
     import pyarrow.parquet as pq
 
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_options
     from clickpred.postfit.correction import normalise
 
@@ -123,7 +123,7 @@ def calibration(rows: int, grid) -> dict:
 
 
 def costs() -> dict:
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_options
 
     out = {}
@@ -174,7 +174,7 @@ def costs() -> dict:
 
 def funnel(rows: int) -> dict:
     """train --funnel also cross-validates the flat model on the same folds (TrainResult.funnel_vs_flat)."""
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_options
 
     data, truth = simulated(rows)

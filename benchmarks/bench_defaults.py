@@ -113,8 +113,8 @@ def candidate_spec(cand: str):
 def compare_one(name, data, test, target, drop, candidates, sep=None, test_label="held-out test file") -> dict:
     from sklearn.model_selection import StratifiedKFold
 
+    from clickpred.estimator.fitting import train
     from clickpred.evaluation.intervals import RankedScores, bootstrap_ap, paired
-    from clickpred.jobs.train import train
 
     runs, seconds = {}, {}
     for cand in ["default"] + candidates:

@@ -33,8 +33,9 @@ def main() -> None:
     args = ap.parse_args()
     import pyarrow.parquet as pq
 
+    from clickpred.estimator.fitting import train
     from clickpred.jobs.score import score
-    from clickpred.jobs.train import save_result, train
+    from clickpred.jobs.train import save_result
     from clickpred.model.modelfile import load_model
     from clickpred.modeling.spec import spec_from_options
 

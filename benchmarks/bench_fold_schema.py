@@ -3,7 +3,7 @@ and after.
 
 Until the fix, an integer column's kind (codes or a quantity, :func:`clickpred.io.dataset.integer_kind`) was
 decided once on every row, labels included, before cross-validation: a held-out row's label helped choose how its
-own column was read. Now each training fold decides again on its own rows (:func:`clickpred.jobs.training.
+own column was read. Now each training fold decides again on its own rows (:func:`clickpred.estimator.training.
 fold_readings`). The final model is the same either way (all rows decide it); only the out-of-fold figures — the
 estimate of how well the procedure does on new rows — may change. "before" here is the same train call with the
 per-fold decisions switched off (``fold_readings`` replaced by one that keeps every fold on the all-rows schema), in
@@ -55,7 +55,7 @@ def paired_ap(y: np.ndarray, a: np.ndarray, b: np.ndarray, seed: int = 0) -> tup
 
 
 def run(data, target: str | None) -> dict:
-    import clickpred.jobs.train as train_job
+    import clickpred.estimator.fitting as train_job
     from clickpred.modeling.spec import spec_from_options
 
     spec = spec_from_options()

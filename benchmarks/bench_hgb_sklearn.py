@@ -70,8 +70,8 @@ def sklearn_oof(frame: pd.DataFrame, target: str, splits, positive) -> np.ndarra
 
 
 def run(name: str, frame: pd.DataFrame, target: str) -> dict:
+    from clickpred.estimator.fitting import train
     from clickpred.evaluation.crossval import fold_splits
-    from clickpred.jobs.train import train
 
     t0 = time.perf_counter()
     from clickpred.modeling.spec import spec_from_dict

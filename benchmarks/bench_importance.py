@@ -32,7 +32,7 @@ STRONG = ("site_id", "bid_price")
 
 
 def cost() -> dict:
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_options
 
     data = ROOT / "data" / "impressions_sample.csv.gz"
@@ -56,8 +56,8 @@ def cost() -> dict:
 
 
 def noise(tmp: Path) -> dict:
+    from clickpred.estimator.fitting import train
     from clickpred.jobs.simulate import simulate
-    from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
 
     path = tmp / "sim.csv"

@@ -37,8 +37,8 @@ def shape_only_codes(schema) -> list[str]:
 def main() -> None:
     from sklearn.metrics import average_precision_score
 
+    from clickpred.estimator.fitting import train
     from clickpred.io.dataset import load_dataset
-    from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
 
     out: dict = {}

@@ -74,7 +74,7 @@ def row(result, which):
 
 def run_all(data, jobs, only=None, **kwargs):
     from clickpred.errors import ClickpredError
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
 
     out = {}
     for spec in specs():

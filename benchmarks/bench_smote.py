@@ -37,7 +37,7 @@ SAMPLE = ROOT / "data" / "impressions_sample.csv.gz"
 def default_decoder():
     """`train` building SMOTENC with imbalanced-learn's default encoder (``categorical_encoder=None``). The
     pipeline is built in this process and sent to the fold workers as it is, so they fit the default too."""
-    import clickpred.jobs.train as train_job
+    import clickpred.estimator.fitting as train_job
 
     build = train_job.build_pipeline
 

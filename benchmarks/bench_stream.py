@@ -170,7 +170,7 @@ def run_stream(files: list[Path], test: Path, rate: str, engine: str = "local", 
 
 def run_memory(train: Path, test: Path) -> dict:
     """The ordinary in-memory train (5-fold CV, final fit, test file) in this (fresh) process."""
-    from clickpred.jobs.train import train as train_file
+    from clickpred.estimator.fitting import train as train_file
     from clickpred.modeling.spec import spec_from_options
 
     t0 = time.perf_counter()

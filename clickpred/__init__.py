@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.2.0"
 
 _EXPORTS = {
-    "ClickClassifier": "clickpred.api.classifier",
+    "ClickClassifier": "clickpred.estimator.classifier",
     "train": "clickpred.api.functions",
     "compare": "clickpred.api.functions",
     "drift": "clickpred.api.functions",

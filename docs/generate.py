@@ -20,7 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
-LAYERS = ["io", "modeling", "evaluation", "postfit", "model", "reporting", "jobs", "api"]
+LAYERS = ["io", "modeling", "evaluation", "postfit", "model", "reporting", "estimator", "jobs", "api"]
 
 
 def _first_paragraph(doc: str | None) -> str:

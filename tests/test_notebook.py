@@ -9,7 +9,8 @@ from clickpred.modeling.spec import spec_from_options
 
 
 def test_train_a_dataframe_like_the_file(small_csv, tmp_path):
-    from clickpred.jobs.train import save_result, train
+    from clickpred.estimator.fitting import train
+    from clickpred.jobs.train import save_result
 
     frame = pd.read_csv(small_csv)
     a, b = train(frame, spec_from_options(folds=2)), train(small_csv, spec_from_options(folds=2))

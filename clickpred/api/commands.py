@@ -64,7 +64,7 @@ def train_to_files(
     """``clickpred train``: the outputs planned (and refused) before any work, then train — in memory, or on a
     downsampled stream with ``negative_rate`` — and write the model file and its report (default
     ``models/<spec name>.skops`` and ``reports/<model file name>/``). ``options``: those of
-    :func:`clickpred.jobs.train.train` (or :func:`clickpred.jobs.stream_train.train_stream`), ``events`` and
+    :func:`clickpred.estimator.fitting.train` (or :func:`clickpred.jobs.stream_train.train_stream`), ``events`` and
     ``progress`` included."""
     from ..jobs.train import run_train
 

@@ -18,11 +18,11 @@ from ..errors import ConfigError
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ..estimator.classifier import ClickClassifier
+    from ..estimator.training import TrainResult
     from ..jobs.compare import CompareResult
     from ..jobs.score import ScoreResult
     from ..jobs.train import TrainOutputs
-    from ..jobs.training import TrainResult
-    from .classifier import ClickClassifier
 
 
 def train(
@@ -39,9 +39,9 @@ def train(
 
     ``data``: a labelled file or DataFrame. ``spec``: a pipeline spec file, a :class:`~clickpred.modeling.spec.Spec`,
     or None (the defaults), overridden by ``classifier``/``strategy``/``folds``/``seed``. ``options``: those of
-    :func:`clickpred.jobs.train.train` (``target``, ``drop``, ``test``, ``split_by``, ``calibration``, ``decision``,
+    :func:`clickpred.estimator.fitting.train` (``target``, ``drop``, ``test``, ``split_by``, ``calibration``, ``decision``,
     ``costs``, ``categorical``, ``numeric``, ``funnel``, ``jobs``). Save the result with :func:`save_model`."""
-    from ..jobs.train import train as run
+    from ..estimator.fitting import train as run
     from .commands import make_spec
 
     return run(data, make_spec(spec, classifier, strategy, folds, seed), **options)
@@ -104,9 +104,8 @@ def drift(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame", thr
 
 def _as_model(model: Any) -> Any:
     """A model file's path, a loaded or fitted :class:`ClickClassifier` or a train result → what scoring takes."""
-    from ..jobs.train import model_from_result
-    from ..jobs.training import TrainResult
-    from .classifier import ClickClassifier
+    from ..estimator.classifier import ClickClassifier
+    from ..estimator.training import TrainResult, model_from_result
 
     if isinstance(model, TrainResult):
         return model_from_result(model)
@@ -125,8 +124,8 @@ def _as_model(model: Any) -> Any:
 def load_model(path: str | Path) -> "ClickClassifier":
     """A model file as a fitted :class:`ClickClassifier` (validated by value before anything in it is used;
     ``.model_`` is the file's :class:`~clickpred.model.modelfile.Model`)."""
+    from ..estimator.classifier import ClickClassifier
     from ..model.modelfile import load_model as load
-    from .classifier import ClickClassifier
 
     return ClickClassifier.from_model(load(path))
 
@@ -138,9 +137,9 @@ def save_model(
     does, from a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the
     report appears whole or not at all. A model loaded from a file is written again as it was loaded (its report is
     the one written with it: ``report`` must be None)."""
+    from ..estimator.classifier import ClickClassifier
+    from ..estimator.training import TrainResult
     from ..jobs.train import resave, save_result
-    from ..jobs.training import TrainResult
-    from .classifier import ClickClassifier
 
     if isinstance(fitted, ClickClassifier):
         if hasattr(fitted, "model_"):

@@ -44,6 +44,9 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 
 from ..errors import ClickpredError, ConfigError, DataError
+from ..estimator.choose import default_class
+from ..estimator.training import cross_columns, fold_readings
+from ..estimator.workers import PARALLEL_ROWS, duration, fit_workers, frame_bytes
 from ..evaluation.crossval import (
     Evaluation,
     check_folds,
@@ -66,10 +69,7 @@ from ..postfit.decisions import DEFAULT as DEFAULT_RULE
 from ..postfit.decisions import DecisionRule, load_costs
 from ..reporting.compare_report import recommend
 from .racing import Costs, Elimination, Round, auto_schedule, oof_scores, race, round_sizes, schedule
-from .training import cross_columns, fold_readings
-from .workers import PARALLEL_ROWS, duration, fit_workers, frame_bytes
 
-MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 REPLICATES = 500
 NEEDS_COSTS = "--metric cost needs --costs FILE (a TOML cost matrix, true class × predicted class)"
 
@@ -231,7 +231,7 @@ def fold_variants(
 ) -> tuple[dict[int, tuple[Any, dict[str, Candidate]]], list[str]]:
     """{split: (the rows as its training rows read them, the candidates built for that reading)} for the splits
     whose training rows decide otherwise than all rows do — an integer column's kind, the "auto" crosses — as
-    ``train`` does per fold (:func:`clickpred.jobs.training.fold_readings`), and the notes saying so. ``base``: the
+    ``train`` does per fold (:func:`clickpred.estimator.training.fold_readings`), and the notes saying so. ``base``: the
     data before crosses; ``ds``: as all rows read it."""
     if len({s.features.max_onehot_levels for s in specs}) != 1:  # the candidates' schemas differ anyway
         return {}, []
@@ -557,17 +557,8 @@ def pick_metric(
                 "or cost (with --costs)"
             )
         return (name, cls), f"sorted by PR-AUC of {cls} (--metric)"
-    minority = sorted(classes[1:], key=lambda c: counts[c])
-    for c in minority:
-        if counts[c] >= MIN_SUPPORT:
-            rarer = [f"{r} has {counts[r]:,}" for r in minority if counts[r] < MIN_SUPPORT]
-            why = f"sorted by PR-AUC of {c}: the rarest class with at least {MIN_SUPPORT} rows"
-            return ("pr_auc", c), why + (f" ({'; '.join(rarer)})" if rarer else "")
-    c = max(classes[1:], key=lambda k: counts[k])
-    return (
-        "pr_auc",
-        c,
-    ), f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
+    c, why = default_class(classes, counts)
+    return ("pr_auc", c), why
 
 
 def compare(
@@ -612,10 +603,10 @@ def compare(
     candidates are in ``result.eliminated``, the rounds in ``result.race``.
 
     ``events(kind, info)``, if given, hears ``"notes"`` (``info["notes"]``: the target, classes, schema decisions
-    and the validation — before any fit), as :func:`clickpred.jobs.train.train` tells them.
+    and the validation — before any fit), as :func:`clickpred.estimator.fitting.train` tells them.
 
     ``jobs``: worker processes for candidates × folds (0, auto: one per core when the grid has at least
-    :data:`~clickpred.jobs.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
+    :data:`~clickpred.estimator.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
     t_start = time.perf_counter()
     check_options(folds, repeats, calibration, costs, metric, split_by)
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)

@@ -138,7 +138,7 @@ WORKER_MEMORY = 512 << 20  # what a local Dask worker process needs at least (in
 def local_workers(jobs: int) -> int:
     """Worker processes for a LocalCluster: ``jobs``, at most one per core and as many as memory holds (64 on 2
     cores started 64 processes and failed after minutes)."""
-    from .workers import available_cores, available_memory
+    from ..estimator.workers import available_cores, available_memory
 
     memory = available_memory()
     cap = min(available_cores(), max(1, memory // WORKER_MEMORY) if memory else available_cores())

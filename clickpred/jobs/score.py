@@ -31,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import ClickpredError, ConfigError, DataError
+from ..estimator.workers import available_cores
 from ..evaluation.crossval import in_class_order
 from ..evaluation.drift import DEFAULT_THRESHOLD as DEFAULT_DRIFT_THRESHOLD
 from ..evaluation.drift import add, check_threshold
@@ -51,7 +52,6 @@ from ..io.sources import (
 from ..io.writers import Outputs, check_targets
 from ..model.linear_scorer import TOLERANCE, LinearScorer, compile_linear
 from ..model.modelfile import Model, load_model
-from .workers import available_cores
 
 DEFAULT_CHUNK_ROWS = 100_000
 PIPELINE_CHUNK_ROWS = 50_000  # default chunk when scoring through the pipeline (dense intermediates)

@@ -32,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..errors import ConfigError, DataError
+from ..estimator.training import TrainResult, cross_columns, library_versions, train_options, warning_notes
 from ..evaluation.crossval import (
     Evaluation,
     check_folds,
@@ -67,7 +68,6 @@ from ..modeling.rebalance import effective_counts, prior_ratio
 from ..modeling.spec import AUTO, Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
 from ..postfit.decisions import check_rule_text, parse_rule
-from .training import TrainResult, cross_columns, library_versions, train_options, warning_notes
 
 DEFAULT_HOLDOUT = 0.05
 MAX_DEFAULT_HOLDOUT_ROWS = 1_000_000  # the default slice is capped: it is held in memory as text
@@ -289,8 +289,8 @@ def train_stream(
     notes += crossed
     choice = None
     if spec.classifier.name == AUTO:  # chosen on the kept rows' folds, as train chooses on its rows
+        from ..estimator.choose import choose_classifier
         from ..reporting.train_report import choice_note
-        from .choose import choose_classifier
 
         with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the final fit does: notes
             warnings.simplefilter("always")

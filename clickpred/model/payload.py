@@ -5,7 +5,7 @@ but values inside allowed types can still be instructions: a method name that
 ``score`` looks up with ``getattr``, a ``Pipeline.memory`` folder that joblib
 would cache into (and unpickle from), a ``FunctionTransformer.func``, an
 ``n_jobs`` of a million, thresholds that are not numbers. This module checks a
-loaded payload against what :func:`clickpred.jobs.train.model_metadata` and
+loaded payload against what :func:`clickpred.estimator.training.model_metadata` and
 :func:`clickpred.model.modelfile.save_model` write, and raises :class:`ModelFileError`
 naming the field at fault. It also bounds what an archive may inflate to
 (:func:`check_archive`), before skops reads a byte of it.
@@ -341,7 +341,7 @@ class _Checker:
         self.classifier_choice(md.get("classifier_choice"), classes)
 
     def classifier_choice(self, doc, classes: list[str]) -> None:
-        """``--classifier auto``'s record (:func:`clickpred.jobs.choose.choose_classifier`), shown by ``info``."""
+        """``--classifier auto``'s record (:func:`clickpred.estimator.choose.choose_classifier`), shown by ``info``."""
         from ..modeling.spec import AUTO_CANDIDATES
 
         doc = self.mapping(doc, "metadata.classifier_choice", allow_none=True)

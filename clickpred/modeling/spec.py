@@ -20,7 +20,7 @@ from typing import Any
 from ..errors import ConfigError
 
 # auto: logistic and hgb cross-validated on the same folds, the better kept where distinguishably so, else logistic
-# (clickpred.jobs.choose; measured in docs/benchmarks.md, "The first model: auto").
+# (clickpred.estimator.choose; measured in docs/benchmarks.md, "The first model: auto").
 AUTO = "auto"
 AUTO_CANDIDATES = ("logistic", "hgb")  # the cheaper first: kept where the evidence cannot tell them apart
 DEFAULT_CLASSIFIER = AUTO

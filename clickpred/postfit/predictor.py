@@ -2,7 +2,7 @@
 
 Train fits three things: the pipeline, the probability correction
 (:mod:`clickpred.postfit.correction`) and the decision rule (:mod:`clickpred.postfit.decisions`).
-A :class:`Predictor` holds all three, from a :class:`~clickpred.jobs.train.TrainResult`
+A :class:`Predictor` holds all three, from a :class:`~clickpred.estimator.training.TrainResult`
 or a loaded model file, for a notebook or for ``score``/``evaluate``.
 
 Example

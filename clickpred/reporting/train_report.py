@@ -596,7 +596,7 @@ def score_table(res):
 
 
 def choice_note(doc: dict) -> str:
-    """One line saying what ``--classifier auto`` tried (:mod:`clickpred.jobs.choose`), each figure, and why the
+    """One line saying what ``--classifier auto`` tried (:mod:`clickpred.estimator.choose`), each figure, and why the
     winner."""
     from ..modeling.spec import AUTO_CANDIDATES
 

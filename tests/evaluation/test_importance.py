@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clickpred.estimator.fitting import train
 from clickpred.evaluation.crossval import scores_for
 from clickpred.evaluation.importance import Group, fold_drops, plan, shuffled, summarize
 from clickpred.evaluation.intervals import RankedScores
 from clickpred.io.crosses import cross_values
 from clickpred.io.schema import Column, Schema
 from clickpred.jobs.simulate import simulate
-from clickpred.jobs.train import train
 from clickpred.modeling.spec import spec_from_dict
 
 

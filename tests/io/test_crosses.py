@@ -86,7 +86,7 @@ def test_a_cross_lifts_the_linear_model_and_scores_exactly(planted, tmp_path):
 
 
 def test_bad_crosses_are_one_line_errors(small_csv):
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
 
     for crosses, message in [
         ([["bid_price", "os"]], r"crosses: 'bid_price' is not a categorical or ID column"),

@@ -49,7 +49,7 @@ def test_every_candidate_scores_exactly_like_train_does(result, small_csv):
 @pytest.mark.parametrize("name", ["logistic-none", "logistic-class_weight", "svm-undersample"])
 def test_compare_and_train_report_the_same_decisions_for_a_candidate(result, small_csv, name):
     """Recall, precision, MCC and the confusion matrix under the rule the model file would use."""
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
 
     res, _ = result
     clf, _, strat = name.partition("-")
@@ -363,10 +363,10 @@ def test_a_fit_without_predictions_keeps_exactly_the_same_scores(small_csv, name
 def test_compare_decides_kinds_per_fold_as_train_does():
     """A column whose kind some training folds decide otherwise: each candidate's out-of-fold scores are those
     train gives for the same spec (both read each fold's rows as its training rows decide)."""
+    from clickpred.estimator.fitting import train
     from clickpred.jobs.compare import compare
-    from clickpred.jobs.train import train
     from clickpred.modeling.spec import spec_from_options
-    from tests.jobs.test_training import borderline
+    from tests.estimator.test_training import borderline
 
     data = borderline()
     board = compare(data, classifiers=["logistic", "hgb"], strategies=["none"], folds=3, seed=42, racing=False, jobs=1)

@@ -305,7 +305,7 @@ def test_a_scheduler_that_is_no_address_is_a_clear_error(scoring_model, small_cs
 
 def test_a_local_cluster_has_at_most_a_worker_per_core(monkeypatch):
     """--engine dask --jobs 64 started 64 worker processes on 2 cores and failed after ~170 s."""
-    import clickpred.jobs.workers as workers
+    import clickpred.estimator.workers as workers
     from clickpred.jobs.dask_engine import local_workers
 
     monkeypatch.setattr(workers, "available_cores", lambda: 2)

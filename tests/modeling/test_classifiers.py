@@ -110,15 +110,15 @@ def test_hgb_trains_scores_and_evaluates_like_the_others(small_csv, tmp_path):
 
 
 def test_hgb_in_funnel_mode(small_csv):
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
 
     res = train(small_csv, spec_from_options("hgb", "none", folds=2), funnel=["view", "click", "conversion"])
     assert res.cv.scores.shape[1] == 3 and np.allclose(res.cv.scores.sum(axis=1), 1.0)
 
 
 def test_hgb_in_compare_decides_like_train(small_csv):
+    from clickpred.estimator.fitting import train
     from clickpred.jobs.compare import compare
-    from clickpred.jobs.train import train
 
     res = compare(small_csv, classifiers=["hgb"], strategies=["none", "class_weight"], folds=2, replicates=50)
     assert sorted(r["name"] for r in res.leaderboard) == ["hgb-class_weight", "hgb-none"]

@@ -124,7 +124,7 @@ def test_quantile_bins_let_a_linear_model_draw_a_bump_one_slope_cannot():
     import pandas as pd
     from sklearn.metrics import average_precision_score
 
-    from clickpred.jobs.train import train
+    from clickpred.estimator.fitting import train
     from clickpred.modeling.spec import spec_from_dict
 
     rng = np.random.default_rng(1)

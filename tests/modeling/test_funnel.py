@@ -6,9 +6,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from clickpred.errors import ConfigError
+from clickpred.estimator.fitting import train
 from clickpred.io.dataset import load_dataset
 from clickpred.io.schema import Schema
-from clickpred.jobs.train import run_train, train
+from clickpred.jobs.train import run_train
 from clickpred.model.modelfile import load_model
 from clickpred.modeling.funnel import FunnelClassifier
 from clickpred.modeling.spec import spec_from_options

@@ -3,7 +3,7 @@ import re
 
 import numpy as np
 
-from clickpred.jobs.train import train
+from clickpred.estimator.fitting import train
 from clickpred.modeling.spec import spec_from_options
 from clickpred.reporting.train_report import (
     metrics_document,

@@ -2,7 +2,7 @@
 
 prepare → sampler → encode → classifier (the pipeline ``clickpred train`` builds), then the probability correction
 and the decision rule, both fitted on cross-fitted out-of-fold scores inside :meth:`ClickClassifier.fit`, exactly
-as ``clickpred train`` fits them (it is the same call, :func:`clickpred.jobs.train.train`).
+as ``clickpred train`` fits them (it is the same call, :func:`clickpred.estimator.fitting.train`).
 
 - ``predict_proba``: corrected probabilities (undoing what rebalancing did to them), columns in ``classes_`` order;
 - ``predict``: the decision rule (default ``auto``: per minority class, the threshold of best F1 on out-of-fold
@@ -41,7 +41,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classifier : {"logistic", "auto", "svm", "svm-rbf", "svm-nystroem", "mlp", "hgb"}, default="logistic"
         ``"auto"`` (``clickpred train``'s default) cross-validates logistic and hgb on the same folds and keeps hgb
-        only where it is distinguishably better (:mod:`clickpred.jobs.choose`; ``classifier_choice_``); the
+        only where it is distinguishably better (:mod:`clickpred.estimator.choose`; ``classifier_choice_``); the
         estimator's default stays logistic, one fit per fold, as a scikit-learn estimator is expected to be.
     strategy : {"none", "class_weight", "oversample", "smote", "undersample"}, default="none"
     classifier_params, strategy_params : dict, default=None
@@ -72,7 +72,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     decision_rule_ : the decision rule ``predict`` applies; ``thresholds_``: its thresholds per label.
     evaluation_ : the out-of-fold evaluation (corrected, decided), as ``clickpred train`` reports it (``cv_`` too;
         None for a model loaded from a file, which keeps the summary in its metadata).
-    result_ : the full :class:`~clickpred.jobs.training.TrainResult` (for :func:`clickpred.save_model`).
+    result_ : the full :class:`~clickpred.estimator.training.TrainResult` (for :func:`clickpred.save_model`).
     notes_ : list of str — what was decided about the data (schema, codes, classes, warnings).
     importance_ : DataFrame — per column and minority class, the mean drop of out-of-fold PR-AUC when the column is
         shuffled within the held-out folds (``pr_auc_drop``), its 95% interval over the folds (``low``, ``high``)
@@ -148,8 +148,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> ClickClassifier:
         from pandas import isna as pd_isna
 
-        from ..jobs.train import train
         from ..postfit.predictor import Predictor
+        from .fitting import train
 
         spec = self.spec()
         frame = self._frame(X, reset=True)

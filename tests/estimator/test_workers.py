@@ -1,7 +1,7 @@
 import pytest
 
-from clickpred.jobs import workers
-from clickpred.jobs.workers import WORKER_FRAMES, available_memory, fit_workers
+from clickpred.estimator import workers
+from clickpred.estimator.workers import WORKER_FRAMES, available_memory, fit_workers
 
 GB = 2**30
 

@@ -5,10 +5,10 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+from clickpred.estimator.fitting import train
+from clickpred.estimator.training import decided_on, fold_readings, read_as
 from clickpred.evaluation.crossval import fold_splits, scores_for
 from clickpred.io.dataset import load_dataset, prepare_frame
-from clickpred.jobs.train import train
-from clickpred.jobs.training import decided_on, fold_readings, read_as
 from clickpred.modeling.pipeline import build_pipeline
 from clickpred.modeling.spec import spec_from_options
 
@@ -123,7 +123,7 @@ def interaction(seed: int = 0, n: int = 6000, weight: float = 0.4) -> pd.DataFra
 def test_auto_crosses_are_chosen_again_on_each_training_fold():
     """All training rows choose app × channel; every fold's training rows alone choose no cross — so each fold is
     scored by a model without it, as the procedure would have built on those rows."""
-    from clickpred.jobs.training import reading_on
+    from clickpred.estimator.training import reading_on
     from clickpred.modeling.spec import spec_from_dict
 
     spec = spec_from_dict(

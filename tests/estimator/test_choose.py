@@ -10,8 +10,9 @@ import pytest
 from sklearn.metrics import average_precision_score
 
 from clickpred.errors import ConfigError
-from clickpred.jobs.choose import CHOICE_ROWS, choice_rows, judged_class
-from clickpred.jobs.train import run_train, train
+from clickpred.estimator.choose import CHOICE_ROWS, choice_rows, judged_class
+from clickpred.estimator.fitting import train
+from clickpred.jobs.train import run_train
 from clickpred.modeling.spec import spec_from_options
 
 
@@ -117,7 +118,7 @@ def test_compare_refuses_a_spec_that_leaves_the_choice_to_auto(tmp_path):
 
 def test_a_tampered_choice_in_a_model_file_is_refused(kept_logistic):
     from clickpred.errors import ModelFileError
-    from clickpred.jobs.train import model_metadata
+    from clickpred.estimator.training import model_metadata
     from clickpred.model.payload import validate_metadata
 
     out, _ = kept_logistic

@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 
-from clickpred.api.classifier import ClickClassifier
+from clickpred.estimator.classifier import ClickClassifier
 
 # scikit-learn's estimator checks: tests/modeling/test_estimators.py runs them on every estimator class.
 

@@ -1,14 +1,14 @@
-"""What the two trainers (in memory, :mod:`.train`; streaming, :mod:`.stream_train`) share: the
-:class:`TrainResult` they return, the provenance recorded with it, warnings turned into notes, the crosses
-``[features] crosses`` asks for, and the schema decisions made again on each training fold
-(:func:`fold_readings`)."""
+"""What the two trainers (in memory, :mod:`.fitting`; streaming, :mod:`clickpred.jobs.stream_train`) share: the
+:class:`TrainResult` they return, the provenance recorded with it, the model file's content built from it
+(:func:`model_from_result`), warnings turned into notes, the crosses ``[features] crosses`` asks for, and the schema
+decisions made again on each training fold (:func:`fold_readings`)."""
 
 from __future__ import annotations
 
 import platform
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,6 +19,9 @@ from ..io.dataset import Dataset, as_kind, integer_kind, label_decided_columns
 from ..io.schema import Schema
 from ..modeling.pipeline import BuiltPipeline
 from ..modeling.spec import Spec
+
+if TYPE_CHECKING:
+    from ..model.modelfile import Model
 
 
 @dataclass(frozen=True)
@@ -301,3 +304,49 @@ def train_options(calibration: str, decision: str, costs, categorical, numeric) 
         "categorical": list(categorical) if categorical else None,
         "numeric": list(numeric) if numeric else None,
     }
+
+
+def model_metadata(result: TrainResult, document: dict, header: bool = True) -> dict:
+    """What the model file records beside the pipeline."""
+    return {
+        "input": {"header": header},
+        "name": result.name,
+        "created": document["created"],
+        "classes": list(result.data.schema.classes),
+        "schema": result.data.schema.to_dict(),
+        "score_method": result.built.score_method,
+        "spec": result.spec.to_dict(),
+        "versions": result.versions,
+        "data": document["data"],
+        "evaluated_on": document["evaluated_on"],
+        "metrics": {
+            c: {k: m[k] for k in ("pr_auc", "pr_auc_baseline", "recall", "precision", "support")}
+            for c, m in document["per_class"].items()
+        },
+        "leakage_warnings": document["leakage_warnings"],
+        "correction": result.cv.correction.state(),
+        "decision": result.cv.rule.to_dict(),
+        "sampling": result.sampling,
+        "labels": dict(result.data.labels),
+        "options": dict(result.options),
+        "importance": document.get("importance"),
+        "classifier_choice": document.get("classifier_choice"),
+    }
+
+
+def model_from_result(result: TrainResult, document: dict | None = None, header: bool = True) -> "Model":
+    """The model a train result is — what its file holds, in memory (``document``: its report's
+    ``metrics.json``, built from the result when not given). Scoring, saving and the estimator all take this."""
+    from ..model.modelfile import Model
+    from ..postfit.predictor import decision_sample
+    from ..reporting.train_report import metrics_document
+
+    cv = result.cv
+    return Model(
+        pipeline=result.pipeline,
+        metadata=model_metadata(result, document or metrics_document(result), header=header),
+        path="<in memory>",
+        calibrator=cv.correction.calibrator,
+        decision_sample=decision_sample(cv.scores, cv.y_true, cv.classes, result.spec.seed) if cv.has_proba else None,
+        profile=result.profile,
+    )

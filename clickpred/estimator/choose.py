@@ -56,13 +56,26 @@ def choice_rows(y: np.ndarray, classes: list[str], seed: int, limit: int = CHOIC
     return np.sort(np.concatenate([rows_min, rows_maj]))
 
 
-def judged_class(y: np.ndarray, classes: list[str]) -> tuple[str, str]:
-    """The class the choice is judged by, and why: ``compare``'s default (the rarest minority class with at least
-    :data:`~clickpred.jobs.compare.MIN_SUPPORT` rows, else the most frequent minority class)."""
-    from .compare import pick_metric
+MIN_SUPPORT = 50  # a minority class needs this many rows to be the default sort metric
 
+
+def default_class(classes: list[str], counts: dict[str, int]) -> tuple[str, str]:
+    """The class a comparison is judged by when none is asked, and a sentence saying why: the rarest minority class
+    with at least :data:`MIN_SUPPORT` rows, else the most frequent minority class (``compare``'s default sort)."""
+    minority = sorted(classes[1:], key=lambda c: counts[c])
+    for c in minority:
+        if counts[c] >= MIN_SUPPORT:
+            rarer = [f"{r} has {counts[r]:,}" for r in minority if counts[r] < MIN_SUPPORT]
+            why = f"sorted by PR-AUC of {c}: the rarest class with at least {MIN_SUPPORT} rows"
+            return c, why + (f" ({'; '.join(rarer)})" if rarer else "")
+    c = max(classes[1:], key=lambda k: counts[k])
+    return c, f"sorted by PR-AUC of {c}: no minority class has {MIN_SUPPORT} rows — treat every figure as fragile"
+
+
+def judged_class(y: np.ndarray, classes: list[str]) -> tuple[str, str]:
+    """The class the choice is judged by, and why: ``compare``'s default (:func:`default_class`)."""
     counts = {c: int((np.asarray(y) == c).sum()) for c in classes}
-    (_, c), why = pick_metric(None, classes, counts)
+    c, why = default_class(classes, counts)
     return c, why.replace("sorted by", "judged by")
 
 
