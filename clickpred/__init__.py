@@ -4,9 +4,9 @@ The library behind the ``clickpred`` command line. A file path or a pandas DataF
 
     import clickpred
 
-    result = clickpred.train("data/impressions_sample.csv.gz")        # cross-validated, corrected, decided
-    result.cv.metrics["per_class"]["click"]                              # PR-AUC, recall, precision, …
-    clickpred.save_model(result, "models/clicks.skops")                  # + reports/<name>/
+    model = clickpred.train("data/impressions_sample.csv.gz")         # a fitted ClickClassifier
+    model.evaluation_.metrics["per_class"]["click"]                      # out of fold: PR-AUC, recall, …
+    clickpred.save_model(model, "models/clicks.skops")                   # + reports/<name>/
     model = clickpred.load_model("models/clicks.skops")                  # a fitted ClickClassifier
     clickpred.score(model, frame)                                        # DataFrame → DataFrame
     clickpred.drift(model, frame)                                        # what changed since training

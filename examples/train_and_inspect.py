@@ -16,22 +16,21 @@ frame = pd.read_csv("data/impressions_sample.csv.gz", nrows=30_000)
 print(frame["event"].value_counts())
 
 # %% Train: schema inferred, 5-fold cross-validation, probability correction, decision rule, final fit
-result = clickpred.train(frame, drop=["impression_id"])
-for note in result.notes[:6]:
+model = clickpred.train(frame, drop=["impression_id"])  # a fitted ClickClassifier, as fit() and load_model() give
+for note in model.notes_[:6]:
     print("note:", note)
 
 # %% Per-class figures, out of fold (never on the rows a model was fitted on)
-for cls, m in result.cv.metrics["per_class"].items():
+for cls, m in model.evaluation_.metrics["per_class"].items():
     print(
         f"{cls:>10}: PR-AUC {m['pr_auc']:.4f} (no skill {m['pr_auc_baseline']:.4f}), "
         f"recall {m['recall']:.3f}, precision {m['precision']:.3f}"
     )
-print("decision rule:", result.cv.rule.label)
+print("decision rule:", model.decision_rule_.label, "· thresholds:", model.thresholds_)
 
 # %% What drives each class: the drop in out-of-fold PR-AUC when one column is shuffled (95% interval over folds)
-importance = pd.DataFrame(result.cv.importance["records"])
-print(importance.groupby("class").head(3)[["class", "column", "pr_auc_drop", "low", "high", "distinguishable"]])
+print(model.importance_.groupby("class").head(3)[["class", "column", "pr_auc_drop", "low", "high", "distinguishable"]])
 
 # %% Save the model file and its report, as `clickpred train` would
-outputs = clickpred.save_model(result, OUT / "clicks.skops", report=OUT / "clicks-report")
+outputs = clickpred.save_model(model, OUT / "clicks.skops", report=OUT / "clicks-report")
 print("model:", outputs.model_path, "· report:", outputs.report_paths["html"])

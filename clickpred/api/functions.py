@@ -1,15 +1,16 @@
 """The functions a notebook calls: a file path or a pandas DataFrame in, typed results out.
 
 >>> import clickpred
->>> result = clickpred.train("data/impressions_sample.csv.gz")  # doctest: +SKIP
->>> result.cv.metrics["per_class"]["click"]["pr_auc"]  # doctest: +SKIP
->>> clickpred.save_model(result, "models/clicks.skops")  # doctest: +SKIP
+>>> model = clickpred.train("data/impressions_sample.csv.gz")  # doctest: +SKIP
+>>> model.evaluation_.metrics["per_class"]["click"]["pr_auc"]  # doctest: +SKIP
+>>> clickpred.save_model(model, "models/clicks.skops")  # doctest: +SKIP
 >>> model = clickpred.load_model("models/clicks.skops")  # doctest: +SKIP
 >>> clickpred.score(model, frame).head()  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..estimator.classifier import ClickClassifier
-    from ..estimator.training import TrainResult
     from ..jobs.compare import CompareResult
     from ..jobs.score import ScoreResult
     from ..jobs.train import TrainOutputs
@@ -34,17 +34,21 @@ def train(
     folds: int | None = None,
     seed: int | None = None,
     **options: Any,
-) -> "TrainResult":
-    """Cross-validate, correct, decide and fit, as ``clickpred train`` does; nothing is written.
+) -> "ClickClassifier":
+    """Cross-validate, correct, decide and fit, as ``clickpred train`` does; nothing is written. The model is a
+    fitted :class:`ClickClassifier` — the same object ``ClickClassifier().fit(X, y)`` and :func:`load_model` give:
+    ``evaluation_`` (out of fold), ``test_evaluation_`` (with ``test`` or ``split_by``), ``notes_``,
+    ``importance_``, ``predict_proba``/``predict`` on a DataFrame's columns by name.
 
     ``data``: a labelled file or DataFrame. ``spec``: a pipeline spec file, a :class:`~clickpred.modeling.spec.Spec`,
     or None (the defaults), overridden by ``classifier``/``strategy``/``folds``/``seed``. ``options``: those of
     :func:`clickpred.estimator.fitting.train` (``target``, ``drop``, ``test``, ``split_by``, ``calibration``, ``decision``,
-    ``costs``, ``categorical``, ``numeric``, ``funnel``, ``jobs``). Save the result with :func:`save_model`."""
+    ``costs``, ``categorical``, ``numeric``, ``funnel``, ``jobs``). Save it with :func:`save_model`."""
+    from ..estimator.classifier import ClickClassifier
     from ..estimator.fitting import train as run
     from .commands import make_spec
 
-    return run(data, make_spec(spec, classifier, strategy, folds, seed), **options)
+    return ClickClassifier.from_result(run(data, make_spec(spec, classifier, strategy, folds, seed), **options))
 
 
 def compare(data: "str | Path | pd.DataFrame", **options: Any) -> "CompareResult":
@@ -65,8 +69,8 @@ def score(
     output: str | Path | None = None,
     **options: Any,
 ) -> "pd.DataFrame | ScoreResult":
-    """Score with a trained model: a model file's path, a :func:`load_model` result, a fitted
-    :class:`ClickClassifier` or a :func:`train` result — the same answer from each.
+    """Score with a trained model: a model file's path or a fitted :class:`ClickClassifier` (from :func:`train`,
+    ``fit`` or :func:`load_model`) — the same answer from each.
 
     A DataFrame in → a DataFrame out, with the input's index: the ``keep`` columns, ``p_<class>`` (corrected
     probabilities), ``prediction`` (the decision rule; labels as the training data held them) and ``reject``
@@ -96,21 +100,24 @@ def drift(model: "str | Path | ClickClassifier | Any", data: "pd.DataFrame", thr
     for files: per input column the population stability index (``psi``) over the training bins, the shares of
     unseen categories and of missing values (scored and in training), ``drifted`` where ``psi`` passes
     ``threshold``; and the scores against the model's probabilities of its training rows (``p_<class>``). The model: a
-    file's path, a :func:`load_model` result, a fitted :class:`ClickClassifier` or a :func:`train` result."""
+    file's path or a fitted :class:`ClickClassifier`."""
     from ..jobs.score import drift_frame
 
     return drift_frame(_as_model(model), data, threshold)
 
 
 def _as_model(model: Any) -> Any:
-    """A model file's path, a loaded or fitted :class:`ClickClassifier` or a train result → what scoring takes."""
+    """A model file's path or a fitted :class:`ClickClassifier` → what scoring takes (the model file's content)."""
     from ..estimator.classifier import ClickClassifier
-    from ..estimator.training import TrainResult, model_from_result
+    from ..estimator.training import model_from_result
 
-    if isinstance(model, TrainResult):
-        return model_from_result(model)
     if not isinstance(model, ClickClassifier):
-        return model
+        if isinstance(model, (str, os.PathLike)):
+            return model
+        raise ConfigError(
+            f"model: a model file's path or a fitted ClickClassifier (from clickpred.train, fit or load_model), "
+            f"got {type(model).__name__}"
+        )
     if hasattr(model, "model_"):
         return model.model_
     if getattr(model, "result_", None) is None:
@@ -130,33 +137,28 @@ def load_model(path: str | Path) -> "ClickClassifier":
     return ClickClassifier.from_model(load(path))
 
 
-def save_model(
-    fitted: "TrainResult | ClickClassifier", path: str | Path, report: str | Path | None = None
-) -> "TrainOutputs":
-    """Write a model file (and its report folder, default ``reports/<model file name>/``) as ``clickpred train``
-    does, from a :func:`train` result or a fitted :class:`ClickClassifier`. Outputs never replace an input; the
+def save_model(fitted: "ClickClassifier", path: str | Path, report: str | Path | None = None) -> "TrainOutputs":
+    """Write a fitted :class:`ClickClassifier` (from :func:`train` or ``fit``) as a model file, and its report folder
+    (default ``reports/<model file name>/``), as ``clickpred train`` does. Outputs never replace an input; the
     report appears whole or not at all. A model loaded from a file is written again as it was loaded (its report is
     the one written with it: ``report`` must be None)."""
     from ..estimator.classifier import ClickClassifier
-    from ..estimator.training import TrainResult
     from ..jobs.train import resave, save_result
 
-    if isinstance(fitted, ClickClassifier):
-        if hasattr(fitted, "model_"):
-            if report is not None:
-                raise ConfigError(
-                    "report: a model loaded from a file keeps the report written when it was trained; "
-                    "save it without one"
-                )
-            return resave(fitted.model_, path)
-        if getattr(fitted, "result_", None) is None:
-            raise ConfigError(
-                "save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf "
-                "from fit(X, y) with at least 2 rows per class, or one loaded from a file)"
-            )
-        fitted = fitted.result_
-    if not isinstance(fitted, TrainResult):
+    if not isinstance(fitted, ClickClassifier):
         raise ConfigError(
-            f"save_model: expected a train() result or a fitted ClickClassifier, got {type(fitted).__name__}"
+            f"save_model: expected a fitted ClickClassifier (from clickpred.train, fit or load_model), "
+            f"got {type(fitted).__name__}"
         )
-    return save_result(fitted, path, report)
+    if hasattr(fitted, "model_"):
+        if report is not None:
+            raise ConfigError(
+                "report: a model loaded from a file keeps the report written when it was trained; save it without one"
+            )
+        return resave(fitted.model_, path)
+    if getattr(fitted, "result_", None) is None:
+        raise ConfigError(
+            "save_model: this ClickClassifier was not fitted with cross-fitting (a fitted clf from fit(X, y) with at "
+            "least 2 rows per class, or one loaded from a file)"
+        )
+    return save_result(fitted.result_, path, report)

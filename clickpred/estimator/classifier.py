@@ -57,6 +57,9 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         Columns read as category codes / as quantities, whatever the schema inference says.
     max_onehot_levels : int, default=50
         More distinct values than this make a column an ID (frequency-capped one-hot).
+    feature_params : dict, default=None
+        The rest of a spec file's ``[features]`` table (``numeric_bins``, ``crosses``, ``id_encoding``, ``counts``
+        …), so that a model trained from a spec file refits as it was trained.
     random_state : int, default=42
     n_jobs : int, default=1
         Folds fitted in parallel.
@@ -72,7 +75,10 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     decision_rule_ : the decision rule ``predict`` applies; ``thresholds_``: its thresholds per label.
     evaluation_ : the out-of-fold evaluation (corrected, decided), as ``clickpred train`` reports it (``cv_`` too;
         None for a model loaded from a file, which keeps the summary in its metadata).
-    result_ : the full :class:`~clickpred.estimator.training.TrainResult` (for :func:`clickpred.save_model`).
+    test_evaluation_ : the held-out evaluation of :func:`clickpred.train`'s ``test`` file or ``split_by``'s later
+        rows; None without.
+    result_ : the full :class:`~clickpred.estimator.training.TrainResult` (the data as read, the spec, the leakage
+        scan, timings: what the report is written from).
     notes_ : list of str — what was decided about the data (schema, codes, classes, warnings).
     importance_ : DataFrame — per column and minority class, the mean drop of out-of-fold PR-AUC when the column is
         shuffled within the held-out folds (``pr_auc_drop``), its 95% interval over the folds (``low``, ``high``)
@@ -84,6 +90,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     result_: Any  # TrainResult, or None without cross-fitting
     cv_: Any  # Evaluation, or None without cross-fitting
     evaluation_: Any  # the same
+    test_evaluation_: Any  # Evaluation of a held-out test file or later rows, or None
 
     def __init__(
         self,
@@ -99,6 +106,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         categorical: list[str] | None = None,
         numeric: list[str] | None = None,
         max_onehot_levels: int = 50,
+        feature_params: dict | None = None,
         random_state: int | None = 42,
         n_jobs: int = 1,
         importance: bool = True,
@@ -114,6 +122,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.categorical = categorical
         self.numeric = numeric
         self.max_onehot_levels = max_onehot_levels
+        self.feature_params = feature_params
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.importance = importance
@@ -135,12 +144,16 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         seed = 42 if self.random_state is None else self.random_state
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise ConfigError(f"random_state {seed!r}: an int (a seed) or None; clickpred is seeded everywhere")
+        if self.feature_params is not None and not isinstance(self.feature_params, dict):
+            raise ConfigError(f"feature_params {self.feature_params!r}: a dict, as a spec file's [features] table")
+        if "max_onehot_levels" in (self.feature_params or {}):
+            raise ConfigError("feature_params: max_onehot_levels is a parameter of its own")
         return spec_from_dict(
             {
                 "classifier": {"name": self.classifier, **(self.classifier_params or {})},
                 "strategy": {"name": self.strategy, **(self.strategy_params or {})},
                 "evaluation": {"folds": self.folds, "seed": int(seed)},
-                "features": {"max_onehot_levels": self.max_onehot_levels},
+                "features": {"max_onehot_levels": self.max_onehot_levels, **(self.feature_params or {})},
             },
             source="ClickClassifier",
         )
@@ -148,10 +161,10 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X: Any, y: Any) -> ClickClassifier:
         from pandas import isna as pd_isna
 
-        from ..postfit.predictor import Predictor
         from .fitting import train
 
         spec = self.spec()
+        self._by_name = False  # the columns of this X, checked as scikit-learn checks them
         frame = self._frame(X, reset=True)
         y = column_or_1d(np.asarray(y), warn=True)
         if len(y) != len(frame):
@@ -192,34 +205,93 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         if len(set(pairs.values())) < len(pairs):
             merged = sorted({repr(k) for k, v in pairs.items() if list(pairs.values()).count(v) > 1})
             raise ValueError(f"labels {', '.join(merged)} read as the same class: give distinct labels")
-        self.classes_ = np.unique(y)
         labels = {read: original for original, read in pairs.items()}  # as y holds them, for the model file
         result = replace(result, data=replace(result.data, labels=labels))
         if spec.folds != self.folds:  # lowered for the smallest class: the file keeps the parameter as given
             result = replace(result, options={**result.options, "folds": self.folds})
+        self._keep(result, notes, np.unique(y))  # classes_ as scikit-learn's classifiers give them
+        return self
+
+    @classmethod
+    def from_result(cls, result: Any) -> ClickClassifier:
+        """The fitted estimator a train run is (:func:`clickpred.train`: a file, or a DataFrame holding its target
+        column): the parameters the run was given, the classes as the data holds them (``1``, ``True``,
+        ``"click"``). Like a loaded model it takes a DataFrame's columns by name (others, the target's included, are
+        ignored), as ``clickpred score`` does."""
+        importance = result.cv.importance is not None
+        clf = cls(**cls._parameters(result.spec.to_dict(), result.options, result.classifier_choice, importance))
+        clf._keep(result, [])
+        clf._named(result.data.schema)
+        return clf
+
+    def _named(self, schema: Any) -> None:
+        """Take a DataFrame's columns by name, as ``clickpred score`` does (a model trained from a file or loaded
+        from one: its columns are the file's, not an X given to ``fit``)."""
+        self.feature_names_in_ = np.array(schema.input_names, dtype=object)
+        self.n_features_in_ = len(schema.input_names)
+        self._by_name = True
+
+    @staticmethod
+    def _parameters(spec: dict, options: dict, choice: dict | None, importance: bool) -> dict:
+        """The estimator's parameters from what a train run records: its spec (as a dict), the options beyond it,
+        whether ``auto`` chose the classifier, whether importance was measured."""
+        from ..modeling.spec import FeatureSpec
+
+        part = lambda key: spec.get(key) or {}  # noqa: E731
+        default = FeatureSpec()
+        features = {  # what differs from the defaults (lists and pairs as a spec file writes them)
+            k: list(map(_listed, v)) if isinstance(v, (list, tuple)) else v
+            for k, v in part("features").items()
+            if k != "max_onehot_levels" and hasattr(default, k) and _listed(v) != _listed(getattr(default, k))
+        }
+        return dict(
+            # a model auto chose keeps "auto" as its parameter (what it was fitted with; the spec holds the winner)
+            classifier="auto" if choice else part("classifier").get("name", "logistic"),
+            strategy=part("strategy").get("name", "none"),
+            classifier_params=dict(part("classifier").get("params", {})) or None,
+            strategy_params=dict(part("strategy").get("params", {})) or None,
+            calibration=options.get("calibration", "auto"),
+            decision=options.get("decision", "auto"),
+            costs=options.get("costs"),
+            folds=options.get("folds", spec.get("folds", 5)),
+            categorical=options.get("categorical"),
+            numeric=options.get("numeric"),
+            max_onehot_levels=part("features").get("max_onehot_levels", 50),
+            feature_params=features or None,
+            random_state=spec.get("seed", 42),
+            importance=importance,
+        )
+
+    def _keep(self, result: Any, notes: list[str], classes: np.ndarray | None = None) -> None:
+        """Everything a cross-fitted train run gives, as this estimator's fitted attributes (``classes``: the sorted
+        labels of ``fit``'s ``y``, when fitted on one)."""
+        from ..postfit.predictor import Predictor
+
         schema, cv = result.data.schema, result.cv
+        labels = dict(result.data.labels) or {c: c for c in schema.classes}  # class as read → label as given
+        internal = sorted(labels, key=lambda c: labels[c])  # classes_ sorted, as fit sorts y's labels
+        self.classes_ = np.array([labels[c] for c in internal]) if classes is None else classes
         correction: Any = cv.correction  # Evaluation types them loosely (evaluation sits below postfit)
         rule: Any = cv.rule
         predictor = Predictor(result.pipeline, list(schema.classes), result.built.score_method, correction, rule)
-        self._set_fitted(predictor, schema, [pairs[c] for c in self.classes_.tolist()], result.data.class_counts)
-        self.result_, self.cv_, self.notes_ = result, result.cv, notes + list(result.notes)
-        self.evaluation_ = result.cv
-        self.importance_ = self._importance_frame((result.cv.importance or {}).get("records"), pairs)
+        self._set_fitted(predictor, schema, internal, result.data.class_counts)
+        self.result_, self.cv_, self.evaluation_ = result, cv, cv
+        self.test_evaluation_ = result.test
+        self.notes_ = notes + list(result.notes)
+        self.importance_ = self._importance_frame((cv.importance or {}).get("records"), labels)
         self.classifier_choice_ = result.classifier_choice
-        return self
 
     @staticmethod
     def _importance_frame(records: list | None, labels: dict) -> Any:
-        """The importance records as a DataFrame, classes as ``classes_`` holds them (``labels``: label → class
-        as clickpred reads it)."""
+        """The importance records as a DataFrame, classes as ``classes_`` holds them (``labels``: class as clickpred
+        reads it → label)."""
         import pandas as pd
 
         if records is None:
             return None
-        label = {read: original for original, read in labels.items()}
         columns = ["column", "class", "kind", "pr_auc_drop", "low", "high", "distinguishable"]
         frame = pd.DataFrame([{k: r.get(k) for k in columns} for r in records], columns=columns)
-        frame["class"] = [label.get(c, c) for c in frame["class"]]
+        frame["class"] = [labels.get(c, c) for c in frame["class"]]
         return frame.astype({"low": float, "high": float})
 
     def _fit_plain(self, frame: Any, y: np.ndarray, spec: Any, smallest: int) -> ClickClassifier:
@@ -246,6 +318,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         predictor = Predictor(pipeline, list(ds.schema.classes), built.score_method)
         self._set_fitted(predictor, ds.schema, [pairs[c] for c in self.classes_.tolist()], ds.class_counts)
         self.result_, self.cv_, self.evaluation_, self.importance_ = None, None, None, None
+        self.test_evaluation_ = None
         self.classifier_choice_ = None
         self.notes_ = list(ds.notes) + [
             f"a class has {smallest} row: no cross-fitting, so no probability correction "
@@ -279,34 +352,17 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         from ..io.schema import Schema
 
         md = model.metadata
-        spec = md.get("spec") or {}
-        options = md.get("options") or {}
-        part = lambda key: spec.get(key) or {}  # noqa: E731
-        clf = cls(
-            # a model auto chose keeps "auto" as its parameter (what it was fitted with; the spec holds the winner)
-            classifier="auto" if md.get("classifier_choice") else part("classifier").get("name", "logistic"),
-            strategy=part("strategy").get("name", "none"),
-            classifier_params=dict(part("classifier").get("params", {})) or None,
-            strategy_params=dict(part("strategy").get("params", {})) or None,
-            calibration=options.get("calibration", "auto"),
-            decision=options.get("decision", "auto"),
-            costs=options.get("costs"),
-            folds=options.get("folds", spec.get("folds", 5)),
-            categorical=options.get("categorical"),
-            numeric=options.get("numeric"),
-            max_onehot_levels=part("features").get("max_onehot_levels", 50),
-            random_state=spec.get("seed", 42),
-            importance=md.get("importance") is not None,
-        )
+        options, importance = md.get("options") or {}, md.get("importance") is not None
+        clf = cls(**cls._parameters(md.get("spec") or {}, options, md.get("classifier_choice"), importance))
         schema = Schema.from_dict(md["schema"])
         labels = md.get("labels") or {c: c for c in md["classes"]}
         internal = sorted(labels, key=lambda c: labels[c])  # classes_ sorted, as fit sorts y's labels
         clf.classes_ = np.array([labels[c] for c in internal])
         counts = (md.get("data") or {}).get("class_counts") or {}
         clf._set_fitted(model.predictor(), schema, internal, counts)
-        clf.result_, clf.cv_, clf.evaluation_ = None, None, None  # the file keeps a summary, not the folds' scores
-        clf.feature_names_in_ = np.array(schema.input_names, dtype=object)
-        clf.n_features_in_ = len(schema.input_names)
+        # the file keeps a summary, not the folds' scores
+        clf.result_, clf.cv_, clf.evaluation_, clf.test_evaluation_ = None, None, None, None
+        clf._named(schema)
         clf.model_ = model
         clf.notes_ = []
         clf.importance_ = cls._importance_frame(md.get("importance"), {labels[c]: c for c in internal})
@@ -374,13 +430,18 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
         from ..io.dataset import features_from_pandas
 
-        if not hasattr(self, "model_"):
+        if not getattr(self, "_by_name", False):
             frame = self._frame(X, reset=False)
         elif hasattr(X, "columns"):
             frame = X
         else:
             frame = _array_frame(check_array(X, dtype=None, ensure_all_finite="allow-nan"))
         return features_from_pandas(frame, self.schema_)
+
+
+def _listed(value: Any) -> Any:
+    """Tuples as lists, nested (a spec's column pairs), so that a spec read back from JSON compares equal."""
+    return [_listed(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def _array_frame(array: np.ndarray) -> Any:

@@ -153,8 +153,9 @@ def test_a_loaded_model_is_the_fitted_model(fitted, tmp_path):
 
     by_fitted, by_loaded = clickpred.score(clf, rows), clickpred.score(loaded, rows)
     pd.testing.assert_frame_equal(by_fitted, by_loaded, check_exact=False, atol=1e-12)
-    by_fitted_file = clickpred.score(clf, d / "rows.csv", tmp_path / "fitted.parquet", max_reject_rate=1.0)
-    by_loaded_file = clickpred.score(loaded, d / "rows.csv", tmp_path / "loaded.parquet", max_reject_rate=1.0)
+    _tampered(X).to_csv(tmp_path / "rows.csv", index=False)  # its own file: tests may run in any order
+    by_fitted_file = clickpred.score(clf, tmp_path / "rows.csv", tmp_path / "fitted.parquet", max_reject_rate=1.0)
+    by_loaded_file = clickpred.score(loaded, tmp_path / "rows.csv", tmp_path / "loaded.parquet", max_reject_rate=1.0)
     assert by_fitted_file.rows_scored == by_loaded_file.rows_scored
     pd.testing.assert_frame_equal(
         pq.read_table(tmp_path / "fitted.parquet").to_pandas(), pq.read_table(tmp_path / "loaded.parquet").to_pandas()

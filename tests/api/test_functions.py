@@ -36,7 +36,8 @@ def test_import_is_lazy():
 def test_train_compare_and_score_take_a_dataframe_or_a_file(small_csv, tmp_path):
     frame = pd.read_csv(small_csv)
     result = clickpred.train(frame, "pipelines/logistic-class_weight.toml", folds=2)
-    assert result.spec.strategy.name == "class_weight" and result.spec.folds == 2
+    assert isinstance(result, clickpred.ClickClassifier)
+    assert result.get_params()["strategy"] == "class_weight" and result.get_params()["folds"] == 2
     board = clickpred.compare(frame, classifiers=["logistic"], strategies=["none", "undersample"], folds=2)
     assert {r["name"] for r in board.leaderboard} == {"logistic-none", "logistic-undersample"}
     clickpred.save_model(result, tmp_path / "m.skops", report=tmp_path / "r")
@@ -49,7 +50,9 @@ def test_train_compare_and_score_take_a_dataframe_or_a_file(small_csv, tmp_path)
 def test_wrong_arguments_are_one_clear_error(small_csv, tmp_path):
     with pytest.raises(ConfigError, match="spec 3: a Spec, or the path"):
         clickpred.train(small_csv, 3)
-    with pytest.raises(ConfigError, match="save_model: expected a train\\(\\) result"):
+    with pytest.raises(ConfigError, match="save_model: expected a fitted ClickClassifier"):
         clickpred.save_model("not a result", tmp_path / "m.skops")
+    with pytest.raises(ConfigError, match="model: a model file's path or a fitted ClickClassifier"):
+        clickpred.score(object(), pd.DataFrame({"a": [1]}))
     with pytest.raises(ConfigError, match="output: needed when scoring files"):
         clickpred.score("models/none.skops", small_csv)

@@ -18,27 +18,25 @@ def clicks(small_csv):
 
 
 def test_fit_is_clickpred_train_on_the_same_rows(clicks, small_csv):
-    """The estimator's out-of-fold evaluation and probabilities are those of the train call on the file."""
+    """The estimator's out-of-fold evaluation and probabilities are those of the train call on the file, which
+    returns the same estimator: same parameters, same classes, same probabilities, a DataFrame's columns by name."""
     import clickpred
 
     X, y = clicks
     clf = ClickClassifier(folds=2).fit(X, y)
-    result = clickpred.train(small_csv, folds=2)
-    assert clf.cv_.metrics["per_class"]["click"]["pr_auc"] == pytest.approx(
-        result.cv.metrics["per_class"]["click"]["pr_auc"], abs=1e-12
+    model = clickpred.train(small_csv, folds=2, classifier="logistic")
+    assert type(model) is ClickClassifier and model.get_params() == clf.get_params()
+    assert clf.evaluation_.metrics["per_class"]["click"]["pr_auc"] == pytest.approx(
+        model.evaluation_.metrics["per_class"]["click"]["pr_auc"], abs=1e-12
     )
     P = clf.predict_proba(X)
-    assert list(clf.classes_) == sorted(set(y))
-    order = [result.data.schema.classes.index(c) for c in clf.classes_]
-    from clickpred.postfit.predictor import Predictor
-
-    pred = Predictor(
-        result.pipeline, result.data.schema.classes, result.built.score_method, result.cv.correction, result.cv.rule
-    )
-    np.testing.assert_allclose(P, pred.predict_proba(result.data.frame)[:, order], atol=1e-12)
+    assert list(clf.classes_) == sorted(set(y)) == list(model.classes_)
+    np.testing.assert_allclose(P, model.predict_proba(pd.read_csv(small_csv)), atol=1e-12)  # the target ignored
     assert np.allclose(P.sum(axis=1), 1.0)
-    assert set(clf.predict(X)) <= set(clf.classes_)
+    assert (clf.predict(X) == model.predict(X)).all() and set(clf.predict(X)) <= set(clf.classes_)
     assert (clf.predict(X) != "view").any(), "the auto rule flags minority rows"
+    assert clf.thresholds_ == model.thresholds_ and clf.class_counts_ == model.class_counts_
+    assert model.test_evaluation_ is None and model.notes_ == model.result_.notes
 
 
 def test_usable_in_clone_cross_validate_and_grid_search(clicks):

@@ -376,7 +376,7 @@ def test_every_calibration_method_loads_and_scores_as_written(calibrated_models,
     method = name.split("-")[1]
     assert method in model.metadata["correction"]["method"]
     assert {cal.method for cal in model.calibrator.values()} == {method}
-    scores = clickpred.score(model, pd.read_csv(small_csv).head(200))
+    scores = clickpred.score(calibrated_models[name], pd.read_csv(small_csv).head(200))
     assert len(scores) == 200
 
 
@@ -556,7 +556,7 @@ def test_a_gradient_boosting_model_with_a_categorical_split_loads_and_scores(tmp
     model = load_model(out.model_path)
     trees = [t for it in model.pipeline.steps[-1][1]._predictors for t in it]
     assert any((t.nodes["is_categorical"][t.nodes["is_leaf"] == 0] != 0).any() for t in trees)
-    assert len(clickpred.score(model, frame.drop(columns="label"))) == n
+    assert len(clickpred.score(out.model_path, frame.drop(columns="label"))) == n
 
 
 @pytest.fixture(scope="module")
@@ -606,7 +606,7 @@ def test_a_kernel_svm_model_loads_and_scores(svm_rbf_model, small_csv):
 
     import clickpred
 
-    assert len(clickpred.score(load_model(svm_rbf_model), pd.read_csv(small_csv).head(100))) == 100
+    assert len(clickpred.score(clickpred.load_model(svm_rbf_model), pd.read_csv(small_csv).head(100))) == 100
 
 
 @pytest.fixture(scope="module")
@@ -670,7 +670,7 @@ def test_mlp_and_nystroem_models_load_and_score(mlp_and_nystroem_models, small_c
 
     rows = pd.read_csv(small_csv).head(100)
     for path in mlp_and_nystroem_models.values():
-        assert len(clickpred.score(load_model(path), rows)) == 100
+        assert len(clickpred.score(clickpred.load_model(path), rows)) == 100
 
 
 def _fitted_step(p, name):
