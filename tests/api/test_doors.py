@@ -201,3 +201,23 @@ def test_a_report_is_named_after_its_model_file(fitted, tmp_path, monkeypatch):
     assert (tmp_path / "reports" / "a" / "metrics.json").exists() and (
         tmp_path / "reports" / "b" / "metrics.json"
     ).exists()
+
+
+def test_a_model_trained_from_a_spec_file_refits_as_it_was_trained(small_csv, tmp_path):
+    """A spec's [features] table travels in feature_params: the model's clone, fitted on the same rows as X and y,
+    gives the same probabilities (one slope per number here, where the default would look for bins)."""
+    from sklearn.base import clone
+
+    spec = tmp_path / "s.toml"
+    spec.write_text('[classifier]\nname = "logistic"\n[strategy]\nname = "none"\n[features]\nnumeric_bins = 0\n')
+    model = clickpred.train(small_csv, spec, folds=2)
+    assert model.get_params()["feature_params"] == {"numeric_bins": 0}
+    assert model.result_.spec.features.numeric_bins == 0
+    frame = pd.read_csv(small_csv)
+    refit = clone(model).fit(frame.drop(columns=["event"]), frame["event"])
+    assert refit.get_params() == model.get_params()
+    np.testing.assert_allclose(
+        refit.predict_proba(frame.drop(columns=["event"])), model.predict_proba(frame), atol=1e-12
+    )
+    clickpred.save_model(model, tmp_path / "m.skops")
+    assert clickpred.load_model(tmp_path / "m.skops").get_params() == model.get_params()
