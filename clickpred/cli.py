@@ -89,7 +89,7 @@ def _guard(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
     except ClickpredError as exc:
-        _fail(str(exc))
+        _fail(exc.for_command_line())
     except KeyboardInterrupt:
         _fail("interrupted (nothing written)")
     except MemoryError:

@@ -50,5 +50,5 @@ def test_score_and_evaluate_a_dataframe(scoring_model, small_csv, tmp_path):
         score(scoring_model, frame.drop(columns=["bid_price"]))
     from clickpred.errors import ClickpredError
 
-    with pytest.raises(ClickpredError, match="--output: name the file or folder"):
+    with pytest.raises(ClickpredError, match="output: name the file or folder"):
         score(scoring_model, [small_csv])

@@ -694,7 +694,7 @@ def inputs_from_pandas(df: pd.DataFrame, schema: Schema) -> "tuple[Inputs, dict[
     try:
         return to_inputs(table, schema)
     except DataError as exc:
-        raise DataError(f"<DataFrame>: {exc}") from None
+        raise DataError(f"<DataFrame>: {exc.for_command_line()}") from None
 
 
 def rejects_message(bad: dict[int, str], n: int) -> str:

@@ -203,7 +203,7 @@ def build_candidates(specs: list[Spec], ds: Dataset, train_rows: int) -> tuple[l
         try:
             built = build_pipeline(spec, ds.schema, counts)
         except ClickpredError as exc:
-            skipped[spec.name] = str(exc)
+            skipped[spec.name] = exc.for_command_line()
             continue
         clf = built.pipeline.steps[-1][1]
         max_rows = getattr(clf, "max_rows", None) or getattr(getattr(clf, "estimator", None), "max_rows", None)
@@ -935,7 +935,7 @@ def _summarise(
     try:
         ev = finish(ev, c.method, ratio, calibration, rule=rule)
     except ConfigError as exc:
-        return None, str(exc)
+        return None, exc.for_command_line()
     result = CandidateResult(
         c.name,
         c.spec.to_dict(),

@@ -275,7 +275,7 @@ class BlockJob:
         try:
             inputs, bad = to_inputs(parsed.table, self.scorer.schema)
         except DataError as exc:
-            raise DataError(f"{src.path}: {exc}") from None
+            raise DataError(f"{src.path}: {exc.for_command_line()}") from None
         rejects = list(parsed.rejects)
         kept = parsed.table.select(self.keep)
         if bad:

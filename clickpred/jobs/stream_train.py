@@ -126,7 +126,7 @@ def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where:
     try:
         check_folds(y, classes, folds, where)
     except DataError as exc:
-        raise DataError(f"{exc}; {hint}") from None
+        raise DataError(f"{exc.for_command_line()}; {hint}") from None
     fold_of = np.zeros(len(y), dtype=int)
     for f, (_, te) in enumerate(fold_splits(y, folds, seed)):
         fold_of[te] = f

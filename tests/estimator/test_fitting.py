@@ -52,7 +52,7 @@ def test_the_default_rule_flags_a_class_the_model_has_skill_for(sim_csv):
 def test_a_malformed_decision_is_refused_before_the_data_is_read(tmp_path):
     from clickpred.errors import ConfigError
 
-    with pytest.raises(ConfigError, match=r"--decision top:200%: expected top:K% with 0 < K < 100"):
+    with pytest.raises(ConfigError, match=r"decision top:200%: expected top:K% with 0 < K < 100"):
         train(tmp_path / "not-there.csv", spec_from_options("logistic", "none"), decision="top:200%")
 
 
@@ -148,9 +148,9 @@ def test_a_split_in_time_refuses_rows_with_no_time(small_csv, tmp_path):
     frame.loc[frame.index[::3], "timestamp"] = None
     frame["hour_text"] = pd.to_datetime(frame["timestamp"]).dt.strftime("%H")
     for column in ("timestamp", "hour_text"):
-        with pytest.raises(DataError, match=rf"--split-by {column}: 1,334 of 4,000 rows of .* have no value"):
+        with pytest.raises(DataError, match=rf"split_by {column}: 1,334 of 4,000 rows of .* have no value"):
             train(frame, spec_from_options(folds=2), split_by=column)
-    with pytest.raises(DataError, match=r"--split-by timestamp: 1,334 of 4,000 rows"):
+    with pytest.raises(DataError, match=r"split_by timestamp: 1,334 of 4,000 rows"):
         compare(frame, classifiers=["logistic"], strategies=["none"], folds=2, split_by="timestamp")
 
 
@@ -158,5 +158,5 @@ def test_split_by_a_column_the_schema_dropped_says_so(small_csv):
     from clickpred.errors import DataError
 
     frame = pd.read_csv(small_csv).assign(batch=7)
-    with pytest.raises(DataError, match=r"--split-by batch: the column was dropped \(constant\)"):
+    with pytest.raises(DataError, match=r"split_by batch: the column was dropped \(constant\)"):
         train(frame, spec_from_options(folds=2), split_by="batch")

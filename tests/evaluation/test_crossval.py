@@ -63,7 +63,7 @@ def test_majority_only_predictions_get_zero_recall_not_a_high_headline():
 
 def test_check_folds_names_the_small_class():
     y = np.array(["v"] * 50 + ["c"] * 3)
-    with pytest.raises(DataError, match=r"class 'c' has 3 row\(s\), fewer than --folds 5: use --folds 3 or more data"):
+    with pytest.raises(DataError, match=r"class 'c' has 3 row\(s\), fewer than folds 5: use folds 3 or more data"):
         check_folds(y, ["v", "c"], 5)
     check_folds(y, ["v", "c"], 3)
 
@@ -73,7 +73,7 @@ def test_too_many_folds_names_the_smallest_class():
     from clickpred.evaluation.crossval import check_folds
 
     y = np.array(["view"] * 50 + ["click"] * 3 + ["conversion"] * 2)
-    with pytest.raises(DataError, match=r"class 'conversion' has 2 row\(s\), fewer than --folds 5: use --folds 2"):
+    with pytest.raises(DataError, match=r"class 'conversion' has 2 row\(s\), fewer than folds 5: use folds 2"):
         check_folds(y, ["view", "click", "conversion"], 5)
 
 

@@ -121,7 +121,7 @@ def test_a_folder_output_keeps_the_drift_in_its_summary(scoring_model, shifted, 
 def test_the_threshold_is_checked_and_moves_the_verdict(scoring_model, shifted, tmp_path):
     from clickpred.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="--drift-threshold must be a positive number"):
+    with pytest.raises(ConfigError, match="drift_threshold must be a positive number"):
         score(scoring_model, [shifted], tmp_path / "x.parquet", drift_threshold=-1)
     lax = score(scoring_model, [shifted], tmp_path / "y.parquet", drift_threshold=1000)
     assert not any(r["drifted"] for r in lax.drift) and lax.drift_threshold == 1000

@@ -132,11 +132,11 @@ def test_overrides_and_their_errors(tmp_path):
     ).to_csv(path, index=False)
     kinds = _kinds(load_dataset(path, numeric=["code"], categorical=["n"]))
     assert kinds["code"] == "numeric" and kinds["n"] == "categorical"
-    with pytest.raises(DataError, match="--categorical and --numeric both name 'code': choose one"):
+    with pytest.raises(DataError, match="categorical and numeric both name 'code': choose one"):
         load_dataset(path, numeric=["code"], categorical=["code"])
-    with pytest.raises(DataError, match=r"--numeric s: column 's' of .* is not numeric"):
+    with pytest.raises(DataError, match=r"numeric s: column 's' of .* is not numeric"):
         load_dataset(path, numeric=["s"])
-    with pytest.raises(DataError, match="--numeric nope: no such feature column"):
+    with pytest.raises(DataError, match="numeric nope: no such feature column"):
         load_dataset(path, numeric=["nope"])
 
 

@@ -81,9 +81,7 @@ def test_clean_names_handles_empty_digits_and_case_duplicates():
 def test_drop_removes_columns_and_rejects_unknown(tmp_path):
     p = write(tmp_path / "a.csv", GOOD)
     assert list(load_dataset(p, drop=["price"]).frame.columns) == ["site"]
-    with pytest.raises(
-        DataError, match=r"--drop nope: no such feature column in .*a\.csv; columns: site, price, event"
-    ):
+    with pytest.raises(DataError, match=r"drop nope: no such feature column in .*a\.csv; columns: site, price, event"):
         load_dataset(p, drop=["nope"])
 
 
@@ -111,7 +109,7 @@ def test_unknown_target_lists_columns(tmp_path):
 
 
 def test_no_detectable_target(tmp_path):
-    with pytest.raises(DataError, match=r"no target column found .* pass --target; columns: a, b"):
+    with pytest.raises(DataError, match=r"no target column found .* pass target; columns: a, b"):
         load_dataset(write(tmp_path / "a.csv", "a,b\n1,2\n3,4\n"))
 
 
@@ -195,7 +193,7 @@ def test_non_utf8_bytes_name_the_line(tmp_path):
 
 def test_all_missing_column(tmp_path):
     text = "a,b,event\n" + "".join(f"{i},,{'c' if i % 4 == 0 else 'v'}\n" for i in range(20))
-    with pytest.raises(DataError, match=r"column 'b' is empty in every row: remove it with --drop b"):
+    with pytest.raises(DataError, match=r"column 'b' is empty in every row: remove it with drop b"):
         load_dataset(write(tmp_path / "a.csv", text))
 
 
@@ -236,7 +234,7 @@ def test_categorical_override_for_integer_codes(tmp_path):
     ds = load_dataset(p, categorical=["segment"])
     assert {c.name: c.kind for c in ds.schema.features}["segment"] == "categorical"
     assert ds.frame["segment"].iloc[1] == "1"
-    with pytest.raises(DataError, match="--categorical nope: no such feature column"):
+    with pytest.raises(DataError, match="categorical nope: no such feature column"):
         load_dataset(p, categorical=["nope"])
 
 

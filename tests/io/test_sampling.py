@@ -50,7 +50,7 @@ def test_negative_rate_parses(text, expected):
 
 @pytest.mark.parametrize("text", ["0", "-0.1", "1.5", "lots"])
 def test_a_negative_rate_outside_0_1_is_a_clear_error(text):
-    with pytest.raises(ConfigError, match=r"--negative-rate .*\(0, 1\]"):
+    with pytest.raises(ConfigError, match=r"negative_rate .*\(0, 1\]"):
         parse_rate(text)
 
 
@@ -163,7 +163,7 @@ def test_an_empty_label_names_its_file_and_line(stream_parts, tmp_path):
 
 
 def test_an_unknown_negative_class_is_an_error(stream_parts):
-    with pytest.raises(DataError, match=r"--negative-class impression: no such class"):
+    with pytest.raises(DataError, match=r"negative_class impression: no such class"):
         _sample(stream_parts[:1], rate=0.1, negative_class="impression")
 
 

@@ -203,17 +203,17 @@ def test_plan_outputs_is_the_one_check_before_any_work(tmp_path):
     data = tmp_path / "data.csv"
     data.write_text("a,b\n1,2\n")
     (tmp_path / "folder").mkdir()
-    with pytest.raises(ClickpredError, match=r"--model .*folder: cannot write there \(a folder\)"):
+    with pytest.raises(ClickpredError, match=r"model .*folder: cannot write there \(a folder\)"):
         plan_outputs([("--model", tmp_path / "folder", False)], [data])
-    with pytest.raises(ClickpredError, match=r"--output .*data\.csv"):
+    with pytest.raises(ClickpredError, match=r"output .*data\.csv"):
         plan_outputs([("--output", data, False)], [data])
     (tmp_path / "foreign").mkdir()
     (tmp_path / "foreign" / "notes.txt").write_text("mine")
-    with pytest.raises(ClickpredError, match=r"--report .*foreign"):
+    with pytest.raises(ClickpredError, match=r"report .*foreign"):
         plan_outputs([("--report", tmp_path / "foreign", True)], [data])
     blocker = tmp_path / "blocker"
     blocker.write_text("x")
-    with pytest.raises(ClickpredError, match=r"--report .*blocker/sub: cannot write there"):
+    with pytest.raises(ClickpredError, match=r"report .*blocker/sub: cannot write there"):
         make_folder(blocker / "sub", "--report")
     plan_outputs([("--model", tmp_path / "m.skops", False), ("--report", tmp_path / "r", True)], [data])  # fine
 

@@ -146,16 +146,16 @@ def test_held_out_test_file(small_csv, sim_csv):
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
-        ({"classifiers": ["forest"]}, r"--classifiers forest: unknown classifier; valid: logistic, svm"),
-        ({"strategies": ["adasyn"]}, r"--strategies adasyn: unknown strategy; valid: none, class_weight"),
-        ({"pipelines": ["nowhere/*.toml"]}, r"--pipelines nowhere/\*\.toml: no spec files match"),
+        ({"classifiers": ["forest"]}, r"classifiers forest: unknown classifier; valid: logistic, svm"),
+        ({"strategies": ["adasyn"]}, r"strategies adasyn: unknown strategy; valid: none, class_weight"),
+        ({"pipelines": ["nowhere/*.toml"]}, r"pipelines nowhere/\*\.toml: no spec files match"),
         (
             {"metric": "accuracy"},
-            r"--metric accuracy: expected pr_auc:CLASS with a minority class \(click, conversion\)",
+            r"metric accuracy: expected pr_auc:CLASS with a minority class \(click, conversion\)",
         ),
-        ({"metric": "pr_auc:view"}, r"--metric pr_auc:view: expected pr_auc:CLASS"),
-        ({"folds": 1}, r"--folds must be at least 2, got 1"),
-        ({"repeats": 0}, r"--repeats must be at least 1, got 0"),
+        ({"metric": "pr_auc:view"}, r"metric pr_auc:view: expected pr_auc:CLASS"),
+        ({"folds": 1}, r"folds must be at least 2, got 1"),
+        ({"repeats": 0}, r"repeats must be at least 1, got 0"),
     ],
 )
 def test_bad_options(small_csv, kwargs, pattern):
@@ -244,12 +244,12 @@ def _fold_of(res):
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
-        ({"metric": "cost"}, r"--metric cost needs --costs FILE"),
-        ({"costs": "nowhere.toml"}, r"--costs nowhere.toml: file not found"),
-        ({"costs": "nowhere.toml", "data": "missing.csv"}, r"--costs nowhere.toml: file not found"),  # before the read
+        ({"metric": "cost"}, r"metric cost needs costs FILE"),
+        ({"costs": "nowhere.toml"}, r"costs nowhere.toml: file not found"),
+        ({"costs": "nowhere.toml", "data": "missing.csv"}, r"costs nowhere.toml: file not found"),  # before the read
         (
             {"costs": "COSTS", "calibration": "none"},
-            r"--costs with --calibration none: the minimum-cost rule needs probabilities",
+            r"costs with calibration none: the minimum-cost rule needs probabilities",
         ),
     ],
 )
@@ -304,11 +304,11 @@ def test_split_by_validates_forward_in_time(leaky_csv):
     for f, (tr, te) in enumerate(splits):
         assert len(tr) == 1500 * (f + 1) and len(te) == 1500
         assert t[tr].max() <= t[te].min()  # never scored on rows older than its training rows
-    with pytest.raises(ConfigError, match="--repeats with --split-by"):
+    with pytest.raises(ConfigError, match="repeats with split_by"):
         compare(leaky_csv, classifiers=["logistic"], strategies=["none"], folds=3, repeats=2, split_by="timestamp")
     from clickpred.errors import DataError
 
-    with pytest.raises(DataError, match="--split-by nope: no such feature column"):
+    with pytest.raises(DataError, match="split_by nope: no such feature column"):
         compare(leaky_csv, classifiers=["logistic"], strategies=["none"], folds=3, split_by="nope")
 
 

@@ -99,14 +99,14 @@ def test_gzip_and_parquet_inputs_on_a_default_local_cluster(scoring_model, small
 
 
 def test_the_reject_rate_is_enforced_and_nothing_is_left_behind(cluster, scoring_model, messy, tmp_path):
-    with pytest.raises(DataError, match=r"messy\.csv: 13 of 4,013 rows rejected .* more than --max-reject-rate 0\.001"):
+    with pytest.raises(DataError, match=r"messy\.csv: 13 of 4,013 rows rejected .* more than max_reject_rate 0\.001"):
         score_dask(scoring_model, [messy], tmp_path / "out", scheduler=cluster, max_reject_rate=0.001)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unreachable_scheduler_is_a_clear_error(scoring_model, small_csv, tmp_path, monkeypatch):
     monkeypatch.setattr("clickpred.io.engines.CONNECT_SECONDS", 1.0)
-    with pytest.raises(ClickpredError, match=r"--scheduler tcp://127\.0\.0\.1:9: cannot connect"):
+    with pytest.raises(ClickpredError, match=r"scheduler tcp://127\.0\.0\.1:9: cannot connect"):
         score_dask(scoring_model, [small_csv], tmp_path / "out", scheduler="tcp://127.0.0.1:9")
     assert list(tmp_path.iterdir()) == []
 
@@ -299,7 +299,7 @@ def test_hgb_scores_the_same_on_the_cluster(cluster, small_csv, messy, tmp_path)
 
 def test_a_scheduler_that_is_no_address_is_a_clear_error(scoring_model, small_csv, tmp_path):
     """--scheduler garbage ended in 'unexpected ValueError'."""
-    with pytest.raises(ClickpredError, match=r"--scheduler garbage: cannot connect"):
+    with pytest.raises(ClickpredError, match=r"scheduler garbage: cannot connect"):
         score_dask(scoring_model, [small_csv], tmp_path / "out.parquet", scheduler="garbage")
 
 
@@ -328,7 +328,7 @@ def test_a_service_that_is_not_a_scheduler_is_named_within_the_timeout(scoring_m
     monkeypatch.setattr("clickpred.io.engines.CONNECT_SECONDS", 1.0)
     t0 = time.perf_counter()
     try:
-        with pytest.raises(ClickpredError, match=rf"--scheduler tcp://127\.0\.0\.1:{port}: "):
+        with pytest.raises(ClickpredError, match=rf"scheduler tcp://127\.0\.0\.1:{port}: "):
             score_dask(scoring_model, [small_csv], tmp_path / "out.parquet", scheduler=f"tcp://127.0.0.1:{port}")
     finally:
         server.close()

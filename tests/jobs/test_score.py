@@ -125,7 +125,7 @@ def test_too_many_rejects_stop_the_run_and_nothing_is_written(model, small_csv, 
     out = tmp_path / "s.parquet"
     with pytest.raises(
         DataError,
-        match=r"mixed\.csv: \d+ of [\d,]+ rows rejected \(\d\.\d%\), more than --max-reject-rate 0\.01: is this the right file\?",
+        match=r"mixed\.csv: \d+ of [\d,]+ rows rejected \(\d\.\d%\), more than max_reject_rate 0\.01: is this the right file\?",
     ):
         score(model, [src], out)
     assert list(tmp_path.iterdir()) == [src]  # no output, no rejects, no temporary files
@@ -165,7 +165,7 @@ def test_extra_columns_are_a_note_and_missing_ones_an_error_before_writing(model
     with pytest.raises(DataError, match=r"missing\.csv: missing feature column\(s\) the model needs: os, bid_price"):
         score(model, [tmp_path / "missing.csv"], tmp_path / "t.parquet")
     assert not (tmp_path / "t.parquet").exists()
-    with pytest.raises(DataError, match=r"--keep nope: no such column in .*extra\.csv"):
+    with pytest.raises(DataError, match=r"keep nope: no such column in .*extra\.csv"):
         score(model, [tmp_path / "extra.csv"], tmp_path / "t.parquet", keep=["nope"])
 
 
@@ -220,14 +220,14 @@ def test_a_folder_of_inputs_gives_a_folder_of_parts_and_an_unreadable_file_stops
 def test_outputs_that_cannot_be_written(model, small_csv, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(ClickpredError, match=r"--output .*file/sub: cannot write there"):
+    with pytest.raises(ClickpredError, match=r"output .*file/sub: cannot write there"):
         score(model, [small_csv], blocker / "sub" / "s.parquet")
     foreign = tmp_path / "foreign"
     foreign.mkdir()
     (foreign / "notes.txt").write_text("mine")
     with pytest.raises(ClickpredError, match="folder exists and holds files clickpred did not write"):
         score(model, [small_csv, small_csv.with_name("small.csv")], foreign)
-    with pytest.raises(ClickpredError, match="--format must be one of parquet, csv"):
+    with pytest.raises(ClickpredError, match="fmt must be one of parquet, csv"):
         score(model, [small_csv], tmp_path / "s.json", fmt="json")
 
 
@@ -309,7 +309,7 @@ def test_keep_may_not_name_an_output_column(scoring_model, small_csv, tmp_path):
     from clickpred.errors import ConfigError, DataError
     from clickpred.jobs.score import score, score_frame
 
-    with pytest.raises(ConfigError, match=r"--keep p_view,prediction: the output has a column of that name"):
+    with pytest.raises(ConfigError, match=r"keep p_view,prediction: the output has a column of that name"):
         score(scoring_model, [small_csv], tmp_path / "s.parquet", keep=["prediction", "p_view", "impression_id"])
     assert not (tmp_path / "s.parquet").exists()
     frame = pd.read_csv(small_csv).head(20).assign(prediction=1)

@@ -42,7 +42,7 @@ def test_parquet_output(tmp_path):
 
 
 def test_bad_arguments(tmp_path):
-    with pytest.raises(ClickpredError, match="--rows must be at least 1"):
+    with pytest.raises(ClickpredError, match="rows must be at least 1"):
         simulate(tmp_path / "x.csv", rows=0)
     with pytest.raises(ClickpredError, match="folder .* does not exist"):
         simulate(tmp_path / "no" / "x.csv", rows=10)
@@ -76,7 +76,7 @@ def test_integer_codes_write_the_same_rows_with_codes(tmp_path):
 
 
 def test_seeds_out_of_range_are_one_line_errors(tmp_path):
-    with pytest.raises(ClickpredError, match=r"--world-seed must be between 0 and 2\^63 - 1, got -1"):
+    with pytest.raises(ClickpredError, match=r"world_seed must be between 0 and 2\^63 - 1, got -1"):
         simulate(tmp_path / "x.csv", rows=10, world_seed=-1)
 
 
@@ -86,7 +86,7 @@ def test_truth_and_output_are_distinct_files_written_whole_or_not_at_all(tmp_pat
     from clickpred.errors import ClickpredError
 
     out = tmp_path / "log.csv"
-    with pytest.raises(ClickpredError, match=r"--truth .*log\.csv: the same file as --output"):
+    with pytest.raises(ClickpredError, match=r"truth .*log\.csv: the same file as output"):
         simulate(out, rows=100, truth=out)
     import clickpred.jobs.simulate as sim
 
@@ -95,6 +95,6 @@ def test_truth_and_output_are_distinct_files_written_whole_or_not_at_all(tmp_pat
 
     with pytest.MonkeyPatch.context() as mp:  # as an unwritable folder would (root writes anywhere)
         mp.setattr(sim.pq, "ParquetWriter", refused)
-        with pytest.raises(ClickpredError, match=r"--truth .*truth\.parquet: cannot write \(Permission denied\)"):
+        with pytest.raises(ClickpredError, match=r"truth .*truth\.parquet: cannot write \(Permission denied\)"):
             simulate(out, rows=100, truth=tmp_path / "truth.parquet")
     assert list(tmp_path.iterdir()) == []  # the log was not left behind, nor any temporary file

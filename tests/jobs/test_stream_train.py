@@ -69,13 +69,13 @@ def test_a_test_file_replaces_the_holdout(stream_parts, tmp_path):
     res = train_stream(stream_parts[:2], _spec(), negative_rate=0.2, test=stream_parts[2])
     assert res.sampling["holdout_fraction"] == 0 and len(res.cv.y_true) == 8_000
     assert str(stream_parts[2]) in res.sampling["evaluated_on"]
-    with pytest.raises(ConfigError, match=r"--holdout 0 needs --test"):
+    with pytest.raises(ConfigError, match=r"holdout_fraction 0 needs test"):
         train_stream(stream_parts[:2], _spec(), negative_rate=0.2, holdout_fraction=0.0)
 
 
 def test_too_few_minority_rows_to_evaluate_is_a_clear_error(stream_parts):
     with pytest.raises(
-        DataError, match=r"evaluation rows: class '(click|conversion)' has .* raise --holdout or pass --test"
+        DataError, match=r"evaluation rows: class '(click|conversion)' has .* raise holdout_fraction or pass test"
     ):
         train_stream(stream_parts[:1], _spec(folds=5), negative_rate=0.2, holdout_fraction=0.002)
 

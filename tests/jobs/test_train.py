@@ -31,7 +31,7 @@ def test_a_model_file_inside_the_report_folder_is_refused_before_training(small_
 
     fitted = []
     monkeypatch.setattr("clickpred.estimator.fitting.train", lambda *a, **k: fitted.append(1))
-    with pytest.raises(ConfigError, match=r"--model .*m\.skops: inside the --report folder"):
+    with pytest.raises(ConfigError, match=r"model .*m\.skops: inside the report folder"):
         run_train(small_csv, spec_from_options(), model_path=tmp_path / "D" / "m.skops", report_dir=tmp_path / "D")
     assert fitted == []
 

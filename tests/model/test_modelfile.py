@@ -102,7 +102,7 @@ def test_a_pickle_is_refused_without_trust_and_nothing_in_it_runs(tmp_path):
     path = tmp_path / "model.pkl"
     path.write_bytes(pickle.dumps(RunsCode(target)))
     with pytest.raises(
-        ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass --trust-pickle"
+        ModelFileError, match=r"is a pickle/joblib file, and loading one can run arbitrary code: pass trust_pickle=True"
     ):
         load_model(path)
     assert not target.exists()
@@ -117,7 +117,7 @@ def test_a_trusted_joblib_model_loads_and_scores_like_the_skops_file(small, scor
     for compress in (0, 3):
         path = tmp_path / f"model{compress}.joblib"
         joblib.dump(payload, path, compress=compress)
-        with pytest.raises(ModelFileError, match="--trust-pickle"):
+        with pytest.raises(ModelFileError, match="trust_pickle=True"):
             load_model(path)
         model = load_model(path, trust_pickle=True)
         np.testing.assert_array_equal(model.pipeline.predict_proba(small.frame), pipe.predict_proba(small.frame))

@@ -126,7 +126,7 @@ def test_nan_and_infinite_spec_values_are_refused_where_written(tmp_path):
 
 
 def test_seeds_beyond_what_the_estimators_take_are_refused():
-    with pytest.raises(ConfigError, match=r"--seed must be an integer between 0 and 4,294,967,295, got 4294967296"):
+    with pytest.raises(ConfigError, match=r"seed must be an integer between 0 and 4,294,967,295, got 4294967296"):
         spec_from_options(seed=2**32)
     with pytest.raises(ConfigError, match=r"evaluation.seed must be an integer between 0 and 4,294,967,295"):
         spec_from_dict({"evaluation": {"seed": 2**40}})

@@ -68,7 +68,7 @@ def test_bad_cost_files_name_the_file_and_key(tmp_path, text, message):
         ("best", "expected one of auto, argmax, cost"),
         ("auto:click", "'auto' takes no argument"),
         ("recall:click=1.2.3", "must be in \\(0, 1\\], got 1.2.3"),
-        ("cost", "needs --costs FILE"),
+        ("cost", "needs costs FILE"),
         ("recall:purchase=0.8", "'purchase' is not a minority class"),
         ("recall:view=0.8", "'view' is not a minority class"),
         ("recall:click=1.5", "must be in \\(0, 1\\]"),
