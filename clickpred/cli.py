@@ -284,24 +284,9 @@ def train(
     """
     _starting(f"train: reading {data[0] if len(data) == 1 else f'{len(data)} inputs'}")
     from .api.commands import make_spec, train_to_files
-    from .reporting.train_report import importance_lines, summary_table
+    from .reporting.train_report import decision_lines, importance_lines, summary_table
 
     spec = _guard(make_spec, pipeline, classifier, strategy, folds, seed)
-    stream = negative_rate is not None
-    if not stream and (holdout is not None or engine != "local" or scheduler or negative_class):
-        used = [
-            o
-            for o, v in (
-                ("--holdout", holdout is not None),
-                ("--engine", engine != "local"),
-                ("--scheduler", scheduler),
-                ("--negative-class", negative_class),
-            )
-            if v
-        ]
-        _fail(f"{', '.join(used)}: only with --negative-rate (training on a downsampled stream)")
-    if stream and (split_by or funnel):
-        _fail(f"{'--split-by' if split_by else '--funnel'}: not with --negative-rate (use --test for a later period)")
     kwargs: dict[str, Any] = dict(
         target=target,
         sep=sep,
@@ -313,21 +298,18 @@ def train(
         calibration=calibration,
         decision=decision,
         costs=costs,
+        jobs=jobs,
+        negative_rate=negative_rate,  # with it, the streaming trainer's options; without, the in-memory one's
+        per_positive=per_positive,
+        negative_class=negative_class,
+        holdout_fraction=holdout,
+        engine=engine,
+        scheduler=scheduler,
+        split_by=split_by,
+        funnel=_split_list([funnel]) if funnel else None,
+        importance=importance,
     )
-    if stream:
-        kwargs.update(
-            negative_rate=negative_rate,
-            per_positive=per_positive,
-            negative_class=negative_class,
-            holdout_fraction=holdout,
-            engine=engine,
-            scheduler=scheduler,
-            jobs=jobs if jobs > 0 else (os.cpu_count() or 2),
-        )
-    else:
-        kwargs.update(
-            split_by=split_by, jobs=jobs, funnel=_split_list([funnel]) if funnel else None, importance=importance
-        )
+    stream = negative_rate is not None
     label = data[0] if len(data) == 1 else f"{len(data)} inputs"
     if stream:
 
@@ -346,35 +328,12 @@ def train(
     out.print(summary_table(res.document))
     for line in importance_lines(res.document):
         out.print(line, markup=False, soft_wrap=True)
-    d = res.document.get("decision") or {}
-    if d.get("kind", "argmax") != "argmax":
-        spread = d.get("fold_spread", {})
-        line = f"decision rule {d['label']}: thresholds " + ", ".join(
-            f"{k} {v:.4g}" + (f" (folds {spread[k]['min']:.4g}–{spread[k]['max']:.4g})" if k in spread else "")
-            for k, v in d["thresholds"].items()
-        )
-        line += f"; flags {d['flagged_fraction']:.2%} of rows"
-        if d.get("cost_per_row"):
-            c = d["cost_per_row"]
-            line += f"; mean cost per row {c['rule']:.5g} (argmax {c['argmax']:.5g}, flag nothing {c['nothing_flagged']:.5g})"
-        out.print(line, markup=False, soft_wrap=True)
-        if d.get("not_flagged"):
-            err.print(
-                f"note: {', '.join(d['not_flagged'])} not flagged by the auto rule: its out-of-fold PR-AUC is not "
-                "distinguishable from no skill (the 95% interval reaches down to the prevalence)",
-                markup=False,
-                soft_wrap=True,
-            )
-        if d.get("unstable"):
-            err.print(
-                f"[bold red]WARNING[/]: thresholds of {escape(', '.join(d['unstable']))} move by more than ±25% across folds",
-                soft_wrap=True,
-            )
-        if d.get("unreached"):
-            err.print(
-                "[bold red]WARNING[/]: recall target not reached: "
-                + escape(", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items())),
-                soft_wrap=True,
+    for kind, line in decision_lines(res.document):
+        if kind == "warning":
+            err.print(f"[bold red]WARNING[/]: {escape(line)}", soft_wrap=True)
+        else:
+            (err if kind == "note" else out).print(
+                ("note: " if kind == "note" else "") + line, markup=False, soft_wrap=True
             )
     out.print(f"model:  {res.model_path}")
     out.print(f"report: {res.report_paths['html']}")

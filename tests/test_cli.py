@@ -558,6 +558,8 @@ def test_train_with_recall_targets(small_csv, tmp_path):
             ["--calibration", "none", "--decision", "top:5%", "--classifier", "svm"],
             r"^Error: --decision top:5%: needs probabilities",
         ),
+        (["--holdout", "0.1", "--engine", "dask"], r"^Error: --holdout, --engine: only with --negative-rate"),
+        (["--negative-rate", "auto", "--split-by", "timestamp"], r"^Error: --split-by: not with --negative-rate"),
     ],
 )
 def test_bad_decision_options_are_one_line(small_csv, tmp_path, args, pattern):

@@ -139,6 +139,7 @@ def test_the_command_line_enters_the_library_only_through_the_api():
         "eliminated_table",
         "train_command",
         "importance_lines",
+        "decision_lines",
         "drift_table",
         "drift_warning",
         "choice_note",

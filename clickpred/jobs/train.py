@@ -47,6 +47,7 @@ def run_train(
     """
     import pandas as pd
 
+    kwargs = _routed(kwargs)
     model_path = Path(model_path) if model_path else Path("models") / f"{spec.name}.skops"
     report_dir = Path(report_dir) if report_dir else default_report(model_path)
     in_memory = isinstance(data, pd.DataFrame)
@@ -81,6 +82,36 @@ def run_train(
         kwargs.pop("negative_rate", None)
         result = train(data, spec, **kwargs)
     return _save(result, model_path, report_dir, header=kwargs.get("header", True))
+
+
+def _routed(options: dict) -> dict:
+    """The options for the trainer they belong to — the streaming one with ``negative_rate``, the in-memory one
+    without —, refused with one line where given to the other (options left at their defaults are dropped)."""
+    from ..estimator.workers import available_cores
+    from ..io.sampling import DEFAULT_PER_POSITIVE
+
+    stream = options.get("negative_rate") is not None
+    only_stream = {
+        "holdout_fraction": ("--holdout", None),
+        "engine": ("--engine", "local"),
+        "scheduler": ("--scheduler", None),
+        "negative_class": ("--negative-class", None),
+        "per_positive": ("--negatives-per-positive", DEFAULT_PER_POSITIVE),
+    }
+    only_memory = {"split_by": "--split-by", "funnel": "--funnel"}
+    options = dict(options)
+    if stream:
+        given = [flag for key, flag in only_memory.items() if options.pop(key, None)]
+        if given:
+            raise ConfigError(f"{given[0]}: not with --negative-rate (use --test for a later period)")
+        options.pop("importance", None)  # the stream's evaluation slice measures no importance
+        if options.get("jobs", 0) <= 0:  # auto: a worker per core
+            options["jobs"] = available_cores()
+        return options
+    given = [flag for key, (flag, unset) in only_stream.items() if options.pop(key, unset) != unset]
+    if given:
+        raise ConfigError(f"{', '.join(given)}: only with --negative-rate (training on a downsampled stream)")
+    return options
 
 
 def default_report(model_path: Path) -> Path:

@@ -530,6 +530,42 @@ def importance_lines(doc: dict, n: int = 5) -> list[str]:
     return lines
 
 
+def decision_lines(doc: dict) -> list[tuple[str, str]]:
+    """What the terminal says of a train run's decision rule, as ``(kind, text)`` pairs — ``"result"`` (the
+    thresholds, with their spread over the folds, the share of rows flagged and the mean cost per row), ``"note"``
+    (a class the auto rule does not flag, and why) and ``"warning"`` (thresholds that move across folds, a recall
+    target not reached). Nothing for an argmax rule."""
+    d = doc.get("decision") or {}
+    if d.get("kind", "argmax") == "argmax":
+        return []
+    spread = d.get("fold_spread", {})
+    line = f"decision rule {d['label']}: thresholds " + ", ".join(
+        f"{k} {v:.4g}" + (f" (folds {spread[k]['min']:.4g}–{spread[k]['max']:.4g})" if k in spread else "")
+        for k, v in d["thresholds"].items()
+    )
+    line += f"; flags {d['flagged_fraction']:.2%} of rows"
+    if d.get("cost_per_row"):
+        c = d["cost_per_row"]
+        line += (
+            f"; mean cost per row {c['rule']:.5g} (argmax {c['argmax']:.5g}, flag nothing {c['nothing_flagged']:.5g})"
+        )
+    lines = [("result", line)]
+    if d.get("not_flagged"):
+        lines.append(
+            (
+                "note",
+                f"{', '.join(d['not_flagged'])} not flagged by the auto rule: its out-of-fold PR-AUC is not "
+                "distinguishable from no skill (the 95% interval reaches down to the prevalence)",
+            )
+        )
+    if d.get("unstable"):
+        lines.append(("warning", f"thresholds of {', '.join(d['unstable'])} move by more than ±25% across folds"))
+    if d.get("unreached"):
+        unreached = ", ".join(f"{k} {v:.3f}" for k, v in d["unreached"].items())
+        lines.append(("warning", f"recall target not reached: {unreached}"))
+    return lines
+
+
 def drift_warning(res) -> str | None:
     """The one line naming a scoring run's drifted columns (None when none is)."""
     from ..evaluation.drift import warning

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from clickpred.errors import ConfigError
 from clickpred.jobs.train import run_train
 from clickpred.modeling.spec import spec_from_options
 
@@ -49,3 +50,14 @@ def test_the_report_and_evaluate_show_the_figures_per_day(small_csv, tmp_path):
     assert "<h2>Over time</h2>" in (tmp_path / "r" / "report.html").read_text()
     doc = evaluate_model(out.model_path, small_csv)
     assert doc["over_time"]["column"] == "timestamp" and sum(s["rows"] for s in doc["over_time"]["slices"]) == 4000
+
+
+def test_options_of_the_other_trainer_are_refused_before_anything_is_read(tmp_path):
+    missing = tmp_path / "missing.csv"  # never read: the options are refused first
+    spec = spec_from_options()
+    with pytest.raises(ConfigError, match=r"^holdout_fraction, scheduler: only with negative_rate"):
+        run_train(missing, spec, tmp_path / "m.skops", holdout_fraction=0.1, scheduler="tcp://x:1")
+    with pytest.raises(ConfigError, match=r"^split_by: not with negative_rate") as caught:
+        run_train([missing], spec, tmp_path / "m.skops", negative_rate="auto", split_by="timestamp")
+    assert caught.value.for_command_line().startswith("--split-by: not with --negative-rate")
+    assert not (tmp_path / "m.skops").exists()

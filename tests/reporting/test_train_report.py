@@ -96,3 +96,25 @@ def test_the_report_loads_in_a_headless_browser_with_importance_and_the_time_sli
     top = next(r for r in res.cv.importance["records"] if r["class"] == "click")
     assert f"<code>{top['column']}</code>" in dom and f"{top['pr_auc_drop']:+.4f}" in dom
     assert "<h2>Over time</h2>" in dom and res.over_time["slices"][0]["start"] in dom
+
+
+def test_decision_lines_say_the_rule_then_its_notes_and_warnings():
+    from clickpred.reporting.train_report import decision_lines
+
+    assert decision_lines({"decision": {"kind": "argmax"}}) == []
+    doc = {
+        "decision": {
+            "kind": "auto",
+            "label": "auto",
+            "thresholds": {"click": 0.0123},
+            "fold_spread": {"click": {"min": 0.01, "max": 0.02}},
+            "flagged_fraction": 0.0099,
+            "not_flagged": ["conversion"],
+            "unstable": ["click"],
+        }
+    }
+    lines = decision_lines(doc)
+    assert lines[0] == ("result", "decision rule auto: thresholds click 0.0123 (folds 0.01–0.02); flags 0.99% of rows")
+    assert [k for k, _ in lines] == ["result", "note", "warning"]
+    assert lines[1][1].startswith("conversion not flagged by the auto rule")
+    assert lines[2][1] == "thresholds of click move by more than ±25% across folds"
