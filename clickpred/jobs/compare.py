@@ -608,6 +608,111 @@ def compare(
     ``jobs``: worker processes for candidates × folds (0, auto: one per core when the grid has at least
     :data:`~clickpred.estimator.workers.PARALLEL_ROWS` rows × candidates, as memory allows; 1: in this process)."""
     t_start = time.perf_counter()
+    g = _grid(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, seed, target, sep, drop,
+              scheduler, calibration, costs, categorical, numeric, split_by, racing, race_rows)  # fmt: skip
+    timings = {"read": time.perf_counter() - t_start}
+    if events is not None:
+        events("notes", {"notes": [*g.notes, f"{g.validation}; {g.metric_note}"]})
+    runner = _Runner(
+        g.X, g.y_all, g.classes, g.jobs, g.costs_seen, g.y, [te for _, te in g.eval_splits[:folds]], g.metric_class,
+        progress, g.variants,
+    )  # fmt: skip
+    majority = max(g.classes, key=lambda c: g.ds.class_counts[c])
+    sizes = [round_sizes(g.splits[:folds], g.y_all, majority, r) for r in g.fractions] + [
+        [len(tr) for tr, _ in g.splits]
+    ]
+
+    def planned(names: list[str], after: int) -> int:
+        """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
+        return sum(g.costs_seen.units(n, rows) for n in names for stage in sizes[after:] for rows in stage)
+
+    candidates = g.candidates
+    eliminated: dict[str, Elimination] = {}
+    race_rounds: list[Round] = []
+    runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
+    with _backend(scheduler):
+        if g.fractions:
+            t0 = time.perf_counter()
+            candidates, eliminated, race_rounds = _race(
+                runner, planned, candidates, g.fractions, g.splits[:folds], (g.y_all, g.y), g.metric_class, majority,
+                replicates, seed,
+            )  # fmt: skip
+            timings["racing"] = time.perf_counter() - t0
+        runner.stage(f"all rows: {len(candidates)} candidates" if g.fractions else "")
+        fits = runner.fit(candidates, g.splits, timings)
+    t0 = time.perf_counter()
+    runner.closing(f"closing: probability corrections and decision rules of {len(candidates)} candidate(s)")
+    results, failed = _summaries(g, candidates, fits, folds, repeats, calibration)
+    skipped = {**g.skipped, **failed}
+    timings["correction"] = time.perf_counter() - t0
+    notes = g.notes + [n if n.startswith(c.name) else f"{c.name}: {n}" for c in candidates for n in c.notes]
+    t0 = time.perf_counter()
+    leaderboard = rank_candidates(results, g.y, g.classes, (g.metric_name, g.metric_class), replicates, seed)
+    timings["bootstrap"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    test_result = None
+    if test:
+        jobs_test = 1 if scheduler else g.jobs
+        test_result = _test_scores(test, g.ds, results, candidates, g.X, g.y_all, g.classes, g.metric_class, jobs_test)
+        timings["test"] = time.perf_counter() - t0
+    result = CompareResult(
+        data=str(data),
+        n_rows=len(g.y),
+        classes=list(g.classes),
+        class_counts={c: int((g.y == c).sum()) for c in g.classes},
+        folds=folds,
+        repeats=repeats,
+        seed=seed,
+        metric=(g.metric_name, g.metric_class),
+        metric_note=g.metric_note,
+        results=results,
+        leaderboard=leaderboard,
+        skipped=skipped,
+        notes=notes,
+        seconds=time.perf_counter() - t_start,
+        y=g.y,
+        test=test_result,
+        timings=timings,
+        costs=str(costs) if costs is not None else None,
+        leakage_warnings=[w.message() for w in g.leaks],
+        validation=g.validation,
+        eliminated=eliminated,
+        race=race_rounds,
+    )
+    return replace(result, recommendation=recommend(result))
+
+
+@dataclass
+class _Grid:
+    """What a compare run decided before its first fit: the rows as every candidate reads them (and per fold), the
+    sort metric and the decision rule, the folds, the candidates that can run (and why others cannot), the
+    workers, racing's rounds and the notes."""
+
+    ds: Dataset
+    X: Any
+    y_all: np.ndarray
+    classes: list[str]
+    metric_name: str
+    metric_class: str
+    metric_note: str
+    rule: DecisionRule
+    leaks: list
+    splits: list
+    validation: str
+    y: np.ndarray  # the evaluated rows' labels (forward validation scores all but the first block)
+    eval_splits: list
+    candidates: list[Candidate]
+    skipped: dict[str, str]
+    notes: list[str]
+    jobs: int
+    costs_seen: Costs
+    fractions: list
+    variants: Any
+
+
+def _grid(data, classifiers, strategies, pipelines, folds, repeats, metric, jobs, seed, target, sep, drop,
+          scheduler, calibration, costs, categorical, numeric, split_by, racing, race_rows) -> _Grid:  # fmt: skip
+    """Everything decided before the first fit of a compare run (:class:`_Grid`); bad options refused first."""
     check_options(folds, repeats, calibration, costs, metric, split_by)
     specs = candidate_specs(classifiers, strategies, pipelines, folds, seed)
     base, ds = _read(data, specs, target, sep, drop, categorical, numeric)
@@ -631,13 +736,9 @@ def compare(
     if not candidates:
         raise ClickpredError("no candidate can run on this data: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()))
     notes = list(ds.notes)
-
     jobs, said = _grid_workers(scheduler, jobs, X, len(candidates), len(splits))
     notes += said
-    timings = {"read": time.perf_counter() - t_start}
     costs_seen = Costs({c.name: (c.spec.classifier.name, c.spec.strategy.name) for c in candidates})
-    eliminated: dict[str, Elimination] = {}
-    race_rounds: list[Round] = []
     majority = max(classes, key=lambda c: ds.class_counts[c])
     fractions, said = _racing_fractions(
         racing, race_rows, candidates, costs_seen, splits, folds, y_all, majority, jobs, metric_name
@@ -645,94 +746,38 @@ def compare(
     notes += said
     variants, decided = fold_variants(base, ds, specs, candidates, splits, train_rows)
     notes += decided
-    if events is not None:
-        events("notes", {"notes": [*notes, f"{validation}; {metric_note}"]})
-    runner = _Runner(
-        X, y_all, classes, jobs, costs_seen, y, [te for _, te in eval_splits[:folds]], metric_class, progress, variants
-    )
-    sizes = [round_sizes(splits[:folds], y_all, majority, r) for r in fractions] + [[len(tr) for tr, _ in splits]]
+    return _Grid(
+        ds, X, y_all, list(classes), metric_name, metric_class, metric_note, rule, leaks, splits, validation, y,
+        eval_splits, candidates, skipped, notes, jobs, costs_seen, fractions, variants,
+    )  # fmt: skip
 
-    def planned(names: list[str], after: int) -> int:
-        """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
-        return sum(costs_seen.units(n, rows) for n in names for stage in sizes[after:] for rows in stage)
 
-    runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
-    with _backend(scheduler):
-        if fractions:
-            t0 = time.perf_counter()
-            candidates, eliminated, race_rounds = _race(
-                runner, planned, candidates, fractions, splits[:folds], (y_all, y), metric_class, majority,
-                replicates, seed,
-            )  # fmt: skip
-            timings["racing"] = time.perf_counter() - t0
-        runner.stage(f"all rows: {len(candidates)} candidates" if fractions else "")
-        shared, resampled, outputs = runner.fit(candidates, splits, timings)
-    t0 = time.perf_counter()
-    runner.closing(f"closing: probability corrections and decision rules of {len(candidates)} candidate(s)")
-    fold_of = np.zeros(len(y), dtype=int)
+def _summaries(g: _Grid, candidates: list, fits, folds: int, repeats: int, calibration: str):
+    """Each surviving candidate's metrics and cross-fitted correction and rule (independent: in parallel too);
+    those whose correction cannot be fitted move to the skipped, with the reason."""
+    shared, resampled, outputs = fits
+    fold_of = np.zeros(len(g.y), dtype=int)
     for f in range(folds):  # repeat 1
-        fold_of[eval_splits[f][1]] = f
-    # Phase 3: each candidate's metrics and cross-fitted correction (independent: in parallel too).
-    summaries = Parallel(n_jobs=jobs)(
+        fold_of[g.eval_splits[f][1]] = f
+    summaries = Parallel(n_jobs=g.jobs)(
         delayed(_summarise)(
             c,
-            [outputs[(c.name, f)] for f in range(len(splits))],
-            eval_splits,
+            [outputs[(c.name, f)] for f in range(len(g.splits))],
+            g.eval_splits,
             folds,
             repeats,
-            y,
-            classes,
-            metric_class,
+            g.y,
+            g.classes,
+            g.metric_class,
             fold_of,
-            [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(splits))],
-            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, classes, ds.class_counts),
+            [shared[(f, c.prep_key)][2] + _resample_seconds(resampled, f, c) for f in range(len(g.splits))],
+            strategy_ratio(c.spec.strategy.name, c.spec.strategy.params, g.classes, g.ds.class_counts),
             calibration,
-            rule,
+            g.rule,
         )
         for c in candidates
     )
-    results, failed = _kept(candidates, summaries)
-    skipped.update(failed)
-
-    timings["correction"] = time.perf_counter() - t0
-    for c in candidates:
-        notes += [n if n.startswith(c.name) else f"{c.name}: {n}" for n in c.notes]
-    t0 = time.perf_counter()
-    leaderboard = rank_candidates(results, y, classes, (metric_name, metric_class), replicates, seed)
-    timings["bootstrap"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    test_result = (
-        _test_scores(test, ds, results, candidates, X, y_all, classes, metric_class, jobs=1 if scheduler else jobs)
-        if test
-        else None
-    )
-    if test:
-        timings["test"] = time.perf_counter() - t0
-    result = CompareResult(
-        data=str(data),
-        n_rows=len(y),
-        classes=list(classes),
-        class_counts={c: int((y == c).sum()) for c in classes},
-        folds=folds,
-        repeats=repeats,
-        seed=seed,
-        metric=(metric_name, metric_class),
-        metric_note=metric_note,
-        results=results,
-        leaderboard=leaderboard,
-        skipped=skipped,
-        notes=notes,
-        seconds=time.perf_counter() - t_start,
-        y=y,
-        test=test_result,
-        timings=timings,
-        costs=str(costs) if costs is not None else None,
-        leakage_warnings=[w.message() for w in leaks],
-        validation=validation,
-        eliminated=eliminated,
-        race=race_rounds,
-    )
-    return replace(result, recommendation=recommend(result))
+    return _kept(candidates, summaries)
 
 
 def _read(data, specs: list, target, sep, drop, categorical, numeric) -> tuple[Dataset, Dataset]:
