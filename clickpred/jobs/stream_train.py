@@ -287,16 +287,8 @@ def train_stream(
     base, base_frame = ds.schema, ds.frame
     ds, crossed = cross_columns(ds, spec, ds.frame, ds.y)  # chosen on the kept rows, never the held-out ones
     notes += crossed
-    choice = None
-    if spec.classifier.name == AUTO:  # chosen on the kept rows' folds, as train chooses on its rows
-        from ..estimator.choose import choose_classifier
-        from ..reporting.train_report import choice_note
-
-        with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the final fit does: notes
-            warnings.simplefilter("always")
-            spec, choice, spent = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
-        timings.update(spent)
-        notes += [choice_note(choice), *warning_notes(caught)]
+    spec, choice, said = _chosen(spec, base, base_frame, ds, classes, jobs, timings)
+    notes += said
     built = build_pipeline(spec, ds.schema, kept_counts)
     notes += built.notes
     t0 = time.perf_counter()
@@ -315,19 +307,10 @@ def train_stream(
 
         t0 = time.perf_counter()
         test_ds = _load_test(test, sep, ds.schema, header) if test is not None else None
-        if holdout_fraction > 0:
-            y_eval, scores, eval_source = _held_out_scores(
-                final, method, ds, sample, sources, tcol, holdout_fraction, where
-            )
-            hint = "raise --holdout or pass --test FILE"
-        else:
-            assert test_ds is not None
-            y_eval = test_ds.y
-            scores = scores_for(final, test_ds.frame, classes, method)
-            eval_source = f"{test} ({len(y_eval):,} rows at natural balance)"
-            hint = "--test needs more rows of that class"
-        fold_of = _eval_folds(y_eval, classes, spec.folds, spec.seed, "evaluation rows", hint)
-        ev = finish(_evaluation(y_eval, scores, classes, method, fold_of), method, ratio, calibration, rule)
+        ev, eval_source = _evaluated(
+            final, method, ds, sample, sources, tcol, holdout_fraction, where, test, test_ds, spec
+        )
+        ev = finish(ev, method, ratio, calibration, rule)
         timings["evaluation_seconds"] = time.perf_counter() - t0
         notes.append(f"probabilities: {_describe(ev.correction, sample.rate)}")
         test_eval, test_source = None, None
@@ -404,3 +387,40 @@ def _describe(correction, rate: float) -> str:
     if correction.calibrator is not None:
         parts.append(f"{correction.method.split('+')[-1]} calibration cross-fitted on the evaluation rows")
     return " then ".join(parts) or "as the classifier gives them"
+
+
+def _chosen(
+    spec: Spec, base, base_frame, ds, classes: list[str], jobs: int, timings: dict
+) -> tuple[Spec, dict | None, list]:
+    """``--classifier auto`` on the kept rows' folds, as train chooses on its rows: the spec with the winner, what
+    was tried, and the notes (the choice's own and its fits' warnings). Other classifiers pass through."""
+    if spec.classifier.name != AUTO:
+        return spec, None, []
+    from ..estimator.choose import choose_classifier
+    from ..reporting.train_report import choice_note
+
+    with warnings.catch_warnings(record=True) as caught:  # the choice's fits warn as the final fit does: notes
+        warnings.simplefilter("always")
+        spec, choice, spent = choose_classifier(spec, base, base_frame, ds.frame, ds.y, classes, ds.schema, jobs)
+    timings.update(spent)
+    return spec, choice, [choice_note(choice), *warning_notes(caught)]
+
+
+def _evaluated(
+    final, method: str, ds, sample, sources, tcol: str, holdout_fraction: float, where: str, test, test_ds, spec: Spec
+) -> tuple[Evaluation, str]:
+    """The final model's scores on the rows it is evaluated on — the held-out slice of the stream at natural
+    balance, else the ``test`` file —, split into parts for the cross-fitted correction and rule, and where they
+    came from."""
+    classes = list(ds.schema.classes)
+    if holdout_fraction > 0:
+        y_eval, scores, source = _held_out_scores(final, method, ds, sample, sources, tcol, holdout_fraction, where)
+        hint = "raise --holdout or pass --test FILE"
+    else:
+        assert test_ds is not None
+        y_eval = test_ds.y
+        scores = scores_for(final, test_ds.frame, classes, method)
+        source = f"{test} ({len(y_eval):,} rows at natural balance)"
+        hint = "--test needs more rows of that class"
+    fold_of = _eval_folds(y_eval, classes, spec.folds, spec.seed, "evaluation rows", hint)
+    return _evaluation(y_eval, scores, classes, method, fold_of), source
