@@ -2,6 +2,7 @@
 
 import gzip
 
+import numpy as np
 import pytest
 
 from clickpred.errors import DataError
@@ -180,3 +181,24 @@ def test_a_file_with_a_very_wide_header_scores_every_row(scoring_model, small_cs
     wide.to_csv(tmp_path / "wide.csv", index=False)
     res = score(scoring_model, [tmp_path / "wide.csv"], tmp_path / "out.parquet")
     assert (res.rows_read, res.rows_scored, res.rows_rejected) == (50, 50, 0)
+
+
+def test_count_byte_is_bytes_count_on_blocks_of_any_size():
+    from clickpred.io.sources import COUNT_STEP, count_byte
+
+    rng = np.random.default_rng(0)
+    for n in (0, 1, 1000, COUNT_STEP, 3 * COUNT_STEP + 17):
+        data = bytes(rng.choice(np.frombuffer(b'ab,"\n', np.uint8), n).astype(np.uint8))
+        for byte in (b"\n", b'"'):
+            assert count_byte(data, byte[0]) == data.count(byte)
+            assert count_byte(bytearray(data), byte[0], n // 2) == data.count(byte, 0, n // 2)
+
+
+def test_a_block_is_cut_after_the_last_line_end_outside_quotes():
+    from clickpred.io.sources import _last_record_end
+
+    data = b'a,b\n1,"x\ny"\n2,"p\nq\nr'  # the last two line ends are inside an open quoted value
+    assert _last_record_end(data) == data.index(b'y"\n') + 2
+    assert _last_record_end(bytearray(data)) == _last_record_end(data)
+    assert _last_record_end(b'1,"open\nstill open') == -1
+    assert _last_record_end(b"no quotes\nat all\ntail") == len(b"no quotes\nat all")

@@ -151,3 +151,25 @@ def test_calibrators_are_scikit_learns_default_path_on_every_row(method, kind):
     ).fit(X, t)
     assert len(ours.calibrated_classifiers_) == len(default.calibrated_classifiers_) == 1
     np.testing.assert_array_equal(ours.predict_proba(X), default.predict_proba(X))
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic", "temperature"])
+@pytest.mark.parametrize("kind", ["predict_proba", "decision_function"])
+def test_calibrators_applied_directly_equal_scikit_learns_predict_proba(method, kind):
+    """positive_probability skips scikit-learn's per-call checks, not its arithmetic: the same probabilities to the
+    last bit, on the fitted rows and on scores beyond their range; a non-finite score still takes (and is refused
+    by) scikit-learn's path."""
+    from clickpred.postfit.correction import _binary_input, _fit_calibrator, positive_probability
+
+    y, S, _ = _distorted(20_000, seed=5)
+    scores = S if kind == "predict_proba" else np.log(S)
+    cal = _fit_calibrator(method, scores, y, kind, CLASSES)["click"]
+    rng = np.random.default_rng(0)
+    wide = np.column_stack([scores[:, 0], rng.uniform(-30, 30, len(scores)) if kind != "predict_proba" else S[:, 1]])
+    for s in (scores, wide):
+        X = _binary_input(s, 1, kind)
+        np.testing.assert_array_equal(positive_probability(cal, X), cal.predict_proba(X)[:, 1])
+    X = _binary_input(scores, 1, kind)
+    X[0, -1] = np.nan
+    with pytest.raises(ValueError):
+        positive_probability(cal, X)
