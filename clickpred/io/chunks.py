@@ -42,10 +42,12 @@ class Inputs:
     replaced: int = 0  # numbers infinite or out of range, read as missing (cast.finite)
     dates_only: dict = field(default_factory=dict)  # timestamp column -> values that were dates alone (midnight)
 
-    def frame(self, schema: Schema) -> pd.DataFrame:
-        """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time."""
+    def frame(self, schema: Schema, columns: list[str] | None = None) -> pd.DataFrame:
+        """The chunk as ``data.prepare_frame`` gives it to the pipeline at training time (``columns``: only these)."""
         out = {}
         for c in schema.features:
+            if columns is not None and c.name not in columns:
+                continue
             if c.kind in ("categorical", "id"):
                 codes, canon = self.codes[c.name]
                 values = np.array(canon.to_pylist() + [None], dtype=object)
@@ -54,7 +56,8 @@ class Inputs:
                 out[c.name] = self.numbers[c.name]
             else:
                 out[c.name] = pd.Series(self.times[c.name].to_pandas()).reset_index(drop=True)
-        return pd.DataFrame(out)
+        frame = pd.DataFrame(out)
+        return frame if columns is None else frame[list(columns)]
 
     def take(self, rows: np.ndarray) -> "Inputs":
         """The inputs of these rows only."""

@@ -84,7 +84,7 @@ def _link(clf):
     return None
 
 
-def _known_values(prepare, column: str) -> list:
+def known_values(prepare, column: str) -> list:
     """The category strings the fitted encoders know for a column."""
     for _name, trans, cols in prepare.transformers_:
         if column not in list(cols):
@@ -144,6 +144,12 @@ class LinearScorer:
         self.link = link
         self.method = method
         self.n_out = n_out
+
+    name = "compiled linear scorer"
+
+    def known_values(self, column: str) -> list:
+        """The category values the scorer has a table entry for (for the random rows it is checked on)."""
+        return list(self.cat_tables[column][0])
 
     def state(self) -> dict:
         """The tables as plain lists and arrays (stored in the model file by ``train``)."""
@@ -270,7 +276,7 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     for c in schema.features:
         start = len(rows)
         if c.kind in ("categorical", "id"):
-            known = [v for v in _known_values(prepare, c.name) if isinstance(v, str)]
+            known = [v for v in known_values(prepare, c.name) if isinstance(v, str)]
             rows += [(c.name, v) for v in known] + [(c.name, None), (c.name, UNSEEN)]
             spans[c.name] = (start, known)
         elif c.kind == "numeric":
