@@ -229,6 +229,15 @@ def time_order(column, name: str, where) -> np.ndarray:
     return np.argsort(column.to_numpy(), kind="stable")
 
 
+def fold_index(n: int, held_out: list) -> np.ndarray:
+    """Each of ``n`` rows' fold: the position of the held-out set that holds it (``held_out``: one array of row
+    positions per fold, as the second half of each split)."""
+    fold_of = np.zeros(n, dtype=int)
+    for f, rows in enumerate(held_out):
+        fold_of[rows] = f
+    return fold_of
+
+
 def fold_splits(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """The (training rows, held-out rows) of each fold: stratified, shuffled by ``seed`` — every cross-validation
     of a train run (and the decisions made per fold before it) uses these."""
@@ -322,12 +331,11 @@ def cross_validate_and_refit(
     fold_metrics: list[dict] = []
     seconds: list[float] = []
     has_proba = method == "predict_proba"
-    fold_of = np.zeros(len(y), dtype=int)
+    fold_of = fold_index(len(y), [te for _, te in splits])
     drops, importance_seconds = [], 0.0
-    for f, ((_tr, te), (s, p, sec, d, d_sec)) in enumerate(zip(splits, results)):
+    for (_tr, te), (s, p, sec, d, d_sec) in zip(splits, results):
         scores[te] = s
         y_pred[te] = p
-        fold_of[te] = f
         seconds.append(sec)
         drops.append(d)
         importance_seconds += d_sec

@@ -51,6 +51,7 @@ from ..evaluation.crossval import (
     Evaluation,
     check_folds,
     compute_metrics,
+    fold_index,
     fold_splits,
     scores_and_predictions,
     scores_for,
@@ -756,9 +757,7 @@ def _summaries(g: _Grid, candidates: list, fits, folds: int, repeats: int, calib
     """Each surviving candidate's metrics and cross-fitted correction and rule (independent: in parallel too);
     those whose correction cannot be fitted move to the skipped, with the reason."""
     shared, resampled, outputs = fits
-    fold_of = np.zeros(len(g.y), dtype=int)
-    for f in range(folds):  # repeat 1
-        fold_of[g.eval_splits[f][1]] = f
+    fold_of = fold_index(len(g.y), [te for _, te in g.eval_splits[:folds]])  # repeat 1
     summaries = Parallel(n_jobs=g.jobs)(
         delayed(_summarise)(
             c,

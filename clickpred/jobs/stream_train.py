@@ -37,6 +37,7 @@ from ..evaluation.crossval import (
     Evaluation,
     check_folds,
     compute_metrics,
+    fold_index,
     fold_splits,
     holdout,
     scores_for,
@@ -127,10 +128,7 @@ def _eval_folds(y: np.ndarray, classes: list[str], folds: int, seed: int, where:
         check_folds(y, classes, folds, where)
     except DataError as exc:
         raise DataError(f"{exc.for_command_line()}; {hint}") from None
-    fold_of = np.zeros(len(y), dtype=int)
-    for f, (_, te) in enumerate(fold_splits(y, folds, seed)):
-        fold_of[te] = f
-    return fold_of
+    return fold_index(len(y), [te for _, te in fold_splits(y, folds, seed)])
 
 
 def _evaluation(y, scores, classes, method, fold_of) -> Evaluation:
