@@ -113,7 +113,7 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importa
             from .importance import fold_drops
 
             drops = fold_drops(
-                lambda rows: scores_for(est, rows, classes, method),
+                ShuffledScores(est, held, classes, method),
                 held,
                 y[test_idx],
                 scores,
@@ -123,6 +123,52 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importa
             )
         out = (scores, predicted, seconds, drops, time.perf_counter() - t1)
     return out, heard
+
+
+class ShuffledScores:
+    """A fold model's scores of its held-out rows with a few columns changed (permutation importance: one column
+    shuffled at a time). The first step of the pipelines clickpred builds (``prepare``, a ColumnTransformer) is
+    computed once for the rows as they are; for each change only the blocks of the transformers that read a changed
+    column are computed again, and the pipeline's other steps run on the result. Each transformer sees exactly the
+    columns it would see in the whole pipeline, so the scores are the pipeline's; on a one-hot logistic model the
+    shuffles cost about half as much. Other pipelines are scored whole."""
+
+    def __init__(self, fitted, X, classes: list[str], method: str) -> None:
+        from scipy import sparse
+        from sklearn.compose import ColumnTransformer
+
+        self.fitted, self.classes, self.method = fitted, classes, method
+        self.parts: list | None = None
+        steps = getattr(fitted, "steps", None)
+        prepare = steps[0][1] if steps and len(steps) > 1 else None
+        if isinstance(prepare, ColumnTransformer) and hasattr(prepare, "output_indices_"):
+            base = prepare.transform(X)
+            if not sparse.issparse(base):
+                self.base = np.asarray(base)
+                self.rest = fitted[1:]
+                self.parts = [
+                    (transformer, list(columns), prepare.output_indices_[name])
+                    for name, transformer, columns in prepare.transformers_
+                    if not isinstance(transformer, str) and len(columns)
+                ]
+
+    def __call__(self, rows, changed: set[str]) -> np.ndarray:
+        from scipy import sparse
+
+        if self.parts is None:
+            return scores_for(self.fitted, rows, self.classes, self.method)
+        X = self.base.copy()
+        for transformer, columns, where in self.parts:
+            hit = [j for j, c in enumerate(columns) if c in changed]
+            if not hit:
+                continue
+            if hasattr(transformer, "transform_column"):  # a column coded on its own (category codes, counts)
+                for j in hit:
+                    X[:, where.start + j] = transformer.transform_column(j, rows[columns[j]].to_numpy())
+                continue
+            block = transformer.transform(rows[columns])
+            X[:, where] = block.toarray() if sparse.issparse(block) else block
+        return scores_for(self.rest, X, self.classes, self.method)
 
 
 def _refit(pipeline, X, y):

@@ -77,11 +77,20 @@ def shuffled(X, group: Group, crosses: dict, rng: np.random.Generator):
     return out
 
 
+def changed_columns(group: Group, crosses: dict) -> set[str]:
+    """The columns :func:`shuffled` changes for a group: the column and the crosses recomputed from it, or the
+    cross itself."""
+    if group.kind != "column":
+        return {group.name}
+    return {group.name} | {name for name, (a, b) in crosses.items() if group.name in (a, b)}
+
+
 def fold_drops(score, X, y: np.ndarray, base: np.ndarray, classes: list[str], plan: Plan, fold: int) -> np.ndarray:
     """groups × classes: the drop of each class's PR-AUC on these held-out rows (``X``, scored ``base`` by the
-    fold's model, whose scores of other rows ``score(X)`` gives, columns in ``classes`` order) when the group is
-    shuffled (nan where the rows hold one side of the class only; 0 for a column this fold's model does not read;
-    the majority class, ``classes[0]``, is not measured)."""
+    fold's model, whose scores of other rows ``score(rows, changed)`` gives — ``changed``: the columns in which
+    they differ from ``X`` —, columns in ``classes`` order) when the group is shuffled (nan where the rows hold one
+    side of the class only; 0 for a column this fold's model does not read; the majority class, ``classes[0]``, is
+    not measured)."""
     out = np.full((len(plan.groups), len(classes)), np.nan)
     truth = [np.asarray(y) == c for c in classes]
     measured = [k for k in range(1, len(classes)) if 0 < truth[k].sum() < len(y)]
@@ -92,7 +101,7 @@ def fold_drops(score, X, y: np.ndarray, base: np.ndarray, classes: list[str], pl
         if changed is None:
             out[g, measured] = 0.0
             continue
-        scores = score(changed)
+        scores = score(changed, changed_columns(group, plan.crosses))
         for k in measured:
             out[g, k] = before[k] - RankedScores(truth[k], scores[:, k]).average_precision()
     return out

@@ -381,11 +381,18 @@ class CategoryCodes(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
         out = np.empty(X.shape, dtype=float)
-        for j, (categories, lookup) in enumerate(zip(self.categories_, self._lookup)):
-            # −1 for unseen; objects, so that values match as before whether categories_ is text or objects
-            position = pd.Index(categories, dtype=object).get_indexer(self._filled(X, j))
-            out[:, j] = lookup[np.where(position < 0, len(categories), position)]
+        for j in range(X.shape[1]):
+            out[:, j] = self.transform_column(j, X[:, j])
         return out
+
+    def transform_column(self, j: int, values) -> np.ndarray:
+        """The codes of input column ``j`` for these values (what :meth:`transform` gives in its column ``j``: each
+        column is coded on its own)."""
+        categories, lookup = self.categories_[j], self._lookup[j]
+        col = pd.Series(np.asarray(values, dtype=object), dtype=object)
+        # −1 for unseen; objects, so that values match as before whether categories_ is text or objects
+        position = pd.Index(categories, dtype=object).get_indexer(col.where(col.notna(), self.fill_value))
+        return lookup[np.where(position < 0, len(categories), position)]
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
@@ -416,10 +423,14 @@ class FrequencyEncoder(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, dtype=None, ensure_all_finite=False, reset=False)
         out = np.zeros(X.shape, dtype=float)
-        for j, table in enumerate(self.counts_):
-            col = pd.Series(X[:, j].astype(str))
-            out[:, j] = col.map(table).fillna(0.0).to_numpy(dtype=float)
+        for j in range(X.shape[1]):
+            out[:, j] = self.transform_column(j, X[:, j])
         return out
+
+    def transform_column(self, j: int, values) -> np.ndarray:
+        """What :meth:`transform` gives in column ``j`` for these values of input column ``j`` (each on its own)."""
+        col = pd.Series(np.asarray(values, dtype=object).astype(str))
+        return col.map(self.counts_[j]).fillna(0.0).to_numpy(dtype=float)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)

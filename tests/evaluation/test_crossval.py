@@ -236,3 +236,30 @@ def test_metrics_under_other_predictions_reuse_the_scores_parts_and_equal_a_fres
     assert again["per_class"]["click"]["recall"] != first["per_class"]["click"]["recall"]
     again["per_class"]["click"]["hits_at"]["1%"] = -1  # a copy: the first metrics are not changed through it
     assert first["per_class"]["click"]["hits_at"]["1%"] != -1
+
+
+@pytest.mark.parametrize("classifier", ["logistic", "hgb"])
+def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
+    """Permutation importance re-computes only the blocks of ``prepare`` that read a changed column: the same scores
+    as the whole pipeline, for every column and every cross of a clickpred pipeline."""
+    from clickpred.evaluation.crossval import ShuffledScores, scores_for
+    from clickpred.evaluation.importance import changed_columns, plan, shuffled
+    from clickpred.io.crosses import with_crosses
+    from clickpred.io.dataset import load_dataset
+    from clickpred.modeling.pipeline import build_pipeline
+    from clickpred.modeling.spec import spec_from_options
+
+    ds = load_dataset(small_csv)
+    frame, schema = with_crosses(ds.frame, ds.schema, [("site_id", "os")], 50)
+    classes = list(schema.classes)
+    built = build_pipeline(spec_from_options(classifier, "none", 2), schema, ds.class_counts)
+    fitted = built.pipeline.fit(frame.iloc[:3000], ds.y[:3000])
+    held = frame.iloc[3000:]
+    scorer = ShuffledScores(fitted, held, classes, built.score_method)
+    assert scorer.parts is not None
+    p = plan(schema, seed=0)
+    assert any(g.kind == "cross" for g in p.groups)
+    for g, group in enumerate(p.groups):
+        changed = shuffled(held, group, p.crosses, np.random.default_rng(g))
+        whole = scores_for(fitted, changed, classes, built.score_method)
+        np.testing.assert_array_equal(scorer(changed, changed_columns(group, p.crosses)), whole)

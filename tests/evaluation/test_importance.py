@@ -90,7 +90,7 @@ def test_fold_drops_are_the_folds_own_pr_auc_differences():
     schema = Schema("y", ["view", "click"], [Column("x", "numeric", 400, 0), Column("z", "numeric", 400, 0)])
     p = plan(schema, seed=5)
     base = scores_for(model, X, ["view", "click"], "predict_proba")
-    score = lambda rows: scores_for(model, rows, ["view", "click"], "predict_proba")  # noqa: E731
+    score = lambda rows, changed: scores_for(model, rows, ["view", "click"], "predict_proba")  # noqa: E731
     drops = fold_drops(score, X, y, base, ["view", "click"], p, fold=2)
     assert np.isnan(drops[:, 0]).all()  # the majority class is not measured
     for g, name in enumerate(["x", "z"]):
