@@ -141,7 +141,8 @@ class ShuffledScores:
         self.parts: list | None = None
         steps = getattr(fitted, "steps", None)
         prepare = steps[0][1] if steps and len(steps) > 1 else None
-        if isinstance(prepare, ColumnTransformer) and hasattr(prepare, "output_indices_"):
+        passed = any(t == "passthrough" for _, t, columns in getattr(prepare, "transformers_", []) if len(columns))
+        if isinstance(prepare, ColumnTransformer) and hasattr(prepare, "output_indices_") and not passed:
             base = prepare.transform(X)
             if not sparse.issparse(base):
                 self.base = np.asarray(base)

@@ -111,4 +111,6 @@ def compile_prepared(pipeline: Any, schema: Schema, method: str) -> PreparedScor
         return None
     if getattr(steps[0][1], "sparse_threshold", 0) != 0:  # a sparse output is not what np.hstack gives
         return None
+    if any(t == "passthrough" for _, t, columns in steps[0][1].transformers_ if len(columns)):
+        return None  # columns passed through as they are: not among the parts
     return PreparedScorer(pipeline, schema, method)
