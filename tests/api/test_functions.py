@@ -56,3 +56,15 @@ def test_wrong_arguments_are_one_clear_error(small_csv, tmp_path):
         clickpred.score(object(), pd.DataFrame({"a": [1]}))
     with pytest.raises(ConfigError, match="output: needed when scoring files"):
         clickpred.score("models/none.skops", small_csv)
+
+
+def test_train_with_a_held_out_file_keeps_its_evaluation(small_csv, tmp_path):
+    """``test``: the final model scored on another file, in ``test_evaluation_`` beside the out-of-fold figures."""
+    frame = pd.read_csv(small_csv)
+    frame.iloc[:3000].to_csv(tmp_path / "early.csv", index=False)
+    frame.iloc[3000:].to_csv(tmp_path / "late.csv", index=False)
+    model = clickpred.train(tmp_path / "early.csv", folds=2, classifier="logistic", test=tmp_path / "late.csv")
+    held = model.test_evaluation_
+    assert held is not None and len(held.y_true) == len(frame) - 3000
+    assert model.evaluation_ is not held and len(model.evaluation_.y_true) == 3000
+    assert set(held.metrics["per_class"]) == set(model.classes_.astype(str))
