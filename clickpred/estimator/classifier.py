@@ -269,7 +269,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
 
         schema, cv = result.data.schema, result.cv
         labels = dict(result.data.labels) or {c: c for c in schema.classes}  # class as read → label as given
-        internal = sorted(labels, key=lambda c: labels[c])  # classes_ sorted, as fit sorts y's labels
+        internal = _in_label_order(labels)
         self.classes_ = np.array([labels[c] for c in internal]) if classes is None else classes
         correction: Any = cv.correction  # Evaluation types them loosely (evaluation sits below postfit)
         rule: Any = cv.rule
@@ -355,8 +355,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         options, importance = md.get("options") or {}, md.get("importance") is not None
         clf = cls(**cls._parameters(md.get("spec") or {}, options, md.get("classifier_choice"), importance))
         schema = Schema.from_dict(md["schema"])
-        labels = md.get("labels") or {c: c for c in md["classes"]}
-        internal = sorted(labels, key=lambda c: labels[c])  # classes_ sorted, as fit sorts y's labels
+        labels = md.get("labels") or {c: c for c in md["classes"]}  # class as read → label as given
+        internal = _in_label_order(labels)
         clf.classes_ = np.array([labels[c] for c in internal])
         counts = (md.get("data") or {}).get("class_counts") or {}
         clf._set_fitted(model.predictor(), schema, internal, counts)
@@ -365,7 +365,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         clf._named(schema)
         clf.model_ = model
         clf.notes_ = []
-        clf.importance_ = cls._importance_frame(md.get("importance"), {labels[c]: c for c in internal})
+        clf.importance_ = cls._importance_frame(md.get("importance"), labels)
         clf.classifier_choice_ = md.get("classifier_choice")
         return clf
 
@@ -437,6 +437,12 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         else:
             frame = _array_frame(check_array(X, dtype=None, ensure_all_finite="allow-nan"))
         return features_from_pandas(frame, self.schema_)
+
+
+def _in_label_order(labels: dict) -> list:
+    """The classes as clickpred reads them (``labels``: class → the label as given), in ``classes_`` order: sorted
+    by their labels, as ``fit`` sorts ``y``'s."""
+    return sorted(labels, key=lambda c: labels[c])
 
 
 def _listed(value: Any) -> Any:

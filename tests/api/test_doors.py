@@ -175,6 +175,7 @@ def test_labels_keep_their_type_through_fit_save_load_and_score(tmp_path):
     scored = clickpred.score(loaded, X)
     assert set(scored["prediction"]) <= {0, 1} and (scored["prediction"].to_numpy() == clf.predict(X)).all()
     assert clickpred.score(clf, X)["prediction"].tolist() == scored["prediction"].tolist()
+    assert set(clf.importance_["class"]) == set(loaded.importance_["class"]) == {1}  # the label, not "1"
 
 
 def test_folds_lowered_for_a_small_class_load_as_the_parameter_given(tmp_path):
