@@ -134,24 +134,13 @@ class ShuffledScores:
     shuffles cost about half as much. Other pipelines are scored whole."""
 
     def __init__(self, fitted, X, classes: list[str], method: str) -> None:
-        from scipy import sparse
-        from sklearn.compose import ColumnTransformer
+        from ..modeling.features import prepare_parts
 
         self.fitted, self.classes, self.method = fitted, classes, method
-        self.parts: list | None = None
-        steps = getattr(fitted, "steps", None)
-        prepare = steps[0][1] if steps and len(steps) > 1 else None
-        passed = any(t == "passthrough" for _, t, columns in getattr(prepare, "transformers_", []) if len(columns))
-        if isinstance(prepare, ColumnTransformer) and hasattr(prepare, "output_indices_") and not passed:
-            base = prepare.transform(X)
-            if not sparse.issparse(base):
-                self.base = np.asarray(base)
-                self.rest = fitted[1:]
-                self.parts = [
-                    (transformer, list(columns), prepare.output_indices_[name])
-                    for name, transformer, columns in prepare.transformers_
-                    if not isinstance(transformer, str) and len(columns)
-                ]
+        self.parts = prepare_parts(fitted)
+        if self.parts is not None:
+            self.base = np.asarray(fitted.steps[0][1].transform(X))
+            self.rest = fitted[1:]
 
     def __call__(self, rows, changed: set[str]) -> np.ndarray:
         from scipy import sparse

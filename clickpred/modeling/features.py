@@ -26,6 +26,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
@@ -169,3 +170,25 @@ def build_features(
     else:
         encoder = "passthrough"
     return FeatureLayout(prepare, encoder, n_cat, n_num, n_levels)
+
+
+def prepare_parts(pipeline) -> list[tuple[Any, list[str], slice]] | None:
+    """The fitted ``prepare`` step of a pipeline clickpred built, part by part: each transformer, the columns it
+    reads and the slice of the step's dense output it writes — so that a caller can compute again only the parts a
+    changed column reaches (a transformer with ``transform_column`` codes each of its columns on its own). None for
+    anything else: no such first step, a sparse output, or columns passed through as they are (not among the
+    parts)."""
+    steps = getattr(pipeline, "steps", None)
+    prepare = steps[0][1] if steps and len(steps) > 1 else None
+    if not isinstance(prepare, ColumnTransformer) or not hasattr(prepare, "output_indices_"):
+        return None
+    if prepare.sparse_threshold != 0:
+        return None
+    parts = []
+    for name, transformer, columns in prepare.transformers_:
+        if not len(columns) or transformer == "drop":
+            continue
+        if isinstance(transformer, str):  # "passthrough"
+            return None
+        parts.append((transformer, list(columns), prepare.output_indices_[name]))
+    return parts
