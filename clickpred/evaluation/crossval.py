@@ -107,13 +107,17 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importa
         est.fit(X.iloc[train_idx], y[train_idx])
         seconds = time.perf_counter() - t0
         held = X.iloc[test_idx]
-        scores, predicted = scores_and_predictions(est, held, classes, method)
+        if importance is None:
+            scores, predicted = scores_and_predictions(est, held, classes, method)
+        else:  # the held-out rows' first step computed once, for their scores and for every shuffle
+            shuffles = ShuffledScores(est, held, classes, method)
+            scores, predicted = shuffles.as_they_are(held)
         drops, t1 = None, time.perf_counter()
         if importance is not None:
             from .importance import fold_drops
 
             drops = fold_drops(
-                ShuffledScores(est, held, classes, method),
+                shuffles,
                 held,
                 y[test_idx],
                 scores,
@@ -141,6 +145,13 @@ class ShuffledScores:
         if self.parts is not None:
             self.base = np.asarray(fitted.steps[0][1].transform(X))
             self.rest = fitted[1:]
+
+    def as_they_are(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """:func:`scores_and_predictions` of the rows given at construction (``X``), from their computed first
+        step."""
+        if self.parts is None:
+            return scores_and_predictions(self.fitted, X, self.classes, self.method)
+        return scores_and_predictions(self.rest, self.base, self.classes, self.method)
 
     def __call__(self, rows, changed: set[str]) -> np.ndarray:
         from scipy import sparse

@@ -242,7 +242,7 @@ def test_metrics_under_other_predictions_reuse_the_scores_parts_and_equal_a_fres
 def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
     """Permutation importance re-computes only the blocks of ``prepare`` that read a changed column: the same scores
     as the whole pipeline, for every column and every cross of a clickpred pipeline."""
-    from clickpred.evaluation.crossval import ShuffledScores, scores_for
+    from clickpred.evaluation.crossval import ShuffledScores, scores_and_predictions, scores_for
     from clickpred.evaluation.importance import changed_columns, plan, shuffled
     from clickpred.io.crosses import with_crosses
     from clickpred.io.dataset import load_dataset
@@ -257,6 +257,10 @@ def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
     held = frame.iloc[3000:]
     scorer = ShuffledScores(fitted, held, classes, built.score_method)
     assert scorer.parts is not None
+    scores, predicted = scorer.as_they_are(held)  # the rows as they are, from the same computed first step
+    whole, whole_predicted = scores_and_predictions(fitted, held, classes, built.score_method)
+    np.testing.assert_array_equal(scores, whole)
+    assert (predicted == whole_predicted).all()
     p = plan(schema, seed=0)
     assert any(g.kind == "cross" for g in p.groups)
     for g, group in enumerate(p.groups):
