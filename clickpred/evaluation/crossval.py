@@ -91,10 +91,9 @@ def scores_and_predictions(fitted, X, classes: list[str], method: str) -> tuple[
 
     if not isinstance(fitted, Pipeline) or len(fitted.steps) < 2:
         return scores_for(fitted, X, classes, method), np.asarray(fitted.predict(X)).astype(str)
-    Xt = X
-    for _, step in fitted.steps[:-1]:  # as the pipeline's own methods: passthrough and samplers do nothing here
-        if step is not None and step != "passthrough" and not hasattr(step, "fit_resample"):
-            Xt = step.transform(Xt)
+    from .additive import transformed
+
+    Xt = transformed(fitted.steps[:-1], X)
     final = fitted.steps[-1][1]
     scores = in_class_order(getattr(final, method)(Xt), [str(c) for c in fitted.classes_], classes, method)
     return scores, np.asarray(final.predict(Xt)).astype(str)
@@ -112,6 +111,7 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importa
         else:  # the held-out rows' first step computed once, for their scores and for every shuffle
             shuffles = ShuffledScores(est, held, classes, method)
             scores, predicted = shuffles.as_they_are(held)
+            reference = shuffles.reference(scores)
         drops, t1 = None, time.perf_counter()
         if importance is not None:
             from .importance import fold_drops
@@ -120,7 +120,7 @@ def _fit_and_score(pipeline, X, y, train_idx, test_idx, classes, method, importa
                 shuffles,
                 held,
                 y[test_idx],
-                scores,
+                reference,
                 classes,
                 importance,
                 fold,
@@ -133,18 +133,23 @@ class ShuffledScores:
     """A fold model's scores of its held-out rows with a few columns changed (permutation importance: one column
     shuffled at a time). The first step of the pipelines clickpred builds (``prepare``, a ColumnTransformer) is
     computed once for the rows as they are; for each change only the blocks of the transformers that read a changed
-    column are computed again, and the pipeline's other steps run on the result. Each transformer sees exactly the
-    columns it would see in the whole pipeline, so the scores are the pipeline's; on a one-hot logistic model the
-    shuffles cost about half as much. Other pipelines are scored whole."""
+    column are computed again. After that step a linear model's decision is a sum over the prepared columns
+    (:class:`~clickpred.evaluation.additive.Additive`): a change replaces the changed columns' terms, with no pass
+    through the encoder and the classifier; the other models' steps run on the changed matrix. Each transformer
+    sees exactly the columns it would see in the whole pipeline, so the scores are the pipeline's (to 1e-9 through
+    the sum, exactly otherwise). Other pipelines are scored whole."""
 
     def __init__(self, fitted, X, classes: list[str], method: str) -> None:
         from ..modeling.features import prepare_parts
+        from .additive import Additive
 
         self.fitted, self.classes, self.method = fitted, classes, method
         self.parts = prepare_parts(fitted)
+        self.sums: Additive | None = None
         if self.parts is not None:
             self.base = np.asarray(fitted.steps[0][1].transform(X))
             self.rest = fitted[1:]
+            self.sums = Additive.compile(self.rest, self.base) if self.base.dtype.kind == "f" else None
 
     def as_they_are(self, X) -> tuple[np.ndarray, np.ndarray]:
         """:func:`scores_and_predictions` of the rows given at construction (``X``), from their computed first
@@ -153,22 +158,40 @@ class ShuffledScores:
             return scores_and_predictions(self.fitted, X, self.classes, self.method)
         return scores_and_predictions(self.rest, self.base, self.classes, self.method)
 
+    def reference(self, scores: np.ndarray) -> np.ndarray:
+        """The scores the shuffles are compared with: those of the sum where the shuffles come from it (the same
+        sum, so that rounding never tells two equal rows apart), else ``scores`` (:meth:`as_they_are`)."""
+        if self.sums is None:
+            return scores
+        return self._ordered(self.sums.scores())
+
+    def _ordered(self, raw) -> np.ndarray:
+        return in_class_order(raw, [str(c) for c in self.fitted.classes_], self.classes, self.method)
+
     def __call__(self, rows, changed: set[str]) -> np.ndarray:
         from scipy import sparse
 
         if self.parts is None:
             return scores_for(self.fitted, rows, self.classes, self.method)
-        X = self.base.copy()
+        blocks: dict[int, np.ndarray] = {}  # prepared column → its values for the changed rows
         for transformer, columns, where in self.parts:
             hit = [j for j, c in enumerate(columns) if c in changed]
             if not hit:
                 continue
             if hasattr(transformer, "transform_column"):  # a column coded on its own (category codes, counts)
                 for j in hit:
-                    X[:, where.start + j] = transformer.transform_column(j, rows[columns[j]].to_numpy())
+                    blocks[where.start + j] = transformer.transform_column(j, rows[columns[j]].to_numpy())
                 continue
             block = transformer.transform(rows[columns])
-            X[:, where] = block.toarray() if sparse.issparse(block) else block
+            block = block.toarray() if sparse.issparse(block) else np.asarray(block)
+            blocks.update((where.start + i, block[:, i]) for i in range(block.shape[1]))
+        if self.sums is not None:
+            terms = {k: self.sums.term(k, v) for k, v in blocks.items()}
+            if all(t is not None for t in terms.values()):
+                return self._ordered(self.sums.scores(terms))  # type: ignore[arg-type]
+        X = self.base.copy()
+        for k, v in blocks.items():
+            X[:, k] = v
         return scores_for(self.rest, X, self.classes, self.method)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
 from .intervals import CONFIDENCE, RankedScores
 
@@ -68,8 +69,9 @@ def shuffled(X, group: Group, crosses: dict, rng: np.random.Generator):
     if group.name not in X.columns:
         return None
     order = rng.permutation(len(X))
-    out = X.copy()
-    out[group.name] = X[group.name].to_numpy()[order]
+    out = X.copy(deep=False)  # copy-on-write: the other columns are shared, X is left as it is
+    column = X[group.name]  # shuffled in its own dtype (a column of objects is not re-inferred as strings)
+    out[group.name] = pd.Series(column.to_numpy()[order], index=X.index, dtype=column.dtype, copy=False)
     if group.kind == "column":
         for name, (a, b) in crosses.items():
             if group.name in (a, b) and name in out.columns:

@@ -36,11 +36,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy.special import expit, softmax
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from ..evaluation.additive import linear_link, transformed
 from ..io.chunks import Inputs
 from ..io.schema import Schema
 from ..modeling.estimators import text_array
@@ -48,14 +48,6 @@ from ..postfit.adapters import ScoresAsDecision
 
 TOLERANCE = 1e-9
 UNSEEN = "\x00clickpred-unseen\x00"
-
-
-def _transform(pipeline, X):
-    for _, step in pipeline.steps[:-1]:
-        if step is None or step == "passthrough" or hasattr(step, "fit_resample"):
-            continue
-        X = step.transform(X)
-    return X
 
 
 def _link(clf):
@@ -70,18 +62,8 @@ def _link(clf):
             np.zeros((len(classes), 1 if len(classes) == 2 else len(classes))), classes
         )
         return parts[0].estimator, "predict_proba", cal.predict_proba
-    if isinstance(clf, LogisticRegression):
-
-        def logistic(d):
-            if d.shape[1] == 1:
-                p = expit(d[:, 0])
-                return np.column_stack([1 - p, p])
-            return softmax(d, axis=1)
-
-        return clf, "predict_proba", logistic
-    if isinstance(clf, LinearSVC):
-        return clf, "decision_function", lambda d: d[:, 0] if d.shape[1] == 1 else d
-    return None
+    linked = linear_link(clf)
+    return None if linked is None else (clf, *linked)
 
 
 def known_values(prepare, column: str) -> list:
@@ -296,7 +278,7 @@ def compile_linear(pipeline, schema: Schema) -> LinearScorer | None:
     step = max(64, PROBE_CELLS // max(len(schema.features), 1))
     parts = []
     for i in range(0, len(rows), step):  # in slices: a probe frame is rows × every column
-        X = _transform(pipeline, _probe_frame(schema, rows[i : i + step]))
+        X = transformed(pipeline.steps[:-1], _probe_frame(schema, rows[i : i + step]))
         part = np.asarray(inner.decision_function(X), dtype=float)
         parts.append(part[:, None] if part.ndim == 1 else part)
     d = np.concatenate(parts)

@@ -240,8 +240,9 @@ def test_metrics_under_other_predictions_reuse_the_scores_parts_and_equal_a_fres
 
 @pytest.mark.parametrize("classifier", ["logistic", "hgb"])
 def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
-    """Permutation importance re-computes only the blocks of ``prepare`` that read a changed column: the same scores
-    as the whole pipeline, for every column and every cross of a clickpred pipeline."""
+    """Permutation importance re-computes only the blocks of ``prepare`` that read a changed column (and, for a
+    linear model, only the changed columns' terms of its decision): the same scores as the whole pipeline, for
+    every column and every cross of a clickpred pipeline."""
     from clickpred.evaluation.crossval import ShuffledScores, scores_and_predictions, scores_for
     from clickpred.evaluation.importance import changed_columns, plan, shuffled
     from clickpred.io.crosses import with_crosses
@@ -257,6 +258,7 @@ def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
     held = frame.iloc[3000:]
     scorer = ShuffledScores(fitted, held, classes, built.score_method)
     assert scorer.parts is not None
+    assert (scorer.sums is not None) == (classifier == "logistic")  # a linear model's shuffles come from its sum
     scores, predicted = scorer.as_they_are(held)  # the rows as they are, from the same computed first step
     whole, whole_predicted = scores_and_predictions(fitted, held, classes, built.score_method)
     np.testing.assert_array_equal(scores, whole)
@@ -266,4 +268,10 @@ def test_shuffled_scores_are_the_whole_pipelines_scores(small_csv, classifier):
     for g, group in enumerate(p.groups):
         changed = shuffled(held, group, p.crosses, np.random.default_rng(g))
         whole = scores_for(fitted, changed, classes, built.score_method)
-        np.testing.assert_array_equal(scorer(changed, changed_columns(group, p.crosses)), whole)
+        got = scorer(changed, changed_columns(group, p.crosses))
+        if scorer.sums is None:
+            np.testing.assert_array_equal(got, whole)
+        else:
+            np.testing.assert_allclose(got, whole, rtol=0, atol=1e-9)
+    if scorer.sums is not None:  # the shuffles' reference: the same sum of the rows as they are
+        np.testing.assert_allclose(scorer.reference(scores), scores, rtol=0, atol=1e-9)
