@@ -66,6 +66,14 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+def _warn(text: str) -> None:
+    err.print(f"[bold red]WARNING[/]: {escape(text)}", soft_wrap=True)
+
+
+def _note(text: str) -> None:
+    err.print(f"note: {text}", markup=False, soft_wrap=True)
+
+
 def _terminated(signum, frame):
     raise KeyboardInterrupt  # SIGTERM unwinds like Ctrl-C: staged outputs are removed on the way out
 
@@ -284,7 +292,6 @@ def train(
     """
     _starting(f"train: reading {data[0] if len(data) == 1 else f'{len(data)} inputs'}")
     from .api.commands import make_spec, train_to_files
-    from .reporting.train_report import decision_lines, importance_lines, summary_table
 
     spec = _guard(make_spec, pipeline, classifier, strategy, folds, seed)
     kwargs: dict[str, Any] = dict(
@@ -320,17 +327,25 @@ def train(
         res, printed = _guard(with_bar), set()
     else:
         res, printed = _guard(_train_with_progress, data, spec, model, report, label, kwargs)
+    _print_trained(res, printed)
+
+
+def _print_trained(res, printed: set[str]) -> None:
+    """What train says when done: the notes not said yet, leakage warnings, the summary table, what drives each
+    class, the decision rule, and where the model and report are."""
+    from .reporting.train_report import decision_lines, importance_lines, summary_table
+
     for note in res.result.notes:
         if note not in printed:
-            err.print(f"note: {note}", markup=False, soft_wrap=True)
+            _note(note)
     for w in res.document["leakage_warnings"]:
-        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
+        _warn(w)
     out.print(summary_table(res.document))
     for line in importance_lines(res.document):
         out.print(line, markup=False, soft_wrap=True)
     for kind, line in decision_lines(res.document):
         if kind == "warning":
-            err.print(f"[bold red]WARNING[/]: {escape(line)}", soft_wrap=True)
+            _warn(line)
         else:
             (err if kind == "note" else out).print(
                 ("note: " if kind == "note" else "") + line, markup=False, soft_wrap=True
@@ -352,7 +367,7 @@ def _train_with_progress(data, spec, model, report, label, kwargs):
         if kind == "notes":
             for note in info["notes"]:
                 printed.add(note)
-                err.print(f"note: {note}", markup=False, soft_wrap=True)
+                _note(note)
         elif kind == "step" and err.is_terminal:
             if bar is None:
                 from rich.progress import (
@@ -440,7 +455,7 @@ def compare(
     """
     _starting(f"compare: reading {data}")
     from .api.commands import check_compare_report, compare_to_files
-    from .reporting.compare_report import eliminated_table, leaderboard_table, train_command
+    from .reporting.compare_report import train_command
 
     _guard(check_compare_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits
     schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
@@ -472,7 +487,7 @@ def compare(
         if kind == "notes":
             for note in info["notes"]:
                 printed.add(note)
-                err.print(f"note: {note}", markup=False, soft_wrap=True)
+                _note(note)
 
     def with_bar():
         from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
@@ -497,34 +512,32 @@ def compare(
             return compare_to_files(report, **options, progress=progress, events=events)
 
     res, paths = _guard(with_bar)
+    winner = train_command(
+        res, data, target=target, drop=_split_list(drop), sep=sep, calibration=calibration, costs=costs,
+        **schema_options,
+    )  # fmt: skip
+    _print_compared(res, paths, printed, winner)
+
+
+def _print_compared(res, paths: dict, printed: set[str], winner: str) -> None:
+    """What compare says when done: the notes not said yet, skipped candidates, leakage warnings, the leaderboard,
+    the candidates racing eliminated, the recommendation, where the report is and how to train the winner."""
+    from .reporting.compare_report import eliminated_table, leaderboard_table
+
     for note in res.notes:
         if note not in printed:
-            err.print(f"note: {note}", markup=False, soft_wrap=True)
+            _note(note)
     for name, why in res.skipped.items():
         err.print(f"skipped {name}: {why}", markup=False, soft_wrap=True)
     for w in res.leakage_warnings:
-        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
+        _warn(w)
     out.print(leaderboard_table(res, width=out.width))
     eliminated = eliminated_table(res)  # None when racing eliminated nothing
     if eliminated is not None:
         out.print(eliminated)
     out.print(res.recommendation, markup=False, soft_wrap=True)
     out.print(f"report: {paths['html']}  ·  leaderboard: {paths['leaderboard']}, {paths['json']}", markup=False)
-    out.print(
-        "train the winner: "
-        + train_command(
-            res,
-            data,
-            target=target,
-            drop=_split_list(drop),
-            sep=sep,
-            calibration=calibration,
-            costs=costs,
-            **schema_options,
-        ),
-        markup=False,
-        soft_wrap=True,
-    )
+    out.print(f"train the winner: {winner}", markup=False, soft_wrap=True)
 
 
 @app.command()
@@ -582,7 +595,6 @@ def score(
     if not quiet:
         _starting(f"score: loading {model}")
     from .api.commands import score_files
-    from .reporting.train_report import drift_table, drift_warning, score_table
 
     kwargs = dict(
         fmt=fmt,
@@ -606,8 +618,16 @@ def score(
             )
 
     res = _guard(with_bar)
+    _print_scored(res, quiet, drift)
+
+
+def _print_scored(res, quiet: bool, drift: bool) -> None:
+    """What score says when done: notes, the model and scorer, the scores by class (not with --quiet), the drift
+    warning (every column with --drift), rows in = scored + rejected, and where the outputs are."""
+    from .reporting.train_report import drift_table, drift_warning, score_table
+
     for note in res.notes:
-        err.print(f"note: {note}", markup=False, soft_wrap=True)
+        _note(note)
     if not quiet:
         out.print(
             f"model: {res.model} · scored by the {res.scorer} · engine {res.engine} · decision {res.decision}",
@@ -617,7 +637,7 @@ def score(
         out.print(score_table(res))
     line = drift_warning(res)
     if line:
-        err.print(f"[bold red]WARNING[/]: {escape(line)}", soft_wrap=True)
+        _warn(line)
     if drift:
         if res.drift is None:
             err.print(
@@ -718,9 +738,9 @@ def evaluate(
         output=output,
     )
     for note in doc["notes"]:
-        err.print(f"note: {note}", markup=False, soft_wrap=True)
+        _note(note)
     for w in doc["warnings"]:
-        err.print(f"[bold red]WARNING[/]: {escape(w)}", soft_wrap=True)
+        _warn(w)
     out.print(summary_table(doc))
     if doc.get("cost_per_row"):
         cpr = doc["cost_per_row"]

@@ -614,33 +614,9 @@ def compare(
     timings = {"read": time.perf_counter() - t_start}
     if events is not None:
         events("notes", {"notes": [*g.notes, f"{g.validation}; {g.metric_note}"]})
-    runner = _Runner(
-        g.X, g.y_all, g.classes, g.jobs, g.costs_seen, g.y, [te for _, te in g.eval_splits[:folds]], g.metric_class,
-        progress, g.variants,
-    )  # fmt: skip
-    majority = max(g.classes, key=lambda c: g.ds.class_counts[c])
-    sizes = [round_sizes(g.splits[:folds], g.y_all, majority, r) for r in g.fractions] + [
-        [len(tr) for tr, _ in g.splits]
-    ]
-
-    def planned(names: list[str], after: int) -> int:
-        """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
-        return sum(g.costs_seen.units(n, rows) for n in names for stage in sizes[after:] for rows in stage)
-
-    candidates = g.candidates
-    eliminated: dict[str, Elimination] = {}
-    race_rounds: list[Round] = []
-    runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
-    with _backend(scheduler):
-        if g.fractions:
-            t0 = time.perf_counter()
-            candidates, eliminated, race_rounds = _race(
-                runner, planned, candidates, g.fractions, g.splits[:folds], (g.y_all, g.y), g.metric_class, majority,
-                replicates, seed,
-            )  # fmt: skip
-            timings["racing"] = time.perf_counter() - t0
-        runner.stage(f"all rows: {len(candidates)} candidates" if g.fractions else "")
-        fits = runner.fit(candidates, g.splits, timings)
+    runner, candidates, fits, eliminated, race_rounds = _run_grid(
+        g, folds, scheduler, progress, replicates, seed, timings
+    )
     t0 = time.perf_counter()
     runner.closing(f"closing: probability corrections and decision rules of {len(candidates)} candidate(s)")
     results, failed = _summaries(g, candidates, fits, folds, repeats, calibration)
@@ -681,6 +657,40 @@ def compare(
         race=race_rounds,
     )
     return replace(result, recommendation=recommend(result))
+
+
+def _run_grid(g: "_Grid", folds: int, scheduler, progress, replicates: int, seed: int, timings: dict):
+    """The grid's fits: racing's rounds first where ``g`` plans them (dropping the candidates clearly worse than
+    the best), then the survivors on every fold's rows. Returns the runner, the survivors, their fits, the
+    eliminated candidates and the rounds."""
+    runner = _Runner(
+        g.X, g.y_all, g.classes, g.jobs, g.costs_seen, g.y, [te for _, te in g.eval_splits[:folds]], g.metric_class,
+        progress, g.variants,
+    )  # fmt: skip
+    majority = max(g.classes, key=lambda c: g.ds.class_counts[c])
+    sizes = [round_sizes(g.splits[:folds], g.y_all, majority, r) for r in g.fractions] + [
+        [len(tr) for tr, _ in g.splits]
+    ]
+
+    def planned(names: list[str], after: int) -> int:
+        """Estimated work left for ``names``: the rounds after round ``after`` and the full run."""
+        return sum(g.costs_seen.units(n, rows) for n in names for stage in sizes[after:] for rows in stage)
+
+    candidates = g.candidates
+    eliminated: dict[str, Elimination] = {}
+    race_rounds: list[Round] = []
+    runner.plan(planned([c.name for c in candidates], 0))  # an upper bound: as if every candidate survived
+    with _backend(scheduler):
+        if g.fractions:
+            t0 = time.perf_counter()
+            candidates, eliminated, race_rounds = _race(
+                runner, planned, candidates, g.fractions, g.splits[:folds], (g.y_all, g.y), g.metric_class, majority,
+                replicates, seed,
+            )  # fmt: skip
+            timings["racing"] = time.perf_counter() - t0
+        runner.stage(f"all rows: {len(candidates)} candidates" if g.fractions else "")
+        fits = runner.fit(candidates, g.splits, timings)
+    return runner, candidates, fits, eliminated, race_rounds
 
 
 @dataclass

@@ -256,72 +256,17 @@ def score_dask(
     """Score like :func:`clickpred.jobs.score.score`, on a Dask cluster (a LocalCluster by default)."""
     check_threshold(drift_threshold)
     t0 = time.perf_counter()
+    chunk_rows = DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows
     run = prepare_run(
-        model,
-        inputs,
-        output,
-        fmt,
-        keep,
-        DEFAULT_CHUNK_ROWS if chunk_rows is None else chunk_rows,
-        jobs,
-        rejects,
-        max_reject_rate,
-        sep,
-        header,
-        fast,
-        trust_pickle,
-        folder=True,
-        decision=decision,
-        costs=costs,
-    )
-    model, scorer, sources, outs, notes, keep, columns = (
-        run.model,
-        run.scorer,
-        run.sources,
-        run.outs,
-        run.notes,
-        run.keep,
-        run.columns,
-    )
-    chunk_rows, jobs = run.chunk_rows, run.jobs
-    ranges = plan_ranges(sources, range_bytes)
-    stage = outs.stage_folder()
-    ext = ".parquet" if outs.fmt == "parquet" else ".csv"
-    stems = [p.name[: -len(ext)] for p in outs.parts]
+        model, inputs, output, fmt, keep, chunk_rows, jobs, rejects, max_reject_rate, sep, header, fast, trust_pickle,
+        folder=True, decision=decision, costs=costs,
+    )  # fmt: skip
+    scorer, sources, outs, notes = run.scorer, run.sources, run.outs, run.notes
     rejects_out = outs.rejects_writer()
     try:
-        with _client(scheduler, jobs) as client:
-            model_future = client.scatter(model, broadcast=True)
-            work = [
-                (sources[r.file_index], r, str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}")) for r in ranges
-            ]
-            tasks = DaskTasks(client).map(_score_one, work, model_future, fast, keep, columns, chunk_rows)
-            done: list[RangeResult] = []
-            total = sum(s.size for s in sources)
-            for _, d in tasks:
-                done.append(d)
-                if progress is not None:
-                    progress(int(total * len(done) / len(ranges)), total, sum(d.rows_in for d in done))
-        done.sort(key=lambda d: (d.file_index, d.index))
+        done = _score_ranges(run, plan_ranges(sources, range_bytes), fast, scheduler, progress)
         results = [FileResult(s.name, str(outs.output)) for s in sources]
-        predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
-        sums = np.zeros(len(scorer.columns))
-        drift = scorer.tally.empty() if scorer.tally else None
-        first_line = {i: (2 if s.header and not s.parquet else 1) for i, s in enumerate(sources)}
-        for d in done:
-            res, src = results[d.file_index], sources[d.file_index]
-            offset = first_line[d.file_index] - 1
-            for rej in d.rejects:
-                rej.line += offset
-            rejects_out.write(d.rejects)
-            first_line[d.file_index] += d.lines
-            res.rows_read += d.rows_in
-            res.rows_scored += d.rows_scored
-            res.rows_rejected += len(d.rejects)
-            predicted += d.predicted
-            sums += d.score_sums
-            if drift is not None and d.drift is not None:
-                drift = add(drift, d.drift)
+        predicted, sums, drift = _gathered(done, run, results, rejects_out)
         for src, res in zip(sources, results):
             check_file(src, res, max_reject_rate, notes)
         fell_back = sum(d.fell_back for d in done)
@@ -331,7 +276,7 @@ def score_dask(
             )
         rejects_out.close()
         result = summarise_run(
-            model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes, drift, drift_threshold
+            run.model, scorer, results, predicted, sums, time.perf_counter() - t0, outs, notes, drift, drift_threshold
         )
         result.engine = "dask"
         outs.write_summary(result.to_dict())
@@ -340,3 +285,47 @@ def score_dask(
     except BaseException:
         outs.abort()
         raise
+
+
+def _score_ranges(run, ranges: list, fast: bool, scheduler: str | None, progress) -> list[RangeResult]:
+    """Every byte range scored by a Dask task into its own staged part, in file and range order."""
+    sources, outs = run.sources, run.outs
+    stage = outs.stage_folder()
+    ext = ".parquet" if outs.fmt == "parquet" else ".csv"
+    stems = [p.name[: -len(ext)] for p in outs.parts]
+    with _client(scheduler, run.jobs) as client:
+        model_future = client.scatter(run.model, broadcast=True)
+        work = [(sources[r.file_index], r, str(stage / f"{stems[r.file_index]}-{r.index:05d}{ext}")) for r in ranges]
+        tasks = DaskTasks(client).map(_score_one, work, model_future, fast, run.keep, run.columns, run.chunk_rows)
+        done: list[RangeResult] = []
+        total = sum(s.size for s in sources)
+        for _, d in tasks:
+            done.append(d)
+            if progress is not None:
+                progress(int(total * len(done) / len(ranges)), total, sum(d.rows_in for d in done))
+    return sorted(done, key=lambda d: (d.file_index, d.index))
+
+
+def _gathered(done: list[RangeResult], run, results: list[FileResult], rejects_out):
+    """The ranges' counts added up per file (``results``), their rejects written with lines counted from each
+    file's start; returns the predictions per label, the score sums and the drift tally."""
+    scorer, sources = run.scorer, run.sources
+    predicted = np.zeros(len(scorer.prediction_labels), dtype=np.int64)
+    sums = np.zeros(len(scorer.columns))
+    drift = scorer.tally.empty() if scorer.tally else None
+    first_line = {i: (2 if s.header and not s.parquet else 1) for i, s in enumerate(sources)}
+    for d in done:
+        res = results[d.file_index]
+        offset = first_line[d.file_index] - 1
+        for rej in d.rejects:
+            rej.line += offset
+        rejects_out.write(d.rejects)
+        first_line[d.file_index] += d.lines
+        res.rows_read += d.rows_in
+        res.rows_scored += d.rows_scored
+        res.rows_rejected += len(d.rejects)
+        predicted += d.predicted
+        sums += d.score_sums
+        if drift is not None and d.drift is not None:
+            drift = add(drift, d.drift)
+    return predicted, sums, drift

@@ -580,46 +580,16 @@ def score(
     run = prepare_run(
         model, inputs, output, **files, fast=fast, trust_pickle=trust_pickle, decision=decision, costs=costs
     )
-    scorer, sources, outs, notes, jobs = run.scorer, run.sources, run.outs, run.notes, run.jobs
-    job = BlockJob(scorer, run.keep, run.columns)
-    total_bytes = sum(s.size for s in sources)
-    results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(sources)]
+    scorer, outs, notes = run.scorer, run.outs, run.notes
+    results = [FileResult(s.name, str(outs.parts[i])) for i, s in enumerate(run.sources)]
     tally = _Tally(
         np.zeros(len(scorer.prediction_labels), dtype=np.int64),
         np.zeros(len(scorer.columns)),
         scorer.tally.empty() if scorer.tally else None,
     )
     rejects_out = outs.rejects_writer()
-    done_bytes = 0
-    verified = False
     try:
-        with Threads(jobs, "clickpred-score") as engine:
-            for i, src in enumerate(sources):
-                res = results[i]
-                writer = outs.part_writer(i, output_schema(src, run.keep, scorer))
-
-                def process(block, src=src):
-                    return job.process(src, block, scorer.fast is not None and not verified)
-
-                # in order, at most jobs + 2 blocks in memory
-                for block, chunk in engine.map(process, src.blocks(run.columns, run.chunk_rows)):
-                    if chunk.sample is not None and not verified:
-                        gap = scorer.gap(chunk.sample)
-                        if not gap <= TOLERANCE:
-                            raise _FastPathMismatch(gap)
-                        verified = True
-                    writer.write(chunk.table)
-                    rejects_out.write(chunk.rejects)
-                    res.rows_read += chunk.rows_in
-                    res.rows_scored += chunk.table.num_rows
-                    res.rows_rejected += len(chunk.rejects)
-                    tally.add(chunk)
-                    _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
-                    if progress is not None:
-                        progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
-                writer.close()
-                check_file(src, res, max_reject_rate, notes)
-                done_bytes += src.size
+        _score_sources(run, results, tally, rejects_out, max_reject_rate, progress)
         rejects_out.close()
         notes += tally.notes()
         result = summarise_run(
@@ -649,6 +619,41 @@ def score(
     except BaseException:
         outs.abort()
         raise
+
+
+def _score_sources(run: Run, results: list[FileResult], tally, rejects_out, max_reject_rate: float, progress):
+    """Every input of ``run`` through the workers in order (at most jobs + 2 blocks in memory): each block's
+    scores to its file's part, its rejects to the rejects file, its counts to ``results`` and ``tally``. The
+    fast path is checked against the pipeline on the first block it scores (:class:`_FastPathMismatch`)."""
+    scorer, sources = run.scorer, run.sources
+    job = BlockJob(scorer, run.keep, run.columns)
+    total_bytes, done_bytes, verified = sum(s.size for s in sources), 0, False
+    with Threads(run.jobs, "clickpred-score") as engine:
+        for i, src in enumerate(sources):
+            res = results[i]
+            writer = run.outs.part_writer(i, output_schema(src, run.keep, scorer))
+
+            def process(block, src=src):
+                return job.process(src, block, scorer.fast is not None and not verified)
+
+            for block, chunk in engine.map(process, src.blocks(run.columns, run.chunk_rows)):
+                if chunk.sample is not None and not verified:
+                    gap = scorer.gap(chunk.sample)
+                    if not gap <= TOLERANCE:
+                        raise _FastPathMismatch(gap)
+                    verified = True
+                writer.write(chunk.table)
+                rejects_out.write(chunk.rejects)
+                res.rows_read += chunk.rows_in
+                res.rows_scored += chunk.table.num_rows
+                res.rows_rejected += len(chunk.rejects)
+                tally.add(chunk)
+                _check_running_rate(src, res, max_reject_rate, block.end_offset / max(src.size, 1))
+                if progress is not None:
+                    progress(done_bytes + block.end_offset, total_bytes, sum(r.rows_read for r in results))
+            writer.close()
+            check_file(src, res, max_reject_rate, run.notes)
+            done_bytes += src.size
 
 
 @dataclass

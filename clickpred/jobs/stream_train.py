@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import time
 import warnings
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -233,40 +234,20 @@ def train_stream(
     check_method(calibration)
     if engine not in ("local", "dask"):
         raise ConfigError(f"--engine {engine}: expected local or dask")
-    rate = parse_rate(negative_rate)
     if holdout_fraction == 0 and test is None:
         raise ConfigError(
             "--holdout 0 needs --test FILE: a model trained on downsampled rows is evaluated at natural balance"
         )
-    timings: dict[str, float] = {}
-    sources = open_inputs(inputs, sep, header)
-    holdout_fraction, holdout_note = _holdout_share(sources, holdout_fraction, test)
-    first = sources[0]
-    renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
-    tcol, note = pick_target(first.columns, target, renamed, first.path)
-    dropped = {resolve_column("--drop", d, first.columns, renamed, tcol, first.path) for d in drop or []}
-    columns = [c for c in first.columns if c not in dropped]
-    plan = SamplingPlan(
-        target=tcol,
-        rate=rate,
-        negative_class=negative_class,
-        per_positive=per_positive,
-        holdout=holdout_fraction,
-        seed=spec.seed,
-    )
     check_rule_text(decision, costs)  # the full check needs the classes, known after reading
+    timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    sizes = {"chunk_rows": chunk_rows, "range_bytes": range_bytes, "progress": progress}
-    if engine == "dask":
-        from .dask_engine import sample_dask
-
-        sample = sample_dask(sources, columns, plan, jobs=jobs, scheduler=scheduler, **sizes)
-    else:
-        sample = sample_stream(sources, columns, plan, jobs=jobs, **sizes)
+    read = _read_stream(
+        inputs, spec, SamplingPlan(target="", rate=parse_rate(negative_rate), negative_class=negative_class,
+        per_positive=per_positive, holdout=0.0, seed=spec.seed), holdout_fraction, test, target, sep, drop, header,
+        engine, scheduler, jobs, {"chunk_rows": chunk_rows, "range_bytes": range_bytes, "progress": progress},
+    )  # fmt: skip
     timings["read_seconds"] = time.perf_counter() - t0
-    where = describe(sources)
-    notes = [note] if note else []
-    notes += _sampling_notes(sample, where) + ([holdout_note] if holdout_note else [])
+    sample, sources, where, notes = read.sample, read.sources, read.where, list(read.notes)
 
     # Classes in natural order: by rows read, majority first.
     classes = [c for c, _ in sorted(sample.read_counts.items(), key=lambda kv: (-kv[1], kv[0]))]
@@ -274,7 +255,7 @@ def train_stream(
 
     t0 = time.perf_counter()
     ds = _kept_dataset(
-        sample, sources, renamed, where, tcol, spec, forced_columns([spec], categorical, numeric), classes
+        sample, sources, read.renamed, where, read.target, spec, forced_columns([spec], categorical, numeric), classes
     )
     notes += ds.notes
     timings["type_seconds"] = time.perf_counter() - t0
@@ -295,26 +276,10 @@ def train_stream(
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        t0 = time.perf_counter()
-        final = built.pipeline.fit(ds.frame, ds.y)
-        timings["final_fit_seconds"] = time.perf_counter() - t0
-        method = built.score_method
-        ratio = natural_ratio(
-            classes, kept_counts, sample.negative, sample.rate, spec.strategy.name, dict(spec.strategy.params)
+        final, ev, eval_source, test_eval, test_source, ratio = _fit_and_evaluate(
+            built, spec, ds, read, classes, calibration, rule, test, sep, header, timings
         )
-
-        t0 = time.perf_counter()
-        test_ds = _load_test(test, sep, ds.schema, header) if test is not None else None
-        ev, eval_source = _evaluated(
-            final, method, ds, sample, sources, tcol, holdout_fraction, where, test, test_ds, spec
-        )
-        ev = finish(ev, method, ratio, calibration, rule)
-        timings["evaluation_seconds"] = time.perf_counter() - t0
-        notes.append(f"probabilities: {_describe(ev.correction, sample.rate)}")
-        test_eval, test_source = None, None
-        if test_ds is not None and holdout_fraction > 0:
-            test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), ev)
-            test_source = str(test)
+    notes.append(f"probabilities: {_describe(ev.correction, sample.rate)}")
     notes += [n for n in warning_notes(caught) if n not in notes]  # a warning the choice's fits gave too
     sampling = {
         **sample.to_dict(),
@@ -339,6 +304,66 @@ def train_stream(
         options=train_options(calibration, decision, costs, categorical, numeric),
         classifier_choice=choice,
     )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What reading the stream gave: the kept and held-out rows, the inputs, the target and the notes so far."""
+
+    sample: Sample
+    sources: list[Source]
+    renamed: dict[str, str]
+    target: str
+    holdout_fraction: float
+    where: str
+    notes: list[str]
+
+
+def _read_stream(inputs, spec, plan, holdout_fraction, test, target, sep, drop, header, engine, scheduler, jobs, sizes):
+    """Read every input once (here or on Dask), keeping every minority row and ``plan``'s share of the negatives,
+    with the held-out slice set aside first."""
+    sources = open_inputs(inputs, sep, header)
+    holdout_fraction, holdout_note = _holdout_share(sources, holdout_fraction, test)
+    first = sources[0]
+    renamed = {c: r for c, r in zip(first.columns, first.raw_columns) if c != r}
+    tcol, note = pick_target(first.columns, target, renamed, first.path)
+    dropped = {resolve_column("--drop", d, first.columns, renamed, tcol, first.path) for d in drop or []}
+    columns = [c for c in first.columns if c not in dropped]
+    plan = replace(plan, target=tcol, holdout=holdout_fraction)
+    if engine == "dask":
+        from .dask_engine import sample_dask
+
+        sample = sample_dask(sources, columns, plan, jobs=jobs, scheduler=scheduler, **sizes)
+    else:
+        sample = sample_stream(sources, columns, plan, jobs=jobs, **sizes)
+    where = describe(sources)
+    notes = ([note] if note else []) + _sampling_notes(sample, where) + ([holdout_note] if holdout_note else [])
+    return _Read(sample, sources, renamed, tcol, holdout_fraction, where, notes)
+
+
+def _fit_and_evaluate(built, spec, ds, read: _Read, classes, calibration, rule, test, sep, header, timings):
+    """The final fit on the kept rows, its evaluation at natural balance (the held-out slice, or ``test``) with
+    the probability correction and decision rule cross-fitted on it, and ``test`` scored apart when both are."""
+    sample = read.sample
+    t0 = time.perf_counter()
+    final = built.pipeline.fit(ds.frame, ds.y)
+    timings["final_fit_seconds"] = time.perf_counter() - t0
+    method = built.score_method
+    ratio = natural_ratio(
+        classes, ds.class_counts, sample.negative, sample.rate, spec.strategy.name, dict(spec.strategy.params)
+    )
+    t0 = time.perf_counter()
+    test_ds = _load_test(test, sep, ds.schema, header) if test is not None else None
+    ev, eval_source = _evaluated(
+        final, method, ds, sample, read.sources, read.target, read.holdout_fraction, read.where, test, test_ds, spec
+    )
+    ev = finish(ev, method, ratio, calibration, rule)
+    timings["evaluation_seconds"] = time.perf_counter() - t0
+    test_eval, test_source = None, None
+    if test_ds is not None and read.holdout_fraction > 0:
+        test_eval = finish_holdout(holdout(final, test_ds.frame, test_ds.y, classes, method), ev)
+        test_source = str(test)
+    return final, ev, eval_source, test_eval, test_source, ratio
 
 
 def _load_test(test, sep, schema, header) -> Dataset:

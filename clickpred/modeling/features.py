@@ -83,22 +83,7 @@ def build_features(
     shape (``Column.bins``, :func:`clickpred.io.codes.bins_verdicts`), ten quantile bins each; ``N``: every numeric
     column, ``N`` quantile bins; ``0``: none."""
     by_kind = {k: [c for c in schema.features if c.kind == k] for k in ("categorical", "timestamp", "id", "numeric")}
-    # Trees and integer codes: a column read as codes by the shape of its values alone (the label could not tell)
-    # is given to the trees as its number only — measurements with gaps (pixel values, durations) were split as
-    # categories, which overfit (satimage: 0.68 against scikit-learn's 0.79); one the label read as codes, or named
-    # like an identifier, as both its category and its number (the trees use whichever splits better); one that
-    # --categorical forces stays a category.
-    ordered: list[str] = []
-    if not one_hot:
-        numbered = [
-            c
-            for c in by_kind["categorical"] + by_kind["id"]
-            if c.dtype in ("int", "float") and c.n_unique > 2 and c.evidence != "--categorical"
-        ]
-        ordered = [c.name for c in numbered]
-        shape_only = {c.name for c in numbered if c.evidence != ID_EVIDENCE and not c.evidence.startswith("the label")}
-        by_kind["categorical"] = [c for c in by_kind["categorical"] if c.name not in shape_only]
-        by_kind["id"] = [c for c in by_kind["id"] if c.name not in shape_only]
+    ordered: list[str] = [] if one_hot else _codes_as_numbers(by_kind)
     cat = [c.name for c in by_kind["categorical"]]
     times = [c.name for c in by_kind["timestamp"]]
     ids = [c.name for c in by_kind["id"]]
@@ -124,24 +109,13 @@ def build_features(
         )
         n_cat += len(binned)
         n_levels += max(n_bins, MAX_VALUES) * len(binned)
-    if ids and id_encoding == "onehot":
-        transformers.append(("id", _codes(id_min_frequency, id_max_levels), ids))
-        n_cat += len(ids)
-        n_levels += sum(min(c.n_unique + 1, id_max_levels) for c in by_kind["id"])
-        if counts:  # rows per value, from the training rows: what the capped one-hot can't say about rare values
-            transformers.append(("id_counts", _dense_ids([("encode", FrequencyEncoder())]), ids))
-            n_num += len(ids)
-    elif ids:
-        if id_encoding == "target":
-            # Cross-fitted target encoding (no row sees its own label), in log-odds.
-            folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-            encode = [("encode", TargetEncoder(target_type="auto", cv=folds)), ("logit", ClippedLogit())]
-            k = len(schema.classes)
-            n_num += len(ids) * (k if k > 2 else 1)
-        else:
-            encode = [("encode", FrequencyEncoder())]
-            n_num += len(ids)
-        transformers.append(("id_encoded", _dense_ids(encode), ids))
+    if ids:
+        id_parts, id_cat, id_num = _id_parts(ids, id_encoding, id_min_frequency, id_max_levels, counts, seed, schema)
+        transformers += id_parts
+        n_cat += id_cat
+        n_num += id_num
+        if id_cat:
+            n_levels += sum(min(c.n_unique + 1, id_max_levels) for c in by_kind["id"])
     if ordered:
         transformers.append(("codes_as_numbers", CodesAsNumbers(), ordered))
         n_num += len(ordered)
@@ -170,6 +144,41 @@ def build_features(
     else:
         encoder = "passthrough"
     return FeatureLayout(prepare, encoder, n_cat, n_num, n_levels)
+
+
+def _codes_as_numbers(by_kind: dict) -> list[str]:
+    """Trees and integer codes: the columns given to the trees as their number (``by_kind`` loses those read as
+    codes by the shape of their values alone). A column read as codes by that shape only (the label could not
+    tell) is given as its number only — measurements with gaps (pixel values, durations) were split as
+    categories, which overfit (satimage: 0.68 against scikit-learn's 0.79); one the label read as codes, or named
+    like an identifier, as both its category and its number (the trees use whichever splits better); one that
+    --categorical forces stays a category."""
+    numbered = [
+        c
+        for c in by_kind["categorical"] + by_kind["id"]
+        if c.dtype in ("int", "float") and c.n_unique > 2 and c.evidence != "--categorical"
+    ]
+    shape_only = {c.name for c in numbered if c.evidence != ID_EVIDENCE and not c.evidence.startswith("the label")}
+    by_kind["categorical"] = [c for c in by_kind["categorical"] if c.name not in shape_only]
+    by_kind["id"] = [c for c in by_kind["id"] if c.name not in shape_only]
+    return [c.name for c in numbered]
+
+
+def _id_parts(ids, id_encoding, min_frequency, max_levels, counts, seed, schema):
+    """The transformers of the ID columns, and how many code columns (one-hot later) and numbers they write:
+    capped category codes (``onehot``; with ``counts``, rows per value beside them), a cross-fitted target
+    encoding in log-odds (no row sees its own label), or rows per value (``frequency``)."""
+    if id_encoding == "onehot":
+        parts = [("id", _codes(min_frequency, max_levels), ids)]
+        if counts:  # rows per value, from the training rows: what the capped one-hot can't say about rare values
+            return parts + [("id_counts", _dense_ids([("encode", FrequencyEncoder())]), ids)], len(ids), len(ids)
+        return parts, len(ids), 0
+    if id_encoding == "target":
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+        encode = [("encode", TargetEncoder(target_type="auto", cv=folds)), ("logit", ClippedLogit())]
+        k = len(schema.classes)
+        return [("id_encoded", _dense_ids(encode), ids)], 0, len(ids) * (k if k > 2 else 1)
+    return [("id_encoded", _dense_ids([("encode", FrequencyEncoder())]), ids)], 0, len(ids)
 
 
 def prepare_parts(pipeline) -> list[tuple[Any, list[str], slice]] | None:

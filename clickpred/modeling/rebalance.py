@@ -149,7 +149,6 @@ class StrategyEntry:
         ``holdout`` out before the sampler sees the rest (a validation slice).
         """
         p = {**self.defaults, **params}
-        notes: list[str] = []
         if self.name == "none":
             return RebalancePlan()
         if self.name == "class_weight":
@@ -196,42 +195,7 @@ class StrategyEntry:
         if self.name == "undersample":
             return RebalancePlan(sampler=RandomUnderSampler(sampling_strategy=strategy, random_state=seed))
 
-        # SMOTE family: k_neighbors must be below the smallest minority class the sampler sees in a fold
-        # (a stratified holdout may take one row more than its share of a class: counted conservatively).
-        majority = max(class_counts, key=lambda c: class_counts[c])
-        smallest = min(n for c, n in fold_counts.items() if c != majority)
-        where = "per training fold"
-        if holdout:
-            smallest = max(1, smallest - math.ceil(holdout * smallest) - 1)
-            where += " once the classifier's early-stopping slice is held out"
-        k = p["k_neighbors"]
-        if smallest < 2:
-            raise DataError(
-                f"smote needs at least 2 rows of every minority class {where}; the smallest has ~{smallest}: "
-                "use 'oversample' or 'class_weight', or fewer --folds"
-            )
-        if k >= smallest:
-            notes.append(
-                f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows {where})"
-            )
-            k = smallest - 1
-        if n_categorical == 0:
-            sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
-        elif n_numeric == 0:
-            sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
-            notes.append("smote: all features categorical, using SMOTEN")
-        else:
-            sampler = SMOTENC(
-                categorical_features=list(range(n_categorical)),
-                # imbalanced-learn's default encoder (handle_unknown="ignore", float64 as the prepared features are),
-                # decoding in dense row blocks: the same rows, SMOTENC 2.3× faster (benchmarks/bench_smote.py)
-                categorical_encoder=RowBlockOneHotEncoder(handle_unknown="ignore"),
-                sampling_strategy=strategy,
-                k_neighbors=k,
-                random_state=seed,
-            )
-            notes.append(f"smote: {n_categorical} categorical feature(s) present, using SMOTENC")
-        return RebalancePlan(sampler=sampler, notes=notes)
+        return _smote(p, class_counts, fold_counts, strategy, n_categorical, n_numeric, holdout, seed)
 
 
 STRATEGIES: dict[str, StrategyEntry] = {
@@ -260,6 +224,49 @@ STRATEGIES: dict[str, StrategyEntry] = {
         ),
     ]
 }
+
+
+def _smote(p: dict, class_counts: dict, fold_counts: dict, strategy, n_categorical: int, n_numeric: int,
+           holdout: float, seed: int) -> RebalancePlan:  # fmt: skip
+    """SMOTE on numbers, SMOTEN on categories alone, SMOTENC on both, with ``k_neighbors`` lowered to what the
+    smallest minority class of a training fold allows."""
+    notes: list[str] = []
+    # SMOTE family: k_neighbors must be below the smallest minority class the sampler sees in a fold
+    # (a stratified holdout may take one row more than its share of a class: counted conservatively).
+    majority = max(class_counts, key=lambda c: class_counts[c])
+    smallest = min(n for c, n in fold_counts.items() if c != majority)
+    where = "per training fold"
+    if holdout:
+        smallest = max(1, smallest - math.ceil(holdout * smallest) - 1)
+        where += " once the classifier's early-stopping slice is held out"
+    k = p["k_neighbors"]
+    if smallest < 2:
+        raise DataError(
+            f"smote needs at least 2 rows of every minority class {where}; the smallest has ~{smallest}: "
+            "use 'oversample' or 'class_weight', or fewer --folds"
+        )
+    if k >= smallest:
+        notes.append(
+            f"smote: k_neighbors lowered from {k} to {smallest - 1} (smallest minority class has ~{smallest} rows {where})"
+        )
+        k = smallest - 1
+    if n_categorical == 0:
+        sampler = SMOTE(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
+    elif n_numeric == 0:
+        sampler = SMOTEN(sampling_strategy=strategy, k_neighbors=k, random_state=seed)
+        notes.append("smote: all features categorical, using SMOTEN")
+    else:
+        sampler = SMOTENC(
+            categorical_features=list(range(n_categorical)),
+            # imbalanced-learn's default encoder (handle_unknown="ignore", float64 as the prepared features are),
+            # decoding in dense row blocks: the same rows, SMOTENC 2.3× faster (benchmarks/bench_smote.py)
+            categorical_encoder=RowBlockOneHotEncoder(handle_unknown="ignore"),
+            sampling_strategy=strategy,
+            k_neighbors=k,
+            random_state=seed,
+        )
+        notes.append(f"smote: {n_categorical} categorical feature(s) present, using SMOTENC")
+    return RebalancePlan(sampler=sampler, notes=notes)
 
 
 def effective_counts(strategy: str, params: dict, class_counts: dict) -> dict | None:
