@@ -66,6 +66,12 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
     importance : bool, default=True
         Measure each column's permutation importance on the out-of-fold PR-AUC of every minority class
         (``importance_``; about one more scoring pass of the held-out rows per column).
+    funnel : list, default=None
+        Ordered classes, e.g. ``["view", "click", "conversion"]``: fit P(reach click) × P(conversion | click), one
+        model per stage, compared with the flat model on the same folds (``clickpred train --funnel``).
+    split_by : str, default=None
+        A column of ``X`` to validate forward in time by: the latest 20% of rows by it are scored by a model fitted
+        on the earlier 80% (``test_evaluation_``); the model itself is fitted on every row.
 
     Attributes
     ----------
@@ -110,6 +116,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         random_state: int | None = 42,
         n_jobs: int = 1,
         importance: bool = True,
+        funnel: list | None = None,
+        split_by: str | None = None,
     ) -> None:
         self.classifier = classifier
         self.strategy = strategy
@@ -126,6 +134,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
         self.importance = importance
+        self.funnel = funnel
+        self.split_by = split_by
 
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
@@ -196,6 +206,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             categorical=self.categorical,
             numeric=self.numeric,
             importance=bool(self.importance),
+            funnel=self._funnel(),
+            split_by=self.split_by,
         )
         internal = result.data.y  # the labels as clickpred read them, row for row
         pairs: dict[Any, str] = {}
@@ -211,6 +223,14 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             result = replace(result, options={**result.options, "folds": self.folds})
         self._keep(result, notes, np.unique(y))  # classes_ as scikit-learn's classifiers give them
         return self
+
+    def _funnel(self) -> list[str] | None:
+        """``funnel``'s classes as clickpred reads labels (text), checked to be a list."""
+        if self.funnel is None:
+            return None
+        if isinstance(self.funnel, (str, bytes)) or not hasattr(self.funnel, "__iter__"):
+            raise ConfigError(f"funnel {self.funnel!r}: a list of classes in order, e.g. ['view', 'click']")
+        return [str(c) for c in self.funnel]
 
     @classmethod
     def from_result(cls, result: Any) -> ClickClassifier:
@@ -260,6 +280,8 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             feature_params=features or None,
             random_state=spec.get("seed", 42),
             importance=importance,
+            funnel=options.get("funnel"),
+            split_by=options.get("split_by"),
         )
 
     def _keep(self, result: Any, notes: list[str], classes: np.ndarray | None = None) -> None:

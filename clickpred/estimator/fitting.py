@@ -144,7 +144,7 @@ def train(
         test_source=fitted.test_source,
         versions=library_versions(),
         funnel_vs_flat=fitted.funnel_vs_flat,
-        options=train_options(calibration, decision, costs, categorical, numeric),
+        options=train_options(calibration, decision, costs, categorical, numeric, funnel, split_by),
     )
 
 

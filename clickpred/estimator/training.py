@@ -295,7 +295,7 @@ def _other(per_fold: list, name: str, folds: list[int]) -> str:
     return next(c.kind for c in reading.schema.features if c.name == name)
 
 
-def train_options(calibration: str, decision: str, costs, categorical, numeric) -> dict:
+def train_options(calibration: str, decision: str, costs, categorical, numeric, funnel=None, split_by=None) -> dict:
     """What a train run was asked beyond its spec, as its model file records it (a loaded model's parameters)."""
     return {
         "calibration": calibration,
@@ -303,6 +303,8 @@ def train_options(calibration: str, decision: str, costs, categorical, numeric) 
         "costs": None if costs is None else str(costs),
         "categorical": list(categorical) if categorical else None,
         "numeric": list(numeric) if numeric else None,
+        "funnel": list(funnel) if funnel else None,
+        "split_by": split_by,
     }
 
 

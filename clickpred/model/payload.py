@@ -419,16 +419,16 @@ class _Checker:
         from ..postfit.correction import METHODS
 
         options = self.mapping(options, "metadata.options", allow_none=True)
-        if set(options) - {"calibration", "decision", "costs", "categorical", "numeric", "folds"}:
+        if set(options) - {"calibration", "decision", "costs", "categorical", "numeric", "folds", "funnel", "split_by"}:
             self.fail("metadata.options", "unexpected fields")
         folds = options.get("folds")  # an estimator's folds where its smallest class lowered them
         if folds is not None and (not isinstance(folds, int) or isinstance(folds, bool) or not 2 <= folds <= 10_000):
             self.fail("metadata.options.folds", "expected a whole number of folds, 2 to 10,000")
         if options.get("calibration", "auto") not in METHODS:
             self.fail("metadata.options.calibration", f"{options.get('calibration')!r}"[:100] + " is not a method")
-        for key in ("decision", "costs"):
+        for key in ("decision", "costs", "split_by"):
             self.text(options.get(key), f"metadata.options.{key}", allow_none=True)
-        for key in ("categorical", "numeric"):
+        for key in ("categorical", "numeric", "funnel"):
             names = options.get(key)
             if names is not None and (not isinstance(names, list) or len(names) > MAX_COLUMNS):
                 self.fail(f"metadata.options.{key}", "expected a list of column names")

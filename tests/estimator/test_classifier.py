@@ -139,3 +139,29 @@ def test_unlabelled_rows_are_named_not_left_to_scikit_learn():
     y[5], y[9] = None, np.nan
     with pytest.raises(ValueError, match=r"Input y contains NaN\. 2 row\(s\) have no label \(first: row 5\)"):
         ClickClassifier(folds=3).fit(X, y)
+
+
+def test_funnel_and_split_by_are_parameters_that_a_model_file_keeps(clicks, small_csv, tmp_path):
+    """``funnel`` and ``split_by`` are estimator parameters: fitting with them is ``clickpred.train`` with them, a
+    train run on the file gives the same parameters, and a loaded model keeps them — so ``clone(load_model(p))``
+    refits the funnel and holds out the same later rows."""
+    import clickpred
+
+    X, y = clicks
+    order = ["view", "click", "conversion"]
+    clf = ClickClassifier(folds=2, funnel=order, split_by="timestamp", importance=False).fit(X, y)
+    assert clf.test_evaluation_ is not None and clf.result_.funnel_vs_flat is not None
+    model = clickpred.train(
+        small_csv, folds=2, classifier="logistic", funnel=order, split_by="timestamp", importance=False
+    )
+    assert model.get_params() == clf.get_params()
+    np.testing.assert_allclose(clf.predict_proba(X), model.predict_proba(pd.read_csv(small_csv)), atol=1e-12)
+    clickpred.save_model(clf, tmp_path / "funnel.skops", report=tmp_path / "report")
+    loaded = clickpred.load_model(tmp_path / "funnel.skops")
+    assert loaded.get_params() == clf.get_params()
+    assert loaded.get_params()["funnel"] == order and loaded.get_params()["split_by"] == "timestamp"
+    again = clone(loaded).fit(X, y)
+    np.testing.assert_allclose(again.predict_proba(X), clf.predict_proba(X), atol=1e-12)
+    assert again.test_evaluation_.metrics == clf.test_evaluation_.metrics
+    with pytest.raises(Exception, match="funnel 'view': a list of classes"):
+        ClickClassifier(folds=2, funnel="view").fit(X, y)
