@@ -117,13 +117,13 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
     """
     out = {}
     for k, c in enumerate(classes[1:], start=1):
-        t = np.where(y == c, "1", "0")
-        if len(np.unique(t)) < 2:
+        # 0/1 as integers: scikit-learn encodes text labels row by row (the temperature search spent a tenth of
+        # its time there on 1M rows); the same calibrator either way (tested). Files written before hold "0"/"1".
+        t = (y == c).astype(np.int64)
+        positives = int(t.sum())
+        if min(positives, len(t) - positives) < 2:  # one side empty, or one row of the class: nothing to calibrate
             continue
         X = _binary_input(scores, k, kind)
-        smaller = int(min(np.sum(t == "1"), np.sum(t == "0")))
-        if smaller < 2:  # one row of the class: nothing to calibrate on
-            continue
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.frozen import FrozenEstimator
 
@@ -136,6 +136,41 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
         # (tested), without cross_val_predict's checks and copies around it (a third of the calibrator search).
         every_row = np.arange(len(t))
         out[c] = CalibratedClassifierCV(est, method=method, cv=[(every_row, every_row)], ensemble=True).fit(X, t)
+    return out
+
+
+class _Map:
+    """A sigmoid or isotonic map fitted on one class's decision column and 0/1 labels: what
+    ``CalibratedClassifierCV`` (one split holding every row) fits inside, for the method search, whose calibrators
+    only predict (:func:`_search_fit`)."""
+
+    def __init__(self, calibrator) -> None:
+        self.calibrator = calibrator
+
+    def probability(self, decision: np.ndarray) -> np.ndarray:
+        """As :func:`positive_probability` computes a fitted ``CalibratedClassifierCV``'s (one calibrator)."""
+        p = np.asarray(self.calibrator.predict(decision), dtype=np.float64)
+        p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
+        return p
+
+
+def _search_fit(method: str, scores: np.ndarray, y: np.ndarray, kind: str, classes: list[str]) -> dict:
+    """:func:`_fit_calibrator`'s calibrators for the cross-fitted method search: sigmoid and isotonic fitted
+    directly — the same fit on the same decision column and 0/1 labels (``label_binarize``'s), without the
+    estimator around them (its checks, label encoding and copies of the rows); equal to the last bit (tested). Temperature scaling, and scores that are not finite, take :func:`_fit_calibrator`."""
+    if method not in ("sigmoid", "isotonic") or not np.isfinite(scores).all():
+        return _fit_calibrator(method, scores, y, kind, classes)
+    from sklearn.calibration import _SigmoidCalibration
+    from sklearn.isotonic import IsotonicRegression
+
+    out: dict[str, Any] = {}
+    for k, c in enumerate(classes[1:], start=1):
+        t = (y == c).astype(np.int64)
+        positives = int(t.sum())
+        if min(positives, len(t) - positives) < 2:  # one side empty or a single row: as _fit_calibrator skips it
+            continue
+        cal = IsotonicRegression(out_of_bounds="clip") if method == "isotonic" else _SigmoidCalibration()
+        out[c] = _Map(cal.fit(_binary_input(scores, k, kind)[:, -1], t))
     return out
 
 
@@ -155,7 +190,8 @@ def _calibrated(calibrator: dict, scores: np.ndarray, classes: list[str], kind: 
 
 
 def positive_probability(cal: Any, X: np.ndarray) -> np.ndarray:
-    """``cal.predict_proba(X)`` of class ``"1"``, for a binary calibrator :func:`_fit_calibrator` fitted.
+    """``cal.predict_proba(X)`` of class ``1`` (``"1"`` in older files), for a binary calibrator
+    :func:`_fit_calibrator` fitted.
 
     Sigmoid and isotonic calibrators are applied directly — the arithmetic of scikit-learn's
     ``_CalibratedClassifier.predict_proba`` (each calibrator's ``predict`` of the decision column, values within
@@ -163,6 +199,8 @@ def positive_probability(cal: Any, X: np.ndarray) -> np.ndarray:
     (a twentieth of scoring's time on a large file); equal to the last bit (tested). Temperature scaling, another
     shape, or a value that is not finite (scikit-learn refuses it) take scikit-learn's own path."""
     decision = X[:, -1]
+    if isinstance(cal, _Map):
+        return cal.probability(decision)
     direct = (
         getattr(cal, "method", None) in ("sigmoid", "isotonic")
         and [str(c) for c in cal.classes_] == ["0", "1"]
@@ -170,7 +208,7 @@ def positive_probability(cal: Any, X: np.ndarray) -> np.ndarray:
         and bool(np.isfinite(decision).all())
     )
     if not direct:
-        return cal.predict_proba(X)[:, list(cal.classes_).index("1")]
+        return cal.predict_proba(X)[:, [str(c) for c in cal.classes_].index("1")]
     total = np.zeros(len(decision))
     for fitted in cal.calibrated_classifiers_:
         p = np.asarray(fitted.calibrators[0].predict(decision), dtype=np.float64)
@@ -317,7 +355,7 @@ def _fit_correction(
         zip(
             tasks,
             Parallel(n_jobs=jobs, backend="threading" if threads else None)(
-                delayed(_fit_calibrator)(m, base[fold_of != f], y[fold_of != f], kind, classes) for m, f in tasks
+                delayed(_search_fit)(m, base[fold_of != f], y[fold_of != f], kind, classes) for m, f in tasks
             ),
         )
     )

@@ -173,3 +173,65 @@ def test_calibrators_applied_directly_equal_scikit_learns_predict_proba(method, 
     X[0, -1] = np.nan
     with pytest.raises(ValueError):
         positive_probability(cal, X)
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic", "temperature"])
+@pytest.mark.parametrize("kind", ["predict_proba", "decision_function"])
+def test_the_method_searchs_calibrators_predict_what_the_kept_ones_do(method, kind):
+    """The cross-fitted search fits sigmoid and isotonic directly (no CalibratedClassifierCV around them): the same
+    probabilities to the last bit, on the fitted rows and beyond their range, for every minority class; a class of
+    a single row is skipped as the kept calibrators skip it."""
+    from clickpred.postfit.correction import _binary_input, _fit_calibrator, _search_fit, positive_probability
+
+    y, S, _ = _distorted(20_000, seed=7)
+    y = y.copy()
+    y[np.flatnonzero(y == "view")[0]] = "rare"  # a class of one row: no calibrator either way
+    S = np.column_stack([S, np.full(len(S), 1e-4)])
+    S = S / S.sum(axis=1, keepdims=True)
+    classes = ["view", "click", "rare"]
+    scores = S if kind == "predict_proba" else np.log(S)
+    searched = _search_fit(method, scores, y, kind, classes)
+    kept = _fit_calibrator(method, scores, y, kind, classes)
+    assert set(searched) == set(kept) == {"click"}
+    rng = np.random.default_rng(1)
+    wide = scores.copy()
+    wide[:, 1] = rng.uniform(-30, 30, len(scores)) if kind != "predict_proba" else rng.uniform(0, 1, len(scores))
+    for s in (scores, wide):
+        X = _binary_input(s, 1, kind)
+        np.testing.assert_array_equal(
+            positive_probability(searched["click"], X), positive_probability(kept["click"], X)
+        )
+
+
+def test_the_search_chooses_and_scores_as_before(monkeypatch):
+    """The whole search with the kept calibrators in place of the direct ones: the same choice, losses and
+    cross-fitted probabilities."""
+    import clickpred.postfit.correction as correction
+
+    y, S, fold = _distorted(30_000, seed=2)
+    fast, P_fast = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto")
+    monkeypatch.setattr(correction, "_search_fit", correction._fit_calibrator)
+    slow, P_slow = fit_correction(S, y, CLASSES, "predict_proba", fold, "auto")
+    np.testing.assert_array_equal(P_fast, P_slow)
+    assert fast.method == slow.method and fast.selection == slow.selection
+
+
+@pytest.mark.parametrize("method", ["sigmoid", "isotonic", "temperature"])
+def test_calibrators_of_older_files_with_text_labels_give_the_same_probabilities(method):
+    """Calibrators are fitted on 0/1 integers now; a model file written before holds them fitted on "0"/"1": both
+    read the same probabilities of class 1."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.frozen import FrozenEstimator
+
+    from clickpred.postfit.adapters import ScoresAsDecision
+    from clickpred.postfit.correction import _binary_input, _fit_calibrator, positive_probability
+
+    y, S, _ = _distorted(20_000, seed=11)
+    X, text = _binary_input(S, 1, "predict_proba"), np.where(y == "click", "1", "0")
+    every_row = np.arange(len(text))
+    older = CalibratedClassifierCV(
+        FrozenEstimator(ScoresAsDecision().fit(X, text)), method=method, cv=[(every_row, every_row)], ensemble=True
+    ).fit(X, text)
+    now = _fit_calibrator(method, S, y, "predict_proba", CLASSES)["click"]
+    assert now.classes_.tolist() == [0, 1] and older.classes_.tolist() == ["0", "1"]
+    np.testing.assert_array_equal(positive_probability(now, X), positive_probability(older, X))
