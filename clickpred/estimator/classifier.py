@@ -346,6 +346,11 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
             f"a class has {smallest} row: no cross-fitting, so no probability correction "
             "and no decision rule (argmax of the classifier's scores)"
         ]
+        unused = [
+            f"{name}={value!r}" for name, value in (("funnel", self.funnel), ("split_by", self.split_by)) if value
+        ]
+        if unused:  # a parameter that needs folds or a hold-out cannot apply: said, not dropped silently
+            self.notes_.append(f"{', '.join(unused)}: not applied (one flat model on every row, nothing held out)")
         return self
 
     def _set_fitted(self, predictor: Any, schema: Any, internal_classes: list, counts: dict) -> None:

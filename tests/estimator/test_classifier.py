@@ -59,6 +59,8 @@ def test_labels_keep_their_type_and_a_tiny_class_fits_without_cross_fitting():
     clf = ClickClassifier(folds=3).fit(X, y)
     assert clf.classes_.tolist() == [0, 1, 2] and clf.predict(X).dtype == y.dtype
     assert clf.cv_ is None and any("no cross-fitting" in n for n in clf.notes_)
+    flat = ClickClassifier(folds=3, funnel=[0, 1, 2]).fit(X, y)
+    assert any(n.startswith("funnel=[0, 1, 2]: not applied") for n in flat.notes_)
 
 
 def test_a_model_file_round_trips_as_a_fitted_estimator(clicks, tmp_path):
