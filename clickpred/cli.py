@@ -346,10 +346,10 @@ def _print_trained(res, printed: set[str]) -> None:
     for kind, line in decision_lines(res.document):
         if kind == "warning":
             _warn(line)
+        elif kind == "note":
+            _note(line)
         else:
-            (err if kind == "note" else out).print(
-                ("note: " if kind == "note" else "") + line, markup=False, soft_wrap=True
-            )
+            out.print(line, markup=False, soft_wrap=True)
     out.print(f"model:  {res.model_path}")
     out.print(f"report: {res.report_paths['html']}")
 
@@ -640,11 +640,9 @@ def _print_scored(res, quiet: bool, drift: bool) -> None:
         _warn(line)
     if drift:
         if res.drift is None:
-            err.print(
-                "note: drift: this model keeps no training profile (trained with --negative-rate, or by an older "
-                "clickpred): retrain it to compare its inputs with training",
-                markup=False,
-                soft_wrap=True,
+            _note(
+                "drift: this model keeps no training profile (trained with --negative-rate, or by an older "
+                "clickpred): retrain it to compare its inputs with training"
             )
         else:
             out.print(drift_table(res))
