@@ -107,6 +107,26 @@ def _binary_input(scores: np.ndarray, k: int, kind: str) -> np.ndarray:
     return np.column_stack([-s, s])
 
 
+def _one_against_rest(y: np.ndarray, classes: list[str]):
+    """Each minority class worth a calibrator — its position, name and 0/1 labels — skipping a class with no row,
+    or with fewer than two rows on either side (nothing to calibrate on). 0/1 as integers: scikit-learn encodes
+    text labels row by row (the temperature search spent a tenth of its time there on 1M rows); the same calibrator
+    either way (tested). Files written before hold calibrators of "0"/"1"."""
+    for k, c in enumerate(classes[1:], start=1):
+        t = (y == c).astype(np.int64)
+        positives = int(t.sum())
+        if min(positives, len(t) - positives) >= 2:
+            yield k, c, t
+
+
+def _clipped(calibrator, decision: np.ndarray) -> np.ndarray:
+    """One fitted sigmoid or isotonic map's probabilities, values within 1e-5 above 1 set to 1: what scikit-learn's
+    ``_CalibratedClassifier.predict_proba`` takes from each of its calibrators."""
+    p = np.asarray(calibrator.predict(decision), dtype=np.float64)
+    p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
+    return p
+
+
 def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, classes: list[str]) -> dict:
     """One binary calibrator per minority class (that class against the rest).
 
@@ -116,13 +136,7 @@ def _fit_calibrator(method: str, scores: np.ndarray, y: np.ndarray, kind: str, c
     calibration keeps each class's mean probability equal to its rate.
     """
     out = {}
-    for k, c in enumerate(classes[1:], start=1):
-        # 0/1 as integers: scikit-learn encodes text labels row by row (the temperature search spent a tenth of
-        # its time there on 1M rows); the same calibrator either way (tested). Files written before hold "0"/"1".
-        t = (y == c).astype(np.int64)
-        positives = int(t.sum())
-        if min(positives, len(t) - positives) < 2:  # one side empty, or one row of the class: nothing to calibrate
-            continue
+    for k, c, t in _one_against_rest(y, classes):
         X = _binary_input(scores, k, kind)
         from sklearn.calibration import CalibratedClassifierCV
         from sklearn.frozen import FrozenEstimator
@@ -149,26 +163,21 @@ class _Map:
 
     def probability(self, decision: np.ndarray) -> np.ndarray:
         """As :func:`positive_probability` computes a fitted ``CalibratedClassifierCV``'s (one calibrator)."""
-        p = np.asarray(self.calibrator.predict(decision), dtype=np.float64)
-        p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
-        return p
+        return _clipped(self.calibrator, decision)
 
 
 def _search_fit(method: str, scores: np.ndarray, y: np.ndarray, kind: str, classes: list[str]) -> dict:
     """:func:`_fit_calibrator`'s calibrators for the cross-fitted method search: sigmoid and isotonic fitted
     directly — the same fit on the same decision column and 0/1 labels (``label_binarize``'s), without the
-    estimator around them (its checks, label encoding and copies of the rows); equal to the last bit (tested). Temperature scaling, and scores that are not finite, take :func:`_fit_calibrator`."""
+    estimator around them (its checks, label encoding and copies of the rows); equal to the last bit (tested).
+    Temperature scaling, and scores that are not finite, take :func:`_fit_calibrator`."""
     if method not in ("sigmoid", "isotonic") or not np.isfinite(scores).all():
         return _fit_calibrator(method, scores, y, kind, classes)
     from sklearn.calibration import _SigmoidCalibration
     from sklearn.isotonic import IsotonicRegression
 
     out: dict[str, Any] = {}
-    for k, c in enumerate(classes[1:], start=1):
-        t = (y == c).astype(np.int64)
-        positives = int(t.sum())
-        if min(positives, len(t) - positives) < 2:  # one side empty or a single row: as _fit_calibrator skips it
-            continue
+    for k, c, t in _one_against_rest(y, classes):
         cal = IsotonicRegression(out_of_bounds="clip") if method == "isotonic" else _SigmoidCalibration()
         out[c] = _Map(cal.fit(_binary_input(scores, k, kind)[:, -1], t))
     return out
@@ -211,9 +220,7 @@ def positive_probability(cal: Any, X: np.ndarray) -> np.ndarray:
         return cal.predict_proba(X)[:, [str(c) for c in cal.classes_].index("1")]
     total = np.zeros(len(decision))
     for fitted in cal.calibrated_classifiers_:
-        p = np.asarray(fitted.calibrators[0].predict(decision), dtype=np.float64)
-        p[(1.0 < p) & (p <= 1.0 + 1e-5)] = 1.0
-        total += p
+        total += _clipped(fitted.calibrators[0], decision)
     return total / len(cal.calibrated_classifiers_)
 
 
