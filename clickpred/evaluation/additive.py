@@ -33,6 +33,8 @@ from scipy.special import expit, softmax
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from ..modeling.features import transformed
+
 TOLERANCE = 1e-9
 MAX_TABLE = 4096  # distinct values of a prepared column tabulated one by one; beyond, its share must be affine
 
@@ -56,17 +58,9 @@ def linear_link(clf) -> tuple[str, Callable[[np.ndarray], np.ndarray]] | None:
     return None
 
 
-def transformed(steps, X):
-    """``X`` through a fitted pipeline's ``(name, step)`` pairs as its predict takes it: samplers and passthrough
-    do nothing there."""
-    for _, step in steps:
-        if step is not None and step != "passthrough" and not hasattr(step, "fit_resample"):
-            X = step.transform(X)
-    return X
-
-
 def decisions(steps, clf, X) -> np.ndarray:
-    """``clf``'s decisions (n × 1 or n × K) on ``X`` through ``steps`` (:func:`transformed`)."""
+    """``clf``'s decisions (n × 1 or n × K) on ``X`` through ``steps``
+    (:func:`~clickpred.modeling.features.transformed`)."""
     d = np.asarray(clf.decision_function(transformed(steps, X)), dtype=float)
     return d.reshape(len(d), -1)
 
@@ -75,8 +69,8 @@ class Additive:
     """The decisions of ``rest`` (a pipeline's steps after ``prepare``, ending in a linear classifier) on prepared
     rows, as a reference row's decision plus one term per prepared column (:meth:`compile`)."""
 
-    def __init__(self, rest, method, link, reference, tables, slopes, terms) -> None:
-        self.rest, self.method, self.link = rest, method, link
+    def __init__(self, method, link, reference, tables, slopes, terms) -> None:
+        self.method, self.link = method, link
         self.reference = reference  # decision of the reference row (K or 1 values)
         self.tables = tables  # per prepared column: (sorted values, their terms) or None (affine)
         self.slopes = slopes  # per prepared column: (reference value, slope) or None (tabulated)
@@ -123,7 +117,7 @@ class Additive:
             tables.append(None)
             slopes.append((reference[k], slope))
             terms.append((base[:, k] - reference[k])[:, None] * slope)
-        sums = cls(rest, linked[0], linked[1], D[0], tables, slopes, terms)
+        sums = cls(linked[0], linked[1], D[0], tables, slopes, terms)
         whole = decisions(steps[:-1], clf, base)
         if not np.allclose(sums.decisions(), whole, rtol=0, atol=TOLERANCE * max(1.0, float(np.abs(whole).max()))):
             return None

@@ -91,7 +91,7 @@ def scores_and_predictions(fitted, X, classes: list[str], method: str) -> tuple[
 
     if not isinstance(fitted, Pipeline) or len(fitted.steps) < 2:
         return scores_for(fitted, X, classes, method), np.asarray(fitted.predict(X)).astype(str)
-    from .additive import transformed
+    from ..modeling.features import transformed
 
     Xt = transformed(fitted.steps[:-1], X)
     final = fitted.steps[-1][1]
@@ -149,7 +149,7 @@ class ShuffledScores:
         if self.parts is not None:
             self.base = np.asarray(fitted.steps[0][1].transform(X))
             self.rest = fitted[1:]
-            self.sums = Additive.compile(self.rest, self.base) if self.base.dtype.kind == "f" else None
+            self.sums = Additive.compile(self.rest, self.base)
 
     def as_they_are(self, X) -> tuple[np.ndarray, np.ndarray]:
         """:func:`scores_and_predictions` of the rows given at construction (``X``), from their computed first

@@ -40,10 +40,11 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from ..evaluation.additive import linear_link, transformed
+from ..evaluation.additive import linear_link
 from ..io.chunks import Inputs
 from ..io.schema import Schema
 from ..modeling.estimators import text_array
+from ..modeling.features import transformed
 from ..postfit.adapters import ScoresAsDecision
 
 TOLERANCE = 1e-9

@@ -201,3 +201,12 @@ def prepare_parts(pipeline) -> list[tuple[Any, list[str], slice]] | None:
             return None
         parts.append((transformer, list(columns), prepare.output_indices_[name]))
     return parts
+
+
+def transformed(steps, X):
+    """``X`` through a fitted pipeline's ``(name, step)`` pairs as its predict takes it: samplers and passthrough
+    do nothing there."""
+    for _, step in steps:
+        if step is not None and step != "passthrough" and not hasattr(step, "fit_resample"):
+            X = step.transform(X)
+    return X
