@@ -241,11 +241,11 @@ def train_stream(
     check_rule_text(decision, costs)  # the full check needs the classes, known after reading
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    read = _read_stream(
-        inputs, spec, SamplingPlan(target="", rate=parse_rate(negative_rate), negative_class=negative_class,
-        per_positive=per_positive, holdout=0.0, seed=spec.seed), holdout_fraction, test, target, sep, drop, header,
-        engine, scheduler, jobs, {"chunk_rows": chunk_rows, "range_bytes": range_bytes, "progress": progress},
-    )  # fmt: skip
+    # the sampling options are checked here, before any input is opened; the target and the held-out share come
+    # from the inputs (_read_stream)
+    plan = SamplingPlan("", parse_rate(negative_rate), negative_class, per_positive, seed=spec.seed)
+    sizes = {"chunk_rows": chunk_rows, "range_bytes": range_bytes, "progress": progress}
+    read = _read_stream(inputs, plan, holdout_fraction, test, target, sep, drop, header, engine, scheduler, jobs, sizes)
     timings["read_seconds"] = time.perf_counter() - t0
     sample, sources, where, notes = read.sample, read.sources, read.where, list(read.notes)
 
@@ -319,7 +319,7 @@ class _Read:
     notes: list[str]
 
 
-def _read_stream(inputs, spec, plan, holdout_fraction, test, target, sep, drop, header, engine, scheduler, jobs, sizes):
+def _read_stream(inputs, plan, holdout_fraction, test, target, sep, drop, header, engine, scheduler, jobs, sizes):
     """Read every input once (here or on Dask), keeping every minority row and ``plan``'s share of the negatives,
     with the held-out slice set aside first."""
     sources = open_inputs(inputs, sep, header)
