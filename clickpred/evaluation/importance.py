@@ -72,10 +72,10 @@ def shuffled(X, group: Group, crosses: dict, rng: np.random.Generator):
     out = X.copy(deep=False)  # copy-on-write: the other columns are shared, X is left as it is
     column = X[group.name]  # shuffled in its own dtype (a column of objects is not re-inferred as strings)
     out[group.name] = pd.Series(column.to_numpy()[order], index=X.index, dtype=column.dtype, copy=False)
-    if group.kind == "column":
-        for name, (a, b) in crosses.items():
-            if group.name in (a, b) and name in out.columns:
-                out[name] = cross_values(out[a].to_numpy(dtype=object), out[b].to_numpy(dtype=object))
+    for name in sorted(changed_columns(group, crosses) - {group.name}):  # each from its pair: order is free
+        if name in out.columns:
+            a, b = crosses[name]
+            out[name] = cross_values(out[a].to_numpy(dtype=object), out[b].to_numpy(dtype=object))
     return out
 
 
