@@ -320,7 +320,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         """A class with a single row: no out-of-fold scores exist, so no correction or rule is fitted — the
         pipeline alone, deciding by argmax, said in ``notes_`` (``cv_`` and ``result_`` are None)."""
         from ..io.dataset import load_dataset
-        from ..modeling.pipeline import build_pipeline
+        from ..modeling.pipeline import build_pipeline, for_prediction
         from ..modeling.spec import AUTO, ComponentSpec
         from ..postfit.predictor import Predictor
 
@@ -334,7 +334,7 @@ class ClickClassifier(ClassifierMixin, BaseEstimator):
         if spec.classifier.name == AUTO:  # nothing to choose on without folds: the cheaper
             spec = replace(spec, classifier=ComponentSpec("logistic"))
         built = build_pipeline(spec, ds.schema, ds.class_counts)
-        pipeline = built.pipeline.fit(ds.frame, ds.y)
+        pipeline = for_prediction(built.pipeline.fit(ds.frame, ds.y))
         pairs = dict(zip(y.tolist(), ds.y.tolist()))
         self.classes_ = np.unique(y)
         predictor = Predictor(pipeline, list(ds.schema.classes), built.score_method)

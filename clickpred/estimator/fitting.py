@@ -38,7 +38,7 @@ from ..evaluation.crossval import (
 )
 from ..evaluation.leakage import find_leaks
 from ..io.dataset import load_dataset
-from ..modeling.pipeline import BuiltPipeline, build_pipeline
+from ..modeling.pipeline import BuiltPipeline, build_pipeline, for_prediction
 from ..modeling.spec import AUTO, ComponentSpec, Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout, strategy_ratio
 from ..postfit.decisions import check_rule_text, parse_rule
@@ -316,6 +316,7 @@ def _fit_and_evaluate(plan: _Plan, rule, calibration: str, importance: bool, tes
             importance=importance_plan(ds.schema, plan.readings, spec.seed) if importance else None,
         )
         timings["cv_seconds"] = time.perf_counter() - t0  # the folds and the final fit, on `workers` workers
+        final = for_prediction(final)
         timings["final_fit_seconds"] = final_seconds  # the final fit alone, inside the above
         if cv.importance is not None:
             timings["importance_seconds"] = cv.importance["seconds"]  # inside cv_seconds, summed over workers

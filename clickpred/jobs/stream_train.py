@@ -65,7 +65,7 @@ from ..io.sampling import (
     sample_stream,
 )
 from ..io.sources import Source, expand_inputs, open_source
-from ..modeling.pipeline import build_pipeline
+from ..modeling.pipeline import build_pipeline, for_prediction
 from ..modeling.rebalance import effective_counts, prior_ratio
 from ..modeling.spec import AUTO, Spec, forced_columns
 from ..postfit.crossfit import finish, finish_holdout
@@ -346,7 +346,7 @@ def _fit_and_evaluate(built, spec, ds, read: _Read, classes, calibration, rule, 
     the probability correction and decision rule cross-fitted on it, and ``test`` scored apart when both are."""
     sample = read.sample
     t0 = time.perf_counter()
-    final = built.pipeline.fit(ds.frame, ds.y)
+    final = for_prediction(built.pipeline.fit(ds.frame, ds.y))
     timings["final_fit_seconds"] = time.perf_counter() - t0
     method = built.score_method
     ratio = natural_ratio(

@@ -57,7 +57,7 @@ PINNED_LIBRARIES = ("scikit-learn", "imbalanced-learn")
 class Model:
     """A loaded model file: the fitted pipeline and its metadata."""
 
-    pipeline: Any  # a fitted imbalanced-learn Pipeline (or FunnelClassifier)
+    pipeline: Any  # a fitted Pipeline as it predicts (samplers passthrough; older files: imbalanced-learn's), or a FunnelClassifier
     metadata: dict
     path: str
     fastpath: dict | None = None  # compiled linear-scorer tables, if train stored them

@@ -828,12 +828,12 @@ class _Checker:
             self.fail(f"{where}.nodes.value", "non-finite values")
 
     def pipeline(self, pipeline, method: str, classes: list[str]) -> None:
-        from imblearn.pipeline import Pipeline
+        from sklearn.pipeline import Pipeline  # imbalanced-learn's (older files) is one too
 
         from ..modeling.funnel import FunnelClassifier
 
         if not isinstance(pipeline, (Pipeline, FunnelClassifier)):
-            self.fail("pipeline", f"expected a fitted imbalanced-learn Pipeline, got {type(pipeline).__name__}")
+            self.fail("pipeline", f"expected a fitted Pipeline, got {type(pipeline).__name__}")
         if not callable(getattr(pipeline, method, None)):
             self.fail("metadata.score_method", f"the pipeline has no {method}")
         fitted = getattr(pipeline, "classes_", None)

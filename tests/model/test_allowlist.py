@@ -142,7 +142,7 @@ def test_a_node_rebuilt_by_another_skops_loader_is_refused(scoring_model, tmp_pa
                 schema["content"]["pipeline"]["__loader__"] = "MethodNode"
                 data = json.dumps(schema).encode()
             dst.writestr(item, data)
-    with pytest.raises(ModelFileError, match=r"imblearn\.pipeline\.Pipeline \(as MethodNode\)"):
+    with pytest.raises(ModelFileError, match=r"sklearn\.pipeline\.Pipeline \(as MethodNode\)"):
         load_model(evil)
 
 

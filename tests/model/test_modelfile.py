@@ -276,3 +276,37 @@ def test_lean_skops_builds_no_trust_list_and_the_model_loads_the_same(scoring_mo
     assert found["lean"] == ["0"]  # no list built (all_estimators imports every module of scikit-learn)
     assert int(found["library"][0]) > 100  # skops as it is
     np.testing.assert_array_equal(np.load(tmp_path / "lean.npy"), np.load(tmp_path / "library.npy"))
+
+
+def test_scoring_a_resampled_model_imports_no_imbalanced_learn(small_csv, tmp_path):
+    """The final fit keeps its pipeline as it predicts (the sampler a passthrough), so loading and scoring a model
+    trained with oversampling imports no imbalanced-learn (~0.3 s of score's start-up) and gives the probabilities
+    the trained model gives. A fresh process: this one has imported it."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    import clickpred
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_options
+
+    spec = spec_from_options("logistic", "oversample", folds=2)
+    out = run_train(small_csv, spec, model_path=tmp_path / "m.skops", report_dir=tmp_path / "report")
+    frame = pd.read_csv(small_csv, nrows=300).drop(columns=["event"])
+    probe = (
+        "import sys, numpy as np, pandas as pd, clickpred\n"
+        "model = clickpred.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[3], model.predict_proba(pd.read_csv(sys.argv[2], nrows=300).drop(columns=['event'])))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'imblearn'))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(out.model_path), str(small_csv), str(tmp_path / "p.npy")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
+    np.testing.assert_array_equal(
+        np.load(tmp_path / "p.npy"), clickpred.load_model(out.model_path).predict_proba(frame)
+    )

@@ -5,7 +5,7 @@ from imblearn.over_sampling import RandomOverSampler
 from clickpred.evaluation.crossval import cross_validate
 from clickpred.io.dataset import load_dataset
 from clickpred.modeling.classifiers import CLASSIFIERS
-from clickpred.modeling.pipeline import build_pipeline
+from clickpred.modeling.pipeline import build_pipeline, for_prediction
 from clickpred.modeling.rebalance import STRATEGIES
 from clickpred.modeling.spec import spec_from_dict, spec_from_options
 
@@ -32,6 +32,22 @@ def test_every_classifier_and_strategy_fits_and_scores(small, classifier, strate
     scores = getattr(built.pipeline, built.score_method)(X.head(50))
     assert len(scores) == 50 and np.isfinite(scores).all()
     assert set(built.pipeline.predict(X.head(50))) <= set(small.schema.classes)
+
+
+@pytest.mark.parametrize("strategy", ["undersample", "oversample", "class_weight"])
+def test_the_final_pipeline_predicts_without_its_sampler_to_the_last_bit(small, strategy):
+    """What the final fit keeps: scikit-learn's Pipeline of the same fitted steps, the sampler's step a passthrough
+    (it only acts in fit) — same names and positions, same probabilities bit for bit, no imbalanced-learn object."""
+    from sklearn.pipeline import Pipeline
+
+    built = build_pipeline(spec_from_options("logistic", strategy), small.schema, small.class_counts)
+    fitted = built.pipeline.fit(small.frame, small.y)
+    kept = for_prediction(fitted)
+    assert type(kept) is Pipeline and [n for n, _ in kept.steps] == [n for n, _ in fitted.steps]
+    assert kept.named_steps["sampler"] == "passthrough"
+    assert not any(type(s).__module__.startswith("imblearn") for _, s in kept.steps)
+    np.testing.assert_array_equal(kept.predict_proba(small.frame), fitted.predict_proba(small.frame))
+    assert kept.steps[-1][1] is fitted.steps[-1][1]  # the fitted steps themselves, not refits
 
 
 @pytest.mark.parametrize("strategy", ["oversample", "smote"])
