@@ -5,8 +5,8 @@ baseline run of that round, and the medians of those differences (the machine is
 figure honest when its speed drifts).
 
   import sklearn    python -c "import sklearn"                            the floor the target is stated against
-  score             clickpred score MODEL ten.csv --output …              lean skops (the command line's default)
-  score, full skops the same with skops' default trust list built         what score cost before (all_estimators)
+  score             clickpred score MODEL ten.csv --output …              clickpred's own reader of the file
+  score, skops      the same with the file read by skops' loader          (lean: without skops' default trust list)
   info              clickpred info MODEL
   help              clickpred --help
   first line: train, score   seconds until the first line on a terminal (a pseudo-terminal), the whole run apart
@@ -31,9 +31,7 @@ from _common import ROOT, write_result  # noqa: E402
 
 PY = sys.executable
 CLI = "from clickpred.cli import app; app()"
-FULL_SKOPS = (
-    "import clickpred.model.skops_import as m; m.lean_skops = lambda: None; from clickpred.cli import app; app()"
-)
+SKOPS = "import clickpred.model.modelfile as m; m.PROTOCOL = None; from clickpred.cli import app; app()"
 
 
 def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
@@ -41,7 +39,7 @@ def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
     return {
         "import sklearn": [PY, "-c", "import sklearn"],
         "score": [PY, "-c", CLI, *score],
-        "score, full skops": [PY, "-c", FULL_SKOPS, *score],
+        "score, skops": [PY, "-c", SKOPS, *score],
         "info": [PY, "-c", CLI, "info", str(model)],
         "help": [PY, "-c", CLI, "--help"],
     }

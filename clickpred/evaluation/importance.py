@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from .intervals import CONFIDENCE, RankedScores
 
@@ -64,6 +63,8 @@ def plan(schema, seed: int, extra_crosses: dict | None = None, max_columns: int 
 def shuffled(X, group: Group, crosses: dict, rng: np.random.Generator):
     """``X`` (held-out rows) with the group's column shuffled among its rows; crosses of a shuffled column
     recomputed from it, as reading the data computes them. A column the fold does not hold: None."""
+    import pandas as pd  # here: `clickpred info` reads importance records through this module (top) without it
+
     from ..io.crosses import cross_values
 
     if group.name not in X.columns:

@@ -29,6 +29,7 @@ from typing import Any
 from ..errors import ModelFileError
 from .allowlist import ALLOWED_TYPES, file_types, refused_types
 from .payload import check_archive, validate_metadata, validate_payload
+from .reader import PROTOCOL, protocol_of, read_archive
 from .skops_import import skops_io
 
 __all__ = ["ALLOWED_TYPES", "Model", "load_model", "read_metadata", "save_model"]
@@ -211,12 +212,20 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
     if refused:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
-    sio = skops_io()
     try:
-        payload = sio.load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in types}))
+        payload = _read(path, types)
     except Exception as exc:  # noqa: BLE001
-        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})") from None
+        raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})"[:300]) from None
     return _check_payload(path, payload)
+
+
+def _read(path: Path, types: set) -> Any:
+    """The archive's objects: rebuilt by clickpred's own reader (:mod:`.reader`, no skops import) when the file is
+    of the skops protocol it knows, else by skops' loader trusting exactly the (allowlisted) types the file holds."""
+    with zipfile.ZipFile(path) as archive:
+        if protocol_of(archive) == PROTOCOL:
+            return read_archive(archive)
+    return skops_io().load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in types}))
 
 
 def _load_pickle(path: Path):

@@ -185,13 +185,14 @@ def test_info_reads_the_metadata_without_scikit_learn_and_it_is_the_models(scori
         == "False"
     )
     # the whole command too: what it prints comes from the reporting layer, which imports scikit-learn only to draw
+    # (and pandas only to shuffle: the importance lines info prints come through evaluation.importance)
     code = (
         "import sys; from typer.testing import CliRunner; from clickpred.cli import app; "
         f"r = CliRunner().invoke(app, ['info', {str(scoring_model)!r}]); "
-        "print(r.exit_code, 'sklearn' in sys.modules)"
+        "print(r.exit_code, 'sklearn' in sys.modules, 'pandas' in sys.modules, 'what drives' in r.output)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "0 False"
+    assert out.strip().splitlines()[-1] == "0 False False True"
 
     def rewritten(name, change):
         out = tmp_path / name
@@ -248,20 +249,23 @@ def test_metadata_nested_beyond_reason_is_a_corrupt_file(scoring_model, tmp_path
 
 
 def test_lean_skops_builds_no_trust_list_and_the_model_loads_the_same(scoring_model, small_csv, tmp_path):
-    """The command line imports skops without its default trust list (every scikit-learn estimator, ~0.5 s of
-    start-up, unused: the allowlist decides); the file loads and scores the same. A library import keeps skops
-    as it is (a notebook's own skops calls are untouched). Fresh processes: this one has imported skops."""
+    """Where skops still reads a file (another skops protocol than clickpred's reader knows), the command line
+    imports it without its default trust list (every scikit-learn estimator, ~0.5 s of start-up, unused: the
+    allowlist decides); the file loads and scores the same. A library import keeps skops as it is (a notebook's
+    own skops calls are untouched). Fresh processes: this one has imported skops."""
     import subprocess
     import sys
 
     probe = (
-        "import sys, numpy as np, pandas as pd, clickpred\n"
+        "import sys, numpy as np, pandas as pd\n"
         "from clickpred.model import skops_import\n"
+        "from clickpred.model.allowlist import file_types\n"
         "if sys.argv[1] == 'lean': skops_import.lean_skops()\n"
-        "model = clickpred.load_model(sys.argv[2])\n"
+        "trusted = sorted({f'{m}.{c}' for m, c, _ in file_types(sys.argv[2])})\n"
+        "payload = skops_import.skops_io().load(sys.argv[2], trusted=trusted)\n"
         "from skops.io import _trusted_types as t\n"
         "frame = pd.read_csv(sys.argv[3], nrows=300).drop(columns=['event'])\n"
-        "np.save(sys.argv[4], model.predict_proba(frame))\n"
+        "np.save(sys.argv[4], payload['pipeline'].predict_proba(frame))\n"
         "print(len(t.SKLEARN_ESTIMATOR_TYPE_NAMES))\n"
     )
     found = {}

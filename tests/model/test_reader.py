@@ -1,0 +1,204 @@
+"""clickpred's own reader of its skops archives: every file clickpred writes is rebuilt exactly as skops' loader
+rebuilds it, without importing skops; a node kind asked to build something else than clickpred writes in it is a
+corrupt file, not an object."""
+
+import json
+import subprocess
+import sys
+import zipfile
+from functools import partial
+from types import FunctionType
+
+import numpy as np
+import pytest
+import skops.io as sio
+
+from clickpred.errors import ModelFileError
+from clickpred.model.allowlist import file_types
+from clickpred.model.modelfile import load_model
+from clickpred.model.reader import ArchiveError, read_archive
+from clickpred.modeling.classifiers import CLASSIFIERS
+from clickpred.modeling.rebalance import STRATEGIES
+
+from .test_allowlist import _fitted, small  # noqa: F401 (a fixture)
+
+
+def _skops(path):
+    return sio.load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in file_types(path)}))
+
+
+def _ours(path):
+    with zipfile.ZipFile(path) as z:
+        return read_archive(z)
+
+
+def assert_same(a, b, where="root", seen=None):
+    """Two object trees equal node for node: types, dict keys in order, arrays (dtype, shape, values), objects'
+    attributes; a shared object shared the same way."""
+    seen = {} if seen is None else seen
+    assert type(a) is type(b), f"{where}: {type(a)} vs {type(b)}"
+    if id(a) in seen:
+        assert seen[id(a)] is b, f"{where}: shared in one tree, not in the other"
+        return
+    if isinstance(a, (dict, list, tuple, np.ndarray)) or hasattr(a, "__dict__"):
+        seen[id(a)] = b
+    if isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            assert_same(a[k], b[k], f"{where}.{k}", seen)
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]", seen)
+    elif isinstance(a, np.ndarray):
+        assert (a.dtype, a.shape) == (b.dtype, b.shape), where
+        if a.dtype == object:
+            for i, (x, y) in enumerate(zip(a.ravel(), b.ravel())):
+                assert_same(x, y, f"{where}[{i}]", seen)
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, np.random.Generator):
+        assert a.bit_generator.state == b.bit_generator.state, where
+    elif isinstance(a, np.random.RandomState):
+        assert_same(a.get_state(legacy=False), b.get_state(legacy=False), where, seen)
+    elif isinstance(a, partial):
+        for part in ("func", "args", "keywords", "__dict__"):
+            assert_same(getattr(a, part), getattr(b, part), f"{where}.{part}", seen)
+    elif hasattr(a, "__dict__") and not isinstance(a, (type, FunctionType)):
+        assert_same(vars(a), vars(b), f"{where}.{type(a).__name__}", seen)
+    elif hasattr(a, "__reduce__") and type(a).__module__.startswith("sklearn._loss"):
+        assert a.__reduce__()[1:] == b.__reduce__()[1:], where
+    else:
+        assert a == b or a is b, f"{where}: {a!r} vs {b!r}"
+
+
+@pytest.mark.parametrize("classifier", list(CLASSIFIERS))
+def test_every_pipeline_clickpred_fits_reads_as_skops_reads_it(small, tmp_path, classifier):  # noqa: F811
+    """Each classifier under each strategy (samplers, SMOTENC's neighbours, hgb's losses and partial, the SVM's
+    random state): the same objects, and the same scores."""
+    extra = {"n_components": 30} if classifier == "svm-nystroem" else {}
+    if classifier == "mlp":
+        extra["max_iter"] = 20
+    for strategy in STRATEGIES:
+        strat = {"name": strategy, "ratio": 0.3} if strategy in ("oversample", "smote") else strategy
+        fitted = _fitted(small, classifier, strat, **extra)
+        path = tmp_path / f"{classifier}-{strategy}.skops"
+        sio.dump(fitted, path)
+        ours, theirs = _ours(path), _skops(path)
+        assert_same(ours, theirs)
+        method = "predict_proba" if hasattr(ours, "predict_proba") else "decision_function"
+        np.testing.assert_array_equal(getattr(ours, method)(small.frame), getattr(fitted, method)(small.frame))
+
+
+def test_a_model_file_reads_as_skops_reads_it(scoring_model):
+    """The whole payload of a trained model (pipeline, calibrators, decision sample, drift profile)."""
+    assert_same(_ours(scoring_model), _skops(scoring_model))
+
+
+def test_loading_a_model_imports_no_skops(scoring_model, small_csv, tmp_path):
+    """``score``'s process never imports skops (its import builds a trust list from every scikit-learn estimator
+    and ``scipy.special``), and the model scores as in this process. A fresh process: this one has imported
+    skops."""
+    import pandas as pd
+
+    import clickpred
+
+    probe = (
+        "import sys, numpy as np, pandas as pd, clickpred\n"
+        "model = clickpred.load_model(sys.argv[1])\n"
+        "np.save(sys.argv[3], model.predict_proba(pd.read_csv(sys.argv[2], nrows=300).drop(columns=['event'])))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'skops'))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, str(scoring_model), str(small_csv), str(tmp_path / "p.npy")],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip() == "[]"
+    frame = pd.read_csv(small_csv, nrows=300).drop(columns=["event"])
+    np.testing.assert_array_equal(np.load(tmp_path / "p.npy"), clickpred.load_model(scoring_model).predict_proba(frame))
+
+
+def _rewritten(path, tmp_path, change, name="crafted.skops"):
+    out = tmp_path / name
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "schema.json":
+                schema = json.loads(data)
+                change(schema)
+                data = json.dumps(schema).encode()
+            dst.writestr(item, data)
+    return out
+
+
+def _node(kind, module, name, **rest):
+    return {"__class__": name, "__module__": module, "__loader__": kind, **rest}
+
+
+def _archive(tmp_path, schema, files=None):
+    path = tmp_path / "a.skops"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("schema.json", json.dumps({"protocol": 2, **schema}))
+        for name, data in (files or {}).items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    "schema, said",
+    [
+        # a list node asked to call an allowed estimator with the list (skops would: content_type(list))
+        (_node("ListNode", "sklearn.pipeline", "Pipeline", content=[]), "builtins.list belongs"),
+        # a dict node asked to build an estimator (skops would call it with no argument)
+        (
+            _node(
+                "DictNode",
+                "sklearn.pipeline",
+                "Pipeline",
+                content={},
+                key_types=_node("ListNode", "builtins", "list", content=[]),
+            ),
+            "builtins.dict",
+        ),
+        # an object node asked to build a plain dict through __new__ and its state
+        (_node("ObjectNode", "builtins", "dict", content=None), "object of type builtins.dict"),
+        # a function node naming a type that is not a function clickpred writes
+        (_node("FunctionNode", "builtins", "dict"), "function builtins.dict"),
+        # a slice of floats
+        (_node("SliceNode", "builtins", "slice", content={"start": 0.5, "stop": None, "step": None}), "whole numbers"),
+    ],
+    ids=["list-as-estimator", "dict-as-estimator", "object-as-dict", "function-as-type", "slice-of-floats"],
+)
+def test_a_node_kind_builds_only_what_clickpred_writes_in_it(tmp_path, schema, said):
+    with pytest.raises(ArchiveError, match=said):
+        _ours(_archive(tmp_path, schema))
+
+
+def test_an_object_that_contains_itself_is_refused_not_a_recursion(tmp_path):
+    inner = _node("ListNode", "builtins", "list", content=[], __id__=5)
+    inner["content"].append({**inner, "content": []})  # the same id inside itself
+    with pytest.raises(ArchiveError, match="contains itself"):
+        _ours(_archive(tmp_path, inner))
+
+
+def test_a_crafted_node_in_a_model_file_is_a_one_line_corrupt_file(scoring_model, tmp_path):
+    def change(schema):
+        schema["content"]["pipeline"]["__loader__"] = "ListNode"  # an allowed type, an allowed loader, not together
+
+    with pytest.raises(ModelFileError, match=r"crafted\.skops: corrupt model file \(ArchiveError: sklearn\.pipeline"):
+        load_model(_rewritten(scoring_model, tmp_path, change))
+
+
+def test_a_file_of_another_skops_protocol_is_read_by_skops(scoring_model, tmp_path, monkeypatch):
+    """clickpred's reader knows protocol 2; another (older) protocol goes to skops' own loader, same allowlist."""
+    import clickpred.model.modelfile as modelfile
+
+    def change(schema):
+        schema["protocol"] = 1
+
+    older = _rewritten(scoring_model, tmp_path, change)
+    expected = load_model(scoring_model).pipeline
+    monkeypatch.setattr(modelfile, "read_archive", lambda *_: pytest.fail("clickpred's reader read protocol 1"))
+    assert_same(load_model(older).pipeline, expected)
