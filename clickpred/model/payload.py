@@ -499,15 +499,24 @@ class _Checker:
     # ------------------------------------------------------------ fitted objects
     def objects(self, root, where: str) -> None:
         """Walk every object reachable from ``root``: no value may be an instruction."""
-        from sklearn.ensemble import HistGradientBoostingClassifier
-        from sklearn.impute import SimpleImputer
-        from sklearn.linear_model._base import LinearClassifierMixin
-        from sklearn.neural_network import MLPClassifier
-        from sklearn.pipeline import Pipeline as SkPipeline
-        from sklearn.preprocessing import FunctionTransformer, KBinsDiscretizer, StandardScaler, TargetEncoder
-        from sklearn.svm import SVC
-
-        from ..modeling.estimators import CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM, ValueBins
+        # Each class as an isinstance target only if its module is imported: an object of it (or of a subclass)
+        # cannot exist otherwise, and importing gradient boosting or the MLP to learn that a logistic model holds
+        # neither cost score's start-up ~0.1 s.
+        HistGradientBoostingClassifier = _loaded("sklearn.ensemble", "HistGradientBoostingClassifier")
+        SimpleImputer = _loaded("sklearn.impute", "SimpleImputer")
+        LinearClassifierMixin = _loaded("sklearn.linear_model._base", "LinearClassifierMixin")
+        MLPClassifier = _loaded("sklearn.neural_network", "MLPClassifier")
+        SkPipeline = _loaded("sklearn.pipeline", "Pipeline")
+        FunctionTransformer = _loaded("sklearn.preprocessing", "FunctionTransformer")
+        KBinsDiscretizer = _loaded("sklearn.preprocessing", "KBinsDiscretizer")
+        StandardScaler = _loaded("sklearn.preprocessing", "StandardScaler")
+        TargetEncoder = _loaded("sklearn.preprocessing", "TargetEncoder")
+        SVC = _loaded("sklearn.svm", "SVC")
+        ours = "clickpred.modeling.estimators"
+        CategoryCodes, ClippedLogit, FrequencyEncoder, NystroemSVM, ValueBins = (
+            _loaded(ours, name)
+            for name in ("CategoryCodes", "ClippedLogit", "FrequencyEncoder", "NystroemSVM", "ValueBins")
+        )
 
         seen: set[int] = set()
         stack = [root]
@@ -985,6 +994,15 @@ class _Checker:
             self.fail("decision_sample", f"shapes {p.shape} and {y.shape} do not fit {len(classes)} classes")
         if len(p) and (p.min() < 0 or p.max() > 1 or y.min() < 0 or y.max() >= len(classes)):
             self.fail("decision_sample", "probabilities outside [0, 1] or labels outside the classes")
+
+
+def _loaded(module: str, name: str) -> tuple:
+    """``(module.name,)`` as an ``isinstance`` target if that module is imported, else ``()`` (matches nothing):
+    no object of a class, or of a subclass of it, exists before the class's module is imported."""
+    import sys
+
+    kind = getattr(sys.modules.get(module), name, None)
+    return (kind,) if isinstance(kind, type) else ()
 
 
 def _qualified(obj) -> str:
