@@ -5,8 +5,10 @@ baseline run of that round, and the medians of those differences (the machine is
 figure honest when its speed drifts).
 
   import sklearn    python -c "import sklearn"                            the floor the target is stated against
-  score             clickpred score MODEL ten.csv --output …              clickpred's own reader of the file
-  score, skops      the same with the file read by skops' loader          (lean: without skops' default trust list)
+  score             clickpred score MODEL ten.csv --output …              as the console script runs it (cli.main)
+  score, collector  the same through cli.app: the garbage collector       what main's pause while the modules load
+                    running while the modules load                        saves
+  score, skops      the same (main) with the file read by skops' loader   (lean: without skops' default trust list)
   info              clickpred info MODEL
   help              clickpred --help
   first line: train, score   seconds until the first line on a terminal (a pseudo-terminal), the whole run apart
@@ -30,8 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, write_result  # noqa: E402
 
 PY = sys.executable
-CLI = "from clickpred.cli import app; app()"
-SKOPS = "import clickpred.model.modelfile as m; m.PROTOCOL = None; from clickpred.cli import app; app()"
+CLI = "from clickpred.cli import main; main()"  # what the clickpred console script runs
+SKOPS = "import clickpred.model.modelfile as m; m.PROTOCOL = None; from clickpred.cli import main; main()"
+COLLECTOR = "from clickpred.cli import app; app()"
 
 
 def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
@@ -39,6 +42,7 @@ def commands(model: Path, data: Path, out: Path) -> dict[str, list[str]]:
     return {
         "import sklearn": [PY, "-c", "import sklearn"],
         "score": [PY, "-c", CLI, *score],
+        "score, collector": [PY, "-c", COLLECTOR, *score],
         "score, skops": [PY, "-c", SKOPS, *score],
         "info": [PY, "-c", CLI, "info", str(model)],
         "help": [PY, "-c", CLI, "--help"],

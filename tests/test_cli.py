@@ -644,3 +644,52 @@ def test_on_a_terminal_a_command_says_what_it_does_before_the_library_loads(monk
     result = runner.invoke(app, args)
     assert result.exit_code != 0
     assert stream.getvalue().splitlines()[0] == first
+
+
+def test_the_command_pauses_collection_only_while_its_modules_load(scoring_model, small_csv, tmp_path):
+    """The ``clickpred`` console script (``main``) pauses garbage collection while the command's modules load
+    (~0.25 s of every command's start-up), then freezes what they created and resumes it before any work; a usage
+    error leaves it as it was. A fresh process: the collector's state is the process's."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import gc, sys\n"
+        "from clickpred import cli\n"
+        "seen, loaded = [], cli._loaded\n"
+        "def spy(*modules):\n"
+        "    seen.append(gc.isenabled())\n"
+        "    loaded(*modules)\n"
+        "    seen.append((gc.isenabled(), gc.get_freeze_count() > 0))\n"
+        "cli._loaded = spy\n"
+        "sys.argv = ['clickpred', *sys.argv[1:]]\n"
+        "try:\n"
+        "    cli.main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(seen, gc.isenabled())\n"
+    )
+    argv = {
+        "score": ["score", str(scoring_model), str(small_csv), "--output", str(tmp_path / "s.csv"), "--quiet"],
+        "info": ["info", str(scoring_model)],
+        "usage error": ["score", "--no-such-option"],
+    }
+    said = {}
+    for name, args in argv.items():
+        run_ = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True)
+        said[name] = run_.stdout.strip().splitlines()[-1]
+    assert said["score"] == "[False, (True, True)] True"
+    assert said["info"] == "[False, (True, True)] True"
+    assert said["usage error"] == "[] True"
+    assert (tmp_path / "s.csv").is_file()
+
+
+def test_the_cli_from_python_leaves_the_collector_alone(trained):
+    """``app`` called from Python (a notebook, these tests) does not pause or freeze anything."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    d, _ = trained
+    res = run("info", d / "m.skops")
+    assert res.exit_code == 0, res.output
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
