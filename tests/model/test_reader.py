@@ -95,6 +95,23 @@ def test_a_model_file_reads_as_skops_reads_it(scoring_model):
     assert_same(_ours(scoring_model), _skops(scoring_model))
 
 
+@pytest.mark.parametrize("classifier", ["logistic", "hgb"])
+def test_a_funnel_model_file_reads_as_skops_reads_it(small_csv, tmp_path, classifier):
+    """A funnel's file: its stages' imbalanced-learn pipelines, unfitted and fitted, and gradient boosting's."""
+    from clickpred.jobs.train import run_train
+    from clickpred.modeling.spec import spec_from_dict
+
+    spec = spec_from_dict({"classifier": {"name": classifier}, "strategy": "none", "evaluation": {"folds": 2}})
+    out = run_train(
+        small_csv,
+        spec,
+        model_path=tmp_path / "f.skops",
+        report_dir=tmp_path / "r",
+        funnel=["view", "click", "conversion"],
+    )
+    assert_same(_ours(out.model_path), _skops(out.model_path))
+
+
 def test_loading_a_model_imports_no_skops(scoring_model, small_csv, tmp_path):
     """``score``'s process never imports skops (its import builds a trust list from every scikit-learn estimator
     and ``scipy.special``), and the model scores as in this process. A fresh process: this one has imported
