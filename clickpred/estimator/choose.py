@@ -100,7 +100,7 @@ def choose_classifier(
     check_folds(ys, classes, spec.folds)
     counts = {c: int((ys == c).sum()) for c in classes}
     splits = fold_splits(ys, spec.folds, spec.seed)
-    readings, _ = fold_readings(base, base_Xs, ys, splits, spec, schema)
+    readings, _ = fold_readings(base, base_Xs, ys, splits, spec, schema, threads=jobs)
     target, judged = judged_class(y, classes)
     k = classes.index(target)
     specs = {name: replace(spec, classifier=ComponentSpec(name)) for name in AUTO_CANDIDATES}

@@ -232,7 +232,7 @@ def _plan(ds: Dataset, spec: Spec, split_by: str | None, funnel, jobs: int, tell
     notes += built.notes
     # What the labels chose (kinds, crosses "auto") is chosen again on each training fold.
     splits = fold_splits(train_y, spec.folds, spec.seed)
-    readings, decided = fold_readings(base, earlier(base_X), train_y, splits, spec, ds.schema)
+    readings, decided = fold_readings(base, earlier(base_X), train_y, splits, spec, ds.schema, threads=jobs)
     notes += decided
     workers, threads, held = plan_workers(spec, X, jobs)
     notes += [held] if held else []

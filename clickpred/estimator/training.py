@@ -234,11 +234,17 @@ def reading_on(
 
 
 def fold_readings(
-    base: Schema, X, y: np.ndarray, splits: list, spec: Spec, schema: Schema
+    base: Schema, X, y: np.ndarray, splits: list, spec: Spec, schema: Schema, threads: int = 0
 ) -> tuple[list[Reading | None], list[str]]:
     """Per fold of ``splits``, how its training rows read the table (:func:`reading_on`) — None where they decide
     as ``schema`` (the reading of every training row) does — and notes naming what some folds decide otherwise.
-    ``X``: the rows prepared for ``base`` (the schema before crosses)."""
+    ``X``: the rows prepared for ``base`` (the schema before crosses). The folds read in ``threads`` threads (0:
+    one per core this process may run on): numpy's sorts and counts release the GIL, and on 1M rows the five
+    readings took 5.0 s in turn, 3.1 s on two threads — before the first fit. Each is the same either way."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .workers import available_cores
+
     numbers = _numbers(base, X, spec.features.numeric_bins == "auto")
     if not numbers and spec.features.crosses != "auto":
         return [None] * len(splits), []
@@ -249,8 +255,17 @@ def fold_readings(
     differ: dict[str, list[int]] = {}
     shaped: dict[str, list[int]] = {}
     crossed: list[int] = []
-    for f, (tr, _) in enumerate(splits):
-        reading, fold_pairs = reading_on(base, X, y, tr, spec, numbers)
+
+    def read(split):
+        return reading_on(base, X, y, split[0], spec, numbers)
+
+    n = min(len(splits), threads if threads and threads > 0 else available_cores())
+    if n > 1:
+        with ThreadPoolExecutor(n) as pool:
+            read_all = list(pool.map(read, splits))
+    else:
+        read_all = [read(split) for split in splits]
+    for f, (reading, fold_pairs) in enumerate(read_all):
         changed = [c.name for c in reading.schema.features if not c.of and c.kind != kinds.get(c.name)]
         for name in changed:
             differ.setdefault(name, []).append(f + 1)

@@ -41,6 +41,21 @@ def test_a_kind_is_decided_by_the_rows_asked():
     assert decided_on(ds.schema, ds.frame, ds.y, np.arange(len(ds.y)), 50) is None  # the same rows, the same kinds
 
 
+def test_the_folds_read_the_same_in_turn_or_in_threads():
+    """fold_readings runs the folds' readings in threads (numpy releases the GIL): the same schemas, frames and
+    notes as one after the other."""
+    ds = load_dataset(borderline())
+    splits = fold_splits(ds.y, 3, 42)
+    one = fold_readings(ds.schema, ds.frame, ds.y, splits, spec_from_options(), ds.schema, threads=1)
+    three = fold_readings(ds.schema, ds.frame, ds.y, splits, spec_from_options(), ds.schema, threads=3)
+    assert one[1] == three[1] and len(one[0]) == len(three[0])
+    for a, b in zip(one[0], three[0]):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert a.schema == b.schema
+            pd.testing.assert_frame_equal(a.frame, b.frame)
+
+
 def test_a_numeric_columns_bins_are_decided_by_the_rows_asked():
     """The bins beside a slope read the labels too (clickpred.io.codes.bins_verdict): decided again on each
     training fold's rows, and kept as the schema says where a spec fixes numeric_bins."""
