@@ -290,6 +290,25 @@ def style_pr_axes(ax, positives: np.ndarray, title: str, legend_size=None) -> No
     ax.grid(alpha=0.3)
 
 
+def step_outline(x: np.ndarray, y: np.ndarray, keep: int = 4000) -> tuple[np.ndarray, np.ndarray]:
+    """The points of a step curve (``where="post"``) that change what is drawn: of each run of equal ``x``, its
+    first point, its lowest and highest ``y``, its last point. A run draws one vertical stroke from its lowest ``y``
+    to its highest whatever the order in between, so the figure draws the same strokes (anti-aliasing differs at a
+    few pixels: 94 of 247,500 on a 200k-row curve) with at most four points per distinct ``x`` — per positive row,
+    for a PR curve — instead of one per distinct score (1M rows: the curves drew and saved 1M points per class).
+    Curves of at most ``keep`` points are returned as they are.
+
+    >>> step_outline(np.array([0.5, 0.5, 0.5, 0.0]), np.array([0.2, 0.9, 0.4, 1.0]), keep=2)
+    (array([0.5, 0.5, 0.5, 0.5, 0. , 0. , 0. , 0. ]), array([0.2, 0.2, 0.9, 0.4, 1. , 1. , 1. , 1. ]))
+    """
+    if len(x) <= keep:
+        return x, y
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+    last = np.r_[starts[1:], len(x)] - 1
+    points = [y[starts], np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts), y[last]]
+    return np.repeat(x[starts], 4), np.column_stack(points).ravel()
+
+
 def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
     """Precision-recall curve per minority class, precision on a log axis down to the no-skill line.
 
@@ -309,7 +328,7 @@ def plot_pr_curves(ev: Evaluation, path: Path, title: str) -> Path:
         ranked = RankedScores(t, ev.scores[:, k])  # scikit-learn's curve and average precision, from one sort
         precision, recall = ranked.pr_curve()
         ap = ranked.average_precision()
-        ax.step(recall, precision, where="post", label=f"PR-AUC {ap:.4f}")
+        ax.step(*step_outline(recall, precision), where="post", label=f"PR-AUC {ap:.4f}")
         style_pr_axes(ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows)")
     fig.suptitle(title)
     return save_figure(fig, path, dpi=100)

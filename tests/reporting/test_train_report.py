@@ -118,3 +118,39 @@ def test_decision_lines_say_the_rule_then_its_notes_and_warnings():
     assert [k for k, _ in lines] == ["result", "note", "warning"]
     assert lines[1][1].startswith("conversion not flagged by the auto rule")
     assert lines[2][1] == "thresholds of click move by more than ±25% across folds"
+
+
+def test_a_long_pr_curve_is_drawn_from_its_outline():
+    """step_outline keeps, per recall, the first, lowest, highest and last precision: the same strokes from a
+    hundredth of the points (only anti-aliasing differs, at a few pixels)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clickpred.evaluation.intervals import RankedScores
+    from clickpred.reporting.train_report import step_outline
+
+    rng = np.random.default_rng(0)
+    t = rng.random(200_000) < 0.003
+    precision, recall = RankedScores(t, rng.random(200_000) + t * rng.random(200_000) * 0.5).pr_curve()
+    x, y = step_outline(recall, precision)
+    assert len(x) <= 4 * (t.sum() + 1) < len(recall) / 50
+    starts = np.flatnonzero(np.r_[True, recall[1:] != recall[:-1]])
+    assert np.array_equal(np.unique(x), np.unique(recall))
+    np.testing.assert_array_equal(y[1::4], np.minimum.reduceat(precision, starts))
+    np.testing.assert_array_equal(y[2::4], np.maximum.reduceat(precision, starts))
+
+    def pixels(xs, ys):
+        fig, ax = plt.subplots(figsize=(5.5, 4.5))
+        ax.step(xs, ys, where="post")
+        ax.set_yscale("log")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(1e-3, 1.05)
+        fig.canvas.draw()
+        out = np.asarray(fig.canvas.buffer_rgba()).copy()
+        plt.close(fig)
+        return out
+
+    full, outline = pixels(recall, precision), pixels(x, y)
+    assert (full != outline).any(axis=2).mean() < 0.001
