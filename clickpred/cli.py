@@ -191,7 +191,7 @@ def simulate(
     """
     from .api.commands import simulate as run
 
-    _loaded("clickpred.jobs.simulate")
+    _imported("clickpred.jobs.simulate")
 
     stats = _guard(
         run,
@@ -295,7 +295,7 @@ def train(
     _starting(f"train: reading {data[0] if len(data) == 1 else f'{len(data)} inputs'}")
     from .api.commands import make_spec, train_to_files
 
-    _loaded("clickpred.jobs.train")
+    _imported("clickpred.jobs.train")
 
     spec = _guard(make_spec, pipeline, classifier, strategy, folds, seed)
     kwargs: dict[str, Any] = dict(
@@ -459,9 +459,9 @@ def compare(
     """
     _starting(f"compare: reading {data}")
     from .api.commands import check_compare_report, compare_to_files
-
-    _loaded("clickpred.jobs.compare")
     from .reporting.compare_report import train_command
+
+    _imported("clickpred.jobs.compare")
 
     _guard(check_compare_report, report, [data, test, costs, *_split_list(pipelines)])  # before the fits
     schema_options = dict(categorical=_split_list(categorical), numeric=_split_list(numeric), split_by=split_by)
@@ -602,7 +602,7 @@ def score(
         _starting(f"score: loading {model}")
     from .api.commands import score_files
 
-    _loaded("clickpred.jobs.score")
+    _imported("clickpred.jobs.score")
 
     kwargs = dict(
         fmt=fmt,
@@ -730,9 +730,9 @@ def evaluate(
     """
     _starting(f"evaluate: loading {model}")
     from .api.commands import evaluate as evaluate_model
-
-    _loaded("clickpred.jobs.evaluate")
     from .reporting.train_report import summary_table
+
+    _imported("clickpred.jobs.evaluate")
 
     doc = _guard(
         evaluate_model,
@@ -767,9 +767,9 @@ def info(
     Example: clickpred info models/logistic-class_weight.skops
     """
     from .api.commands import model_info
-
-    _loaded("clickpred.model.modelfile")
     from .reporting.train_report import importance_lines
+
+    _imported("clickpred.model.modelfile")
 
     md = _guard(model_info, model, trust_pickle=trust_pickle)
     out.print(f"[bold]{escape(md['name'])}[/]  (created {escape(md['created'])}, {escape(md['evaluated_on'])})")
@@ -821,7 +821,7 @@ def info(
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)
 
 
-def _loaded(*modules: str) -> None:
+def _imported(*modules: str) -> None:
     """Import a command's modules; in the ``clickpred`` command's own process (:func:`main`), then freeze what the
     imports created and resume garbage collection."""
     import gc
@@ -842,7 +842,7 @@ def main() -> None:
     """The ``clickpred`` command. Its process imports scikit-learn, scipy, pandas and pyarrow — about a million
     objects, all alive until it exits — and the collector's full passes over them while they load cost ~0.25 s
     of every command (``benchmarks/bench_startup.py``) and free nothing. So collection is paused until the
-    command's modules are loaded (:func:`_loaded`); then they are frozen out of the collector's sight and it runs
+    command's modules are loaded (:func:`_imported`); then they are frozen out of the collector's sight and it runs
     as usual for what the command creates. A library caller (``app`` from Python, a notebook, the tests) keeps the
     collector as it is."""
     import gc
