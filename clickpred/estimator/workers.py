@@ -50,9 +50,20 @@ def available_cores() -> int:
         return max(os.cpu_count() or 1, 1)
 
 
-def frame_bytes(X) -> int:
-    """Memory of a DataFrame, its text included (what each worker is sent)."""
-    return int(X.memory_usage(index=True, deep=True).sum())
+def frame_bytes(X, sample: int = 20_000) -> int:
+    """Memory of a DataFrame, its text included (what each worker is sent): typed columns exactly, columns of
+    Python objects from ``sample`` evenly spaced rows, scaled — the figure only caps the workers, and measuring
+    every string of 1M rows took 0.57 s before a train run's first fit."""
+    n = len(X)
+    if n <= 2 * sample:
+        return int(X.memory_usage(index=True, deep=True).sum())
+    shallow = X.memory_usage(index=True, deep=False)
+    text = [c for c in X.columns if X[c].dtype == object]
+    if not text:
+        return int(shallow.sum())
+    rows = X[text].iloc[:: n // sample]
+    per_row = float(rows.memory_usage(index=False, deep=True).sum()) / len(rows)
+    return int(shallow.drop(text).sum() + per_row * n)
 
 
 def available_memory() -> int | None:

@@ -40,3 +40,27 @@ def test_auto_holds_back_to_what_memory_holds_and_says_so(four_cores):
 def test_available_memory_reads_a_positive_number_on_linux():
     m = available_memory()
     assert m is None or m > 0
+
+
+def test_a_frames_text_is_measured_on_a_sample_of_its_rows():
+    """frame_bytes: exact on a small frame; on a large one, typed columns exactly and text from 20,000 rows, within
+    1% of measuring every string."""
+    import numpy as np
+    import pandas as pd
+
+    from clickpred.estimator.workers import frame_bytes
+
+    rng = np.random.default_rng(0)
+    n = 200_000
+    frame = pd.DataFrame(
+        {
+            "site": np.array([f"site-{i}" * (1 + i % 3) for i in rng.integers(0, 5000, n)], dtype=object),
+            "bid": rng.random(n),
+            "os": np.array(["android", "ios", "other"], dtype=object)[rng.integers(0, 3, n)],
+        }
+    )
+    every = int(frame.memory_usage(index=True, deep=True).sum())
+    assert abs(frame_bytes(frame) - every) / every < 0.01
+    small = frame.head(1000)
+    assert frame_bytes(small) == int(small.memory_usage(index=True, deep=True).sum())
+    assert frame_bytes(frame[["bid"]]) == int(frame[["bid"]].memory_usage(index=True, deep=True).sum())
