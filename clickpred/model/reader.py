@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from .allowlist import ALLOWED_TYPES, allowed
+from .allowlist import ALLOWED_TYPES, LOADERS, allowed
 
 PROTOCOL = 2  # skops' archive protocol this reader knows (skops 0.16 writes it)
 _IN_PROGRESS = object()
@@ -79,9 +79,9 @@ class _Reader:
             return self.memo[key]
         if key is not None:
             self.memo[key] = _IN_PROGRESS
-        build = getattr(self, "_" + node["__loader__"], None)
-        if build is None:
+        if node["__loader__"] not in LOADERS:  # refused_types has checked it: the method is looked up by this name
             raise ArchiveError(f"unknown node kind {node['__loader__']!r}")
+        build = getattr(self, "_" + node["__loader__"])
         module, name = str(node.get("__module__")), str(node.get("__class__"))
         out = build(node, module, name)
         if key is not None:

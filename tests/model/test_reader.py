@@ -193,6 +193,11 @@ def test_a_node_kind_builds_only_what_clickpred_writes_in_it(tmp_path, schema, s
         _ours(_archive(tmp_path, schema))
 
 
+def test_a_node_kind_is_one_of_the_loaders_not_any_method_of_the_reader(tmp_path):
+    with pytest.raises(ArchiveError, match="unknown node kind '_expect'"):
+        _ours(_archive(tmp_path, _node("_expect", "builtins", "list", content=[])))
+
+
 def test_an_object_that_contains_itself_is_refused_not_a_recursion(tmp_path):
     inner = _node("ListNode", "builtins", "list", content=[], __id__=5)
     inner["content"].append({**inner, "content": []})  # the same id inside itself
