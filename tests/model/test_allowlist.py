@@ -20,6 +20,7 @@ from clickpred.modeling.pipeline import build_pipeline
 from clickpred.modeling.rebalance import STRATEGIES
 from clickpred.modeling.spec import spec_from_dict
 
+from ._trees import assert_same, our_read, skops_read
 from .test_payload import _payload, _tampered
 
 
@@ -47,8 +48,15 @@ def test_every_type_clickpred_writes_is_on_the_allowlist(small, tmp_path, classi
     for strategy in STRATEGIES:
         strat = {"name": strategy, "ratio": 0.3} if strategy in ("oversample", "smote") else strategy
         path = tmp_path / f"{classifier}-{strategy}.skops"
-        sio.dump(_fitted(small, classifier, strat, **extra), path)
+        fitted = _fitted(small, classifier, strat, **extra)
+        sio.dump(fitted, path)
         assert refused_types(file_types(path)) == [], strategy
+        # and clickpred's own reader rebuilds it as skops' loader does, scoring the same (samplers, SMOTENC's
+        # neighbours, hgb's losses and partial, the SVMs' random states)
+        ours = our_read(path)
+        assert_same(ours, skops_read(path))
+        method = "predict_proba" if hasattr(ours, "predict_proba") else "decision_function"
+        np.testing.assert_array_equal(getattr(ours, method)(small.frame), getattr(fitted, method)(small.frame))
 
 
 @pytest.mark.slow

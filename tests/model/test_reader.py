@@ -6,93 +6,20 @@ import json
 import subprocess
 import sys
 import zipfile
-from functools import partial
-from types import FunctionType
 
 import numpy as np
 import pytest
-import skops.io as sio
 
 from clickpred.errors import ModelFileError
-from clickpred.model.allowlist import file_types
 from clickpred.model.modelfile import load_model
-from clickpred.model.reader import ArchiveError, read_archive
-from clickpred.modeling.classifiers import CLASSIFIERS
-from clickpred.modeling.rebalance import STRATEGIES
+from clickpred.model.reader import ArchiveError
 
-from .test_allowlist import _fitted, small  # noqa: F401 (a fixture)
-
-
-def _skops(path):
-    return sio.load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in file_types(path)}))
-
-
-def _ours(path):
-    with zipfile.ZipFile(path) as z:
-        return read_archive(z)
-
-
-def assert_same(a, b, where="root", seen=None):
-    """Two object trees equal node for node: types, dict keys in order, arrays (dtype, shape, values), objects'
-    attributes; a shared object shared the same way."""
-    seen = {} if seen is None else seen
-    assert type(a) is type(b), f"{where}: {type(a)} vs {type(b)}"
-    if id(a) in seen:
-        assert seen[id(a)] is b, f"{where}: shared in one tree, not in the other"
-        return
-    if isinstance(a, (dict, list, tuple, np.ndarray)) or hasattr(a, "__dict__"):
-        seen[id(a)] = b
-    if isinstance(a, dict):
-        assert list(a) == list(b), where
-        for k in a:
-            assert_same(a[k], b[k], f"{where}.{k}", seen)
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{i}]", seen)
-    elif isinstance(a, np.ndarray):
-        assert (a.dtype, a.shape) == (b.dtype, b.shape), where
-        if a.dtype == object:
-            for i, (x, y) in enumerate(zip(a.ravel(), b.ravel())):
-                assert_same(x, y, f"{where}[{i}]", seen)
-        else:
-            np.testing.assert_array_equal(a, b, err_msg=where)
-    elif isinstance(a, np.random.Generator):
-        assert a.bit_generator.state == b.bit_generator.state, where
-    elif isinstance(a, np.random.RandomState):
-        assert_same(a.get_state(legacy=False), b.get_state(legacy=False), where, seen)
-    elif isinstance(a, partial):
-        for part in ("func", "args", "keywords", "__dict__"):
-            assert_same(getattr(a, part), getattr(b, part), f"{where}.{part}", seen)
-    elif hasattr(a, "__dict__") and not isinstance(a, (type, FunctionType)):
-        assert_same(vars(a), vars(b), f"{where}.{type(a).__name__}", seen)
-    elif hasattr(a, "__reduce__") and type(a).__module__.startswith("sklearn._loss"):
-        assert a.__reduce__()[1:] == b.__reduce__()[1:], where
-    else:
-        assert a == b or a is b, f"{where}: {a!r} vs {b!r}"
-
-
-@pytest.mark.parametrize("classifier", list(CLASSIFIERS))
-def test_every_pipeline_clickpred_fits_reads_as_skops_reads_it(small, tmp_path, classifier):  # noqa: F811
-    """Each classifier under each strategy (samplers, SMOTENC's neighbours, hgb's losses and partial, the SVM's
-    random state): the same objects, and the same scores."""
-    extra = {"n_components": 30} if classifier == "svm-nystroem" else {}
-    if classifier == "mlp":
-        extra["max_iter"] = 20
-    for strategy in STRATEGIES:
-        strat = {"name": strategy, "ratio": 0.3} if strategy in ("oversample", "smote") else strategy
-        fitted = _fitted(small, classifier, strat, **extra)
-        path = tmp_path / f"{classifier}-{strategy}.skops"
-        sio.dump(fitted, path)
-        ours, theirs = _ours(path), _skops(path)
-        assert_same(ours, theirs)
-        method = "predict_proba" if hasattr(ours, "predict_proba") else "decision_function"
-        np.testing.assert_array_equal(getattr(ours, method)(small.frame), getattr(fitted, method)(small.frame))
+from ._trees import assert_same, our_read, skops_read
 
 
 def test_a_model_file_reads_as_skops_reads_it(scoring_model):
     """The whole payload of a trained model (pipeline, calibrators, decision sample, drift profile)."""
-    assert_same(_ours(scoring_model), _skops(scoring_model))
+    assert_same(our_read(scoring_model), skops_read(scoring_model))
 
 
 @pytest.mark.parametrize("classifier", ["logistic", "hgb"])
@@ -109,7 +36,7 @@ def test_a_funnel_model_file_reads_as_skops_reads_it(small_csv, tmp_path, classi
         report_dir=tmp_path / "r",
         funnel=["view", "click", "conversion"],
     )
-    assert_same(_ours(out.model_path), _skops(out.model_path))
+    assert_same(our_read(out.model_path), skops_read(out.model_path))
 
 
 def test_loading_a_model_imports_no_skops(scoring_model, small_csv, tmp_path):
@@ -190,19 +117,19 @@ def _archive(tmp_path, schema, files=None):
 )
 def test_a_node_kind_builds_only_what_clickpred_writes_in_it(tmp_path, schema, said):
     with pytest.raises(ArchiveError, match=said):
-        _ours(_archive(tmp_path, schema))
+        our_read(_archive(tmp_path, schema))
 
 
 def test_a_node_kind_is_one_of_the_loaders_not_any_method_of_the_reader(tmp_path):
     with pytest.raises(ArchiveError, match="unknown node kind '_expect'"):
-        _ours(_archive(tmp_path, _node("_expect", "builtins", "list", content=[])))
+        our_read(_archive(tmp_path, _node("_expect", "builtins", "list", content=[])))
 
 
 def test_an_object_that_contains_itself_is_refused_not_a_recursion(tmp_path):
     inner = _node("ListNode", "builtins", "list", content=[], __id__=5)
     inner["content"].append({**inner, "content": []})  # the same id inside itself
     with pytest.raises(ArchiveError, match="contains itself"):
-        _ours(_archive(tmp_path, inner))
+        our_read(_archive(tmp_path, inner))
 
 
 def test_a_crafted_node_in_a_model_file_is_a_one_line_corrupt_file(scoring_model, tmp_path):
