@@ -155,10 +155,15 @@ def schema_types(schema) -> set[tuple[str, str, str | None]]:
     return out
 
 
-def file_types(path: str | Path) -> set[tuple[str, str, str | None]]:
-    """Every node type of a skops file's schema, read as JSON (nothing is imported or rebuilt)."""
+def file_schema(path: str | Path):
+    """A skops file's schema, read as JSON (nothing is imported or rebuilt)."""
     with zipfile.ZipFile(path) as z:
-        return schema_types(json.loads(z.read("schema.json")))
+        return json.loads(z.read("schema.json"))
+
+
+def file_types(path: str | Path) -> set[tuple[str, str, str | None]]:
+    """Every node type of a skops file's schema (:func:`schema_types` of :func:`file_schema`)."""
+    return schema_types(file_schema(path))
 
 
 def refused_types(types: set[tuple[str, str, str | None]]) -> list[str]:

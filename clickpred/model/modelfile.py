@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelFileError
-from .allowlist import ALLOWED_TYPES, file_types, refused_types
+from .allowlist import ALLOWED_TYPES, file_schema, refused_types, schema_types
 from .payload import check_archive, validate_metadata, validate_payload
-from .reader import PROTOCOL, protocol_of, read_archive
+from .reader import PROTOCOL, read_archive
 from .skops_import import skops_io
 
 __all__ = ["ALLOWED_TYPES", "Model", "load_model", "read_metadata", "save_model"]
@@ -200,7 +200,8 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
         raise ModelFileError(f"{path}: not a clickpred model file (not a skops archive)")
     check_archive(path)
     try:
-        types = file_types(path)
+        schema = file_schema(path)  # read once: the allowlist's types, the protocol, the reader
+        types = schema_types(schema)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, RecursionError) as exc:
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})"[:300]) from None
     refused = refused_types(types)
@@ -215,18 +216,18 @@ def load_model(path: str | Path, trust_pickle: bool = False) -> Model:
         shown = ", ".join(refused[:3]) + ("…" if len(refused) > 3 else "")
         raise ModelFileError(f"{path}: refused to load: contains types clickpred does not write ({shown})")
     try:
-        payload = _read(path, types)
+        payload = _read(path, schema, types)
     except Exception as exc:  # noqa: BLE001
         raise ModelFileError(f"{path}: corrupt model file ({type(exc).__name__}: {exc})"[:300]) from None
     return _check_payload(path, payload)
 
 
-def _read(path: Path, types: set) -> Any:
+def _read(path: Path, schema: Any, types: set) -> Any:
     """The archive's objects: rebuilt by clickpred's own reader (:mod:`.reader`, no skops import) when the file is
     of the skops protocol it knows, else by skops' loader trusting exactly the (allowlisted) types the file holds."""
-    with zipfile.ZipFile(path) as archive:
-        if protocol_of(archive) == PROTOCOL:
-            return read_archive(archive)
+    if schema.get("protocol") == PROTOCOL:
+        with zipfile.ZipFile(path) as archive:
+            return read_archive(archive, schema)
     return skops_io().load(path, trusted=sorted({f"{m}.{c}" for m, c, _ in types}))
 
 

@@ -47,15 +47,12 @@ class ArchiveError(ValueError):
     """A node this reader will not rebuild (the loader turns it into a one-line "corrupt model file" error)."""
 
 
-def read_archive(archive: zipfile.ZipFile) -> Any:
-    """The object a skops archive of protocol :data:`PROTOCOL` holds, rebuilt by :class:`_Reader`."""
-    schema = json.loads(archive.read("schema.json"))
+def read_archive(archive: zipfile.ZipFile, schema: Any = None) -> Any:
+    """The object a skops archive of protocol :data:`PROTOCOL` holds, rebuilt by :class:`_Reader` (``schema``: its
+    ``schema.json`` when the caller has already read it)."""
+    if schema is None:
+        schema = json.loads(archive.read("schema.json"))
     return _Reader(archive).build(schema)
-
-
-def protocol_of(archive: zipfile.ZipFile) -> Any:
-    """The protocol a skops archive says it was written with (whatever the file holds there)."""
-    return json.loads(archive.read("schema.json")).get("protocol")
 
 
 def _import(module: str, name: str) -> Any:
