@@ -31,6 +31,7 @@ from .train_report import (
     png_base64,
     pyplot,
     save_figure,
+    step_outline,
     style_pr_axes,
 )
 
@@ -141,7 +142,7 @@ def plot_pr_overlay(res, path: Path) -> Path:
             s = res.results[name].scores[0][:, k]
             p, r = RankedScores(t, s).pr_curve()
             ap = next(row[f"pr_auc_{c}"] for row in res.leaderboard if row["name"] == name)
-            ax.step(r, p, where="post", label=f"{name} ({ap:.4f})")
+            ax.step(*step_outline(r, p), where="post", label=f"{name} ({ap:.4f})")
         style_pr_axes(
             ax, t, f"{c} ({int(t.sum()):,} of {len(t):,} rows), top {len(top)} by {res.metric[1]} PR-AUC", legend_size=8
         )
