@@ -821,14 +821,13 @@ def info(
     out.print("versions: " + ", ".join(f"{k} {v}" for k, v in md["versions"].items() if v), markup=False)
 
 
-def _imported(*modules: str) -> None:
-    """Import a command's modules; in the ``clickpred`` command's own process (:func:`main`), then freeze what the
-    imports created and resume garbage collection."""
+def _imported(module: str) -> None:
+    """Import a command's job module (and with it what the command needs); in the ``clickpred`` command's own
+    process (:func:`main`), then freeze what the imports created and resume garbage collection."""
     import gc
     import importlib
 
-    for name in modules:
-        importlib.import_module(name)
+    importlib.import_module(module)
     if _PAUSED[0]:
         _PAUSED[0] = False
         gc.freeze()  # modules, classes, functions: alive as long as the process, never scanned again
